@@ -1,0 +1,10 @@
+// Declarations of the verb functions; each lives in src/cli/verb_<name>.cpp.
+#pragma once
+
+#include "kubetwin/cli/verbs.hpp"
+
+namespace kubetwin::cli {
+
+int verb_demo(const Invocation& inv);
+
+}  // namespace kubetwin::cli

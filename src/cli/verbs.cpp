@@ -1,0 +1,54 @@
+// The verb table and the dispatcher shared by main and the tests.
+#include "kubetwin/cli/verbs.hpp"
+
+#include <exception>
+#include <iostream>
+
+#include "kubetwin/k8s/diagnostic.hpp"
+#include "verb_functions.hpp"
+
+namespace kubetwin::cli {
+
+namespace {
+
+// Keep in the order `kubetwin help` should show them.
+constexpr Verb kVerbs[] = {
+    {"demo", "run the main job on the shipped model", verb_demo},
+};
+
+int print_help(std::ostream& out) {
+  out << "usage: kubetwin VERB [ARGS...]\n\nverbs:\n";
+  for (const Verb& v : kVerbs) out << "  " << v.name << "\t" << v.synopsis << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+std::span<const Verb> all_verbs() { return kVerbs; }
+
+int run_main(std::span<const std::string> args, std::istream& in, std::ostream& out,
+             std::ostream& err) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    if (args.empty()) {
+      print_help(err);
+      return kExitBadInput;
+    }
+    return print_help(out);
+  }
+  for (const Verb& v : kVerbs) {
+    if (args[0] != v.name) continue;
+    try {
+      return v.run(Invocation{args.subspan(1), in, out, err});
+    } catch (const k8s::InputError& e) {
+      err << "error: " << e.diagnostic().format() << "\n";
+      return kExitBadInput;
+    } catch (const std::exception& e) {
+      err << "internal error: " << e.what() << "\n";
+      return kExitInternal;
+    }
+  }
+  err << "error: unknown verb \"" << args[0] << "\"\n  hint: run `kubetwin help` for the list\n";
+  return kExitBadInput;
+}
+
+}  // namespace kubetwin::cli
