@@ -1,0 +1,76 @@
+// Cluster profiles: the nodes, CNI and network a topology is placed on (models/clusters/*.yaml).
+//
+// A ClusterProfile is loaded from a `kind: ClusterProfile` document or taken built-in (one node,
+// like the kind/Docker Desktop cluster behind the reference document's localhost NodePorts).
+// Loading validates every field and throws k8s::InputError with the field's path:line:col.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kubetwin/k8s/diagnostic.hpp"
+#include "kubetwin/k8s/node.hpp"
+
+namespace kubetwin::topology {
+
+// Defaults of a pool when the profile leaves a field out.
+inline constexpr int64_t kDefaultNodeCpuMilli = 4000;                         // 4 cores
+inline constexpr int64_t kDefaultNodeMemoryBytes = 8LL * 1024 * 1024 * 1024;  // 8Gi
+// The kubelet's default --max-pods (domain-facts 2 "Scheduling"; kubelet default 110).
+inline constexpr int kDefaultMaxPodsPerNode = 110;
+// Network latencies when the profile omits them (one-way, nanoseconds).
+inline constexpr int64_t kDefaultSameNodeLatencyNs = 50'000;     // 50us
+inline constexpr int64_t kDefaultSameZoneLatencyNs = 200'000;    // 200us
+inline constexpr int64_t kDefaultCrossZoneLatencyNs = 1'000'000;  // 1ms
+// kind, minikube and Docker Desktop ship a default StorageClass; a profile may name another or
+// none (`storage: {defaultClass: ""}`), in which case PVCs without a class stay Pending.
+inline constexpr const char* kDefaultStorageClassName = "standard";
+
+struct NodePool {
+  std::string name;
+  int count = 1;
+  int64_t cpu_milli = kDefaultNodeCpuMilli;        // allocatable CPU per node
+  int64_t memory_bytes = kDefaultNodeMemoryBytes;  // allocatable memory per node
+  int max_pods = kDefaultMaxPodsPerNode;
+  // One zone, or several: nodes are spread round-robin over them (node i -> zones[i % n]).
+  std::vector<std::string> zones;
+  std::map<std::string, std::string> labels;
+  k8s::SourceLocation where;
+};
+
+struct NetworkLatencies {
+  int64_t same_node_ns = kDefaultSameNodeLatencyNs;
+  int64_t same_zone_ns = kDefaultSameZoneLatencyNs;
+  int64_t cross_zone_ns = kDefaultCrossZoneLatencyNs;
+};
+
+struct ClusterProfile {
+  std::string name;
+  std::vector<NodePool> node_pools;
+  // domain-facts 3: NetworkPolicy is enforced only if the CNI implements it (Calico, Cilium: yes).
+  bool cni_enforces_network_policy = true;
+  NetworkLatencies network;
+  std::string default_storage_class = kDefaultStorageClassName;  // "" = none
+  k8s::SourceLocation where;
+
+  int node_count() const;
+};
+
+// The built-in cluster: one node "kubetwin-control-plane" in zone "local", 4 CPU, 8Gi, 110 pods,
+// CNI enforcing NetworkPolicy, default StorageClass "standard".
+ClusterProfile single_node_cluster();
+
+// Reads a `kind: ClusterProfile` document:
+//   spec: {nodePools: [{name, count, cpu, memory, maxPods, zone | zones, labels}],
+//          cni: {enforcesNetworkPolicy}, network: {sameNode, sameZone, crossZone},
+//          storage: {defaultClass}}
+// Durations accept ns/us/ms/s suffixes; cpu and memory are Kubernetes quantities.
+// Throws k8s::InputError on a wrong kind, a missing or ill-typed field.
+ClusterProfile cluster_profile_from_node(const k8s::Node& document);
+
+// Parses a duration such as "50us", "1ms", "2s", "1.5ms" into nanoseconds; false when invalid.
+bool parse_duration_ns(const std::string& text, int64_t& out);
+
+}  // namespace kubetwin::topology

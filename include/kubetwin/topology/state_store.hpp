@@ -1,0 +1,114 @@
+// StateStore: the twin's applied state, a SQLite file holding what was applied, in order.
+//
+// The state is what `kubetwin apply` has accepted: every resource document with its source
+// location (path:line:col of each value survives a round trip), the apply sequence number that
+// created it and the one that last changed it, the twin time of those applies, and the cluster
+// profile in use. Resources are identified like the API server does: (group, kind, namespace,
+// name). Every write runs in one transaction: a failed write leaves the previous state intact.
+// Not safe for concurrent writers in one process; SQLite's file lock serialises processes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kubetwin/k8s/resource.hpp"
+
+struct sqlite3;
+
+namespace kubetwin::topology {
+
+// The identity of a resource in the state: (group, kind, namespace, name).
+struct ResourceKey {
+  std::string group;  // "" for core
+  std::string kind;
+  std::string namespace_name;  // "" for cluster-scoped kinds
+  std::string name;
+
+  auto operator<=>(const ResourceKey&) const = default;
+};
+
+// One resource as the state holds it.
+struct StoredResource {
+  k8s::Resource resource;
+  ResourceKey key;
+  int64_t created_seq = 0;  // the apply that created it
+  int64_t updated_seq = 0;  // the apply that last changed it
+  int64_t created_at_seconds = 0;  // twin time of the creating apply
+};
+
+// One apply as recorded: its sequence number, twin time, and what was applied (a path or "-").
+struct ApplyRecord {
+  int64_t seq = 0;
+  int64_t at_seconds = 0;
+  std::string source;
+};
+
+// Everything the state holds, loaded at once (states are small: thousands of resources at most).
+struct State {
+  std::vector<StoredResource> resources;  // in creation order
+  std::vector<ApplyRecord> applies;       // in order
+  std::string cluster_profile;            // path of the cluster profile, "" for the built-in one
+  // Twin time of the next apply and "now" for a static state: each apply is one step of
+  // kApplyStepSeconds on the twin's clock, starting at 0, and "now" is one step after the last.
+  int64_t now_seconds() const;
+  const StoredResource* find(const ResourceKey& key) const;
+};
+
+// One batch of changes, written in a single transaction by StateStore::commit.
+struct StateChange {
+  std::string source;                      // what was applied ("k8s/overlays/dev", "-")
+  std::vector<k8s::Resource> upserts;      // created or configured, in apply order
+  std::vector<ResourceKey> deletes;
+  std::optional<std::string> cluster_profile;  // set when the apply names one
+  bool record_apply = true;  // false for deletes: no apply sequence number is consumed
+};
+
+inline constexpr int64_t kApplyStepSeconds = 60;
+
+// The identity of a resource; namespace_name is taken as given (callers default it first).
+ResourceKey key_of(const k8s::Resource& r);
+
+// Resolves the state path: --state value if given, else $KUBETWIN_STATE, else .kubetwin/state.db.
+std::filesystem::path resolve_state_path(const std::optional<std::string>& flag_value);
+
+class StateStore {
+ public:
+  // Opens (creating if needed, with its parent directory) the state file. Throws k8s::InputError
+  // naming the path when it cannot be created or is not a kubetwin state.
+  static StateStore open(const std::filesystem::path& path);
+  // Opens an existing state read-only; returns an empty State view when the file does not exist.
+  static State load_or_empty(const std::filesystem::path& path);
+
+  StateStore(StateStore&&) noexcept;
+  StateStore& operator=(StateStore&&) noexcept;
+  ~StateStore();
+
+  State load() const;
+  // Applies the change in one transaction. Upserts keep their creation sequence when the
+  // resource already exists. Returns the apply sequence number used (0 when none was recorded).
+  int64_t commit(const StateChange& change);
+  // Empties the state (resources, applies, cluster profile) in one transaction.
+  void reset();
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  StateStore(std::filesystem::path path, sqlite3* db);
+  std::filesystem::path path_;
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+// The body encoding used in the state (exposed for tests): a compact text form that keeps every
+// node's kind, scalar text, quoting and source location.
+std::string encode_node(const k8s::Node& node);
+k8s::Node decode_node(std::string_view encoded);
+
+}  // namespace kubetwin::topology
