@@ -1,0 +1,348 @@
+// Loader: yaml-cpp's event parser -> Node trees, with limits on size, depth and alias expansion.
+#include "kubetwin/k8s/loader.hpp"
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <unordered_map>
+
+namespace kubetwin::k8s {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string mib(std::size_t bytes) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / double(1 << 20));
+  return buf;
+}
+
+// Builds Nodes from parser events. Aliases are expanded by copying the anchored node, after
+// checking that the copy keeps the file under the node budget.
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  TreeBuilder(std::shared_ptr<const std::string> path, const LoadLimits& limits)
+      : path_(std::move(path)), limits_(limits) {}
+
+  std::vector<Node>& documents() { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    stack_.clear();
+    have_root_ = false;
+    root_ = Node();
+  }
+  void OnDocumentEnd() override {
+    if (have_root_ && !root_.is_null()) documents_.push_back(std::move(root_));
+    root_ = Node();
+    have_root_ = false;
+  }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Node n;
+    n.set_location(loc(mark));
+    count(mark, 1);
+    remember(anchor, n, 1);
+    attach(std::move(n), mark);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end())
+      throw InputError(loc(mark), "alias to an unknown anchor", "define the anchor (&name) before using *name");
+    count(mark, it->second.second);
+    alias_nodes_ += it->second.second;
+    if (alias_nodes_ > limits_.max_alias_nodes)
+      throw InputError(loc(mark),
+                       "aliases expand to more than " + std::to_string(limits_.max_alias_nodes) +
+                           " nodes (the alias expansion limit)",
+                       "YAML aliases (*name) that repeat large anchors multiply the document (an "
+                       "alias bomb); write the values out instead");
+    attach(it->second.first, mark);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    // yaml-cpp tags quoted and block scalars "!", plain ones "?".
+    bool quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
+    Node n = Node::scalar(value, quoted, loc(mark));
+    count(mark, 1);
+    remember(anchor, n, 1);
+    attach(std::move(n), mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(Node::sequence(loc(mark)), mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(Node::mapping(loc(mark)), mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    Node node;
+    YAML::anchor_t anchor;
+    std::size_t nodes_at_start;
+    bool have_key = false;
+    std::string key;
+    SourceLocation key_where;
+  };
+
+  SourceLocation loc(const YAML::Mark& mark) const {
+    return SourceLocation{path_, mark.line + 1, mark.column + 1};
+  }
+
+  void count(const YAML::Mark&, std::size_t n) { nodes_ += n; }
+
+  void remember(YAML::anchor_t anchor, const Node& n, std::size_t size) {
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = {n, size};
+  }
+
+  void open(Node n, const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (int(stack_.size()) >= limits_.max_depth)
+      throw InputError(loc(mark),
+                       "nesting deeper than " + std::to_string(limits_.max_depth) +
+                           " levels (the nesting depth limit)",
+                       "no Kubernetes object nests this deep; check the file is what you meant");
+    count(mark, 1);
+    stack_.push_back(Frame{std::move(n), anchor, nodes_ - 1});
+  }
+
+  void close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    remember(f.anchor, f.node, nodes_ - f.nodes_at_start);
+    YAML::Mark mark;
+    mark.line = f.node.location().line - 1;
+    mark.column = f.node.location().column - 1;
+    attach(std::move(f.node), mark);
+  }
+
+  void attach(Node n, const YAML::Mark& mark) {
+    if (stack_.empty()) {
+      root_ = std::move(n);
+      have_root_ = true;
+      return;
+    }
+    Frame& top = stack_.back();
+    if (top.node.is_sequence()) {
+      top.node.push_back(std::move(n));
+      return;
+    }
+    if (!top.have_key) {
+      if (n.is_null()) {
+        top.key.clear();
+      } else if (n.is_scalar()) {
+        top.key = n.text();
+      } else {
+        throw InputError(loc(mark), "a mapping key must be a scalar, found " + describe_node(n),
+                         "use a plain string as the key");
+      }
+      if (top.node.get(top.key))
+        throw InputError(loc(mark), "mapping key \"" + top.key + "\" already defined",
+                         "remove the duplicate key");
+      top.key_where = loc(mark);
+      top.have_key = true;
+      return;
+    }
+    top.node.fields().emplace_back(std::move(top.key), std::move(n));
+    top.key.clear();
+    top.have_key = false;
+  }
+
+  std::shared_ptr<const std::string> path_;
+  const LoadLimits& limits_;
+  std::vector<Frame> stack_;
+  std::unordered_map<YAML::anchor_t, std::pair<Node, std::size_t>> anchors_;
+  std::vector<Node> documents_;
+  Node root_;
+  bool have_root_ = false;
+  std::size_t nodes_ = 0;        // all nodes, aliases counted expanded (sizes of anchors)
+  std::size_t alias_nodes_ = 0;  // nodes copied by aliases
+};
+
+const Node* require_string(const Node& doc, std::string_view key, const std::string& what,
+                           const std::string& hint) {
+  const Node* n = doc.get(key);
+  if (!n || n->is_null() || (n->is_scalar() && n->text().empty()))
+    throw InputError(doc.location(), "missing " + what, hint);
+  if (!n->is_scalar())
+    throw InputError(n->location(), what + " must be a string, found " + describe_node(*n), hint);
+  return n;
+}
+
+}  // namespace
+
+std::string describe_node(const Node& n) {
+  switch (n.kind()) {
+    case Node::Kind::kNull:
+      return "null";
+    case Node::Kind::kSequence:
+      return "a sequence";
+    case Node::Kind::kMapping:
+      return "a mapping";
+    case Node::Kind::kScalar:
+      break;
+  }
+  switch (n.scalar_type()) {
+    case Node::ScalarType::kInt:
+      return "an integer " + n.text();
+    case Node::ScalarType::kFloat:
+      return "a number " + n.text();
+    case Node::ScalarType::kBool:
+      return "a boolean " + n.text();
+    case Node::ScalarType::kNull:
+      return "null";
+    case Node::ScalarType::kString:
+      break;
+  }
+  return "the string \"" + n.text() + "\"";
+}
+
+std::string read_file(const std::string& path, const LoadLimits& limits) {
+  SourceLocation where{std::make_shared<const std::string>(path), 0, 0};
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status))
+    throw InputError(where, "no such file", "check the path (it is relative to the working directory)");
+  if (fs::is_directory(status))
+    throw InputError(where, "is a directory, expected a file", "name a file inside it");
+  auto size = fs::file_size(path, ec);
+  if (!ec && size > limits.max_file_bytes)
+    throw InputError(where,
+                     "file is " + mib(size) + ", above the " + mib(limits.max_file_bytes) +
+                         " limit for one input file",
+                     "split the manifests into several files");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(where, "cannot open file", "check its permissions");
+  std::string text;
+  text.resize(std::size_t(size));
+  in.read(text.data(), std::streamsize(text.size()));
+  text.resize(std::size_t(in.gcount()));
+  // A file growing while read (a pipe, /dev/zero...) is cut at the limit and refused.
+  if (in.peek() != std::char_traits<char>::eof())
+    throw InputError(where, "file is above the " + mib(limits.max_file_bytes) + " limit for one input file",
+                     "split the manifests into several files");
+  return text;
+}
+
+std::vector<Node> parse_yaml_documents(std::string_view text, const std::string& path,
+                                       const LoadLimits& limits) {
+  auto shared_path = std::make_shared<const std::string>(path);
+  if (text.size() > limits.max_file_bytes)
+    throw InputError(SourceLocation{shared_path, 0, 0},
+                     "input is " + mib(text.size()) + ", above the " + mib(limits.max_file_bytes) +
+                         " limit for one input file",
+                     "split the manifests into several files");
+  // yaml-cpp rejects tab indentation and a few other things with terse messages; keep them but
+  // point at the place.
+  std::istringstream in{std::string(text)};
+  TreeBuilder builder(shared_path, limits);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(builder)) {
+    }
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(SourceLocation{shared_path, e.mark.line + 1, e.mark.column + 1},
+                     "nesting too deep for the YAML parser (depth " + std::to_string(e.depth()) + ")",
+                     "no Kubernetes object nests this deep; check the file is what you meant");
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    int col = e.mark.column >= 0 ? e.mark.column + 1 : 0;
+    throw InputError(SourceLocation{shared_path, line, col}, "invalid YAML: " + e.msg,
+                     "check indentation (spaces, not tabs), quoting and the ':' after each key");
+  }
+  return std::move(builder.documents());
+}
+
+void validate_resource(const Node& doc) {
+  if (!doc.is_mapping())
+    throw InputError(doc.location(),
+                     "a Kubernetes object must be a mapping, found " + describe_node(doc),
+                     "each YAML document needs apiVersion, kind and metadata");
+  require_string(doc, "apiVersion", "apiVersion", "add e.g. `apiVersion: v1` (or apps/v1...)");
+  require_string(doc, "kind", "kind", "add e.g. `kind: Deployment`");
+  const Node* md = doc.get("metadata");
+  if (!md || md->is_null())
+    throw InputError(doc.location(), "missing metadata", "add `metadata:` with a `name:`");
+  if (!md->is_mapping())
+    throw InputError(md->location(), "metadata must be a mapping, found " + describe_node(*md),
+                     "write `metadata:` followed by indented `name: ...`");
+  const Node* name = md->get("name");
+  if (!name || name->is_null() || (name->is_scalar() && name->text().empty())) {
+    const Node* gen = md->get("generateName");
+    if (!gen || !gen->is_scalar())
+      throw InputError(md->location(), "missing metadata.name in object",
+                       "every object needs a name: add `name:` under metadata");
+  } else if (!name->is_scalar()) {
+    throw InputError(name->location(), "metadata.name must be a string, found " + describe_node(*name),
+                     "write the name as a plain string");
+  }
+  if (const Node* ns = md->get("namespace"); ns && !ns->is_null() && !ns->is_scalar())
+    throw InputError(ns->location(), "metadata.namespace must be a string, found " + describe_node(*ns),
+                     "write the namespace as a plain string");
+  for (std::string_view key : {"labels", "annotations"}) {
+    const Node* m = md->get(key);
+    if (!m || m->is_null()) continue;
+    if (!m->is_mapping())
+      throw InputError(m->location(),
+                       "metadata." + std::string(key) + " must be a mapping of strings, found " +
+                           describe_node(*m),
+                       "write one `key: value` per line");
+    for (const auto& [k, v] : m->fields())
+      if (!v.is_scalar() && !v.is_null())
+        throw InputError(v.location(),
+                         "metadata." + std::string(key) + "." + k + " must be a string, found " +
+                             describe_node(v),
+                         "quote the value");
+  }
+}
+
+ResourceList parse_resources(std::string_view text, const std::string& path, const LoadLimits& limits) {
+  ResourceList out;
+  for (Node& doc : parse_yaml_documents(text, path, limits)) {
+    if (doc.is_mapping()) {
+      std::string kind = doc.str("kind");
+      const Node* items = doc.get("items");
+      if (kind.ends_with("List") && items && items->is_sequence()) {
+        for (const Node& item : items->items()) {
+          validate_resource(item);
+          out.push_back(Resource{item});
+        }
+        continue;
+      }
+    }
+    validate_resource(doc);
+    out.push_back(Resource{std::move(doc)});
+  }
+  return out;
+}
+
+ResourceList load_manifests(const std::string& path, const LoadLimits& limits) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      std::string ext = entry.path().extension().string();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+        files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    ResourceList out;
+    for (const std::string& f : files) {
+      ResourceList part = parse_resources(read_file(f, limits), f, limits);
+      std::move(part.begin(), part.end(), std::back_inserter(out));
+    }
+    return out;
+  }
+  return parse_resources(read_file(path, limits), path, limits);
+}
+
+}  // namespace kubetwin::k8s

@@ -1,0 +1,130 @@
+// Tests of the YAML loader: locations, typing, resource checks and refusals of hostile input.
+#include "kubetwin/k8s/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+namespace kubetwin::k8s {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.diagnostic().format();
+  }
+  return "(no error)";
+}
+
+TEST(Loader, MultiDocumentWithLocations) {
+  auto docs = parse_resources(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: \"1\"\n  n: 2\n"
+      "---\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {x: [1, 2]}\n",
+      "m.yaml");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].location().str(), "m.yaml:1:1");
+  const Node* k = docs[0].body.at({"data", "k"});
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->location().str(), "m.yaml:6:6");
+  EXPECT_EQ(k->scalar_type(), Node::ScalarType::kString);
+  EXPECT_EQ(docs[0].body.at({"data", "n"})->as_int(), 2);
+  EXPECT_EQ(docs[1].kind(), "Widget");
+  EXPECT_EQ(docs[1].group(), "example.com");
+  EXPECT_EQ(docs[1].body.at({"spec", "x"})->items()[1].location().str(), "m.yaml:13:15");
+}
+
+TEST(Loader, ListKindsAreFlattened) {
+  auto docs = parse_resources(
+      "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}}\n"
+      "- {apiVersion: v1, kind: Service, metadata: {name: b}}\n",
+      "l.yaml");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[1].name(), "b");
+}
+
+TEST(Loader, MalformedYamlNamesThePlace) {
+  std::string e = error_of([] { parse_resources("a: b\n  c: d\n", "bad.yaml"); });
+  EXPECT_NE(e.find("bad.yaml:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("invalid YAML"), std::string::npos) << e;
+  EXPECT_NE(e.find("hint:"), std::string::npos) << e;
+  e = error_of([] { parse_resources("a: [1, 2\n", "bad.yaml"); });
+  EXPECT_NE(e.find("bad.yaml:"), std::string::npos) << e;
+  e = error_of([] { parse_resources("a: 1\na: 2\n", "dup.yaml"); });
+  EXPECT_NE(e.find("dup.yaml:2:1: mapping key \"a\" already defined"), std::string::npos) << e;
+}
+
+TEST(Loader, WrongTypesAreClearErrors) {
+  std::string e = error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: 5\n", "t.yaml"); });
+  EXPECT_NE(e.find("t.yaml:3:11: metadata must be a mapping, found an integer 5"), std::string::npos) << e;
+  e = error_of([] { parse_resources("apiVersion: v1\nmetadata: {name: x}\n", "t.yaml"); });
+  EXPECT_NE(e.find("t.yaml:1:1: missing kind"), std::string::npos) << e;
+  e = error_of([] { parse_resources("apiVersion: v1\nkind: [a]\nmetadata: {name: x}\n", "t.yaml"); });
+  EXPECT_NE(e.find("t.yaml:2:7: kind must be a string, found a sequence"), std::string::npos) << e;
+  e = error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: {labels: {a: b}}\n", "t.yaml"); });
+  EXPECT_NE(e.find("missing metadata.name"), std::string::npos) << e;
+  e = error_of([] { parse_resources("- a\n- b\n", "t.yaml"); });
+  EXPECT_NE(e.find("t.yaml:1:1: a Kubernetes object must be a mapping, found a sequence"), std::string::npos) << e;
+}
+
+TEST(Loader, AliasBombIsRefusedQuickly) {
+  std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 9; ++i) bomb += std::string(i ? "," : "") + "*" + prev;
+    bomb += "]\n";
+    prev = c;
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::string e = error_of([&] { parse_yaml_documents(bomb, "bomb.yaml"); });
+  EXPECT_NE(e.find("bomb.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("alias expansion limit"), std::string::npos) << e;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // Moderate alias use is fine and expanded.
+  auto docs = parse_yaml_documents("a: &x {k: v}\nb: *x\n", "ok.yaml");
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].at({"b", "k"})->text(), "v");
+}
+
+TEST(Loader, DeepNestingIsRefused) {
+  std::string deep(100000, '[');
+  std::string e = error_of([&] { parse_yaml_documents(deep, "deep.yaml"); });
+  EXPECT_NE(e.find("deep.yaml:1:"), std::string::npos) << e;
+  EXPECT_NE(e.find("nesting"), std::string::npos) << e;
+}
+
+TEST(Loader, OversizedFileIsRefusedNamingTheLimit) {
+  fs::path dir = fs::temp_directory_path() / ("kubetwin-loader-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path big = dir / "big.yaml";
+  {
+    std::ofstream out(big);
+    std::string line = "# padding padding padding padding padding padding padding padding padding\n";
+    for (std::size_t written = 0; written < (std::size_t{50} << 20); written += line.size()) out << line;
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::string e = error_of([&] { load_manifests(big.string()); });
+  EXPECT_NE(e.find(big.string() + ": file is 50.0 MiB, above the 16.0 MiB limit"), std::string::npos) << e;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  e = error_of([&] { load_manifests((dir / "missing.yaml").string()); });
+  EXPECT_NE(e.find("missing.yaml: no such file"), std::string::npos) << e;
+  fs::remove_all(dir);
+}
+
+TEST(Loader, ThousandsOfLinesAndUnknownKindsLoad) {
+  std::string text;
+  for (int i = 0; i < 3000; ++i)
+    text += "---\napiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: c" +
+            std::to_string(i) + "\nspec:\n  cronSpec: '* * * * */5'\n";
+  auto docs = parse_resources(text, "many.yaml");
+  ASSERT_EQ(docs.size(), 3000u);
+  EXPECT_EQ(docs[2999].location().line, 2999 * 7 + 2);
+}
+
+}  // namespace
+}  // namespace kubetwin::k8s
