@@ -6,5 +6,6 @@
 namespace kubetwin::cli {
 
 int verb_demo(const Invocation& inv);
+int verb_kustomize(const Invocation& inv);
 
 }  // namespace kubetwin::cli

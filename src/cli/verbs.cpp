@@ -14,6 +14,7 @@ namespace {
 // Keep in the order `kubetwin help` should show them.
 constexpr Verb kVerbs[] = {
     {"demo", "run the main job on the shipped model", verb_demo},
+    {"kustomize", "render a kustomization as kubectl kustomize does", verb_kustomize},
 };
 
 int print_help(std::ostream& out) {
