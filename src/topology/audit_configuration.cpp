@@ -1,0 +1,234 @@
+// Audit rules KT201-KT203 (host names and $(VAR)s in configuration) and KT601-KT603 (secrets
+// in plain configuration, placeholder secret values).
+#include <set>
+#include <string>
+
+#include "audit_internal.hpp"
+#include "kubetwin/topology/dns.hpp"
+#include "kubetwin/topology/hosts.hpp"
+
+namespace kubetwin::topology::audit_internal {
+
+namespace {
+
+// Is `host` meant to be an in-cluster name? Single labels walk the search path; names under
+// cluster.local, `.svc`, or ending in (or passing through) a namespace of the model are
+// Service/pod names. Anything else is an external name the twin forwards upstream.
+bool looks_in_cluster(const Model& model, const std::string& host) {
+  if (host.find('.') == std::string::npos) return true;
+  const std::string suffix = std::string(".") + kClusterDomain;
+  if (host.ends_with(suffix) || host.ends_with(".svc") || host.find(".svc.") != std::string::npos)
+    return true;
+  for (const Namespace& ns : model.namespaces) {
+    if (host.ends_with("." + ns.meta.name)) return true;
+  }
+  return false;
+}
+
+// The namespace a resolved name lands in.
+std::string answer_namespace(const Model& model, const DnsQuery& q) {
+  if (q.service) return model.services[*q.service].meta.namespace_name;
+  if (q.pod) return model.pods[*q.pod].meta.namespace_name;
+  return "";
+}
+
+// A per-pod name (pod.svc.ns.svc.cluster.local) of a headless Service that exists: the record
+// appears once the pod is Ready, so an absent record is not a configuration mistake.
+bool pending_pod_record(const Dns& dns, const std::string& host) {
+  const auto dot = host.find('.');
+  if (dot == std::string::npos) return false;
+  const DnsQuery q = dns.query(host.substr(dot + 1));
+  return q.rcode == DnsRcode::kNoError && q.record.find("headless") != std::string::npos;
+}
+
+void check_hosts(AuditRun& run) {
+  const Model& model = run.model();
+  const Dns dns(model);
+  std::set<std::string> seen;
+  for (const ConfigHost& ch : config_hosts(model)) {
+    const HostMention& m = ch.mention;
+    if (m.is_ip || m.is_loopback || m.host.empty()) continue;
+    if (!seen.insert(ch.namespace_name + "|" + m.host + "|" + ch.where.str() + "|" + ch.field).second)
+      continue;
+    FindingSubject subject;
+    k8s::SourceLocation where = ch.where;
+    if (ch.workload) {
+      subject = subject_of(model.workloads[*ch.workload].meta);
+    } else {
+      subject = FindingSubject{"ConfigMap", ch.namespace_name, ""};
+      // field reads "ConfigMap NAME key K".
+      const std::string prefix = "ConfigMap ";
+      if (ch.field.starts_with(prefix)) {
+        const std::string rest = ch.field.substr(prefix.size());
+        subject.name = rest.substr(0, rest.find(' '));
+      }
+    }
+    const std::string env = run.environment_name(ch.namespace_name);
+    const std::string port = m.port ? ":" + std::to_string(*m.port) : "";
+    const DnsResolution res = dns.resolve(m.host, ch.namespace_name);
+    if (!res.found) {
+      if (!looks_in_cluster(model, m.host) || pending_pod_record(dns, m.host)) continue;
+      run.add("KT201", subject, where,
+              subject.str() + " " + ch.field + " names host " + m.host + port +
+                  ", which does not resolve from namespace " + ch.namespace_name + " (NXDOMAIN)",
+              "check the Service name and namespace: `kubetwin dns " + m.host + " -n " +
+                  ch.namespace_name + "` shows each query tried",
+              env);
+      continue;
+    }
+    const DnsQuery* answer = res.answer();
+    if (!answer || env.empty()) continue;
+    const std::string target_ns = answer_namespace(model, *answer);
+    const std::string target_env = run.environment_name(target_ns);
+    if (target_env.empty() || target_env == env) continue;
+    run.add("KT202", subject, where,
+            subject.str() + " " + ch.field + " in environment " + env + " names " + m.host + port +
+                ", which resolves into namespace " + target_ns + " of environment " + target_env,
+            "point it at " + env + "'s own instance (a name in " + env +
+                "'s namespaces), or document the dependency and allow it explicitly",
+            env);
+  }
+}
+
+void check_variables(AuditRun& run) {
+  const Model& model = run.model();
+  std::set<std::string> seen;
+  for (const Pod& pod : model.pods) {
+    if (pod.meta.builtin) continue;
+    const FindingSubject owner = owner_subject(model, pod);
+    for (const UnresolvedRef& ref : pod.unresolved) {
+      if (ref.blocking || ref.what.find("$(") == std::string::npos) continue;
+      if (!seen.insert(owner.str() + "|" + ref.container + "|" + ref.what).second) continue;
+      run.add("KT203", owner, ref.where.line ? ref.where : owner_location(model, pod),
+              owner.str() + " container " + ref.container + ": " + ref.what +
+                  "; the container sees the text verbatim",
+              "define the variable earlier in the same container's env (order matters), or "
+              "write $$(VAR) for a literal",
+              run.environment_name(pod.meta.namespace_name));
+    }
+  }
+}
+
+// ---- secrets ----
+constexpr const char* kSecretWords[] = {"password", "passwd", "secret", "token", "apikey",
+                                        "api_key", "private_key", "access_key", "signing_key",
+                                        "credential", "client_secret"};
+// Key endings that name a reference to a secret rather than the secret itself.
+constexpr const char* kReferenceEndings[] = {"_file", "_path", "_dir", "_name", "_ref", "_url",
+                                             "_ttl", "_timeout", "_expiry", "_expiration",
+                                             "_length", "_header", "_type", "_key_id", "_mount",
+                                             "_enabled", "_size", "_count"};
+// Values people leave in place of a real secret (case-insensitive, whole value).
+constexpr const char* kPlaceholders[] = {"changeme", "change-me", "change_me", "changeit",
+                                         "password", "passw0rd", "admin", "secret", "default",
+                                         "test", "example", "123456", "12345678", "root", "toor",
+                                         "letmein", "qwerty", "xxx", "todo", "replaceme",
+                                         "replace-me", "your-password", "mysecret", "pass"};
+
+std::string normalise_key(std::string_view key) {
+  std::string k = lower(key);
+  for (char& c : k)
+    if (c == '-' || c == '.') c = '_';
+  return k;
+}
+
+bool is_secret_key(std::string_view key) {
+  const std::string k = normalise_key(key);
+  for (const char* end : kReferenceEndings)
+    if (k.ends_with(end)) return false;
+  for (const char* w : kSecretWords)
+    if (k.find(w) != std::string::npos) return true;
+  return false;
+}
+
+bool is_placeholder(std::string_view value) {
+  const std::string v = lower(value);
+  for (const char* p : kPlaceholders)
+    if (v == p) return true;
+  return v.size() > 2 && v.front() == '<' && v.back() == '>';
+}
+
+// A value that is the secret itself, not a reference to one (path, variable, template).
+bool is_literal_secret_value(std::string_view value) {
+  if (value.empty()) return false;
+  if (value.front() == '/' || value.find("$(") != std::string_view::npos ||
+      value.find("${") != std::string_view::npos || value.find("{{") != std::string_view::npos)
+    return false;
+  return value != "true" && value != "false";
+}
+
+void check_secrets(AuditRun& run) {
+  const Model& model = run.model();
+  for (const ConfigMap& cm : model.config_maps) {
+    if (cm.meta.builtin) continue;
+    const std::string env = run.environment_name(cm.meta.namespace_name);
+    for (const auto& [key, value] : cm.data) {
+      if (!is_secret_key(key) || !is_literal_secret_value(value)) continue;
+      auto loc = cm.key_locations.find(key);
+      const k8s::SourceLocation& where = loc != cm.key_locations.end() ? loc->second : cm.meta.where;
+      if (is_placeholder(value)) {
+        run.add("KT603", subject_of(cm.meta), where,
+                "ConfigMap " + cm.meta.qualified() + " key " + key + " holds the placeholder \"" +
+                    value + "\"",
+                "generate a real secret and keep it in a Secret (or Vault), not in a ConfigMap", env);
+      } else {
+        run.add("KT601", subject_of(cm.meta), where,
+                "ConfigMap " + cm.meta.qualified() + " key " + key +
+                    " holds a secret in plain text (readable by anyone who can read ConfigMaps)",
+                "move it to a Secret and read it with secretKeyRef, or inject it from Vault", env);
+      }
+    }
+  }
+  for (const Secret& s : model.secrets) {
+    if (s.meta.builtin) continue;
+    for (const auto& [key, value] : s.data) {
+      if (!is_secret_key(key) || !is_placeholder(value)) continue;
+      auto loc = s.key_locations.find(key);
+      run.add("KT603", subject_of(s.meta), loc != s.key_locations.end() ? loc->second : s.meta.where,
+              "Secret " + s.meta.qualified() + " key " + key + " holds the placeholder \"" + value +
+                  "\"",
+              "generate a real value (e.g. `openssl rand -base64 24`) before deploying",
+              run.environment_name(s.meta.namespace_name));
+    }
+  }
+  std::set<std::string> seen;
+  for (const Pod& pod : model.pods) {
+    if (pod.meta.builtin) continue;
+    const FindingSubject owner = owner_subject(model, pod);
+    const std::string env = run.environment_name(pod.meta.namespace_name);
+    for (const Container& c : pod.containers) {
+      if (c.injected) continue;
+      for (const EnvVar& e : c.env) {
+        if (e.source != EnvSource::kLiteral || !is_secret_key(e.name) ||
+            !is_literal_secret_value(e.raw))
+          continue;
+        if (!seen.insert(owner.str() + "|" + c.name + "|" + e.name).second) continue;
+        const k8s::SourceLocation& where = e.where.line ? e.where : owner_location(model, pod);
+        if (is_placeholder(e.raw)) {
+          run.add("KT603", owner, where,
+                  owner.str() + " container " + c.name + " env " + e.name +
+                      " holds the placeholder \"" + e.raw + "\"",
+                  "generate a real secret, keep it in a Secret and read it with secretKeyRef", env);
+        } else {
+          run.add("KT602", owner, where,
+                  owner.str() + " container " + c.name + " env " + e.name +
+                      " holds a secret as a literal value (visible in the manifest and to anyone "
+                      "who can read the workload)",
+                  "keep it in a Secret and read it with valueFrom.secretKeyRef, or inject it "
+                  "from Vault",
+                  env);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void check_configuration(AuditRun& run) {
+  check_hosts(run);
+  check_variables(run);
+  check_secrets(run);
+}
+
+}  // namespace kubetwin::topology::audit_internal
