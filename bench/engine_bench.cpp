@@ -18,9 +18,10 @@ namespace {
 void noop(void*, uint64_t) {}
 
 // Hold model: n events pending; each step pops the earliest and pushes one at now + Exp(1 ms).
+template <int Arity>
 void BM_EventQueueHold(benchmark::State& state) {
   const int64_t n = state.range(0);
-  ks::EventQueue q;
+  ks::BasicEventQueue<Arity> q;
   q.reserve(static_cast<size_t>(n));
   ks::Rng rng(7, "hold");
   auto step = ks::Distribution::exponential(1e-3);
@@ -33,7 +34,9 @@ void BM_EventQueueHold(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.counters["bytes_per_pending"] = static_cast<double>(q.memory_bytes()) / static_cast<double>(n);
 }
-BENCHMARK(BM_EventQueueHold)->Arg(100)->Arg(10'000)->Arg(1'000'000);
+BENCHMARK(BM_EventQueueHold<2>)->Arg(100)->Arg(10'000)->Arg(1'000'000);
+BENCHMARK(BM_EventQueueHold<4>)->Arg(100)->Arg(10'000)->Arg(1'000'000);
+BENCHMARK(BM_EventQueueHold<8>)->Arg(100)->Arg(10'000)->Arg(1'000'000);
 
 // The same hold model on std::priority_queue: the bare baseline the issue compares against.
 void BM_StdPriorityQueueHold(benchmark::State& state) {
