@@ -132,16 +132,24 @@ SourceLocation file_loc(const std::string& path) { return SourceLocation{std::ma
 
 void check_string_field(const Node& value, const std::string& field) {
   if (value.is_null()) return;
-  if (!value.is_scalar() || (!value.quoted() && internal_v2_resolves_non_string(value.text()))) {
-    std::string found = value.is_scalar() ? (internal_v2_resolves_non_string(value.text()) ? "a YAML 1.1 non-string "
-                                                                                             "value " + value.text()
-                                                                                         : value.text())
-                                          : describe_node(value);
-    throw InputError(value.location(),
-                     "invalid Kustomization: json: cannot unmarshal into field " + field + " of type string (found " +
-                         found + ")",
-                     "kustomization files are read as YAML 1.1: quote values like \"yes\", \"n\", \"1.20\"");
+  std::string go_type;
+  if (!value.is_scalar()) {
+    go_type = value.is_mapping() ? "object" : "array";
+  } else if (!value.quoted() && internal_v2_resolves_non_string(value.text())) {
+    static const std::set<std::string> kBools = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no",
+                                                 "No", "NO", "off", "Off", "OFF", "true", "True", "TRUE", "false",
+                                                 "False", "FALSE"};
+    const std::string& t = value.text();
+    if (kBools.count(t)) go_type = "bool";
+    else if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") return;
+    else go_type = "number";
+  } else {
+    return;
   }
+  throw InputError(value.location(),
+                   "invalid Kustomization: json: cannot unmarshal " + go_type + " into Go struct field Kustomization." +
+                       field + " of type string",
+                   "kustomization files are read as YAML 1.1: quote values such as \"n\", \"yes\" or \"1.20\"");
 }
 
 Kustomization load_kustomization(const std::string& dir, const LoadLimits& limits) {
