@@ -1,0 +1,109 @@
+// Results: the figures one simulated run of a World produces, measured after the warm-up.
+//
+// Plain values, safe to copy across threads: the scenario layer merges replications (histograms
+// merge exactly; per-replication means feed Student-t intervals) and the report layer prints them.
+// Field names here are the JSON field names of `kubetwin run --output json` (README "Output").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kubetwin/sim/statistics.hpp"
+#include "kubetwin/sim/time.hpp"
+
+namespace kubetwin::runtime {
+
+// One client-facing route: requests sent to an entry point (gateway + host, or a Service) with
+// one request line ("POST /orders").
+struct RouteFigures {
+  std::string entry;                       // "kong-prod api.amazon-store.com" or "svc ns/name:port"
+  std::string request;                     // "POST /orders"
+  uint64_t sent = 0;                       // requests that started after the warm-up
+  uint64_t completed = 0;                  // of those, answered (any status) before the end
+  std::map<int, uint64_t> status_counts;   // HTTP status -> count (0 = no answer: client gave up)
+  std::map<std::string, uint64_t> error_reasons;  // "postgres: too many clients", "kafka: NotEnoughReplicas"
+  sim::LatencyHistogram latency;           // ns, all answered requests
+  double throughput_per_s = 0;             // answered per simulated second of the measured window
+  double error_rate = 0;                   // non-2xx answers / answered
+  double mean_in_flight = 0;               // time-averaged requests outstanding (Little's L)
+};
+
+// One workload (Deployment/StatefulSet) over all its running pods.
+struct WorkloadFigures {
+  std::string namespace_name;
+  std::string name;
+  std::string kind;                        // "Deployment", "StatefulSet"
+  int pods = 0;
+  int64_t cpu_limit_milli = 0;             // per pod, main container (0 = unlimited)
+  double cpu_cores_mean = 0;               // all pods together
+  double cpu_utilisation_of_limit = 0;     // mean over pods of used / limit (0 without limit)
+  double throttled_period_fraction = 0;    // CFS periods that hit the quota / active periods
+  double worker_utilisation = 0;           // busy workers / concurrency, mean over pods
+  double queue_mean = 0;                   // requests waiting for a worker, summed over pods
+  double queue_max = 0;
+  uint64_t requests = 0;                   // requests or records handled
+  uint64_t rejected = 0;                   // turned away (queue full)
+};
+
+struct PostgresFigures {
+  std::string namespace_name;
+  std::string name;                        // the workload
+  int max_connections = 0;                 // usable by applications (max - reserved)
+  double connections_mean = 0;             // open server connections, time-averaged
+  double connections_max = 0;
+  uint64_t connection_refusals = 0;        // FATAL: sorry, too many clients already (53300)
+  uint64_t queries = 0;
+  uint64_t failed_writes = 0;              // disk full or server not ready
+  double cpu_utilisation_of_limit = 0;
+};
+
+struct KafkaGroupFigures {
+  std::string namespace_name;
+  std::string group;
+  std::string topic;
+  int partitions = 0;
+  int consumers = 0;                       // pods with at least one partition
+  int64_t lag_end = 0;                     // records: log end - committed, summed over partitions
+  int64_t lag_max = 0;
+  double consumed_per_s = 0;
+};
+
+struct KafkaTopicFigures {
+  std::string namespace_name;
+  std::string topic;
+  int partitions = 0;
+  int replication_factor = 0;
+  uint64_t produced = 0;                   // acknowledged sends (acks >= 1) plus acks=0 sends
+  uint64_t failed = 0;                     // NotEnoughReplicas, no leader, timeouts
+  double produced_per_s = 0;
+};
+
+// A PersistentVolumeClaim's fill: bytes written by the data store on it.
+struct VolumeFigures {
+  std::string namespace_name;
+  std::string claim;
+  std::string pod;
+  int64_t capacity_bytes = 0;
+  int64_t used_bytes = 0;                  // at the end of the run
+  double growth_bytes_per_s = 0;           // over the measured window
+  double seconds_until_full = -1;          // projection at that growth; -1 when not growing
+};
+
+struct RunFigures {
+  uint64_t seed = 0;
+  double simulated_seconds = 0;            // total, warm-up included
+  double measured_seconds = 0;             // after the warm-up
+  uint64_t events = 0;
+  uint64_t fingerprint = 0;
+  std::vector<RouteFigures> routes;
+  std::vector<WorkloadFigures> workloads;
+  std::vector<PostgresFigures> postgres;
+  std::vector<KafkaTopicFigures> kafka_topics;
+  std::vector<KafkaGroupFigures> kafka_groups;
+  std::vector<VolumeFigures> volumes;
+  std::vector<std::string> notes;          // what the world could not model, once each
+};
+
+}  // namespace kubetwin::runtime
