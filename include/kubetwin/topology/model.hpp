@@ -81,6 +81,7 @@ struct ClusterNode {
   ObjectMeta meta;  // labels: kubernetes.io/hostname, topology.kubernetes.io/zone, pool labels
   std::string pool;
   std::string zone;
+  std::string internal_ip;  // 172.18.0.<2+i>, as kind's docker network hands them out
   int64_t allocatable_cpu_milli = 0;
   int64_t allocatable_memory_bytes = 0;
   int max_pods = 0;
@@ -275,13 +276,13 @@ struct IngressClass {
 // An ingress controller deployment (Kong Ingress Controller, ingress-nginx), found from images,
 // env and args.
 struct Gateway {
-  Index workload;                     // into Model::workloads
+  std::string name;                   // "ns/workload"
+  Index workload = 0;                     // into Model::workloads
   std::string product;                // "kong", "ingress-nginx"
   std::string controller;             // the IngressClass controller string it implements
   std::string ingress_class;          // class it serves (CONTROLLER_INGRESS_CLASS, --ingress-class)
   std::vector<std::string> watch_namespaces;  // empty = all namespaces
   std::vector<Index> proxy_services;  // Services selecting its pods (NodePort entry points)
-  std::string name() const;           // "ns/workload"
 };
 
 struct Ingress {

@@ -1,0 +1,142 @@
+// Cluster profiles: the built-in single node and the ClusterProfile document reader.
+#include "kubetwin/topology/cluster.hpp"
+
+#include <cmath>
+#include <regex>
+
+#include "kubetwin/topology/model.hpp"
+
+namespace kubetwin::topology {
+
+namespace {
+
+using k8s::InputError;
+using k8s::Node;
+
+[[noreturn]] void fail(const Node& at, const std::string& message, const std::string& hint) {
+  throw InputError(at.location(), message, hint);
+}
+
+const Node& require_scalar(const Node& parent, const char* key, const std::string& path) {
+  const Node* n = parent.get(key);
+  if (!n) fail(parent, path + "." + key + " is required", "add `" + std::string(key) + ":`");
+  if (!n->is_scalar()) fail(*n, path + "." + key + " must be a scalar", "");
+  return *n;
+}
+
+int positive_int(const Node& n, const std::string& path) {
+  auto v = n.as_int();
+  if (!n.is_scalar() || !v || *v < 0 || *v > 1'000'000)
+    fail(n, path + " must be a non-negative integer, got `" + n.text() + "`", "e.g. 3");
+  return static_cast<int>(*v);
+}
+
+int64_t duration(const Node& n, const std::string& path) {
+  int64_t ns = 0;
+  if (!n.is_scalar() || !parse_duration_ns(n.text(), ns))
+    fail(n, path + " must be a duration, got `" + n.text() + "`", "e.g. 50us, 200us, 1ms");
+  return ns;
+}
+
+}  // namespace
+
+int ClusterProfile::node_count() const {
+  int n = 0;
+  for (const NodePool& p : node_pools) n += p.count;
+  return n;
+}
+
+ClusterProfile single_node_cluster() {
+  ClusterProfile c;
+  c.name = "single-node";
+  NodePool pool;
+  pool.name = "kubetwin-control-plane";
+  pool.count = 1;
+  pool.zones = {"local"};
+  c.node_pools.push_back(pool);
+  return c;
+}
+
+bool parse_duration_ns(const std::string& text, int64_t& out) {
+  static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)(ns|us|µs|ms|s|m|h)$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, re)) return false;
+  double v = std::stod(m[1].str());
+  const std::string unit = m[3].str();
+  double scale = unit == "ns" ? 1 : unit == "us" || unit == "µs" ? 1e3 : unit == "ms" ? 1e6
+               : unit == "s" ? 1e9 : unit == "m" ? 60e9 : 3600e9;
+  double ns = std::round(v * scale);
+  if (ns > 9e18) return false;
+  out = static_cast<int64_t>(ns);
+  return true;
+}
+
+ClusterProfile cluster_profile_from_node(const Node& doc) {
+  if (!doc.is_mapping()) fail(doc, "a cluster profile must be a mapping", "");
+  if (doc.str("kind") != "ClusterProfile")
+    fail(doc, "expected kind: ClusterProfile, got `" + doc.str("kind") + "`",
+         "cluster profiles live in models/clusters/*.yaml");
+  ClusterProfile c;
+  c.where = doc.location();
+  if (const Node* md = doc.get("metadata"); md && md->is_mapping()) c.name = md->str("name");
+  const Node* spec = doc.get("spec");
+  if (!spec || !spec->is_mapping()) fail(doc, "spec is required", "add spec.nodePools");
+  const Node* pools = spec->get("nodePools");
+  if (!pools || !pools->is_sequence() || pools->items().empty())
+    fail(pools ? *pools : *spec, "spec.nodePools must be a non-empty list", "");
+  for (std::size_t i = 0; i < pools->items().size(); ++i) {
+    const Node& p = pools->items()[i];
+    const std::string path = "spec.nodePools[" + std::to_string(i) + "]";
+    if (!p.is_mapping()) fail(p, path + " must be a mapping", "");
+    NodePool pool;
+    pool.where = p.location();
+    pool.name = require_scalar(p, "name", path).text();
+    if (const Node* n = p.get("count")) pool.count = positive_int(*n, path + ".count");
+    if (const Node* n = p.get("cpu")) {
+      if (!n->is_scalar() || !parse_cpu_milli(n->text(), pool.cpu_milli) || pool.cpu_milli <= 0)
+        fail(*n, path + ".cpu must be a CPU quantity, got `" + n->text() + "`", "e.g. 4 or 3500m");
+    }
+    if (const Node* n = p.get("memory")) {
+      if (!n->is_scalar() || !parse_memory_bytes(n->text(), pool.memory_bytes) ||
+          pool.memory_bytes <= 0)
+        fail(*n, path + ".memory must be a memory quantity, got `" + n->text() + "`", "e.g. 16Gi");
+    }
+    if (const Node* n = p.get("maxPods")) pool.max_pods = positive_int(*n, path + ".maxPods");
+    if (const Node* n = p.get("zone")) {
+      if (!n->is_scalar()) fail(*n, path + ".zone must be a string", "");
+      pool.zones.push_back(n->text());
+    }
+    if (const Node* n = p.get("zones")) {
+      if (!n->is_sequence()) fail(*n, path + ".zones must be a list", "");
+      for (const Node& z : n->items()) {
+        if (!z.is_scalar()) fail(z, path + ".zones entries must be strings", "");
+        pool.zones.push_back(z.text());
+      }
+    }
+    if (pool.zones.empty()) pool.zones.push_back("default");
+    if (const Node* n = p.get("labels")) {
+      if (!n->is_mapping()) fail(*n, path + ".labels must be a mapping", "");
+      for (const auto& [k, v] : n->fields()) pool.labels[k] = v.text();
+    }
+    c.node_pools.push_back(std::move(pool));
+  }
+  if (const Node* cni = spec->get("cni")) {
+    if (const Node* e = cni->get("enforcesNetworkPolicy")) {
+      auto b = e->as_bool();
+      if (!b) fail(*e, "spec.cni.enforcesNetworkPolicy must be true or false", "");
+      c.cni_enforces_network_policy = *b;
+    }
+  }
+  if (const Node* net = spec->get("network")) {
+    if (const Node* n = net->get("sameNode")) c.network.same_node_ns = duration(*n, "spec.network.sameNode");
+    if (const Node* n = net->get("sameZone")) c.network.same_zone_ns = duration(*n, "spec.network.sameZone");
+    if (const Node* n = net->get("crossZone"))
+      c.network.cross_zone_ns = duration(*n, "spec.network.crossZone");
+  }
+  if (const Node* st = spec->get("storage")) {
+    if (const Node* n = st->get("defaultClass")) c.default_storage_class = n->is_null() ? "" : n->text();
+  }
+  return c;
+}
+
+}  // namespace kubetwin::topology

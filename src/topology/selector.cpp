@@ -1,0 +1,136 @@
+// Label selectors: matching and kubectl's textual form.
+#include "kubetwin/topology/selector.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kubetwin::topology {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+bool LabelSelector::matches(const Labels& labels) const {
+  for (const auto& [k, v] : match_labels) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  for (const LabelRequirement& r : match_expressions) {
+    auto it = labels.find(r.key);
+    switch (r.op) {
+      case LabelRequirement::Operator::kIn:
+        if (it == labels.end() || !contains(r.values, it->second)) return false;
+        break;
+      case LabelRequirement::Operator::kNotIn:
+        if (it != labels.end() && contains(r.values, it->second)) return false;
+        break;
+      case LabelRequirement::Operator::kExists:
+        if (it == labels.end()) return false;
+        break;
+      case LabelRequirement::Operator::kDoesNotExist:
+        if (it != labels.end()) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+std::string LabelSelector::str() const {
+  std::string out;
+  auto add = [&out](const std::string& part) {
+    if (!out.empty()) out += ",";
+    out += part;
+  };
+  for (const auto& [k, v] : match_labels) add(k + "=" + v);
+  for (const LabelRequirement& r : match_expressions) {
+    std::string values;
+    for (const std::string& v : r.values) values += (values.empty() ? "" : ",") + v;
+    switch (r.op) {
+      case LabelRequirement::Operator::kIn: add(r.key + " in (" + values + ")"); break;
+      case LabelRequirement::Operator::kNotIn: add(r.key + " notin (" + values + ")"); break;
+      case LabelRequirement::Operator::kExists: add(r.key); break;
+      case LabelRequirement::Operator::kDoesNotExist: add("!" + r.key); break;
+    }
+  }
+  return out;
+}
+
+bool parse_label_selector(const std::string& text, LabelSelector& out) {
+  LabelSelector result;
+  // Split on commas outside parentheses.
+  std::vector<std::string> parts;
+  std::string cur;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (depth < 0) return false;
+    if (c == ',' && depth == 0) {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (depth != 0) return false;
+  parts.push_back(cur);
+  for (std::string part : parts) {
+    part = trim(part);
+    if (part.empty()) {
+      if (parts.size() == 1) break;
+      return false;
+    }
+    auto set_op = [&](std::size_t pos, std::size_t len, LabelRequirement::Operator op) {
+      std::string key = trim(part.substr(0, pos));
+      std::string list = trim(part.substr(pos + len));
+      if (key.empty() || list.size() < 2 || list.front() != '(' || list.back() != ')') return false;
+      LabelRequirement r{key, op, {}};
+      std::string inner = list.substr(1, list.size() - 2), v;
+      for (char c : inner + ",") {
+        if (c == ',') {
+          r.values.push_back(trim(v));
+          v.clear();
+        } else {
+          v += c;
+        }
+      }
+      result.match_expressions.push_back(std::move(r));
+      return true;
+    };
+    if (auto p = part.find(" notin "); p != std::string::npos) {
+      if (!set_op(p, 7, LabelRequirement::Operator::kNotIn)) return false;
+    } else if (auto q = part.find(" in "); q != std::string::npos) {
+      if (!set_op(q, 4, LabelRequirement::Operator::kIn)) return false;
+    } else if (auto ne = part.find("!="); ne != std::string::npos) {
+      result.match_expressions.push_back({trim(part.substr(0, ne)),
+                                          LabelRequirement::Operator::kNotIn,
+                                          {trim(part.substr(ne + 2))}});
+    } else if (auto eq = part.find('='); eq != std::string::npos) {
+      std::size_t vpos = eq + 1;
+      if (vpos < part.size() && part[vpos] == '=') ++vpos;
+      std::string key = trim(part.substr(0, eq));
+      if (key.empty()) return false;
+      result.match_labels[key] = trim(part.substr(vpos));
+    } else if (part[0] == '!') {
+      result.match_expressions.push_back(
+          {trim(part.substr(1)), LabelRequirement::Operator::kDoesNotExist, {}});
+    } else {
+      result.match_expressions.push_back({part, LabelRequirement::Operator::kExists, {}});
+    }
+  }
+  out = std::move(result);
+  return true;
+}
+
+}  // namespace kubetwin::topology
