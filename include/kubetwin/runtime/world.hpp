@@ -1,0 +1,105 @@
+// World: the topology brought to life on the engine, request by request.
+//
+// A World is built from a topology::Model (the environments a scenario selected), the behaviour
+// spec of those environments and a seed. It owns the Engine. Running pods become PodCpu models
+// (their main container's CFS limit) with a worker pool in front; Services spread connections
+// over ready endpoints as kube-proxy does; Kong gateways route by the Ingresses they serve (host,
+// path prefix) straight to pod endpoints (KIC bypasses kube-proxy, domain-facts 6 KIC-FAQ), with
+// Kong's retries and timeouts; PostgreSQL and Kafka are the runtime's datastore models placed on
+// their pods; every connection pays the cluster profile's latency and is checked against
+// NetworkPolicy when the CNI enforces it (a dropped connect times out, domain-facts 3).
+//
+// Promises: the same model, behaviour, options and seed give the same events in the same order
+// (engine().fingerprint()); random streams are keyed by entity names (pod, route), so adding a
+// pod does not shift another entity's draws. Not thread-safe: one World per thread.
+// Hot path: one request costs O(hops) engine events and no allocation once arenas have grown.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kubetwin/runtime/behaviour_spec.hpp"
+#include "kubetwin/runtime/results.hpp"
+#include "kubetwin/sim/engine.hpp"
+#include "kubetwin/topology/model.hpp"
+
+namespace kubetwin::runtime {
+
+// Kong's service defaults (domain-facts 6, KSVC): retries 5, connect/write/read timeouts 60 s.
+inline constexpr int kKongRetries = 5;
+inline constexpr sim::Time kKongConnectTimeout = sim::seconds(60);
+inline constexpr sim::Time kKongReadTimeout = sim::seconds(60);
+// A client's own patience: how long a load generator waits for an answer before giving up.
+inline constexpr sim::Time kClientTimeout = sim::seconds(120);
+// An application's wait for a pooled connection before failing the request (HikariCP's
+// connectionTimeout default, 30 s).
+inline constexpr sim::Time kPoolAcquireTimeout = sim::seconds(30);
+// Work a PostgreSQL backend does to accept a new connection (fork, auth): ~1 ms of CPU. [U]
+inline constexpr sim::Time kPostgresConnectCpu = sim::millis(1);
+// fsync of the WAL at commit on a network block device (synchronous_commit on, PGCONF). [U]
+inline constexpr sim::Time kPostgresCommitFsync = sim::micros(800);
+// A Kafka broker's CPU to append one produce request, and a follower's to fetch it. [U]
+inline constexpr sim::Time kKafkaAppendCpu = sim::micros(60);
+// Work per gateway request when the behaviour file names no gateway CPU.
+inline constexpr sim::Time kDefaultGatewayCpu = sim::micros(150);
+// Concurrency of pods whose behaviour says nothing (generic HTTP service default).
+inline constexpr int kGatewayConcurrency = 10'000;  // nginx event loop: no worker cap
+
+struct WorldOptions {
+  uint64_t seed = 1;
+  // Namespaces whose pods are simulated; empty = every namespace of the model.
+  std::vector<std::string> namespaces;
+  int kong_retries = kKongRetries;
+  sim::Time kong_connect_timeout = kKongConnectTimeout;
+  sim::Time kong_read_timeout = kKongReadTimeout;
+  sim::Time client_timeout = kClientTimeout;
+  sim::Time pool_acquire_timeout = kPoolAcquireTimeout;
+  sim::Time postgres_commit_fsync = kPostgresCommitFsync;
+};
+
+// An entry point clients send to: a gateway and a Host, or a Service port.
+using EntryId = uint32_t;
+// A (entry, request line) pair whose figures are kept.
+using RouteId = uint32_t;
+
+class World {
+ public:
+  World(const topology::Model& model, const BehaviourSpec& behaviour, const WorldOptions& options);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  sim::Engine& engine();
+
+  // The entry for `gateway` (an IngressClass name such as "kong-prod", or a gateway workload's
+  // "ns/name" or name) and a Host header. False with *error set when there is no such gateway.
+  bool gateway_entry(const std::string& gateway, const std::string& host, EntryId* out,
+                     std::string* error);
+  // The entry for a Service port, reached through kube-proxy as an in-cluster client would.
+  bool service_entry(const std::string& namespace_name, const std::string& service, int port,
+                     EntryId* out, std::string* error);
+  // A route for figures: "POST /orders" sent to `entry`. False with *error when the line does not
+  // read "METHOD /path".
+  bool route(EntryId entry, const std::string& request_line, RouteId* out, std::string* error);
+
+  // Called when a client's request is answered (status 0: the client gave up at its timeout).
+  using ResponseFn = void (*)(void* context, uint64_t token, int status);
+  // Sends one request now.
+  void send(RouteId route, ResponseFn done, void* context, uint64_t token);
+
+  // Starts the background work (Kafka consumers' poll loops). Call once before running.
+  void start();
+  // Forgets every figure collected so far (the end of the warm-up).
+  void end_warmup();
+  // The figures measured since end_warmup() (or the start).
+  RunFigures figures() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kubetwin::runtime

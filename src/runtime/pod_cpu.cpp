@@ -1,0 +1,199 @@
+// PodCpu: the CFS quota clock, the worker heap and the request queue.
+#include "kubetwin/runtime/pod_cpu.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kubetwin::runtime {
+
+PodCpu::PodCpu(sim::Engine& engine, std::string name, const PodCpuConfig& config)
+    : engine_(engine),
+      name_(std::move(name)),
+      config_(config),
+      quota_(cfs_quota(config.milli_cpu_limit, config.cfs_period)),
+      origin_(engine.now()),
+      quota_left_(quota_),
+      last_(engine.now()),
+      stats_start_(engine.now()),
+      busy_threads_(engine.now()),
+      queued_(engine.now()) {
+  if (config.concurrency <= 0) throw std::invalid_argument("PodCpu: concurrency must be > 0");
+  if (config.cfs_period <= 0) throw std::invalid_argument("PodCpu: cfs_period must be > 0");
+  if (config.queue_capacity < PodCpuConfig::kUnbounded) {
+    throw std::invalid_argument("PodCpu: queue_capacity must be >= 0 or -1");
+  }
+  running_.reserve(static_cast<size_t>(config.concurrency));
+}
+
+bool PodCpu::submit(uint64_t token, Time cpu_demand) {
+  ++arrivals_;
+  const Time now = engine_.now();
+  advance(now);
+  if (cpu_demand < 0) cpu_demand = 0;
+  if (static_cast<int>(running_.size()) < config_.concurrency) {
+    start(token, now, cpu_demand, now);
+    rearm();
+    return true;
+  }
+  if (config_.queue_capacity != PodCpuConfig::kUnbounded &&
+      static_cast<int64_t>(queue_.size()) >= config_.queue_capacity) {
+    ++rejections_;
+    return false;
+  }
+  queue_.push_back(Waiting{token, now, cpu_demand});
+  queued_.set(now, static_cast<double>(queue_.size()));
+  return true;
+}
+
+// Brings the progress clock, the quota and the counters from last_ up to `now`. Between two calls
+// the set of running threads is constant, and an event is armed at every quota exhaustion and
+// period end while threads run, so progress is linear within each segment accounted here.
+void PodCpu::advance(Time now) {
+  while (last_ < now) {
+    const Time n = static_cast<Time>(running_.size());
+    if (!limited()) {
+      const Time dt = now - last_;
+      v_ += dt;
+      cpu_used_ += n * dt;
+      last_ = now;
+      return;
+    }
+    const Time pend = period_end();
+    if (n == 0 && !throttled_) {
+      // Idle: nothing progresses, so whole periods can be skipped at once.
+      if (now >= pend) {
+        roll_period();
+        period_index_ = (now - origin_) / config_.cfs_period;
+      }
+      last_ = now;
+      return;
+    }
+    const Time seg = std::min(now, pend);
+    if (!throttled_) {
+      const Time dt = seg - last_;
+      const Time can = (quota_left_ + n - 1) / n;  // wall time until the quota runs out
+      if (dt >= can) {
+        const Time used = std::min(n * can, quota_left_);
+        v_ += can;
+        cpu_used_ += used;
+        period_cpu_ += used;
+        quota_left_ = 0;
+        throttled_ = true;
+        throttle_start_ = last_ + can;
+        ++throttled_periods_;
+      } else {
+        v_ += dt;
+        cpu_used_ += n * dt;
+        period_cpu_ += n * dt;
+        quota_left_ -= n * dt;
+      }
+    }
+    period_active_ = true;
+    last_ = seg;
+    if (seg == pend) roll_period();
+  }
+}
+
+void PodCpu::roll_period() {
+  const Time pend = period_end();
+  if (throttled_) {
+    throttled_time_ += pend - std::max(throttle_start_, stats_start_);
+    throttled_ = false;
+  }
+  if (period_active_ || period_cpu_ > 0) ++periods_;
+  max_period_cpu_ = std::max(max_period_cpu_, period_cpu_);
+  period_cpu_ = 0;
+  period_active_ = false;
+  ++period_index_;
+  quota_left_ = quota_;
+}
+
+void PodCpu::start(uint64_t token, Time arrived, Time demand, Time now) {
+  running_.push_back(Running{v_ + demand, seq_++, token, arrived, now});
+  std::push_heap(running_.begin(), running_.end(), later);
+  busy_threads_.set(now, static_cast<double>(running_.size()));
+  waits_.add(sim::to_seconds(now - arrived));
+}
+
+void PodCpu::rearm() {
+  if (in_wake_) return;
+  if (wake_.valid()) engine_.cancel(wake_);
+  wake_ = sim::EventId{};
+  if (running_.empty()) return;
+  Time at;
+  if (throttled_) {
+    at = period_end();
+  } else {
+    at = last_ + (running_.front().finish_v - v_);
+    if (limited()) {
+      const Time n = static_cast<Time>(running_.size());
+      at = std::min({at, last_ + (quota_left_ + n - 1) / n, period_end()});
+    }
+  }
+  wake_ = engine_.schedule_at<&PodCpu::on_wake>(at, this);
+}
+
+void PodCpu::on_wake() {
+  wake_ = sim::EventId{};
+  const Time now = engine_.now();
+  advance(now);
+  in_wake_ = true;
+  while (!running_.empty() && running_.front().finish_v <= v_) {
+    std::pop_heap(running_.begin(), running_.end(), later);
+    const Running done = running_.back();
+    running_.pop_back();
+    ++completions_;
+    responses_.record(now - done.arrived);
+    busy_threads_.set(now, static_cast<double>(running_.size()));
+    if (!queue_.empty()) {
+      const Waiting next = queue_.pop_front();
+      queued_.set(now, static_cast<double>(queue_.size()));
+      start(next.token, next.arrived, next.demand, now);
+    }
+    if (done_fn_) done_fn_(done_context_, done.token, done.arrived, done.started);
+  }
+  in_wake_ = false;
+  rearm();
+}
+
+Time PodCpu::cpu_used() const {
+  Time used = cpu_used_;
+  const Time n = static_cast<Time>(running_.size());
+  if (n > 0 && !throttled_) {
+    const Time dt = engine_.now() - last_;
+    used += limited() ? std::min(n * dt, quota_left_) : n * dt;
+  }
+  return used;
+}
+
+Time PodCpu::throttled_time() const {
+  if (!throttled_) return throttled_time_;
+  return throttled_time_ + std::min(engine_.now(), period_end()) - std::max(throttle_start_, stats_start_);
+}
+
+double PodCpu::mean_cores() const {
+  const Time elapsed = engine_.now() - stats_start_;
+  return elapsed > 0 ? static_cast<double>(cpu_used()) / static_cast<double>(elapsed) : 0;
+}
+
+double PodCpu::utilisation_of_limit() const {
+  if (!limited()) return 0;
+  return mean_cores() * 1000.0 / static_cast<double>(config_.milli_cpu_limit);
+}
+
+void PodCpu::reset_statistics() {
+  const Time now = engine_.now();
+  advance(now);
+  arrivals_ = completions_ = rejections_ = 0;
+  cpu_used_ = 0;
+  periods_ = throttled_periods_ = 0;
+  throttled_time_ = 0;
+  max_period_cpu_ = 0;
+  stats_start_ = now;
+  busy_threads_.reset(now);
+  queued_.reset(now);
+  waits_ = sim::RunningStats{};
+  responses_ = sim::LatencyHistogram{};
+}
+
+}  // namespace kubetwin::runtime
