@@ -108,8 +108,11 @@ bool looks_timestamp(std::string_view s, std::string* rfc3339) {
   return false;
 }
 
-// Would go-yaml v2 resolve this plain text to something other than a string?
-bool v2_resolves_non_string(std::string_view s) {
+}  // namespace
+
+// Would go-yaml v2 (YAML 1.1) resolve this plain text to something other than a string?
+bool internal_v2_resolves_non_string(std::string_view s);
+bool internal_v2_resolves_non_string(std::string_view s) {
   static constexpr std::string_view kWords[] = {
       "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF",
       "true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL", ".nan", ".NaN",
@@ -132,6 +135,10 @@ bool v2_resolves_non_string(std::string_view s) {
   static const std::regex kBase60(R"(^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$)");
   return std::regex_match(s.begin(), s.end(), kBase60);
 }
+
+namespace {
+
+bool v2_resolves_non_string(std::string_view s) { return internal_v2_resolves_non_string(s); }
 
 struct Analysis {
   bool multiline = false;
@@ -501,7 +508,47 @@ void write_node(Writer& w, const Node& n, int indent, bool in_mapping_value) {
 
 }  // namespace
 
+namespace {
+
+// go-yaml v2's keyList.Less on two code point sequences.
+template <typename Seq>
+bool natural_less_seq(const Seq& ar, const Seq& br) {
+  for (size_t i = 0; i < ar.size() && i < br.size(); ++i) {
+    uint32_t ca = uint32_t(ar[i]) & (sizeof(ar[i]) == 1 ? 0xFFu : 0xFFFFFFFFu);
+    uint32_t cb = uint32_t(br[i]) & (sizeof(br[i]) == 1 ? 0xFFu : 0xFFFFFFFFu);
+    if (ca == cb) continue;
+    bool al = is_letter(ca), bl = is_letter(cb);
+    if (al && bl) return ca < cb;
+    if (al || bl) return bl;
+    int64_t an = 0, bn = 0;
+    if (ca == '0' || cb == '0') {
+      for (size_t j = i; j-- > 0 && is_digit(uint32_t(ar[j]));) {
+        if (uint32_t(ar[j]) != '0') {
+          an = bn = 1;
+          break;
+        }
+      }
+    }
+    size_t ai = i, bi = i;
+    for (; ai < ar.size() && is_digit(uint32_t(ar[ai])); ++ai) an = an * 10 + int64_t(uint32_t(ar[ai]) - '0');
+    for (; bi < br.size() && is_digit(uint32_t(br[bi])); ++bi) bn = bn * 10 + int64_t(uint32_t(br[bi]) - '0');
+    if (an != bn) return an < bn;
+    if (ai != bi) return ai < bi;
+    return ca < cb;
+  }
+  return ar.size() < br.size();
+}
+
+bool is_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
 bool natural_key_less(std::string_view a, std::string_view b) {
+  if (is_ascii(a) && is_ascii(b)) return natural_less_seq(a, b);
   std::vector<uint32_t> ar, br;
   for (size_t i = 0; i < a.size();) {
     int w;
@@ -513,28 +560,7 @@ bool natural_key_less(std::string_view a, std::string_view b) {
     br.push_back(utf8_decode(b, i, &w));
     i += w;
   }
-  for (size_t i = 0; i < ar.size() && i < br.size(); ++i) {
-    if (ar[i] == br[i]) continue;
-    bool al = is_letter(ar[i]), bl = is_letter(br[i]);
-    if (al && bl) return ar[i] < br[i];
-    if (al || bl) return bl;
-    int64_t an = 0, bn = 0;
-    if (ar[i] == '0' || br[i] == '0') {
-      for (size_t j = i; j-- > 0 && is_digit(ar[j]);) {
-        if (ar[j] != '0') {
-          an = bn = 1;
-          break;
-        }
-      }
-    }
-    size_t ai = i, bi = i;
-    for (; ai < ar.size() && is_digit(ar[ai]); ++ai) an = an * 10 + int64_t(ar[ai] - '0');
-    for (; bi < br.size() && is_digit(br[bi]); ++bi) bn = bn * 10 + int64_t(br[bi] - '0');
-    if (an != bn) return an < bn;
-    if (ai != bi) return ai < bi;
-    return ar[i] < br[i];
-  }
-  return ar.size() < br.size();
+  return natural_less_seq(ar, br);
 }
 
 std::string normalized_scalar(const Node& n, bool* is_string) {

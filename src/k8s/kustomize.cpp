@@ -6,6 +6,8 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "patch.hpp"
 #include "sha256.hpp"
@@ -109,12 +111,21 @@ bool same_id(const KRes& a, const KRes& b) {
          effective_ns(a) == effective_ns(b);
 }
 
-void add_resource(ResSet& set, KRes r, const SourceLocation& where) {
-  for (const KRes& existing : set)
-    if (same_id(existing, r))
-      throw InputError(where, "may not add resource with an already registered id: " + id_string(r),
+std::string id_key(const KRes& r) {
+  return r.kind() + "|" + r.group() + "|" + r.version() + "|" + r.name() + "|" + effective_ns(r);
+}
+
+// Adds a batch, refusing an ID already present (in the set or earlier in the batch).
+void add_resources(ResSet& set, std::vector<KRes> batch) {
+  std::unordered_set<std::string> ids;
+  ids.reserve(set.size() + batch.size());
+  for (const KRes& r : set) ids.insert(id_key(r));
+  for (KRes& r : batch) {
+    if (!ids.insert(id_key(r)).second)
+      throw InputError(r.body.location(), "may not add resource with an already registered id: " + id_string(r),
                        "two inputs define the same object; remove one or use a patch");
-  set.push_back(std::move(r));
+    set.push_back(std::move(r));
+  }
 }
 
 // ---- The kustomization file --------------------------------------------------------------
@@ -333,38 +344,56 @@ std::map<std::string, std::string> string_map(const Node* n) {
   return out;
 }
 
-struct Target {
-  const Node* node = nullptr;
-  bool matches(const KRes& r) const {
-    auto re = [&](const char* field, const std::vector<std::string>& values) {
-      const Node* f = node->get(field);
-      if (!f || !f->is_scalar() || f->text().empty()) return true;
-      std::regex rx;
+// A patch target: Go-style anchored regexes compiled once, plus label/annotation selectors.
+class Target {
+ public:
+  explicit Target(const Node* node) : node_(node) {
+    if (!node_) return;
+    for (const char* field : {"group", "version", "kind", "name", "namespace"}) {
+      const Node* f = node_->get(field);
+      if (!f || !f->is_scalar() || f->text().empty()) continue;
       try {
-        rx = std::regex("^(?:" + f->text() + ")$");
+        regexes_.emplace_back(field, std::regex("^(?:" + f->text() + ")$", std::regex::optimize));
       } catch (const std::regex_error&) {
         throw InputError(f->location(), std::string("invalid regular expression in target ") + field,
                          "targets use Go regular expressions");
       }
+    }
+  }
+
+  bool matches(const KRes& r) const {
+    for (const auto& [field, rx] : regexes_) {
+      std::vector<std::string> values;
+      if (field == "group") values = {r.group()};
+      else if (field == "version") values = {r.version()};
+      else if (field == "kind") values = {r.kind()};
+      else if (field == "name") {
+        values = r.previous_names;
+        values.push_back(r.name());
+      } else {
+        values = r.previous_namespaces;
+        values.push_back(r.ns());
+      }
+      bool any = false;
       for (const std::string& v : values)
-        if (std::regex_match(v, rx)) return true;
-      return false;
-    };
-    std::vector<std::string> names = r.previous_names;
-    names.push_back(r.name());
-    std::vector<std::string> nss = r.previous_namespaces;
-    nss.push_back(r.ns());
-    if (!re("group", {r.group()}) || !re("version", {r.version()}) || !re("kind", {r.kind()}) || !re("name", names) ||
-        !re("namespace", nss))
-      return false;
-    if (const Node* ls = node->get("labelSelector"); ls && ls->is_scalar() && !ls->text().empty())
+        if (std::regex_match(v, rx)) {
+          any = true;
+          break;
+        }
+      if (!any) return false;
+    }
+    if (const Node* ls = node_->get("labelSelector"); ls && ls->is_scalar() && !ls->text().empty())
       if (!match_label_selector(ls->text(), string_map(r.body.at({"metadata", "labels"})), ls->location()))
         return false;
-    if (const Node* as = node->get("annotationSelector"); as && as->is_scalar() && !as->text().empty())
+    if (const Node* as = node_->get("annotationSelector"); as && as->is_scalar() && !as->text().empty())
       if (!match_label_selector(as->text(), string_map(r.body.at({"metadata", "annotations"})), as->location()))
         return false;
     return true;
   }
+
+ private:
+  const Node* node_;
+  std::vector<std::pair<std::string, std::regex>> regexes_;
 };
 
 // ---- Field helpers ------------------------------------------------------------------------
@@ -780,15 +809,20 @@ std::vector<std::string> pod_spec_prefixes(const KRes& r) {
 }
 
 void fix_name_references(ResSet& set) {
+  // Renamed objects by (kind, any previous name): the only candidates of a reference.
+  std::unordered_map<std::string, std::vector<size_t>> renamed;
+  for (size_t i = 0; i < set.size(); ++i)
+    for (const std::string& old : set[i].previous_names) renamed[set[i].kind() + "|" + old].push_back(i);
   auto rewrite = [&](KRes& referrer, const std::string& target_kind, Node& value, Node* ns_node) {
     if (!value.is_scalar()) return;
     std::string v = value.text();
+    auto cands = renamed.find(target_kind + "|" + v);
+    if (cands == renamed.end()) return;
     std::string ref_ns = ns_node && ns_node->is_scalar() ? ns_node->text() : effective_ns(referrer);
     bool referrer_cluster = is_cluster_scoped(referrer.api_version(), referrer.kind());
     const KRes* match = nullptr;
-    for (const KRes& t : set) {
-      if (t.kind() != target_kind || t.previous_names.empty()) continue;
-      if (std::find(t.previous_names.begin(), t.previous_names.end(), v) == t.previous_names.end()) continue;
+    for (size_t idx : cands->second) {
+      const KRes& t = set[idx];
       bool t_cluster = is_cluster_scoped(t.api_version(), t.kind());
       if (!t_cluster && !(referrer_cluster && !ns_node) && effective_ns(t) != ref_ns) continue;
       if (!match) match = &t;
@@ -909,11 +943,11 @@ void set_namespace(ResSet& set, const std::string& ns) {
     }
     if (r.kind() == "APIService") set_pairs(r, "spec/service", true, {{"namespace", ns}});
   }
-  for (size_t i = 0; i < set.size(); ++i)
-    for (size_t j = i + 1; j < set.size(); ++j)
-      if (same_id(set[i], set[j]))
-        throw InputError(set[j].body.location(), "namespace transformation produces ID conflict: " + id_string(set[j]),
-                         "two objects now share kind, name and namespace");
+  std::unordered_set<std::string> ids;
+  for (const KRes& r : set)
+    if (!ids.insert(id_key(r)).second)
+      throw InputError(r.body.location(), "namespace transformation produces ID conflict: " + id_string(r),
+                       "two objects now share kind, name and namespace");
 }
 
 void add_prefix_suffix(ResSet& set, const std::string& prefix, const std::string& suffix) {
@@ -1128,7 +1162,7 @@ void apply_patches(const Kustomization& k, ResSet& set, const LoadLimits& limits
       PatchText t = patch_text(k, e, limits);
       auto docs = parse_patch_docs(t, limits);
       const Node* tnode = e.get("target");
-      Target target{tnode};
+      Target target(tnode);
       if (docs.size() == 1 && docs[0].is_sequence()) {
         if (!tnode)
           throw InputError(e.location(), "unable to apply JSON patch without a target", "add target: with kind and name");
@@ -1152,7 +1186,7 @@ void apply_json6902_legacy(const Kustomization& k, ResSet& set, const LoadLimits
     auto docs = parse_patch_docs(t, limits);
     if (docs.size() != 1 || !docs[0].is_sequence())
       throw InputError(t.where, "a JSON 6902 patch must be one list of operations", "write `- op: ...` entries");
-    apply_json_patch(set, docs[0], Target{tnode});
+    apply_json_patch(set, docs[0], Target(tnode));
   }
 }
 
@@ -1192,8 +1226,7 @@ class Builder {
     generate(k, target, "secretGenerator", true, options_.limits);
     for (const Node* c : string_list(k, "components")) run((fs::path(root) / c->text()).string(), target, true, c->location());
     transform(k, target);
-    if (!k.component)
-      for (KRes& r : local) add_resource(set, std::move(r), r.body.location());
+    if (!k.component) add_resources(set, std::move(local));
     stack_.pop_back();
   }
 
@@ -1218,10 +1251,10 @@ class Builder {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) {
       std::string abs = restricted_file(k, entry);
-      for (Resource& r : parse_resources(read_file(abs, options_.limits), abs, options_.limits)) {
-        SourceLocation where = r.body.location();
-        add_resource(set, KRes{std::move(r.body)}, where);
-      }
+      std::vector<KRes> batch;
+      for (Resource& r : parse_resources(read_file(abs, options_.limits), abs, options_.limits))
+        batch.push_back(KRes{std::move(r.body)});
+      add_resources(set, std::move(batch));
       return;
     }
     if (fs::is_directory(p, ec)) {
