@@ -7,5 +7,10 @@ namespace kubetwin::cli {
 
 int verb_demo(const Invocation& inv);
 int verb_kustomize(const Invocation& inv);
+int verb_apply(const Invocation& inv);
+int verb_get(const Invocation& inv);
+int verb_describe(const Invocation& inv);
+int verb_delete(const Invocation& inv);
+int verb_reset(const Invocation& inv);
 
 }  // namespace kubetwin::cli

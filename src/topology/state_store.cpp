@@ -307,6 +307,54 @@ const StoredResource* State::find(const ResourceKey& key) const {
   return nullptr;
 }
 
+const char* to_string(ApplyAction action) {
+  switch (action) {
+    case ApplyAction::kCreated: return "created";
+    case ApplyAction::kConfigured: return "configured";
+    case ApplyAction::kUnchanged: return "unchanged";
+    case ApplyAction::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+std::vector<PlannedApply> plan_apply(const State& state, const k8s::ResourceList& incoming,
+                                     const ClusterProfile& cluster) {
+  std::vector<PlannedApply> plan;
+  k8s::ResourceList merged;
+  std::map<ResourceKey, size_t> position;
+  for (const StoredResource& r : state.resources) {
+    position[r.key] = merged.size();
+    merged.push_back(r.resource);
+  }
+  for (const k8s::Resource& r : incoming) {
+    PlannedApply p{r, key_of(r), ApplyAction::kCreated, std::nullopt};
+    if (const StoredResource* old = state.find(p.key)) {
+      p.action = old->resource.body == r.body ? ApplyAction::kUnchanged : ApplyAction::kConfigured;
+    }
+    auto it = position.find(p.key);
+    if (it != position.end()) {
+      merged[it->second] = r;
+    } else {
+      position[p.key] = merged.size();
+      merged.push_back(r);
+    }
+    plan.push_back(std::move(p));
+  }
+  BuildOptions options;
+  options.sort_by_kind = false;
+  Model model = build_model(merged, cluster, options);
+  for (PlannedApply& p : plan) {
+    for (const AdmissionError& e : model.rejected) {
+      if (e.kind == p.key.kind && e.name == p.key.name && e.namespace_name == p.key.namespace_name) {
+        p.action = ApplyAction::kRejected;
+        p.error = e;
+        break;
+      }
+    }
+  }
+  return plan;
+}
+
 void StateStore::Closer::operator()(sqlite3* db) const { sqlite3_close(db); }
 
 StateStore::StateStore(std::filesystem::path path, sqlite3* db)

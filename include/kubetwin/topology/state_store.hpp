@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "kubetwin/k8s/resource.hpp"
+#include "kubetwin/topology/cluster.hpp"
+#include "kubetwin/topology/model.hpp"
 
 struct sqlite3;
 
@@ -105,6 +107,25 @@ class StateStore {
   };
   std::unique_ptr<sqlite3, Closer> db_;
 };
+
+// What `apply` does with one incoming resource, as kubectl reports it.
+enum class ApplyAction { kCreated, kConfigured, kUnchanged, kRejected };
+const char* to_string(ApplyAction action);  // "created", "configured", "unchanged", "rejected"
+
+struct PlannedApply {
+  k8s::Resource resource;
+  ResourceKey key;
+  ApplyAction action = ApplyAction::kCreated;
+  std::optional<AdmissionError> error;  // set when kRejected: the API server's refusal
+};
+
+// Decides, for each incoming resource (namespaces already defaulted by the caller), whether it
+// is created, configured, unchanged (structurally equal to the stored document, locations
+// ignored) or rejected by admission. Admission is build_model over the state with the incoming
+// resources in place (replacing stored ones with the same key, new ones appended in order), so
+// NodePort collisions, missing namespaces and quotas are judged against everything applied.
+std::vector<PlannedApply> plan_apply(const State& state, const k8s::ResourceList& incoming,
+                                     const ClusterProfile& cluster);
 
 // The body encoding used in the state (exposed for tests): a compact text form that keeps every
 // node's kind, scalar text, quoting and source location.

@@ -1,0 +1,74 @@
+// Helpers shared by the kubectl-shaped verbs: flag parsing, the state path, loading the twin.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kubetwin/cli/verbs.hpp"
+#include "kubetwin/k8s/resource.hpp"
+#include "kubetwin/topology/cluster.hpp"
+#include "kubetwin/topology/model.hpp"
+#include "kubetwin/topology/state_store.hpp"
+
+namespace kubetwin::cli {
+
+// A usage mistake (unknown flag, missing value): printed as "error: MESSAGE", exit 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct FlagSpec {
+  const char* long_name;  // "namespace"
+  char short_name;        // 'n', or 0
+  bool takes_value;
+};
+
+// Arguments split into flags and positionals; "--" ends flags (the rest is kept apart).
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>> values;  // by long name, in order
+  std::set<std::string> switches;
+  std::vector<std::string> rest;  // after "--"
+  bool has_rest = false;
+
+  bool has(const std::string& name) const { return switches.count(name) || values.count(name); }
+  std::optional<std::string> value(const std::string& name) const;  // the last one given
+};
+
+// Parses `args` against `specs` (plus --state, always accepted). Accepts `--name=value`,
+// `--name value`, `-n value`, `-nvalue`. Throws UsageError with cobra's words.
+ParsedArgs parse_args(std::span<const std::string> args, std::vector<FlagSpec> specs);
+
+// Runs a verb body, mapping UsageError to "error: ..." and exit 2.
+template <typename Fn>
+int guarded(const Invocation& inv, Fn&& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    inv.err << "error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+// The state file for this invocation (--state, $KUBETWIN_STATE, .kubetwin/state.db).
+std::filesystem::path state_path(const ParsedArgs& args);
+
+// A cluster profile file (kind: ClusterProfile), or the built-in single node when path is "".
+topology::ClusterProfile load_cluster_profile(const std::string& path);
+
+// The twin as the read verbs see it: the state and the model built from it.
+struct Twin {
+  topology::State state;
+  topology::Model model;
+};
+Twin load_twin(const std::filesystem::path& state_file);
+
+// The namespace a resource lands in: its own, else `fallback` for namespaced kinds, else "".
+std::string effective_namespace(const k8s::Resource& r, const std::string& fallback);
+
+}  // namespace kubetwin::cli

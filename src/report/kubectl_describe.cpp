@@ -1,0 +1,244 @@
+// `kubetwin describe pod|service`: kubectl's describe layout through one describe tabwriter.
+#include "kubetwin/report/kubectl_describe.hpp"
+
+#include "kubetwin/report/kubectl_kinds.hpp"
+#include "kubetwin/report/kubectl_table.hpp"
+
+namespace kubetwin::report {
+
+namespace {
+
+using topology::Index;
+
+// "Labels:\tapp=web\n\tpod-template-hash=x\n" (continuation lines start with an empty cell).
+void write_map(TabWriter& tw, const std::string& title, const std::map<std::string, std::string>& m) {
+  tw << title << ":\t";
+  if (m.empty()) {
+    tw << "<none>\n";
+    return;
+  }
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) tw << "\t";
+    tw << k << "=" << v << "\n";
+    first = false;
+  }
+}
+
+std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
+  const topology::Model& model = view.model;
+  int64_t created = pod.workload ? view.created_at(model.workloads[*pod.workload].meta.kind,
+                                                   model.workloads[*pod.workload].meta.namespace_name,
+                                                   model.workloads[*pod.workload].meta.name)
+                                 : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
+  TabWriter tw = TabWriter::for_describe();
+  std::string node = model.node_name(pod);
+  tw << "Name:\t" << pod.meta.name << "\n";
+  tw << "Namespace:\t" << pod.meta.namespace_name << "\n";
+  tw << "Priority:\t0\n";
+  tw << "Service Account:\t" << pod.service_account << "\n";
+  if (pod.node) {
+    size_t i = *pod.node;
+    tw << "Node:\t" << node << "/172.18.0." << std::to_string(2 + i) << "\n";
+    tw << "Start Time:\t" << twin_timestamp_rfc1123z(created) << "\n";
+  } else {
+    tw << "Node:\t<none>\n";
+  }
+  write_map(tw, "Labels", pod.meta.labels);
+  write_map(tw, "Annotations", pod.meta.annotations);
+  bool running = pod.phase == topology::PodPhase::kRunning;
+  tw << "Status:\t" << (running ? "Running" : "Pending") << "\n";
+  tw << "IP:\t" << pod.ip << "\n";
+  tw << "IPs:\t" << (pod.ip.empty() ? "<none>" : "") << "\n";
+  if (!pod.ip.empty()) tw << "  IP:\t" << pod.ip << "\n";
+  if (pod.workload) {
+    const topology::Workload& w = model.workloads[*pod.workload];
+    std::string owner_kind = w.meta.kind == "Deployment" ? "ReplicaSet" : w.meta.kind;
+    std::string owner = w.meta.name;
+    if (w.meta.kind == "Deployment") {
+      auto it = pod.meta.labels.find("pod-template-hash");
+      if (it != pod.meta.labels.end()) owner += "-" + it->second;
+    }
+    tw << "Controlled By:\t" << owner_kind << "/" << owner << "\n";
+  }
+  auto containers = [&](bool init) {
+    bool any = false;
+    for (const topology::Container& c : pod.containers) {
+      if (c.init != init) continue;
+      if (!any) tw << (init ? "Init Containers:\n" : "Containers:\n");
+      any = true;
+      tw << "  " << c.name << ":\n";
+      tw << "    Image:\t" << c.image << "\n";
+      if (c.ports.empty()) {
+        tw << "    Port:\t<none>\n";
+      } else {
+        std::string ports;
+        for (size_t i = 0; i < c.ports.size(); ++i) {
+          ports += (i ? ", " : "") + std::to_string(c.ports[i].port) + "/" + c.ports[i].protocol;
+        }
+        tw << "    Port" << (c.ports.size() > 1 ? "s" : "") << ":\t" << ports << "\n";
+      }
+      if (running) {
+        tw << "    State:\t" << (init ? "Terminated" : "Running") << "\n";
+        if (init) {
+          tw << "      Reason:\tCompleted\n";
+          tw << "      Exit Code:\t0\n";
+        } else {
+          tw << "      Started:\t" << twin_timestamp_rfc1123z(created) << "\n";
+        }
+        tw << "    Ready:\tTrue\n";
+      } else {
+        tw << "    State:\tWaiting\n";
+        tw << "    Ready:\tFalse\n";
+      }
+      tw << "    Restart Count:\t0\n";
+      if (c.limits.has_cpu || c.limits.has_memory) {
+        tw << "    Limits:\n";
+        if (c.limits.has_cpu) tw << "      cpu:\t" << topology::format_cpu_milli(c.limits.cpu_milli) << "\n";
+        if (c.limits.has_memory) tw << "      memory:\t" << topology::format_bytes(c.limits.memory_bytes) << "\n";
+      }
+      if (c.requests.has_cpu || c.requests.has_memory) {
+        tw << "    Requests:\n";
+        if (c.requests.has_cpu) tw << "      cpu:\t" << topology::format_cpu_milli(c.requests.cpu_milli) << "\n";
+        if (c.requests.has_memory) tw << "      memory:\t" << topology::format_bytes(c.requests.memory_bytes) << "\n";
+      }
+      if (c.env.empty()) {
+        tw << "    Environment:\t<none>\n";
+      } else {
+        tw << "    Environment:\n";
+        for (const topology::EnvVar& e : c.env) {
+          std::string shown = e.value;
+          if (e.source == topology::EnvSource::kConfigMapKey) {
+            shown = "<set to the key '" + e.source_key + "' of config map '" + e.source_name + "'>";
+          } else if (e.source == topology::EnvSource::kSecretKey) {
+            shown = "<set to the key '" + e.source_key + "' in secret '" + e.source_name + "'>";
+          }
+          tw << "      " << e.name << ":\t" << shown << "\n";
+        }
+      }
+    }
+  };
+  containers(true);
+  containers(false);
+  tw << "Conditions:\n";
+  tw << "  Type\tStatus\n";
+  std::string s = running && pod.ready ? "True " : "False ";
+  tw << "  PodReadyToStartContainers\t" << (running ? "True " : "False ") << "\n";
+  tw << "  Initialized\t" << (running ? "True " : "False ") << "\n";
+  tw << "  Ready\t" << s << "\n";
+  tw << "  ContainersReady\t" << s << "\n";
+  tw << "  PodScheduled\t" << (pod.node ? "True " : "False ") << "\n";
+  if (!pod.volumes.empty()) {
+    tw << "Volumes:\n";
+    for (const topology::PodVolume& v : pod.volumes) {
+      tw << "  " << v.name << ":\n";
+      tw << "    Type:\t" << v.kind << "\n";
+      if (!v.source.empty()) tw << "    Name:\t" << v.source << "\n";
+    }
+  }
+  bool has_requests = pod.requests.has_cpu || pod.requests.has_memory;
+  tw << "QoS Class:\t" << (has_requests ? "Burstable" : "BestEffort") << "\n";
+  tw << "Node-Selectors:\t<none>\n";
+  tw << "Tolerations:\tnode.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n";
+  tw << "\tnode.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n";
+  if (pod.node) {
+    tw << "Events:\n";
+    tw << "  Type\tReason\tAge\tFrom\tMessage\n";
+    tw << "  ----\t------\t----\t----\t-------\n";
+    tw << "  Normal\tScheduled\t" << view.age(created) << "\tdefault-scheduler\tSuccessfully assigned "
+       << pod.meta.namespace_name << "/" << pod.meta.name << " to " << node << "\n";
+  } else {
+    tw << "Events:\n";
+    tw << "  Type\tReason\tAge\tFrom\tMessage\n";
+    tw << "  ----\t------\t----\t----\t-------\n";
+    tw << "  Warning\tFailedScheduling\t" << view.age(created) << "\tdefault-scheduler\t"
+       << pod.reason << "\n";
+  }
+  return tw.flush();
+}
+
+std::string describe_service(const TwinView& view, const topology::Service& s) {
+  (void)view;
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << s.meta.name << "\n";
+  tw << "Namespace:\t" << s.meta.namespace_name << "\n";
+  write_map(tw, "Labels", s.meta.labels);
+  write_map(tw, "Annotations", s.meta.annotations);
+  std::string selector;
+  if (s.selector) {
+    for (const auto& [k, v] : *s.selector) selector += (selector.empty() ? "" : ",") + k + "=" + v;
+  }
+  tw << "Selector:\t" << (selector.empty() ? "<none>" : selector) << "\n";
+  tw << "Type:\t" << topology::to_string(s.type) << "\n";
+  tw << "IP Family Policy:\tSingleStack\n";
+  tw << "IP Families:\tIPv4\n";
+  tw << "IP:\t" << s.cluster_ip << "\n";
+  tw << "IPs:\t" << s.cluster_ip << "\n";
+  for (size_t i = 0; i < s.ports.size(); ++i) {
+    const topology::ServicePort& p = s.ports[i];
+    tw << "Port:\t" << (p.name.empty() ? "<unset>" : p.name) << "\t" << std::to_string(p.port) << "/" << p.protocol
+       << "\n";
+    std::string target = p.target_port_name.empty() ? std::to_string(p.target_port_number)
+                                                    : p.target_port_name;
+    tw << "TargetPort:\t" << target << "/" << p.protocol << "\n";
+    if (p.node_port) {
+      tw << "NodePort:\t" << (p.name.empty() ? "<unset>" : p.name) << "\t" << std::to_string(p.node_port) << "/"
+         << p.protocol << "\n";
+    }
+    std::vector<std::string> eps;
+    for (const auto& a : s.endpoints) {
+      int port = i < a.ports.size() ? a.ports[i] : 0;
+      if (a.ready && port) eps.push_back(a.ip + ":" + std::to_string(port));
+    }
+    std::string text = "<none>";
+    if (!eps.empty()) {
+      text.clear();
+      for (size_t e = 0; e < eps.size() && e < 3; ++e) text += (e ? "," : "") + eps[e];
+      if (eps.size() > 3) text += " + " + std::to_string(eps.size() - 3) + " more...";
+    }
+    tw << "Endpoints:\t" << text << "\n";
+  }
+  tw << "Session Affinity:\tNone\n";
+  if (s.type == topology::ServiceType::kNodePort || s.type == topology::ServiceType::kLoadBalancer) {
+    tw << "External Traffic Policy:\tCluster\n";
+  }
+  tw << "Internal Traffic Policy:\tCluster\n";
+  tw << "Events:\t<none>\n";
+  return tw.flush();
+}
+
+}  // namespace
+
+CommandOutput render_describe(const TwinView& view, const std::string& kind,
+                              const std::string& name, const std::string& ns) {
+  CommandOutput r;
+  const ResourceType* type = find_resource_type(kind);
+  if (!type) {
+    r.err = "error: the server doesn't have a resource type \"" + kind + "\"\n";
+    r.exit_code = 1;
+    return r;
+  }
+  std::string plural = type->plural;
+  if (plural == "pods") {
+    if (auto p = view.model.find_pod(ns, name)) {
+      r.out = describe_pod(view, view.model.pods[*p]);
+      return r;
+    }
+  } else if (plural == "services") {
+    if (auto s = view.model.find_service(ns, name)) {
+      r.out = describe_service(view, view.model.services[*s]);
+      return r;
+    }
+  } else {
+    r.err = "error: kubetwin describes pods and services; for " + plural +
+            " use `kubetwin get " + plural + " " + name + " -o yaml`\n";
+    r.exit_code = 2;
+    return r;
+  }
+  r.err = "Error from server (NotFound): " + type->qualified_plural() + " \"" + name +
+          "\" not found\n";
+  r.exit_code = 1;
+  return r;
+}
+
+}  // namespace kubetwin::report
