@@ -1,0 +1,192 @@
+// Admission: what the API server refuses, with its own words.
+#include <gtest/gtest.h>
+
+#include "kubetwin/topology/model.hpp"
+#include "topology/topology_test_util.hpp"
+
+namespace kubetwin::topology {
+namespace {
+
+using testing::build;
+
+TEST(Admission, MissingNamespaceIsNotFound) {
+  Model m = build(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: nowhere}
+data: {a: b}
+)");
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].message, "namespaces \"nowhere\" not found");
+  EXPECT_EQ(m.rejected[0].http_status, 404);
+  EXPECT_EQ(m.rejected[0].kubectl_line(),
+            "Error from server (NotFound): error when creating \"test.yaml\": namespaces \"nowhere\" not found");
+  EXPECT_TRUE(m.config_maps.empty());
+}
+
+TEST(Admission, NamespaceDeclaredInTheSameApplyIsAdmittedFirst) {
+  Model m = build(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: later}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: later}
+)");
+  EXPECT_TRUE(m.rejected.empty());
+  EXPECT_EQ(m.config_maps.size(), 1u);
+}
+
+TEST(Admission, NodePortCollisionIsAlreadyAllocated) {
+  Model m = build(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: kong-dev, namespace: default}
+spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: x, namespace: default}
+spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}
+)");
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].message,
+            "Service \"x\" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port "
+            "is already allocated");
+  EXPECT_EQ(m.rejected[0].reason, "Invalid");
+  EXPECT_EQ(m.rejected[0].http_status, 422);
+  EXPECT_TRUE(m.find_service("default", "kong-dev").has_value());
+  EXPECT_FALSE(m.find_service("default", "x").has_value());
+}
+
+TEST(Admission, ReapplyingTheSameServiceKeepsItsNodePort) {
+  std::string svc = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: kong, namespace: default}
+spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}
+)";
+  Model m = build(svc + "---" + svc);
+  EXPECT_TRUE(m.rejected.empty());
+}
+
+TEST(Admission, NodePortOutOfRange) {
+  Model m = build(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: x, namespace: default}
+spec: {type: NodePort, ports: [{port: 80, nodePort: 40000}]}
+)");
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].message,
+            "Service \"x\" is invalid: spec.ports[0].nodePort: Invalid value: 40000: provided port "
+            "is not in the valid range. The range of valid ports is 30000-32767");
+}
+
+TEST(Admission, AutoAllocatedNodePortsAreInRangeAndStable) {
+  std::string yaml = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default}
+spec: {type: NodePort, ports: [{port: 80}, {port: 443}]}
+)";
+  Model m = build(yaml);
+  const Service& s = m.services[*m.find_service("default", "a")];
+  for (const ServicePort& p : s.ports) {
+    EXPECT_GE(p.node_port, kNodePortMin);
+    EXPECT_LE(p.node_port, kNodePortMax);
+  }
+  EXPECT_NE(s.ports[0].node_port, s.ports[1].node_port);
+  EXPECT_EQ(build(yaml).services[*m.find_service("default", "a")].ports[0].node_port,
+            s.ports[0].node_port);
+}
+
+TEST(Admission, InvalidQuantityCannotBeDecoded) {
+  Model m = build(R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: web, resources: {requests: {cpu: "2 cores"}}}]}
+)");
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].message,
+            "Deployment in version \"v1\" cannot be handled as a Deployment: quantities must match "
+            "the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  EXPECT_EQ(m.rejected[0].http_status, 400);
+  EXPECT_FALSE(m.find_workload("default", "web").has_value());
+}
+
+TEST(Admission, ResourceQuotaExceededRefusesThePodCreation) {
+  Model m = build(R"(
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute, namespace: default}
+spec: {hard: {requests.cpu: "1", pods: "10"}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: web, resources: {requests: {cpu: 400m}}}]}
+)");
+  auto w = m.find_workload("default", "web");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(m.workloads[*w].pods.size(), 2u);
+  ASSERT_EQ(m.rejected.size(), 1u);
+  const std::string& msg = m.rejected[0].message;
+  EXPECT_NE(msg.find("is forbidden: exceeded quota: compute, requested: requests.cpu=400m, used: "
+                     "requests.cpu=800m, limited: requests.cpu=1"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(msg.rfind("pods \"web-", 0), 0u);
+  EXPECT_EQ(m.rejected[0].http_status, 403);
+  ASSERT_EQ(m.workloads[*w].failed_create.size(), 1u);
+  EXPECT_EQ(m.workloads[*w].failed_create[0].rfind("Error creating: pods \"web-", 0), 0u);
+}
+
+TEST(Admission, QuotaWithCpuRequiresRequests) {
+  Model m = build(R"(
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q, namespace: default}
+spec: {hard: {requests.cpu: "4"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bare, namespace: default}
+spec: {containers: [{name: c, image: c}]}
+)");
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].message,
+            "pods \"bare\" is forbidden: failed quota: q: must specify requests.cpu");
+}
+
+TEST(Admission, ClusterIpCollision) {
+  Model m = build(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default}
+spec: {clusterIP: 10.96.0.50, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: default}
+spec: {clusterIP: 10.96.0.50, ports: [{port: 80}]}
+)");
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].message,
+            "Service \"b\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.50\"}: "
+            "failed to allocate IP 10.96.0.50: provided IP is already allocated");
+}
+
+}  // namespace
+}  // namespace kubetwin::topology
