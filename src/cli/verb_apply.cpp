@@ -40,9 +40,17 @@ int verb_apply(const Invocation& inv) {
   return guarded(inv, [&] {
     ParsedArgs args = parse_args(inv.args, {{"filename", 'f', true},
                                             {"kustomize", 'k', true},
-                                            {"namespace", 'n', true}});
+                                            {"namespace", 'n', true},
+                                            {"cluster", 0, true}});
     std::vector<Batch> batches;
+    // --cluster PROFILE records the cluster profile the state is placed on (a model's own
+    // profile applies when a model is applied without --cluster).
     std::optional<std::string> cluster;
+    if (auto c = args.value("cluster")) {
+      std::error_code ec;
+      if (!fs::is_regular_file(*c, ec)) throw UsageError("the cluster profile \"" + *c + "\" does not exist");
+      cluster = fs::absolute(*c).lexically_normal().string();
+    }
     for (const std::string& f : args.values["filename"]) {
       Batch b;
       b.source = f;
@@ -66,7 +74,7 @@ int verb_apply(const Invocation& inv) {
                          "  hint: use `kubetwin apply -f FILE|DIR|-` or `-k DIR` for manifests");
       }
       topology::TwinIndex index = topology::load_twin_index(m);
-      cluster = index.cluster;
+      if (!cluster) cluster = index.cluster;
       for (const topology::TwinEnvironment& env : index.environments) {
         for (const topology::TwinApplyStep& s : env.apply) {
           batches.push_back(Batch{s.path,
