@@ -12,5 +12,8 @@ int verb_get(const Invocation& inv);
 int verb_describe(const Invocation& inv);
 int verb_delete(const Invocation& inv);
 int verb_reset(const Invocation& inv);
+int verb_dns(const Invocation& inv);
+int verb_exec(const Invocation& inv);
+int verb_graph(const Invocation& inv);
 
 }  // namespace kubetwin::cli

@@ -20,6 +20,9 @@ constexpr Verb kVerbs[] = {
     {"describe", "kubectl describe over the twin's state: describe KIND NAME [-n NS]", verb_describe},
     {"delete", "delete KIND NAME [-n NS] | -f FILE|DIR|- | -k DIR from the twin's state", verb_delete},
     {"reset", "empty the twin's state", verb_reset},
+    {"dns", "resolve NAME step by step from a pod's namespace: dns NAME -n NS [--pod POD]", verb_dns},
+    {"exec", "run BusyBox nslookup or nc -zv in a pod: exec -n NS POD -- nslookup NAME", verb_exec},
+    {"graph", "service dependency or reachability graph: graph [--view deps|reach] [--format dot|mermaid]", verb_graph},
 };
 
 int print_help(std::ostream& out) {
