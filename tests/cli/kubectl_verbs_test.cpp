@@ -1,0 +1,91 @@
+// CLI tests of the kubectl-shaped verbs on bad input: exit codes and kubectl's messages.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "kubetwin/cli/verbs.hpp"
+
+namespace kubetwin::cli {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome call(std::vector<std::string> args, const std::string& input = "") {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  int code = run_main(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string temp_state(const char* name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("kubetwin-verbs-" + std::to_string(::getpid()) + "-" + name + ".db");
+  std::filesystem::remove(p);
+  return p.string();
+}
+
+TEST(KubectlVerbs, UnknownTypeIsKubectlsError) {
+  Outcome r = call({"get", "foo", "--state", temp_state("unknown")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "error: the server doesn't have a resource type \"foo\"\n");
+}
+
+TEST(KubectlVerbs, MissingFlagValueIsUsageError) {
+  Outcome r = call({"get", "pods", "-n"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "error: flag needs an argument: 'n' in -n\n");
+  Outcome l = call({"get", "pods", "--selector"});
+  EXPECT_EQ(l.code, 2);
+  EXPECT_EQ(l.err, "error: flag needs an argument: --selector\n");
+}
+
+TEST(KubectlVerbs, MissingFileExitsTwoAndWritesNothing) {
+  std::string state = temp_state("missing");
+  Outcome r = call({"apply", "-f", "/nonexistent/app.yaml", "--state", state});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "error: the path \"/nonexistent/app.yaml\" does not exist\n");
+  EXPECT_FALSE(std::filesystem::exists(state));
+}
+
+TEST(KubectlVerbs, UnwritableStatePathExitsTwo) {
+  Outcome r = call({"apply", "-f", "-", "--state", "/proc/kubetwin/state.db"},
+                   "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("/proc/kubetwin/state.db: cannot create the state directory"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(KubectlVerbs, ApplyFromStdinThenGetAndDelete) {
+  std::string state = temp_state("stdin");
+  std::string yaml =
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {a: b}\n";
+  Outcome a = call({"apply", "-f", "-", "--state", state}, yaml);
+  EXPECT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.out, "namespace/shop created\nconfigmap/cfg created\n");
+  Outcome g = call({"get", "cm", "-n", "shop", "--state", state});
+  EXPECT_EQ(g.out, "NAME   DATA   AGE\ncfg    1      60s\n");
+  Outcome none = call({"get", "pods", "-n", "shop", "--state", state});
+  EXPECT_EQ(none.err, "No resources found in shop namespace.\n");
+  Outcome nf = call({"get", "pods", "nosuch", "-n", "shop", "--state", state});
+  EXPECT_EQ(nf.code, 1);
+  EXPECT_EQ(nf.err, "Error from server (NotFound): pods \"nosuch\" not found\n");
+  Outcome bad = call({"apply", "-f", "-", "--state", state},
+                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nope}\n");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, "Error from server (NotFound): error when creating \"STDIN\": namespaces "
+                     "\"nope\" not found\n");
+  Outcome d = call({"delete", "cm", "cfg", "-n", "shop", "--state", state});
+  EXPECT_EQ(d.out, "configmap \"cfg\" deleted\n");
+  std::filesystem::remove(state);
+}
+
+}  // namespace
+}  // namespace kubetwin::cli
