@@ -62,9 +62,11 @@ TEST(AuditModels, AmazonStoreReportsTheIsolationGapAndNoOtherError) {
   const Audited a = audit_model("amazon-store");
   std::set<std::string> isolated_pairs;
   for (const Finding& f : a.findings) {
-    if (f.id == "KT306") isolated_pairs.insert(f.message.substr(0, f.message.find(':')));
-    else
+    if (f.id == "KT306") {
+      isolated_pairs.insert(f.message.substr(0, f.message.find(':')));
+    } else {
       EXPECT_NE(f.severity, k8s::Severity::kError) << "unexpected error:\n" << describe({f});
+    }
   }
   // dev can reach prod's database, and the other way round.
   EXPECT_TRUE(isolated_pairs.count("amazon-api-dev -> amazon-api-prod")) << describe(a.findings);
@@ -84,7 +86,9 @@ TEST(AuditModels, AmazonStoreProdSinglePointsAreWarnings) {
     if (f.id == "KT401" && f.subject.name == "postgres" && f.environment == "prod")
       postgres_spof = true;
     // dev is not highly available: no single-point findings there.
-    if (f.id.starts_with("KT40") && f.id != "KT404") EXPECT_NE(f.environment, "dev") << f.message;
+    if (f.id.starts_with("KT40") && f.id != "KT404") {
+      EXPECT_NE(f.environment, "dev") << f.message;
+    }
   }
   EXPECT_TRUE(postgres_spof) << describe(a.findings);
 }
