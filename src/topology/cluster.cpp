@@ -101,6 +101,21 @@ ClusterProfile cluster_profile_from_node(const Node& doc) {
           pool.memory_bytes <= 0)
         fail(*n, path + ".memory must be a memory quantity, got `" + n->text() + "`", "e.g. 16Gi");
     }
+    if (const Node* r = p.get("reserved")) {
+      int64_t v = 0;
+      if (const Node* n = r->get("cpu")) {
+        if (!n->is_scalar() || !parse_cpu_milli(n->text(), v))
+          fail(*n, path + ".reserved.cpu must be a CPU quantity, got `" + n->text() + "`", "e.g. 500m");
+        pool.cpu_milli -= v;
+      }
+      if (const Node* n = r->get("memory")) {
+        if (!n->is_scalar() || !parse_memory_bytes(n->text(), v))
+          fail(*n, path + ".reserved.memory must be a memory quantity, got `" + n->text() + "`", "e.g. 1Gi");
+        pool.memory_bytes -= v;
+      }
+      if (pool.cpu_milli <= 0 || pool.memory_bytes <= 0)
+        fail(*r, path + ".reserved leaves nothing allocatable", "reserve less than the node has");
+    }
     if (const Node* n = p.get("maxPods")) pool.max_pods = positive_int(*n, path + ".maxPods");
     if (const Node* n = p.get("zone")) {
       if (!n->is_scalar()) fail(*n, path + ".zone must be a string", "");
@@ -132,10 +147,31 @@ ClusterProfile cluster_profile_from_node(const Node& doc) {
     if (const Node* n = net->get("sameZone")) c.network.same_zone_ns = duration(*n, "spec.network.sameZone");
     if (const Node* n = net->get("crossZone"))
       c.network.cross_zone_ns = duration(*n, "spec.network.crossZone");
+    if (const Node* n = net->get("external")) c.network.external_ns = duration(*n, "spec.network.external");
   }
   if (const Node* st = spec->get("storage")) {
     if (const Node* n = st->get("defaultClass")) c.default_storage_class = n->is_null() ? "" : n->text();
   }
+  if (const Node* scs = spec->get("storageClasses")) {
+    if (!scs->is_sequence()) fail(*scs, "spec.storageClasses must be a list", "");
+    c.default_storage_class.clear();
+    for (const Node& sc : scs->items()) {
+      ProfileStorageClass p;
+      p.name = require_scalar(sc, "name", "spec.storageClasses[]").text();
+      p.provisioner = sc.str("provisioner");
+      p.volume_binding_mode = sc.str("volumeBindingMode", "Immediate");
+      if (const Node* d = sc.get("default")) p.is_default = d->as_bool().value_or(false);
+      if (p.is_default) c.default_storage_class = p.name;
+      c.storage_classes.push_back(std::move(p));
+    }
+  }
+  if (const Node* n = spec->get("podCIDR")) {
+    if (!n->is_scalar() || n->text().size() < 9 || n->text().substr(n->text().size() - 3) != "/16")
+      fail(*n, "spec.podCIDR must be an IPv4 /16, got `" + n->text() + "`", "e.g. 10.244.0.0/16");
+    c.pod_cidr = n->text();
+  }
+  if (const Node* d = spec->get("dns"))
+    if (const Node* n = d->get("coreDNSReplicas")) c.core_dns_replicas = positive_int(*n, "spec.dns.coreDNSReplicas");
   return c;
 }
 

@@ -106,7 +106,8 @@ TopologyGraph dependency_graph(const Model& model, const Dns& dns) {
     } else {
       DnsResolution r = dns.resolve(h.mention.host, h.namespace_name);
       if (const DnsQuery* a = r.answer()) service = a->service;
-      else if (!r.queries.empty() && r.queries.back().rcode == DnsRcode::kForwarded)
+      else if (!r.queries.empty() && r.queries.back().rcode == DnsRcode::kForwarded &&
+               h.mention.host.find('.') != std::string::npos)  // a single label has no upstream
         to = vt.get({VertexKind::kExternalHost, "external:" + h.mention.host, h.mention.host, "", std::nullopt});
     }
     if (service) {

@@ -441,7 +441,7 @@ void Builder::add_nodes() {
     for (int i = 0; i < pool.count; ++i, ++index) {
       ClusterNode n;
       n.meta.kind = "Node";
-      n.meta.name = pool.count == 1 ? pool.name : pool.name + "-" + std::to_string(i + 1);
+      n.meta.name = pool.count == 1 ? pool.name : pool.name + "-" + std::to_string(i);
       n.meta.where = pool.where;
       n.meta.builtin = true;
       n.pool = pool.name;
@@ -1124,6 +1124,8 @@ void Builder::bind_pvcs(bool after_scheduling) {
 
 void Builder::schedule() {
   std::vector<int> next_ip(m_.nodes.size(), 2);
+  // "a.b.0.0/16" -> "a.b."; node i owns a.b.i.0/24.
+  std::string pod_prefix = m_.cluster.pod_cidr.substr(0, m_.cluster.pod_cidr.find('.', m_.cluster.pod_cidr.find('.') + 1) + 1);
   const std::string total = std::to_string(m_.nodes.size());
   for (Index p = 0; p < m_.pods.size(); ++p) {
     Pod& pod = m_.pods[p];
@@ -1209,7 +1211,7 @@ void Builder::schedule() {
     node.requested_cpu_milli += pod.requests.cpu_milli;
     node.requested_memory_bytes += pod.requests.memory_bytes;
     pod.phase = PodPhase::kRunning;
-    pod.ip = "10.244." + std::to_string(node.pod_cidr_index) + "." + std::to_string(next_ip[*best]++);
+    pod.ip = pod_prefix + std::to_string(node.pod_cidr_index) + "." + std::to_string(next_ip[*best]++);
   }
 }
 
@@ -1598,7 +1600,18 @@ Model Builder::run(const k8s::ResourceList& input) {
   for (const Resource* r : order) admit(*r);
 
   add_nodes();
-  if (!m_.cluster.default_storage_class.empty()) {
+  for (const ProfileStorageClass& p : m_.cluster.storage_classes) {
+    StorageClass sc;
+    sc.meta.kind = "StorageClass";
+    sc.meta.name = p.name;
+    sc.meta.builtin = true;
+    sc.meta.where = m_.cluster.where;
+    sc.provisioner = p.provisioner;
+    sc.is_default = p.is_default;
+    sc.volume_binding_mode = p.volume_binding_mode;
+    m_.storage_classes.push_back(std::move(sc));
+  }
+  if (m_.cluster.storage_classes.empty() && !m_.cluster.default_storage_class.empty()) {
     bool declared_default = false;
     for (const Staged& s : staged_)
       if (s.kind == "StorageClass" &&
@@ -1647,12 +1660,12 @@ Model Builder::run(const k8s::ResourceList& input) {
     w.meta.builtin = true;
     w.meta.labels = {{"k8s-app", "kube-dns"}};
     w.kind = WorkloadKind::kDeployment;
-    w.replicas = kCoreDnsReplicas;
+    w.replicas = m_.cluster.core_dns_replicas;
     w.selector.match_labels = {{"k8s-app", "kube-dns"}};
     w.template_labels = w.selector.match_labels;
     Index widx = m_.workloads.size();
     m_.workloads.push_back(w);
-    for (int i = 0; i < kCoreDnsReplicas; ++i) {
+    for (int i = 0; i < m_.cluster.core_dns_replicas; ++i) {
       Pod pod;
       pod.meta.kind = "Pod";
       pod.meta.namespace_name = "kube-system";

@@ -1,7 +1,7 @@
 // Boost.Graph views of a model: who depends on whom, and who can reach whom.
 //
-// The dependency graph has a vertex per workload and per Service (plus one per host that
-// resolves to nothing in the cluster) and an edge per configured host (hosts.hpp), resolved
+// The dependency graph has a vertex per workload and per Service, one per external host (a
+// dotted name outside cluster.local) and one per host that resolves to nothing and an edge per configured host (hosts.hpp), resolved
 // through the twin's DNS from the workload's namespace: a Service name lands on the Service, a
 // per-pod StatefulSet name on that pod's Service, an unresolved name on an "unresolved" vertex.
 // Service -> workload edges show which workloads back a Service. The reachability graph has a

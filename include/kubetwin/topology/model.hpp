@@ -33,8 +33,8 @@ inline constexpr int kNodePortMax = 32767;
 inline constexpr const char* kServiceCidr = "10.96.0.0/12";
 inline constexpr const char* kKubernetesServiceIp = "10.96.0.1";
 inline constexpr const char* kClusterDnsIp = "10.96.0.10";
-// Pod CIDR: node i gets 10.244.i.0/24; pods take .2, .3, ... in scheduling order (kind/flannel).
-inline constexpr const char* kPodCidr = "10.244.0.0/16";
+// Pod CIDR (ClusterProfile::pod_cidr, default 10.244.0.0/16): node i gets 10.244.i.0/24; pods
+// take .2, .3, ... in scheduling order (kind/flannel).
 inline constexpr const char* kClusterDomain = "cluster.local";  // domain-facts 1
 // domain-facts 7 "Vault Agent Injector": resources the injected agent adds to a pod (VK8S).
 inline constexpr int64_t kVaultAgentCpuRequestMilli = 250;
@@ -43,8 +43,8 @@ inline constexpr int64_t kVaultAgentCpuLimitMilli = 500;
 inline constexpr int64_t kVaultAgentMemoryLimitBytes = 128LL * 1024 * 1024;
 inline constexpr const char* kVaultInjectAnnotation = "vault.hashicorp.com/agent-inject";
 // Built-in CoreDNS (kubeadm's manifest: 2 replicas, 100m CPU / 70Mi requests, label
-// k8s-app=kube-dns). Present unless BuildOptions::builtin_cluster_dns is false. [U: kubeadm]
-inline constexpr int kCoreDnsReplicas = 2;
+// k8s-app=kube-dns; replicas from ClusterProfile::core_dns_replicas). Present unless
+// BuildOptions::builtin_cluster_dns is false. [U: kubeadm]
 inline constexpr int64_t kCoreDnsCpuRequestMilli = 100;
 inline constexpr int64_t kCoreDnsMemoryRequestBytes = 70LL * 1024 * 1024;
 // Deployment replicas when spec.replicas is omitted (API default).

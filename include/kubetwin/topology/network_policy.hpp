@@ -63,7 +63,9 @@ class Reachability {
 
   // Every (source, destination) pod pair with source in `from` namespaces and destination in
   // `to` namespaces that can connect on at least one of the destination's declared container
-  // ports (TCP), with those ports. Pending pods are skipped. Sorted by (source, destination).
+  // ports (TCP), with those ports; a destination declaring no port is tested with port 0, which
+  // only rules without port restrictions match (ports = {0} means "any port"). Pending pods are
+  // skipped; pairs within one namespace are not listed. Sorted by (source, destination).
   std::vector<ReachablePair> reachable_pairs(const std::vector<std::string>& from,
                                              const std::vector<std::string>& to) const;
 
