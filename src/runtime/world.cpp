@@ -1,0 +1,49 @@
+// World: pods, gateways, Services and datastores on the engine; the request state machine.
+#include "kubetwin/runtime/world.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <stdexcept>
+
+#include "kubetwin/runtime/pod_cpu.hpp"
+#include "kubetwin/runtime/ring_buffer.hpp"
+#include "runtime/world_impl.hpp"
+#include "kubetwin/sim/random.hpp"
+#include "kubetwin/topology/network_policy.hpp"
+
+namespace kubetwin::runtime {
+
+World::World(const topology::Model& model, const BehaviourSpec& behaviour,
+             const WorldOptions& options)
+    : impl_(std::make_unique<Impl>(model, behaviour, options)) {}
+
+World::~World() = default;
+
+sim::Engine& World::engine() { return impl_->engine; }
+
+bool World::gateway_entry(const std::string& gateway, const std::string& host, EntryId* out,
+                          std::string* error) {
+  return impl_->gateway_entry(gateway, host, out, error);
+}
+
+bool World::service_entry(const std::string& ns, const std::string& service, int port,
+                          EntryId* out, std::string* error) {
+  return impl_->service_entry(ns, service, port, out, error);
+}
+
+bool World::route(EntryId entry, const std::string& request_line, RouteId* out,
+                  std::string* error) {
+  return impl_->add_route(entry, request_line, out, error);
+}
+
+void World::send(RouteId route, ResponseFn done, void* context, uint64_t token) {
+  impl_->send(route, done, context, token);
+}
+
+void World::start() { impl_->start(); }
+void World::end_warmup() { impl_->end_warmup(); }
+RunFigures World::figures() const { return impl_->figures(); }
+
+}  // namespace kubetwin::runtime

@@ -1,0 +1,327 @@
+// World::Impl construction: pods, Services, gateways and datastores from the topology model.
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "runtime/world_impl.hpp"
+
+namespace kubetwin::runtime {
+
+namespace {
+
+// The container whose limits the application runs under: the first app container that no
+// webhook injected (the Vault agent sidecar has its own cgroup).
+const topology::Container* main_container(const topology::Pod& pod) {
+  for (const auto& c : pod.containers) {
+    if (!c.init && !c.injected) return &c;
+  }
+  return nullptr;
+}
+
+bool looks_like_kafka(const topology::Pod& pod) {
+  const topology::Container* c = main_container(pod);
+  if (c && c->image.find("kafka") != std::string::npos) return true;
+  auto it = pod.meta.labels.find("app");
+  return it != pod.meta.labels.end() && it->second.find("kafka") != std::string::npos;
+}
+
+int env_int(const topology::Container* c, const char* name, int fallback) {
+  if (!c) return fallback;
+  const topology::EnvVar* v = c->find_env(name);
+  if (!v || v->value.empty()) return fallback;
+  char* end = nullptr;
+  long x = std::strtol(v->value.c_str(), &end, 10);
+  return (end && *end == '\0' && x > 0) ? static_cast<int>(x) : fallback;
+}
+
+}  // namespace
+
+const char* reason_text(Failure f) {
+  switch (f) {
+    case Failure::kNone: return "ok";
+    case Failure::kNoUpstream: return "kong: failure to get a peer from the ring-balancer";
+    case Failure::kConnectTimeout: return "connect timed out (dropped by a NetworkPolicy)";
+    case Failure::kReadTimeout: return "kong: upstream read timed out";
+    case Failure::kRouteNotFound: return "kong: no Route matched with those values";
+    case Failure::kEndpointNotFound: return "service: no such endpoint";
+    case Failure::kQueueFull: return "service: accept queue full";
+    case Failure::kPoolTimeout: return "pool: connection not available within the acquire timeout";
+    case Failure::kTooManyClients: return "postgres: FATAL: sorry, too many clients already";
+    case Failure::kDiskFull: return "postgres: could not extend file: No space left on device";
+    case Failure::kNotEnoughReplicas: return "kafka: NotEnoughReplicas";
+    case Failure::kNoLeader: return "kafka: LeaderNotAvailable";
+    case Failure::kDownstream: return "downstream call failed";
+    case Failure::kNoBackend: return "call target has no ready endpoint";
+    case Failure::kCount: break;
+  }
+  return "?";
+}
+
+int status_of(Failure f) {
+  switch (f) {
+    case Failure::kNone: return 200;
+    case Failure::kNoUpstream: return 503;
+    case Failure::kConnectTimeout: return 504;
+    case Failure::kReadTimeout: return 504;
+    case Failure::kRouteNotFound: return 404;
+    case Failure::kEndpointNotFound: return 404;
+    case Failure::kQueueFull: return 503;
+    default: return 500;
+  }
+}
+
+World::Impl::Impl(const topology::Model& model, const BehaviourSpec& behaviour,
+                  const WorldOptions& options)
+    : model_(model), behaviour_(behaviour), options_(options), reachability_(model) {
+  requests_.reserve(1024);
+  build_pods();
+  build_services();
+  build_gateways();
+  build_postgres();
+  build_kafka();
+  // Pre-split every HTTP call's request line once, so calls do no string work at run time.
+  auto split_calls = [&](const std::vector<Call>& calls) {
+    for (const Call& c : calls) {
+      if (c.kind != Call::Kind::kHttp) continue;
+      std::string method, path;
+      if (!split_request_line(c.http.request, &method, &path)) {
+        method = "GET";
+        path = "/";
+      }
+      http_lines_[&c] = {method, path};
+    }
+  };
+  for (const ServiceBehaviour& s : behaviour_.services) {
+    for (const Endpoint& e : s.endpoints) split_calls(e.calls);
+    for (const Consumer& c : s.consumes) split_calls(c.calls);
+  }
+}
+
+uint32_t World::Impl::pod_of_model(topology::Index model_pod) const {
+  auto it = pod_index_.find(model_pod);
+  return it == pod_index_.end() ? kNone : it->second;
+}
+
+void World::Impl::build_pods() {
+  auto selected = [&](const std::string& ns) {
+    return options_.namespaces.empty() ||
+           std::find(options_.namespaces.begin(), options_.namespaces.end(), ns) !=
+               options_.namespaces.end();
+  };
+  std::map<topology::Index, uint32_t> workload_rt;
+  for (topology::Index i = 0; i < model_.pods.size(); ++i) {
+    const topology::Pod& mp = model_.pods[i];
+    if (mp.phase != topology::PodPhase::kRunning || !mp.node || !selected(mp.meta.namespace_name)) {
+      continue;
+    }
+    if (mp.meta.builtin) continue;  // CoreDNS and friends: DNS is modelled, not their pods
+    uint32_t index = static_cast<uint32_t>(pods_.size());
+    pods_.emplace_back(options_.seed, "pod/" + mp.meta.namespace_name + "/" + mp.meta.name);
+    PodRt& p = pods_.back();
+    p.model_pod = i;
+    p.name = mp.meta.namespace_name + "/" + mp.meta.name;
+    p.namespace_name = mp.meta.namespace_name;
+    p.node = static_cast<uint32_t>(*mp.node);
+    p.zone = model_.nodes[*mp.node].zone;
+    pod_index_[i] = index;
+    if (mp.workload) {
+      auto [it, fresh] = workload_rt.emplace(*mp.workload, static_cast<uint32_t>(workloads_.size()));
+      if (fresh) workloads_.push_back(WorkloadRt{*mp.workload, {}});
+      workloads_[it->second].pods.push_back(index);
+      p.workload = it->second;
+    }
+    const topology::Container* main = main_container(mp);
+    int64_t limit = (main && main->limits.has_cpu) ? main->limits.cpu_milli : 0;
+    p.gateway = behaviour_.gateway_for(mp.meta.labels);
+    const DatastoreBehaviour* store = behaviour_.datastore_for(mp.meta.labels);
+    if (p.gateway) {
+      p.concurrency = kGatewayConcurrency;
+    } else if (store && store->kind == DatastoreBehaviour::Kind::kPostgresql) {
+      p.concurrency = store->max_connections;  // one backend process per connection
+    } else if (looks_like_kafka(mp)) {
+      p.concurrency = kGatewayConcurrency;
+    } else {
+      p.service = behaviour_.service_for(mp.meta.labels);
+      if (!p.service) {
+        generic_services_.push_back(generic_service_behaviour(
+            mp.workload ? model_.workloads[*mp.workload].meta.name : mp.meta.name, {}));
+        p.service = &generic_services_.back();
+      }
+      p.concurrency = p.service->concurrency;
+    }
+    PodCpuConfig cfg;
+    cfg.milli_cpu_limit = limit;
+    cfg.concurrency = p.concurrency;
+    p.cpu = std::make_unique<PodCpu>(engine, p.name, cfg);
+    p.cpu->on_completion(&World::Impl::on_cpu_done, this);
+  }
+}
+
+void World::Impl::build_services() {
+  for (topology::Index i = 0; i < model_.services.size(); ++i) {
+    const topology::Service& ms = model_.services[i];
+    ServiceRt s;
+    s.model_service = i;
+    s.namespace_name = ms.meta.namespace_name;
+    s.name = ms.meta.name;
+    for (const topology::EndpointAddress& ep : ms.endpoints) {
+      uint32_t p = pod_of_model(ep.pod);
+      if (p == kNone || !ep.ready) continue;
+      s.pods.push_back(p);
+      s.target_ports.push_back(ep.ports);
+    }
+    services_.push_back(std::move(s));
+  }
+}
+
+void World::Impl::build_gateways() {
+  for (topology::Index g = 0; g < model_.gateways.size(); ++g) {
+    const topology::Gateway& mg = model_.gateways[g];
+    GatewayRt rt;
+    rt.name = mg.name;
+    rt.ingress_class = mg.ingress_class;
+    for (topology::Index mp : model_.workloads[mg.workload].pods) {
+      uint32_t p = pod_of_model(mp);
+      if (p != kNone) rt.pods.push_back(p);
+    }
+    if (rt.pods.empty()) continue;  // not in the selected environments
+    for (const topology::Ingress& ing : model_.ingresses) {
+      if (std::find(ing.gateways.begin(), ing.gateways.end(), g) == ing.gateways.end()) continue;
+      auto strip = ing.meta.annotations.find("konghq.com/strip-path");
+      bool strip_path = strip != ing.meta.annotations.end() && strip->second == "true";
+      for (const topology::IngressRule& rule : ing.rules) {
+        for (const topology::IngressPath& path : rule.paths) {
+          if (!path.backend.service_index) continue;
+          IngressRouteRt r;
+          r.host = rule.host;
+          r.prefix = path.path.empty() ? "/" : path.path;
+          r.exact = path.path_type == "Exact";
+          r.strip_path = strip_path;
+          r.service = static_cast<uint32_t>(*path.backend.service_index);
+          const topology::Service& ms = model_.services[*path.backend.service_index];
+          for (size_t k = 0; k < ms.ports.size(); ++k) {
+            if ((path.backend.port_number && ms.ports[k].port == path.backend.port_number) ||
+                (!path.backend.port_name.empty() && ms.ports[k].name == path.backend.port_name)) {
+              r.port_index = static_cast<int>(k);
+            }
+          }
+          rt.routes.push_back(std::move(r));
+        }
+      }
+    }
+    // Kong matches the most specific route first: a named host before a wildcard, then the
+    // longest path.
+    std::stable_sort(rt.routes.begin(), rt.routes.end(),
+                     [](const IngressRouteRt& a, const IngressRouteRt& b) {
+                       if (a.host.empty() != b.host.empty()) return !a.host.empty();
+                       return a.prefix.size() > b.prefix.size();
+                     });
+    gateways_.push_back(std::move(rt));
+  }
+}
+
+void World::Impl::build_postgres() {
+  for (uint32_t i = 0; i < pods_.size(); ++i) {
+    const topology::Pod& mp = model_.pods[pods_[i].model_pod];
+    const DatastoreBehaviour* store = behaviour_.datastore_for(mp.meta.labels);
+    if (!store || store->kind != DatastoreBehaviour::Kind::kPostgresql) continue;
+    PostgresServerRt s;
+    s.pod = i;
+    s.namespace_name = mp.meta.namespace_name;
+    s.workload = mp.workload ? model_.workloads[*mp.workload].meta.name : mp.meta.name;
+    s.name = s.namespace_name + "/" + s.workload;
+    s.max_connections = store->max_connections;
+    s.reserved = store->reserved_connections;
+    s.row_overhead = store->row_overhead_bytes;
+    s.connections = sim::TimeWeighted(engine.now());
+    for (const topology::PodVolume& v : mp.volumes) {
+      if (!v.pvc) continue;
+      const topology::PersistentVolumeClaim& claim = model_.pvcs[*v.pvc];
+      s.disk_capacity = claim.request_bytes;
+      s.claim = claim.meta.name;
+      // The WAL lives on the same volume until checkpoints recycle it (max_wal_size, PGCONF).
+      s.disk_used = std::min<int64_t>(store->wal_bytes, claim.request_bytes / 4);
+      break;
+    }
+    pg_servers_.push_back(std::move(s));
+  }
+}
+
+void World::Impl::build_kafka() {
+  for (const WorkloadRt& w : workloads_) {
+    const topology::Workload& mw = model_.workloads[w.model_workload];
+    if (mw.kind != topology::WorkloadKind::kStatefulSet || w.pods.empty()) continue;
+    const topology::Pod& first = model_.pods[pods_[w.pods[0]].model_pod];
+    if (!looks_like_kafka(first)) continue;
+    KafkaClusterRt k;
+    k.namespace_name = mw.meta.namespace_name;
+    k.workload = mw.meta.name;
+    int brokers = mw.replicas;
+    k.broker_pods.assign(static_cast<size_t>(brokers), kNone);
+    k.claims.assign(static_cast<size_t>(brokers), "");
+    int64_t disk = -1;
+    for (uint32_t p : w.pods) {
+      const topology::Pod& mp = model_.pods[pods_[p].model_pod];
+      if (mp.ordinal < 0 || mp.ordinal >= brokers) continue;
+      k.broker_pods[static_cast<size_t>(mp.ordinal)] = p;
+      for (const topology::PodVolume& v : mp.volumes) {
+        if (!v.pvc) continue;
+        disk = model_.pvcs[*v.pvc].request_bytes;
+        k.claims[static_cast<size_t>(mp.ordinal)] = model_.pvcs[*v.pvc].meta.name;
+      }
+    }
+    const topology::Container* c = main_container(first);
+    k.default_partitions = env_int(c, "KAFKA_NUM_PARTITIONS", kKafkaDefaultNumPartitions);
+    k.default_replication =
+        env_int(c, "KAFKA_DEFAULT_REPLICATION_FACTOR", kKafkaDefaultReplicationFactor);
+    k.min_insync = env_int(c, "KAFKA_MIN_INSYNC_REPLICAS", kKafkaDefaultMinInsyncReplicas);
+    KafkaConfig cfg;
+    cfg.brokers = brokers;
+    cfg.disk_bytes_per_broker = disk;
+    cfg.offsets_topic_replication_factor = env_int(c, "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                                                   kKafkaDefaultOffsetsTopicReplicationFactor);
+    // A fetch round: request and response across the zone plus the follower's append.
+    cfg.fetch_latency = 2 * model_.cluster.network.same_zone_ns + kKafkaAppendCpu;
+    cfg.seed = options_.seed;
+    cfg.name = k.namespace_name + "/" + k.workload;
+    k.cluster = std::make_unique<KafkaCluster>(engine, cfg);
+    k.cluster->on_produce_result(&World::Impl::on_produce_result, this);
+    // Brokers whose pod is not running are down.
+    for (int b = 0; b < brokers; ++b) {
+      if (k.broker_pods[static_cast<size_t>(b)] == kNone) k.cluster->stop_broker(b);
+    }
+    kafka_.push_back(std::move(k));
+  }
+}
+
+uint32_t World::Impl::kafka_for(uint32_t pod) const {
+  // The cluster in the pod's own namespace: the bootstrap servers of every shipped model point
+  // there (checked by the audit's cross-environment host rule).
+  for (uint32_t k = 0; k < kafka_.size(); ++k) {
+    if (kafka_[k].namespace_name == pods_[pod].namespace_name) return k;
+  }
+  return kNone;
+}
+
+uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
+  PodRt& p = pods_[pod];
+  for (uint32_t i = 0; i < p.pools.size(); ++i) {
+    if (p.pools[i].service == service) return p.pools[i].server == kNone ? kNone : i;
+  }
+  // The Service named by the call, in the pod's namespace, fronts the server's pod.
+  uint32_t server = kNone;
+  for (const ServiceRt& s : services_) {
+    if (s.namespace_name != p.namespace_name || s.name != service || s.pods.empty()) continue;
+    for (uint32_t k = 0; k < pg_servers_.size(); ++k) {
+      if (pg_servers_[k].pod == s.pods[0]) server = k;
+    }
+  }
+  PoolRt pool;
+  pool.service = service;
+  pool.server = server;
+  if (p.service && p.service->pools.postgres) pool.size = p.service->pools.postgres->size;
+  p.pools.push_back(std::move(pool));
+  return server == kNone ? kNone : static_cast<uint32_t>(p.pools.size() - 1);
+}
+
+}  // namespace kubetwin::runtime

@@ -1,0 +1,456 @@
+// World::Impl datastores (PostgreSQL pools and queries, Kafka produce and consumers) and figures.
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/world_impl.hpp"
+
+namespace kubetwin::runtime {
+
+// ---- PostgreSQL ----
+//
+// A pod's pool opens server connections on demand up to its size and keeps them (HikariCP keeps
+// connections for idleTimeout, 10 min, longer than any burst here); a request waits for an idle
+// one up to the acquire timeout. The server refuses a connection beyond max_connections minus
+// the superuser reserve with 53300 (domain-facts 5, PGSTART). Every query runs on the server's
+// CPU (one backend per connection under the pod's CFS quota); a write also waits for the WAL
+// fsync (synchronous_commit on) and adds its row and per-row overhead to the data volume; a
+// write that finds the volume full fails (domain-facts 5, PGDISK).
+
+void World::Impl::call_postgres(uint32_t c, const Call& call) {
+  Request& q = requests_[c];
+  uint32_t pool = pool_for(q.pod, call.postgres.service);
+  if (pool == kNone) {
+    call_done(c, Failure::kNoBackend);
+    return;
+  }
+  q.pool = pool;
+  q.peer_pod = pg_servers_[pods_[q.pod].pools[pool].server].pod;
+  pool_acquire(c);
+}
+
+void World::Impl::pool_acquire(uint32_t c) {
+  Request& q = requests_[c];
+  PoolRt& pool = pods_[q.pod].pools[q.pool];
+  uint64_t t = token_of(c, q.generation);
+  if (pool.idle > 0) {
+    --pool.idle;
+    q.stage = Stage::kPostgresQuery;
+    engine.schedule_after<&Impl::on_query_arrive>(latency(q.pod, q.peer_pod), this, t);
+    return;
+  }
+  if (pool.open < pool.size) {
+    ++pool.open;  // the slot is taken while the connection is being opened
+    q.stage = Stage::kPostgresQuery;
+    engine.schedule_after<&Impl::on_connected>(2 * latency(q.pod, q.peer_pod) + kPostgresConnectCpu,
+                                               this, t);
+    return;
+  }
+  q.stage = Stage::kAwaitPool;
+  pool.waiters.push_back(c);
+  q.timer = engine.schedule_after<&Impl::on_pool_timeout>(options_.pool_acquire_timeout, this, t);
+}
+
+void World::Impl::on_pool_timeout(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Stage s = requests_[c].stage;
+  if (s == Stage::kAwaitPool) {
+    requests_[c].stage = Stage::kCall;  // leaves the waiters lazily
+    call_done(c, Failure::kPoolTimeout);
+  } else if (s == Stage::kAwaitChild) {
+    requests_[c].child = kNone;
+    call_done(c, Failure::kConnectTimeout);
+  }
+}
+
+void World::Impl::on_connected(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  PoolRt& pool = pods_[q.pod].pools[q.pool];
+  PostgresServerRt& s = pg_servers_[pool.server];
+  if (s.open >= s.usable()) {
+    ++s.refusals;
+    --pool.open;
+    call_done(c, Failure::kTooManyClients);
+    return;
+  }
+  ++s.open;
+  s.connections.set(engine.now(), s.open);
+  engine.schedule_after<&Impl::on_query_arrive>(latency(q.pod, q.peer_pod), this, t);
+}
+
+void World::Impl::on_query_arrive(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  const Call& call = (*q.calls)[q.call_index];
+  PostgresServerRt& s = pg_servers_[pods_[q.pod].pools[q.pool].server];
+  ++s.queries;
+  if (call.postgres.query == QueryKind::kWrite && s.disk_capacity >= 0 &&
+      s.disk_used + call.postgres.row_bytes + s.row_overhead > s.disk_capacity) {
+    ++s.failed_writes;
+    q.failure = Failure::kDiskFull;
+    engine.schedule_after<&Impl::on_query_answer>(latency(q.peer_pod, q.pod), this, t);
+    return;
+  }
+  PodRt& server = pods_[s.pod];
+  server.cpu->submit(t, call.postgres.cpu.sample_time(server.rng));
+}
+
+void World::Impl::query_cpu_done(uint32_t c) {
+  Request& q = requests_[c];
+  const Call& call = (*q.calls)[q.call_index];
+  sim::Time back = latency(q.peer_pod, q.pod);
+  if (call.postgres.query == QueryKind::kWrite) {
+    PostgresServerRt& s = pg_servers_[pods_[q.pod].pools[q.pool].server];
+    s.disk_used += call.postgres.row_bytes + s.row_overhead;
+    back += options_.postgres_commit_fsync;
+  }
+  engine.schedule_after<&Impl::on_query_answer>(back, this, token_of(c, q.generation));
+}
+
+void World::Impl::on_query_answer(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  Failure f = q.failure;
+  q.failure = Failure::kNone;
+  pool_release(q.pod, q.pool);
+  q.pool = kNone;
+  call_done(c, f);
+}
+
+void World::Impl::pool_release(uint32_t pod, uint32_t index) {
+  PoolRt& pool = pods_[pod].pools[index];
+  while (!pool.waiters.empty()) {
+    uint32_t w = pool.waiters.pop_front();
+    Request& wq = requests_[w];
+    if (wq.stage != Stage::kAwaitPool) continue;  // gave up meanwhile
+    engine.cancel(wq.timer);
+    wq.stage = Stage::kPostgresQuery;
+    engine.schedule_after<&Impl::on_query_arrive>(latency(wq.pod, wq.peer_pod), this,
+                                                  token_of(w, wq.generation));
+    return;
+  }
+  ++pool.idle;
+}
+
+// ---- Kafka ----
+//
+// A produce goes to the partition leader's pod (round-robin over partitions, the uniform
+// sticky partitioner in the long run) and waits for the KafkaCluster's verdict: acks=1 after the
+// leader's append, acks=all once the high watermark passes the record, NotEnoughReplicas when the
+// ISR is below min.insync.replicas (domain-facts 4). acks=0 does not wait at all.
+
+void World::Impl::call_kafka(uint32_t c, const Call& call) {
+  Request& q = requests_[c];
+  uint32_t k = kafka_for(q.pod);
+  if (k == kNone) {
+    call_done(c, Failure::kNoBackend);
+    return;
+  }
+  KafkaClusterRt& kr = kafka_[k];
+  KafkaCluster& cluster = *kr.cluster;
+  int topic = ensure_topic(kr, call.kafka.topic);
+  if (topic < 0) {
+    call_done(c, Failure::kNoLeader);
+    return;
+  }
+  uint32_t& rr = kr.round_robin[topic];
+  int partition = cluster.partition_of(topic, static_cast<int>(rr++ % cluster.partition_count(topic)));
+  int leader = cluster.leader(partition);
+  if (leader < 0 || kr.broker_pods[static_cast<size_t>(leader)] == kNone) {
+    if (q.counted) ++kr.topic_stats[topic].failed;
+    call_done(c, Failure::kNoLeader);
+    return;
+  }
+  q.kafka = k;
+  q.topic = topic;
+  q.partition = partition;
+  q.peer_pod = kr.broker_pods[static_cast<size_t>(leader)];
+  if (call.kafka.acks == KafkaAcks::kNone) {
+    // Fire and forget: the record is appended, nobody waits.
+    cluster.produce(UINT64_MAX, partition, call.kafka.bytes, Acks::kNone);
+    if (q.counted) ++kr.topic_stats[topic].produced;
+    call_done(c, Failure::kNone);
+    return;
+  }
+  q.stage = Stage::kKafkaProduce;
+  engine.schedule_after<&Impl::on_produce_arrive>(latency(q.pod, q.peer_pod), this,
+                                                  token_of(c, q.generation));
+}
+
+int World::Impl::ensure_topic(KafkaClusterRt& k, const std::string& name) {
+  int topic = k.cluster->find_topic(name);
+  if (topic >= 0) return topic;
+  TopicConfig tc;
+  tc.name = name;
+  tc.partitions = k.default_partitions;
+  tc.replication_factor = k.default_replication;
+  tc.min_insync_replicas = k.min_insync;
+  topic = k.cluster->create_topic(tc);
+  if (topic >= 0) k.topic_names[topic] = name;
+  return topic;
+}
+
+void World::Impl::on_produce_arrive(uint64_t t) {
+  if (!alive(t)) return;
+  Request& q = requests_[static_cast<uint32_t>(t)];
+  const Call& call = (*q.calls)[q.call_index];
+  Acks acks = call.kafka.acks == KafkaAcks::kAll ? Acks::kAll : Acks::kLeader;
+  kafka_[q.kafka].cluster->produce(t, q.partition, call.kafka.bytes, acks);
+}
+
+void World::Impl::on_produce_result(void* self, uint64_t t, KafkaError error, int, int64_t) {
+  auto* w = static_cast<World::Impl*>(self);
+  if (t == UINT64_MAX || !w->alive(t)) return;
+  Request& q = w->requests_[static_cast<uint32_t>(t)];
+  q.kafka_error = error;
+  w->engine.schedule_after<&Impl::on_produce_answer>(w->latency(q.peer_pod, q.pod), w, t);
+}
+
+void World::Impl::on_produce_answer(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  KafkaClusterRt::TopicStats& stats = kafka_[q.kafka].topic_stats[q.topic];
+  Failure f = Failure::kNone;
+  switch (q.kafka_error) {
+    case KafkaError::kNone: break;
+    case KafkaError::kNotEnoughReplicas:
+    case KafkaError::kNotEnoughReplicasAfterAppend: f = Failure::kNotEnoughReplicas; break;
+    default: f = Failure::kNoLeader; break;
+  }
+  if (q.counted) ++(f == Failure::kNone ? stats.produced : stats.failed);
+  call_done(c, f);
+}
+
+// ---- Start, warm-up, sampling ----
+
+void World::Impl::start() {
+  // Consumer groups: every pod a consumes entry binds joins its group (one KafkaCluster group per
+  // topic entry, so each topic keeps its own CPU per record). A single poll loop per pod is
+  // CPU-bound at cpu / min(1, limit cores): the CFS quota stretches a single thread's work.
+  for (uint32_t p = 0; p < pods_.size(); ++p) {
+    const ServiceBehaviour* svc = pods_[p].service;
+    if (!svc || svc->consumes.empty()) continue;
+    uint32_t k = kafka_for(p);
+    if (k == kNone) continue;
+    KafkaClusterRt& kr = kafka_[k];
+    for (const Consumer& consumer : svc->consumes) {
+      KafkaClusterRt::GroupRt* g = nullptr;
+      for (auto& existing : kr.groups) {
+        if (existing.name == consumer.group && existing.topic == consumer.topic) g = &existing;
+      }
+      if (!g) {
+        int topic = ensure_topic(kr, consumer.topic);
+        if (topic < 0) continue;
+        ConsumerConfig cc;
+        double limit_cores = pods_[p].cpu->config().milli_cpu_limit > 0
+                                 ? static_cast<double>(pods_[p].cpu->config().milli_cpu_limit) / 1000
+                                 : 1.0;
+        double stretch = 1 / std::min(1.0, limit_cores);
+        if (stretch == 1.0) {
+          cc.cpu_per_record = consumer.cpu;
+        } else {
+          cc.cpu_per_record = sim::Distribution::exponential(consumer.cpu.mean() * stretch);
+        }
+        cc.max_poll_records = consumer.max_poll_records;
+        int group = kr.cluster->create_group(consumer.group + "/" + consumer.topic, {topic},
+                                             Assignor::kRange, cc);
+        if (group < 0) continue;
+        kr.groups.push_back(KafkaClusterRt::GroupRt{group, consumer.group, consumer.topic, 0, 0, 0});
+        g = &kr.groups.back();
+      }
+      kr.cluster->add_consumer(g->group);
+      ++g->members;
+    }
+  }
+  bool sample = false;
+  for (const auto& k : kafka_) sample = sample || !k.groups.empty();
+  if (sample) engine.schedule_after<&Impl::on_sample>(sim::seconds(1), this);
+}
+
+void World::Impl::on_sample() {
+  for (auto& k : kafka_) {
+    for (auto& g : k.groups) g.lag_max = std::max(g.lag_max, k.cluster->lag(g.group));
+  }
+  engine.schedule_after<&Impl::on_sample>(sim::seconds(1), this);
+}
+
+void World::Impl::end_warmup() {
+  sim::Time now = engine.now();
+  warmup_end_ = now;
+  measuring_ = true;
+  for (PodRt& p : pods_) {
+    p.cpu->reset_statistics();
+    p.busy_workers.reset(now);
+    p.queued.reset(now);
+    p.handled = 0;
+    p.rejected = 0;
+  }
+  for (RouteRt& r : routes_) {
+    r.sent = r.answered = 0;
+    r.status_counts.clear();
+    std::fill(std::begin(r.failures), std::end(r.failures), 0);
+    r.latency = sim::LatencyHistogram{};
+    r.in_flight.reset(now);
+  }
+  for (PostgresServerRt& s : pg_servers_) {
+    s.connections.reset(now);
+    s.refusals = s.queries = s.failed_writes = 0;
+    s.disk_used_at_warmup = s.disk_used;
+  }
+  for (KafkaClusterRt& k : kafka_) {
+    k.topic_stats.clear();
+    k.disk_at_warmup.assign(k.broker_pods.size(), 0);
+    for (size_t b = 0; b < k.broker_pods.size(); ++b) {
+      k.disk_at_warmup[b] = k.cluster->log_dir_bytes(static_cast<int>(b));
+    }
+    for (auto& g : k.groups) {
+      g.consumed_at_warmup = k.cluster->records_consumed(g.group);
+      g.lag_max = k.cluster->lag(g.group);
+    }
+  }
+}
+
+// ---- Figures ----
+
+namespace {
+VolumeFigures volume(const std::string& ns, const std::string& claim, const std::string& pod,
+                     int64_t capacity, int64_t used, int64_t used_before, double seconds) {
+  VolumeFigures v;
+  v.namespace_name = ns;
+  v.claim = claim;
+  v.pod = pod;
+  v.capacity_bytes = capacity;
+  v.used_bytes = used;
+  v.growth_bytes_per_s = seconds > 0 ? static_cast<double>(used - used_before) / seconds : 0;
+  if (v.growth_bytes_per_s > 0 && capacity > 0) {
+    v.seconds_until_full = std::max(0.0, static_cast<double>(capacity - used) / v.growth_bytes_per_s);
+  }
+  return v;
+}
+}  // namespace
+
+RunFigures World::Impl::figures() const {
+  RunFigures f;
+  sim::Time now = engine.now();
+  f.seed = options_.seed;
+  f.simulated_seconds = sim::to_seconds(now);
+  f.measured_seconds = sim::to_seconds(now - warmup_end_);
+  f.events = engine.events_processed();
+  f.fingerprint = engine.fingerprint();
+  const double window = f.measured_seconds;
+
+  for (const RouteRt& r : routes_) {
+    RouteFigures rf;
+    rf.entry = entries_[r.entry].label;
+    rf.request = r.request;
+    rf.sent = r.sent;
+    rf.completed = r.answered;
+    rf.status_counts = r.status_counts;
+    for (int i = 1; i < static_cast<int>(Failure::kCount); ++i) {
+      if (r.failures[i]) rf.error_reasons[reason_text(static_cast<Failure>(i))] = r.failures[i];
+    }
+    rf.latency = r.latency;
+    rf.throughput_per_s = window > 0 ? static_cast<double>(r.answered) / window : 0;
+    uint64_t errors = 0;
+    for (const auto& [status, count] : r.status_counts) {
+      if (status < 200 || status >= 400) errors += count;
+    }
+    rf.error_rate = r.answered ? static_cast<double>(errors) / static_cast<double>(r.answered) : 0;
+    rf.mean_in_flight = r.in_flight.mean(now);
+    f.routes.push_back(std::move(rf));
+  }
+
+  for (const WorkloadRt& w : workloads_) {
+    const topology::Workload& mw = model_.workloads[w.model_workload];
+    WorkloadFigures wf;
+    wf.namespace_name = mw.meta.namespace_name;
+    wf.name = mw.meta.name;
+    wf.kind = topology::to_string(mw.kind);
+    wf.pods = static_cast<int>(w.pods.size());
+    double util = 0, worker = 0, active = 0, throttled = 0;
+    for (uint32_t p : w.pods) {
+      const PodRt& pod = pods_[p];
+      wf.cpu_limit_milli = pod.cpu->config().milli_cpu_limit;
+      wf.cpu_cores_mean += pod.cpu->mean_cores();
+      util += pod.cpu->utilisation_of_limit();
+      worker += pod.busy_workers.mean(now) / pod.concurrency;
+      active += static_cast<double>(pod.cpu->periods());
+      throttled += static_cast<double>(pod.cpu->throttled_periods());
+      wf.queue_mean += pod.queued.mean(now);
+      wf.queue_max = std::max(wf.queue_max, pod.queued.max());
+      wf.requests += pod.handled;
+      wf.rejected += pod.rejected;
+    }
+    double n = static_cast<double>(w.pods.size());
+    wf.cpu_utilisation_of_limit = n > 0 ? util / n : 0;
+    wf.worker_utilisation = n > 0 ? worker / n : 0;
+    wf.throttled_period_fraction = active > 0 ? throttled / active : 0;
+    f.workloads.push_back(std::move(wf));
+  }
+
+  for (const PostgresServerRt& s : pg_servers_) {
+    PostgresFigures pf;
+    pf.namespace_name = s.namespace_name;
+    pf.name = s.workload;
+    pf.max_connections = s.usable();
+    pf.connections_mean = s.connections.mean(now);
+    pf.connections_max = s.connections.max();
+    pf.connection_refusals = s.refusals;
+    pf.queries = s.queries;
+    pf.failed_writes = s.failed_writes;
+    pf.cpu_utilisation_of_limit = pods_[s.pod].cpu->utilisation_of_limit();
+    f.postgres.push_back(pf);
+    if (!s.claim.empty()) {
+      f.volumes.push_back(volume(s.namespace_name, s.claim, pods_[s.pod].name, s.disk_capacity,
+                                 s.disk_used, s.disk_used_at_warmup, window));
+    }
+  }
+
+  for (const KafkaClusterRt& k : kafka_) {
+    const KafkaCluster& c = *k.cluster;
+    for (const auto& [topic, stats] : k.topic_stats) {
+      KafkaTopicFigures tf;
+      tf.namespace_name = k.namespace_name;
+      tf.topic = k.topic_names.at(topic);
+      int first = c.partition_of(topic, 0);
+      tf.partitions = c.partition_count(topic);
+      tf.replication_factor = static_cast<int>(c.replicas(first).size());
+      tf.produced = stats.produced;
+      tf.failed = stats.failed;
+      tf.produced_per_s = window > 0 ? static_cast<double>(stats.produced) / window : 0;
+      f.kafka_topics.push_back(tf);
+    }
+    for (const auto& g : k.groups) {
+      KafkaGroupFigures gf;
+      gf.namespace_name = k.namespace_name;
+      gf.group = g.name;
+      gf.topic = g.topic;
+      int topic = c.find_topic(g.topic);
+      gf.partitions = topic >= 0 ? c.partition_count(topic) : 0;
+      gf.consumers = std::min(g.members, gf.partitions);
+      gf.lag_end = c.lag(g.group);
+      gf.lag_max = std::max(g.lag_max, gf.lag_end);
+      gf.consumed_per_s = window > 0 ? static_cast<double>(c.records_consumed(g.group) -
+                                                           g.consumed_at_warmup) / window
+                                     : 0;
+      f.kafka_groups.push_back(gf);
+    }
+    for (size_t b = 0; b < k.broker_pods.size(); ++b) {
+      if (k.claims[b].empty()) continue;
+      int64_t before = b < k.disk_at_warmup.size() ? k.disk_at_warmup[b] : 0;
+      f.volumes.push_back(volume(k.namespace_name, k.claims[b],
+                                 k.broker_pods[b] == kNone ? "" : pods_[k.broker_pods[b]].name,
+                                 c.disk_capacity(static_cast<int>(b)),
+                                 c.log_dir_bytes(static_cast<int>(b)), before, window));
+    }
+  }
+  f.notes = notes_;
+  return f;
+}
+
+}  // namespace kubetwin::runtime

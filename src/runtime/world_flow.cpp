@@ -1,0 +1,516 @@
+// World::Impl request flow: client -> NodePort -> Kong -> pod -> calls -> answer.
+#include <algorithm>
+
+#include "runtime/world_impl.hpp"
+
+namespace kubetwin::runtime {
+
+// ---- Arena ----
+
+uint32_t World::Impl::allocate() {
+  uint32_t r;
+  if (!free_requests_.empty()) {
+    r = free_requests_.back();
+    free_requests_.pop_back();
+  } else {
+    r = static_cast<uint32_t>(requests_.size());
+    requests_.emplace_back();
+  }
+  Request& q = requests_[r];
+  uint32_t generation = q.generation;
+  q = Request{};
+  q.generation = generation;
+  return r;
+}
+
+void World::Impl::release(uint32_t r) {
+  Request& q = requests_[r];
+  q.stage = Stage::kFree;
+  ++q.generation;
+  free_requests_.push_back(r);
+}
+
+// ---- Network ----
+
+sim::Time World::Impl::latency(uint32_t from_pod, uint32_t to_pod) const {
+  if (from_pod == kNone || to_pod == kNone) return client_latency();
+  const PodRt& a = pods_[from_pod];
+  const PodRt& b = pods_[to_pod];
+  const topology::NetworkLatencies& n = model_.cluster.network;
+  if (a.node == b.node) return n.same_node_ns;
+  return a.zone == b.zone ? n.same_zone_ns : n.cross_zone_ns;
+}
+
+bool World::Impl::allowed(uint32_t from_pod, uint32_t to_pod, int port) {
+  if (!model_.cluster.cni_enforces_network_policy || model_.network_policies.empty()) return true;
+  uint64_t key = (uint64_t{from_pod} << 40) ^ (uint64_t{to_pod} << 16) ^ static_cast<uint64_t>(port);
+  auto it = allowed_cache_.find(key);
+  if (it != allowed_cache_.end()) return it->second;
+  bool ok = reachability_.can_connect(pods_[from_pod].model_pod, pods_[to_pod].model_pod, port)
+                .allowed;
+  allowed_cache_.emplace(key, ok);
+  return ok;
+}
+
+// ---- Entry points and routes ----
+
+bool World::Impl::gateway_entry(const std::string& gateway, const std::string& host, EntryId* out,
+                                std::string* error) {
+  for (uint32_t g = 0; g < gateways_.size(); ++g) {
+    const GatewayRt& gw = gateways_[g];
+    std::string workload = gw.name.substr(gw.name.find('/') + 1);
+    if (gw.ingress_class == gateway || gw.name == gateway || workload == gateway) {
+      EntryRt e;
+      e.gateway = g;
+      e.host = host;
+      e.label = gateway + " " + host;
+      *out = static_cast<EntryId>(entries_.size());
+      entries_.push_back(std::move(e));
+      return true;
+    }
+  }
+  std::string known;
+  for (const GatewayRt& gw : gateways_) known += (known.empty() ? "" : ", ") + gw.ingress_class;
+  *error = "no gateway \"" + gateway + "\" runs in the selected environments" +
+           (known.empty() ? std::string(" (none does)") : " (known: " + known + ")");
+  return false;
+}
+
+bool World::Impl::service_entry(const std::string& ns, const std::string& service, int port,
+                                EntryId* out, std::string* error) {
+  for (uint32_t s = 0; s < services_.size(); ++s) {
+    if (services_[s].namespace_name != ns || services_[s].name != service) continue;
+    const topology::Service& ms = model_.services[services_[s].model_service];
+    for (size_t k = 0; k < ms.ports.size(); ++k) {
+      if (port != 0 && ms.ports[k].port != port) continue;
+      EntryRt e;
+      e.service = s;
+      e.port_index = static_cast<int>(k);
+      e.label = "svc " + ns + "/" + service + ":" + std::to_string(ms.ports[k].port);
+      *out = static_cast<EntryId>(entries_.size());
+      entries_.push_back(std::move(e));
+      return true;
+    }
+    *error = "Service " + ns + "/" + service + " has no port " + std::to_string(port);
+    return false;
+  }
+  *error = "no Service " + ns + "/" + service + " in the selected environments";
+  return false;
+}
+
+bool World::Impl::add_route(EntryId entry, const std::string& line, RouteId* out,
+                            std::string* error) {
+  std::string method, path;
+  if (!split_request_line(line, &method, &path)) {
+    *error = "request \"" + line + "\" does not read \"METHOD /path\"";
+    return false;
+  }
+  for (uint32_t i = 0; i < routes_.size(); ++i) {
+    if (routes_[i].entry == entry && routes_[i].request == line) {
+      *out = i;
+      return true;
+    }
+  }
+  routes_.emplace_back(options_.seed, "route/" + entries_[entry].label + " " + line);
+  RouteRt& r = routes_.back();
+  r.entry = entry;
+  r.request = line;
+  r.method = method;
+  r.path = path;
+  r.in_flight = sim::TimeWeighted(engine.now());
+  *out = static_cast<RouteId>(routes_.size() - 1);
+  return true;
+}
+
+// ---- Root requests: the client's view ----
+
+void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t token) {
+  uint32_t r = allocate();
+  Request& q = requests_[r];
+  RouteRt& rt = routes_[route];
+  q.root = true;
+  q.route = route;
+  q.done = done;
+  q.done_context = context;
+  q.token = token;
+  q.sent = engine.now();
+  q.counted = measuring_;
+  q.method = rt.method;
+  q.path = rt.path;
+  if (q.counted) ++rt.sent;
+  rt.in_flight.add(engine.now(), 1);
+  uint64_t t = token_of(r, q.generation);
+  q.timer = engine.schedule_after<&Impl::on_client_timeout>(options_.client_timeout, this, t);
+  const EntryRt& e = entries_[rt.entry];
+  if (e.gateway != kNone) {
+    const GatewayRt& gw = gateways_[e.gateway];
+    // kube-proxy spreads NodePort connections over the gateway's ready pods.
+    q.pod = gw.pods[rt.rng.below(gw.pods.size())];
+    q.stage = Stage::kClientToGateway;
+    engine.schedule_after<&Impl::on_gateway_arrive>(client_latency(), this, t);
+    return;
+  }
+  // A Service entry: an in-cluster client through kube-proxy, no gateway.
+  const ServiceRt& s = services_[e.service];
+  q.stage = Stage::kAwaitUpstream;
+  if (s.pods.empty()) {
+    answer_client(r, 503, Failure::kNoBackend);
+    return;
+  }
+  size_t pick = rt.rng.below(s.pods.size());
+  q.child = start_server_request(r, s.pods[pick], kNone);
+}
+
+void World::Impl::on_gateway_arrive(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  Request& q = requests_[r];
+  PodRt& kong = pods_[q.pod];
+  q.stage = Stage::kGatewayCpu;
+  sim::Time demand = kong.gateway ? kong.gateway->cpu.sample_time(kong.rng) : kDefaultGatewayCpu;
+  kong.cpu->submit(t, demand);
+}
+
+namespace {
+bool host_matches(const std::string& pattern, const std::string& host) {
+  if (pattern.empty() || pattern == host) return true;
+  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
+    std::string suffix = pattern.substr(1);
+    return host.size() > suffix.size() &&
+           host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+  return false;
+}
+bool path_prefix_matches(const IngressRouteRt& r, std::string_view path) {
+  if (r.exact) return path == r.prefix;
+  if (r.prefix == "/") return true;
+  std::string_view p = r.prefix;
+  if (p.back() == '/') p.remove_suffix(1);
+  return path.substr(0, p.size()) == p && (path.size() == p.size() || path[p.size()] == '/');
+}
+}  // namespace
+
+void World::Impl::gateway_cpu_done(uint32_t r) {
+  Request& q = requests_[r];
+  const RouteRt& rt = routes_[q.route];
+  const EntryRt& e = entries_[rt.entry];
+  const GatewayRt& gw = gateways_[e.gateway];
+  for (const IngressRouteRt& ir : gw.routes) {
+    if (!host_matches(ir.host, e.host) || !path_prefix_matches(ir, q.path)) continue;
+    q.service = ir.service;
+    q.stage = Stage::kAwaitUpstream;
+    if (ir.strip_path && ir.prefix != "/") {
+      std::string_view p = ir.prefix;
+      if (p.back() == '/') p.remove_suffix(1);
+      q.path = q.path.size() == p.size() ? std::string_view("/") : q.path.substr(p.size());
+    }
+    // The port index travels in call_index (a root makes no calls).
+    q.call_index = static_cast<uint16_t>(ir.port_index);
+    try_upstream(r);
+    return;
+  }
+  answer_client(r, 404, Failure::kRouteNotFound);
+}
+
+void World::Impl::try_upstream(uint32_t r) {
+  Request& q = requests_[r];
+  const ServiceRt& s = services_[q.service];
+  if (s.pods.empty()) {
+    answer_client(r, 503, Failure::kNoUpstream);
+    return;
+  }
+  GatewayRt& gw = gateways_[entries_[routes_[q.route].entry].gateway];
+  size_t pick = gw.round_robin++ % s.pods.size();
+  uint32_t target = s.pods[pick];
+  const std::vector<int>& ports = s.target_ports[pick];
+  int port = q.call_index < ports.size() ? ports[q.call_index] : 0;
+  uint64_t t = token_of(r, q.generation);
+  if (!allowed(q.pod, target, port)) {
+    q.upstream_timer = engine.schedule_after<&Impl::on_upstream_connect_timeout>(
+        options_.kong_connect_timeout, this, t);
+    return;
+  }
+  q.child = start_server_request(r, target, q.pod);
+  q.upstream_timer = engine.schedule_after<&Impl::on_upstream_read_timeout>(
+      options_.kong_read_timeout, this, t);
+}
+
+void World::Impl::on_upstream_connect_timeout(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  Request& q = requests_[r];
+  if (q.stage != Stage::kAwaitUpstream) return;
+  if (++q.attempts > options_.kong_retries) {
+    answer_client(r, 504, Failure::kConnectTimeout);
+    return;
+  }
+  try_upstream(r);
+}
+
+void World::Impl::on_upstream_read_timeout(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  if (requests_[r].stage != Stage::kAwaitUpstream) return;
+  // Kong does not retry a request whose upstream accepted it and then timed out reading.
+  requests_[r].child = kNone;
+  answer_client(r, 504, Failure::kReadTimeout);
+}
+
+void World::Impl::on_client_timeout(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  Request& q = requests_[r];
+  if (q.stage == Stage::kRespond) return;  // the answer is already on its way
+  engine.cancel(q.upstream_timer);
+  q.status = 0;
+  q.timer = sim::EventId{};
+  q.child = kNone;
+  on_client_answer(t);
+}
+
+void World::Impl::answer_client(uint32_t r, int status, Failure failure) {
+  Request& q = requests_[r];
+  engine.cancel(q.upstream_timer);
+  q.stage = Stage::kRespond;
+  q.status = status;
+  q.failure = failure;
+  q.child = kNone;
+  engine.schedule_after<&Impl::on_client_answer>(client_latency(), this, token_of(r, q.generation));
+}
+
+void World::Impl::on_client_answer(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  Request& q = requests_[r];
+  engine.cancel(q.timer);
+  RouteRt& rt = routes_[q.route];
+  rt.in_flight.add(engine.now(), -1);
+  if (q.counted) {
+    ++rt.answered;
+    ++rt.status_counts[q.status];
+    if (q.failure != Failure::kNone) ++rt.failures[static_cast<int>(q.failure)];
+    if (q.status != 0) rt.latency.record(engine.now() - q.sent);
+  }
+  World::ResponseFn done = q.done;
+  void* context = q.done_context;
+  uint64_t token = q.token;
+  int status = q.status;
+  release(r);
+  if (done) done(context, token, status);
+}
+
+// ---- Server requests: a pod handling one request ----
+
+uint32_t World::Impl::start_server_request(uint32_t parent, uint32_t to_pod, uint32_t from_pod) {
+  uint32_t c = allocate();
+  Request& q = requests_[c];
+  const Request& p = requests_[parent];
+  q.parent = parent;
+  q.parent_generation = p.generation;
+  q.route = p.route;
+  q.counted = p.counted;
+  q.method = p.method;
+  q.path = p.path;
+  q.pod = to_pod;
+  q.peer_pod = from_pod;
+  q.sent = engine.now();
+  q.stage = Stage::kTravelToPod;
+  engine.schedule_after<&Impl::on_pod_arrive>(latency(from_pod, to_pod), this,
+                                              token_of(c, q.generation));
+  return c;
+}
+
+void World::Impl::on_pod_arrive(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  PodRt& p = pods_[q.pod];
+  if (p.busy < p.concurrency) {
+    begin_work(c);
+    return;
+  }
+  q.stage = Stage::kAwaitWorker;
+  p.accept_queue.push_back(c);
+  p.queued.set(engine.now(), static_cast<double>(p.accept_queue.size()));
+}
+
+void World::Impl::begin_work(uint32_t c) {
+  Request& q = requests_[c];
+  PodRt& p = pods_[q.pod];
+  ++p.busy;
+  p.busy_workers.set(engine.now(), p.busy);
+  q.holds_worker = true;
+  const ServiceBehaviour* svc = p.service;
+  const Endpoint* e = svc ? svc->find_endpoint(q.method, q.path) : nullptr;
+  if (!e && svc && svc->endpoints.size() == 1 && svc->endpoints[0].request == kGenericRequest) {
+    e = &svc->endpoints[0];  // a generic service answers every path
+  }
+  if (!e) {
+    finish_server(c, Failure::kEndpointNotFound);
+    return;
+  }
+  q.endpoint = e;
+  q.calls = &e->calls;
+  q.stage = Stage::kEndpointCpu;
+  p.cpu->submit(token_of(c, q.generation), e->cpu.sample_time(p.rng));
+}
+
+void World::Impl::on_cpu_done(void* self, uint64_t t, sim::Time, sim::Time) {
+  auto* w = static_cast<World::Impl*>(self);
+  if (!w->alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  switch (w->requests_[r].stage) {
+    case Stage::kGatewayCpu: w->gateway_cpu_done(r); break;
+    case Stage::kEndpointCpu: w->endpoint_cpu_done(r); break;
+    case Stage::kPostgresQuery: w->query_cpu_done(r); break;
+    default: break;
+  }
+}
+
+void World::Impl::endpoint_cpu_done(uint32_t c) {
+  requests_[c].call_index = 0;
+  next_call(c);
+}
+
+void World::Impl::next_call(uint32_t c) {
+  for (;;) {
+    Request& q = requests_[c];
+    if (!q.calls || q.call_index >= q.calls->size()) {
+      finish_server(c, Failure::kNone);
+      return;
+    }
+    const Call& call = (*q.calls)[q.call_index];
+    if (call.async && !q.detached) {
+      // Fire and forget: a detached carrier runs this one call; the request moves on.
+      uint32_t d = allocate();
+      Request& dq = requests_[d];
+      const Request& src = requests_[c];
+      dq.detached = true;
+      dq.pod = src.pod;
+      dq.route = src.route;
+      dq.calls = src.calls;
+      dq.call_index = src.call_index;
+      dq.stage = Stage::kCall;
+      ++requests_[c].call_index;
+      switch (call.kind) {
+        case Call::Kind::kHttp: call_http(d, call); break;
+        case Call::Kind::kPostgres: call_postgres(d, call); break;
+        case Call::Kind::kKafka: call_kafka(d, call); break;
+      }
+      continue;
+    }
+    q.stage = Stage::kCall;
+    switch (call.kind) {
+      case Call::Kind::kHttp: call_http(c, call); break;
+      case Call::Kind::kPostgres: call_postgres(c, call); break;
+      case Call::Kind::kKafka: call_kafka(c, call); break;
+    }
+    return;
+  }
+}
+
+void World::Impl::call_done(uint32_t c, Failure failure) {
+  Request& q = requests_[c];
+  if (q.detached) {
+    release(c);
+    return;
+  }
+  if (failure != Failure::kNone) {
+    finish_server(c, failure);
+    return;
+  }
+  ++q.call_index;
+  next_call(c);
+}
+
+void World::Impl::release_worker(uint32_t c) {
+  Request& q = requests_[c];
+  if (!q.holds_worker) return;
+  q.holds_worker = false;
+  PodRt& p = pods_[q.pod];
+  --p.busy;
+  ++p.handled;
+  p.busy_workers.set(engine.now(), p.busy);
+  while (!p.accept_queue.empty()) {
+    uint32_t next = p.accept_queue.pop_front();
+    p.queued.set(engine.now(), static_cast<double>(p.accept_queue.size()));
+    if (requests_[next].stage != Stage::kAwaitWorker) continue;
+    begin_work(next);
+    break;
+  }
+}
+
+void World::Impl::finish_server(uint32_t c, Failure failure) {
+  release_worker(c);
+  Request& q = requests_[c];
+  q.failure = failure;
+  q.status = status_of(failure);
+  q.stage = Stage::kRespond;
+  engine.schedule_after<&Impl::on_server_answer>(latency(q.pod, q.peer_pod), this,
+                                                 token_of(c, q.generation));
+}
+
+void World::Impl::on_server_answer(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  uint32_t parent = q.parent;
+  if (parent != kNone && requests_[parent].generation == q.parent_generation &&
+      requests_[parent].stage != Stage::kFree && requests_[parent].child == c) {
+    child_answered(parent, c);
+  }
+  release(c);
+}
+
+void World::Impl::child_answered(uint32_t parent, uint32_t c) {
+  Request& p = requests_[parent];
+  const Request& q = requests_[c];
+  p.child = kNone;
+  if (p.root) {
+    if (p.stage == Stage::kAwaitUpstream) answer_client(parent, q.status, q.failure);
+    return;
+  }
+  if (p.stage != Stage::kAwaitChild) return;
+  engine.cancel(p.timer);
+  Failure f = q.status >= 400 ? (q.failure != Failure::kNone ? q.failure : Failure::kDownstream)
+                              : Failure::kNone;
+  call_done(parent, f);
+}
+
+// ---- HTTP calls between services ----
+
+void World::Impl::call_http(uint32_t c, const Call& call) {
+  Request& q = requests_[c];
+  const PodRt& p = pods_[q.pod];
+  const ServiceRt* target = nullptr;
+  for (const ServiceRt& s : services_) {
+    if (s.namespace_name == p.namespace_name && s.name == call.http.service) target = &s;
+  }
+  if (!target || target->pods.empty()) {
+    call_done(c, Failure::kNoBackend);
+    return;
+  }
+  size_t pick = pods_[q.pod].rng.below(target->pods.size());
+  uint32_t to = target->pods[pick];
+  const topology::Service& ms = model_.services[target->model_service];
+  size_t port_index = 0;
+  for (size_t k = 0; k < ms.ports.size(); ++k) {
+    if (call.http.port != 0 && ms.ports[k].port == call.http.port) port_index = k;
+  }
+  const std::vector<int>& ports = target->target_ports[pick];
+  int port = port_index < ports.size() ? ports[port_index] : 0;
+  q.stage = Stage::kAwaitChild;
+  if (!allowed(q.pod, to, port)) {
+    // A dropped SYN: the caller's HTTP client gives up at its connect timeout.
+    q.timer = engine.schedule_after<&Impl::on_pool_timeout>(kHttpConnectTimeout, this,
+                                                            token_of(c, q.generation));
+    return;
+  }
+  const auto& line = http_lines_.at(&call);
+  uint32_t child = start_server_request(c, to, q.pod);
+  requests_[child].method = line.first;
+  requests_[child].path = line.second;
+  requests_[c].child = child;
+}
+
+}  // namespace kubetwin::runtime

@@ -1,0 +1,358 @@
+// World::Impl: the World's private state (pods, gateways, routes, the request arena) and steps.
+//
+// Everything is an index into a vector: PodRt, ServiceRt, GatewayRt, EntryRt, RouteRt and the
+// Request arena (with generations, so an answer that arrives after its request was abandoned is
+// recognised and dropped). Engine events carry a request index as their argument.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kubetwin/runtime/behaviour_spec.hpp"
+#include "kubetwin/runtime/kafka.hpp"
+#include "kubetwin/runtime/pod_cpu.hpp"
+#include "kubetwin/runtime/results.hpp"
+#include "kubetwin/runtime/ring_buffer.hpp"
+#include "kubetwin/runtime/world.hpp"
+#include "kubetwin/sim/engine.hpp"
+#include "kubetwin/sim/random.hpp"
+#include "kubetwin/sim/statistics.hpp"
+#include "kubetwin/topology/model.hpp"
+#include "kubetwin/topology/network_policy.hpp"
+
+namespace kubetwin::runtime {
+
+inline constexpr uint32_t kNone = UINT32_MAX;
+
+// Why a request failed, as a small code (no strings on the hot path); reason_text() names it.
+enum class Failure : uint8_t {
+  kNone,
+  kNoUpstream,          // Kong 503: no healthy peer in the ring-balancer
+  kConnectTimeout,      // a NetworkPolicy dropped the connection: connect timed out
+  kReadTimeout,         // Kong 504: upstream did not answer within read_timeout
+  kRouteNotFound,       // Kong 404: no route for host + path
+  kEndpointNotFound,    // the service has no such endpoint: 404
+  kQueueFull,           // the pod's accept queue is full: 503
+  kPoolTimeout,         // no pooled connection within the acquire timeout
+  kTooManyClients,      // PostgreSQL 53300: sorry, too many clients already
+  kDiskFull,            // PostgreSQL could not extend a file: no space left on device
+  kNotEnoughReplicas,   // Kafka: ISR below min.insync.replicas with acks=all
+  kNoLeader,            // Kafka: partition offline
+  kDownstream,          // an HTTP call answered with an error
+  kNoBackend,           // a call names a Service with no ready endpoint
+  kCount
+};
+const char* reason_text(Failure f);
+int status_of(Failure f);
+
+// A PostgreSQL server on its pod: connections, CPU (one backend per connection), disk.
+struct PostgresServerRt {
+  uint32_t pod = kNone;
+  std::string name;                 // "ns/workload"
+  std::string namespace_name;
+  std::string workload;
+  int max_connections = kDefaultPostgresMaxConnections;
+  int reserved = kDefaultPostgresReservedConnections;
+  int64_t row_overhead = kDefaultRowOverheadBytes;
+  int open = 0;
+  sim::TimeWeighted connections;
+  uint64_t refusals = 0;
+  uint64_t queries = 0;
+  uint64_t failed_writes = 0;
+  int64_t disk_capacity = -1;       // the data PVC; -1 unknown
+  int64_t disk_used = 0;
+  int64_t disk_used_at_warmup = 0;
+  std::string claim;                // PVC name
+  int usable() const { return max_connections - reserved; }
+};
+
+// A Kafka cluster (a StatefulSet of KRaft brokers) and the World's view of it.
+struct KafkaClusterRt {
+  std::string namespace_name;
+  std::string workload;
+  std::vector<uint32_t> broker_pods;     // broker i -> PodRt (kNone when not running)
+  std::vector<std::string> claims;       // broker i's data PVC
+  std::unique_ptr<KafkaCluster> cluster;
+  int default_partitions = kKafkaDefaultNumPartitions;
+  int default_replication = kKafkaDefaultReplicationFactor;
+  int min_insync = kKafkaDefaultMinInsyncReplicas;
+  std::vector<int64_t> disk_at_warmup;
+  struct TopicStats {
+    uint64_t produced = 0;
+    uint64_t failed = 0;
+  };
+  std::map<int, TopicStats> topic_stats;
+  std::map<int, std::string> topic_names;
+  std::map<int, uint32_t> round_robin;   // per topic: next partition
+  struct GroupRt {
+    int group = -1;
+    std::string name;
+    std::string topic;
+    int64_t lag_max = 0;
+    uint64_t consumed_at_warmup = 0;
+    int members = 0;
+  };
+  std::vector<GroupRt> groups;
+};
+
+struct PoolRt {  // one client pod's connection pool to one PostgreSQL server
+  std::string service;           // the Service name calls use
+  uint32_t server = kNone;       // into Impl::pg_servers; kNone: the name reaches no server
+  int size = kDefaultPostgresPoolSize;
+  int open = 0;                  // server connections this pool holds
+  int idle = 0;
+  RingBuffer<uint32_t> waiters;  // requests waiting for a connection
+};
+
+struct PodRt {
+  topology::Index model_pod = 0;
+  std::string name;              // "ns/pod"
+  std::string namespace_name;
+  uint32_t node = 0;
+  std::string zone;
+  std::unique_ptr<PodCpu> cpu;
+  int concurrency = kDefaultConcurrency;
+  int busy = 0;
+  RingBuffer<uint32_t> accept_queue;  // requests waiting for a worker
+  sim::TimeWeighted busy_workers;
+  sim::TimeWeighted queued;
+  uint64_t handled = 0;
+  uint64_t rejected = 0;
+  const ServiceBehaviour* service = nullptr;   // what it does (nullptr: gateway or datastore)
+  const GatewayBehaviour* gateway = nullptr;
+  uint32_t workload = kNone;                   // into Impl::workloads
+  std::vector<PoolRt> pools;                   // by PostgreSQL server
+  sim::Rng rng;
+  explicit PodRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
+};
+
+struct WorkloadRt {
+  topology::Index model_workload = 0;
+  std::vector<uint32_t> pods;
+};
+
+struct ServiceRt {
+  topology::Index model_service = 0;
+  std::string namespace_name;
+  std::string name;
+  // Ready endpoints as pods, and the target port per ServicePort for each.
+  std::vector<uint32_t> pods;
+  std::vector<std::vector<int>> target_ports;  // [endpoint][service port index]
+};
+
+inline constexpr sim::Time kHttpConnectTimeout = sim::seconds(10);  // an app's HTTP client [U]
+
+struct IngressRouteRt {
+  std::string host;          // "" = any
+  std::string prefix;        // path prefix
+  bool exact = false;
+  bool strip_path = false;
+  uint32_t service = kNone;  // into Impl::services
+  int port_index = 0;        // ServicePort index
+};
+
+struct GatewayRt {
+  std::string name;                 // "ns/workload"
+  std::string ingress_class;
+  std::vector<uint32_t> pods;       // Kong pods
+  std::vector<IngressRouteRt> routes;
+  uint64_t round_robin = 0;
+};
+
+struct EntryRt {
+  uint32_t gateway = kNone;  // gateway entry...
+  std::string host;
+  uint32_t service = kNone;  // ...or a Service port
+  int port_index = 0;
+  std::string label;
+};
+
+struct RouteRt {
+  uint32_t entry = 0;
+  std::string request;  // "POST /orders"
+  std::string method;
+  std::string path;
+  uint64_t sent = 0;
+  uint64_t answered = 0;
+  std::map<int, uint64_t> status_counts;
+  uint64_t failures[static_cast<int>(Failure::kCount)] = {};
+  sim::LatencyHistogram latency;
+  sim::TimeWeighted in_flight;
+  sim::Rng rng;
+  explicit RouteRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
+};
+
+enum class Stage : uint8_t {
+  kFree,
+  kClientToGateway,   // root: travelling to a Kong pod
+  kGatewayCpu,        // root: Kong's own work
+  kAwaitUpstream,     // root: waiting for the upstream answer (child)
+  kTravelToPod,       // server: travelling to the serving pod
+  kAwaitWorker,       // server: queued for a worker
+  kEndpointCpu,       // server: the endpoint's own CPU
+  kCall,              // server: inside calls[call_index]
+  kAwaitChild,        // server: waiting for an HTTP call's answer
+  kAwaitPool,         // server: waiting for a pooled connection
+  kPostgresQuery,     // server: the query is on the database's CPU
+  kKafkaProduce,      // server: waiting for the produce acknowledgement
+  kRespond,           // server: the answer travels back
+};
+
+struct Request {
+  uint32_t generation = 0;
+  Stage stage = Stage::kFree;
+  bool root = false;
+  bool counted = false;          // sent after the warm-up: counts in the figures
+  bool holds_worker = false;
+  uint8_t attempts = 0;
+  Failure failure = Failure::kNone;
+  uint32_t route = kNone;
+  uint32_t parent = kNone;       // the request waiting for this one
+  uint32_t parent_generation = 0;
+  uint32_t child = kNone;        // root: the current upstream attempt
+  uint32_t pod = kNone;          // server: the pod serving it; root: the Kong pod
+  uint32_t pool = kNone;         // the pool whose connection it holds or awaits (index in pod)
+  uint32_t service = kNone;      // the Service being called (for retries)
+  const Endpoint* endpoint = nullptr;
+  const std::vector<Call>* calls = nullptr;
+  uint16_t call_index = 0;
+  int status = 0;
+  sim::Time sent = 0;
+  sim::EventId timer;            // client timeout (root), pool wait, connect timeout
+  sim::EventId upstream_timer;   // root: Kong's connect/read timeout for the current attempt
+  bool detached = false;         // an async call's carrier: runs calls[call_index] only
+  uint32_t peer_pod = kNone;     // the datastore pod a call went to
+  std::string_view method;
+  std::string_view path;
+  World::ResponseFn done = nullptr;
+  void* done_context = nullptr;
+  uint64_t token = 0;
+  // Kafka produce in flight.
+  uint32_t kafka = kNone;
+  int partition = -1;
+  int topic = -1;
+  KafkaError kafka_error = KafkaError::kNone;
+};
+
+class World::Impl {
+ public:
+  Impl(const topology::Model& model, const BehaviourSpec& behaviour, const WorldOptions& options);
+
+  bool gateway_entry(const std::string& gateway, const std::string& host, EntryId* out,
+                     std::string* error);
+  bool service_entry(const std::string& ns, const std::string& service, int port, EntryId* out,
+                     std::string* error);
+  bool add_route(EntryId entry, const std::string& line, RouteId* out, std::string* error);
+  void send(RouteId route, ResponseFn done, void* context, uint64_t token);
+  void start();
+  void end_warmup();
+  RunFigures figures() const;
+
+  sim::Engine engine;
+
+ private:
+  // Construction.
+  void build_pods();
+  void build_services();
+  void build_gateways();
+  uint32_t pod_of_model(topology::Index model_pod) const;
+
+  // Arena.
+  uint32_t allocate();
+  void release(uint32_t r);
+  static uint64_t token_of(uint32_t r, uint32_t generation) {
+    return (uint64_t{generation} << 32) | r;
+  }
+  bool alive(uint64_t token) const {
+    uint32_t r = static_cast<uint32_t>(token);
+    return r < requests_.size() && requests_[r].generation == static_cast<uint32_t>(token >> 32) &&
+           requests_[r].stage != Stage::kFree;
+  }
+
+  // Network.
+  sim::Time latency(uint32_t from_pod, uint32_t to_pod) const;
+  sim::Time client_latency() const { return model_.cluster.network.same_zone_ns; }
+  bool allowed(uint32_t from_pod, uint32_t to_pod, int port);
+
+  // Root (gateway) requests.
+  void on_gateway_arrive(uint64_t r);
+  void gateway_cpu_done(uint32_t r);
+  void try_upstream(uint32_t r);
+  void on_upstream_connect_timeout(uint64_t r);
+  void on_upstream_read_timeout(uint64_t r);
+  void on_client_timeout(uint64_t r);
+  void answer_client(uint32_t r, int status, Failure failure);
+  void on_client_answer(uint64_t r);
+
+  // Server requests.
+  uint32_t start_server_request(uint32_t parent, uint32_t to_pod, uint32_t from_pod);
+  void on_pod_arrive(uint64_t r);
+  void begin_work(uint32_t r);
+  void endpoint_cpu_done(uint32_t r);
+  void next_call(uint32_t r);
+  void finish_server(uint32_t r, Failure failure);
+  void on_server_answer(uint64_t r);
+  void child_answered(uint32_t parent, uint32_t child);
+  void release_worker(uint32_t r);
+  static void on_cpu_done(void* self, uint64_t token, sim::Time arrived, sim::Time started);
+
+  // Calls.
+  void call_http(uint32_t r, const Call& call);
+  void call_postgres(uint32_t r, const Call& call);
+  void call_kafka(uint32_t r, const Call& call);
+  void call_done(uint32_t r, Failure failure);
+
+  // PostgreSQL.
+  void build_postgres();
+  uint32_t pool_for(uint32_t pod, const std::string& service);
+  void pool_acquire(uint32_t r);
+  void on_pool_timeout(uint64_t r);
+  void on_connected(uint64_t r);
+  void on_query_arrive(uint64_t r);
+  void query_cpu_done(uint32_t r);
+  void on_query_answer(uint64_t r);
+  void pool_release(uint32_t pod, uint32_t pool);
+
+  // Kafka.
+  void build_kafka();
+  uint32_t kafka_for(uint32_t pod) const;
+  // The topic's id, auto-created with the brokers' defaults (auto.create.topics.enable, KLOG);
+  // -1 when it cannot be created (replication factor above the live brokers).
+  static int ensure_topic(KafkaClusterRt& k, const std::string& name);
+  void on_produce_arrive(uint64_t r);
+  static void on_produce_result(void* self, uint64_t token, KafkaError error, int partition,
+                                int64_t offset);
+  void on_produce_answer(uint64_t r);
+
+  const topology::Model& model_;
+  BehaviourSpec behaviour_;
+  WorldOptions options_;
+  topology::Reachability reachability_;
+  std::map<uint64_t, bool> allowed_cache_;  // (from, to, port) -> verdict
+
+  std::vector<PodRt> pods_;
+  std::vector<WorkloadRt> workloads_;
+  std::vector<ServiceRt> services_;
+  std::vector<GatewayRt> gateways_;
+  std::vector<EntryRt> entries_;
+  std::deque<RouteRt> routes_;
+  std::deque<ServiceBehaviour> generic_services_;
+  std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
+  bool measuring_ = false;
+  void on_sample();
+  std::vector<Request> requests_;
+  std::vector<uint32_t> free_requests_;
+  std::map<topology::Index, uint32_t> pod_index_;
+  std::vector<PostgresServerRt> pg_servers_;
+  std::vector<KafkaClusterRt> kafka_;
+  std::vector<std::string> notes_;
+  sim::Time warmup_end_ = 0;
+};
+
+}  // namespace kubetwin::runtime
