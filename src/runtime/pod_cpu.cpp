@@ -25,6 +25,10 @@ PodCpu::PodCpu(sim::Engine& engine, std::string name, const PodCpuConfig& config
   running_.reserve(static_cast<size_t>(config.concurrency));
 }
 
+PodCpu::~PodCpu() {
+  if (wake_.valid()) engine_.cancel(wake_);
+}
+
 bool PodCpu::submit(uint64_t token, Time cpu_demand) {
   ++arrivals_;
   const Time now = engine_.now();
@@ -151,6 +155,11 @@ void PodCpu::on_wake() {
       start(next.token, next.arrived, next.demand, now);
     }
     if (done_fn_) done_fn_(done_context_, done.token, done.arrived, done.started);
+  }
+  // The quota ran out at the very instant the last thread finished: nothing stalled.
+  if (throttled_ && running_.empty() && throttle_start_ == now) {
+    throttled_ = false;
+    --throttled_periods_;
   }
   in_wake_ = false;
   rearm();

@@ -57,6 +57,9 @@ class PodCpu {
   using CompletionFn = void (*)(void* context, uint64_t token, Time arrived, Time started);
 
   PodCpu(sim::Engine& engine, std::string name, const PodCpuConfig& config);
+  // Cancels its pending event: a pod may be destroyed mid-run (crash, restart) with work in flight,
+  // which is dropped without callbacks.
+  ~PodCpu();
   PodCpu(const PodCpu&) = delete;
   PodCpu& operator=(const PodCpu&) = delete;
 
