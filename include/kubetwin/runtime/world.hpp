@@ -59,6 +59,14 @@ struct WorldOptions {
   sim::Time postgres_commit_fsync = kPostgresCommitFsync;
 };
 
+// One environment's part of a World: its namespaces and the behaviour spec as it sees it
+// (BehaviourSpec::for_environment). Pods of other namespaces are not simulated.
+struct WorldEnvironment {
+  std::string name;
+  std::vector<std::string> namespaces;
+  BehaviourSpec behaviour;
+};
+
 // An entry point clients send to: a gateway and a Host, or a Service port.
 using EntryId = uint32_t;
 // A (entry, request line) pair whose figures are kept.
@@ -66,7 +74,11 @@ using RouteId = uint32_t;
 
 class World {
  public:
+  // Every namespace of the model under one behaviour spec (options.namespaces may narrow it).
   World(const topology::Model& model, const BehaviourSpec& behaviour, const WorldOptions& options);
+  // Several environments, each with its own behaviour view; options.namespaces is ignored.
+  World(const topology::Model& model, std::vector<WorldEnvironment> environments,
+        const WorldOptions& options);
   ~World();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
