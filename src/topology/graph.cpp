@@ -88,6 +88,23 @@ TopologyGraph dependency_graph(const Model& model, const Dns& dns) {
       boost::add_edge(sv, vt.get(workload_vertex(model, w)), GraphEdge{"backed by", std::nullopt, false}, g);
     }
   }
+  // Gateways route to the backends of the Ingresses they serve.
+  for (const Ingress& ing : model.ingresses)
+    for (Index gi : ing.gateways) {
+      Vertex from = vt.get(workload_vertex(model, model.gateways[gi].workload));
+      std::map<Index, std::string> routes;
+      for (const IngressRule& r : ing.rules)
+        for (const IngressPath& p : r.paths)
+          if (p.backend.service_index) {
+            std::string& l = routes[*p.backend.service_index];
+            l += (l.empty() ? "" : ", ") + (r.host.empty() ? "*" : r.host) + p.path;
+          }
+      for (const auto& [s, label] : routes) {
+        bool cross = model.services[s].meta.namespace_name != model.workloads[model.gateways[gi].workload].meta.namespace_name;
+        boost::add_edge(from, vt.get(service_vertex(model, s)),
+                        GraphEdge{"Ingress " + ing.meta.qualified() + ": " + label, std::nullopt, cross}, g);
+      }
+    }
   // One edge per (workload, target); its label lists the distinct host[:port] seen.
   std::map<std::pair<Vertex, Vertex>, TopologyGraph::edge_descriptor> edges;
   std::map<std::pair<Vertex, Vertex>, std::set<std::string>> labels;

@@ -4,7 +4,8 @@
 // dotted name outside cluster.local) and one per host that resolves to nothing and an edge per configured host (hosts.hpp), resolved
 // through the twin's DNS from the workload's namespace: a Service name lands on the Service, a
 // per-pod StatefulSet name on that pod's Service, an unresolved name on an "unresolved" vertex.
-// Service -> workload edges show which workloads back a Service. The reachability graph has a
+// Service -> workload edges show which workloads back a Service; gateway -> Service edges the
+// Ingress routes a gateway serves (label "Ingress ns/name: host/path, ..."). The reachability graph has a
 // vertex per namespace and an edge when some pod there can reach some pod of the other
 // (NetworkPolicy semantics, network_policy.hpp). Both render as Graphviz DOT and Mermaid text;
 // vertex and edge order are deterministic.
