@@ -1,6 +1,9 @@
 // `kubetwin check`: the static audit of a model index, kustomize directories, manifests or the
 // applied state, printed as text, JSON or SARIF.
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -96,6 +99,24 @@ topology::ClusterProfile load_profile(const std::string& path) {
   return topology::cluster_profile_from_node(docs.front());
 }
 
+// Paths under the working directory print relative to it, as the user typed them.
+void relativise_paths(std::vector<topology::Finding>& findings) {
+  std::error_code ec;
+  const std::string cwd = std::filesystem::current_path(ec).string() + "/";
+  if (ec) return;
+  std::map<const std::string*, std::shared_ptr<const std::string>> done;
+  for (topology::Finding& f : findings) {
+    if (!f.where.path) continue;
+    auto [it, fresh] = done.try_emplace(f.where.path.get());
+    if (fresh) {
+      it->second = f.where.path;
+      if (f.where.path->starts_with(cwd))
+        it->second = std::make_shared<const std::string>(f.where.path->substr(cwd.size()));
+    }
+    f.where.path = it->second;
+  }
+}
+
 k8s::ResourceList load_path(bool kustomize, const std::string& path) {
   return kustomize ? k8s::build_kustomization(path) : k8s::load_manifests(path);
 }
@@ -119,15 +140,10 @@ int verb_check(const Invocation& inv) {
       if (topology::is_twin_index(m)) {
         const topology::TwinIndex index = topology::load_twin_index(m);
         if (!args.cluster && cluster_path.empty()) cluster_path = index.cluster;
-        for (const topology::TwinEnvironment& env : index.environments) {
-          topology::AuditEnvironment ae;
-          ae.name = env.name;
-          ae.highly_available = env.highly_available;
-          ae.namespaces = env.namespaces;
-          ae.resources = topology::render_environment(env);
-          context.applied.insert(context.applied.end(), ae.resources.begin(), ae.resources.end());
-          context.environments.push_back(std::move(ae));
-        }
+        topology::AuditContext part = topology::audit_context(index);
+        context.applied.insert(context.applied.end(), part.applied.begin(), part.applied.end());
+        for (topology::AuditEnvironment& e : part.environments)
+          context.environments.push_back(std::move(e));
       } else {
         // A plain path: a kustomization directory or manifests.
         k8s::ResourceList r = load_path(k8s::is_kustomization_dir(m), m);
@@ -150,7 +166,8 @@ int verb_check(const Invocation& inv) {
   }
   const topology::Model model =
       topology::build_model(context.applied, load_profile(cluster_path), build);
-  const std::vector<topology::Finding> findings = topology::audit(model, context);
+  std::vector<topology::Finding> findings = topology::audit(model, context);
+  relativise_paths(findings);
   inv.out << report::render_findings(findings, target, args.format);
   if (args.sarif_file) {
     std::ofstream f(*args.sarif_file);

@@ -47,6 +47,8 @@ constexpr AuditRule kRules[] = {
      "An Ingress is served by another environment's gateway."},
     {"KT306", "environment-not-isolated", Severity::kError,
      "Pods of one environment can open connections to pods of another (NetworkPolicy)."},
+    {"KT307", "entrypoint-unserved", Severity::kError,
+     "A declared entry point (URL and host) reaches no gateway Ingress of its environment."},
     {"KT401", "single-replica", Severity::kWarning,
      "A workload of a highly available environment runs a single replica."},
     {"KT402", "single-voter-quorum", Severity::kWarning,
@@ -94,6 +96,22 @@ std::string FindingSubject::str() const {
   s += ' ';
   if (!namespace_name.empty()) s += namespace_name + "/";
   return s + name;
+}
+
+AuditContext audit_context(const TwinIndex& index) {
+  AuditContext context;
+  for (const TwinEnvironment& env : index.environments) {
+    AuditEnvironment ae;
+    ae.name = env.name;
+    ae.highly_available = env.highly_available;
+    ae.namespaces = env.namespaces;
+    ae.resources = render_environment(env);
+    for (const TwinEntrypoint& ep : env.entrypoints)
+      ae.entrypoints.push_back(AuditEntrypoint{ep.gateway, ep.url, ep.host, ep.where});
+    context.applied.insert(context.applied.end(), ae.resources.begin(), ae.resources.end());
+    context.environments.push_back(std::move(ae));
+  }
+  return context;
 }
 
 std::vector<AuditEnvironment> audit_environments(const Model& model, const AuditContext& context) {

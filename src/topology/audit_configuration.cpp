@@ -1,5 +1,7 @@
 // Audit rules KT201-KT203 (host names and $(VAR)s in configuration) and KT601-KT603 (secrets
 // in plain configuration, placeholder secret values).
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -41,36 +43,68 @@ bool pending_pod_record(const Dns& dns, const std::string& host) {
   return q.rcode == DnsRcode::kNoError && q.record.find("headless") != std::string::npos;
 }
 
+// One configured host at one place (a ConfigMap key read by several workloads is one place).
+struct HostUse {
+  const ConfigHost* first = nullptr;
+  std::optional<std::string> config_map;  // set when a ConfigMap holds it
+  std::set<std::string> workloads;        // "Deployment users-api", in name order
+};
+
 void check_hosts(AuditRun& run) {
   const Model& model = run.model();
   const Dns dns(model);
-  std::set<std::string> seen;
-  for (const ConfigHost& ch : config_hosts(model)) {
+  const std::vector<ConfigHost> hosts = config_hosts(model);
+  std::map<std::string, HostUse> uses;  // by namespace|host|location
+  std::vector<std::string> order;
+  for (const ConfigHost& ch : hosts) {
     const HostMention& m = ch.mention;
     if (m.is_ip || m.is_loopback || m.host.empty()) continue;
-    if (!seen.insert(ch.namespace_name + "|" + m.host + "|" + ch.where.str() + "|" + ch.field).second)
-      continue;
-    FindingSubject subject;
-    k8s::SourceLocation where = ch.where;
+    const std::string key = ch.namespace_name + "|" + m.host + "|" + ch.where.str() +
+                            (ch.where.line ? "" : "|" + ch.field);
+    auto [it, fresh] = uses.try_emplace(key);
+    if (fresh) order.push_back(key);
+    HostUse& use = it->second;
+    if (!use.first) use.first = &ch;
+    const std::string prefix = "ConfigMap ";
+    if (ch.field.starts_with(prefix)) {
+      const std::string rest = ch.field.substr(prefix.size());
+      use.config_map = rest.substr(0, rest.find(' '));
+    }
     if (ch.workload) {
-      subject = subject_of(model.workloads[*ch.workload].meta);
+      const ObjectMeta& wm = model.workloads[*ch.workload].meta;
+      use.workloads.insert(wm.kind + " " + wm.name);
+    }
+  }
+  for (const std::string& key : order) {
+    const HostUse& use = uses[key];
+    const ConfigHost& ch = *use.first;
+    const HostMention& m = ch.mention;
+    FindingSubject subject;
+    std::string what;  // "ConfigMap ns/app-config key DB_HOST (read by Deployment a, Deployment b)"
+    if (use.config_map) {
+      subject = FindingSubject{"ConfigMap", ch.namespace_name, *use.config_map};
+      const std::string rest = ch.field.substr(std::string("ConfigMap ").size());
+      what = "ConfigMap " + ch.namespace_name + "/" + rest;
+      if (auto p = what.find(" (mounted)"); p != std::string::npos) what.erase(p);
     } else {
-      subject = FindingSubject{"ConfigMap", ch.namespace_name, ""};
-      // field reads "ConfigMap NAME key K".
-      const std::string prefix = "ConfigMap ";
-      if (ch.field.starts_with(prefix)) {
-        const std::string rest = ch.field.substr(prefix.size());
-        subject.name = rest.substr(0, rest.find(' '));
-      }
+      subject = ch.workload ? subject_of(model.workloads[*ch.workload].meta)
+                            : FindingSubject{"ConfigMap", ch.namespace_name, ""};
+      what = subject.str() + (ch.container.empty() ? "" : " container " + ch.container) + " " +
+             ch.field;
+    }
+    if (!use.workloads.empty() && (use.config_map || use.workloads.size() > 1)) {
+      std::string users;
+      for (const std::string& w : use.workloads) users += (users.empty() ? "" : ", ") + w;
+      what += " (used by " + users + ")";
     }
     const std::string env = run.environment_name(ch.namespace_name);
     const std::string port = m.port ? ":" + std::to_string(*m.port) : "";
     const DnsResolution res = dns.resolve(m.host, ch.namespace_name);
     if (!res.found) {
       if (!looks_in_cluster(model, m.host) || pending_pod_record(dns, m.host)) continue;
-      run.add("KT201", subject, where,
-              subject.str() + " " + ch.field + " names host " + m.host + port +
-                  ", which does not resolve from namespace " + ch.namespace_name + " (NXDOMAIN)",
+      run.add("KT201", subject, ch.where,
+              what + " names host " + m.host + port + ", which does not resolve from namespace " +
+                  ch.namespace_name + " (NXDOMAIN)",
               "check the Service name and namespace: `kubetwin dns " + m.host + " -n " +
                   ch.namespace_name + "` shows each query tried",
               env);
@@ -81,8 +115,8 @@ void check_hosts(AuditRun& run) {
     const std::string target_ns = answer_namespace(model, *answer);
     const std::string target_env = run.environment_name(target_ns);
     if (target_env.empty() || target_env == env) continue;
-    run.add("KT202", subject, where,
-            subject.str() + " " + ch.field + " in environment " + env + " names " + m.host + port +
+    run.add("KT202", subject, ch.where,
+            what + " in environment " + env + " names " + m.host + port +
                 ", which resolves into namespace " + target_ns + " of environment " + target_env,
             "point it at " + env + "'s own instance (a name in " + env +
                 "'s namespaces), or document the dependency and allow it explicitly",

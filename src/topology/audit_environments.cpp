@@ -1,7 +1,8 @@
-// Audit rules KT301-KT306: what environments sharing one cluster do to each other (cluster-scoped
+// Audit rules KT301-KT307: what environments sharing one cluster do to each other (cluster-scoped
 // objects, NodePorts, gateways, NetworkPolicy isolation).
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -238,9 +239,82 @@ void check_isolation(AuditRun& run) {
   }
 }
 
+// The port of "http://localhost:30080/x"; 0 when the URL names none.
+int url_port(const std::string& url) {
+  std::string rest = url;
+  if (auto p = rest.find("://"); p != std::string::npos) rest = rest.substr(p + 3);
+  rest = rest.substr(0, rest.find('/'));
+  const auto colon = rest.rfind(':');
+  if (colon == std::string::npos) return 0;
+  int port = 0;
+  for (char c : rest.substr(colon + 1)) {
+    if (c < '0' || c > '9') return 0;
+    port = port * 10 + (c - '0');
+  }
+  return port;
+}
+
+// KT307: each entry point of the index leads, through its NodePort, to its gateway, and that
+// gateway serves an Ingress for the host.
+void check_entrypoints(AuditRun& run) {
+  const Model& model = run.model();
+  for (const AuditEnvironment& env : run.environments()) {
+    for (const AuditEntrypoint& ep : env.entrypoints) {
+      const FindingSubject subject{"Entrypoint", "", ep.gateway + " " + ep.url};
+      auto fail = [&](const std::string& why, const std::string& hint) {
+        run.add("KT307", subject, ep.where,
+                "entry point " + ep.url + " (host " + (ep.host.empty() ? "*" : ep.host) +
+                    ") of environment " + env.name + ": " + why,
+                hint, env.name);
+      };
+      std::optional<Index> gateway;
+      for (Index g = 0; g < model.gateways.size(); ++g)
+        if (model.gateways[g].ingress_class == ep.gateway || model.gateways[g].name == ep.gateway)
+          gateway = g;
+      if (!gateway) {
+        fail("no gateway serves IngressClass " + ep.gateway,
+             "deploy the gateway, or name the IngressClass it serves in twin.yaml");
+        continue;
+      }
+      const Gateway& gw = model.gateways[*gateway];
+      if (const int port = url_port(ep.url); port > 0) {
+        std::optional<Index> service;
+        for (Index s = 0; s < model.services.size(); ++s)
+          for (const ServicePort& p : model.services[s].ports)
+            if (p.node_port == port) service = s;
+        if (!service) {
+          fail("no Service exposes nodePort " + std::to_string(port),
+               "set nodePort " + std::to_string(port) + " on the gateway's proxy Service");
+          continue;
+        }
+        if (std::find(gw.proxy_services.begin(), gw.proxy_services.end(), *service) ==
+            gw.proxy_services.end()) {
+          fail("nodePort " + std::to_string(port) + " belongs to Service " +
+                   model.services[*service].meta.qualified() + ", not to gateway " + gw.name,
+               "point the URL at the gateway's own NodePort");
+          continue;
+        }
+      }
+      bool served = false;
+      for (const Ingress& ing : model.ingresses) {
+        if (std::find(ing.gateways.begin(), ing.gateways.end(), *gateway) == ing.gateways.end())
+          continue;
+        for (const IngressRule& r : ing.rules)
+          if (r.host.empty() || r.host == ep.host) served = true;
+      }
+      if (!served)
+        fail("gateway " + gw.name + " serves no Ingress rule for host " + ep.host +
+                 ": requests get 404",
+             "give the environment's Ingress a rule for host " + ep.host +
+                 " and the gateway's ingressClassName");
+    }
+  }
+}
+
 }  // namespace
 
 void check_environments(AuditRun& run) {
+  check_entrypoints(run);
   check_cluster_scoped(run);
   check_node_ports(run);
   check_gateways(run);

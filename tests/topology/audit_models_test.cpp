@@ -26,12 +26,7 @@ struct Audited {
 Audited audit_model(const std::string& name) {
   Audited out;
   out.index = load_twin_index((kModels / name).string());
-  AuditContext context;
-  for (const TwinEnvironment& env : out.index.environments) {
-    AuditEnvironment ae{env.name, env.highly_available, env.namespaces, render_environment(env)};
-    context.applied.insert(context.applied.end(), ae.resources.begin(), ae.resources.end());
-    context.environments.push_back(std::move(ae));
-  }
+  const AuditContext context = audit_context(out.index);
   const auto docs = k8s::parse_yaml_documents(k8s::read_file(out.index.cluster), out.index.cluster);
   const Model model = build_model(context.applied, cluster_profile_from_node(docs.front()));
   out.findings = audit(model, context);

@@ -78,7 +78,8 @@ TEST_P(AuditRuleTest, BadTriggersGoodDoesNot) {
 std::vector<std::string> single_file_rules() {
   std::vector<std::string> ids;
   for (const AuditRule& r : audit_rules())
-    if (std::string(r.id) != "KT301") ids.push_back(r.id);  // KT301 needs two environments
+    // KT301 needs two environments of an index, KT307 an index's entry points: tested below.
+    if (std::string(r.id) != "KT301" && std::string(r.id) != "KT307") ids.push_back(r.id);
   return ids;
 }
 
@@ -118,6 +119,49 @@ TEST(AuditClusterScoped, DifferentDefinitionsInTwoEnvironmentsAreReported) {
 
 TEST(AuditClusterScoped, IdenticalDefinitionsAreNot) {
   EXPECT_TRUE(with_id(audit_two_environments(kTestdata / "kt301/prod-same.yaml"), "KT301").empty());
+}
+
+// KT307: an index's entry point must reach its gateway through the NodePort, and the gateway
+// must serve an Ingress for the host.
+std::vector<Finding> audit_entrypoint(const fs::path& file, const std::string& url) {
+  AuditContext context;
+  context.applied = k8s::load_manifests(file.string());
+  AuditEnvironment env;
+  env.name = "prod";
+  env.namespaces = {"gw", "shop"};
+  env.entrypoints.push_back(AuditEntrypoint{"kong", url, "shop.example", {}});
+  context.environments.push_back(env);
+  return audit(build_model(context.applied, single_node_cluster()), context);
+}
+
+TEST(AuditEntrypoints, ServedEntrypointIsNotReported) {
+  const auto hits = with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30080"), "KT307");
+  EXPECT_TRUE(hits.empty()) << describe(hits);
+}
+
+TEST(AuditEntrypoints, MissingHostRuleOrNodePortIsReported) {
+  auto hits = with_id(audit_entrypoint(kTestdata / "kt307/bad.yaml", "http://localhost:30080"), "KT307");
+  ASSERT_EQ(hits.size(), 1u) << describe(hits);
+  EXPECT_NE(hits[0].message.find("serves no Ingress rule for host shop.example"), std::string::npos)
+      << hits[0].message;
+  hits = with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30099"), "KT307");
+  ASSERT_EQ(hits.size(), 1u) << describe(hits);
+  EXPECT_NE(hits[0].message.find("no Service exposes nodePort 30099"), std::string::npos)
+      << hits[0].message;
+}
+
+// A ConfigMap key read by several workloads is one finding at the key, naming every reader.
+TEST(AuditHosts, OneFindingPerConfiguredPlace) {
+  const auto hits = with_id(audit_file(kTestdata / "kt202/bad-configmap.yaml"), "KT202");
+  ASSERT_EQ(hits.size(), 1u) << describe(hits);
+  EXPECT_EQ(hits[0].subject.kind, "ConfigMap");
+  EXPECT_EQ(hits[0].subject.name, "app-config");
+  EXPECT_EQ(hits[0].environment, "development");
+  EXPECT_NE(hits[0].message.find("(used by Deployment orders, Deployment users)"), std::string::npos)
+      << hits[0].message;
+  EXPECT_NE(hits[0].message.find("resolves into namespace shop-prod of environment production"),
+            std::string::npos)
+      << hits[0].message;
 }
 
 // KT306 honours the CNI flag: the same default-deny policies isolate nothing on a CNI that

@@ -22,6 +22,7 @@
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/k8s/resource.hpp"
 #include "kubetwin/topology/model.hpp"
+#include "kubetwin/topology/twin_index.hpp"
 
 namespace kubetwin::topology {
 
@@ -57,6 +58,15 @@ struct Finding {
   std::string environment;     // the environment concerned, "" when none
 };
 
+// Where clients reach an environment (twin.yaml `entrypoints`): a gateway, by the IngressClass it
+// serves, at a URL whose port is a NodePort, for a host name.
+struct AuditEntrypoint {
+  std::string gateway;
+  std::string url;
+  std::string host;
+  k8s::SourceLocation where;
+};
+
 // An environment as the twin index declares it (twin_index.hpp), or as the audit infers it from
 // namespace labels when there is no index.
 struct AuditEnvironment {
@@ -66,6 +76,7 @@ struct AuditEnvironment {
   // What this environment applies, in order (rendered kustomize output and files). Used to find
   // cluster-scoped objects two environments define differently; may be empty.
   k8s::ResourceList resources;
+  std::vector<AuditEntrypoint> entrypoints;
 };
 
 struct AuditContext {
@@ -82,6 +93,11 @@ struct AuditContext {
 // label naming the environment; these values mark it highly available.
 inline constexpr const char* kEnvironmentLabel = "environment";
 inline constexpr const char* kHighlyAvailableLabelValues[] = {"production", "prod"};
+
+// The context of a model index: each environment rendered (twin_index.hpp render_environment),
+// with its namespaces, HA flag and entry points; `applied` is every environment in index order.
+// Throws k8s::InputError when a manifest or kustomization of the index is bad.
+AuditContext audit_context(const TwinIndex& index);
 
 // The environments the audit will use for `model` under `context` (the context's, or those
 // inferred from namespace labels), in name order when inferred.
