@@ -63,13 +63,14 @@ void wrong_type(const k8s::Node& node, std::string_view field, std::string_view 
 
 FieldReader::FieldReader(const k8s::Node& node, std::string path,
                          std::initializer_list<std::string_view> known)
+    : FieldReader(node, std::move(path), std::vector<std::string>(known.begin(), known.end())) {}
+
+FieldReader::FieldReader(const k8s::Node& node, std::string path, const std::vector<std::string>& known)
     : node_(node), path_(std::move(path)) {
   if (!node.is_mapping()) wrong_type(node, path_.empty() ? "the document" : path_, "a mapping");
   for (const auto& [key, value] : node.fields()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::vector<std::string> names(known.begin(), known.end());
-    throw k8s::InputError(value.location(), "unknown field " + field(key),
-                          did_you_mean_hint(key, names));
+    throw k8s::InputError(value.location(), "unknown field " + field(key), did_you_mean_hint(key, known));
   }
 }
 

@@ -29,6 +29,7 @@ std::string did_you_mean_hint(std::string_view word, const std::vector<std::stri
 class FieldReader {
  public:
   FieldReader(const k8s::Node& node, std::string path, std::initializer_list<std::string_view> known);
+  FieldReader(const k8s::Node& node, std::string path, const std::vector<std::string>& known);
 
   const k8s::Node& node() const { return node_; }
   const std::string& path() const { return path_; }

@@ -1,0 +1,151 @@
+// Scenario files (`kind: Scenario`): scenarios/**/*.yaml -> a validated ScenarioSpec.
+//
+// The shape is DESIGN.md's "The shape of a scenario"; docs/scenario-format.md lists every field,
+// default and unit. Parsing resolves `spec.model` (a twin.yaml or its directory, relative to the
+// scenario file) and loads that index (topology/twin_index.hpp) to check the environments named
+// and to fill the defaults (all environments, the index's cluster and behaviour file). Load
+// entries become RateProfiles and request mixes (load_profile.hpp); checks are typed; faults are
+// kept as parsed Nodes for the fault timeline, with only their `at`/`duration` and kind
+// checked; `overrides` are kept as dotted knob names with their Nodes. Every mistake is a
+// k8s::InputError at the offending node's path:line:col with a hint, raised before anything
+// runs: unknown fields (with "did you mean"), wrong types, negative rates, warm-up not shorter
+// than the duration, faults after the end, a missing or unknown model or environment...
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kubetwin/k8s/diagnostic.hpp"
+#include "kubetwin/k8s/node.hpp"
+#include "kubetwin/scenario/load_profile.hpp"
+#include "kubetwin/sim/time.hpp"
+#include "kubetwin/topology/twin_index.hpp"
+
+namespace kubetwin::scenario {
+
+// Defaults of optional spec fields.
+inline constexpr uint64_t kDefaultSeed = 1;
+inline constexpr int kDefaultReplications = 1;
+inline constexpr int kMaxReplications = 10'000;
+// A closed loop's think time given as a bare duration is the mean of an exponential: users do not
+// think for a fixed time, and the exponential keeps the closed loop a product-form network.
+inline constexpr const char* kThinkTimeDistribution = "exponential";
+
+// Where a load entry's requests go in.
+struct LoadTarget {
+  enum class Kind { kGateway, kService };
+  Kind kind = Kind::kGateway;
+  std::string gateway;  // kGateway: the IngressClass a gateway serves ("kong-prod")
+  std::string host;     // kGateway: the Host header
+  std::string service;  // kService: a Service reached through kube-proxy
+  std::string namespace_name;
+  int port = 0;         // kService: 0 = the Service's first port
+  k8s::SourceLocation where;
+};
+
+struct LoadSpec {
+  std::string name;
+  LoadTarget target;
+  // Open loop (Poisson or evenly spaced arrivals following `profile`) unless `closed` is set.
+  ArrivalProcess arrivals = ArrivalProcess::kPoisson;
+  RateProfile profile = RateProfile::constant(0);
+  std::optional<ClosedLoop> closed;
+  // Empty: the target's default request (runtime::kGenericRequest).
+  RequestMix mix;
+  k8s::SourceLocation where;
+};
+
+// A fault of the timeline, kept for the fault layer: the Chaos Mesh-style kind and its body.
+struct FaultSpec {
+  std::string name;             // optional `name:`, "" when absent
+  std::string kind;             // "podChaos", "networkChaos", ...
+  sim::Time at = 0;             // since the start of the run (warm-up included)
+  std::optional<sim::Time> duration;  // none: the fault is never lifted
+  k8s::Node body;               // the value of the kind key, locations kept
+  k8s::SourceLocation where;    // the list entry
+};
+
+// Fault kinds a scenario may name: Chaos Mesh's words, plus the twin's own for its data stores.
+inline constexpr std::string_view kFaultKinds[] = {
+    "podChaos", "networkChaos", "stressChaos", "ioChaos",    "timeChaos",
+    "dnsChaos", "httpChaos",    "nodeChaos",   "kafkaChaos", "postgresChaos"};
+
+enum class Quantile { kP50, kP95, kP99, kP999, kMax };
+std::string_view to_string(Quantile q);
+// 0.5, 0.95, 0.99, 0.999, 1.0.
+double quantile_fraction(Quantile q);
+
+struct SloCheck {
+  std::string route;                       // "POST /orders"
+  std::string load;                        // optional: only this load entry's requests
+  Quantile quantile = Quantile::kP99;
+  std::optional<sim::Time> below;          // latency bound at `quantile`
+  std::optional<double> error_rate_below;  // fraction, "0.1%" -> 0.001
+};
+
+struct NoLostWritesCheck {
+  std::vector<std::string> kafka_topics;  // every acknowledged record must be readable at the end
+  bool postgres = false;                  // every committed write must survive
+};
+
+struct MaxUtilisationCheck {
+  std::string workload;        // a workload name ("orders-api")
+  std::string namespace_name;  // optional
+  double below = 1;            // fraction of the CPU limit, "80%" -> 0.8
+};
+
+struct DiskNotFullCheck {
+  std::string pvc;             // a PersistentVolumeClaim name ("data-postgres-0")
+  std::string namespace_name;  // optional
+};
+
+// A tagged struct: `kind` says which member is meaningful.
+struct CheckSpec {
+  enum class Kind { kSlo, kNoLostWrites, kMaxUtilisation, kDiskNotFull };
+  Kind kind = Kind::kSlo;
+  SloCheck slo;
+  NoLostWritesCheck no_lost_writes;
+  MaxUtilisationCheck max_utilisation;
+  DiskNotFullCheck disk_not_full;
+  k8s::SourceLocation where;
+
+  // One line for verdict tables: "slo POST /orders p99 < 300ms, errors < 0.1%".
+  std::string describe() const;
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::string description;
+  std::string path;  // the scenario file
+
+  std::string model_path;          // the twin.yaml, resolved
+  topology::TwinIndex model;       // the loaded index
+  std::vector<std::string> environments;  // resolved: default every environment of the index
+  std::string cluster_path;        // resolved: default the index's ("" = the built-in cluster)
+  std::string behaviour_path;      // the index's behaviour file ("" = generic behaviour)
+
+  sim::Time duration = 0;
+  sim::Time warmup = 0;            // figures exclude [0, warmup)
+  uint64_t seed = kDefaultSeed;
+  int replications = kDefaultReplications;
+
+  std::vector<LoadSpec> loads;
+  std::vector<FaultSpec> faults;
+  std::vector<CheckSpec> checks;
+  // Knob overrides in file order: "kafka.replicaLagTimeMaxMs" -> its Node (the runtime reads it).
+  std::vector<std::pair<std::string, k8s::Node>> overrides;
+  k8s::SourceLocation where;
+};
+
+// Reads and parses a scenario file (and the twin index it names).
+ScenarioSpec load_scenario_file(const std::string& path);
+// Parses scenario YAML text; `path` names it in locations and anchors relative paths.
+ScenarioSpec parse_scenario(std::string_view text, const std::string& path);
+// Parses an already loaded document; relative paths are resolved against its file's directory.
+ScenarioSpec scenario_from_node(const k8s::Node& document);
+
+}  // namespace kubetwin::scenario
