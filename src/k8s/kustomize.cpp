@@ -141,26 +141,126 @@ const char* const kKustomizationNames[] = {"kustomization.yaml", "kustomization.
 
 SourceLocation file_loc(const std::string& path) { return SourceLocation{std::make_shared<const std::string>(path), 0, 0}; }
 
-void check_string_field(const Node& value, const std::string& field) {
-  if (value.is_null()) return;
-  std::string go_type;
-  if (!value.is_scalar()) {
-    go_type = value.is_mapping() ? "object" : "array";
-  } else if (!value.quoted() && internal_v2_resolves_non_string(value.text())) {
-    static const std::set<std::string> kBools = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no",
-                                                 "No", "NO", "off", "Off", "OFF", "true", "True", "TRUE", "false",
-                                                 "False", "FALSE"};
-    const std::string& t = value.text();
-    if (kBools.count(t)) go_type = "bool";
-    else if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") return;
-    else go_type = "number";
-  } else {
-    return;
+// The Kustomization type as kustomize decodes it strictly (YAML 1.1 -> JSON -> Go struct):
+// unknown fields and wrong types fail with encoding/json's wording.
+struct Schema {
+  enum Type { kAny, kString, kBool, kInt, kStringList, kStringMap, kObject, kList } type = kAny;
+  std::vector<std::pair<std::string, const Schema*>> fields;  // kObject
+  const Schema* elem = nullptr;                               // kList
+};
+
+const Schema* kustomization_schema() {
+  static const Schema s_any{Schema::kAny}, s_str{Schema::kString}, s_bool{Schema::kBool}, s_int{Schema::kInt},
+      s_list{Schema::kStringList}, s_map{Schema::kStringMap};
+  static const Schema s_target{Schema::kObject,
+                               {{"group", &s_str}, {"version", &s_str}, {"kind", &s_str}, {"name", &s_str},
+                                {"namespace", &s_str}, {"labelSelector", &s_str}, {"annotationSelector", &s_str}}};
+  static const Schema s_patch_opts{Schema::kObject, {{"allowNameChange", &s_bool}, {"allowKindChange", &s_bool}}};
+  static const Schema s_patch{Schema::kObject,
+                              {{"path", &s_str}, {"patch", &s_str}, {"target", &s_target}, {"options", &s_patch_opts}}};
+  static const Schema s_gen_opts{Schema::kObject,
+                                 {{"labels", &s_map}, {"annotations", &s_map}, {"disableNameSuffixHash", &s_bool},
+                                  {"immutable", &s_bool}}};
+  static const Schema s_cm{Schema::kObject,
+                           {{"name", &s_str}, {"namespace", &s_str}, {"behavior", &s_str}, {"files", &s_list},
+                            {"literals", &s_list}, {"envs", &s_list}, {"env", &s_str}, {"options", &s_gen_opts}}};
+  static const Schema s_secret{Schema::kObject,
+                               {{"name", &s_str}, {"namespace", &s_str}, {"behavior", &s_str}, {"files", &s_list},
+                                {"literals", &s_list}, {"envs", &s_list}, {"env", &s_str}, {"options", &s_gen_opts},
+                                {"type", &s_str}}};
+  static const Schema s_image{Schema::kObject,
+                              {{"name", &s_str}, {"newName", &s_str}, {"newTag", &s_str}, {"digest", &s_str},
+                               {"tagSuffix", &s_str}}};
+  static const Schema s_replica{Schema::kObject, {{"name", &s_str}, {"count", &s_int}}};
+  static const Schema s_label{Schema::kObject,
+                              {{"pairs", &s_map}, {"includeSelectors", &s_bool}, {"includeTemplates", &s_bool},
+                               {"fields", &s_any}}};
+  static const Schema s_sort_legacy{Schema::kObject, {{"orderFirst", &s_list}, {"orderLast", &s_list}}};
+  static const Schema s_sort{Schema::kObject, {{"order", &s_str}, {"legacySortOptions", &s_sort_legacy}}};
+  static const Schema l_patch{Schema::kList, {}, &s_patch}, l_cm{Schema::kList, {}, &s_cm},
+      l_secret{Schema::kList, {}, &s_secret}, l_image{Schema::kList, {}, &s_image},
+      l_replica{Schema::kList, {}, &s_replica}, l_label{Schema::kList, {}, &s_label};
+  static const Schema s_root{
+      Schema::kObject,
+      {{"apiVersion", &s_str}, {"kind", &s_str}, {"metadata", &s_any}, {"resources", &s_list}, {"bases", &s_list},
+       {"components", &s_list}, {"namespace", &s_str}, {"namePrefix", &s_str}, {"nameSuffix", &s_str},
+       {"commonLabels", &s_map}, {"labels", &l_label}, {"commonAnnotations", &s_map},
+       {"patchesStrategicMerge", &s_list}, {"patches", &l_patch}, {"patchesJson6902", &l_patch},
+       {"replicas", &l_replica}, {"images", &l_image}, {"imageTags", &l_image}, {"configMapGenerator", &l_cm},
+       {"secretGenerator", &l_secret}, {"generatorOptions", &s_gen_opts}, {"sortOptions", &s_sort},
+       {"buildMetadata", &s_list}, {"openapi", &s_any}, {"crds", &s_list}, {"configurations", &s_list},
+       {"vars", &s_any}, {"replacements", &s_any}, {"generators", &s_list}, {"transformers", &s_list},
+       {"validators", &s_list}, {"helmCharts", &s_any}, {"helmGlobals", &s_any},
+       {"helmChartInflationGenerator", &s_any}}};
+  return &s_root;
+}
+
+// encoding/json's name for what a YAML 1.1 value decodes to.
+std::string go_json_type(const Node& n) {
+  if (n.is_mapping()) return "object";
+  if (n.is_sequence()) return "array";
+  if (n.is_null()) return "null";
+  if (n.quoted()) return "string";
+  static const std::set<std::string> kBools = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no",
+                                               "No", "NO", "off", "Off", "OFF", "true", "True", "TRUE", "false",
+                                               "False", "FALSE"};
+  const std::string& t = n.text();
+  if (kBools.count(t)) return "bool";
+  if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") return "null";
+  if (internal_v2_resolves_non_string(t)) return "number";
+  return "string";
+}
+
+void check_schema(const Node& n, const Schema& schema, const std::string& field, const std::string& go_type) {
+  auto mismatch = [&](const Node& v, const std::string& want) {
+    throw InputError(v.location(),
+                     "invalid Kustomization: json: cannot unmarshal " + go_json_type(v) + " into Go struct field " +
+                         field + " of type " + want,
+                     "kustomization files are read as YAML 1.1: quote values such as \"n\", \"yes\", \"1\" or "
+                     "\"1.20\" that must stay strings");
+  };
+  std::string t = go_json_type(n);
+  if (t == "null" || schema.type == Schema::kAny) return;
+  switch (schema.type) {
+    case Schema::kAny:
+      return;
+    case Schema::kString:
+      if (t != "string") mismatch(n, "string");
+      return;
+    case Schema::kBool:
+      if (t != "bool") mismatch(n, "bool");
+      return;
+    case Schema::kInt:
+      if (t != "number" || !n.as_int()) mismatch(n, "int");
+      return;
+    case Schema::kStringList:
+      if (t != "array") mismatch(n, "[]string");
+      for (const Node& item : n.items())
+        if (go_json_type(item) != "string" && go_json_type(item) != "null") mismatch(item, "string");
+      return;
+    case Schema::kStringMap:
+      if (t != "object") mismatch(n, "map[string]string");
+      for (const auto& [k, v] : n.fields())
+        if (go_json_type(v) != "string" && go_json_type(v) != "null") mismatch(v, "string");
+      return;
+    case Schema::kList:
+      if (t != "array") mismatch(n, "[]" + go_type);
+      for (const Node& item : n.items()) check_schema(item, *schema.elem, field, go_type);
+      return;
+    case Schema::kObject:
+      if (t != "object") mismatch(n, go_type);
+      for (const auto& [k, v] : n.fields()) {
+        const Schema* sub = nullptr;
+        for (const auto& [name, fs] : schema.fields)
+          if (name == k) sub = fs;
+        if (!sub)
+          throw InputError(v.location().path ? v.location() : n.location(),
+                           "invalid Kustomization: json: unknown field \"" + k + "\"",
+                           "check the spelling; kustomize rejects unknown fields");
+        check_schema(v, *sub, field.empty() ? k : field + "." + k, "types." + k);
+      }
+      return;
   }
-  throw InputError(value.location(),
-                   "invalid Kustomization: json: cannot unmarshal " + go_type + " into Go struct field Kustomization." +
-                       field + " of type string",
-                   "kustomization files are read as YAML 1.1: quote values such as \"n\", \"yes\" or \"1.20\"");
 }
 
 Kustomization load_kustomization(const std::string& dir, const LoadLimits& limits) {
@@ -212,8 +312,12 @@ Kustomization load_kustomization(const std::string& dir, const LoadLimits& limit
       throw InputError(value.location(), "kustomization field '" + key + "' is not supported by kubetwin's kustomize",
                        "render with kubectl kustomize and load the output with -f");
   }
-  for (const char* f : {"apiVersion", "kind", "namespace", "namePrefix", "nameSuffix"})
-    if (const Node* v = k.doc.get(f)) check_string_field(*v, f);
+  check_schema(k.doc, *kustomization_schema(), "Kustomization", "Kustomization");
+  if (const Node* labels = k.doc.get("labels"); labels && labels->is_sequence())
+    for (const Node& e : labels->items())
+      if (const Node* f = e.get("fields"); f && !f->is_null())
+        throw InputError(f->location(), "labels.fields (custom field specs) is not supported by kubetwin's kustomize",
+                         "render with kubectl kustomize and load the output with -f");
   std::string kind = k.doc.str("kind");
   k.component = kind == "Component";
   if (!kind.empty() && kind != "Kustomization" && kind != "Component")
@@ -870,6 +974,11 @@ void fix_name_references(ResSet& set) {
       each(r, ps + "/priorityClassName", "PriorityClass");
     }
     if (k == "ServiceAccount") each(r, "imagePullSecrets/[]/name", "Secret");
+    if (k == "Role" || k == "ClusterRole") {
+      each(r, "rules/[]/resourceNames", "ConfigMap");
+      each(r, "rules/[]/resourceNames", "Secret");
+      if (k == "ClusterRole") each(r, "rules/[]/resourceNames", "PersistentVolume");
+    }
     if (k == "StatefulSet") {
       each(r, "spec/serviceName", "Service");
       each(r, "spec/volumeClaimTemplates/[]/spec/storageClassName", "StorageClass");
@@ -1044,15 +1153,22 @@ void apply_images(const Kustomization& k, ResSet& set) {
     if (!imgs->is_sequence()) throw InputError(imgs->location(), "invalid Kustomization: images must be a list", "");
     for (const Node& e : imgs->items()) {
       if (!e.is_mapping()) throw InputError(e.location(), "images entries must be mappings", "give name: and newTag:");
-      if (const Node* t = e.get("newTag")) check_string_field(*t, "newTag");
       std::regex rx;
       try {
         rx = std::regex("^" + e.str("name") + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
       } catch (const std::regex_error&) {
         throw InputError(e.location(), "invalid image name '" + e.str("name") + "'", "");
       }
-      for (KRes& r : set)
-        if (r.kind() != "CustomResourceDefinition") walk_containers(r.body, e, rx);
+      for (KRes& r : set) {
+        if (r.kind() == "CustomResourceDefinition") continue;
+        walk_containers(r.body, e, rx);
+        // kustomize also applies its image field specs (spec/containers, spec/initContainers,
+        // spec/template/spec/{containers,initContainers}, any kind) on top of that walk, so a
+        // tagSuffix is appended twice there (measured against kubectl kustomize v5.5.0).
+        for (const char* p : {"spec/containers/[]/image", "spec/initContainers/[]/image",
+                              "spec/template/spec/containers/[]/image", "spec/template/spec/initContainers/[]/image"})
+          visit_path(r.body, split_path(p), 0, false, [&](Node& img) { update_image(img, e, rx); });
+      }
     }
   }
 }
@@ -1069,7 +1185,22 @@ std::vector<Node> parse_patch_docs(const PatchText& p, const LoadLimits& limits)
   return parse_yaml_documents(p.text, p.path, limits);
 }
 
-void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const SourceLocation& where) {
+struct PatchOptions {
+  bool allow_name_change = false;
+  bool allow_kind_change = false;
+};
+
+PatchOptions patch_options(const Node& entry) {
+  PatchOptions o;
+  if (const Node* opts = entry.get("options"); opts && opts->is_mapping()) {
+    if (const Node* v = opts->get("allowNameChange")) o.allow_name_change = v->as_bool().value_or(false);
+    if (const Node* v = opts->get("allowKindChange")) o.allow_kind_change = v->as_bool().value_or(false);
+  }
+  return o;
+}
+
+void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const SourceLocation& where,
+                   PatchOptions opts = {}) {
   if (!patch.is_mapping())
     throw InputError(patch.location(), "a strategic merge patch must be a mapping, found " + describe_node(patch),
                      "write the fields to change, starting at apiVersion/kind/metadata");
@@ -1109,8 +1240,9 @@ void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const S
       deleted.push_back(i);
       continue;
     }
-    r.body.set("kind", Node::scalar(kind, false));
-    r.metadata().set("name", Node::scalar(name, true));
+    if (!opts.allow_kind_change) r.body.set("kind", Node::scalar(kind, false));
+    if (!opts.allow_name_change) r.metadata().set("name", Node::scalar(name, true));
+    else if (r.name() != name) r.previous_names.push_back(name);
     if (had_ns) r.metadata().set("namespace", Node::scalar(ns, true));
     else r.metadata().erase("namespace");
   }
@@ -1171,7 +1303,7 @@ void apply_patches(const Kustomization& k, ResSet& set, const LoadLimits& limits
       }
       if (tnode && docs.size() != 1)
         throw InputError(e.location(), "a patch with a target must hold exactly one document", "split it into entries");
-      for (const Node& doc : docs) apply_smp_doc(set, doc, tnode ? &target : nullptr, t.where);
+      for (const Node& doc : docs) apply_smp_doc(set, doc, tnode ? &target : nullptr, t.where, patch_options(e));
     }
   }
 }

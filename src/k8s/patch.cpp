@@ -76,6 +76,7 @@ void merge_node(Node& target, const Node& patch, std::vector<std::string>& path,
 bool keys_match(const Node& a, const Node& b, const std::vector<std::string>& keys) {
   bool any = false;
   for (const std::string& k : keys) {
+    if (k == "protocol") continue;  // only reached when no element names a protocol
     const Node* av = a.get(k);
     const Node* bv = b.get(k);
     std::string as = av && av->is_scalar() ? av->text() : "";
@@ -108,6 +109,43 @@ Node merge_list(const Node& target, const Node& patch, const ListStrategy& s, st
   if (s.kind == ListStrategy::kReplace) return patch;
   Node out = Node::sequence(target.location());
   std::vector<bool> used(target.items().size(), false);
+  // Lists keyed by two fields (ports: containerPort/port + protocol) go through kyaml's
+  // multi-key path once any element names the second key: elements match on both keys as
+  // written, new elements are prepended in patch order, matched ones merge in place, and
+  // `$patch: delete` elements are ignored (measured against kubectl kustomize v5.5.0).
+  if (s.kind == ListStrategy::kKeyed && s.keys.size() == 2) {
+    auto names_second = [&](const Node& list) {
+      for (const Node& e : list.items())
+        if (e.is_mapping() && e.get(s.keys[1])) return true;
+      return false;
+    };
+    if (names_second(target) || names_second(patch)) {
+      auto same = [&](const Node& a, const Node& b) {
+        for (const std::string& k : s.keys)
+          if (a.str(k) != b.str(k)) return false;
+        return true;
+      };
+      Node merged_target = target;
+      for (const Node& p : patch.items()) {
+        if (!p.is_mapping() || directive(p) == "delete") continue;
+        bool found = false;
+        for (Node& t : merged_target.items()) {
+          if (t.is_mapping() && same(t, p)) {
+            merge_node(t, without_directive(p), path, schema);
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          Node fresh = Node::mapping(p.location());
+          merge_node(fresh, without_directive(p), path, schema);
+          out.push_back(std::move(fresh));
+        }
+      }
+      for (Node& t : merged_target.items()) out.push_back(std::move(t));
+      return out;
+    }
+  }
   if (s.kind == ListStrategy::kSet) {
     for (const Node& p : patch.items()) {
       out.push_back(p);

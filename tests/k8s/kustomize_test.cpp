@@ -160,6 +160,15 @@ TEST(Kustomize, BadInputGivesLocatedErrors) {
   EXPECT_NE(e.find("expected kind 'Component' for path"), std::string::npos) << e;
   e = error_of(kTestdata + "kustomize_errors/bad_yaml");
   EXPECT_NE(e.find("bad_yaml/bad.yaml:5:2: invalid YAML"), std::string::npos) << e;
+  e = error_of(kTestdata + "kustomize_errors/nested_unknown_field");
+  EXPECT_NE(e.find("nested_unknown_field/kustomization.yaml:4:10: invalid Kustomization: json: unknown field \"bogus\""),
+            std::string::npos)
+      << e;
+  e = error_of(kTestdata + "kustomize_errors/label_number");
+  EXPECT_NE(e.find("label_number/kustomization.yaml:2:6: invalid Kustomization: json: cannot unmarshal number into Go "
+                   "struct field Kustomization.commonLabels of type string"),
+            std::string::npos)
+      << e;
   e = error_of(kTestdata + "kustomize_errors/does-not-exist");
   EXPECT_NE(e.find("does-not-exist"), std::string::npos) << e;
 }
