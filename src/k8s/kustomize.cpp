@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <unordered_map>
@@ -299,7 +300,7 @@ Kustomization load_kustomization(const std::string& dir, const LoadLimits& limit
       "generatorOptions", "sortOptions", "buildMetadata", "openapi", "crds", "configurations", "vars",
       "replacements", "generators", "transformers", "validators", "helmCharts", "helmGlobals",
       "helmChartInflationGenerator"};
-  static const std::set<std::string> kUnsupported = {"openapi", "crds", "configurations", "vars", "replacements",
+  static const std::set<std::string> kUnsupported = {"buildMetadata", "openapi", "crds", "configurations", "vars", "replacements",
                                                      "generators", "transformers", "validators", "helmCharts",
                                                      "helmGlobals", "helmChartInflationGenerator"};
   SourceLocation loc = k.doc.location();
@@ -1431,7 +1432,16 @@ class Builder {
 };
 
 // The legacy kind order of kustomize's output.
-int kind_rank(const std::string& kind) {
+int kind_rank(const std::string& kind, const std::vector<std::string>* first, const std::vector<std::string>* last) {
+  if (first || last) {  // sortOptions.legacySortOptions replaces both lists
+    if (first)
+      for (size_t i = 0; i < first->size(); ++i)
+        if ((*first)[i] == kind) return int(i);
+    if (last)
+      for (size_t i = 0; i < last->size(); ++i)
+        if ((*last)[i] == kind) return 1000 + int(i);
+    return 500;
+  }
   static const char* const kFirst[] = {"Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition",
                                        "ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding",
                                        "ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service",
@@ -1489,13 +1499,28 @@ ResourceList build_kustomization(const std::string& dir, const KustomizeOptions&
                            }),
             set.end());
   bool fifo = false;
+  std::optional<std::vector<std::string>> first, last;
   if (is_kustomization_dir(root)) {
     Kustomization k = load_kustomization(root, options.limits);
-    if (const Node* so = k.doc.get("sortOptions"); so && so->str("order") == "fifo") fifo = true;
+    if (const Node* so = k.doc.get("sortOptions"); so && so->is_mapping()) {
+      if (so->str("order") == "fifo") fifo = true;
+      if (const Node* legacy = so->get("legacySortOptions"); legacy && legacy->is_mapping()) {
+        auto list = [&](const char* key) {
+          std::vector<std::string> out;
+          if (const Node* l = legacy->get(key); l && l->is_sequence())
+            for (const Node& item : l->items()) out.push_back(item.text());
+          return out;
+        };
+        first = list("orderFirst");
+        last = list("orderLast");
+      }
+    }
   }
   if (!fifo) {
-    std::stable_sort(set.begin(), set.end(), [](const KRes& a, const KRes& b) {
-      int ra = kind_rank(a.kind()), rb = kind_rank(b.kind());
+    const auto* fp = first ? &*first : nullptr;
+    const auto* lp = last ? &*last : nullptr;
+    std::stable_sort(set.begin(), set.end(), [&](const KRes& a, const KRes& b) {
+      int ra = kind_rank(a.kind(), fp, lp), rb = kind_rank(b.kind(), fp, lp);
       if (ra != rb) return ra < rb;
       std::string ga = gvk_string(a), gb = gvk_string(b);
       if (ga != gb) return ga < gb;

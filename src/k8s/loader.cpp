@@ -214,6 +214,9 @@ std::string read_file(const std::string& path, const LoadLimits& limits) {
     throw InputError(where, "no such file", "check the path (it is relative to the working directory)");
   if (fs::is_directory(status))
     throw InputError(where, "is a directory, expected a file", "name a file inside it");
+  if (!fs::is_regular_file(status))
+    throw InputError(where, "is not a regular file (a device, pipe or socket)",
+                     "save the manifests to a file first (or pass `-` where stdin is accepted)");
   auto size = fs::file_size(path, ec);
   if (!ec && size > limits.max_file_bytes)
     throw InputError(where,
