@@ -114,6 +114,9 @@ void relativise_paths(std::vector<topology::Finding>& findings) {
         it->second = std::make_shared<const std::string>(f.where.path->substr(cwd.size()));
     }
     f.where.path = it->second;
+    for (std::string* text : {&f.message, &f.hint})
+      for (auto p = text->find(cwd); p != std::string::npos; p = text->find(cwd, p))
+        text->erase(p, cwd.size());
   }
 }
 

@@ -47,6 +47,7 @@ bool pending_pod_record(const Dns& dns, const std::string& host) {
 struct HostUse {
   const ConfigHost* first = nullptr;
   std::optional<std::string> config_map;  // set when a ConfigMap holds it
+  std::string config_map_field;           // "app-config key DB_HOST"
   std::set<std::string> workloads;        // "Deployment users-api", in name order
 };
 
@@ -69,6 +70,7 @@ void check_hosts(AuditRun& run) {
     if (ch.field.starts_with(prefix)) {
       const std::string rest = ch.field.substr(prefix.size());
       use.config_map = rest.substr(0, rest.find(' '));
+      use.config_map_field = rest;
     }
     if (ch.workload) {
       const ObjectMeta& wm = model.workloads[*ch.workload].meta;
@@ -83,8 +85,7 @@ void check_hosts(AuditRun& run) {
     std::string what;  // "ConfigMap ns/app-config key DB_HOST (read by Deployment a, Deployment b)"
     if (use.config_map) {
       subject = FindingSubject{"ConfigMap", ch.namespace_name, *use.config_map};
-      const std::string rest = ch.field.substr(std::string("ConfigMap ").size());
-      what = "ConfigMap " + ch.namespace_name + "/" + rest;
+      what = "ConfigMap " + ch.namespace_name + "/" + use.config_map_field;
       if (auto p = what.find(" (mounted)"); p != std::string::npos) what.erase(p);
     } else {
       subject = ch.workload ? subject_of(model.workloads[*ch.workload].meta)

@@ -101,8 +101,9 @@ TwinEnvironment read_environment(const k8s::Node& env, const std::string& base_d
 
 std::string index_file(const std::string& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return (fs::path(path) / kIndexFileName).string();
-  return path;
+  if (fs::is_directory(path, ec))
+    return (fs::path(path) / kIndexFileName).lexically_normal().string();
+  return fs::path(path).lexically_normal().string();
 }
 
 }  // namespace

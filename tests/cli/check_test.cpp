@@ -19,16 +19,16 @@ namespace fs = std::filesystem;
 
 const std::string kSource = KUBETWIN_SOURCE_DIR;
 
-struct Run {
+struct CheckRun {
   int code = 0;
   std::string out;
   std::string err;
 };
 
-Run kubetwin(std::vector<std::string> args) {
+CheckRun kubetwin(std::vector<std::string> args) {
   std::istringstream in;
   std::ostringstream out, err;
-  Run r;
+  CheckRun r;
   r.code = run_main(args, in, out, err);
   r.out = out.str();
   r.err = err.str();
@@ -42,7 +42,7 @@ const k8s::Node& field(const k8s::Node& n, const char* key) {
 }
 
 TEST(Check, AmazonStoreFailsOnTheIsolationGap) {
-  const Run r = kubetwin({"check", kSource + "/models/amazon-store"});
+  const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store"});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos) << r.out;
   // The summary comes first: the counts line, then the per-rule table.
@@ -52,13 +52,13 @@ TEST(Check, AmazonStoreFailsOnTheIsolationGap) {
 }
 
 TEST(Check, HardenedModelHasNoIsolationFindingsAndPasses) {
-  const Run r = kubetwin({"check", kSource + "/models/amazon-store-hardened"});
+  const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store-hardened"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("KT306"), std::string::npos) << r.out;
 }
 
 TEST(Check, SarifHasTheRightShape) {
-  const Run r = kubetwin({"check", kSource + "/models/amazon-store", "--output", "sarif"});
+  const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store", "--output", "sarif"});
   ASSERT_EQ(r.code, 1) << r.err;
   const std::vector<k8s::Node> docs = k8s::parse_yaml_documents(r.out, "sarif.json");
   ASSERT_EQ(docs.size(), 1u);
@@ -95,7 +95,7 @@ TEST(Check, SarifHasTheRightShape) {
 }
 
 TEST(Check, JsonHasStableFields) {
-  const Run r = kubetwin({"check", "-o", "json", kSource + "/models/amazon-store"});
+  const CheckRun r = kubetwin({"check", "-o", "json", kSource + "/models/amazon-store"});
   ASSERT_EQ(r.code, 1) << r.err;
   const std::vector<k8s::Node> docs = k8s::parse_yaml_documents(r.out, "check.json");
   ASSERT_EQ(docs.size(), 1u);
@@ -110,19 +110,19 @@ TEST(Check, JsonHasStableFields) {
 
 TEST(Check, KustomizeAndFilePathsWithLabelEnvironments) {
   // One overlay alone: no other environment to leak into, so no isolation finding.
-  const Run k = kubetwin({"check", "-k", kSource + "/models/amazon-store/k8s/overlays/dev"});
+  const CheckRun k = kubetwin({"check", "-k", kSource + "/models/amazon-store/k8s/overlays/dev"});
   EXPECT_EQ(k.out.find("KT306"), std::string::npos) << k.out;
-  const Run f = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml"});
+  const CheckRun f = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml"});
   EXPECT_EQ(f.code, 1);
   EXPECT_NE(f.out.find("kt101/bad.yaml:"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("error[KT101]"), std::string::npos) << f.out;
-  const Run g = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/good.yaml"});
+  const CheckRun g = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt303/good.yaml"});
   EXPECT_EQ(g.code, 0) << g.out;
 }
 
 TEST(Check, SarifFileBesideTextOutput) {
   const fs::path file = fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".sarif");
-  const Run r = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml",
+  const CheckRun r = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml",
                           "--sarif", file.string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error[KT101]"), std::string::npos);
@@ -133,7 +133,7 @@ TEST(Check, SarifFileBesideTextOutput) {
 
 TEST(Check, EmptyStateHasNoFindings) {
   const fs::path state = fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".db");
-  const Run r = kubetwin({"check", "--state", state.string()});
+  const CheckRun r = kubetwin({"check", "--state", state.string()});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no findings"), std::string::npos) << r.out;
 }
@@ -141,7 +141,7 @@ TEST(Check, EmptyStateHasNoFindings) {
 TEST(Check, BadInputExitsTwo) {
   EXPECT_EQ(kubetwin({"check", "-o", "xml", "-f", kSource + "/models/amazon-store"}).code, 2);
   EXPECT_EQ(kubetwin({"check", "--bogus"}).code, 2);
-  const Run missing = kubetwin({"check", "-f", "/nonexistent/manifests.yaml"});
+  const CheckRun missing = kubetwin({"check", "-f", "/nonexistent/manifests.yaml"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/manifests.yaml"), std::string::npos) << missing.err;
 }
