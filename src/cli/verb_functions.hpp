@@ -7,6 +7,7 @@ namespace kubetwin::cli {
 
 int verb_demo(const Invocation& inv);
 int verb_kustomize(const Invocation& inv);
+int verb_check(const Invocation& inv);
 int verb_apply(const Invocation& inv);
 int verb_get(const Invocation& inv);
 int verb_describe(const Invocation& inv);

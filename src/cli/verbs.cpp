@@ -15,6 +15,7 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"demo", "run the main job on the shipped model", verb_demo},
     {"kustomize", "render a kustomization as kubectl kustomize does", verb_kustomize},
+    {"check", "static audit: check [MODEL | -k DIR | -f PATH] [-o text|json|sarif] [--cluster PROFILE]", verb_check},
     {"apply", "apply -k DIR | -f FILE|DIR|- | MODEL onto the twin's state", verb_apply},
     {"get", "kubectl get over the twin's state: get KIND [NAME] [-n NS|-A] [-l SEL] [-o ...]", verb_get},
     {"describe", "kubectl describe over the twin's state: describe KIND NAME [-n NS]", verb_describe},
