@@ -129,6 +129,22 @@ std::vector<Call> parse_calls(const Node& node, const std::string& field) {
   return calls;
 }
 
+// A declared PostgreSQL pool serves one Service: a query to another would have no pool.
+void check_pool_matches_calls(const ServiceBehaviour& s, const std::string& field) {
+  if (!s.pools.postgres) return;
+  auto check = [&](const std::vector<Call>& calls) {
+    for (const Call& c : calls) {
+      if (c.kind != Call::Kind::kPostgres || c.postgres.service == s.pools.postgres->service) continue;
+      throw InputError(c.where,
+                       field + ": " + s.name + " queries PostgreSQL service \"" + c.postgres.service +
+                           "\" but its pool (pools.postgres) is for \"" + s.pools.postgres->service + "\"",
+                       "a pod's pool connects to one PostgreSQL Service: make the names agree");
+    }
+  };
+  for (const runtime::Endpoint& e : s.endpoints) check(e.calls);
+  for (const runtime::Consumer& c : s.consumes) check(c.calls);
+}
+
 ServiceBehaviour parse_service(const Node& node, const std::string& field) {
   FieldReader r(node, field,
                 {"name", "selector", "concurrency", "memory", "pools", "endpoints", "consumes"});
@@ -198,6 +214,7 @@ ServiceBehaviour parse_service(const Node& node, const std::string& field) {
       s.consumes.push_back(std::move(con));
     }
   }
+  check_pool_matches_calls(s, field);
   return s;
 }
 

@@ -427,6 +427,23 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
   return c;
 }
 
+// An SLO on a route no load entry sends would pass vacuously: refuse it.
+void check_route_is_offered(const ScenarioSpec& sc, const CheckSpec& c, const Node& entry) {
+  std::vector<std::string> offered;
+  for (const LoadSpec& l : sc.loads) {
+    if (!c.slo.load.empty() && l.name != c.slo.load) continue;
+    if (l.mix.empty()) offered.emplace_back(runtime::kGenericRequest);
+    for (const MixEntry& m : l.mix.entries()) offered.push_back(m.request);
+  }
+  if (std::find(offered.begin(), offered.end(), c.slo.route) != offered.end()) return;
+  const Node* route = entry.fields().front().second.get("route");
+  throw InputError(route ? route->location() : entry.location(),
+                   "slo route \"" + c.slo.route + "\" is sent by no load entry" +
+                       (c.slo.load.empty() ? "" : " named " + c.slo.load),
+                   internal::did_you_mean_hint(c.slo.route, offered) +
+                       " (a load entry without a mix sends GET /)");
+}
+
 }  // namespace
 
 std::string_view to_string(Quantile q) {
@@ -582,6 +599,7 @@ ScenarioSpec scenario_from_node(const Node& document) {
                            indexed(f, i) + ".slo.load: no load entry is named \"" + c.slo.load + "\"",
                            load_names.empty() ? "add the load entry" : internal::did_you_mean_hint(c.slo.load, load_names));
       }
+      if (c.kind == CheckSpec::Kind::kSlo && !sc.loads.empty()) check_route_is_offered(sc, c, items[i]);
       sc.checks.push_back(std::move(c));
     }
   }

@@ -213,6 +213,19 @@ TEST(BehaviourFile, OverrideOfAnUnknownServiceIsLocated) {
   EXPECT_EQ(e.rfind("b.yaml:6:46: environments.dev.services.orders-api.concurrency must be between 1", 0), 0u) << e;
 }
 
+TEST(BehaviourFile, QueryToAnotherServiceThanThePool) {
+  std::string e = behaviour_error(
+      "services:\n"
+      "  - name: a\n"
+      "    selector: {app: a}\n"
+      "    pools: {postgres: {service: postgres, size: 5}}\n"
+      "    endpoints:\n"
+      "      - request: GET /x\n"
+      "        calls:\n"
+      "          - postgres: {service: postgres-replica, query: read}\n");
+  EXPECT_EQ(e.rfind("b.yaml:10:13: services[0]: a queries PostgreSQL service \"postgres-replica\"", 0), 0u) << e;
+}
+
 TEST(BehaviourFile, DatastoresAndHeaders) {
   std::string e = behaviour_error(
       "datastores:\n"

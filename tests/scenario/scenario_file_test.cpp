@@ -184,6 +184,15 @@ TEST(ScenarioFile, DistributionsFaultsAndChecks) {
   EXPECT_NE(e.find("is not a knob name"), std::string::npos) << e;
 }
 
+TEST(ScenarioFile, SloOnARouteNoLoadSendsIsRefused) {
+  std::string e = with_model(
+      "  duration: 10m\n  load:\n    - name: a\n      target: {gateway: kong-prod, host: h}\n"
+      "      rate: 1/s\n      mix: [{request: \"POST /orders\"}]\n"
+      "  checks:\n    - slo: {route: \"POST /order\", below: 1s}\n");
+  EXPECT_EQ(e.rfind(kAt + "13:20: slo route \"POST /order\" is sent by no load entry", 0), 0u) << e;
+  EXPECT_NE(e.find("did you mean `POST /orders`?"), std::string::npos) << e;
+}
+
 TEST(ScenarioFile, MalformedYamlAndWrongKind) {
   std::string e = error_of([] { parse_scenario("spec: [\n", "s.yaml"); });
   EXPECT_EQ(e.rfind("s.yaml:", 0), 0u) << e;
