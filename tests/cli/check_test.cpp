@@ -138,6 +138,18 @@ TEST(Check, EmptyStateHasNoFindings) {
   EXPECT_NE(r.out.find("no findings"), std::string::npos) << r.out;
 }
 
+// Without a target, check reads the applied state; environments then come from namespace labels.
+TEST(Check, AppliedStateUsesNamespaceLabels) {
+  const fs::path state = fs::temp_directory_path() / ("kubetwin-check-applied-" + std::to_string(::getpid()) + ".db");
+  fs::remove(state);
+  ASSERT_EQ(kubetwin({"apply", kSource + "/models/amazon-store", "--state", state.string()}).code, 0);
+  const CheckRun r = kubetwin({"check", "--state", state.string()});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("environment production"), std::string::npos) << r.out;
+  fs::remove(state);
+}
+
 TEST(Check, BadInputExitsTwo) {
   EXPECT_EQ(kubetwin({"check", "-o", "xml", "-f", kSource + "/models/amazon-store"}).code, 2);
   EXPECT_EQ(kubetwin({"check", "--bogus"}).code, 2);
