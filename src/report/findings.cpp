@@ -18,7 +18,8 @@ using k8s::Severity;
 constexpr const char* kSarifVersion = "2.1.0";
 constexpr const char* kSarifSchema = "https://json.schemastore.org/sarif-2.1.0.json";
 constexpr const char* kToolName = "kubetwin";
-constexpr const char* kToolInformationUri = "https://github.com/kubetwin/kubetwin/blob/main/docs/check.md";
+// Rule documentation lives in the repository (no public URL yet): rules point there in text.
+constexpr const char* kRulesDocument = "docs/check.md";
 
 const char* severity_word(Severity s) {
   switch (s) {
@@ -163,14 +164,13 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
   out << "{\n  \"$schema\": " << json_quote(kSarifSchema) << ",\n  \"version\": "
       << json_quote(kSarifVersion) << ",\n  \"runs\": [\n    {\n      \"tool\": {\n"
       << "        \"driver\": {\n          \"name\": " << json_quote(kToolName)
-      << ",\n          \"informationUri\": " << json_quote(kToolInformationUri)
       << ",\n          \"rules\": [";
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const topology::AuditRule& r = rules[i];
     out << (i ? "," : "") << "\n            {\"id\": " << json_quote(r.id)
         << ", \"name\": " << json_quote(r.name)
         << ", \"shortDescription\": {\"text\": " << json_quote(r.summary) << "}"
-        << ", \"helpUri\": " << json_quote(std::string(kToolInformationUri) + "#" + lower_id(r.id))
+        << ", \"help\": {\"text\": " << json_quote(std::string("See ") + kRulesDocument + "#" + lower_id(r.id)) << "}"
         << ", \"defaultConfiguration\": {\"level\": " << json_quote(sarif_level(r.severity)) << "}}";
   }
   out << "\n          ]\n        }\n      },\n      \"automationDetails\": {\"id\": "
