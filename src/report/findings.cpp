@@ -182,7 +182,7 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
       out << ", \"ruleIndex\": " << it->second;
     out << ", \"level\": " << json_quote(sarif_level(f.severity))
         << ", \"message\": {\"text\": "
-        << json_quote(f.message + (f.hint.empty() ? "" : " Hint: " + f.hint)) << "}"
+        << json_quote(f.message + (f.hint.empty() ? "" : ". Hint: " + f.hint)) << "}"
         << ", \"locations\": [{";
     if (f.where.path) {
       out << "\"physicalLocation\": {\"artifactLocation\": {\"uri\": "
