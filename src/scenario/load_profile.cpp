@@ -101,6 +101,20 @@ RateProfile RateProfile::with_spikes(std::vector<Spike> spikes) const {
   return p;
 }
 
+RateProfile RateProfile::scaled(double factor) const {
+  require(valid_rate(factor), "scale factor must be finite and >= 0");
+  RateProfile p = *this;
+  p.constant_ *= factor;
+  for (auto& knot : p.knots_) knot.second *= factor;
+  p.step_.from *= factor;
+  p.step_.by *= factor;
+  p.step_.to *= factor;
+  p.diurnal_.min *= factor;
+  p.diurnal_.max *= factor;
+  for (Spike& s : p.spikes_) s.rate *= factor;
+  return p;
+}
+
 double RateProfile::base_rate_at(double t) const {
   switch (shape_) {
     case Shape::kConstant:

@@ -78,6 +78,19 @@ TEST(RateProfile, StepDiurnalAndSpike) {
   EXPECT_DOUBLE_EQ(spiky.max_rate(0, seconds(20)), 1000);
 }
 
+TEST(RateProfile, ScaledMultipliesEveryShape) {
+  std::vector<RateProfile> shapes = {
+      RateProfile::constant(300), ramp_profile(), RateProfile::step({50, 50, minutes(2), 200}),
+      RateProfile::diurnal({hours(24), 100, 500, hours(12)}).with_spikes({{minutes(30), minutes(1), 900}})};
+  for (const RateProfile& p : shapes) {
+    RateProfile q = p.scaled(2.5);
+    for (sim::Time t : {sim::Time{0}, minutes(3), minutes(12), minutes(30), hours(5)})
+      EXPECT_NEAR(q.rate_at(t), 2.5 * p.rate_at(t), 1e-9) << p.describe();
+    EXPECT_NEAR(q.expected_arrivals(0, hours(1)), 2.5 * p.expected_arrivals(0, hours(1)), 1e-6) << p.describe();
+  }
+  EXPECT_THROW(RateProfile::constant(1).scaled(-1), std::invalid_argument);
+}
+
 TEST(RateProfile, RefusesWhatTheParserNeverBuilds) {
   EXPECT_THROW(RateProfile::constant(-1), std::invalid_argument);
   EXPECT_THROW(RateProfile::piecewise({{minutes(2), 1, 0}, {minutes(1), 2, 0}}), std::invalid_argument);

@@ -68,6 +68,9 @@ class RateProfile {
   static RateProfile diurnal(const DiurnalShape& diurnal);
   // The same profile with spikes overlaid (sorted, non-overlapping, non-negative rates).
   RateProfile with_spikes(std::vector<Spike> spikes) const;
+  // Every rate multiplied by factor >= 0 (a capacity search's offered load): exact for both
+  // arrival processes, unlike superposing or thinning copies of an evenly spaced stream.
+  RateProfile scaled(double factor) const;
 
   // Knot limit of piecewise shapes (a staircase makes two per stair).
   static constexpr std::size_t kMaxKnots = 100'000;
