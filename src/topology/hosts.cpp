@@ -211,9 +211,11 @@ std::vector<ConfigHost> config_hosts(const Model& model) {
     for (const HostMention& m : ms) {
       ConfigHost h{m, ns, w, pod, container, field, where};
       // Block scalars: the content starts on the line after the indicator.
-      auto newlines = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(m.offset), '\n');
-      if (text.find('\n') != std::string_view::npos && h.where.line > 0)
-        h.where.line += static_cast<int>(newlines) + 1, h.where.column = 0;
+      if (text.find('\n') != std::string_view::npos && h.where.line > 0 && m.offset <= text.size()) {
+        auto newlines = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(m.offset), '\n');
+        h.where.line += static_cast<int>(newlines) + 1;
+        h.where.column = 0;
+      }
       out.push_back(std::move(h));
     }
   };

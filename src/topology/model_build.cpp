@@ -3,6 +3,7 @@
 #include <set>
 
 #include "internal.hpp"
+#include "kubetwin/k8s/quantity.hpp"
 #include "kubetwin/topology/model.hpp"
 
 namespace kubetwin::topology {
@@ -17,7 +18,6 @@ using internal::text_at;
 using k8s::Node;
 using k8s::Resource;
 
-constexpr const char* kQuantityRegexText = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
 constexpr const char* kVaultControllerNote = "vault.hashicorp.com";
 // Kubernetes' default namespaces, present in every cluster.
 constexpr const char* kBuiltinNamespaces[] = {"default", "kube-node-lease", "kube-public",
@@ -254,8 +254,7 @@ bool Builder::check_quantities(const Resource& r, const std::string& kind, const
       // The API server cannot decode the object at all: a 400 from the JSON decoder.
       reject(r, kind, name, ns, 400, "BadRequest",
              kind + " in version \"" + version_of(r.api_version()) + "\" cannot be handled as a " +
-                 kind + ": quantities must match the regular expression '" + kQuantityRegexText +
-                 "'");
+                 kind + ": " + std::string(k8s::kQuantityFormatError));
       return false;
     }
   }

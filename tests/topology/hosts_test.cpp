@@ -94,5 +94,27 @@ spec:
   EXPECT_EQ(all[3].where.line, 6);  // the ConfigMap key's own line
 }
 
+TEST(Hosts, BlockScalarMentionsPointAtTheirOwnLine) {
+  Model m = testing::build(R"Y(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: props, namespace: default}
+data:
+  application.properties: |
+    group.id=orders
+    bootstrap.servers=kafka:9092
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: default}
+spec: {containers: [{name: c, image: c, env: [{name: DB_HOST, value: postgres}]}]}
+)Y");
+  auto all = config_hosts(m);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].field, "env DB_HOST");
+  EXPECT_EQ(all[1].mention.host, "kafka");
+  EXPECT_EQ(all[1].where.line, 8);
+}
+
 }  // namespace
 }  // namespace kubetwin::topology
