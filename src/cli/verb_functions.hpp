@@ -16,5 +16,6 @@ int verb_reset(const Invocation& inv);
 int verb_dns(const Invocation& inv);
 int verb_exec(const Invocation& inv);
 int verb_graph(const Invocation& inv);
+int verb_run(const Invocation& inv);
 
 }  // namespace kubetwin::cli

@@ -24,6 +24,7 @@ constexpr Verb kVerbs[] = {
     {"dns", "resolve NAME step by step from a pod's namespace: dns NAME -n NS [--pod POD]", verb_dns},
     {"exec", "run BusyBox nslookup or nc -zv in a pod: exec -n NS POD -- nslookup NAME", verb_exec},
     {"graph", "service dependency or reachability graph: graph [--view deps|reach] [--format dot|mermaid]", verb_graph},
+    {"run", "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] [--threads N] [--timing]", verb_run},
 };
 
 int print_help(std::ostream& out) {

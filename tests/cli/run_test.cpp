@@ -1,0 +1,175 @@
+// `kubetwin run` end to end: bad input exits 2 with path:line:col, a failed check exits 1, the
+// JUnit file, and determinism (same seed -> byte-identical JSON whatever the thread count; another
+// seed -> another run).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kubetwin/cli/verbs.hpp"
+
+namespace kubetwin::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome call(std::vector<std::string> args) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  int code = run_main(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kSource = KUBETWIN_SOURCE_DIR;
+const std::string kSmall = kSource + "/tests/golden/run-small/scenario.yaml";
+
+// A scenario file in a fresh temp directory; `model:` is made absolute so it loads from there.
+std::string temp_scenario(const std::string& name, std::string text) {
+  const fs::path dir = fs::temp_directory_path() / ("kubetwin-run-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string rel = "../../../models/amazon-store";
+  if (size_t at = text.find(rel); at != std::string::npos)
+    text.replace(at, rel.size(), kSource + "/models/amazon-store");
+  const fs::path p = dir / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+std::string read(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// The JSON with the scenario's path (in "path" and every check's "file") replaced by "SCENARIO":
+// temp copies live at other paths.
+std::string without_path(std::string json, const std::string& path) {
+  for (size_t at = json.find(path); at != std::string::npos; at = json.find(path, at))
+    json.replace(at, path.size(), "SCENARIO");
+  return json;
+}
+
+TEST(RunVerb, MissingFileExitsTwoWithThePath) {
+  Outcome r = call({"run", "/nonexistent/scenario.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind("error: /nonexistent/scenario.yaml: no such file", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("hint: "), std::string::npos);
+}
+
+TEST(RunVerb, MalformedYamlExitsTwoWithLineAndColumn) {
+  const std::string path = temp_scenario("malformed.yaml",
+                                         "apiVersion: kubetwin.io/v1alpha1\nkind: Scenario\n"
+                                         "spec:\n  load: [ {name: a\n");
+  Outcome r = call({"run", path});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: " + path + ":", 0), 0u) << r.err;
+  // path:LINE:COL with both numbers present.
+  const std::string rest = r.err.substr(("error: " + path + ":").size());
+  ASSERT_FALSE(rest.empty());
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(rest[0]))) << r.err;
+  EXPECT_NE(rest.find(':'), std::string::npos);
+}
+
+TEST(RunVerb, UnknownFieldExitsTwoWithLocationAndSuggestion) {
+  const std::string text = replace_once(read(kSmall), "  warmup: 10s", "  warmpu: 10s");
+  const std::string path = temp_scenario("unknown-field.yaml", text);
+  Outcome r = call({"run", path});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: " + path + ":12:11: unknown field spec.warmpu", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("did you mean `warmup`?"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(RunVerb, ABadSecondFileStopsBeforeAnythingRuns) {
+  Outcome r = call({"run", kSmall, "/nonexistent/second.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");  // the first scenario did not run
+}
+
+TEST(RunVerb, UsageMistakesExitTwo) {
+  Outcome flag = call({"run", "--frobnicate", kSmall});
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_EQ(flag.err.rfind("error: unknown flag: --frobnicate\n  hint: usage: kubetwin run", 0), 0u)
+      << flag.err;
+  Outcome none = call({"run"});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_EQ(none.err.rfind("error: run needs at least one SCENARIO file", 0), 0u) << none.err;
+  Outcome format = call({"run", kSmall, "--output", "yaml"});
+  EXPECT_EQ(format.code, 2);
+  EXPECT_NE(format.err.find("unknown output format \"yaml\""), std::string::npos);
+  Outcome reps = call({"run", kSmall, "--replications", "0"});
+  EXPECT_EQ(reps.code, 2);
+  EXPECT_NE(reps.err.find("--replications must be a whole number from 1 to"), std::string::npos);
+  Outcome threads = call({"run", kSmall, "--threads", "2x"});
+  EXPECT_EQ(threads.code, 2);
+  Outcome missing = call({"run", kSmall, "--junit"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(missing.err.rfind("error: flag needs an argument: --junit", 0), 0u) << missing.err;
+}
+
+TEST(RunVerb, FailedCheckExitsOneAndJunitHasEveryCheck) {
+  const fs::path junit = fs::temp_directory_path() /
+                         ("kubetwin-run-" + std::to_string(::getpid()) + "-junit.xml");
+  Outcome r = call({"run", kSmall, "--replications", "1", "--junit", junit.string()});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("  verdict: FAIL, 1 of 3 checks failed"), std::string::npos) << r.out;
+  const std::string xml = read(junit.string());
+  EXPECT_NE(xml.find("tests=\"3\" failures=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure message=\"p99 "), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("time="), std::string::npos);  // no wall clock without --timing
+  Outcome unwritable = call({"run", kSmall, "--replications", "1", "--junit", "/proc/nope/j.xml"});
+  EXPECT_EQ(unwritable.code, 2);
+  EXPECT_NE(unwritable.err.find("cannot write the JUnit file /proc/nope/j.xml"), std::string::npos);
+}
+
+TEST(RunVerb, SameSeedGivesByteIdenticalJsonAnotherSeedDiffers) {
+  Outcome a = call({"run", kSmall, "--output", "json", "--threads", "1"});
+  Outcome b = call({"run", kSmall, "--output", "json", "--threads", "2"});
+  ASSERT_EQ(a.code, 1) << a.err;  // the scenario has a check that cannot pass
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.out.find("wall"), std::string::npos);
+  const std::string base = read(kSmall);
+  const std::string seed7 = temp_scenario("seed7.yaml", base);
+  const std::string seed8 = temp_scenario("seed8.yaml", replace_once(base, "seed: 7", "seed: 8"));
+  Outcome s7 = call({"run", seed7, "--output", "json"});
+  Outcome s8 = call({"run", seed8, "--output", "json"});
+  EXPECT_EQ(without_path(s7.out, seed7), without_path(a.out, kSmall));  // same seed, another path: same run
+  EXPECT_NE(without_path(s8.out, seed8), without_path(s7.out, seed7));
+  auto fingerprint = [](const std::string& json) {
+    size_t at = json.rfind("\"fingerprint\": \"", json.find("\"runs\""));
+    return json.substr(at, 40);
+  };
+  EXPECT_NE(fingerprint(s8.out), fingerprint(s7.out));
+  Outcome timed = call({"run", kSmall, "--output", "json", "--timing", "--replications", "1"});
+  EXPECT_NE(timed.out.find("\"timing\": {\"wall_seconds\": "), std::string::npos) << timed.out;
+}
+
+TEST(RunVerb, SeveralScenariosGiveOneReportEach) {
+  Outcome r = call({"run", kSmall, kSmall, "--replications", "1"});
+  EXPECT_EQ(r.code, 1);
+  size_t first = r.out.find("run-small (");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(r.out.find("run-small (", first + 1), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace kubetwin::cli
