@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "scenario/test_util.hpp"
 
 namespace kubetwin::scenario {
@@ -191,6 +194,24 @@ TEST(ScenarioFile, SloOnARouteNoLoadSendsIsRefused) {
       "  checks:\n    - slo: {route: \"POST /order\", below: 1s}\n");
   EXPECT_EQ(e.rfind(kAt + "13:20: slo route \"POST /order\" is sent by no load entry", 0), 0u) << e;
   EXPECT_NE(e.find("did you mean `POST /orders`?"), std::string::npos) << e;
+}
+
+TEST(ScenarioFile, BadFileOnDiskPointsAtTheLine) {
+  std::string e = error_of([] { load_scenario_file(testing::testdata("bad-scenario.yaml")); });
+  EXPECT_EQ(e.rfind(testing::testdata("bad-scenario.yaml") + ":9:11: spec.warmup (5m0s) must be shorter", 0), 0u) << e;
+}
+
+// The scenarios the project ships must stay valid as the formats evolve.
+TEST(ScenarioFile, EveryShippedScenarioParses) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(testing::source_path("scenarios")))
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    std::string e = error_of([&] { load_scenario_file(f); });
+    EXPECT_EQ(e, "no error") << f;
+  }
 }
 
 TEST(ScenarioFile, MalformedYamlAndWrongKind) {
