@@ -601,9 +601,11 @@ std::string render_run_text(const ScenarioResult& r, const RunReportOptions&) {
   if (!envs.empty()) out += fmt::format(", environments: {}", envs);
   out += "\n";
   if (!r.description.empty()) out += "  " + r.description + "\n";
-  out += fmt::format("  {} simulated, {} warm-up, offered {}{}\n\n", seconds_text(r.duration_s),
-                     seconds_text(r.warmup_s), format_rate(r.offered_rate_per_s),
-                     r.rate_scale != 1 ? fmt::format(" (loads scaled x{})", r.rate_scale) : "");
+  out += fmt::format("  {} simulated, {} warm-up", seconds_text(r.duration_s), seconds_text(r.warmup_s));
+  // Closed-loop loads have no offered rate: their users wait for answers.
+  if (r.offered_rate_per_s > 0) out += ", offered " + format_rate(r.offered_rate_per_s);
+  if (r.rate_scale != 1) out += fmt::format(" (loads scaled x{})", r.rate_scale);
+  out += "\n\n";
   text_verdicts(r, out);
   text_routes(r, out);
   text_workloads(r.merged, out);
