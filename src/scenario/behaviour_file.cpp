@@ -348,6 +348,7 @@ BehaviourSpec behaviour_from_node(const Node& document) {
       FieldReader e(body, f, {"services", "gateways", "datastores"});
       runtime::EnvironmentBehaviour out;
       out.name = env;
+      out.where = body.location();
       out.services = apply_overrides(top.get("services"), e.get("services"), e.field("services"),
                                      spec.services, parse_service);
       out.gateways = apply_overrides(top.get("gateways"), e.get("gateways"), e.field("gateways"),
@@ -358,6 +359,18 @@ BehaviourSpec behaviour_from_node(const Node& document) {
     }
   }
   return spec;
+}
+
+void check_behaviour_environments(const BehaviourSpec& behaviour, const topology::TwinIndex& index) {
+  std::vector<std::string> names;
+  for (const topology::TwinEnvironment& e : index.environments) names.push_back(e.name);
+  for (const runtime::EnvironmentBehaviour& e : behaviour.environments) {
+    if (index.find_environment(e.name)) continue;
+    throw InputError(e.where,
+                     "environments." + e.name + ": the model " + index.name + " has no environment \"" + e.name + "\"",
+                     names.empty() ? "the model's twin.yaml declares no environments"
+                                   : internal::did_you_mean_hint(e.name, names));
+  }
 }
 
 BehaviourSpec parse_behaviour(std::string_view text, const std::string& path) {

@@ -9,6 +9,7 @@
 
 #include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/runtime/behaviour_spec.hpp"
+#include "kubetwin/scenario/behaviour_file.hpp"
 #include "kubetwin/scenario/values.hpp"
 #include "scenario/fields.hpp"
 
@@ -518,6 +519,12 @@ ScenarioSpec scenario_from_node(const Node& document) {
   sc.model_path = resolve_model(model, spec.field("model"), base_dir);
   sc.model = topology::load_twin_index(sc.model_path);
   sc.behaviour_path = sc.model.behaviour;
+  if (sc.behaviour_path.empty()) {
+    sc.behaviour = runtime::generic_behaviour();
+  } else {
+    sc.behaviour = load_behaviour_file(sc.behaviour_path);
+    check_behaviour_environments(sc.behaviour, sc.model);
+  }
   std::vector<std::string> known_envs;
   for (const auto& e : sc.model.environments) known_envs.push_back(e.name);
   if (const Node* envs = spec.get("environments")) {

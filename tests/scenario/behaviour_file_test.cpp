@@ -226,6 +226,19 @@ TEST(BehaviourFile, QueryToAnotherServiceThanThePool) {
   EXPECT_EQ(e.rfind("b.yaml:10:13: services[0]: a queries PostgreSQL service \"postgres-replica\"", 0), 0u) << e;
 }
 
+TEST(BehaviourFile, OverrideOfAnEnvironmentTheModelLacks) {
+  runtime::BehaviourSpec spec = parse_behaviour(
+      std::string(kHeader) +
+          "services:\n  - {name: a, selector: {app: a}}\nenvironments:\n  prd: {services: {a: {concurrency: 2}}}\n",
+      "b.yaml");
+  topology::TwinIndex index = topology::load_twin_index(testing::source_path("models/amazon-store"));
+  std::string e = error_of([&] { check_behaviour_environments(spec, index); });
+  EXPECT_EQ(e.rfind("b.yaml:6:8: environments.prd: the model amazon-store has no environment \"prd\"", 0), 0u) << e;
+  EXPECT_NE(e.find("did you mean `prod`?"), std::string::npos) << e;
+  runtime::BehaviourSpec shipped = load_behaviour_file(testing::source_path("models/amazon-store/behaviour.yaml"));
+  EXPECT_EQ(error_of([&] { check_behaviour_environments(shipped, index); }), "no error");
+}
+
 TEST(BehaviourFile, DatastoresAndHeaders) {
   std::string e = behaviour_error(
       "datastores:\n"

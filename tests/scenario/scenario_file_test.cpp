@@ -23,6 +23,7 @@ TEST(ScenarioFile, DesignShapeParses) {
   EXPECT_EQ(sc.environments, std::vector<std::string>{"prod"});
   EXPECT_EQ(sc.cluster_path, testing::source_path("models/clusters/three-zones.yaml"));
   EXPECT_EQ(sc.behaviour_path, testing::source_path("models/amazon-store/behaviour.yaml"));
+  EXPECT_EQ(sc.behaviour.services.size(), 3u);  // parsed with the scenario
   EXPECT_EQ(sc.duration, minutes(30));
   EXPECT_EQ(sc.warmup, minutes(2));
   EXPECT_EQ(sc.seed, 42u);

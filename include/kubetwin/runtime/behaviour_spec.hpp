@@ -170,6 +170,7 @@ struct EnvironmentBehaviour {
   std::vector<ServiceBehaviour> services;
   std::vector<GatewayBehaviour> gateways;
   std::vector<DatastoreBehaviour> datastores;
+  k8s::SourceLocation where;  // the override in the file
 };
 
 struct BehaviourSpec {

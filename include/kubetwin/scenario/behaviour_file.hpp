@@ -20,6 +20,7 @@
 
 #include "kubetwin/k8s/node.hpp"
 #include "kubetwin/runtime/behaviour_spec.hpp"
+#include "kubetwin/topology/twin_index.hpp"
 
 namespace kubetwin::scenario {
 
@@ -31,5 +32,11 @@ runtime::BehaviourSpec load_behaviour_file(const std::string& path);
 runtime::BehaviourSpec parse_behaviour(std::string_view text, const std::string& path);
 // Parses an already loaded document.
 runtime::BehaviourSpec behaviour_from_node(const k8s::Node& document);
+
+// Throws at the override when the file overrides an environment `index` does not declare (a
+// typo there would otherwise be ignored silently). Called by load_scenario_file() for the
+// model's behaviour file.
+void check_behaviour_environments(const runtime::BehaviourSpec& behaviour,
+                                  const topology::TwinIndex& index);
 
 }  // namespace kubetwin::scenario

@@ -3,7 +3,8 @@
 // The shape is DESIGN.md's "The shape of a scenario"; docs/scenario-format.md lists every field,
 // default and unit. Parsing resolves `spec.model` (a twin.yaml or its directory, relative to the
 // scenario file) and loads that index (topology/twin_index.hpp) to check the environments named
-// and to fill the defaults (all environments, the index's cluster and behaviour file). Load
+// and to fill the defaults (all environments, the index's cluster and behaviour file), and parses
+// that behaviour file (behaviour_file.hpp) so its errors surface here too. Load
 // entries become RateProfiles and request mixes (load_profile.hpp); checks are typed; faults are
 // kept as parsed Nodes for the fault timeline, with only their `at`/`duration` and kind
 // checked; `overrides` are kept as dotted knob names with their Nodes. Every mistake is a
@@ -21,6 +22,7 @@
 
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/k8s/node.hpp"
+#include "kubetwin/runtime/behaviour_spec.hpp"
 #include "kubetwin/scenario/load_profile.hpp"
 #include "kubetwin/sim/time.hpp"
 #include "kubetwin/topology/twin_index.hpp"
@@ -127,6 +129,9 @@ struct ScenarioSpec {
   std::vector<std::string> environments;  // resolved: default every environment of the index
   std::string cluster_path;        // resolved: default the index's ("" = the built-in cluster)
   std::string behaviour_path;      // the index's behaviour file ("" = generic behaviour)
+  // That file parsed and checked against the index's environments (generic_behaviour() when
+  // there is none), so a bad behaviour file fails the scenario's parse, not the run.
+  runtime::BehaviourSpec behaviour;
 
   sim::Time duration = 0;
   sim::Time warmup = 0;            // figures exclude [0, warmup)
