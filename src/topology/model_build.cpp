@@ -215,6 +215,19 @@ class Builder {
   std::map<std::pair<int, std::string>, std::string> node_ports_used_;
   std::map<uint32_t, std::string> cluster_ips_used_;
   std::vector<const Node*> pod_specs_;  // parallel to m_.pods
+  // Lookups built once before env resolution (thousands of pods x thousands of objects).
+  std::map<std::pair<std::string, std::string>, const ConfigMap*> config_map_index_;
+  std::map<std::pair<std::string, std::string>, const Secret*> secret_index_;
+  std::map<std::string, std::map<std::string, std::string>> service_env_by_ns_;
+  const ConfigMap* config_map(const std::string& ns, const std::string& name) const {
+    auto it = config_map_index_.find({ns, name});
+    return it == config_map_index_.end() ? nullptr : it->second;
+  }
+  const Secret* secret(const std::string& ns, const std::string& name) const {
+    auto it = secret_index_.find({ns, name});
+    return it == secret_index_.end() ? nullptr : it->second;
+  }
+  const std::map<std::string, std::string>& service_env(const std::string& ns);
   std::vector<int> hpa_min_for_workload_;
 };
 
@@ -1254,24 +1267,10 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
     }
   };
   // Service links (enableServiceLinks defaults to true): visible to $(VAR) expansion.
-  std::map<std::string, std::string> service_env;
   bool links = true;
   if (const Node* spec = pod_specs_[&pod - m_.pods.data()])
     if (const Node* e = spec->get("enableServiceLinks")) links = e->as_bool().value_or(true);
-  for (const Service& s : m_.services) {
-    bool visible = (links && s.meta.namespace_name == ns) ||
-                   (s.meta.namespace_name == "default" && s.meta.name == "kubernetes");
-    if (!visible || s.headless || s.cluster_ip.empty() || s.ports.empty()) continue;
-    std::string base;
-    for (char ch : s.meta.name) base += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
-    service_env[base + "_SERVICE_HOST"] = s.cluster_ip;
-    service_env[base + "_SERVICE_PORT"] = std::to_string(s.ports[0].port);
-    for (const ServicePort& p : s.ports) {
-      std::string pn;
-      for (char ch : p.name) pn += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
-      if (!pn.empty()) service_env[base + "_SERVICE_PORT_" + pn] = std::to_string(p.port);
-    }
-  }
+  const std::map<std::string, std::string>& service_env = this->service_env(links ? ns : "");
   auto lookup = [&](const std::string& name) -> const std::string* {
     if (auto it = index.find(name); it != index.end()) return &c.env[it->second].value;
     if (auto it = service_env.find(name); it != service_env.end()) return &it->second;
@@ -1291,8 +1290,8 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
       const std::map<std::string, std::string>* data = nullptr;
       const std::map<std::string, k8s::SourceLocation>* locs = nullptr;
       if (is_cm) {
-        if (const ConfigMap* cm = m_.find_config_map(ns, name)) data = &cm->data, locs = &cm->key_locations;
-      } else if (const Secret* s = m_.find_secret(ns, name)) {
+        if (const ConfigMap* cm = config_map(ns, name)) data = &cm->data, locs = &cm->key_locations;
+      } else if (const Secret* s = secret(ns, name)) {
         data = &s->data, locs = &s->key_locations;
       }
       if (!data) {
@@ -1353,8 +1352,8 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
         const std::map<std::string, std::string>* data = nullptr;
         const std::map<std::string, k8s::SourceLocation>* locs = nullptr;
         if (is_cm) {
-          if (const ConfigMap* cm = m_.find_config_map(ns, name)) data = &cm->data, locs = &cm->key_locations;
-        } else if (const Secret* s = m_.find_secret(ns, name)) {
+          if (const ConfigMap* cm = config_map(ns, name)) data = &cm->data, locs = &cm->key_locations;
+        } else if (const Secret* s = secret(ns, name)) {
           data = &s->data, locs = &s->key_locations;
         }
         v.resolved = false;
@@ -1437,7 +1436,30 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
   expand_list("args", c.args);
 }
 
+const std::map<std::string, std::string>& Builder::service_env(const std::string& ns) {
+  auto it = service_env_by_ns_.find(ns);
+  if (it != service_env_by_ns_.end()) return it->second;
+  std::map<std::string, std::string>& env = service_env_by_ns_[ns];
+  for (const Service& s : m_.services) {
+    bool visible = (!ns.empty() && s.meta.namespace_name == ns) ||
+                   (s.meta.namespace_name == "default" && s.meta.name == "kubernetes");
+    if (!visible || s.headless || s.cluster_ip.empty() || s.ports.empty()) continue;
+    std::string base;
+    for (char ch : s.meta.name) base += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+    env[base + "_SERVICE_HOST"] = s.cluster_ip;
+    env[base + "_SERVICE_PORT"] = std::to_string(s.ports[0].port);
+    for (const ServicePort& p : s.ports) {
+      std::string pn;
+      for (char ch : p.name) pn += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+      if (!pn.empty()) env[base + "_SERVICE_PORT_" + pn] = std::to_string(p.port);
+    }
+  }
+  return env;
+}
+
 void Builder::resolve_envs() {
+  for (const ConfigMap& c : m_.config_maps) config_map_index_[{c.meta.namespace_name, c.meta.name}] = &c;
+  for (const Secret& c : m_.secrets) secret_index_[{c.meta.namespace_name, c.meta.name}] = &c;
   for (Index p = 0; p < m_.pods.size(); ++p) {
     Pod& pod = m_.pods[p];
     const Node* spec = pod_specs_[p];
@@ -1460,13 +1482,15 @@ void Builder::resolve_envs() {
 }
 
 void Builder::compute_endpoints() {
+  std::map<std::string, std::vector<Index>> pods_by_ns;
+  for (Index p = 0; p < m_.pods.size(); ++p) pods_by_ns[m_.pods[p].meta.namespace_name].push_back(p);
   for (Service& s : m_.services) {
     if (!s.selector || s.type == ServiceType::kExternalName) continue;
     LabelSelector sel{*s.selector, {}};
     if (sel.selects_everything()) continue;  // an empty selector selects nothing for Services
-    for (Index p = 0; p < m_.pods.size(); ++p) {
+    for (Index p : pods_by_ns[s.meta.namespace_name]) {
       const Pod& pod = m_.pods[p];
-      if (pod.meta.namespace_name != s.meta.namespace_name || pod.ip.empty()) continue;
+      if (pod.ip.empty()) continue;
       if (!sel.matches(pod.meta.labels)) continue;
       if (!pod.ready && !s.publish_not_ready_addresses) continue;
       EndpointAddress a{p, pod.ip, pod.ready, {}};

@@ -7,7 +7,9 @@
 // Service -> its ClusterIP; headless -> ready pod IPs (all when publishNotReadyAddresses);
 // hostname.subdomain.ns.svc.cluster.local for pods whose subdomain names a headless Service in
 // their namespace (StatefulSets); ExternalName -> CNAME. Names outside cluster.local are forwarded
-// upstream, which the twin does not model: they answer kForwarded, never an address.
+// upstream, which the twin does not model: they answer kForwarded, never an address, and end the
+// walk. `<a-b-c-d>.<ns>.pod` answers as with `pods insecure`. Not modelled: SRV records, node
+// search domains, negative caching and TTLs (kClusterDnsTtlSeconds is for the runtime layer).
 // Pure and deterministic; safe for concurrent readers once built.
 #pragma once
 

@@ -25,7 +25,8 @@ const char* to_string(HostForm form);
 
 struct HostMention {
   std::string host;                // lower-cased DNS name or IP, no trailing dot
-  std::optional<int> port;
+  std::optional<int> port;         // as written; for URLs without one, the scheme's default
+                                   // (http 80, https 443, postgres 5432, mysql 3306, redis 6379...)
   HostForm form = HostForm::kBareName;
   std::string token;               // the text it was read from
   std::size_t offset = 0;          // byte offset of token in the text
