@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <regex>
 
 namespace kubetwin::k8s {
 
@@ -81,31 +80,87 @@ std::string go_format_g(double f) {
   return std::string(buf, r.ptr);
 }
 
-// A YAML-1.1/go-yaml-v2 date or timestamp, as its resolver recognises them.
+// Reads 1..max digits at s[i]; returns the count (0 when none).
+size_t read_digits(std::string_view s, size_t i, size_t max, std::string* out) {
+  size_t n = 0;
+  while (i + n < s.size() && n < max && is_digit(uint32_t(s[i + n]))) ++n;
+  if (out) *out = std::string(s.substr(i, n));
+  return n;
+}
+
+// A YAML-1.1/go-yaml-v2 date or timestamp, as its resolver recognises them:
+// YYYY-M-D, optionally followed by [Tt ]H:M:S[.frac][Z|+hh:mm|-hh:mm].
 bool looks_timestamp(std::string_view s, std::string* rfc3339) {
-  static const std::regex kDate(R"(^(\d{4})-(\d{1,2})-(\d{1,2})$)");
-  static const std::regex kTime(
-      R"(^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt]| )(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$)");
-  if (s.size() < 8 || !is_digit(s[0]) || s[4] != '-') return false;
-  std::cmatch m;
+  if (s.size() < 8 || !is_digit(uint32_t(s[0])) || s[4] != '-') return false;
+  std::string year, month, day, hour, minute, second;
+  size_t i = 0, n;
+  if ((n = read_digits(s, i, 4, &year)) != 4) return false;
+  i += 4;
+  if (s[i++] != '-' || (n = read_digits(s, i, 2, &month)) == 0) return false;
+  i += n;
+  if (i >= s.size() || s[i++] != '-' || (n = read_digits(s, i, 2, &day)) == 0) return false;
+  i += n;
   auto two = [](const std::string& v) { return v.size() == 1 ? "0" + v : v; };
-  if (std::regex_match(s.begin(), s.end(), m, kDate)) {
-    if (rfc3339) *rfc3339 = m[1].str() + "-" + two(m[2].str()) + "-" + two(m[3].str()) + "T00:00:00Z";
+  std::string date = year + "-" + two(month) + "-" + two(day);
+  if (i == s.size()) {
+    if (rfc3339) *rfc3339 = date + "T00:00:00Z";
     return true;
   }
-  if (std::regex_match(s.begin(), s.end(), m, kTime)) {
-    if (rfc3339) {
-      std::string frac = m[7].str();
-      while (!frac.empty() && frac.back() == '0') frac.pop_back();
-      if (frac == ".") frac.clear();
-      std::string zone = m[8].matched ? m[8].str() : "Z";
+  if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return false;
+  ++i;
+  if ((n = read_digits(s, i, 2, &hour)) == 0) return false;
+  i += n;
+  if (i >= s.size() || s[i++] != ':' || (n = read_digits(s, i, 2, &minute)) == 0) return false;
+  i += n;
+  if (i >= s.size() || s[i++] != ':' || (n = read_digits(s, i, 2, &second)) == 0) return false;
+  i += n;
+  std::string frac;
+  if (i < s.size() && s[i] == '.') {
+    std::string digits;
+    if ((n = read_digits(s, i + 1, 64, &digits)) == 0) return false;
+    i += 1 + n;
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    if (!digits.empty()) frac = "." + digits;
+  }
+  std::string zone = "Z";
+  if (i < s.size()) {
+    if (s[i] == 'Z' && i + 1 == s.size()) {
+      ++i;
+    } else if ((s[i] == '+' || s[i] == '-') && s.size() - i == 6 && is_digit(uint32_t(s[i + 1])) &&
+               is_digit(uint32_t(s[i + 2])) && s[i + 3] == ':' && is_digit(uint32_t(s[i + 4])) &&
+               is_digit(uint32_t(s[i + 5]))) {
+      zone = std::string(s.substr(i));
       if (zone == "+00:00") zone = "Z";
-      *rfc3339 = m[1].str() + "-" + two(m[2].str()) + "-" + two(m[3].str()) + "T" + two(m[4].str()) + ":" +
-                 two(m[5].str()) + ":" + two(m[6].str()) + frac + zone;
+      i = s.size();
+    } else {
+      return false;
     }
-    return true;
   }
-  return false;
+  if (rfc3339) *rfc3339 = date + "T" + two(hour) + ":" + two(minute) + ":" + two(second) + frac + zone;
+  return true;
+}
+
+// YAML 1.1 base-60 floats ("1:20", "-1_0:05.5"): [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?
+bool is_base60_float(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  if (i >= s.size() || !is_digit(uint32_t(s[i]))) return false;
+  while (i < s.size() && (is_digit(uint32_t(s[i])) || s[i] == '_')) ++i;
+  int groups = 0;
+  while (i < s.size() && s[i] == ':') {
+    ++i;
+    size_t n = read_digits(s, i, 2, nullptr);
+    if (n == 0) return false;
+    if (n == 2 && s[i] > '5') return false;
+    i += n;
+    ++groups;
+  }
+  if (groups == 0) return false;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && (is_digit(uint32_t(s[i])) || s[i] == '_')) ++i;
+  }
+  return i == s.size();
 }
 
 }  // namespace
@@ -131,9 +186,7 @@ bool internal_v2_resolves_non_string(std::string_view s) {
     if (ch != '_') plain.push_back(ch);
   if (!plain.empty() && std::all_of(plain.begin(), plain.end(), [](char ch) { return is_digit(ch); })) return true;
   if (internal::plain_is_float(plain)) return true;
-  // Base 60 floats (YAML 1.1 "1:20").
-  static const std::regex kBase60(R"(^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$)");
-  return std::regex_match(s.begin(), s.end(), kBase60);
+  return is_base60_float(s);  // YAML 1.1 "1:20"
 }
 
 namespace {
