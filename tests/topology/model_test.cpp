@@ -452,6 +452,58 @@ spec:
   EXPECT_TRUE(m.ingresses[1].gateways.empty());  // not in the watched namespace
 }
 
+TEST(Model, DaemonSetJobCronJobAndResourceFieldRef) {
+  ClusterProfile c = single_node_cluster();
+  c.node_pools[0].count = 3;
+  c.node_pools[0].name = "general";
+  Model m = build(R"Y(
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: default}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: a, image: agent}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: default}
+spec:
+  template:
+    spec:
+      containers:
+      - name: m
+        image: migrate
+        resources: {requests: {cpu: 250m, memory: 64Mi}, limits: {memory: 128Mi}}
+        env:
+        - name: CPU_REQ
+          valueFrom: {resourceFieldRef: {resource: requests.cpu, divisor: 1m}}
+        - name: MEM_LIMIT_MI
+          valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: default}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate: {spec: {template: {spec: {containers: [{name: n, image: n}]}}}}
+)Y", c);
+  auto agents = pods_of(m, "default", "agent");
+  ASSERT_EQ(agents.size(), 3u);
+  std::set<std::string> nodes;
+  for (const Pod* p : agents) nodes.insert(m.node_name(*p));
+  EXPECT_EQ(nodes, (std::set<std::string>{"general-0", "general-1", "general-2"}));
+  auto job = pods_of(m, "default", "migrate");
+  ASSERT_EQ(job.size(), 1u);
+  EXPECT_EQ(env_of(*job[0], "CPU_REQ"), "250");
+  EXPECT_EQ(env_of(*job[0], "MEM_LIMIT_MI"), "128");
+  auto cron = m.find_workload("default", "nightly");
+  ASSERT_TRUE(cron);
+  EXPECT_EQ(m.workloads[*cron].kind, WorkloadKind::kCronJob);
+  EXPECT_TRUE(m.workloads[*cron].pods.empty());  // no pod until the schedule fires
+}
+
 TEST(Model, UnknownKindsAreKeptAsNotSimulated) {
   Model m = build(R"Y(
 apiVersion: apiextensions.k8s.io/v1
