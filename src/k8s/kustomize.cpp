@@ -31,6 +31,7 @@ struct KRes {
   Node body;
   std::vector<std::string> previous_names;  // oldest first, excluding the current name
   std::vector<std::string> previous_namespaces;
+  std::vector<std::pair<std::string, std::string>> previous_ids;  // (name, namespace) pairs held before
   bool generated = false;
   bool hash = false;
   std::string generator_behavior;
@@ -64,7 +65,17 @@ struct KRes {
     std::string old = name();
     if (old == n) return;
     previous_names.push_back(old);
+    previous_ids.emplace_back(old, ns());
     metadata().set("name", Node::scalar(n, true));
+  }
+  // True when (n, namespace) is this object's identity now or was one before; "" and "default"
+  // are the same namespace.
+  bool had_id(const std::string& n, const std::string& namespace_name) const {
+    auto norm = [](const std::string& x) { return x.empty() ? std::string("default") : x; };
+    if (name() == n && norm(ns()) == norm(namespace_name)) return true;
+    for (const auto& [pn, pns] : previous_ids)
+      if (pn == n && norm(pns) == norm(namespace_name)) return true;
+    return false;
   }
   bool had_name(const std::string& n) const {
     return name() == n || std::find(previous_names.begin(), previous_names.end(), n) != previous_names.end();
@@ -112,10 +123,6 @@ std::string id_string(const KRes& r) {
   return r.kind() + "." + r.version() + "." + g + "/" + r.name() + "." + ns;
 }
 
-bool same_id(const KRes& a, const KRes& b) {
-  return a.kind() == b.kind() && a.group() == b.group() && a.version() == b.version() && a.name() == b.name() &&
-         effective_ns(a) == effective_ns(b);
-}
 
 std::string id_key(const KRes& r) {
   return r.kind() + "|" + r.group() + "|" + r.version() + "|" + r.name() + "|" + effective_ns(r);
@@ -865,7 +872,11 @@ void generate(const Kustomization& k, ResSet& set, const char* field, bool secre
     if (immutable) r.body.set("immutable", Node::scalar("true", false));
     std::string behavior = entry.str("behavior", "create");
     r.generator_behavior = behavior;
-    auto existing = std::find_if(set.begin(), set.end(), [&](const KRes& o) { return same_id(o, r); });
+    // Inherited generated objects are found by any of their names and namespaces so far
+    // (an overlay names them as its base wrote them, before prefixes and namespaces).
+    auto existing = std::find_if(set.begin(), set.end(), [&](const KRes& o) {
+      return o.kind() == r.kind() && o.api_version() == r.api_version() && o.had_id(r.name(), r.ns());
+    });
     if (behavior == "create") {
       if (existing != set.end())
         throw InputError(entry.location(), "id " + id_string(r) + " exists; behavior must be merge or replace",
@@ -1050,7 +1061,10 @@ void set_namespace(ResSet& set, const std::string& ns) {
       }
     } else {
       std::string old = r.ns();
-      if (old != ns) r.previous_namespaces.push_back(old);
+      if (old != ns) {
+        r.previous_namespaces.push_back(old);
+        r.previous_ids.emplace_back(r.name(), old);
+      }
       r.metadata().set("namespace", Node::scalar(ns, true));
     }
     if (r.kind() == "RoleBinding" || r.kind() == "ClusterRoleBinding") {
@@ -1222,12 +1236,9 @@ void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const S
     std::string ns = patch.at({"metadata", "namespace"}) ? patch.at({"metadata", "namespace"})->text() : "";
     for (size_t i = 0; i < set.size(); ++i) {
       const KRes& r = set[i];
-      if (r.api_version() != av || r.kind() != kind || !r.had_name(name)) continue;
-      std::string rns = effective_ns(r);
-      std::string pns = is_cluster_scoped(av, kind) ? "" : (ns.empty() ? "default" : ns);
-      bool ns_ok = rns == pns || std::find(r.previous_namespaces.begin(), r.previous_namespaces.end(), ns) !=
-                                     r.previous_namespaces.end();
-      if (ns_ok) matches.push_back(i);
+      if (r.api_version() != av || r.kind() != kind) continue;
+      bool cluster = is_cluster_scoped(av, kind);
+      if (cluster ? r.had_name(name) : r.had_id(name, ns)) matches.push_back(i);
     }
     if (matches.empty()) {
       std::string g = av.find('/') == std::string::npos ? "" : av.substr(0, av.find('/'));
@@ -1250,7 +1261,10 @@ void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const S
     }
     if (!opts.allow_kind_change) r.body.set("kind", Node::scalar(kind, false));
     if (!opts.allow_name_change) r.metadata().set("name", Node::scalar(name, true));
-    else if (r.name() != name) r.previous_names.push_back(name);
+    else if (r.name() != name) {
+      r.previous_names.push_back(name);
+      r.previous_ids.emplace_back(name, ns);
+    }
     if (had_ns) r.metadata().set("namespace", Node::scalar(ns, true));
     else r.metadata().erase("namespace");
   }
@@ -1262,7 +1276,10 @@ void apply_json_patch(ResSet& set, const Node& ops, const Target& target) {
     if (!target.matches(r)) continue;
     std::string old = r.name();
     internal::apply_json6902(r.body, ops);
-    if (r.name() != old) r.previous_names.push_back(old);
+    if (r.name() != old) {
+      r.previous_names.push_back(old);
+      r.previous_ids.emplace_back(old, r.ns());
+    }
   }
 }
 

@@ -169,6 +169,11 @@ TEST(Kustomize, BadInputGivesLocatedErrors) {
                    "struct field Kustomization.commonLabels of type string"),
             std::string::npos)
       << e;
+  e = error_of(kTestdata + "kustomize_errors/generator_namespace");
+  EXPECT_NE(e.find("generator_namespace/kustomization.yaml:7:3: id Secret.v1.[noGrp]/token.data does not exist; "
+                   "cannot merge or replace"),
+            std::string::npos)
+      << e;
   e = error_of(kTestdata + "kustomize_errors/does-not-exist");
   EXPECT_NE(e.find("does-not-exist"), std::string::npos) << e;
 }
