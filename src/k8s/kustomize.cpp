@@ -1201,10 +1201,61 @@ struct PatchText {
   std::string text;
   std::string path;  // for locations
   SourceLocation where;
+  int line_offset = 0;    // an inline block scalar: where its first line sits in `path`
+  int column_offset = 0;
 };
 
+void shift_locations(Node& n, int lines, int columns) {
+  SourceLocation loc = n.location();
+  if (loc.line > 0) {
+    loc.line += lines;
+    loc.column += columns;
+    n.set_location(loc);
+  }
+  if (n.is_sequence())
+    for (Node& item : n.items()) shift_locations(item, lines, columns);
+  if (n.is_mapping())
+    for (auto& field : n.fields()) shift_locations(field.second, lines, columns);
+}
+
 std::vector<Node> parse_patch_docs(const PatchText& p, const LoadLimits& limits) {
-  return parse_yaml_documents(p.text, p.path, limits);
+  try {
+    auto docs = parse_yaml_documents(p.text, p.path, limits);
+    if (p.line_offset || p.column_offset)
+      for (Node& d : docs) shift_locations(d, p.line_offset, p.column_offset);
+    return docs;
+  } catch (const InputError& e) {
+    if (!p.line_offset) throw;
+    Diagnostic d = e.diagnostic();
+    if (d.where.line > 0) {
+      d.where.line += p.line_offset;
+      d.where.column += p.column_offset;
+    }
+    throw InputError(d);
+  }
+}
+
+// For an inline `patch: |` block, the offsets that map the block's own lines and columns to
+// the kustomization file (the block's text starts on the line after the indicator).
+void locate_inline_block(PatchText& t, const Node& scalar, const LoadLimits& limits) {
+  const SourceLocation& loc = scalar.location();
+  if (loc.line <= 0 || !loc.path) return;
+  std::string file = read_file(*loc.path, limits);
+  size_t pos = 0;
+  for (int line = 1; line < loc.line && pos != std::string::npos; ++line) {
+    pos = file.find('\n', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  if (pos == std::string::npos) return;
+  size_t indicator = pos + size_t(loc.column - 1);
+  if (indicator >= file.size() || (file[indicator] != '|' && file[indicator] != '>')) return;
+  size_t next = file.find('\n', indicator);
+  if (next == std::string::npos) return;
+  ++next;
+  size_t indent = 0;
+  while (next + indent < file.size() && file[next + indent] == ' ') ++indent;
+  t.line_offset = loc.line;
+  t.column_offset = int(indent);
 }
 
 struct PatchOptions {
@@ -1289,8 +1340,10 @@ PatchText patch_text(const Kustomization& k, const Node& entry, const LoadLimits
     return {read_file(abs, limits), abs, p->location()};
   }
   if (const Node* p = entry.get("patch"); p && p->is_scalar()) {
-    // Inline patch: locations point into the kustomization file approximately (line of `patch:`).
-    return {p->text(), k.file, p->location()};
+    // Inline patch: locations point into the kustomization file.
+    PatchText t{p->text(), k.file, p->location()};
+    locate_inline_block(t, *p, limits);
+    return t;
   }
   throw InputError(entry.location(), "a patch needs `path` or `patch`", "give the patch file or inline text");
 }

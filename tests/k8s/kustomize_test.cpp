@@ -174,6 +174,10 @@ TEST(Kustomize, BadInputGivesLocatedErrors) {
                    "cannot merge or replace"),
             std::string::npos)
       << e;
+  e = error_of(kTestdata + "kustomize_errors/inline_patch");  // located inside the inline block
+  EXPECT_NE(e.find("inline_patch/kustomization.yaml:6:7: JSON patch replace /data/missing/deeper: no field"),
+            std::string::npos)
+      << e;
   e = error_of(kTestdata + "kustomize_errors/does-not-exist");
   EXPECT_NE(e.find("does-not-exist"), std::string::npos) << e;
 }
