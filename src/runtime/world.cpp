@@ -17,7 +17,12 @@ namespace kubetwin::runtime {
 
 World::World(const topology::Model& model, const BehaviourSpec& behaviour,
              const WorldOptions& options)
-    : impl_(std::make_unique<Impl>(model, behaviour, options)) {}
+    : impl_(std::make_unique<Impl>(
+          model, std::vector<WorldEnvironment>{{"", options.namespaces, behaviour}}, options)) {}
+
+World::World(const topology::Model& model, std::vector<WorldEnvironment> environments,
+             const WorldOptions& options)
+    : impl_(std::make_unique<Impl>(model, std::move(environments), options)) {}
 
 World::~World() = default;
 

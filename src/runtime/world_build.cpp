@@ -70,9 +70,12 @@ int status_of(Failure f) {
   }
 }
 
-World::Impl::Impl(const topology::Model& model, const BehaviourSpec& behaviour,
+World::Impl::Impl(const topology::Model& model, std::vector<WorldEnvironment> environments,
                   const WorldOptions& options)
-    : model_(model), behaviour_(behaviour), options_(options), reachability_(model) {
+    : model_(model),
+      environments_(std::move(environments)),
+      options_(options),
+      reachability_(model) {
   requests_.reserve(1024);
   build_pods();
   build_services();
@@ -91,10 +94,22 @@ World::Impl::Impl(const topology::Model& model, const BehaviourSpec& behaviour,
       http_lines_[&c] = {method, path};
     }
   };
-  for (const ServiceBehaviour& s : behaviour_.services) {
-    for (const Endpoint& e : s.endpoints) split_calls(e.calls);
-    for (const Consumer& c : s.consumes) split_calls(c.calls);
+  for (const WorldEnvironment& env : environments_) {
+    for (const ServiceBehaviour& s : env.behaviour.services) {
+      for (const Endpoint& e : s.endpoints) split_calls(e.calls);
+      for (const Consumer& c : s.consumes) split_calls(c.calls);
+    }
   }
+}
+
+const BehaviourSpec* World::Impl::behaviour_for(const std::string& ns) const {
+  for (const WorldEnvironment& env : environments_) {
+    if (env.namespaces.empty() ||
+        std::find(env.namespaces.begin(), env.namespaces.end(), ns) != env.namespaces.end()) {
+      return &env.behaviour;
+    }
+  }
+  return nullptr;
 }
 
 uint32_t World::Impl::pod_of_model(topology::Index model_pod) const {
@@ -103,17 +118,11 @@ uint32_t World::Impl::pod_of_model(topology::Index model_pod) const {
 }
 
 void World::Impl::build_pods() {
-  auto selected = [&](const std::string& ns) {
-    return options_.namespaces.empty() ||
-           std::find(options_.namespaces.begin(), options_.namespaces.end(), ns) !=
-               options_.namespaces.end();
-  };
   std::map<topology::Index, uint32_t> workload_rt;
   for (topology::Index i = 0; i < model_.pods.size(); ++i) {
     const topology::Pod& mp = model_.pods[i];
-    if (mp.phase != topology::PodPhase::kRunning || !mp.node || !selected(mp.meta.namespace_name)) {
-      continue;
-    }
+    const BehaviourSpec* behaviour = behaviour_for(mp.meta.namespace_name);
+    if (mp.phase != topology::PodPhase::kRunning || !mp.node || !behaviour) continue;
     if (mp.meta.builtin) continue;  // CoreDNS and friends: DNS is modelled, not their pods
     uint32_t index = static_cast<uint32_t>(pods_.size());
     pods_.emplace_back(options_.seed, "pod/" + mp.meta.namespace_name + "/" + mp.meta.name);
@@ -132,8 +141,8 @@ void World::Impl::build_pods() {
     }
     const topology::Container* main = main_container(mp);
     int64_t limit = (main && main->limits.has_cpu) ? main->limits.cpu_milli : 0;
-    p.gateway = behaviour_.gateway_for(mp.meta.labels);
-    const DatastoreBehaviour* store = behaviour_.datastore_for(mp.meta.labels);
+    p.gateway = behaviour->gateway_for(mp.meta.labels);
+    const DatastoreBehaviour* store = behaviour->datastore_for(mp.meta.labels);
     if (p.gateway) {
       p.concurrency = kGatewayConcurrency;
     } else if (store && store->kind == DatastoreBehaviour::Kind::kPostgresql) {
@@ -141,7 +150,7 @@ void World::Impl::build_pods() {
     } else if (looks_like_kafka(mp)) {
       p.concurrency = kGatewayConcurrency;
     } else {
-      p.service = behaviour_.service_for(mp.meta.labels);
+      p.service = behaviour->service_for(mp.meta.labels);
       if (!p.service) {
         generic_services_.push_back(generic_service_behaviour(
             mp.workload ? model_.workloads[*mp.workload].meta.name : mp.meta.name, {}));
@@ -223,7 +232,8 @@ void World::Impl::build_gateways() {
 void World::Impl::build_postgres() {
   for (uint32_t i = 0; i < pods_.size(); ++i) {
     const topology::Pod& mp = model_.pods[pods_[i].model_pod];
-    const DatastoreBehaviour* store = behaviour_.datastore_for(mp.meta.labels);
+    const DatastoreBehaviour* store =
+        behaviour_for(mp.meta.namespace_name)->datastore_for(mp.meta.labels);
     if (!store || store->kind != DatastoreBehaviour::Kind::kPostgresql) continue;
     PostgresServerRt s;
     s.pod = i;

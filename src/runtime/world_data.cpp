@@ -105,6 +105,7 @@ void World::Impl::query_cpu_done(uint32_t c) {
   if (call.postgres.query == QueryKind::kWrite) {
     PostgresServerRt& s = pg_servers_[pods_[q.pod].pools[q.pool].server];
     s.disk_used += call.postgres.row_bytes + s.row_overhead;
+    ++s.committed_writes;
     back += options_.postgres_commit_fsync;
   }
   engine.schedule_after<&Impl::on_query_answer>(back, this, token_of(c, q.generation));
@@ -299,7 +300,7 @@ void World::Impl::end_warmup() {
   }
   for (PostgresServerRt& s : pg_servers_) {
     s.connections.reset(now);
-    s.refusals = s.queries = s.failed_writes = 0;
+    s.refusals = s.queries = s.failed_writes = s.committed_writes = 0;
     s.disk_used_at_warmup = s.disk_used;
   }
   for (KafkaClusterRt& k : kafka_) {
@@ -403,6 +404,7 @@ RunFigures World::Impl::figures() const {
     pf.connection_refusals = s.refusals;
     pf.queries = s.queries;
     pf.failed_writes = s.failed_writes;
+    pf.committed_writes = s.committed_writes;
     pf.cpu_utilisation_of_limit = pods_[s.pod].cpu->utilisation_of_limit();
     f.postgres.push_back(pf);
     if (!s.claim.empty()) {
@@ -440,6 +442,10 @@ RunFigures World::Impl::figures() const {
                                      : 0;
       f.kafka_groups.push_back(gf);
     }
+    LostWriteReport lost = c.check_lost_writes();
+    f.kafka_lost_writes.push_back(LostWriteFigures{k.namespace_name, k.workload, lost.acknowledged,
+                                                   lost.acknowledged_and_read, lost.lost,
+                                                   lost.beyond_read_horizon});
     for (size_t b = 0; b < k.broker_pods.size(); ++b) {
       if (k.claims[b].empty()) continue;
       int64_t before = b < k.disk_at_warmup.size() ? k.disk_at_warmup[b] : 0;

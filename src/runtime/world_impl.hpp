@@ -65,6 +65,7 @@ struct PostgresServerRt {
   uint64_t refusals = 0;
   uint64_t queries = 0;
   uint64_t failed_writes = 0;
+  uint64_t committed_writes = 0;
   int64_t disk_capacity = -1;       // the data PVC; -1 unknown
   int64_t disk_used = 0;
   int64_t disk_used_at_warmup = 0;
@@ -242,7 +243,8 @@ struct Request {
 
 class World::Impl {
  public:
-  Impl(const topology::Model& model, const BehaviourSpec& behaviour, const WorldOptions& options);
+  Impl(const topology::Model& model, std::vector<WorldEnvironment> environments,
+       const WorldOptions& options);
 
   bool gateway_entry(const std::string& gateway, const std::string& host, EntryId* out,
                      std::string* error);
@@ -331,7 +333,9 @@ class World::Impl {
   void on_produce_answer(uint64_t r);
 
   const topology::Model& model_;
-  BehaviourSpec behaviour_;
+  std::vector<WorldEnvironment> environments_;
+  // The behaviour of the environment a namespace belongs to; nullptr when none is simulated.
+  const BehaviourSpec* behaviour_for(const std::string& namespace_name) const;
   WorldOptions options_;
   topology::Reachability reachability_;
   std::map<uint64_t, bool> allowed_cache_;  // (from, to, port) -> verdict

@@ -56,6 +56,7 @@ struct PostgresFigures {
   uint64_t connection_refusals = 0;        // FATAL: sorry, too many clients already (53300)
   uint64_t queries = 0;
   uint64_t failed_writes = 0;              // disk full or server not ready
+  uint64_t committed_writes = 0;           // acknowledged commits (synchronous_commit on)
   double cpu_utilisation_of_limit = 0;
 };
 
@@ -91,6 +92,17 @@ struct VolumeFigures {
   double seconds_until_full = -1;          // projection at that growth; -1 when not growing
 };
 
+// Jepsen's lost-write check on one Kafka cluster (domain-facts 4): an acknowledged send at or
+// below the highest offset any consumer read, that no consumer read, is lost.
+struct LostWriteFigures {
+  std::string namespace_name;
+  std::string cluster;                     // the broker StatefulSet
+  uint64_t acknowledged = 0;
+  uint64_t acknowledged_and_read = 0;
+  uint64_t lost = 0;
+  uint64_t beyond_read_horizon = 0;        // acknowledged, above every offset read: undetermined
+};
+
 struct RunFigures {
   uint64_t seed = 0;
   double simulated_seconds = 0;            // total, warm-up included
@@ -103,6 +115,7 @@ struct RunFigures {
   std::vector<KafkaTopicFigures> kafka_topics;
   std::vector<KafkaGroupFigures> kafka_groups;
   std::vector<VolumeFigures> volumes;
+  std::vector<LostWriteFigures> kafka_lost_writes;
   std::vector<std::string> notes;          // what the world could not model, once each
 };
 

@@ -1,0 +1,75 @@
+// Capacity search: the highest load a scenario's system carries while meeting an SLO, and what
+// saturates first.
+//
+// The search scales every load entry of the scenario by one factor (open-loop rates, closed-loop
+// users) and runs the scenario at each factor: first doubling from 1 until the SLO breaks, then
+// bisecting between the last pass and the first failure until they are within `tolerance` of
+// each other (or `max_runs` is reached). Each probe is a full run_scenario (all replications),
+// so the answer carries the scenario's own statistical weight. The bottleneck is read from the
+// first failing probe: the resource whose saturation is highest (CPU of a limit, worker pools,
+// PostgreSQL connections, Kafka consumer lag growth, disk), with the figure that shows it.
+// Deterministic: the same scenario, SLO and options give the same probes and answer.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kubetwin/scenario/runner.hpp"
+#include "kubetwin/scenario/scenario_file.hpp"
+
+namespace kubetwin::scenario {
+
+// An SLO for the search, parsed from "p99<300ms,errors<0.1%" (a quantile bound and/or an error
+// bound; `route=POST /orders` limits it to one route, default every route of the scenario).
+struct CapacitySlo {
+  Quantile quantile = Quantile::kP99;
+  std::optional<sim::Time> below;
+  std::optional<double> error_rate_below;
+  std::string route;  // "" = every route
+  std::string text;   // as given
+};
+
+// Parses the --slo text; throws k8s::InputError (location: the flag) with a hint on bad text.
+CapacitySlo parse_capacity_slo(const std::string& text);
+
+struct CapacityOptions {
+  double tolerance = 0.05;     // stop when (fail - pass) / pass < tolerance
+  int max_runs = 14;           // probes at most
+  double max_scale = 1024;     // give up doubling past this factor
+  RunOptions run;              // threads, replications override
+};
+
+struct CapacityProbe {
+  double scale = 0;
+  double offered_rate_per_s = 0;
+  bool passed = false;
+  std::string measured;        // the worst route: "POST /orders p99 412.0ms, errors 0.00%"
+};
+
+struct Bottleneck {
+  std::string resource;        // "amazon-api-prod/orders-api CPU (limit 500m)"
+  std::string kind;            // "cpu", "workers", "postgres-connections", "kafka-lag", "disk", "gateway"
+  double saturation = 0;       // 0..1+ : how full it was at the first failing probe
+  std::string evidence;        // "98% of the CPU limit, 61% of CFS periods throttled"
+};
+
+struct CapacityResult {
+  std::string scenario;
+  CapacitySlo slo;
+  bool found = false;          // a passing and a failing probe bracket the answer
+  double scale = 0;            // the highest passing factor
+  double max_rate_per_s = 0;   // offered open-loop rate at that factor
+  Bottleneck bottleneck;       // from the first failing probe
+  std::vector<CapacityProbe> probes;  // in the order run
+  std::string summary;         // one line: "prod carries 1,180 req/s at p99<300ms; first
+                               //  bottleneck: amazon-api-prod/orders-api CPU (98% of limit)"
+};
+
+CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
+                             const CapacityOptions& options = {});
+
+// The most saturated resource in a run's merged figures.
+Bottleneck find_bottleneck(const ScenarioResult& result);
+
+}  // namespace kubetwin::scenario

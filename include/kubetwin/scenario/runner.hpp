@@ -1,0 +1,91 @@
+// Runner: a scenario's replications, each on its own World in its own thread, then the merged
+// figures and the checks' verdicts.
+//
+// Promises: the inputs (manifests, model, behaviour) are read and built once and shared read-only
+// by every replication; replication i runs with seed `spec.seed + i` and its figures land in slot
+// i, so the result is the same whatever the thread count or scheduling (a test compares 1 and 4
+// threads byte for byte). Faults are parsed but not yet simulated: a scenario with faults runs
+// its load and says so in `notes`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kubetwin/runtime/results.hpp"
+#include "kubetwin/runtime/world.hpp"
+#include "kubetwin/scenario/scenario_file.hpp"
+#include "kubetwin/sim/statistics.hpp"
+#include "kubetwin/topology/model.hpp"
+
+namespace kubetwin::scenario {
+
+struct RunOptions {
+  int threads = 0;                   // 0: min(replications, hardware threads)
+  double rate_scale = 1.0;           // multiplies open-loop rates and closed-loop users
+  std::optional<int> replications;   // overrides the scenario's
+};
+
+struct CheckVerdict {
+  std::string check;                 // CheckSpec::describe()
+  bool passed = false;
+  std::string measured;              // "p99 212.4ms, errors 0.00%"
+  k8s::SourceLocation where;
+};
+
+// A route's figures over all replications, with Student-t intervals of per-replication values.
+struct RouteSummary {
+  runtime::RouteFigures merged;      // counts summed, histograms merged, rates averaged
+  sim::ConfidenceInterval p99_ms;    // over replications (95%)
+  sim::ConfidenceInterval throughput_per_s;
+};
+
+struct ScenarioResult {
+  std::string name;
+  std::string description;
+  std::string path;
+  std::vector<std::string> environments;
+  uint64_t seed = 0;
+  int replications = 0;
+  double duration_s = 0;
+  double warmup_s = 0;
+  double rate_scale = 1;
+  double offered_rate_per_s = 0;     // mean open-loop rate over the measured window, all loads
+  std::vector<runtime::RunFigures> runs;  // one per replication, in seed order
+  runtime::RunFigures merged;        // all replications together (see RouteSummary for routes)
+  std::vector<RouteSummary> routes;
+  std::vector<CheckVerdict> checks;
+  bool passed = true;                // every check passed
+  double wall_seconds = 0;
+  uint64_t events = 0;               // all replications
+  uint64_t fingerprint = 0;          // hash of the replications' fingerprints in order
+  std::vector<std::string> notes;
+};
+
+// What every replication shares: the model built from the manifests and each environment's
+// behaviour. Read-only once built.
+struct PreparedScenario {
+  ScenarioSpec spec;
+  topology::Model model;
+  std::vector<runtime::WorldEnvironment> environments;
+  std::vector<std::string> notes;
+};
+
+// Renders the environments, builds the model on the scenario's cluster and reads the behaviour
+// file. Throws k8s::InputError on bad input (a load naming an unknown gateway included).
+std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec);
+
+// Runs one replication (seed spec.seed + index) and returns its figures.
+runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
+                                    double rate_scale = 1.0);
+
+// Runs every replication and evaluates the checks.
+ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& options = {});
+ScenarioResult run_scenario(const ScenarioSpec& spec, const RunOptions& options = {});
+
+// Merges replications' figures: counts summed, histograms merged, means and rates averaged.
+runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs);
+
+}  // namespace kubetwin::scenario

@@ -1,0 +1,262 @@
+// Capacity search: scale the scenario's load until the SLO breaks, bisect, name the bottleneck.
+#include "kubetwin/scenario/capacity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace kubetwin::scenario {
+
+namespace {
+
+k8s::SourceLocation flag_location() {
+  static const auto kFlag = std::make_shared<const std::string>("--slo");
+  return k8s::SourceLocation{kFlag, 0, 0};
+}
+
+[[noreturn]] void bad_slo(const std::string& text, const std::string& why) {
+  throw k8s::InputError(flag_location(), "cannot read SLO \"" + text + "\": " + why,
+                        "write it as \"p99<300ms,errors<0.1%\" (quantile p50|p95|p99|p999|max, "
+                        "error rate in percent)");
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+struct SloOutcome {
+  bool passed = true;
+  bool any = false;
+  double worst_margin = 0;  // measured / bound, worst route
+  std::string worst;        // "POST /orders p99 412.0ms, errors 0.00%"
+};
+
+SloOutcome evaluate(const ScenarioResult& result, const CapacitySlo& slo) {
+  SloOutcome out;
+  double q = quantile_fraction(slo.quantile);
+  for (const RouteSummary& r : result.routes) {
+    if (!slo.route.empty() && r.merged.request != slo.route) continue;
+    if (r.merged.completed == 0) continue;
+    out.any = true;
+    int64_t latency = r.merged.latency.quantile(q);
+    double margin = 0;
+    bool ok = true;
+    if (slo.below) {
+      margin = std::max(margin, static_cast<double>(latency) / static_cast<double>(*slo.below));
+      ok = ok && latency < *slo.below;
+    }
+    if (slo.error_rate_below) {
+      double m = *slo.error_rate_below > 0 ? r.merged.error_rate / *slo.error_rate_below : 0;
+      margin = std::max(margin, m);
+      ok = ok && r.merged.error_rate < *slo.error_rate_below;
+    }
+    if (!ok) out.passed = false;
+    if (margin >= out.worst_margin || out.worst.empty()) {
+      out.worst_margin = margin;
+      out.worst = fmt::format("{} {} {:.1f}ms, errors {:.2f}%", r.merged.request,
+                              to_string(slo.quantile), static_cast<double>(latency) / 1e6,
+                              r.merged.error_rate * 100);
+    }
+  }
+  if (!out.any) {
+    out.passed = false;
+    out.worst = slo.route.empty() ? "no request was answered" : "no request of " + slo.route;
+  }
+  return out;
+}
+
+std::string rate_text(double r) {
+  return r >= 100 ? fmt::format("{:.0f}", r) : fmt::format("{:.1f}", r);
+}
+
+}  // namespace
+
+CapacitySlo parse_capacity_slo(const std::string& text) {
+  CapacitySlo slo;
+  slo.text = text;
+  size_t start = 0;
+  bool any = false;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = trim(text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                          : comma - start));
+    start = comma == std::string::npos ? text.size() + 1 : comma + 1;
+    if (part.empty()) continue;
+    size_t lt = part.find('<');
+    if (lt == std::string::npos) bad_slo(text, "\"" + part + "\" has no '<'");
+    std::string key = trim(part.substr(0, lt));
+    std::string value = trim(part.substr(lt + 1));
+    if (!value.empty() && value.front() == '=') value = trim(value.substr(1));
+    if (key == "errors" || key == "error" || key == "errorRate") {
+      bool pct = !value.empty() && value.back() == '%';
+      if (pct) value.pop_back();
+      char* end = nullptr;
+      double x = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !std::isfinite(x) || x < 0) {
+        bad_slo(text, "\"" + part + "\" needs a non-negative error rate");
+      }
+      slo.error_rate_below = pct ? x / 100 : x;
+      any = true;
+      continue;
+    }
+    Quantile q;
+    if (key == "p50") q = Quantile::kP50;
+    else if (key == "p95") q = Quantile::kP95;
+    else if (key == "p99") q = Quantile::kP99;
+    else if (key == "p999" || key == "p99.9") q = Quantile::kP999;
+    else if (key == "max") q = Quantile::kMax;
+    else bad_slo(text, "unknown bound \"" + key + "\"");
+    auto d = sim::parse_duration(value);
+    if (!d || *d <= 0) bad_slo(text, "\"" + value + "\" is not a positive duration");
+    slo.quantile = q;
+    slo.below = *d;
+    any = true;
+  }
+  if (!any) bad_slo(text, "it names no bound");
+  return slo;
+}
+
+Bottleneck find_bottleneck(const ScenarioResult& result) {
+  std::vector<Bottleneck> candidates;
+  const runtime::RunFigures& f = result.merged;
+  for (const auto& w : f.workloads) {
+    std::string who = w.namespace_name + "/" + w.name;
+    if (w.cpu_limit_milli > 0) {
+      Bottleneck b;
+      b.kind = "cpu";
+      b.resource = fmt::format("{} CPU (limit {}m per pod)", who, w.cpu_limit_milli);
+      b.saturation = std::max(w.cpu_utilisation_of_limit, w.throttled_period_fraction);
+      b.evidence = fmt::format("{:.0f}% of the CPU limit, {:.0f}% of CFS periods throttled",
+                               w.cpu_utilisation_of_limit * 100, w.throttled_period_fraction * 100);
+      candidates.push_back(b);
+    }
+    if (w.worker_utilisation > 0) {
+      Bottleneck b;
+      b.kind = "workers";
+      b.resource = who + " worker pool";
+      b.saturation = w.worker_utilisation;
+      b.evidence = fmt::format("{:.0f}% of workers busy, {:.1f} requests queued on average",
+                               w.worker_utilisation * 100, w.queue_mean);
+      candidates.push_back(b);
+    }
+  }
+  for (const auto& p : f.postgres) {
+    Bottleneck b;
+    b.kind = "postgres-connections";
+    b.resource = p.namespace_name + "/" + p.name + " connections";
+    double usable = std::max(1, p.max_connections);
+    b.saturation = p.connection_refusals > 0 ? 1.0 + 1e-9 : p.connections_max / usable;
+    b.evidence = fmt::format("{:.0f} of {} usable connections at peak, {} refused (53300)",
+                             p.connections_max, p.max_connections, p.connection_refusals);
+    candidates.push_back(b);
+  }
+  for (const auto& g : f.kafka_groups) {
+    double produced = 0;
+    for (const auto& t : f.kafka_topics) {
+      if (t.namespace_name == g.namespace_name && t.topic == g.topic) produced = t.produced_per_s;
+    }
+    if (produced <= 0 || g.consumed_per_s <= 0) continue;
+    Bottleneck b;
+    b.kind = "kafka-lag";
+    b.resource = fmt::format("{} consumer group {} on {}", g.namespace_name, g.group, g.topic);
+    b.saturation = produced / g.consumed_per_s;
+    b.evidence = fmt::format("{:.0f} records/s produced, {:.0f}/s consumed, lag {} at the end",
+                             produced, g.consumed_per_s, g.lag_end);
+    candidates.push_back(b);
+  }
+  for (const auto& v : f.volumes) {
+    if (v.capacity_bytes <= 0) continue;
+    Bottleneck b;
+    b.kind = "disk";
+    b.resource = v.namespace_name + "/" + v.claim;
+    b.saturation = static_cast<double>(v.used_bytes) / static_cast<double>(v.capacity_bytes);
+    b.evidence = fmt::format("{:.1f}% full", b.saturation * 100);
+    candidates.push_back(b);
+  }
+  Bottleneck best;
+  for (const Bottleneck& b : candidates) {
+    if (b.saturation > best.saturation) best = b;
+  }
+  return best;
+}
+
+CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
+                             const CapacityOptions& options) {
+  CapacityResult out;
+  out.scenario = spec.name;
+  out.slo = slo;
+  auto prepared = prepare_scenario(spec);
+
+  std::optional<ScenarioResult> first_fail;
+  double first_fail_scale = 0;
+  auto probe = [&](double scale) {
+    RunOptions run = options.run;
+    run.rate_scale = scale;
+    ScenarioResult r = run_scenario(*prepared, run);
+    SloOutcome o = evaluate(r, slo);
+    out.probes.push_back(CapacityProbe{scale, r.offered_rate_per_s, o.passed, o.worst});
+    if (!o.passed && (!first_fail || scale < first_fail_scale)) {
+      first_fail = std::move(r);
+      first_fail_scale = scale;
+    }
+    return o.passed;
+  };
+
+  double pass = 0, fail = 0;
+  if (probe(1.0)) {
+    pass = 1;
+    double s = 2;
+    while (static_cast<int>(out.probes.size()) < options.max_runs && s <= options.max_scale) {
+      if (probe(s)) {
+        pass = s;
+        s *= 2;
+      } else {
+        fail = s;
+        break;
+      }
+    }
+  } else {
+    fail = 1;
+    double s = 0.5;
+    while (static_cast<int>(out.probes.size()) < options.max_runs && s >= 1.0 / options.max_scale) {
+      if (probe(s)) {
+        pass = s;
+        break;
+      }
+      fail = s;
+      s /= 2;
+    }
+  }
+  while (pass > 0 && fail > 0 && (fail - pass) / pass > options.tolerance &&
+         static_cast<int>(out.probes.size()) < options.max_runs) {
+    double mid = (pass + fail) / 2;
+    if (probe(mid)) pass = mid; else fail = mid;
+  }
+  out.found = pass > 0 && fail > 0;
+  out.scale = pass;
+  for (const CapacityProbe& p : out.probes) {
+    if (p.scale == pass) out.max_rate_per_s = p.offered_rate_per_s;
+  }
+  if (first_fail) out.bottleneck = find_bottleneck(*first_fail);
+  std::string envs;
+  for (const std::string& e : spec.environments) envs += (envs.empty() ? "" : "+") + e;
+  if (!out.found && pass > 0) {
+    out.summary = fmt::format("{} meets {} up to at least {} req/s ({}x the scenario's load): "
+                              "no failure found up to the search limit",
+                              envs, slo.text, rate_text(out.max_rate_per_s), out.scale);
+  } else if (!out.found) {
+    out.summary = fmt::format("{} misses {} even at {}x the scenario's load; first bottleneck: {} "
+                              "({})",
+                              envs, slo.text, fail, out.bottleneck.resource, out.bottleneck.evidence);
+  } else {
+    out.summary = fmt::format("{} carries {} req/s at {} ({:.2f}x the scenario's load); first "
+                              "bottleneck: {} ({})",
+                              envs, rate_text(out.max_rate_per_s), slo.text, out.scale,
+                              out.bottleneck.resource, out.bottleneck.evidence);
+  }
+  return out;
+}
+
+}  // namespace kubetwin::scenario

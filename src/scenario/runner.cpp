@@ -1,0 +1,499 @@
+// Runner: prepares a scenario once, runs its replications in threads, merges and checks.
+#include "kubetwin/scenario/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/sim/random.hpp"
+#include "kubetwin/topology/cluster.hpp"
+#include "kubetwin/topology/twin_index.hpp"
+
+namespace kubetwin::scenario {
+
+namespace {
+
+using runtime::EntryId;
+using runtime::RouteId;
+using runtime::World;
+
+// A load entry's routes in one World: the entry and one route per mix entry.
+struct BoundLoad {
+  const LoadSpec* spec = nullptr;
+  EntryId entry = 0;
+  std::vector<RouteId> routes;
+};
+
+BoundLoad bind_load(World& world, const LoadSpec& load) {
+  BoundLoad b;
+  b.spec = &load;
+  std::string error;
+  bool ok = load.target.kind == LoadTarget::Kind::kGateway
+                ? world.gateway_entry(load.target.gateway, load.target.host, &b.entry, &error)
+                : world.service_entry(load.target.namespace_name, load.target.service,
+                                      load.target.port, &b.entry, &error);
+  if (!ok) {
+    throw k8s::InputError(load.target.where, "load \"" + load.name + "\": " + error,
+                          "name a gateway by the IngressClass it serves (see `kubetwin get "
+                          "ingressclass`), or a Service that exists in the scenario's environments");
+  }
+  if (load.mix.empty()) {
+    RouteId r;
+    if (!world.route(b.entry, std::string(runtime::kGenericRequest), &r, &error)) {
+      throw k8s::InputError(load.where, error, "write requests as \"METHOD /path\"");
+    }
+    b.routes.push_back(r);
+  }
+  for (const MixEntry& m : load.mix.entries()) {
+    RouteId r;
+    if (!world.route(b.entry, m.request, &r, &error)) {
+      throw k8s::InputError(load.where, error, "write requests as \"METHOD /path\"");
+    }
+    b.routes.push_back(r);
+  }
+  return b;
+}
+
+// Open-loop arrivals following the load's rate profile, scaled by the capacity search's factor.
+class OpenClient {
+ public:
+  OpenClient(World& world, const BoundLoad& load, sim::Time end, uint64_t seed, double scale)
+      : world_(world),
+        load_(load),
+        generator_(load.spec->arrivals,
+                   scale == 1.0 ? load.spec->profile : load.spec->profile.scaled(scale), 0, end),
+        rng_(seed, "load/" + load.spec->name) {}
+
+  void start() { schedule_next(); }
+
+ private:
+  void schedule_next() {
+    if (auto t = generator_.next(rng_)) world_.engine().schedule_at<&OpenClient::arrive>(*t, this);
+  }
+  void arrive() {
+    size_t pick = load_.routes.size() == 1 ? 0 : load_.spec->mix.pick(rng_);
+    world_.send(load_.routes[pick], nullptr, nullptr, 0);
+    schedule_next();
+  }
+
+  World& world_;
+  const BoundLoad& load_;
+  ArrivalGenerator generator_;
+  sim::Rng rng_;
+};
+
+// Closed loop: each user sends, waits for the answer, thinks, and sends again until the end.
+class ClosedClient {
+ public:
+  ClosedClient(World& world, const BoundLoad& load, sim::Time end, uint64_t seed, int users)
+      : world_(world), load_(load), end_(end), rng_(seed, "load/" + load.spec->name), users_(users) {}
+
+  void start() {
+    // Users start spread over one think time, as if they had been browsing before t = 0.
+    for (int u = 0; u < users_; ++u) {
+      sim::Time t = load_.spec->closed->think_time.sample_time(rng_);
+      world_.engine().schedule_at<&ClosedClient::send>(t, this, static_cast<uint64_t>(u));
+    }
+  }
+
+ private:
+  void send(uint64_t user) {
+    if (world_.engine().now() >= end_) return;
+    size_t pick = load_.routes.size() == 1 ? 0 : load_.spec->mix.pick(rng_);
+    world_.send(load_.routes[pick], &ClosedClient::on_answer, this, user);
+  }
+  static void on_answer(void* self, uint64_t user, int) {
+    auto* c = static_cast<ClosedClient*>(self);
+    sim::Time think = c->load_.spec->closed->think_time.sample_time(c->rng_);
+    c->world_.engine().schedule_after<&ClosedClient::send>(think, c, user);
+  }
+
+  World& world_;
+  const BoundLoad& load_;
+  sim::Time end_;
+  sim::Rng rng_;
+  int users_;
+};
+
+struct WarmupMarker {
+  World* world;
+  void fire() { world->end_warmup(); }
+};
+
+topology::ClusterProfile load_cluster(const std::string& path) {
+  if (path.empty()) return topology::single_node_cluster();
+  auto docs = k8s::parse_yaml_documents(k8s::read_file(path), path);
+  if (docs.empty()) {
+    throw k8s::InputError(k8s::SourceLocation{std::make_shared<const std::string>(path), 0, 0},
+                          "the cluster profile is empty", "see models/clusters/local.yaml");
+  }
+  return topology::cluster_profile_from_node(docs.front());
+}
+
+uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::string percent(double x) { return fmt::format("{:.2f}%", x * 100); }
+
+}  // namespace
+
+std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec) {
+  auto prepared = std::make_shared<PreparedScenario>();
+  prepared->spec = spec;
+  k8s::ResourceList resources;
+  std::vector<runtime::WorldEnvironment> envs;
+  const runtime::BehaviourSpec& behaviour = spec.behaviour;
+  for (const std::string& name : spec.environments) {
+    const topology::TwinEnvironment* env = spec.model.find_environment(name);
+    if (!env) continue;  // the parser already refused unknown environments
+    k8s::ResourceList r = topology::render_environment(*env);
+    resources.insert(resources.end(), std::make_move_iterator(r.begin()),
+                     std::make_move_iterator(r.end()));
+    envs.push_back(runtime::WorldEnvironment{name, env->namespaces, behaviour.for_environment(name)});
+  }
+  prepared->model = topology::build_model(resources, load_cluster(spec.cluster_path));
+  prepared->environments = std::move(envs);
+  for (const auto& rejected : prepared->model.rejected) {
+    prepared->notes.push_back("not admitted: " + rejected.kubectl_line());
+  }
+  for (const auto& pod : prepared->model.pods) {
+    if (pod.phase == topology::PodPhase::kPending && !pod.meta.builtin) {
+      prepared->notes.push_back("Pending, not simulated: " + pod.meta.qualified() + " (" +
+                                pod.reason + ")");
+    }
+  }
+  if (!spec.faults.empty()) {
+    prepared->notes.push_back(std::to_string(spec.faults.size()) +
+                              " fault(s) parsed but not simulated yet: the run applies the load only");
+  }
+  if (!spec.overrides.empty()) {
+    prepared->notes.push_back("knob overrides are parsed but not applied yet");
+  }
+  // Bind every load once now, so a bad target is an input error before any thread starts.
+  World probe(prepared->model, prepared->environments, runtime::WorldOptions{});
+  for (const LoadSpec& load : spec.loads) bind_load(probe, load);
+  return prepared;
+}
+
+runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
+                                    double rate_scale) {
+  const ScenarioSpec& spec = prepared.spec;
+  runtime::WorldOptions options;
+  options.seed = spec.seed + static_cast<uint64_t>(index);
+  World world(prepared.model, prepared.environments, options);
+  std::vector<BoundLoad> loads;
+  loads.reserve(spec.loads.size());
+  for (const LoadSpec& load : spec.loads) loads.push_back(bind_load(world, load));
+  std::vector<std::unique_ptr<OpenClient>> open;
+  std::vector<std::unique_ptr<ClosedClient>> closed;
+  for (const BoundLoad& load : loads) {
+    if (load.spec->closed) {
+      int users = std::max(1, static_cast<int>(std::lround(load.spec->closed->users * rate_scale)));
+      closed.push_back(std::make_unique<ClosedClient>(world, load, spec.duration, options.seed, users));
+      continue;
+    }
+    open.push_back(std::make_unique<OpenClient>(world, load, spec.duration, options.seed, rate_scale));
+  }
+  world.start();
+  WarmupMarker warmup{&world};
+  world.engine().schedule_at<&WarmupMarker::fire>(spec.warmup, &warmup);
+  for (auto& c : open) c->start();
+  for (auto& c : closed) c->start();
+  world.engine().run_until(spec.duration);
+  runtime::RunFigures f = world.figures();
+  for (const std::string& note : prepared.notes) f.notes.push_back(note);
+  return f;
+}
+
+runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) {
+  runtime::RunFigures m;
+  if (runs.empty()) return m;
+  const double n = static_cast<double>(runs.size());
+  m = runs.front();
+  for (size_t i = 1; i < runs.size(); ++i) {
+    const runtime::RunFigures& r = runs[i];
+    m.events += r.events;
+    m.fingerprint = mix64(m.fingerprint ^ r.fingerprint);
+    for (size_t k = 0; k < m.routes.size() && k < r.routes.size(); ++k) {
+      auto& a = m.routes[k];
+      const auto& b = r.routes[k];
+      a.sent += b.sent;
+      a.completed += b.completed;
+      for (const auto& [s, c] : b.status_counts) a.status_counts[s] += c;
+      for (const auto& [s, c] : b.error_reasons) a.error_reasons[s] += c;
+      a.latency.merge(b.latency);
+      a.throughput_per_s += b.throughput_per_s;
+      a.mean_in_flight += b.mean_in_flight;
+    }
+    for (size_t k = 0; k < m.workloads.size() && k < r.workloads.size(); ++k) {
+      auto& a = m.workloads[k];
+      const auto& b = r.workloads[k];
+      a.cpu_cores_mean += b.cpu_cores_mean;
+      a.cpu_utilisation_of_limit += b.cpu_utilisation_of_limit;
+      a.throttled_period_fraction += b.throttled_period_fraction;
+      a.worker_utilisation += b.worker_utilisation;
+      a.queue_mean += b.queue_mean;
+      a.queue_max = std::max(a.queue_max, b.queue_max);
+      a.requests += b.requests;
+      a.rejected += b.rejected;
+    }
+    for (size_t k = 0; k < m.postgres.size() && k < r.postgres.size(); ++k) {
+      auto& a = m.postgres[k];
+      const auto& b = r.postgres[k];
+      a.connections_mean += b.connections_mean;
+      a.connections_max = std::max(a.connections_max, b.connections_max);
+      a.connection_refusals += b.connection_refusals;
+      a.queries += b.queries;
+      a.failed_writes += b.failed_writes;
+      a.committed_writes += b.committed_writes;
+      a.cpu_utilisation_of_limit += b.cpu_utilisation_of_limit;
+    }
+    for (size_t k = 0; k < m.kafka_topics.size() && k < r.kafka_topics.size(); ++k) {
+      m.kafka_topics[k].produced += r.kafka_topics[k].produced;
+      m.kafka_topics[k].failed += r.kafka_topics[k].failed;
+      m.kafka_topics[k].produced_per_s += r.kafka_topics[k].produced_per_s;
+    }
+    for (size_t k = 0; k < m.kafka_groups.size() && k < r.kafka_groups.size(); ++k) {
+      m.kafka_groups[k].lag_end += r.kafka_groups[k].lag_end;
+      m.kafka_groups[k].lag_max = std::max(m.kafka_groups[k].lag_max, r.kafka_groups[k].lag_max);
+      m.kafka_groups[k].consumed_per_s += r.kafka_groups[k].consumed_per_s;
+    }
+    for (size_t k = 0; k < m.volumes.size() && k < r.volumes.size(); ++k) {
+      m.volumes[k].used_bytes += r.volumes[k].used_bytes;
+      m.volumes[k].growth_bytes_per_s += r.volumes[k].growth_bytes_per_s;
+    }
+    for (size_t k = 0; k < m.kafka_lost_writes.size() && k < r.kafka_lost_writes.size(); ++k) {
+      auto& a = m.kafka_lost_writes[k];
+      const auto& b = r.kafka_lost_writes[k];
+      a.acknowledged += b.acknowledged;
+      a.acknowledged_and_read += b.acknowledged_and_read;
+      a.lost += b.lost;
+      a.beyond_read_horizon += b.beyond_read_horizon;
+    }
+  }
+  // Rates and means: averages over replications; ratios recomputed from the summed counts.
+  for (auto& a : m.routes) {
+    a.throughput_per_s /= n;
+    a.mean_in_flight /= n;
+    uint64_t errors = 0;
+    for (const auto& [status, count] : a.status_counts) {
+      if (status < 200 || status >= 400) errors += count;
+    }
+    a.error_rate = a.completed ? static_cast<double>(errors) / static_cast<double>(a.completed) : 0;
+  }
+  for (auto& a : m.workloads) {
+    a.cpu_cores_mean /= n;
+    a.cpu_utilisation_of_limit /= n;
+    a.throttled_period_fraction /= n;
+    a.worker_utilisation /= n;
+    a.queue_mean /= n;
+  }
+  for (auto& a : m.postgres) {
+    a.connections_mean /= n;
+    a.cpu_utilisation_of_limit /= n;
+  }
+  for (auto& t : m.kafka_topics) t.produced_per_s /= n;
+  for (auto& g : m.kafka_groups) {
+    g.lag_end = static_cast<int64_t>(std::llround(static_cast<double>(g.lag_end) / n));
+    g.consumed_per_s /= n;
+  }
+  for (auto& v : m.volumes) {
+    v.used_bytes = static_cast<int64_t>(std::llround(static_cast<double>(v.used_bytes) / n));
+    v.growth_bytes_per_s /= n;
+    v.seconds_until_full = -1;
+    if (v.growth_bytes_per_s > 0 && v.capacity_bytes > 0) {
+      v.seconds_until_full =
+          std::max(0.0, static_cast<double>(v.capacity_bytes - v.used_bytes) / v.growth_bytes_per_s);
+    }
+  }
+  return m;
+}
+
+namespace {
+
+void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
+  const ScenarioSpec& spec = prepared.spec;
+  for (const CheckSpec& check : spec.checks) {
+    CheckVerdict v;
+    v.check = check.describe();
+    v.where = check.where;
+    switch (check.kind) {
+      case CheckSpec::Kind::kSlo: {
+        const SloCheck& slo = check.slo;
+        std::string entry_filter;
+        if (!slo.load.empty()) {
+          for (const LoadSpec& l : spec.loads) {
+            if (l.name != slo.load) continue;
+            entry_filter = l.target.kind == LoadTarget::Kind::kGateway
+                               ? l.target.gateway + " " + l.target.host
+                               : "";
+          }
+        }
+        sim::LatencyHistogram h;
+        uint64_t answered = 0, errors = 0;
+        for (const RouteSummary& r : result.routes) {
+          if (r.merged.request != slo.route) continue;
+          if (!entry_filter.empty() && r.merged.entry != entry_filter) continue;
+          h.merge(r.merged.latency);
+          answered += r.merged.completed;
+          for (const auto& [status, count] : r.merged.status_counts) {
+            if (status < 200 || status >= 400) errors += count;
+          }
+        }
+        if (answered == 0) {
+          v.passed = false;
+          v.measured = "no request of this route was answered in the measured window";
+          break;
+        }
+        double error_rate = static_cast<double>(errors) / static_cast<double>(answered);
+        double q_ms = static_cast<double>(h.quantile(quantile_fraction(slo.quantile))) / 1e6;
+        v.passed = true;
+        if (slo.below && h.quantile(quantile_fraction(slo.quantile)) >= *slo.below) v.passed = false;
+        if (slo.error_rate_below && error_rate >= *slo.error_rate_below) v.passed = false;
+        v.measured = fmt::format("{} {:.1f}ms, errors {}", to_string(slo.quantile), q_ms,
+                                 percent(error_rate));
+        break;
+      }
+      case CheckSpec::Kind::kNoLostWrites: {
+        uint64_t lost = 0, acknowledged = 0, committed = 0;
+        for (const auto& l : result.merged.kafka_lost_writes) {
+          lost += l.lost;
+          acknowledged += l.acknowledged;
+        }
+        for (const auto& p : result.merged.postgres) committed += p.committed_writes;
+        v.passed = lost == 0;
+        v.measured = fmt::format("kafka: {} of {} acknowledged sends lost", lost, acknowledged);
+        if (check.no_lost_writes.postgres) {
+          // Commits are durable (synchronous_commit on) and no fault crashes the server yet.
+          v.measured += fmt::format("; postgres: 0 of {} commits lost", committed);
+        }
+        break;
+      }
+      case CheckSpec::Kind::kMaxUtilisation: {
+        const MaxUtilisationCheck& m = check.max_utilisation;
+        bool found = false;
+        double worst = 0;
+        for (const auto& w : result.merged.workloads) {
+          if (w.name != m.workload) continue;
+          if (!m.namespace_name.empty() && w.namespace_name != m.namespace_name) continue;
+          found = true;
+          worst = std::max(worst, w.cpu_utilisation_of_limit);
+        }
+        v.passed = found && worst < m.below;
+        v.measured = found ? fmt::format("CPU {} of limit", percent(worst))
+                           : "no running workload of that name";
+        break;
+      }
+      case CheckSpec::Kind::kDiskNotFull: {
+        const DiskNotFullCheck& d = check.disk_not_full;
+        bool found = false, full = false;
+        int64_t used = 0, capacity = 0;
+        for (const auto& run : result.runs) {
+          for (const auto& vol : run.volumes) {
+            if (vol.claim != d.pvc) continue;
+            if (!d.namespace_name.empty() && vol.namespace_name != d.namespace_name) continue;
+            found = true;
+            used = std::max(used, vol.used_bytes);
+            capacity = vol.capacity_bytes;
+            if (vol.capacity_bytes > 0 && vol.used_bytes >= vol.capacity_bytes) full = true;
+          }
+        }
+        v.passed = found && !full;
+        v.measured = found ? fmt::format("{:.1f} of {:.1f} GiB used", used / 1073741824.0,
+                                         capacity / 1073741824.0)
+                           : "no such claim in the simulated environments";
+        break;
+      }
+    }
+    result.passed = result.passed && v.passed;
+    result.checks.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& options) {
+  const ScenarioSpec& spec = prepared.spec;
+  auto t0 = std::chrono::steady_clock::now();
+  ScenarioResult result;
+  result.name = spec.name;
+  result.description = spec.description;
+  result.path = spec.path;
+  result.environments = spec.environments;
+  result.seed = spec.seed;
+  result.replications = options.replications.value_or(spec.replications);
+  result.duration_s = sim::to_seconds(spec.duration);
+  result.warmup_s = sim::to_seconds(spec.warmup);
+  result.rate_scale = options.rate_scale;
+  for (const LoadSpec& l : spec.loads) {
+    if (l.closed) continue;
+    double window = sim::to_seconds(spec.duration - spec.warmup);
+    if (window > 0) {
+      result.offered_rate_per_s +=
+          options.rate_scale * l.profile.expected_arrivals(spec.warmup, spec.duration) / window;
+    }
+  }
+  result.runs.resize(static_cast<size_t>(result.replications));
+  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(hw);
+  threads = std::max(1, std::min(threads, result.replications));
+  std::atomic<int> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    for (int i = next++; i < result.replications; i = next++) {
+      try {
+        result.runs[static_cast<size_t>(i)] = run_replication(prepared, i, options.rate_scale);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  if (threads == 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+  result.merged = merge_figures(result.runs);
+  for (const auto& run : result.runs) {
+    result.events += run.events;
+    result.fingerprint = mix64(result.fingerprint ^ run.fingerprint);
+  }
+  for (size_t k = 0; k < result.merged.routes.size(); ++k) {
+    RouteSummary s;
+    s.merged = result.merged.routes[k];
+    std::vector<double> p99, thr;
+    for (const auto& run : result.runs) {
+      if (k >= run.routes.size()) continue;
+      p99.push_back(static_cast<double>(run.routes[k].latency.quantile(0.99)) / 1e6);
+      thr.push_back(run.routes[k].throughput_per_s);
+    }
+    s.p99_ms = sim::student_t_interval(p99);
+    s.throughput_per_s = sim::student_t_interval(thr);
+    result.routes.push_back(std::move(s));
+  }
+  result.notes = prepared.notes;
+  evaluate_checks(prepared, result);
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+ScenarioResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
+  return run_scenario(*prepare_scenario(spec), options);
+}
+
+}  // namespace kubetwin::scenario
