@@ -128,3 +128,42 @@ TEST(Loader, ThousandsOfLinesAndUnknownKindsLoad) {
 
 }  // namespace
 }  // namespace kubetwin::k8s
+
+namespace kubetwin::k8s {
+namespace {
+
+// Must-show 4: the kinds real repositories carry load as plain resources, deep CRD schemas included.
+TEST(Loader, RealWorldKindsLoad) {
+  std::string crd =
+      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: kafkas.kafka.strimzi.io\n"
+      "spec:\n  group: kafka.strimzi.io\n  names: {kind: Kafka, plural: kafkas}\n  scope: Namespaced\n  versions:\n"
+      "  - name: v1beta2\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n";
+  std::string indent = "        ";
+  for (int i = 0; i < 40; ++i) {  // a deeply nested schema, as generated CRDs have
+    crd += indent + "type: object\n" + indent + "x-kubernetes-preserve-unknown-fields: true\n" + indent + "properties:\n";
+    indent += "  ";
+    crd += indent + "f" + std::to_string(i) + ":\n";
+    indent += "  ";
+  }
+  crd += indent + "type: string\n";
+  std::string rest =
+      "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: crb}\n"
+      "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n"
+      "subjects: [{kind: ServiceAccount, name: sa, namespace: ns}]\n"
+      "---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate, namespace: ns}\n"
+      "spec: {backoffLimit: 2, template: {spec: {restartPolicy: Never, containers: [{name: m, image: m}]}}}\n"
+      "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n"
+      "    konghq.com/strip-path: \"true\"\nspec:\n  ingressClassName: kong\n  rules:\n  - host: a.example.com\n"
+      "---\napiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata: {name: k}\nspec: {kafka: {replicas: 3}}\n";
+  auto rs = parse_resources(crd + rest, "real.yaml");
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_EQ(rs[0].kind(), "CustomResourceDefinition");
+  EXPECT_EQ(rs[1].kind(), "ClusterRoleBinding");
+  EXPECT_EQ(rs[2].namespace_name(), "ns");
+  EXPECT_EQ(rs[3].annotations().at("konghq.com/strip-path"), "true");
+  EXPECT_EQ(rs[4].group(), "kafka.strimzi.io");
+  EXPECT_EQ(rs[4].body.at({"spec", "kafka", "replicas"})->as_int(), 3);
+}
+
+}  // namespace
+}  // namespace kubetwin::k8s
