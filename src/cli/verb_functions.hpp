@@ -17,5 +17,6 @@ int verb_dns(const Invocation& inv);
 int verb_exec(const Invocation& inv);
 int verb_graph(const Invocation& inv);
 int verb_run(const Invocation& inv);
+int verb_capacity(const Invocation& inv);
 
 }  // namespace kubetwin::cli

@@ -25,6 +25,7 @@ constexpr Verb kVerbs[] = {
     {"exec", "run BusyBox nslookup or nc -zv in a pod: exec -n NS POD -- nslookup NAME", verb_exec},
     {"graph", "service dependency or reachability graph: graph [--view deps|reach] [--format dot|mermaid]", verb_graph},
     {"run", "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] [--threads N] [--timing]", verb_run},
+    {"capacity", "highest load within an SLO and the first bottleneck: capacity SCENARIO --slo \"p99<300ms,errors<0.1%\" [--route R] [--output text|json]", verb_capacity},
 };
 
 int print_help(std::ostream& out) {

@@ -103,6 +103,14 @@ std::string plus_minus(const sim::ConfidenceInterval& ci, Format format) {
   return " ±" + format(ci.half_width);
 }
 
+// A load factor: up to three decimals, trailing zeros dropped ("x2.375", "x14", "x0.5").
+std::string scale_text(double v) {
+  std::string s = fmt::format("{:.3f}", v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return "x" + s;
+}
+
 std::string seconds_text(double s) { return sim::format_duration(sim::from_seconds(s)); }
 
 std::string hex64(uint64_t v) { return fmt::format("0x{:016x}", v); }
@@ -736,8 +744,8 @@ std::string render_capacity_text(const CapacityResult& c) {
   out += fmt::format("  scenario: {}\n  slo: {}{}\n", c.scenario, c.slo.text,
                      c.slo.route.empty() ? " (every route)" : " (route " + c.slo.route + ")");
   if (c.found) {
-    out += fmt::format("  answer: {} offered at x{} of the scenario's load\n",
-                       format_rate(c.max_rate_per_s), strip_zero_decimal(fmt::format("{:.3f}", c.scale)));
+    out += fmt::format("  answer: {} offered at {} of the scenario's load\n",
+                       format_rate(c.max_rate_per_s), scale_text(c.scale));
   } else {
     out += "  answer: not bracketed (no passing and failing probe pair)\n";
   }
@@ -750,7 +758,7 @@ std::string render_capacity_text(const CapacityResult& c) {
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < c.probes.size(); ++i) {
     const scenario::CapacityProbe& p = c.probes[i];
-    rows.push_back({std::to_string(i + 1), fmt::format("x{:.3f}", p.scale),
+    rows.push_back({std::to_string(i + 1), scale_text(p.scale),
                     format_rate(p.offered_rate_per_s), p.passed ? "pass" : "FAIL", p.measured});
   }
   out += render_table({{"PROBE", true}, {"SCALE", true}, {"OFFERED", true}, {"SLO"}, {"WORST ROUTE"}},

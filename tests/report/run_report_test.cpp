@@ -301,8 +301,10 @@ TEST(RunReportCapacity, SummaryFirstThenProbes) {
   EXPECT_EQ(text.rfind(c.summary + "\n", 0), 0u);
   const auto probes = block(text, "  PROBE");
   ASSERT_EQ(probes.size(), 4u) << text;
-  EXPECT_EQ(probes[1], "      1  x1.000    300/s  pass  POST /orders p99 40.0ms, errors 0%");
-  EXPECT_EQ(probes[3], "      3  x4.000   1.2k/s  FAIL  POST /orders p99 912.0ms, errors 2.00%");
+  EXPECT_EQ(probes[1], "      1     x1    300/s  pass  POST /orders p99 40.0ms, errors 0%");
+  EXPECT_EQ(probes[3], "      3     x4   1.2k/s  FAIL  POST /orders p99 912.0ms, errors 2.00%");
+  EXPECT_NE(text.find("  answer: 1.1k/s offered at x3.5 of the scenario's load\n"), std::string::npos)
+      << text;
   const std::string json = render_capacity_json(c);
   EXPECT_NE(json.find("\"slo\": {\"text\": \"p99<300ms,errors<0.1%\", \"quantile\": \"p99\", "
                       "\"below_ms\": 300, \"error_rate_below\": 0.001, \"route\": \"\"}"),
