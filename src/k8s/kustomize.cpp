@@ -993,6 +993,39 @@ void fix_name_references(ResSet& set) {
       each(r, ps + "/priorityClassName", "PriorityClass");
     }
     if (k == "ServiceAccount") each(r, "imagePullSecrets/[]/name", "Secret");
+    if (k == "StorageClass")
+      for (const char* p : {"secretName", "adminSecretName", "userSecretName", "secretRef"})
+        each(r, std::string("parameters/") + p, "Secret");
+    if (k == "Ingress") {
+      Node* ann = r.body.at({"metadata", "annotations"}) ? r.body.get("metadata")->get("annotations") : nullptr;
+      if (ann && ann->is_mapping()) {
+        for (auto& [key, value] : ann->fields()) {
+          if (key == "nginx.ingress.kubernetes.io/auth-secret" || key == "nginx.ingress.kubernetes.io/auth-tls-secret")
+            rewrite(r, "Secret", value, nullptr);
+          if (key == "nginx.ingress.kubernetes.io/fastcgi-params-configmap") rewrite(r, "ConfigMap", value, nullptr);
+        }
+      }
+    }
+    // Map-valued references: {name, namespace} of a Service.
+    auto service_map = [&](Node* m) {
+      if (!m || !m->is_mapping() || !m->get("name")) return;
+      std::string sname = m->str("name");
+      const Node* sns = m->get("namespace");
+      auto cands = renamed.find("Service|" + sname);
+      if (cands == renamed.end()) return;
+      for (size_t idx : cands->second) {
+        const KRes& t = set[idx];
+        if (sns && sns->is_scalar() && !t.had_id(sname, sns->text())) continue;
+        m->set("name", Node::scalar(t.name(), true));
+        if (!t.ns().empty()) m->set("namespace", Node::scalar(t.ns(), true));
+        break;
+      }
+    };
+    if (k == "APIService" && r.body.get("spec")) service_map(r.body.get("spec")->get("service"));
+    if (k == "MutatingWebhookConfiguration" || k == "ValidatingWebhookConfiguration")
+      if (Node* hooks = r.body.get("webhooks"); hooks && hooks->is_sequence())
+        for (Node& h : hooks->items())
+          if (Node* cc = h.get("clientConfig")) service_map(cc->get("service"));
     if (k == "Role" || k == "ClusterRole") {
       each(r, "rules/[]/resourceNames", "ConfigMap");
       each(r, "rules/[]/resourceNames", "Secret");
