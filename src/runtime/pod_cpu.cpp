@@ -121,9 +121,11 @@ void PodCpu::start(uint64_t token, Time arrived, Time demand, Time now) {
 
 void PodCpu::rearm() {
   if (in_wake_) return;
-  if (wake_.valid()) engine_.cancel(wake_);
-  wake_ = sim::EventId{};
-  if (running_.empty()) return;
+  if (running_.empty()) {
+    if (wake_.valid()) engine_.cancel(wake_);
+    wake_ = sim::EventId{};
+    return;
+  }
   Time at;
   if (throttled_) {
     at = period_end();
@@ -134,7 +136,18 @@ void PodCpu::rearm() {
       at = std::min({at, last_ + (quota_left_ + n - 1) / n, period_end()});
     }
   }
+  // The armed wake-up usually stays right (a new thread does not move the first finish of an
+  // unthrottled pod): keep it, or move it in place rather than cancel and schedule again.
+  if (wake_.valid()) {
+    if (at == wake_at_) return;
+    wake_ = engine_.reschedule(wake_, at);
+    if (wake_.valid()) {
+      wake_at_ = at;
+      return;
+    }
+  }
   wake_ = engine_.schedule_at<&PodCpu::on_wake>(at, this);
+  wake_at_ = at;
 }
 
 void PodCpu::on_wake() {

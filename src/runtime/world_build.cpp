@@ -76,7 +76,6 @@ World::Impl::Impl(const topology::Model& model, std::vector<WorldEnvironment> en
       environments_(std::move(environments)),
       options_(options),
       reachability_(model) {
-  requests_.reserve(1024);
   build_pods();
   build_services();
   build_gateways();

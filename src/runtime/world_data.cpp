@@ -47,7 +47,29 @@ void World::Impl::pool_acquire(uint32_t c) {
   }
   q.stage = Stage::kAwaitPool;
   pool.waiters.push_back(c);
-  q.timer = engine.schedule_after<&Impl::on_pool_timeout>(options_.pool_acquire_timeout, this, t);
+  if (pool_deadlines_.entries.empty() && !pool_deadlines_.armed) {
+    engine.schedule_after<&Impl::on_pool_deadlines>(options_.pool_acquire_timeout, this);
+    pool_deadlines_.armed = true;
+  }
+  pool_deadlines_.entries.push_back({engine.now() + options_.pool_acquire_timeout, t, 0});
+}
+
+void World::Impl::on_pool_deadlines() {
+  pool_deadlines_.armed = false;
+  sim::Time now = engine.now();
+  auto& q = pool_deadlines_.entries;
+  while (!q.empty()) {
+    const DeadlineFifo::Entry& e = q.front();
+    bool pending = alive(e.token) && requests_[static_cast<uint32_t>(e.token)].stage == Stage::kAwaitPool;
+    if (pending && e.deadline > now) break;
+    uint64_t token = e.token;
+    q.pop_front();
+    if (pending) on_pool_timeout(token);
+  }
+  if (!q.empty()) {
+    engine.schedule_at<&Impl::on_pool_deadlines>(q.front().deadline, this);
+    pool_deadlines_.armed = true;
+  }
 }
 
 void World::Impl::on_pool_timeout(uint64_t t) {
@@ -128,7 +150,6 @@ void World::Impl::pool_release(uint32_t pod, uint32_t index) {
     uint32_t w = pool.waiters.pop_front();
     Request& wq = requests_[w];
     if (wq.stage != Stage::kAwaitPool) continue;  // gave up meanwhile
-    engine.cancel(wq.timer);
     wq.stage = Stage::kPostgresQuery;
     engine.schedule_after<&Impl::on_query_arrive>(latency(wq.pod, wq.peer_pod), this,
                                                   token_of(w, wq.generation));

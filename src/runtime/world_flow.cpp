@@ -140,7 +140,11 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   if (q.counted) ++rt.sent;
   rt.in_flight.add(engine.now(), 1);
   uint64_t t = token_of(r, q.generation);
-  q.timer = engine.schedule_after<&Impl::on_client_timeout>(options_.client_timeout, this, t);
+  if (client_deadlines_.entries.empty() && !client_deadlines_.armed) {
+    engine.schedule_after<&Impl::on_client_deadlines>(options_.client_timeout, this);
+    client_deadlines_.armed = true;
+  }
+  client_deadlines_.entries.push_back({engine.now() + options_.client_timeout, t, 0});
   const EntryRt& e = entries_[rt.entry];
   if (e.gateway != kNone) {
     const GatewayRt& gw = gateways_[e.gateway];
@@ -231,8 +235,50 @@ void World::Impl::try_upstream(uint32_t r) {
     return;
   }
   q.child = start_server_request(r, target, q.pod);
-  q.upstream_timer = engine.schedule_after<&Impl::on_upstream_read_timeout>(
-      options_.kong_read_timeout, this, t);
+  if (read_deadlines_.entries.empty() && !read_deadlines_.armed) {
+    engine.schedule_after<&Impl::on_read_deadlines>(options_.kong_read_timeout, this);
+    read_deadlines_.armed = true;
+  }
+  read_deadlines_.entries.push_back({engine.now() + options_.kong_read_timeout, t, q.child});
+}
+
+// Deadline FIFOs: entries whose request was answered meanwhile are dropped in bulk, so the
+// engine wakes about once per timeout length, not once per request.
+void World::Impl::on_client_deadlines() {
+  client_deadlines_.armed = false;
+  sim::Time now = engine.now();
+  auto& q = client_deadlines_.entries;
+  while (!q.empty()) {
+    const DeadlineFifo::Entry& e = q.front();
+    bool pending = alive(e.token) && requests_[static_cast<uint32_t>(e.token)].stage != Stage::kRespond;
+    if (pending && e.deadline > now) break;
+    uint64_t token = e.token;
+    q.pop_front();
+    if (pending) on_client_timeout(token);
+  }
+  if (!q.empty()) {
+    engine.schedule_at<&Impl::on_client_deadlines>(q.front().deadline, this);
+    client_deadlines_.armed = true;
+  }
+}
+
+void World::Impl::on_read_deadlines() {
+  read_deadlines_.armed = false;
+  sim::Time now = engine.now();
+  auto& q = read_deadlines_.entries;
+  while (!q.empty()) {
+    const DeadlineFifo::Entry& e = q.front();
+    bool pending = alive(e.token) && requests_[static_cast<uint32_t>(e.token)].child == e.tag &&
+                   requests_[static_cast<uint32_t>(e.token)].stage == Stage::kAwaitUpstream;
+    if (pending && e.deadline > now) break;
+    uint64_t token = e.token;
+    q.pop_front();
+    if (pending) on_upstream_read_timeout(token);
+  }
+  if (!q.empty()) {
+    engine.schedule_at<&Impl::on_read_deadlines>(q.front().deadline, this);
+    read_deadlines_.armed = true;
+  }
 }
 
 void World::Impl::on_upstream_connect_timeout(uint64_t t) {
@@ -263,7 +309,6 @@ void World::Impl::on_client_timeout(uint64_t t) {
   if (q.stage == Stage::kRespond) return;  // the answer is already on its way
   engine.cancel(q.upstream_timer);
   q.status = 0;
-  q.timer = sim::EventId{};
   q.child = kNone;
   on_client_answer(t);
 }
@@ -282,7 +327,6 @@ void World::Impl::on_client_answer(uint64_t t) {
   if (!alive(t)) return;
   uint32_t r = static_cast<uint32_t>(t);
   Request& q = requests_[r];
-  engine.cancel(q.timer);
   RouteRt& rt = routes_[q.route];
   rt.in_flight.add(engine.now(), -1);
   if (q.counted) {

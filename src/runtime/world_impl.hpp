@@ -189,6 +189,18 @@ struct RouteRt {
   explicit RouteRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };
 
+// Timeouts of one fixed length expire in the order they were armed, so a FIFO with a single
+// engine event at its head replaces one heap entry per request (and almost none ever fire).
+struct DeadlineFifo {
+  struct Entry {
+    sim::Time deadline;
+    uint64_t token;  // the request (index and generation)
+    uint32_t tag;    // what must still hold for it to fire (e.g. the awaited child)
+  };
+  RingBuffer<Entry> entries;
+  bool armed = false;
+};
+
 enum class Stage : uint8_t {
   kFree,
   kClientToGateway,   // root: travelling to a Kong pod
@@ -226,7 +238,7 @@ struct Request {
   int status = 0;
   sim::Time sent = 0;
   sim::EventId timer;            // client timeout (root), pool wait, connect timeout
-  sim::EventId upstream_timer;   // root: Kong's connect/read timeout for the current attempt
+  sim::EventId upstream_timer;   // root: Kong's connect timeout for the current attempt
   bool detached = false;         // an async call's carrier: runs calls[call_index] only
   uint32_t peer_pod = kNone;     // the datastore pod a call went to
   std::string_view method;
@@ -289,6 +301,8 @@ class World::Impl {
   void on_upstream_connect_timeout(uint64_t r);
   void on_upstream_read_timeout(uint64_t r);
   void on_client_timeout(uint64_t r);
+  void on_client_deadlines();
+  void on_read_deadlines();
   void answer_client(uint32_t r, int status, Failure failure);
   void on_client_answer(uint64_t r);
 
@@ -349,8 +363,12 @@ class World::Impl {
   std::deque<ServiceBehaviour> generic_services_;
   std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
   bool measuring_ = false;
+  DeadlineFifo client_deadlines_;   // options_.client_timeout after each send
+  DeadlineFifo read_deadlines_;     // options_.kong_read_timeout after each upstream attempt
+  DeadlineFifo pool_deadlines_;     // options_.pool_acquire_timeout after a wait for a connection
+  void on_pool_deadlines();
   void on_sample();
-  std::vector<Request> requests_;
+  std::deque<Request> requests_;  // a deque: references stay valid while requests are added
   std::vector<uint32_t> free_requests_;
   std::map<topology::Index, uint32_t> pod_index_;
   std::vector<PostgresServerRt> pg_servers_;

@@ -147,6 +147,7 @@ class PodCpu {
   std::vector<Running> running_;  // min-heap on (finish_v, seq)
   RingBuffer<Waiting> queue_;
   sim::EventId wake_;
+  Time wake_at_ = 0;  // when wake_ fires
   bool in_wake_ = false;
   CompletionFn done_fn_ = nullptr;
   void* done_context_ = nullptr;

@@ -62,6 +62,12 @@ class Engine {
 
   // False when the event already ran or was cancelled.
   bool cancel(EventId id) { return queue_.cancel(id); }
+  // Moves a pending event to time t (>= now), ordered as if scheduled now; cheaper than cancel
+  // plus schedule. Returns its (possibly new) handle; invalid when it was not pending.
+  EventId reschedule(EventId id, Time t) {
+    if (t < now_) throw std::logic_error("Engine::reschedule: time is in the past");
+    return queue_.reschedule(id, t);
+  }
 
   // Runs until no event is left or stop() is called.
   void run() { run_until(kTimeMax); }

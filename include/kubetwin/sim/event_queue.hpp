@@ -102,6 +102,39 @@ class BasicEventQueue {
     return true;
   }
 
+  // Moves a pending event to `time` (>= current_time()), as if it had been cancelled and pushed
+  // again: it takes a fresh sequence number. One sift instead of a removal and an insertion.
+  // Returns the event's handle (a new one when it had to change lanes), or an invalid handle
+  // when `id` is not pending.
+  EventId reschedule(EventId id, Time time) {
+    if (id.slot >= records_.size()) return EventId{};
+    Record& r = records_[id.slot];
+    if (r.generation != id.generation || r.heap_pos >= kInFifo) {
+      if (r.generation == id.generation && r.heap_pos == kInFifo) {
+        EventFn fn = r.fn;
+        void* context = r.context;
+        uint64_t arg = r.arg;
+        cancel(id);
+        return push(time, fn, context, arg);
+      }
+      return EventId{};
+    }
+    if (time == now_) {
+      EventFn fn = r.fn;
+      void* context = r.context;
+      uint64_t arg = r.arg;
+      cancel(id);
+      return push(time, fn, context, arg);
+    }
+    if (seq_ > kMaxSeq) throw std::length_error("EventQueue: more than 2^40 events pushed");
+    uint32_t pos = r.heap_pos;
+    HeapEntry e{time, (seq_++ << kSlotBits) | id.slot};
+    bool up = less(e, heap_[pos]);
+    heap_[pos] = e;
+    if (up) sift_up(pos); else sift_down(pos);
+    return id;
+  }
+
   // Removes the earliest event into *out if its time is <= limit. False when nothing is pending
   // up to limit.
   bool pop(PoppedEvent* out, Time limit = kTimeMax) {
