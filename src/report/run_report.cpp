@@ -271,6 +271,11 @@ void text_verdicts(const ScenarioResult& r, std::string& out) {
   } else {
     out += fmt::format("  verdict: FAIL, {} of {} failed\n", failed, plural(r.checks.size(), "check"));
   }
+  if (r.knee.found) {
+    out += fmt::format("  knee: at {} ({} offered): {}\n",
+                       sim::format_duration(sim::from_seconds(r.knee.at_s)),
+                       format_rate(r.knee.offered_rate_per_s), r.knee.reason);
+  }
 }
 
 void text_routes(const ScenarioResult& r, std::string& out) {
@@ -370,10 +375,11 @@ void text_kafka(const runtime::RunFigures& m, std::string& out) {
       rows.push_back({qualified(g.namespace_name, g.group), g.topic,
                       fmt::format("{} / {}", g.consumers, g.partitions),
                       format_count(static_cast<double>(g.lag_end)),
-                      format_count(static_cast<double>(g.lag_max)), format_rate(g.consumed_per_s)});
+                      format_count(static_cast<double>(g.lag_max)), format_rate(g.consumed_per_s),
+                      fmt::format("{:.0f}%", g.consumer_utilisation * 100)});
     }
     out += render_table({{"GROUP"}, {"TOPIC"}, {"CONSUMERS / PARTITIONS", true}, {"LAG END", true},
-                         {"LAG MAX", true}, {"CONSUMED", true}},
+                         {"LAG MAX", true}, {"CONSUMED", true}, {"POLL LOOPS BUSY", true}},
                         rows);
   }
   if (!m.kafka_lost_writes.empty()) {
@@ -495,7 +501,8 @@ void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
     j.begin_object(true).field("namespace_name", g.namespace_name).field("group", g.group)
         .field("topic", g.topic).field("partitions", g.partitions).field("consumers", g.consumers)
         .field("lag_end", g.lag_end).field("lag_max", g.lag_max)
-        .field("consumed_per_s", g.consumed_per_s).end_object();
+        .field("consumed_per_s", g.consumed_per_s)
+        .field("consumer_utilisation", g.consumer_utilisation).end_object();
   }
   j.end_array();
   j.key("kafka_lost_writes").begin_array();
@@ -638,6 +645,10 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
   j.field("seed", r.seed).field("replications", r.replications).field("duration_s", r.duration_s)
       .field("warmup_s", r.warmup_s).field("rate_scale", r.rate_scale)
       .field("offered_rate_per_s", r.offered_rate_per_s).field("passed", r.passed);
+  j.key("knee").begin_object(true).field("found", r.knee.found).field("at_s", r.knee.at_s)
+      .field("offered_rate_per_s", r.knee.offered_rate_per_s)
+      .field("baseline_ms", r.knee.baseline_ms).field("mean_ms", r.knee.mean_ms)
+      .field("error_rate", r.knee.error_rate).field("reason", r.knee.reason).end_object();
   j.key("checks").begin_array();
   for (const scenario::CheckVerdict& v : r.checks) {
     j.begin_object(true).field("check", v.check).field("passed", v.passed)

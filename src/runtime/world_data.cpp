@@ -251,6 +251,30 @@ void World::Impl::on_produce_answer(uint64_t t) {
 // ---- Start, warm-up, sampling ----
 
 void World::Impl::start() {
+  // Every declared PostgreSQL pool, in pod order: its size counts as wanted; with eager fill the
+  // pool opens its connections now and the server refuses those past its usable slots (53300).
+  for (uint32_t p = 0; p < pods_.size(); ++p) {
+    const ServiceBehaviour* svc = pods_[p].service;
+    if (!svc || !svc->pools.postgres) continue;
+    uint32_t index = pool_for(p, svc->pools.postgres->service);
+    if (index == kNone) continue;
+    PoolRt& pool = pods_[p].pools[index];
+    PostgresServerRt& s = pg_servers_[pool.server];
+    s.pool_connections_wanted += pool.size;
+    if (!options_.fill_pools_at_start) continue;
+    for (int i = 0; i < pool.size; ++i) {
+      if (s.open >= s.usable()) {
+        ++s.startup_refusals;
+        ++s.refusals;
+        continue;
+      }
+      ++s.open;
+      ++pool.open;
+      ++pool.idle;
+    }
+    s.connections.set(engine.now(), s.open);
+  }
+
   // Consumer groups: every pod a consumes entry binds joins its group (one KafkaCluster group per
   // topic entry, so each topic keeps its own CPU per record). A single poll loop per pod is
   // CPU-bound at cpu / min(1, limit cores): the CFS quota stretches a single thread's work.
@@ -282,11 +306,14 @@ void World::Impl::start() {
         int group = kr.cluster->create_group(consumer.group + "/" + consumer.topic, {topic},
                                              Assignor::kRange, cc);
         if (group < 0) continue;
-        kr.groups.push_back(KafkaClusterRt::GroupRt{group, consumer.group, consumer.topic, 0, 0, 0});
+        kr.groups.push_back(KafkaClusterRt::GroupRt{group, consumer.group, consumer.topic, 0, 0, 0,
+                                                    consumer.cpu.mean(),
+                                                    consumer.cpu.mean() * stretch, {}});
         g = &kr.groups.back();
       }
       kr.cluster->add_consumer(g->group);
       ++g->members;
+      g->pods.push_back(p);
     }
   }
   bool sample = false;
@@ -384,6 +411,10 @@ RunFigures World::Impl::figures() const {
     }
     rf.error_rate = r.answered ? static_cast<double>(errors) / static_cast<double>(r.answered) : 0;
     rf.mean_in_flight = r.in_flight.mean(now);
+    rf.windows = r.windows;
+    for (RouteWindow& w : rf.windows) {
+      if (w.answered) w.mean_ms /= static_cast<double>(w.answered);
+    }
     f.routes.push_back(std::move(rf));
   }
 
@@ -423,6 +454,8 @@ RunFigures World::Impl::figures() const {
     pf.connections_mean = s.connections.mean(now);
     pf.connections_max = s.connections.max();
     pf.connection_refusals = s.refusals;
+    pf.startup_refusals = s.startup_refusals;
+    pf.pool_connections_wanted = s.pool_connections_wanted;
     pf.queries = s.queries;
     pf.failed_writes = s.failed_writes;
     pf.committed_writes = s.committed_writes;
@@ -461,7 +494,23 @@ RunFigures World::Impl::figures() const {
       gf.consumed_per_s = window > 0 ? static_cast<double>(c.records_consumed(g.group) -
                                                            g.consumed_at_warmup) / window
                                      : 0;
+      // Poll loops busy handling records: records/s x loop time per record over the active loops.
+      gf.consumer_utilisation =
+          gf.consumers > 0 ? gf.consumed_per_s * g.stretched_per_record / gf.consumers : 0;
       f.kafka_groups.push_back(gf);
+      // The records' CPU belongs to the consumers' workload (spread evenly over its pods).
+      double cores = gf.consumed_per_s * g.cpu_per_record;
+      for (auto& wf : f.workloads) {
+        if (g.pods.empty() || pods_[g.pods[0]].workload == kNone) break;
+        const WorkloadRt& w = workloads_[pods_[g.pods[0]].workload];
+        const topology::Workload& mw = model_.workloads[w.model_workload];
+        if (wf.namespace_name != mw.meta.namespace_name || wf.name != mw.meta.name) continue;
+        wf.cpu_cores_mean += cores;
+        if (wf.cpu_limit_milli > 0 && wf.pods > 0) {
+          wf.cpu_utilisation_of_limit += cores * 1000 / (static_cast<double>(wf.cpu_limit_milli) * wf.pods);
+        }
+        wf.requests += static_cast<uint64_t>(gf.consumed_per_s * window);
+      }
     }
     LostWriteReport lost = c.check_lost_writes();
     f.kafka_lost_writes.push_back(LostWriteFigures{k.namespace_name, k.workload, lost.acknowledged,

@@ -329,6 +329,19 @@ void World::Impl::on_client_answer(uint64_t t) {
   Request& q = requests_[r];
   RouteRt& rt = routes_[q.route];
   rt.in_flight.add(engine.now(), -1);
+  size_t w = static_cast<size_t>(engine.now() / RouteFigures::kWindow);
+  if (w >= rt.windows.size()) {
+    rt.windows.resize(w + 1);
+    for (size_t i = 0; i < rt.windows.size(); ++i) {
+      rt.windows[i].start_s = sim::to_seconds(static_cast<sim::Time>(i) * RouteFigures::kWindow);
+    }
+  }
+  RouteWindow& win = rt.windows[w];
+  ++win.answered;
+  if (q.status < 200 || q.status >= 400) ++win.errors;
+  double ms = sim::to_millis(engine.now() - q.sent);
+  win.mean_ms += ms;
+  if (ms > win.max_ms) win.max_ms = ms;
   if (q.counted) {
     ++rt.answered;
     ++rt.status_counts[q.status];

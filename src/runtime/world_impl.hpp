@@ -63,6 +63,8 @@ struct PostgresServerRt {
   int open = 0;
   sim::TimeWeighted connections;
   uint64_t refusals = 0;
+  uint64_t startup_refusals = 0;
+  int pool_connections_wanted = 0;
   uint64_t queries = 0;
   uint64_t failed_writes = 0;
   uint64_t committed_writes = 0;
@@ -98,6 +100,9 @@ struct KafkaClusterRt {
     int64_t lag_max = 0;
     uint64_t consumed_at_warmup = 0;
     int members = 0;
+    double cpu_per_record = 0;     // seconds at one core, before the CFS stretch
+    double stretched_per_record = 0;  // seconds of poll-loop time per record under the limit
+    std::vector<uint32_t> pods;    // the members' pods
   };
   std::vector<GroupRt> groups;
 };
@@ -185,6 +190,7 @@ struct RouteRt {
   uint64_t failures[static_cast<int>(Failure::kCount)] = {};
   sim::LatencyHistogram latency;
   sim::TimeWeighted in_flight;
+  std::vector<RouteWindow> windows;  // sums in mean_ms until figures() divides
   sim::Rng rng;
   explicit RouteRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };

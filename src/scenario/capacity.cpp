@@ -157,13 +157,16 @@ Bottleneck find_bottleneck(const ScenarioResult& result) {
     for (const auto& t : f.kafka_topics) {
       if (t.namespace_name == g.namespace_name && t.topic == g.topic) produced = t.produced_per_s;
     }
-    if (produced <= 0 || g.consumed_per_s <= 0) continue;
+    if (produced <= 0) continue;
     Bottleneck b;
     b.kind = "kafka-lag";
     b.resource = fmt::format("{} consumer group {} on {}", g.namespace_name, g.group, g.topic);
-    b.saturation = produced / g.consumed_per_s;
-    b.evidence = fmt::format("{:.0f} records/s produced, {:.0f}/s consumed, lag {} at the end",
-                             produced, g.consumed_per_s, g.lag_end);
+    // Busy poll loops saturate; a consumer rate below the produce rate means the lag grows.
+    b.saturation = std::max(g.consumer_utilisation,
+                            g.consumed_per_s < 0.98 * produced ? produced / std::max(1e-9, g.consumed_per_s) : 0.0);
+    b.evidence = fmt::format("poll loops {:.0f}% busy, {:.0f} records/s produced, {:.0f}/s consumed, "
+                             "lag {} at the end",
+                             g.consumer_utilisation * 100, produced, g.consumed_per_s, g.lag_end);
     candidates.push_back(b);
   }
   for (const auto& v : f.volumes) {

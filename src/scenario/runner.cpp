@@ -136,6 +136,84 @@ topology::ClusterProfile load_cluster(const std::string& path) {
   return topology::cluster_profile_from_node(docs.front());
 }
 
+int64_t knob_int(const k8s::Node& value, const std::string& knob, int64_t min) {
+  auto v = value.as_int();
+  if (!value.is_scalar() || !v || *v < min) {
+    throw k8s::InputError(value.location(),
+                          "override " + knob + " needs a whole number >= " + std::to_string(min),
+                          kKnobHelp);
+  }
+  return *v;
+}
+
+sim::Time knob_duration(const k8s::Node& value, const std::string& knob) {
+  auto d = value.is_scalar() ? sim::parse_duration(value.text()) : std::nullopt;
+  if (!d || *d < 0) {
+    throw k8s::InputError(value.location(),
+                          "override " + knob + " needs a duration such as 30s or 800us", kKnobHelp);
+  }
+  return *d;
+}
+
+// Sets spec.replicas of the named workload in the rendered resources; false when absent.
+bool set_replicas(k8s::ResourceList& resources, const std::string& ns, const std::string& name,
+                  int64_t replicas) {
+  bool found = false;
+  for (k8s::Resource& r : resources) {
+    std::string kind = r.kind();
+    if ((kind != "Deployment" && kind != "StatefulSet") || r.name() != name ||
+        r.namespace_name() != ns) {
+      continue;
+    }
+    k8s::Node* spec = r.body.get("spec");
+    if (!spec || !spec->is_mapping()) continue;
+    spec->set("replicas", k8s::Node::scalar(std::to_string(replicas), false));
+    found = true;
+  }
+  return found;
+}
+
+// Applies `overrides` to the rendered resources, the behaviour views and the world's options.
+void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
+                     std::vector<runtime::WorldEnvironment>& envs, runtime::WorldOptions& options) {
+  for (const auto& [knob, value] : spec.overrides) {
+    const std::string suffix = ".replicas";
+    if (knob.size() > suffix.size() && knob.compare(knob.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        knob.find('/') != std::string::npos) {
+      std::string target = knob.substr(0, knob.size() - suffix.size());
+      std::string ns = target.substr(0, target.find('/'));
+      std::string name = target.substr(target.find('/') + 1);
+      if (!set_replicas(resources, ns, name, knob_int(value, knob, 0))) {
+        throw k8s::InputError(value.location(),
+                              "override " + knob + ": no Deployment or StatefulSet " + target +
+                                  " in the scenario's environments",
+                              "name it as <namespace>/<workload>.replicas");
+      }
+    } else if (knob == "kong.retries") {
+      options.kong_retries = static_cast<int>(knob_int(value, knob, 0));
+    } else if (knob == "kong.connectTimeout") {
+      options.kong_connect_timeout = knob_duration(value, knob);
+    } else if (knob == "kong.readTimeout") {
+      options.kong_read_timeout = knob_duration(value, knob);
+    } else if (knob == "client.timeout") {
+      options.client_timeout = knob_duration(value, knob);
+    } else if (knob == "pool.acquireTimeout") {
+      options.pool_acquire_timeout = knob_duration(value, knob);
+    } else if (knob == "postgres.commitFsync") {
+      options.postgres_commit_fsync = knob_duration(value, knob);
+    } else if (knob == "postgres.maxConnections") {
+      int max = static_cast<int>(knob_int(value, knob, 1));
+      for (auto& env : envs) {
+        for (auto& d : env.behaviour.datastores) {
+          if (d.kind == runtime::DatastoreBehaviour::Kind::kPostgresql) d.max_connections = max;
+        }
+      }
+    } else {
+      throw k8s::InputError(value.location(), "unknown override \"" + knob + "\"", kKnobHelp);
+    }
+  }
+}
+
 uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
@@ -145,6 +223,11 @@ uint64_t mix64(uint64_t z) {
 std::string percent(double x) { return fmt::format("{:.2f}%", x * 100); }
 
 }  // namespace
+
+const char* const kKnobHelp =
+    "known overrides: <namespace>/<workload>.replicas, kong.retries, kong.connectTimeout, "
+    "kong.readTimeout, client.timeout, pool.acquireTimeout, postgres.commitFsync, "
+    "postgres.maxConnections";
 
 std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec) {
   auto prepared = std::make_shared<PreparedScenario>();
@@ -160,6 +243,7 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
                      std::make_move_iterator(r.end()));
     envs.push_back(runtime::WorldEnvironment{name, env->namespaces, behaviour.for_environment(name)});
   }
+  apply_overrides(spec, resources, envs, prepared->options);
   prepared->model = topology::build_model(resources, load_cluster(spec.cluster_path));
   prepared->environments = std::move(envs);
   for (const auto& rejected : prepared->model.rejected) {
@@ -175,11 +259,8 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
     prepared->notes.push_back(std::to_string(spec.faults.size()) +
                               " fault(s) parsed but not simulated yet: the run applies the load only");
   }
-  if (!spec.overrides.empty()) {
-    prepared->notes.push_back("knob overrides are parsed but not applied yet");
-  }
   // Bind every load once now, so a bad target is an input error before any thread starts.
-  World probe(prepared->model, prepared->environments, runtime::WorldOptions{});
+  World probe(prepared->model, prepared->environments, prepared->options);
   for (const LoadSpec& load : spec.loads) bind_load(probe, load);
   return prepared;
 }
@@ -187,7 +268,7 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
 runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
                                     double rate_scale) {
   const ScenarioSpec& spec = prepared.spec;
-  runtime::WorldOptions options;
+  runtime::WorldOptions options = prepared.options;
   options.seed = spec.seed + static_cast<uint64_t>(index);
   World world(prepared.model, prepared.environments, options);
   std::vector<BoundLoad> loads;
@@ -266,6 +347,7 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
       m.kafka_groups[k].lag_end += r.kafka_groups[k].lag_end;
       m.kafka_groups[k].lag_max = std::max(m.kafka_groups[k].lag_max, r.kafka_groups[k].lag_max);
       m.kafka_groups[k].consumed_per_s += r.kafka_groups[k].consumed_per_s;
+      m.kafka_groups[k].consumer_utilisation += r.kafka_groups[k].consumer_utilisation;
     }
     for (size_t k = 0; k < m.volumes.size() && k < r.volumes.size(); ++k) {
       m.volumes[k].used_bytes += r.volumes[k].used_bytes;
@@ -305,6 +387,7 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
   for (auto& g : m.kafka_groups) {
     g.lag_end = static_cast<int64_t>(std::llround(static_cast<double>(g.lag_end) / n));
     g.consumed_per_s /= n;
+    g.consumer_utilisation /= n;
   }
   for (auto& v : m.volumes) {
     v.used_bytes = static_cast<int64_t>(std::llround(static_cast<double>(v.used_bytes) / n));
@@ -319,6 +402,56 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
 }
 
 namespace {
+
+Knee find_knee(const PreparedScenario& prepared, const ScenarioResult& result) {
+  Knee knee;
+  if (result.runs.empty()) return knee;
+  const runtime::RunFigures& run = result.runs.front();
+  const double warmup = sim::to_seconds(prepared.spec.warmup);
+  // All routes together, window by window.
+  std::vector<runtime::RouteWindow> all;
+  for (const auto& r : run.routes) {
+    for (size_t i = 0; i < r.windows.size(); ++i) {
+      if (i >= all.size()) all.resize(i + 1);
+      all[i].start_s = r.windows[i].start_s;
+      all[i].answered += r.windows[i].answered;
+      all[i].errors += r.windows[i].errors;
+      all[i].mean_ms += r.windows[i].mean_ms * static_cast<double>(r.windows[i].answered);
+    }
+  }
+  double base_sum = 0;
+  uint64_t base_n = 0;
+  int base_windows = 0;
+  for (auto& w : all) {
+    if (w.answered) w.mean_ms /= static_cast<double>(w.answered);
+    if (w.start_s < warmup || w.answered == 0) continue;
+    if (base_windows < 3) {
+      base_sum += w.mean_ms * static_cast<double>(w.answered);
+      base_n += w.answered;
+      ++base_windows;
+      continue;
+    }
+    double baseline = base_sum / static_cast<double>(base_n);
+    double error_rate = static_cast<double>(w.errors) / static_cast<double>(w.answered);
+    double limit = std::max(3 * baseline, baseline + 20);
+    if (error_rate <= 0.01 && w.mean_ms <= limit) continue;
+    knee.found = true;
+    knee.at_s = w.start_s;
+    knee.baseline_ms = baseline;
+    knee.mean_ms = w.mean_ms;
+    knee.error_rate = error_rate;
+    knee.reason = error_rate > 0.01
+                      ? fmt::format("error rate {:.1f}% > 1%", error_rate * 100)
+                      : fmt::format("mean latency {:.1f}ms > max(3 x, +20ms) baseline {:.1f}ms",
+                                    w.mean_ms, baseline);
+    sim::Time t = sim::from_seconds(w.start_s);
+    for (const LoadSpec& l : prepared.spec.loads) {
+      if (!l.closed) knee.offered_rate_per_s += result.rate_scale * l.profile.rate_at(t);
+    }
+    break;
+  }
+  return knee;
+}
 
 void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
   const ScenarioSpec& spec = prepared.spec;
@@ -486,6 +619,7 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
     result.routes.push_back(std::move(s));
   }
   result.notes = prepared.notes;
+  result.knee = find_knee(prepared, result);
   evaluate_checks(prepared, result);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -15,6 +15,15 @@
 
 namespace kubetwin::runtime {
 
+// One window of a route's timeline (RouteFigures::kWindow long), warm-up included.
+struct RouteWindow {
+  double start_s = 0;
+  uint64_t answered = 0;
+  uint64_t errors = 0;                     // non-2xx answers and client give-ups
+  double mean_ms = 0;                      // mean latency of the answered requests
+  double max_ms = 0;
+};
+
 // One client-facing route: requests sent to an entry point (gateway + host, or a Service) with
 // one request line ("POST /orders").
 struct RouteFigures {
@@ -28,6 +37,8 @@ struct RouteFigures {
   double throughput_per_s = 0;             // answered per simulated second of the measured window
   double error_rate = 0;                   // non-2xx answers / answered
   double mean_in_flight = 0;               // time-averaged requests outstanding (Little's L)
+  static constexpr sim::Time kWindow = sim::seconds(10);
+  std::vector<RouteWindow> windows;        // the whole run, in time order
 };
 
 // One workload (Deployment/StatefulSet) over all its running pods.
@@ -54,6 +65,8 @@ struct PostgresFigures {
   double connections_mean = 0;             // open server connections, time-averaged
   double connections_max = 0;
   uint64_t connection_refusals = 0;        // FATAL: sorry, too many clients already (53300)
+  uint64_t startup_refusals = 0;           // of those, when the pools filled at start (any time)
+  int pool_connections_wanted = 0;         // sum of the client pools' sizes
   uint64_t queries = 0;
   uint64_t failed_writes = 0;              // disk full or server not ready
   uint64_t committed_writes = 0;           // acknowledged commits (synchronous_commit on)
@@ -69,6 +82,7 @@ struct KafkaGroupFigures {
   int64_t lag_end = 0;                     // records: log end - committed, summed over partitions
   int64_t lag_max = 0;
   double consumed_per_s = 0;
+  double consumer_utilisation = 0;         // poll loops' busy fraction (1 = cannot keep up)
 };
 
 struct KafkaTopicFigures {

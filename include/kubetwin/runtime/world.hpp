@@ -57,6 +57,9 @@ struct WorldOptions {
   sim::Time client_timeout = kClientTimeout;
   sim::Time pool_acquire_timeout = kPoolAcquireTimeout;
   sim::Time postgres_commit_fsync = kPostgresCommitFsync;
+  // Pools open all their connections at start, as HikariCP does (minimumIdle defaults to
+  // maximumPoolSize); false: connections open on first use.
+  bool fill_pools_at_start = true;
 };
 
 // One environment's part of a World: its namespaces and the behaviour spec as it sees it

@@ -42,6 +42,19 @@ struct RouteSummary {
   sim::ConfidenceInterval throughput_per_s;
 };
 
+// Where latency or errors turn up as load grows over a run (a ramp): the first 10 s window,
+// after the warm-up, whose error rate passes 1% or whose mean latency passes
+// max(3 x the first measured windows' mean, that mean + 20 ms), over all routes together.
+struct Knee {
+  bool found = false;
+  double at_s = 0;                   // start of that window
+  double offered_rate_per_s = 0;     // the open-loop rate offered then (all loads)
+  double baseline_ms = 0;
+  double mean_ms = 0;                // in that window
+  double error_rate = 0;
+  std::string reason;                // "mean latency 212ms > 3 x baseline 6.1ms"
+};
+
 struct ScenarioResult {
   std::string name;
   std::string description;
@@ -57,6 +70,7 @@ struct ScenarioResult {
   runtime::RunFigures merged;        // all replications together (see RouteSummary for routes)
   std::vector<RouteSummary> routes;
   std::vector<CheckVerdict> checks;
+  Knee knee;                         // from the first replication's timeline
   bool passed = true;                // every check passed
   double wall_seconds = 0;
   uint64_t events = 0;               // all replications
@@ -70,8 +84,15 @@ struct PreparedScenario {
   ScenarioSpec spec;
   topology::Model model;
   std::vector<runtime::WorldEnvironment> environments;
+  runtime::WorldOptions options;  // knob overrides applied; the seed is set per replication
   std::vector<std::string> notes;
 };
+
+// The knobs a scenario's `overrides` may set (README "Scenarios"), one line each for errors.
+//   <namespace>/<workload>.replicas: N     replicas of a Deployment or StatefulSet (HPA-clamped)
+//   kong.retries: N   kong.connectTimeout: D   kong.readTimeout: D
+//   client.timeout: D   pool.acquireTimeout: D   postgres.commitFsync: D   postgres.maxConnections: N
+extern const char* const kKnobHelp;
 
 // Renders the environments, builds the model on the scenario's cluster and reads the behaviour
 // file. Throws k8s::InputError on bad input (a load naming an unknown gateway included).
