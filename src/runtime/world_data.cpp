@@ -342,6 +342,7 @@ void World::Impl::end_warmup() {
   for (RouteRt& r : routes_) {
     r.sent = r.answered = 0;
     r.status_counts.clear();
+    r.status_200 = 0;
     std::fill(std::begin(r.failures), std::end(r.failures), 0);
     r.latency = sim::LatencyHistogram{};
     r.in_flight.reset(now);
@@ -400,6 +401,7 @@ RunFigures World::Impl::figures() const {
     rf.sent = r.sent;
     rf.completed = r.answered;
     rf.status_counts = r.status_counts;
+    if (r.status_200) rf.status_counts[200] += r.status_200;
     for (int i = 1; i < static_cast<int>(Failure::kCount); ++i) {
       if (r.failures[i]) rf.error_reasons[reason_text(static_cast<Failure>(i))] = r.failures[i];
     }

@@ -151,7 +151,7 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
     // kube-proxy spreads NodePort connections over the gateway's ready pods.
     q.pod = gw.pods[rt.rng.below(gw.pods.size())];
     q.stage = Stage::kClientToGateway;
-    engine.schedule_after<&Impl::on_gateway_arrive>(client_latency(), this, t);
+    engine.schedule_after<&Impl::on_gateway_arrive>(external_latency(), this, t);
     return;
   }
   // A Service entry: an in-cluster client through kube-proxy, no gateway.
@@ -320,7 +320,11 @@ void World::Impl::answer_client(uint32_t r, int status, Failure failure) {
   q.status = status;
   q.failure = failure;
   q.child = kNone;
-  engine.schedule_after<&Impl::on_client_answer>(client_latency(), this, token_of(r, q.generation));
+  // Through a gateway the answer still has to leave the cluster; from a Service entry the pod's
+  // answer has already travelled to the client (finish_server paid that hop).
+  bool via_gateway = entries_[routes_[q.route].entry].gateway != kNone;
+  engine.schedule_after<&Impl::on_client_answer>(via_gateway ? external_latency() : 0, this,
+                                                 token_of(r, q.generation));
 }
 
 void World::Impl::on_client_answer(uint64_t t) {
@@ -344,7 +348,7 @@ void World::Impl::on_client_answer(uint64_t t) {
   if (ms > win.max_ms) win.max_ms = ms;
   if (q.counted) {
     ++rt.answered;
-    ++rt.status_counts[q.status];
+    if (q.status == 200) ++rt.status_200; else ++rt.status_counts[q.status];
     if (q.failure != Failure::kNone) ++rt.failures[static_cast<int>(q.failure)];
     if (q.status != 0) rt.latency.record(engine.now() - q.sent);
   }
@@ -398,7 +402,20 @@ void World::Impl::begin_work(uint32_t c) {
   p.busy_workers.set(engine.now(), p.busy);
   q.holds_worker = true;
   const ServiceBehaviour* svc = p.service;
-  const Endpoint* e = svc ? svc->find_endpoint(q.method, q.path) : nullptr;
+  const Endpoint* e = nullptr;
+  // A route's own request line (not an HTTP call's, not a stripped path) hits the route cache.
+  RouteRt* cache = (q.route != kNone && !q.detached && q.path.data() == routes_[q.route].path.data())
+                       ? &routes_[q.route]
+                       : nullptr;
+  if (cache && svc && cache->cached_service == svc) {
+    e = cache->cached_endpoint;
+  } else if (svc) {
+    e = svc->find_endpoint(q.method, q.path);
+    if (cache) {
+      cache->cached_service = svc;
+      cache->cached_endpoint = e;
+    }
+  }
   if (!e && svc && svc->endpoints.size() == 1 && svc->endpoints[0].request == kGenericRequest) {
     e = &svc->endpoints[0];  // a generic service answers every path
   }

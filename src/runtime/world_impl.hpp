@@ -191,6 +191,11 @@ struct RouteRt {
   sim::LatencyHistogram latency;
   sim::TimeWeighted in_flight;
   std::vector<RouteWindow> windows;  // sums in mean_ms until figures() divides
+  // The endpoint the route's requests last resolved to, per service behaviour (path matching is
+  // string work; a route almost always lands on the same endpoint of the same service).
+  const ServiceBehaviour* cached_service = nullptr;
+  const Endpoint* cached_endpoint = nullptr;
+  uint64_t status_200 = 0;  // the common status, kept out of the map on the hot path
   sim::Rng rng;
   explicit RouteRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };
@@ -297,7 +302,10 @@ class World::Impl {
 
   // Network.
   sim::Time latency(uint32_t from_pod, uint32_t to_pod) const;
+  // An in-cluster client of unknown placement (a Service entry) is one zone hop from a pod.
   sim::Time client_latency() const { return model_.cluster.network.same_zone_ns; }
+  // A client outside the cluster to the node behind a NodePort (the profile's `external`).
+  sim::Time external_latency() const { return model_.cluster.network.external_ns; }
   bool allowed(uint32_t from_pod, uint32_t to_pod, int port);
 
   // Root (gateway) requests.

@@ -348,7 +348,7 @@ TEST(Truth, ZeroLatencyProfileAddsNothing) {
 // travels to the client (finish_server -> latency(pod, kNone), src/runtime/world_flow.cpp) and
 // answer_client then adds another client hop for a root request that came in without a gateway.
 // Enable once a Service entry's answer pays one hop (see the truth-test report).
-TEST(Truth, DISABLED_ServiceEntryRoundTripIsTwoHops) {
+TEST(Truth, ServiceEntryRoundTripIsTwoHops) {
   TruthRun run = fixed_probe();
   run.cluster = "cluster-hops.yaml";
   ScenarioResult result = run_truth(run);
