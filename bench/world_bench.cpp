@@ -1,0 +1,43 @@
+// World benchmarks: whole scenarios on the request-level data plane, one replication on one core.
+//
+// BM_ProdHour1000: bench/scenarios/prod-hour.yaml, 1,000 req/s offered to amazon-store's prod for
+// one simulated hour (3.6M requests, whatever their outcome). The bar: under 5 s.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "kubetwin/scenario/runner.hpp"
+#include "kubetwin/scenario/scenario_file.hpp"
+
+namespace ks = kubetwin::scenario;
+
+namespace {
+
+void run_scenario_file(benchmark::State& state, const std::string& relative) {
+  auto spec = ks::load_scenario_file(std::string(KUBETWIN_SOURCE_DIR) + "/" + relative);
+  auto prepared = ks::prepare_scenario(spec);
+  uint64_t events = 0;
+  double simulated = 0;
+  for (auto _ : state) {
+    kubetwin::runtime::RunFigures f = ks::run_replication(*prepared, 0);
+    events += f.events;
+    simulated += f.simulated_seconds;
+    benchmark::DoNotOptimize(f.fingerprint);
+  }
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["sim_s_per_wall_s"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
+}
+
+void BM_ProdHour1000(benchmark::State& state) {
+  run_scenario_file(state, "bench/scenarios/prod-hour.yaml");
+}
+BENCHMARK(BM_ProdHour1000)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+void BM_ProdSteady300TenMinutes(benchmark::State& state) {
+  run_scenario_file(state, "scenarios/capacity/prod-steady.yaml");
+}
+BENCHMARK(BM_ProdSteady300TenMinutes)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
