@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "verb_functions.hpp"
@@ -30,7 +31,11 @@ constexpr Verb kVerbs[] = {
 
 int print_help(std::ostream& out) {
   out << "usage: kubetwin VERB [ARGS...]\n\nverbs:\n";
-  for (const Verb& v : kVerbs) out << "  " << v.name << "\t" << v.synopsis << "\n";
+  for (const Verb& v : kVerbs) {
+    std::string name = v.name;
+    out << "  " << name << std::string(name.size() < 11 ? 11 - name.size() : 1, ' ') << v.synopsis
+        << "\n";
+  }
   return kExitOk;
 }
 

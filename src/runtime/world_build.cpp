@@ -48,6 +48,7 @@ const char* reason_text(Failure f) {
     case Failure::kPoolTimeout: return "pool: connection not available within the acquire timeout";
     case Failure::kTooManyClients: return "postgres: FATAL: sorry, too many clients already";
     case Failure::kDiskFull: return "postgres: could not extend file: No space left on device";
+    case Failure::kPostgresNotReady: return "postgres: not accepting connections (57P03 or down)";
     case Failure::kNotEnoughReplicas: return "kafka: NotEnoughReplicas";
     case Failure::kNoLeader: return "kafka: LeaderNotAvailable";
     case Failure::kDownstream: return "downstream call failed";
@@ -162,6 +163,7 @@ void World::Impl::build_pods() {
     cfg.concurrency = p.concurrency;
     p.cpu = std::make_unique<PodCpu>(engine, p.name, cfg);
     p.cpu->on_completion(&World::Impl::on_cpu_done, this);
+    p.cpu_view = p.cpu.get();
   }
 }
 
@@ -241,19 +243,31 @@ void World::Impl::build_postgres() {
     s.name = s.namespace_name + "/" + s.workload;
     s.max_connections = store->max_connections;
     s.reserved = store->reserved_connections;
-    s.row_overhead = store->row_overhead_bytes;
     s.connections = sim::TimeWeighted(engine.now());
+    PostgresConfig cfg;
+    cfg.name = s.name;
+    cfg.max_connections = store->max_connections;
+    cfg.superuser_reserved_connections = store->reserved_connections;
+    cfg.milli_cpu_limit = pods_[i].cpu->config().milli_cpu_limit;
+    cfg.wal_flush_latency = options_.postgres_commit_fsync;
+    cfg.max_wal_size = store->wal_bytes;
     for (const topology::PodVolume& v : mp.volumes) {
       if (!v.pvc) continue;
-      const topology::PersistentVolumeClaim& claim = model_.pvcs[*v.pvc];
-      s.disk_capacity = claim.request_bytes;
-      s.claim = claim.meta.name;
-      // The WAL lives on the same volume until checkpoints recycle it (max_wal_size, PGCONF).
-      s.disk_used = std::min<int64_t>(store->wal_bytes, claim.request_bytes / 4);
+      cfg.disk_bytes = model_.pvcs[*v.pvc].request_bytes;
+      s.claim = model_.pvcs[*v.pvc].meta.name;
       break;
     }
+    s.server = std::make_unique<PostgresServer>(engine, cfg);
+    s.server->on_query_result(&World::Impl::on_query_result, this);
+    // The pod's CPU figures are the server's: its backends run on the server's own PodCpu.
+    pods_[i].cpu_view = &s.server->cpu();
     pg_servers_.push_back(std::move(s));
   }
+}
+
+uint64_t PostgresServerRt::refusals() const {
+  return server->connection_errors(PgError::kTooManyConnections) +
+         server->connection_errors(PgError::kTooManyClients);
 }
 
 void World::Impl::build_kafka() {
@@ -329,6 +343,12 @@ uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
   pool.service = service;
   pool.server = server;
   if (p.service && p.service->pools.postgres) pool.size = p.service->pools.postgres->size;
+  if (server != kNone) {
+    pool.pool = std::make_unique<ConnectionPool>(engine, *pg_servers_[server].server,
+                                                 p.name + "/" + service, pool.size,
+                                                 options_.pool_acquire_timeout);
+    pool.pool->on_acquired(&World::Impl::on_pool_acquired, this);
+  }
   p.pools.push_back(std::move(pool));
   return server == kNone ? kNone : static_cast<uint32_t>(p.pools.size() - 1);
 }

@@ -8,13 +8,24 @@ namespace kubetwin::runtime {
 
 // ---- PostgreSQL ----
 //
-// A pod's pool opens server connections on demand up to its size and keeps them (HikariCP keeps
-// connections for idleTimeout, 10 min, longer than any burst here); a request waits for an idle
-// one up to the acquire timeout. The server refuses a connection beyond max_connections minus
-// the superuser reserve with 53300 (domain-facts 5, PGSTART). Every query runs on the server's
-// CPU (one backend per connection under the pod's CFS quota); a write also waits for the WAL
-// fsync (synchronous_commit on) and adds its row and per-row overhead to the data volume; a
-// write that finds the volume full fails (domain-facts 5, PGDISK).
+// Each pod's pool is a HikariCP-shaped ConnectionPool on the server's PostgresServer
+// (runtime/postgres.hpp): it borrows a session (waiting up to the acquire timeout when all are
+// busy, or when the server refuses new ones with 53300), the query travels to the server's pod,
+// runs on the server's CPU, a write commits with a WAL flush (synchronous_commit on) and grows
+// the data volume, and the answer travels back before the session returns to the pool.
+
+namespace {
+Failure failure_of(PgError e) {
+  switch (e) {
+    case PgError::kNone: return Failure::kNone;
+    case PgError::kTooManyConnections:
+    case PgError::kTooManyClients: return Failure::kTooManyClients;
+    case PgError::kDiskFull: return Failure::kDiskFull;
+    case PgError::kPoolTimeout: return Failure::kPoolTimeout;
+    default: return Failure::kPostgresNotReady;
+  }
+}
+}  // namespace
 
 void World::Impl::call_postgres(uint32_t c, const Call& call) {
   Request& q = requests_[c];
@@ -23,83 +34,41 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
     call_done(c, Failure::kNoBackend);
     return;
   }
+  PoolRt& pr = pods_[q.pod].pools[pool];
   q.pool = pool;
-  q.peer_pod = pg_servers_[pods_[q.pod].pools[pool].server].pod;
-  pool_acquire(c);
-}
-
-void World::Impl::pool_acquire(uint32_t c) {
-  Request& q = requests_[c];
-  PoolRt& pool = pods_[q.pod].pools[q.pool];
-  uint64_t t = token_of(c, q.generation);
-  if (pool.idle > 0) {
-    --pool.idle;
-    q.stage = Stage::kPostgresQuery;
-    engine.schedule_after<&Impl::on_query_arrive>(latency(q.pod, q.peer_pod), this, t);
-    return;
-  }
-  if (pool.open < pool.size) {
-    ++pool.open;  // the slot is taken while the connection is being opened
-    q.stage = Stage::kPostgresQuery;
-    engine.schedule_after<&Impl::on_connected>(2 * latency(q.pod, q.peer_pod) + kPostgresConnectCpu,
-                                               this, t);
-    return;
-  }
+  q.peer_pod = pg_servers_[pr.server].pod;
   q.stage = Stage::kAwaitPool;
-  pool.waiters.push_back(c);
-  if (pool_deadlines_.entries.empty() && !pool_deadlines_.armed) {
-    engine.schedule_after<&Impl::on_pool_deadlines>(options_.pool_acquire_timeout, this);
-    pool_deadlines_.armed = true;
-  }
-  pool_deadlines_.entries.push_back({engine.now() + options_.pool_acquire_timeout, t, 0});
+  uint64_t t = token_of(c, q.generation);
+  int session = pr.pool->acquire(t);
+  if (session < 0) return;  // on_pool_acquired answers
+  q.session = session;
+  q.stage = Stage::kPostgresQuery;
+  engine.schedule_after<&Impl::on_query_arrive>(latency(q.pod, q.peer_pod), this, t);
 }
 
-void World::Impl::on_pool_deadlines() {
-  pool_deadlines_.armed = false;
-  sim::Time now = engine.now();
-  auto& q = pool_deadlines_.entries;
-  while (!q.empty()) {
-    const DeadlineFifo::Entry& e = q.front();
-    bool pending = alive(e.token) && requests_[static_cast<uint32_t>(e.token)].stage == Stage::kAwaitPool;
-    if (pending && e.deadline > now) break;
-    uint64_t token = e.token;
-    q.pop_front();
-    if (pending) on_pool_timeout(token);
+void World::Impl::on_pool_acquired(void* self, uint64_t t, int session, PgError error) {
+  auto* w = static_cast<World::Impl*>(self);
+  // A request waiting for a connection is never released before it hears from its pool, so the
+  // token is always alive here; the check only guards the invariant.
+  if (!w->alive(t) || w->requests_[static_cast<uint32_t>(t)].stage != Stage::kAwaitPool) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  Request& q = w->requests_[c];
+  if (session < 0) {
+    w->call_done(c, failure_of(error));
+    return;
   }
-  if (!q.empty()) {
-    engine.schedule_at<&Impl::on_pool_deadlines>(q.front().deadline, this);
-    pool_deadlines_.armed = true;
-  }
+  q.session = session;
+  q.stage = Stage::kPostgresQuery;
+  w->engine.schedule_after<&Impl::on_query_arrive>(w->latency(q.pod, q.peer_pod), w, t);
 }
 
 void World::Impl::on_pool_timeout(uint64_t t) {
   if (!alive(t)) return;
   uint32_t c = static_cast<uint32_t>(t);
-  Stage s = requests_[c].stage;
-  if (s == Stage::kAwaitPool) {
-    requests_[c].stage = Stage::kCall;  // leaves the waiters lazily
-    call_done(c, Failure::kPoolTimeout);
-  } else if (s == Stage::kAwaitChild) {
+  if (requests_[c].stage == Stage::kAwaitChild) {
     requests_[c].child = kNone;
     call_done(c, Failure::kConnectTimeout);
   }
-}
-
-void World::Impl::on_connected(uint64_t t) {
-  if (!alive(t)) return;
-  uint32_t c = static_cast<uint32_t>(t);
-  Request& q = requests_[c];
-  PoolRt& pool = pods_[q.pod].pools[q.pool];
-  PostgresServerRt& s = pg_servers_[pool.server];
-  if (s.open >= s.usable()) {
-    ++s.refusals;
-    --pool.open;
-    call_done(c, Failure::kTooManyClients);
-    return;
-  }
-  ++s.open;
-  s.connections.set(engine.now(), s.open);
-  engine.schedule_after<&Impl::on_query_arrive>(latency(q.pod, q.peer_pod), this, t);
 }
 
 void World::Impl::on_query_arrive(uint64_t t) {
@@ -109,53 +78,35 @@ void World::Impl::on_query_arrive(uint64_t t) {
   const Call& call = (*q.calls)[q.call_index];
   PostgresServerRt& s = pg_servers_[pods_[q.pod].pools[q.pool].server];
   ++s.queries;
-  if (call.postgres.query == QueryKind::kWrite && s.disk_capacity >= 0 &&
-      s.disk_used + call.postgres.row_bytes + s.row_overhead > s.disk_capacity) {
-    ++s.failed_writes;
-    q.failure = Failure::kDiskFull;
-    engine.schedule_after<&Impl::on_query_answer>(latency(q.peer_pod, q.pod), this, t);
-    return;
-  }
-  PodRt& server = pods_[s.pod];
-  server.cpu->submit(t, call.postgres.cpu.sample_time(server.rng));
+  s.connections.set(engine.now(), s.server->connections());
+  bool write = call.postgres.query == QueryKind::kWrite;
+  s.server->query(q.session, t, call.postgres.cpu.sample_time(pods_[s.pod].rng), write ? 1 : 0,
+                  write ? call.postgres.row_bytes : 0);
 }
 
-void World::Impl::query_cpu_done(uint32_t c) {
-  Request& q = requests_[c];
-  const Call& call = (*q.calls)[q.call_index];
-  sim::Time back = latency(q.peer_pod, q.pod);
-  if (call.postgres.query == QueryKind::kWrite) {
-    PostgresServerRt& s = pg_servers_[pods_[q.pod].pools[q.pool].server];
-    s.disk_used += call.postgres.row_bytes + s.row_overhead;
-    ++s.committed_writes;
-    back += options_.postgres_commit_fsync;
-  }
-  engine.schedule_after<&Impl::on_query_answer>(back, this, token_of(c, q.generation));
+void World::Impl::on_query_result(void* self, uint64_t t, PgError error, uint64_t commit_id) {
+  auto* w = static_cast<World::Impl*>(self);
+  if (!w->alive(t)) return;
+  Request& q = w->requests_[static_cast<uint32_t>(t)];
+  PostgresServerRt& s = w->pg_servers_[w->pods_[q.pod].pools[q.pool].server];
+  if (commit_id > 0) ++s.committed_writes;
+  if (error == PgError::kDiskFull) ++s.failed_writes;
+  q.pg_error = error;
+  w->engine.schedule_after<&Impl::on_query_answer>(w->latency(q.peer_pod, q.pod), w, t);
 }
 
 void World::Impl::on_query_answer(uint64_t t) {
   if (!alive(t)) return;
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
-  Failure f = q.failure;
-  q.failure = Failure::kNone;
-  pool_release(q.pod, q.pool);
-  q.pool = kNone;
+  PoolRt& pr = pods_[q.pod].pools[q.pool];
+  pr.pool->release(q.session);
+  q.session = -1;
+  PostgresServerRt& s = pg_servers_[pr.server];
+  s.connections.set(engine.now(), s.server->connections());
+  Failure f = failure_of(q.pg_error);
+  q.pg_error = PgError::kNone;
   call_done(c, f);
-}
-
-void World::Impl::pool_release(uint32_t pod, uint32_t index) {
-  PoolRt& pool = pods_[pod].pools[index];
-  while (!pool.waiters.empty()) {
-    uint32_t w = pool.waiters.pop_front();
-    Request& wq = requests_[w];
-    if (wq.stage != Stage::kAwaitPool) continue;  // gave up meanwhile
-    wq.stage = Stage::kPostgresQuery;
-    engine.schedule_after<&Impl::on_query_arrive>(latency(wq.pod, wq.peer_pod), this,
-                                                  token_of(w, wq.generation));
-    return;
-  }
-  ++pool.idle;
 }
 
 // ---- Kafka ----
@@ -262,19 +213,9 @@ void World::Impl::start() {
     PostgresServerRt& s = pg_servers_[pool.server];
     s.pool_connections_wanted += pool.size;
     if (!options_.fill_pools_at_start) continue;
-    for (int i = 0; i < pool.size; ++i) {
-      if (s.open >= s.usable()) {
-        ++s.startup_refusals;
-        ++s.refusals;
-        continue;
-      }
-      ++s.open;
-      ++pool.open;
-      ++pool.idle;
-    }
-    s.connections.set(engine.now(), s.open);
+    s.startup_refusals += static_cast<uint64_t>(pool.size - pool.pool->fill());
+    s.connections.set(engine.now(), s.server->connections());
   }
-
   // Consumer groups: every pod a consumes entry binds joins its group (one KafkaCluster group per
   // topic entry, so each topic keeps its own CPU per record). A single poll loop per pod is
   // CPU-bound at cpu / min(1, limit cores): the CFS quota stretches a single thread's work.
@@ -334,6 +275,7 @@ void World::Impl::end_warmup() {
   measuring_ = true;
   for (PodRt& p : pods_) {
     p.cpu->reset_statistics();
+    if (p.cpu_view != p.cpu.get()) p.cpu_view->reset_statistics();
     p.busy_workers.reset(now);
     p.queued.reset(now);
     p.handled = 0;
@@ -349,8 +291,9 @@ void World::Impl::end_warmup() {
   }
   for (PostgresServerRt& s : pg_servers_) {
     s.connections.reset(now);
-    s.refusals = s.queries = s.failed_writes = s.committed_writes = 0;
-    s.disk_used_at_warmup = s.disk_used;
+    s.queries = s.failed_writes = s.committed_writes = 0;
+    s.refusals_at_warmup = s.refusals();
+    s.disk_used_at_warmup = s.server->disk_used();
   }
   for (KafkaClusterRt& k : kafka_) {
     k.topic_stats.clear();
@@ -430,12 +373,12 @@ RunFigures World::Impl::figures() const {
     double util = 0, worker = 0, active = 0, throttled = 0;
     for (uint32_t p : w.pods) {
       const PodRt& pod = pods_[p];
-      wf.cpu_limit_milli = pod.cpu->config().milli_cpu_limit;
-      wf.cpu_cores_mean += pod.cpu->mean_cores();
-      util += pod.cpu->utilisation_of_limit();
+      wf.cpu_limit_milli = pod.cpu_view->config().milli_cpu_limit;
+      wf.cpu_cores_mean += pod.cpu_view->mean_cores();
+      util += pod.cpu_view->utilisation_of_limit();
       worker += pod.busy_workers.mean(now) / pod.concurrency;
-      active += static_cast<double>(pod.cpu->periods());
-      throttled += static_cast<double>(pod.cpu->throttled_periods());
+      active += static_cast<double>(pod.cpu_view->periods());
+      throttled += static_cast<double>(pod.cpu_view->throttled_periods());
       wf.queue_mean += pod.queued.mean(now);
       wf.queue_max = std::max(wf.queue_max, pod.queued.max());
       wf.requests += pod.handled;
@@ -454,18 +397,19 @@ RunFigures World::Impl::figures() const {
     pf.name = s.workload;
     pf.max_connections = s.usable();
     pf.connections_mean = s.connections.mean(now);
-    pf.connections_max = s.connections.max();
-    pf.connection_refusals = s.refusals;
+    pf.connections_max = std::max(s.connections.max(), static_cast<double>(s.server->connections()));
+    pf.connection_refusals = s.refusals() - s.refusals_at_warmup;
     pf.startup_refusals = s.startup_refusals;
     pf.pool_connections_wanted = s.pool_connections_wanted;
     pf.queries = s.queries;
     pf.failed_writes = s.failed_writes;
     pf.committed_writes = s.committed_writes;
-    pf.cpu_utilisation_of_limit = pods_[s.pod].cpu->utilisation_of_limit();
+    pf.cpu_utilisation_of_limit = s.server->cpu().utilisation_of_limit();
     f.postgres.push_back(pf);
     if (!s.claim.empty()) {
-      f.volumes.push_back(volume(s.namespace_name, s.claim, pods_[s.pod].name, s.disk_capacity,
-                                 s.disk_used, s.disk_used_at_warmup, window));
+      f.volumes.push_back(volume(s.namespace_name, s.claim, pods_[s.pod].name,
+                                 s.server->disk_capacity(), s.server->disk_used(),
+                                 s.disk_used_at_warmup, window));
     }
   }
 

@@ -436,7 +436,6 @@ void World::Impl::on_cpu_done(void* self, uint64_t t, sim::Time, sim::Time) {
   switch (w->requests_[r].stage) {
     case Stage::kGatewayCpu: w->gateway_cpu_done(r); break;
     case Stage::kEndpointCpu: w->endpoint_cpu_done(r); break;
-    case Stage::kPostgresQuery: w->query_cpu_done(r); break;
     default: break;
   }
 }

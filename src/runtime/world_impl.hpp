@@ -16,6 +16,7 @@
 
 #include "kubetwin/runtime/behaviour_spec.hpp"
 #include "kubetwin/runtime/kafka.hpp"
+#include "kubetwin/runtime/postgres.hpp"
 #include "kubetwin/runtime/pod_cpu.hpp"
 #include "kubetwin/runtime/results.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
@@ -42,6 +43,7 @@ enum class Failure : uint8_t {
   kPoolTimeout,         // no pooled connection within the acquire timeout
   kTooManyClients,      // PostgreSQL 53300: sorry, too many clients already
   kDiskFull,            // PostgreSQL could not extend a file: no space left on device
+  kPostgresNotReady,    // PostgreSQL starting, recovering, down, or the session was lost
   kNotEnoughReplicas,   // Kafka: ISR below min.insync.replicas with acks=all
   kNoLeader,            // Kafka: partition offline
   kDownstream,          // an HTTP call answered with an error
@@ -51,7 +53,7 @@ enum class Failure : uint8_t {
 const char* reason_text(Failure f);
 int status_of(Failure f);
 
-// A PostgreSQL server on its pod: connections, CPU (one backend per connection), disk.
+// A PostgreSQL server (runtime/postgres.hpp) on its pod, and the World's counters for it.
 struct PostgresServerRt {
   uint32_t pod = kNone;
   std::string name;                 // "ns/workload"
@@ -59,20 +61,18 @@ struct PostgresServerRt {
   std::string workload;
   int max_connections = kDefaultPostgresMaxConnections;
   int reserved = kDefaultPostgresReservedConnections;
-  int64_t row_overhead = kDefaultRowOverheadBytes;
-  int open = 0;
+  std::unique_ptr<PostgresServer> server;
   sim::TimeWeighted connections;
-  uint64_t refusals = 0;
+  uint64_t refusals_at_warmup = 0;
   uint64_t startup_refusals = 0;
   int pool_connections_wanted = 0;
   uint64_t queries = 0;
   uint64_t failed_writes = 0;
   uint64_t committed_writes = 0;
-  int64_t disk_capacity = -1;       // the data PVC; -1 unknown
-  int64_t disk_used = 0;
   int64_t disk_used_at_warmup = 0;
   std::string claim;                // PVC name
   int usable() const { return max_connections - reserved; }
+  uint64_t refusals() const;        // 53300 answers so far
 };
 
 // A Kafka cluster (a StatefulSet of KRaft brokers) and the World's view of it.
@@ -111,9 +111,7 @@ struct PoolRt {  // one client pod's connection pool to one PostgreSQL server
   std::string service;           // the Service name calls use
   uint32_t server = kNone;       // into Impl::pg_servers; kNone: the name reaches no server
   int size = kDefaultPostgresPoolSize;
-  int open = 0;                  // server connections this pool holds
-  int idle = 0;
-  RingBuffer<uint32_t> waiters;  // requests waiting for a connection
+  std::unique_ptr<ConnectionPool> pool;  // HikariCP-shaped (runtime/postgres.hpp)
 };
 
 struct PodRt {
@@ -123,6 +121,7 @@ struct PodRt {
   uint32_t node = 0;
   std::string zone;
   std::unique_ptr<PodCpu> cpu;
+  PodCpu* cpu_view = nullptr;  // whose figures describe the pod (a datastore's own CPU model)
   int concurrency = kDefaultConcurrency;
   int busy = 0;
   RingBuffer<uint32_t> accept_queue;  // requests waiting for a worker
@@ -252,6 +251,8 @@ struct Request {
   sim::EventId upstream_timer;   // root: Kong's connect timeout for the current attempt
   bool detached = false;         // an async call's carrier: runs calls[call_index] only
   uint32_t peer_pod = kNone;     // the datastore pod a call went to
+  int session = -1;              // the PostgreSQL session borrowed from the pool
+  PgError pg_error = PgError::kNone;
   std::string_view method;
   std::string_view path;
   World::ResponseFn done = nullptr;
@@ -341,13 +342,11 @@ class World::Impl {
   // PostgreSQL.
   void build_postgres();
   uint32_t pool_for(uint32_t pod, const std::string& service);
-  void pool_acquire(uint32_t r);
-  void on_pool_timeout(uint64_t r);
-  void on_connected(uint64_t r);
+  void on_pool_timeout(uint64_t r);  // an HTTP call's connect timeout (name kept for history)
+  static void on_pool_acquired(void* self, uint64_t token, int session, PgError error);
   void on_query_arrive(uint64_t r);
-  void query_cpu_done(uint32_t r);
+  static void on_query_result(void* self, uint64_t token, PgError error, uint64_t commit_id);
   void on_query_answer(uint64_t r);
-  void pool_release(uint32_t pod, uint32_t pool);
 
   // Kafka.
   void build_kafka();
@@ -379,8 +378,7 @@ class World::Impl {
   bool measuring_ = false;
   DeadlineFifo client_deadlines_;   // options_.client_timeout after each send
   DeadlineFifo read_deadlines_;     // options_.kong_read_timeout after each upstream attempt
-  DeadlineFifo pool_deadlines_;     // options_.pool_acquire_timeout after a wait for a connection
-  void on_pool_deadlines();
+
   void on_sample();
   std::deque<Request> requests_;  // a deque: references stay valid while requests are added
   std::vector<uint32_t> free_requests_;
