@@ -140,11 +140,7 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   if (q.counted) ++rt.sent;
   rt.in_flight.add(engine.now(), 1);
   uint64_t t = token_of(r, q.generation);
-  if (client_deadlines_.entries.empty() && !client_deadlines_.armed) {
-    engine.schedule_after<&Impl::on_client_deadlines>(options_.client_timeout, this);
-    client_deadlines_.armed = true;
-  }
-  client_deadlines_.entries.push_back({engine.now() + options_.client_timeout, t, 0});
+  arm<&Impl::on_client_deadlines>(client_deadlines_, options_.client_timeout, t, 0);
   const EntryRt& e = entries_[rt.entry];
   if (e.gateway != kNone) {
     const GatewayRt& gw = gateways_[e.gateway];
@@ -235,50 +231,58 @@ void World::Impl::try_upstream(uint32_t r) {
     return;
   }
   q.child = start_server_request(r, target, q.pod);
-  if (read_deadlines_.entries.empty() && !read_deadlines_.armed) {
-    engine.schedule_after<&Impl::on_read_deadlines>(options_.kong_read_timeout, this);
-    read_deadlines_.armed = true;
-  }
-  read_deadlines_.entries.push_back({engine.now() + options_.kong_read_timeout, t, q.child});
+  arm<&Impl::on_read_deadlines>(read_deadlines_, options_.kong_read_timeout, t, q.child);
 }
 
 // Deadline FIFOs: entries whose request was answered meanwhile are dropped in bulk, so the
 // engine wakes about once per timeout length, not once per request.
-void World::Impl::on_client_deadlines() {
-  client_deadlines_.armed = false;
+template <void (World::Impl::*Self)()>
+void World::Impl::arm(DeadlineFifo& fifo, sim::Time length, uint64_t token, uint32_t tag) {
+  if (fifo.entries.empty() && !fifo.armed) {
+    engine.schedule_after<Self>(length, this);
+    fifo.armed = true;
+  }
+  fifo.entries.push_back({engine.now() + length, token, tag});
+}
+
+template <bool (World::Impl::*Pending)(const DeadlineFifo::Entry&) const,
+          void (World::Impl::*Fire)(uint64_t), void (World::Impl::*Self)()>
+void World::Impl::drain(DeadlineFifo& fifo) {
+  fifo.armed = false;
   sim::Time now = engine.now();
-  auto& q = client_deadlines_.entries;
+  auto& q = fifo.entries;
   while (!q.empty()) {
     const DeadlineFifo::Entry& e = q.front();
-    bool pending = alive(e.token) && requests_[static_cast<uint32_t>(e.token)].stage != Stage::kRespond;
+    bool pending = (this->*Pending)(e);
     if (pending && e.deadline > now) break;
     uint64_t token = e.token;
     q.pop_front();
-    if (pending) on_client_timeout(token);
+    if (pending) (this->*Fire)(token);
   }
   if (!q.empty()) {
-    engine.schedule_at<&Impl::on_client_deadlines>(q.front().deadline, this);
-    client_deadlines_.armed = true;
+    engine.schedule_at<Self>(q.front().deadline, this);
+    fifo.armed = true;
   }
 }
 
+bool World::Impl::client_pending(const DeadlineFifo::Entry& e) const {
+  return alive(e.token) && requests_[static_cast<uint32_t>(e.token)].stage != Stage::kRespond;
+}
+
+bool World::Impl::read_pending(const DeadlineFifo::Entry& e) const {
+  if (!alive(e.token)) return false;
+  const Request& q = requests_[static_cast<uint32_t>(e.token)];
+  return q.child == e.tag && q.stage == Stage::kAwaitUpstream;
+}
+
+void World::Impl::on_client_deadlines() {
+  drain<&Impl::client_pending, &Impl::on_client_timeout, &Impl::on_client_deadlines>(
+      client_deadlines_);
+}
+
 void World::Impl::on_read_deadlines() {
-  read_deadlines_.armed = false;
-  sim::Time now = engine.now();
-  auto& q = read_deadlines_.entries;
-  while (!q.empty()) {
-    const DeadlineFifo::Entry& e = q.front();
-    bool pending = alive(e.token) && requests_[static_cast<uint32_t>(e.token)].child == e.tag &&
-                   requests_[static_cast<uint32_t>(e.token)].stage == Stage::kAwaitUpstream;
-    if (pending && e.deadline > now) break;
-    uint64_t token = e.token;
-    q.pop_front();
-    if (pending) on_upstream_read_timeout(token);
-  }
-  if (!q.empty()) {
-    engine.schedule_at<&Impl::on_read_deadlines>(q.front().deadline, this);
-    read_deadlines_.armed = true;
-  }
+  drain<&Impl::read_pending, &Impl::on_upstream_read_timeout, &Impl::on_read_deadlines>(
+      read_deadlines_);
 }
 
 void World::Impl::on_upstream_connect_timeout(uint64_t t) {

@@ -318,6 +318,13 @@ class World::Impl {
   void on_client_timeout(uint64_t r);
   void on_client_deadlines();
   void on_read_deadlines();
+  template <void (Impl::*Self)()>
+  void arm(DeadlineFifo& fifo, sim::Time length, uint64_t token, uint32_t tag);
+  template <bool (Impl::*Pending)(const DeadlineFifo::Entry&) const, void (Impl::*Fire)(uint64_t),
+            void (Impl::*Self)()>
+  void drain(DeadlineFifo& fifo);
+  bool client_pending(const DeadlineFifo::Entry& e) const;
+  bool read_pending(const DeadlineFifo::Entry& e) const;
   void answer_client(uint32_t r, int status, Failure failure);
   void on_client_answer(uint64_t r);
 
