@@ -1,5 +1,6 @@
 // Kustomize: the build pipeline of kustomize v5.5.0 (see kustomize-facts.md section 0).
 #include "kubetwin/k8s/kustomize.hpp"
+#include "kubetwin/k8s/json.hpp"
 
 // Patch targets and image names are user-supplied regular expressions, so std::regex stays.
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex> under -O1 with sanitizers.
@@ -673,33 +674,7 @@ bool valid_utf8(std::string_view s) {
 
 // Go encoding/json string quoting (HTML-safe).
 std::string go_json_string(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = s[i];
-    char buf[8];
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default:
-        if (c < 0x20) {
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else if (c == 0xE2 && i + 2 < s.size() && uint8_t(s[i + 1]) == 0x80 &&
-                   (uint8_t(s[i + 2]) == 0xA8 || uint8_t(s[i + 2]) == 0xA9)) {
-          out += uint8_t(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-          i += 2;
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  return out + "\"";
+  return json_quote(s, JsonEscape::kGo);
 }
 
 std::string go_json_map(const Node* m) {

@@ -1,5 +1,6 @@
 // Text, JSON and SARIF 2.1.0 renderings of static-audit findings.
 #include "kubetwin/report/findings.hpp"
+#include "kubetwin/k8s/json.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -72,27 +73,7 @@ bool parse_findings_format(std::string_view text, FindingsFormat& out) {
 }
 
 std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  return k8s::json_quote(text, k8s::JsonEscape::kPlain);
 }
 
 std::string render_findings_text(const std::vector<Finding>& findings, const std::string& target) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "kubetwin/k8s/emitter.hpp"
+#include "kubetwin/k8s/json.hpp"
 
 namespace kubetwin::report {
 
@@ -20,28 +21,7 @@ std::vector<const std::pair<std::string, Node>*> sorted_fields(const Node& n) {
 }
 
 std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  return k8s::json_quote(s, k8s::JsonEscape::kGo);
 }
 
 std::string json_scalar(const Node& n) {
