@@ -42,6 +42,7 @@ bench: build
 	@./$(BUILD)/bench/kubetwin-bench mmc --lambda 4 --mu 1 --servers 5 --customers 10000000 --seed 7
 	@./$(BUILD)/bench/engine_bench
 	@./$(BUILD)/bench/k8s_bench
+	@./$(BUILD)/bench/topology_bench
 	@./$(BUILD)/bench/runtime_bench
 	@./$(BUILD)/bench/world_bench
 
