@@ -54,12 +54,4 @@ void Station::reset_statistics() {
   response_histogram_ = LatencyHistogram{};
 }
 
-void Station::JobRing::grow() {
-  size_t cap = buf_.empty() ? 64 : buf_.size() * 2;
-  std::vector<Job> bigger(cap);
-  for (size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
-  buf_ = std::move(bigger);
-  head_ = 0;
-}
-
 }  // namespace kubetwin::sim

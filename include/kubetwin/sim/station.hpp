@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kubetwin/sim/engine.hpp"
+#include "kubetwin/sim/ring_buffer.hpp"
 #include "kubetwin/sim/statistics.hpp"
 
 namespace kubetwin::sim {
@@ -84,30 +85,6 @@ class Station {
     Time started;
   };
 
-  // A growable ring buffer: FIFO without std::deque's per-block allocations.
-  class JobRing {
-   public:
-    size_t size() const { return size_; }
-    bool empty() const { return size_ == 0; }
-    void push_back(const Job& j) {
-      if (size_ == buf_.size()) grow();
-      buf_[(head_ + size_) & (buf_.size() - 1)] = j;
-      ++size_;
-    }
-    Job pop_front() {
-      Job j = buf_[head_];
-      head_ = (head_ + 1) & (buf_.size() - 1);
-      --size_;
-      return j;
-    }
-
-   private:
-    void grow();
-    std::vector<Job> buf_;
-    size_t head_ = 0;
-    size_t size_ = 0;
-  };
-
   void start(int server, const Job& job, Time now) {
     servers_state_[server] = Server{job, now};
     ++busy_;
@@ -124,7 +101,7 @@ class Station {
   std::vector<Server> servers_state_;
   std::vector<int> free_servers_;
   int free_count_;
-  JobRing waiting_;
+  RingBuffer<Job> waiting_;
   CompletionFn done_fn_ = nullptr;
   void* done_context_ = nullptr;
 
