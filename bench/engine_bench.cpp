@@ -32,7 +32,8 @@ void BM_EventQueueHold(benchmark::State& state) {
     q.push(e.time + step.sample_time(rng) + 1, &noop, nullptr, 0);
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["bytes_per_pending"] = static_cast<double>(q.memory_bytes()) / static_cast<double>(n);
+  state.counters["bytes_per_pending"] =
+      static_cast<double>(q.memory_bytes()) / static_cast<double>(n);
 }
 BENCHMARK(BM_EventQueueHold<2>)->Arg(100)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_EventQueueHold<4>)->Arg(100)->Arg(10'000)->Arg(1'000'000);

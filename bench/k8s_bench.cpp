@@ -1,11 +1,11 @@
 // Benchmarks of the k8s layer: loading, kustomize rendering and emitting a generated
 // 10,000-resource input (DESIGN: must stay under 2 s), and the shipped amazon-store overlays.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "kubetwin/k8s/emitter.hpp"
 #include "kubetwin/k8s/kustomize.hpp"
@@ -29,16 +29,21 @@ const fs::path& generated_dir() {
       std::string n = "app" + std::to_string(i / 3);
       switch (i % 3) {
         case 0:
-          res << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " << n << "\n  labels: {app: " << n
+          res << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " << n
+              << "\n  labels: {app: " << n
               << ", tier: backend}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: " << n
               << "}\n  template:\n    metadata:\n      labels: {app: " << n
-              << "}\n    spec:\n      containers:\n      - name: main\n        image: registry.local/" << n
-              << ":1.0\n        ports: [{containerPort: 8080}]\n        env:\n        - {name: MODE, value: prod}\n"
+              << "}\n    spec:\n      containers:\n      - name: main\n        image: "
+                 "registry.local/"
+              << n
+              << ":1.0\n        ports: [{containerPort: 8080}]\n        env:\n        - {name: "
+                 "MODE, value: prod}\n"
               << "        - name: CFG\n          valueFrom: {configMapKeyRef: {name: " << n
               << ", key: mode}}\n        resources: {requests: {cpu: 100m, memory: 64Mi}}\n";
           break;
         case 1:
-          res << "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: " << n << "\nspec:\n  selector: {app: " << n
+          res << "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: " << n
+              << "\nspec:\n  selector: {app: " << n
               << "}\n  ports: [{port: 80, targetPort: 8080}]\n";
           break;
         default:
@@ -47,10 +52,13 @@ const fs::path& generated_dir() {
       }
     }
     std::ofstream(d / "kustomization.yaml")
-        << "namespace: bench\nnamePrefix: b-\nlabels:\n- pairs: {env: bench}\n  includeSelectors: true\n"
-           "resources: [resources.yaml]\npatches:\n- target: {kind: Deployment, labelSelector: tier=backend}\n"
+        << "namespace: bench\nnamePrefix: b-\nlabels:\n- pairs: {env: bench}\n  includeSelectors: "
+           "true\n"
+           "resources: [resources.yaml]\npatches:\n- target: {kind: Deployment, labelSelector: "
+           "tier=backend}\n"
            "  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 3\n"
-           "- target: {kind: Service}\n  patch: |-\n    apiVersion: v1\n    kind: Service\n    metadata: {name: x}\n"
+           "- target: {kind: Service}\n  patch: |-\n    apiVersion: v1\n    kind: Service\n    "
+           "metadata: {name: x}\n"
            "    spec: {type: ClusterIP}\n";
     return d;
   }();
@@ -80,7 +88,8 @@ BENCHMARK(BM_KustomizeRender10k)->Unit(benchmark::kMillisecond);
 void BM_AmazonStoreOverlays(benchmark::State& state) {
   std::string base = std::string(KUBETWIN_SOURCE_DIR) + "/models/amazon-store/k8s/";
   std::vector<std::string> dirs = {base + "overlays/dev", base + "overlays/prod",
-                                   base + "infrastructure/kong/overlays/dev", base + "infrastructure/kong/overlays/prod"};
+                                   base + "infrastructure/kong/overlays/dev",
+                                   base + "infrastructure/kong/overlays/prod"};
   for (auto _ : state)
     for (const std::string& d : dirs) {
       ResourceList rs = build_kustomization(d);

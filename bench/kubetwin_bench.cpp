@@ -33,9 +33,11 @@ double parse_positive(const char* flag, const char* text) {
 
 uint64_t parse_count(const char* flag, const char* text, bool allow_zero) {
   char* end = nullptr;
-  if (*text == '-' || *text == '+') bad(std::string(flag) + " expects a whole number, got \"" + text + "\"");
+  if (*text == '-' || *text == '+')
+    bad(std::string(flag) + " expects a whole number, got \"" + text + "\"");
   unsigned long long v = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0') bad(std::string(flag) + " expects a whole number, got \"" + text + "\"");
+  if (end == text || *end != '\0')
+    bad(std::string(flag) + " expects a whole number, got \"" + text + "\"");
   if (!allow_zero && v == 0) bad(std::string(flag) + " must be > 0");
   return v;
 }
@@ -43,7 +45,8 @@ uint64_t parse_count(const char* flag, const char* text, bool allow_zero) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "mmc") != 0) bad(argc < 2 ? "missing command" : std::string("unknown command \"") + argv[1] + "\"");
+  if (argc < 2 || std::strcmp(argv[1], "mmc") != 0)
+    bad(argc < 2 ? "missing command" : std::string("unknown command \"") + argv[1] + "\"");
   double lambda = 0, mu = 0;
   uint64_t servers = 0, customers = 0, seed = 1;
   bool have[4] = {false, false, false, false};
@@ -51,15 +54,22 @@ int main(int argc, char** argv) {
     std::string flag = argv[i];
     if (i + 1 >= argc) bad("flag " + flag + " needs a value");
     const char* value = argv[++i];
-    if (flag == "--lambda") lambda = parse_positive("--lambda", value), have[0] = true;
-    else if (flag == "--mu") mu = parse_positive("--mu", value), have[1] = true;
-    else if (flag == "--servers") servers = parse_count("--servers", value, false), have[2] = true;
-    else if (flag == "--customers") customers = parse_count("--customers", value, false), have[3] = true;
-    else if (flag == "--seed") seed = parse_count("--seed", value, true);
-    else bad("unknown flag " + flag);
+    if (flag == "--lambda")
+      lambda = parse_positive("--lambda", value), have[0] = true;
+    else if (flag == "--mu")
+      mu = parse_positive("--mu", value), have[1] = true;
+    else if (flag == "--servers")
+      servers = parse_count("--servers", value, false), have[2] = true;
+    else if (flag == "--customers")
+      customers = parse_count("--customers", value, false), have[3] = true;
+    else if (flag == "--seed")
+      seed = parse_count("--seed", value, true);
+    else
+      bad("unknown flag " + flag);
   }
   const char* names[4] = {"--lambda", "--mu", "--servers", "--customers"};
-  for (int k = 0; k < 4; ++k) if (!have[k]) bad(std::string("missing ") + names[k]);
+  for (int k = 0; k < 4; ++k)
+    if (!have[k]) bad(std::string("missing ") + names[k]);
   if (servers > 1'000'000) bad("--servers must be at most 1000000");
 
   kubetwin::sim::OpenQueueExperiment e;

@@ -16,7 +16,9 @@ using namespace kubetwin;
 void BM_KafkaProduceReplicateConsume(benchmark::State& state) {
   sim::Engine engine;
   runtime::KafkaCluster kafka(engine, {.brokers = 3});
-  const int topic = kafka.create_topic({.name = "order.created", .partitions = 3, .replication_factor = 3,
+  const int topic = kafka.create_topic({.name = "order.created",
+                                        .partitions = 3,
+                                        .replication_factor = 3,
                                         .min_insync_replicas = 2});
   runtime::ConsumerConfig cc;
   cc.cpu_per_record = sim::Distribution::deterministic(0.001);
@@ -50,7 +52,8 @@ void BM_KafkaProduceReplicateConsume(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(producer.n));
   state.counters["events_per_msg"] =
-      static_cast<double>(engine.events_processed() - events_before) / static_cast<double>(producer.n);
+      static_cast<double>(engine.events_processed() - events_before) /
+      static_cast<double>(producer.n);
   state.counters["consumed"] = static_cast<double>(kafka.records_consumed(group));
   state.counters["acked"] = static_cast<double>(acks.ok);
 }
@@ -60,7 +63,8 @@ BENCHMARK(BM_KafkaProduceReplicateConsume)->Iterations(1'000'000);
 // 4 ms mean): each iteration is one request submitted and completed.
 void BM_PodCpuRequests(benchmark::State& state) {
   sim::Engine engine;
-  runtime::PodCpu cpu(engine, "orders-api-0", {.milli_cpu_limit = state.range(0), .concurrency = 8});
+  runtime::PodCpu cpu(engine, "orders-api-0",
+                      {.milli_cpu_limit = state.range(0), .concurrency = 8});
   struct Source {
     runtime::PodCpu* cpu;
     sim::Engine* engine;
@@ -73,7 +77,8 @@ void BM_PodCpuRequests(benchmark::State& state) {
       engine->schedule_after<&Source::arrive>(gap.sample_time(rng), this);
     }
   } source{&cpu, &engine, sim::Rng(42, "load"),
-           sim::Distribution::exponential(0.004 / (0.4 * (state.range(0) > 0 ? state.range(0) : 1000) / 1000.0))};
+           sim::Distribution::exponential(
+               0.004 / (0.4 * (state.range(0) > 0 ? state.range(0) : 1000) / 1000.0))};
   engine.schedule_at<&Source::arrive>(0, &source);
   for (auto _ : state) {
     const uint64_t target = source.n + 1;

@@ -46,11 +46,14 @@ std::string generated_manifests() {
     std::string ns = "ns" + std::to_string((i / 3) % 20);
     switch (i % 3) {
       case 0:
-        out << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " << n << ", namespace: " << ns
-            << "}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: " << n << "}}\n  template:\n"
+        out << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " << n
+            << ", namespace: " << ns
+            << "}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: " << n
+            << "}}\n  template:\n"
             << "    metadata: {labels: {app: " << n << "}}\n    spec:\n      containers:\n"
             << "      - name: main\n        image: registry.local/" << n << ":1.0\n"
-            << "        env: [{name: CFG, valueFrom: {configMapKeyRef: {name: " << n << ", key: mode}}}]\n"
+            << "        env: [{name: CFG, valueFrom: {configMapKeyRef: {name: " << n
+            << ", key: mode}}}]\n"
             << "        resources: {requests: {cpu: 1m, memory: 1Mi}}\n";
         break;
       case 1:
@@ -58,8 +61,8 @@ std::string generated_manifests() {
             << "}\nspec: {selector: {app: " << n << "}, ports: [{port: 80, targetPort: 8080}]}\n";
         break;
       default:
-        out << "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: " << n << ", namespace: " << ns
-            << "}\ndata: {mode: fast}\n";
+        out << "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: " << n
+            << ", namespace: " << ns << "}\ndata: {mode: fast}\n";
     }
   }
   return out.str();

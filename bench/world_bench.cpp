@@ -24,7 +24,8 @@ void run_scenario_file(benchmark::State& state, const std::string& relative) {
     simulated += f.simulated_seconds;
     benchmark::DoNotOptimize(f.fingerprint);
   }
-  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["sim_s_per_wall_s"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
 }
 

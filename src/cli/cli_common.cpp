@@ -87,7 +87,9 @@ ParsedArgs parse_args(std::span<const std::string> args, std::vector<FlagSpec> s
   return out;
 }
 
-fs::path state_path(const ParsedArgs& args) { return topology::resolve_state_path(args.value("state")); }
+fs::path state_path(const ParsedArgs& args) {
+  return topology::resolve_state_path(args.value("state"));
+}
 
 topology::ClusterProfile load_cluster_profile(const std::string& path) {
   if (path.empty()) return topology::single_node_cluster();
@@ -108,8 +110,8 @@ Twin load_twin(const fs::path& state_file) {
   for (const topology::StoredResource& r : twin.state.resources) resources.push_back(r.resource);
   topology::BuildOptions options;
   options.sort_by_kind = false;  // the state is already in apply order
-  twin.model = topology::build_model(resources, load_cluster_profile(twin.state.cluster_profile),
-                                     options);
+  twin.model =
+      topology::build_model(resources, load_cluster_profile(twin.state.cluster_profile), options);
   return twin;
 }
 

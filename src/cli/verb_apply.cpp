@@ -27,9 +27,10 @@ struct Batch {
 k8s::ResourceList read_kustomization(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec) || !k8s::is_kustomization_dir(dir)) {
-    throw UsageError("unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
-                     "'Kustomization' in directory '" +
-                     fs::absolute(dir).lexically_normal().string() + "'");
+    throw UsageError(
+        "unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
+        "'Kustomization' in directory '" +
+        fs::absolute(dir).lexically_normal().string() + "'");
   }
   return k8s::build_kustomization(dir);
 }
@@ -48,7 +49,8 @@ int verb_apply(const Invocation& inv) {
     std::optional<std::string> cluster;
     if (auto c = args.value("cluster")) {
       std::error_code ec;
-      if (!fs::is_regular_file(*c, ec)) throw UsageError("the cluster profile \"" + *c + "\" does not exist");
+      if (!fs::is_regular_file(*c, ec))
+        throw UsageError("the cluster profile \"" + *c + "\" does not exist");
       cluster = fs::absolute(*c).lexically_normal().string();
     }
     for (const std::string& f : args.values["filename"]) {
@@ -70,16 +72,17 @@ int verb_apply(const Invocation& inv) {
     }
     for (const std::string& m : args.positional) {
       if (!topology::is_twin_index(m)) {
-        throw UsageError("\"" + m + "\" is not a model index (a twin.yaml or its directory)\n"
+        throw UsageError("\"" + m +
+                         "\" is not a model index (a twin.yaml or its directory)\n"
                          "  hint: use `kubetwin apply -f FILE|DIR|-` or `-k DIR` for manifests");
       }
       topology::TwinIndex index = topology::load_twin_index(m);
       if (!cluster) cluster = index.cluster;
       for (const topology::TwinEnvironment& env : index.environments) {
         for (const topology::TwinApplyStep& s : env.apply) {
-          batches.push_back(Batch{s.path,
-                                  s.kustomize ? read_kustomization(s.path) : k8s::load_manifests(s.path),
-                                  !s.kustomize});
+          batches.push_back(
+              Batch{s.path, s.kustomize ? read_kustomization(s.path) : k8s::load_manifests(s.path),
+                    !s.kustomize});
         }
       }
     }

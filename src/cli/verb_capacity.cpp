@@ -40,7 +40,8 @@ int verb_capacity(const Invocation& inv) {
     if (args.positional.size() != 1)
       throw UsageError(args.positional.empty() ? "capacity needs a SCENARIO file"
                                                : "capacity takes one SCENARIO file");
-    if (!args.value("slo")) throw UsageError("capacity needs --slo, e.g. --slo \"p99<300ms,errors<0.1%\"");
+    if (!args.value("slo"))
+      throw UsageError("capacity needs --slo, e.g. --slo \"p99<300ms,errors<0.1%\"");
     scenario::CapacityOptions options;
     options.run.threads = threads_flag(args);
     if (args.has("replications"))

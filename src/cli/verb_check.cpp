@@ -28,7 +28,7 @@ constexpr const char* kCheckUsage =
     "[--sarif FILE] [--cluster PROFILE] [--state PATH]";
 
 struct CheckArgs {
-  std::vector<std::string> models;   // positionals
+  std::vector<std::string> models;                   // positionals
   std::vector<std::pair<bool, std::string>> inputs;  // (kustomize?, path), in order
   report::FindingsFormat format = report::FindingsFormat::kText;
   std::optional<std::string> sarif_file;

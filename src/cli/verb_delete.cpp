@@ -14,9 +14,8 @@ namespace kubetwin::cli {
 int verb_delete(const Invocation& inv) {
   return guarded(inv, [&] {
     namespace fs = std::filesystem;
-    ParsedArgs args = parse_args(inv.args, {{"filename", 'f', true},
-                                            {"kustomize", 'k', true},
-                                            {"namespace", 'n', true}});
+    ParsedArgs args = parse_args(
+        inv.args, {{"filename", 'f', true}, {"kustomize", 'k', true}, {"namespace", 'n', true}});
     std::string ns_flag = args.value("namespace").value_or("default");
     // What to delete: keys, with the type used to name them in messages.
     std::vector<topology::ResourceKey> wanted;
@@ -36,8 +35,10 @@ int verb_delete(const Invocation& inv) {
     }
     for (const std::string& k : args.values["kustomize"]) {
       if (!k8s::is_kustomization_dir(k)) {
-        throw UsageError("unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
-                         "'Kustomization' in directory '" + k + "'");
+        throw UsageError(
+            "unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
+            "'Kustomization' in directory '" +
+            k + "'");
       }
       for (const k8s::Resource& r : k8s::build_kustomization(k)) {
         wanted.push_back({r.group(), r.kind(), effective_namespace(r, ns_flag), r.name()});
@@ -53,8 +54,8 @@ int verb_delete(const Invocation& inv) {
                 << "\"\n";
         return static_cast<int>(kExitCheckFailed);
       }
-      wanted.push_back({type->group, type->kind, type->namespaced ? ns_flag : "",
-                        args.positional[1]});
+      wanted.push_back(
+          {type->group, type->kind, type->namespaced ? ns_flag : "", args.positional[1]});
     }
     topology::StateStore store = topology::StateStore::open(state_path(args));
     topology::State state = store.load();

@@ -1,13 +1,13 @@
 // `kubetwin demo`: the main job of `make run`: the shipped model audited and its capacity
 // scenarios run, then the engine validated against queueing theory.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "kubetwin/sim/queueing.hpp"
 #include "verb_functions.hpp"
@@ -32,7 +32,8 @@ namespace {
 int step(const Invocation& inv, const char* heading, const char* name, VerbFn verb,
          std::vector<std::string> args) {
   inv.out << "\n==== " << heading << "\n$ kubetwin " << name;
-  for (const std::string& a : args) inv.out << " " << (a.find(' ') != std::string::npos ? "\"" + a + "\"" : a);
+  for (const std::string& a : args)
+    inv.out << " " << (a.find(' ') != std::string::npos ? "\"" + a + "\"" : a);
   inv.out << "\n\n";
   inv.out.flush();
   return verb(Invocation{args, inv.in, inv.out, inv.err});
@@ -57,8 +58,9 @@ int verb_demo(const Invocation& inv) {
             << "  hint: run `kubetwin demo` from the repository root (make run does)\n";
     return kExitBadInput;
   }
-  inv.out << "kubetwin demo: the amazon-store model of ENVIRONMENT_ISOLATION.md, audited and loaded.\n"
-             "Checks that FAIL below are findings about the model, not errors of the tool.\n";
+  inv.out
+      << "kubetwin demo: the amazon-store model of ENVIRONMENT_ISOLATION.md, audited and loaded.\n"
+         "Checks that FAIL below are findings about the model, not errors of the tool.\n";
   struct Step {
     const char* heading;
     const char* name;
@@ -66,19 +68,31 @@ int verb_demo(const Invocation& inv) {
     std::vector<std::string> args;
   };
   const std::vector<Step> steps = {
-      {"1. What the manifests declare: the static audit (the document's isolation gap)", "check", verb_check,
+      {"1. What the manifests declare: the static audit (the document's isolation gap)",
+       "check",
+       verb_check,
        {model}},
-      {"2. The same manifests with default-deny NetworkPolicies", "check", verb_check,
+      {"2. The same manifests with default-deny NetworkPolicies",
+       "check",
+       verb_check,
        {root + "/models/amazon-store-hardened"}},
       {"3. Prod on an ordinary day, 300 req/s", "run", verb_run, {capacity + "prod-steady.yaml"}},
-      {"4. Prod's traffic ramping to 1,200 req/s: the knee", "run", verb_run,
+      {"4. Prod's traffic ramping to 1,200 req/s: the knee",
+       "run",
+       verb_run,
        {capacity + "prod-ramp.yaml", "--replications", "1"}},
       {"5. Prod's highest rate under p99<300ms and errors<0.1%, and its first bottleneck",
-       "capacity", verb_capacity,
+       "capacity",
+       verb_capacity,
        {capacity + "prod-steady.yaml", "--slo", "p99<300ms,errors<0.1%", "--replications", "1"}},
       {"6. Dev under prod's load", "run", verb_run, {capacity + "dev-under-prod-load.yaml"}},
-      {"7. How long until the volumes are full", "run", verb_run, {capacity + "disk-time-to-full.yaml"}},
-      {"8. PostgreSQL connections when prod's HPAs are at their maximum", "run", verb_run,
+      {"7. How long until the volumes are full",
+       "run",
+       verb_run,
+       {capacity + "disk-time-to-full.yaml"}},
+      {"8. PostgreSQL connections when prod's HPAs are at their maximum",
+       "run",
+       verb_run,
        {capacity + "postgres-connections-hpa-max.yaml"}},
   };
   for (const Step& s : steps) {
@@ -93,11 +107,11 @@ namespace {
 
 int engine_check(const Invocation& inv) {
   constexpr uint64_t kCustomers = 1'000'000;
-  constexpr Row kRows[] = {{"M/M/1", 1, 0.5, false},  {"M/M/1", 1, 0.8, false},
-                           {"M/M/5", 5, 0.8, false},  {"M/M/5", 5, 0.95, false},
-                           {"M/D/1", 1, 0.8, true},   {"M/D/1", 1, 0.95, true}};
-  inv.out << "kubetwin engine check: open queues through the engine and a Station, "
-          << kCustomers << " customers each, seed 1\n\n";
+  constexpr Row kRows[] = {{"M/M/1", 1, 0.5, false}, {"M/M/1", 1, 0.8, false},
+                           {"M/M/5", 5, 0.8, false}, {"M/M/5", 5, 0.95, false},
+                           {"M/D/1", 1, 0.8, true},  {"M/D/1", 1, 0.95, true}};
+  inv.out << "kubetwin engine check: open queues through the engine and a Station, " << kCustomers
+          << " customers each, seed 1\n\n";
   inv.out << fmt::format("{:<7} {:>5} {:>12} {:>12} {:>8} {:>10} {:>13}\n", "model", "rho",
                          "analytic W", "simulated W", "error", "L/(lW)-1", "customers/s");
   bool all_close = true;
@@ -105,8 +119,8 @@ int engine_check(const Invocation& inv) {
     sim::OpenQueueExperiment e;
     e.servers = row.servers;
     e.arrival_rate = row.rho * row.servers;  // mu = 1
-    e.service = row.deterministic ? sim::Distribution::deterministic(1)
-                                  : sim::Distribution::exponential(1);
+    e.service =
+        row.deterministic ? sim::Distribution::deterministic(1) : sim::Distribution::exponential(1);
     e.customers = kCustomers;
     e.seed = 1;
     auto t0 = std::chrono::steady_clock::now();

@@ -29,7 +29,9 @@ int verb_exec(const Invocation& inv) {
     if (size_t slash = target.find('/'); slash != std::string::npos) {
       const report::ResourceType* type = report::find_resource_type(target.substr(0, slash));
       std::string name = target.substr(slash + 1);
-      if (!type) throw UsageError("the server doesn't have a resource type \"" + target.substr(0, slash) + "\"");
+      if (!type)
+        throw UsageError("the server doesn't have a resource type \"" + target.substr(0, slash) +
+                         "\"");
       if (std::string(type->kind) == "Pod") {
         pod = model.find_pod(ns, name);
       } else {
@@ -51,7 +53,8 @@ int verb_exec(const Invocation& inv) {
     }
     if (model.pods[*pod].phase != topology::PodPhase::kRunning) {
       inv.err << "error: unable to upgrade connection: container not found (\""
-              << model.pods[*pod].meta.name << "\" is " << "Pending)\n";
+              << model.pods[*pod].meta.name << "\" is "
+              << "Pending)\n";
       return static_cast<int>(kExitCheckFailed);
     }
     topology::Dns dns(model);

@@ -16,15 +16,17 @@ int verb_get(const Invocation& inv) {
                                             {"no-headers", 0, false},
                                             {"show-labels", 0, false}});
     if (args.positional.empty()) {
-      throw UsageError("you must specify the type of resource to get. Use \"kubetwin get all -n "
-                       "NS\" for the common types");
+      throw UsageError(
+          "you must specify the type of resource to get. Use \"kubetwin get all -n "
+          "NS\" for the common types");
     }
     report::GetRequest req;
     std::string types = args.positional[0];
     size_t start = 0;
     while (start <= types.size()) {
       size_t comma = types.find(',', start);
-      std::string t = types.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string t =
+          types.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (!t.empty()) req.types.push_back(t);
       if (comma == std::string::npos) break;
       start = comma + 1;

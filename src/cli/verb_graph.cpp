@@ -34,17 +34,18 @@ topology::TopologyGraph only_namespace(const topology::TopologyGraph& g, const s
 
 int verb_graph(const Invocation& inv) {
   return guarded(inv, [&] {
-    ParsedArgs args = parse_args(inv.args, {{"format", 0, true},
-                                            {"view", 0, true},
-                                            {"namespace", 'n', true}});
+    ParsedArgs args =
+        parse_args(inv.args, {{"format", 0, true}, {"view", 0, true}, {"namespace", 'n', true}});
     std::string format = args.value("format").value_or("dot");
     std::string view = args.value("view").value_or("deps");
     if (format != "dot" && format != "mermaid") {
       throw UsageError("--format must be dot or mermaid, not \"" + format + "\"");
     }
     if (view != "deps" && view != "reach") {
-      throw UsageError("--view must be deps (service dependencies) or reach (namespace "
-                       "reachability), not \"" + view + "\"");
+      throw UsageError(
+          "--view must be deps (service dependencies) or reach (namespace "
+          "reachability), not \"" +
+          view + "\"");
     }
     Twin twin = load_twin(state_path(args));
     topology::Dns dns(twin.model);

@@ -49,7 +49,8 @@ int verb_run(const Invocation& inv) {
     // Every file is read and validated before anything runs: a typo in the third scenario must
     // not cost the first two runs.
     std::vector<scenario::ScenarioSpec> specs;
-    for (const std::string& path : args.positional) specs.push_back(scenario::load_scenario_file(path));
+    for (const std::string& path : args.positional)
+      specs.push_back(scenario::load_scenario_file(path));
 
     std::vector<scenario::ScenarioResult> results;
     bool passed = true;

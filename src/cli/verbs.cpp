@@ -16,17 +16,31 @@ namespace {
 constexpr Verb kVerbs[] = {
     {"demo", "run the main job on the shipped model", verb_demo},
     {"kustomize", "render a kustomization as kubectl kustomize does", verb_kustomize},
-    {"check", "static audit: check [MODEL | -k DIR | -f PATH] [-o text|json|sarif] [--cluster PROFILE]", verb_check},
+    {"check",
+     "static audit: check [MODEL | -k DIR | -f PATH] [-o text|json|sarif] [--cluster PROFILE]",
+     verb_check},
     {"apply", "apply -k DIR | -f FILE|DIR|- | MODEL onto the twin's state", verb_apply},
-    {"get", "kubectl get over the twin's state: get KIND [NAME] [-n NS|-A] [-l SEL] [-o ...]", verb_get},
-    {"describe", "kubectl describe over the twin's state: describe KIND NAME [-n NS]", verb_describe},
-    {"delete", "delete KIND NAME [-n NS] | -f FILE|DIR|- | -k DIR from the twin's state", verb_delete},
+    {"get", "kubectl get over the twin's state: get KIND [NAME] [-n NS|-A] [-l SEL] [-o ...]",
+     verb_get},
+    {"describe", "kubectl describe over the twin's state: describe KIND NAME [-n NS]",
+     verb_describe},
+    {"delete", "delete KIND NAME [-n NS] | -f FILE|DIR|- | -k DIR from the twin's state",
+     verb_delete},
     {"reset", "empty the twin's state", verb_reset},
-    {"dns", "resolve NAME step by step from a pod's namespace: dns NAME -n NS [--pod POD]", verb_dns},
+    {"dns", "resolve NAME step by step from a pod's namespace: dns NAME -n NS [--pod POD]",
+     verb_dns},
     {"exec", "run BusyBox nslookup or nc -zv in a pod: exec -n NS POD -- nslookup NAME", verb_exec},
-    {"graph", "service dependency or reachability graph: graph [--view deps|reach] [--format dot|mermaid]", verb_graph},
-    {"run", "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] [--threads N] [--timing]", verb_run},
-    {"capacity", "highest load within an SLO and the first bottleneck: capacity SCENARIO --slo \"p99<300ms,errors<0.1%\" [--route R] [--output text|json]", verb_capacity},
+    {"graph",
+     "service dependency or reachability graph: graph [--view deps|reach] [--format dot|mermaid]",
+     verb_graph},
+    {"run",
+     "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
+     "[--threads N] [--timing]",
+     verb_run},
+    {"capacity",
+     "highest load within an SLO and the first bottleneck: capacity SCENARIO --slo "
+     "\"p99<300ms,errors<0.1%\" [--route R] [--output text|json]",
+     verb_capacity},
 };
 
 int print_help(std::ostream& out) {
@@ -41,7 +55,9 @@ int print_help(std::ostream& out) {
 
 }  // namespace
 
-std::span<const Verb> all_verbs() { return kVerbs; }
+std::span<const Verb> all_verbs() {
+  return kVerbs;
+}
 
 int run_main(std::span<const std::string> args, std::istream& in, std::ostream& out,
              std::ostream& err) {

@@ -56,12 +56,16 @@ bool is_printable(uint32_t cp) {
   return cp == 0x0A || (cp >= 0x20 && cp <= 0x7E) || (cp >= 0xA0 && cp <= 0xD7FF) ||
          (cp >= 0xE000 && cp <= 0xFFFD && cp != 0xFEFF);
 }
-bool is_break(uint32_t cp) { return cp == '\r' || cp == '\n' || cp == 0x85 || cp == 0x2028 || cp == 0x2029; }
+bool is_break(uint32_t cp) {
+  return cp == '\r' || cp == '\n' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
 
 bool is_letter(uint32_t cp) {
   return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp >= 0xC0;
 }
-bool is_digit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
+bool is_digit(uint32_t cp) {
+  return cp >= '0' && cp <= '9';
+}
 
 // Go's strconv.FormatFloat(f, 'g', -1, 64).
 std::string go_format_g(double f) {
@@ -136,7 +140,8 @@ bool looks_timestamp(std::string_view s, std::string* rfc3339) {
       return false;
     }
   }
-  if (rfc3339) *rfc3339 = date + "T" + two(hour) + ":" + two(minute) + ":" + two(second) + frac + zone;
+  if (rfc3339)
+    *rfc3339 = date + "T" + two(hour) + ":" + two(minute) + ":" + two(second) + frac + zone;
   return true;
 }
 
@@ -169,9 +174,10 @@ bool is_base60_float(std::string_view s) {
 bool internal_v2_resolves_non_string(std::string_view s);
 bool internal_v2_resolves_non_string(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF",
-      "true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL", ".nan", ".NaN",
-      ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"};
+      "y",     "Y",     "yes",  "Yes",   "YES",   "on",    "On",    "ON",    "n",     "N",
+      "no",    "No",    "NO",   "off",   "Off",   "OFF",   "true",  "True",  "TRUE",  "false",
+      "False", "FALSE", "",     "~",     "null",  "Null",  "NULL",  ".nan",  ".NaN",  ".NAN",
+      ".inf",  ".Inf",  ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"};
   if (std::find(std::begin(kWords), std::end(kWords), s) != std::end(kWords)) return true;
   char c = s[0];
   if (c == '.') {
@@ -184,14 +190,18 @@ bool internal_v2_resolves_non_string(std::string_view s) {
   std::string plain;
   for (char ch : s)
     if (ch != '_') plain.push_back(ch);
-  if (!plain.empty() && std::all_of(plain.begin(), plain.end(), [](char ch) { return is_digit(ch); })) return true;
+  if (!plain.empty() &&
+      std::all_of(plain.begin(), plain.end(), [](char ch) { return is_digit(ch); }))
+    return true;
   if (internal::plain_is_float(plain)) return true;
   return is_base60_float(s);  // YAML 1.1 "1:20"
 }
 
 namespace {
 
-bool v2_resolves_non_string(std::string_view s) { return internal_v2_resolves_non_string(s); }
+bool v2_resolves_non_string(std::string_view s) {
+  return internal_v2_resolves_non_string(s);
+}
 
 struct Analysis {
   bool multiline = false;
@@ -212,7 +222,8 @@ Analysis analyze(std::string_view v) {
   bool block_indicators = false, flow_indicators = false, line_breaks = false, special = false;
   bool leading_space = false, leading_break = false, trailing_space = false, trailing_break = false;
   bool break_space = false, space_break = false, previous_space = false, previous_break = false;
-  if (v.size() >= 3 && (v.starts_with("---") || v.starts_with("..."))) block_indicators = flow_indicators = true;
+  if (v.size() >= 3 && (v.starts_with("---") || v.starts_with("...")))
+    block_indicators = flow_indicators = true;
   bool preceded_by_whitespace = true;
   for (size_t i = 0; i < v.size();) {
     int w;
@@ -220,11 +231,26 @@ Analysis analyze(std::string_view v) {
     bool followed_by_whitespace = i + w >= v.size() || v[i + w] == ' ' || v[i + w] == '\t';
     if (i == 0) {
       switch (cp) {
-        case '#': case ',': case '[': case ']': case '{': case '}': case '&': case '*': case '!':
-        case '|': case '>': case '\'': case '"': case '%': case '@': case '`':
+        case '#':
+        case ',':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case '&':
+        case '*':
+        case '!':
+        case '|':
+        case '>':
+        case '\'':
+        case '"':
+        case '%':
+        case '@':
+        case '`':
           flow_indicators = block_indicators = true;
           break;
-        case '?': case ':':
+        case '?':
+        case ':':
           flow_indicators = true;
           if (followed_by_whitespace) block_indicators = true;
           break;
@@ -236,7 +262,12 @@ Analysis analyze(std::string_view v) {
       }
     } else {
       switch (cp) {
-        case ',': case '?': case '[': case ']': case '{': case '}':
+        case ',':
+        case '?':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
           flow_indicators = true;
           break;
         case ':':
@@ -276,7 +307,8 @@ Analysis analyze(std::string_view v) {
   if (trailing_space) a.block_allowed = false;
   if (break_space) a.flow_plain_allowed = a.block_plain_allowed = a.single_quoted_allowed = false;
   if (space_break || special)
-    a.flow_plain_allowed = a.block_plain_allowed = a.single_quoted_allowed = a.block_allowed = false;
+    a.flow_plain_allowed = a.block_plain_allowed = a.single_quoted_allowed = a.block_allowed =
+        false;
   if (line_breaks) a.flow_plain_allowed = a.block_plain_allowed = false;
   if (flow_indicators) a.flow_plain_allowed = false;
   if (block_indicators) a.block_plain_allowed = false;
@@ -325,25 +357,58 @@ void write_double(Writer& w, std::string_view v, int indent, bool allow_breaks) 
       w.put('\\');
       char buf[16];
       switch (cp) {
-        case 0x00: w.put('0'); break;
-        case 0x07: w.put('a'); break;
-        case 0x08: w.put('b'); break;
-        case 0x09: w.put('t'); break;
-        case 0x0A: w.put('n'); break;
-        case 0x0B: w.put('v'); break;
-        case 0x0C: w.put('f'); break;
-        case 0x0D: w.put('r'); break;
-        case 0x1B: w.put('e'); break;
-        case 0x22: w.put('"'); break;
-        case 0x5C: w.put('\\'); break;
-        case 0x85: w.put('N'); break;
-        case 0xA0: w.put('_'); break;
-        case 0x2028: w.put('L'); break;
-        case 0x2029: w.put('P'); break;
+        case 0x00:
+          w.put('0');
+          break;
+        case 0x07:
+          w.put('a');
+          break;
+        case 0x08:
+          w.put('b');
+          break;
+        case 0x09:
+          w.put('t');
+          break;
+        case 0x0A:
+          w.put('n');
+          break;
+        case 0x0B:
+          w.put('v');
+          break;
+        case 0x0C:
+          w.put('f');
+          break;
+        case 0x0D:
+          w.put('r');
+          break;
+        case 0x1B:
+          w.put('e');
+          break;
+        case 0x22:
+          w.put('"');
+          break;
+        case 0x5C:
+          w.put('\\');
+          break;
+        case 0x85:
+          w.put('N');
+          break;
+        case 0xA0:
+          w.put('_');
+          break;
+        case 0x2028:
+          w.put('L');
+          break;
+        case 0x2029:
+          w.put('P');
+          break;
         default:
-          if (cp <= 0xFF) std::snprintf(buf, sizeof buf, "x%02X", cp);
-          else if (cp <= 0xFFFF) std::snprintf(buf, sizeof buf, "u%04X", cp);
-          else std::snprintf(buf, sizeof buf, "U%08X", cp);
+          if (cp <= 0xFF)
+            std::snprintf(buf, sizeof buf, "x%02X", cp);
+          else if (cp <= 0xFFFF)
+            std::snprintf(buf, sizeof buf, "u%04X", cp);
+          else
+            std::snprintf(buf, sizeof buf, "U%08X", cp);
           w.put(buf);
       }
       spaces = false;
@@ -399,7 +464,8 @@ void write_plain(Writer& w, std::string_view v, int indent, bool allow_breaks) {
   bool spaces = false;
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] == ' ') {
-      if (allow_breaks && !spaces && w.column() > kBestWidth && !(i + 1 < v.size() && v[i + 1] == ' ')) {
+      if (allow_breaks && !spaces && w.column() > kBestWidth &&
+          !(i + 1 < v.size() && v[i + 1] == ' ')) {
         w.indent(indent);
       } else {
         w.put(' ');
@@ -459,10 +525,18 @@ void write_string(Writer& w, std::string_view v, int indent, bool key) {
   }
   if (style == Style::kSingle && !a.single_quoted_allowed) style = Style::kDouble;
   switch (style) {
-    case Style::kPlain: write_plain(w, v, indent, !key); break;
-    case Style::kSingle: write_single(w, v, indent, !key); break;
-    case Style::kDouble: write_double(w, v, indent, !key); break;
-    case Style::kLiteral: write_literal(w, v, indent); break;
+    case Style::kPlain:
+      write_plain(w, v, indent, !key);
+      break;
+    case Style::kSingle:
+      write_single(w, v, indent, !key);
+      break;
+    case Style::kDouble:
+      write_double(w, v, indent, !key);
+      break;
+    case Style::kLiteral:
+      write_literal(w, v, indent);
+      break;
   }
 }
 
@@ -481,7 +555,8 @@ std::vector<const std::pair<std::string, Node>*> sorted_fields(const Node& m) {
   std::vector<const std::pair<std::string, Node>*> out;
   out.reserve(m.fields().size());
   for (const auto& f : m.fields()) out.push_back(&f);
-  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return natural_key_less(a->first, b->first); });
+  std::sort(out.begin(), out.end(),
+            [](auto* a, auto* b) { return natural_key_less(a->first, b->first); });
   return out;
 }
 
@@ -583,8 +658,10 @@ bool natural_less_seq(const Seq& ar, const Seq& br) {
       }
     }
     size_t ai = i, bi = i;
-    for (; ai < ar.size() && is_digit(uint32_t(ar[ai])); ++ai) an = an * 10 + int64_t(uint32_t(ar[ai]) - '0');
-    for (; bi < br.size() && is_digit(uint32_t(br[bi])); ++bi) bn = bn * 10 + int64_t(uint32_t(br[bi]) - '0');
+    for (; ai < ar.size() && is_digit(uint32_t(ar[ai])); ++ai)
+      an = an * 10 + int64_t(uint32_t(ar[ai]) - '0');
+    for (; bi < br.size() && is_digit(uint32_t(br[bi])); ++bi)
+      bn = bn * 10 + int64_t(uint32_t(br[bi]) - '0');
     if (an != bn) return an < bn;
     if (ai != bi) return ai < bi;
     return ca < cb;
@@ -631,7 +708,8 @@ std::string normalized_scalar(const Node& n, bool* is_string) {
       for (char c : n.text())
         if (c != '_') plain.push_back(c);
       double d = 0;
-      if (plain == ".inf" || plain == ".Inf" || plain == ".INF" || plain == "+.inf" || plain == "+.Inf" || plain == "+.INF")
+      if (plain == ".inf" || plain == ".Inf" || plain == ".INF" || plain == "+.inf" ||
+          plain == "+.Inf" || plain == "+.INF")
         d = INFINITY;
       else if (plain == "-.inf" || plain == "-.Inf" || plain == "-.INF")
         d = -INFINITY;
@@ -639,7 +717,8 @@ std::string normalized_scalar(const Node& n, bool* is_string) {
         d = NAN;
       else
         d = std::strtod(plain.c_str(), nullptr);
-      if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18) return std::to_string(int64_t(d));
+      if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18)
+        return std::to_string(int64_t(d));
       return go_format_g(d);
     }
     case Node::ScalarType::kString:
@@ -658,7 +737,8 @@ std::string emit_document(const Node& doc) {
   Writer w;
   if (doc.is_mapping()) {
     const Node* annotations = doc.at({"metadata", "annotations"});
-    if (annotations && (annotations->is_null() || (annotations->is_mapping() && annotations->fields().empty()))) {
+    if (annotations &&
+        (annotations->is_null() || (annotations->is_mapping() && annotations->fields().empty()))) {
       Node copy = doc;
       copy.get("metadata")->erase("annotations");
       return emit_document(copy);

@@ -1,5 +1,6 @@
 // Kustomize: the build pipeline of kustomize v5.5.0 (see kustomize-facts.md section 0).
 #include "kubetwin/k8s/kustomize.hpp"
+
 #include "kubetwin/k8s/json.hpp"
 
 // Patch targets and image names are user-supplied regular expressions, so std::regex stays.
@@ -32,7 +33,8 @@ struct KRes {
   Node body;
   std::vector<std::string> previous_names;  // oldest first, excluding the current name
   std::vector<std::string> previous_namespaces;
-  std::vector<std::pair<std::string, std::string>> previous_ids;  // (name, namespace) pairs held before
+  std::vector<std::pair<std::string, std::string>>
+      previous_ids;  // (name, namespace) pairs held before
   bool generated = false;
   bool hash = false;
   std::string generator_behavior;
@@ -79,7 +81,8 @@ struct KRes {
     return false;
   }
   bool had_name(const std::string& n) const {
-    return name() == n || std::find(previous_names.begin(), previous_names.end(), n) != previous_names.end();
+    return name() == n ||
+           std::find(previous_names.begin(), previous_names.end(), n) != previous_names.end();
   }
 };
 
@@ -92,7 +95,8 @@ bool is_cluster_scoped(const std::string& api_version, const std::string& kind) 
     auto add = [&](const std::string& group, std::initializer_list<const char*> versions,
                    std::initializer_list<const char*> kinds) {
       for (const char* v : versions)
-        for (const char* k : kinds) t.insert((group.empty() ? std::string(v) : group + "/" + v) + "/" + k);
+        for (const char* k : kinds)
+          t.insert((group.empty() ? std::string(v) : group + "/" + v) + "/" + k);
     };
     add("admissionregistration.k8s.io", {"v1", "v1beta1"},
         {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"});
@@ -105,8 +109,10 @@ bool is_cluster_scoped(const std::string& api_version, const std::string& kind) 
     add("policy", {"v1beta1"}, {"PodSecurityPolicy"});
     add("rbac.authorization.k8s.io", {"v1", "v1beta1"}, {"ClusterRole", "ClusterRoleBinding"});
     add("scheduling.k8s.io", {"v1", "v1beta1"}, {"PriorityClass"});
-    add("storage.k8s.io", {"v1", "v1beta1"}, {"CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"});
-    add("", {"v1"}, {"ComponentStatus", "Namespace", "Node", "NodeProxyOptions", "PersistentVolume"});
+    add("storage.k8s.io", {"v1", "v1beta1"},
+        {"CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"});
+    add("", {"v1"},
+        {"ComponentStatus", "Namespace", "Node", "NodeProxyOptions", "PersistentVolume"});
     return t;
   }();
   return kTable.count(api_version + "/" + kind) > 0;
@@ -124,7 +130,6 @@ std::string id_string(const KRes& r) {
   return r.kind() + "." + r.version() + "." + g + "/" + r.name() + "." + ns;
 }
 
-
 std::string id_key(const KRes& r) {
   return r.kind() + "|" + r.group() + "|" + r.version() + "|" + r.name() + "|" + effective_ns(r);
 }
@@ -136,7 +141,8 @@ void add_resources(ResSet& set, std::vector<KRes> batch) {
   for (const KRes& r : set) ids.insert(id_key(r));
   for (KRes& r : batch) {
     if (!ids.insert(id_key(r)).second)
-      throw InputError(r.body.location(), "may not add resource with an already registered id: " + id_string(r),
+      throw InputError(r.body.location(),
+                       "may not add resource with an already registered id: " + id_string(r),
                        "two inputs define the same object; remove one or use a patch");
     set.push_back(std::move(r));
   }
@@ -151,9 +157,12 @@ struct Kustomization {
   bool component = false;
 };
 
-const char* const kKustomizationNames[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
+const char* const kKustomizationNames[] = {"kustomization.yaml", "kustomization.yml",
+                                           "Kustomization"};
 
-SourceLocation file_loc(const std::string& path) { return SourceLocation{std::make_shared<const std::string>(path), 0, 0}; }
+SourceLocation file_loc(const std::string& path) {
+  return SourceLocation{std::make_shared<const std::string>(path), 0, 0};
+}
 
 // The Kustomization type as kustomize decodes it strictly (YAML 1.1 -> JSON -> Go struct):
 // unknown fields and wrong types fail with encoding/json's wording.
@@ -164,48 +173,99 @@ struct Schema {
 };
 
 const Schema* kustomization_schema() {
-  static const Schema s_any{Schema::kAny}, s_str{Schema::kString}, s_bool{Schema::kBool}, s_int{Schema::kInt},
-      s_list{Schema::kStringList}, s_map{Schema::kStringMap};
+  static const Schema s_any{Schema::kAny}, s_str{Schema::kString}, s_bool{Schema::kBool},
+      s_int{Schema::kInt}, s_list{Schema::kStringList}, s_map{Schema::kStringMap};
   static const Schema s_target{Schema::kObject,
-                               {{"group", &s_str}, {"version", &s_str}, {"kind", &s_str}, {"name", &s_str},
-                                {"namespace", &s_str}, {"labelSelector", &s_str}, {"annotationSelector", &s_str}}};
-  static const Schema s_patch_opts{Schema::kObject, {{"allowNameChange", &s_bool}, {"allowKindChange", &s_bool}}};
-  static const Schema s_patch{Schema::kObject,
-                              {{"path", &s_str}, {"patch", &s_str}, {"target", &s_target}, {"options", &s_patch_opts}}};
+                               {{"group", &s_str},
+                                {"version", &s_str},
+                                {"kind", &s_str},
+                                {"name", &s_str},
+                                {"namespace", &s_str},
+                                {"labelSelector", &s_str},
+                                {"annotationSelector", &s_str}}};
+  static const Schema s_patch_opts{Schema::kObject,
+                                   {{"allowNameChange", &s_bool}, {"allowKindChange", &s_bool}}};
+  static const Schema s_patch{
+      Schema::kObject,
+      {{"path", &s_str}, {"patch", &s_str}, {"target", &s_target}, {"options", &s_patch_opts}}};
   static const Schema s_gen_opts{Schema::kObject,
-                                 {{"labels", &s_map}, {"annotations", &s_map}, {"disableNameSuffixHash", &s_bool},
+                                 {{"labels", &s_map},
+                                  {"annotations", &s_map},
+                                  {"disableNameSuffixHash", &s_bool},
                                   {"immutable", &s_bool}}};
   static const Schema s_cm{Schema::kObject,
-                           {{"name", &s_str}, {"namespace", &s_str}, {"behavior", &s_str}, {"files", &s_list},
-                            {"literals", &s_list}, {"envs", &s_list}, {"env", &s_str}, {"options", &s_gen_opts}}};
+                           {{"name", &s_str},
+                            {"namespace", &s_str},
+                            {"behavior", &s_str},
+                            {"files", &s_list},
+                            {"literals", &s_list},
+                            {"envs", &s_list},
+                            {"env", &s_str},
+                            {"options", &s_gen_opts}}};
   static const Schema s_secret{Schema::kObject,
-                               {{"name", &s_str}, {"namespace", &s_str}, {"behavior", &s_str}, {"files", &s_list},
-                                {"literals", &s_list}, {"envs", &s_list}, {"env", &s_str}, {"options", &s_gen_opts},
+                               {{"name", &s_str},
+                                {"namespace", &s_str},
+                                {"behavior", &s_str},
+                                {"files", &s_list},
+                                {"literals", &s_list},
+                                {"envs", &s_list},
+                                {"env", &s_str},
+                                {"options", &s_gen_opts},
                                 {"type", &s_str}}};
   static const Schema s_image{Schema::kObject,
-                              {{"name", &s_str}, {"newName", &s_str}, {"newTag", &s_str}, {"digest", &s_str},
+                              {{"name", &s_str},
+                               {"newName", &s_str},
+                               {"newTag", &s_str},
+                               {"digest", &s_str},
                                {"tagSuffix", &s_str}}};
   static const Schema s_replica{Schema::kObject, {{"name", &s_str}, {"count", &s_int}}};
   static const Schema s_label{Schema::kObject,
-                              {{"pairs", &s_map}, {"includeSelectors", &s_bool}, {"includeTemplates", &s_bool},
+                              {{"pairs", &s_map},
+                               {"includeSelectors", &s_bool},
+                               {"includeTemplates", &s_bool},
                                {"fields", &s_any}}};
-  static const Schema s_sort_legacy{Schema::kObject, {{"orderFirst", &s_list}, {"orderLast", &s_list}}};
-  static const Schema s_sort{Schema::kObject, {{"order", &s_str}, {"legacySortOptions", &s_sort_legacy}}};
+  static const Schema s_sort_legacy{Schema::kObject,
+                                    {{"orderFirst", &s_list}, {"orderLast", &s_list}}};
+  static const Schema s_sort{Schema::kObject,
+                             {{"order", &s_str}, {"legacySortOptions", &s_sort_legacy}}};
   static const Schema l_patch{Schema::kList, {}, &s_patch}, l_cm{Schema::kList, {}, &s_cm},
       l_secret{Schema::kList, {}, &s_secret}, l_image{Schema::kList, {}, &s_image},
       l_replica{Schema::kList, {}, &s_replica}, l_label{Schema::kList, {}, &s_label};
-  static const Schema s_root{
-      Schema::kObject,
-      {{"apiVersion", &s_str}, {"kind", &s_str}, {"metadata", &s_any}, {"resources", &s_list}, {"bases", &s_list},
-       {"components", &s_list}, {"namespace", &s_str}, {"namePrefix", &s_str}, {"nameSuffix", &s_str},
-       {"commonLabels", &s_map}, {"labels", &l_label}, {"commonAnnotations", &s_map},
-       {"patchesStrategicMerge", &s_list}, {"patches", &l_patch}, {"patchesJson6902", &l_patch},
-       {"replicas", &l_replica}, {"images", &l_image}, {"imageTags", &l_image}, {"configMapGenerator", &l_cm},
-       {"secretGenerator", &l_secret}, {"generatorOptions", &s_gen_opts}, {"sortOptions", &s_sort},
-       {"buildMetadata", &s_list}, {"openapi", &s_any}, {"crds", &s_list}, {"configurations", &s_list},
-       {"vars", &s_any}, {"replacements", &s_any}, {"generators", &s_list}, {"transformers", &s_list},
-       {"validators", &s_list}, {"helmCharts", &s_any}, {"helmGlobals", &s_any},
-       {"helmChartInflationGenerator", &s_any}}};
+  static const Schema s_root{Schema::kObject,
+                             {{"apiVersion", &s_str},
+                              {"kind", &s_str},
+                              {"metadata", &s_any},
+                              {"resources", &s_list},
+                              {"bases", &s_list},
+                              {"components", &s_list},
+                              {"namespace", &s_str},
+                              {"namePrefix", &s_str},
+                              {"nameSuffix", &s_str},
+                              {"commonLabels", &s_map},
+                              {"labels", &l_label},
+                              {"commonAnnotations", &s_map},
+                              {"patchesStrategicMerge", &s_list},
+                              {"patches", &l_patch},
+                              {"patchesJson6902", &l_patch},
+                              {"replicas", &l_replica},
+                              {"images", &l_image},
+                              {"imageTags", &l_image},
+                              {"configMapGenerator", &l_cm},
+                              {"secretGenerator", &l_secret},
+                              {"generatorOptions", &s_gen_opts},
+                              {"sortOptions", &s_sort},
+                              {"buildMetadata", &s_list},
+                              {"openapi", &s_any},
+                              {"crds", &s_list},
+                              {"configurations", &s_list},
+                              {"vars", &s_any},
+                              {"replacements", &s_any},
+                              {"generators", &s_list},
+                              {"transformers", &s_list},
+                              {"validators", &s_list},
+                              {"helmCharts", &s_any},
+                              {"helmGlobals", &s_any},
+                              {"helmChartInflationGenerator", &s_any}}};
   return &s_root;
 }
 
@@ -215,9 +275,9 @@ std::string go_json_type(const Node& n) {
   if (n.is_sequence()) return "array";
   if (n.is_null()) return "null";
   if (n.quoted()) return "string";
-  static const std::set<std::string> kBools = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no",
-                                               "No", "NO", "off", "Off", "OFF", "true", "True", "TRUE", "false",
-                                               "False", "FALSE"};
+  static const std::set<std::string> kBools = {
+      "y",  "Y",  "yes", "Yes", "YES", "on",   "On",   "ON",   "n",     "N",     "no",
+      "No", "NO", "off", "Off", "OFF", "true", "True", "TRUE", "false", "False", "FALSE"};
   const std::string& t = n.text();
   if (kBools.count(t)) return "bool";
   if (t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL") return "null";
@@ -225,13 +285,15 @@ std::string go_json_type(const Node& n) {
   return "string";
 }
 
-void check_schema(const Node& n, const Schema& schema, const std::string& field, const std::string& go_type) {
+void check_schema(const Node& n, const Schema& schema, const std::string& field,
+                  const std::string& go_type) {
   auto mismatch = [&](const Node& v, const std::string& want) {
-    throw InputError(v.location(),
-                     "invalid Kustomization: json: cannot unmarshal " + go_json_type(v) + " into Go struct field " +
-                         field + " of type " + want,
-                     "kustomization files are read as YAML 1.1: quote values such as \"n\", \"yes\", \"1\" or "
-                     "\"1.20\" that must stay strings");
+    throw InputError(
+        v.location(),
+        "invalid Kustomization: json: cannot unmarshal " + go_json_type(v) +
+            " into Go struct field " + field + " of type " + want,
+        "kustomization files are read as YAML 1.1: quote values such as \"n\", \"yes\", \"1\" or "
+        "\"1.20\" that must stay strings");
   };
   std::string t = go_json_type(n);
   if (t == "null" || schema.type == Schema::kAny) return;
@@ -250,7 +312,8 @@ void check_schema(const Node& n, const Schema& schema, const std::string& field,
     case Schema::kStringList:
       if (t != "array") mismatch(n, "[]string");
       for (const Node& item : n.items())
-        if (go_json_type(item) != "string" && go_json_type(item) != "null") mismatch(item, "string");
+        if (go_json_type(item) != "string" && go_json_type(item) != "null")
+          mismatch(item, "string");
       return;
     case Schema::kStringMap:
       if (t != "object") mismatch(n, "map[string]string");
@@ -290,52 +353,89 @@ Kustomization load_kustomization(const std::string& dir, const LoadLimits& limit
   }
   if (found == 0)
     throw InputError(file_loc(dir),
-                     "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '" +
+                     "unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
+                     "'Kustomization' in directory '" +
                          dir + "'",
                      "a kustomize directory needs a kustomization.yaml");
   if (found > 1)
-    throw InputError(file_loc(dir), "found multiple kustomization files in '" + dir + "'", "keep only one of them");
+    throw InputError(file_loc(dir), "found multiple kustomization files in '" + dir + "'",
+                     "keep only one of them");
   auto docs = parse_yaml_documents(read_file(k.file, limits), k.file, limits);
   if (docs.empty()) {
     k.doc = Node::mapping(SourceLocation{std::make_shared<const std::string>(k.file), 1, 1});
   } else if (docs.size() > 1) {
-    throw InputError(docs[1].location(), "a kustomization file must hold one document", "remove the extra `---`");
+    throw InputError(docs[1].location(), "a kustomization file must hold one document",
+                     "remove the extra `---`");
   } else {
     k.doc = std::move(docs[0]);
   }
   if (!k.doc.is_mapping())
-    throw InputError(k.doc.location(), "invalid Kustomization: expected a mapping, found " + describe_node(k.doc),
+    throw InputError(k.doc.location(),
+                     "invalid Kustomization: expected a mapping, found " + describe_node(k.doc),
                      "a kustomization is a mapping of fields like resources:, namespace:");
-  static const std::set<std::string> kKnown = {
-      "apiVersion", "kind", "metadata", "resources", "bases", "components", "namespace", "namePrefix",
-      "nameSuffix", "commonLabels", "labels", "commonAnnotations", "patchesStrategicMerge", "patches",
-      "patchesJson6902", "replicas", "images", "imageTags", "configMapGenerator", "secretGenerator",
-      "generatorOptions", "sortOptions", "buildMetadata", "openapi", "crds", "configurations", "vars",
-      "replacements", "generators", "transformers", "validators", "helmCharts", "helmGlobals",
-      "helmChartInflationGenerator"};
-  static const std::set<std::string> kUnsupported = {"buildMetadata", "openapi", "crds", "configurations", "vars", "replacements",
-                                                     "generators", "transformers", "validators", "helmCharts",
-                                                     "helmGlobals", "helmChartInflationGenerator"};
+  static const std::set<std::string> kKnown = {"apiVersion",
+                                               "kind",
+                                               "metadata",
+                                               "resources",
+                                               "bases",
+                                               "components",
+                                               "namespace",
+                                               "namePrefix",
+                                               "nameSuffix",
+                                               "commonLabels",
+                                               "labels",
+                                               "commonAnnotations",
+                                               "patchesStrategicMerge",
+                                               "patches",
+                                               "patchesJson6902",
+                                               "replicas",
+                                               "images",
+                                               "imageTags",
+                                               "configMapGenerator",
+                                               "secretGenerator",
+                                               "generatorOptions",
+                                               "sortOptions",
+                                               "buildMetadata",
+                                               "openapi",
+                                               "crds",
+                                               "configurations",
+                                               "vars",
+                                               "replacements",
+                                               "generators",
+                                               "transformers",
+                                               "validators",
+                                               "helmCharts",
+                                               "helmGlobals",
+                                               "helmChartInflationGenerator"};
+  static const std::set<std::string> kUnsupported = {
+      "buildMetadata", "openapi",      "crds",        "configurations",
+      "vars",          "replacements", "generators",  "transformers",
+      "validators",    "helmCharts",   "helmGlobals", "helmChartInflationGenerator"};
   SourceLocation loc = k.doc.location();
   for (const auto& [key, value] : k.doc.fields()) {
     if (!kKnown.count(key))
       throw InputError(value.location().path ? value.location() : loc,
                        "invalid Kustomization: json: unknown field \"" + key + "\"",
                        "check the spelling; kustomize rejects unknown fields");
-    if (kUnsupported.count(key) && !(value.is_null() || (value.is_sequence() && value.items().empty())))
-      throw InputError(value.location(), "kustomization field '" + key + "' is not supported by kubetwin's kustomize",
+    if (kUnsupported.count(key) &&
+        !(value.is_null() || (value.is_sequence() && value.items().empty())))
+      throw InputError(value.location(),
+                       "kustomization field '" + key + "' is not supported by kubetwin's kustomize",
                        "render with kubectl kustomize and load the output with -f");
   }
   check_schema(k.doc, *kustomization_schema(), "Kustomization", "Kustomization");
   if (const Node* labels = k.doc.get("labels"); labels && labels->is_sequence())
     for (const Node& e : labels->items())
       if (const Node* f = e.get("fields"); f && !f->is_null())
-        throw InputError(f->location(), "labels.fields (custom field specs) is not supported by kubetwin's kustomize",
-                         "render with kubectl kustomize and load the output with -f");
+        throw InputError(
+            f->location(),
+            "labels.fields (custom field specs) is not supported by kubetwin's kustomize",
+            "render with kubectl kustomize and load the output with -f");
   std::string kind = k.doc.str("kind");
   k.component = kind == "Component";
   if (!kind.empty() && kind != "Kustomization" && kind != "Component")
-    throw InputError(k.doc.get("kind")->location(), "invalid kind '" + kind + "' in kustomization file",
+    throw InputError(k.doc.get("kind")->location(),
+                     "invalid kind '" + kind + "' in kustomization file",
                      "use Kustomization (or Component)");
   return k;
 }
@@ -360,12 +460,14 @@ std::string restricted_file(const Kustomization& k, const Node& entry) {
   std::string rel = entry.text();
   std::string abs = canonical_path(fs::path(k.dir) / rel);
   if (!within(abs, k.dir))
-    throw InputError(entry.location(), "security; file '" + abs + "' is not in or below '" + k.dir + "'",
-                     "kustomize only reads files inside the kustomization's directory; list the other "
-                     "directory as a resource (a base) instead");
+    throw InputError(
+        entry.location(), "security; file '" + abs + "' is not in or below '" + k.dir + "'",
+        "kustomize only reads files inside the kustomization's directory; list the other "
+        "directory as a resource (a base) instead");
   std::error_code ec;
   if (!fs::exists(abs, ec))
-    throw InputError(entry.location(), "file '" + rel + "' not found (" + abs + ": no such file or directory)",
+    throw InputError(entry.location(),
+                     "file '" + rel + "' not found (" + abs + ": no such file or directory)",
                      "check the path; it is relative to " + k.dir);
   return abs;
 }
@@ -376,13 +478,14 @@ std::vector<const Node*> string_list(const Kustomization& k, const char* field) 
   if (!n || n->is_null()) return out;
   if (!n->is_sequence())
     throw InputError(n->location(),
-                     std::string("invalid Kustomization: field ") + field + " must be a list, found " + describe_node(*n),
+                     std::string("invalid Kustomization: field ") + field +
+                         " must be a list, found " + describe_node(*n),
                      "write one `- entry` per line");
   for (const Node& item : n->items()) {
     if (!item.is_scalar())
       throw InputError(item.location(),
-                       std::string("invalid Kustomization: ") + field + " entries must be strings, found " +
-                           describe_node(item),
+                       std::string("invalid Kustomization: ") + field +
+                           " entries must be strings, found " + describe_node(item),
                        "write a relative path");
     out.push_back(&item);
   }
@@ -391,7 +494,8 @@ std::vector<const Node*> string_list(const Kustomization& k, const char* field) 
 
 // ---- Label selectors and patch targets ------------------------------------------------------
 
-bool match_label_selector(const std::string& selector, const std::map<std::string, std::string>& labels,
+bool match_label_selector(const std::string& selector,
+                          const std::map<std::string, std::string>& labels,
                           const SourceLocation& where) {
   // Split at commas outside parentheses.
   std::vector<std::string> terms;
@@ -424,7 +528,8 @@ bool match_label_selector(const std::string& selector, const std::map<std::strin
       size_t start = 0;
       while (start <= list.size()) {
         size_t comma = list.find(',', start);
-        values.insert(trim(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+        values.insert(trim(
+            list.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
@@ -446,11 +551,13 @@ bool match_label_selector(const std::string& selector, const std::map<std::strin
     } else if (t[0] == '!') {
       if (labels.count(trim(t.substr(1)))) return false;
     } else if (std::all_of(t.begin(), t.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '-';
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                        c == '/' || c == '-';
                })) {
       if (!labels.count(t)) return false;
     } else {
-      throw InputError(where, "unable to parse label selector \"" + selector + "\"", "write e.g. app=web,tier!=db");
+      throw InputError(where, "unable to parse label selector \"" + selector + "\"",
+                       "write e.g. app=web,tier!=db");
     }
   }
   return true;
@@ -475,7 +582,8 @@ class Target {
       try {
         regexes_.emplace_back(field, std::regex("^(?:" + f->text() + ")$", std::regex::optimize));
       } catch (const std::regex_error&) {
-        throw InputError(f->location(), std::string("invalid regular expression in target ") + field,
+        throw InputError(f->location(),
+                         std::string("invalid regular expression in target ") + field,
                          "targets use Go regular expressions");
       }
     }
@@ -484,9 +592,12 @@ class Target {
   bool matches(const KRes& r) const {
     for (const auto& [field, rx] : regexes_) {
       std::vector<std::string> values;
-      if (field == "group") values = {r.group()};
-      else if (field == "version") values = {r.version()};
-      else if (field == "kind") values = {r.kind()};
+      if (field == "group")
+        values = {r.group()};
+      else if (field == "version")
+        values = {r.version()};
+      else if (field == "kind")
+        values = {r.kind()};
       else if (field == "name") {
         values = r.previous_names;
         values.push_back(r.name());
@@ -503,10 +614,13 @@ class Target {
       if (!any) return false;
     }
     if (const Node* ls = node_->get("labelSelector"); ls && ls->is_scalar() && !ls->text().empty())
-      if (!match_label_selector(ls->text(), string_map(r.body.at({"metadata", "labels"})), ls->location()))
+      if (!match_label_selector(ls->text(), string_map(r.body.at({"metadata", "labels"})),
+                                ls->location()))
         return false;
-    if (const Node* as = node_->get("annotationSelector"); as && as->is_scalar() && !as->text().empty())
-      if (!match_label_selector(as->text(), string_map(r.body.at({"metadata", "annotations"})), as->location()))
+    if (const Node* as = node_->get("annotationSelector");
+        as && as->is_scalar() && !as->text().empty())
+      if (!match_label_selector(as->text(), string_map(r.body.at({"metadata", "annotations"})),
+                                as->location()))
         return false;
     return true;
   }
@@ -553,7 +667,8 @@ std::vector<std::string> split_path(const std::string& p) {
   return out;
 }
 
-void set_pairs(KRes& r, const std::string& path, bool create, const std::vector<std::pair<std::string, std::string>>& pairs) {
+void set_pairs(KRes& r, const std::string& path, bool create,
+               const std::vector<std::pair<std::string, std::string>>& pairs) {
   visit_path(r.body, split_path(path), 0, create, [&](Node& m) {
     if (m.is_null()) m = Node::mapping();
     if (!m.is_mapping()) return;
@@ -569,25 +684,30 @@ bool is_kind(const KRes& r, std::initializer_list<const char*> kinds) {
 }
 
 // Labels into metadata (M) and selectors (S), as kustomize-facts.md section 3 lists them.
-void apply_labels(ResSet& set, const std::vector<std::pair<std::string, std::string>>& pairs, bool selectors,
-                  bool templates) {
+void apply_labels(ResSet& set, const std::vector<std::pair<std::string, std::string>>& pairs,
+                  bool selectors, bool templates) {
   if (pairs.empty()) return;
   for (KRes& r : set) {
     set_pairs(r, "metadata/labels", true, pairs);
     if (!selectors && !templates) continue;
-    if (is_kind(r, {"ReplicationController", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"}))
+    if (is_kind(r, {"ReplicationController", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet",
+                    "Job"}))
       set_pairs(r, "spec/template/metadata/labels", true, pairs);
-    if (is_kind(r, {"StatefulSet"})) set_pairs(r, "spec/volumeClaimTemplates/[]/metadata/labels", true, pairs);
+    if (is_kind(r, {"StatefulSet"}))
+      set_pairs(r, "spec/volumeClaimTemplates/[]/metadata/labels", true, pairs);
     if (is_kind(r, {"CronJob"})) {
       set_pairs(r, "spec/jobTemplate/metadata/labels", true, pairs);
       set_pairs(r, "spec/jobTemplate/spec/template/metadata/labels", true, pairs);
     }
     if (!selectors) continue;
-    if (is_kind(r, {"Service", "ReplicationController"})) set_pairs(r, "spec/selector", true, pairs);
+    if (is_kind(r, {"Service", "ReplicationController"}))
+      set_pairs(r, "spec/selector", true, pairs);
     if (is_kind(r, {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"}))
       set_pairs(r, "spec/selector/matchLabels", true, pairs);
-    if (is_kind(r, {"Job", "PodDisruptionBudget"})) set_pairs(r, "spec/selector/matchLabels", false, pairs);
-    if (is_kind(r, {"CronJob"})) set_pairs(r, "spec/jobTemplate/spec/selector/matchLabels", false, pairs);
+    if (is_kind(r, {"Job", "PodDisruptionBudget"}))
+      set_pairs(r, "spec/selector/matchLabels", false, pairs);
+    if (is_kind(r, {"CronJob"}))
+      set_pairs(r, "spec/jobTemplate/spec/selector/matchLabels", false, pairs);
     if (is_kind(r, {"NetworkPolicy"})) {
       set_pairs(r, "spec/podSelector/matchLabels", false, pairs);
       set_pairs(r, "spec/ingress/[]/from/[]/podSelector/matchLabels", false, pairs);
@@ -596,11 +716,18 @@ void apply_labels(ResSet& set, const std::vector<std::pair<std::string, std::str
     if (is_kind(r, {"Deployment", "StatefulSet"})) {
       for (const char* aff : {"podAffinity", "podAntiAffinity"}) {
         std::string base = std::string("spec/template/spec/affinity/") + aff;
-        set_pairs(r, base + "/requiredDuringSchedulingIgnoredDuringExecution/[]/labelSelector/matchLabels", false, pairs);
-        set_pairs(r, base + "/preferredDuringSchedulingIgnoredDuringExecution/[]/podAffinityTerm/labelSelector/matchLabels",
+        set_pairs(
+            r,
+            base + "/requiredDuringSchedulingIgnoredDuringExecution/[]/labelSelector/matchLabels",
+            false, pairs);
+        set_pairs(r,
+                  base +
+                      "/preferredDuringSchedulingIgnoredDuringExecution/[]/podAffinityTerm/"
+                      "labelSelector/matchLabels",
                   false, pairs);
       }
-      set_pairs(r, "spec/template/spec/topologySpreadConstraints/[]/labelSelector/matchLabels", false, pairs);
+      set_pairs(r, "spec/template/spec/topologySpreadConstraints/[]/labelSelector/matchLabels",
+                false, pairs);
     }
   }
 }
@@ -609,7 +736,8 @@ void apply_annotations(ResSet& set, const std::vector<std::pair<std::string, std
   if (pairs.empty()) return;
   for (KRes& r : set) {
     set_pairs(r, "metadata/annotations", true, pairs);
-    if (is_kind(r, {"ReplicationController", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"}))
+    if (is_kind(r, {"ReplicationController", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet",
+                    "Job"}))
       set_pairs(r, "spec/template/metadata/annotations", true, pairs);
     if (is_kind(r, {"CronJob"})) {
       set_pairs(r, "spec/jobTemplate/metadata/annotations", true, pairs);
@@ -622,11 +750,14 @@ std::vector<std::pair<std::string, std::string>> pairs_of(const Node* n, const s
   std::vector<std::pair<std::string, std::string>> out;
   if (!n || n->is_null()) return out;
   if (!n->is_mapping())
-    throw InputError(n->location(), "invalid Kustomization: " + field + " must be a mapping, found " + describe_node(*n),
-                     "write one `key: value` per line");
+    throw InputError(
+        n->location(),
+        "invalid Kustomization: " + field + " must be a mapping, found " + describe_node(*n),
+        "write one `key: value` per line");
   for (const auto& [k, v] : n->fields()) {
     if (!v.is_scalar() && !v.is_null())
-      throw InputError(v.location(), "invalid Kustomization: " + field + "." + k + " must be a string",
+      throw InputError(v.location(),
+                       "invalid Kustomization: " + field + "." + k + " must be a string",
                        "write a plain value");
     bool is_string = false;
     out.emplace_back(k, v.is_null() ? "" : v.text());
@@ -663,7 +794,11 @@ std::string base64(std::string_view in) {
 bool valid_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
-    int w = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    int w = c < 0x80             ? 1
+            : (c & 0xE0) == 0xC0 ? 2
+            : (c & 0xF0) == 0xE0 ? 3
+            : (c & 0xF8) == 0xF0 ? 4
+                                 : 0;
     if (w == 0 || i + w > s.size()) return false;
     for (int k = 1; k < w; ++k)
       if ((uint8_t(s[i + k]) & 0xC0) != 0x80) return false;
@@ -701,8 +836,11 @@ std::string name_hash(const KRes& r) {
   fields.emplace_back("kind", go_json_string(r.kind()));
   fields.emplace_back("name", "\"\"");
   if (secret) {
-    fields.emplace_back("type", b.get("type") && b.get("type")->is_scalar() ? go_json_string(b.str("type")) : "\"\"");
-    if (const Node* sd = b.get("stringData"); sd && sd->is_mapping()) fields.emplace_back("stringData", go_json_map(sd));
+    fields.emplace_back("type", b.get("type") && b.get("type")->is_scalar()
+                                    ? go_json_string(b.str("type"))
+                                    : "\"\"");
+    if (const Node* sd = b.get("stringData"); sd && sd->is_mapping())
+      fields.emplace_back("stringData", go_json_map(sd));
   } else if (const Node* bd = b.get("binaryData"); bd && bd->is_mapping()) {
     fields.emplace_back("binaryData", go_json_map(bd));
   }
@@ -716,25 +854,39 @@ std::string name_hash(const KRes& r) {
   std::string hex = internal::sha256_hex(json).substr(0, 10);
   for (char& c : hex) {
     switch (c) {
-      case '0': c = 'g'; break;
-      case '1': c = 'h'; break;
-      case '3': c = 'k'; break;
-      case 'a': c = 'm'; break;
-      case 'e': c = 't'; break;
-      default: break;
+      case '0':
+        c = 'g';
+        break;
+      case '1':
+        c = 'h';
+        break;
+      case '3':
+        c = 'k';
+        break;
+      case 'a':
+        c = 'm';
+        break;
+      case 'e':
+        c = 't';
+        break;
+      default:
+        break;
     }
   }
   return hex;
 }
 
 // One generator entry's key/value pairs, in kustomize's source order: envs, literals, files.
-std::vector<std::pair<std::string, std::string>> generator_pairs(const Kustomization& k, const Node& entry,
-                                                                 const std::string& gen_name, const LoadLimits& limits) {
+std::vector<std::pair<std::string, std::string>> generator_pairs(const Kustomization& k,
+                                                                 const Node& entry,
+                                                                 const std::string& gen_name,
+                                                                 const LoadLimits& limits) {
   std::vector<std::pair<std::string, std::string>> out;
   auto add = [&](std::string key, std::string value, const SourceLocation& where) {
     for (const auto& kv : out)
       if (kv.first == key)
-        throw InputError(where, "configmap " + gen_name + " illegally repeats the key `" + key + "`",
+        throw InputError(where,
+                         "configmap " + gen_name + " illegally repeats the key `" + key + "`",
                          "each key may appear once across envs, literals and files");
     out.emplace_back(std::move(key), std::move(value));
   };
@@ -748,14 +900,17 @@ std::vector<std::pair<std::string, std::string>> generator_pairs(const Kustomiza
     size_t start = 0;
     while (start < text.size()) {
       size_t nl = text.find('\n', start);
-      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      std::string line =
+          text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
       start = nl == std::string::npos ? text.size() : nl + 1;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       line.erase(0, line.find_first_not_of(" \t"));
       if (line.empty() || line[0] == '#') continue;
       size_t eq = line.find('=');
-      if (eq == std::string::npos) add(line, "", env->location());
-      else add(line.substr(0, eq), line.substr(eq + 1), env->location());
+      if (eq == std::string::npos)
+        add(line, "", env->location());
+      else
+        add(line.substr(0, eq), line.substr(eq + 1), env->location());
     }
   }
   if (const Node* lits = entry.get("literals"); lits && lits->is_sequence()) {
@@ -763,9 +918,11 @@ std::vector<std::pair<std::string, std::string>> generator_pairs(const Kustomiza
       std::string s = lit.text();
       size_t eq = s.find('=');
       if (eq == std::string::npos)
-        throw InputError(lit.location(), "invalid literal '" + s + "': expected key=value", "write key=value");
+        throw InputError(lit.location(), "invalid literal '" + s + "': expected key=value",
+                         "write key=value");
       std::string v = s.substr(eq + 1);
-      if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+      if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+        v = v.substr(1, v.size() - 2);
       add(s.substr(0, eq), v, lit.location());
     }
   }
@@ -787,19 +944,23 @@ std::vector<std::pair<std::string, std::string>> generator_pairs(const Kustomiza
   return out;
 }
 
-void generate(const Kustomization& k, ResSet& set, const char* field, bool secret, const LoadLimits& limits) {
+void generate(const Kustomization& k, ResSet& set, const char* field, bool secret,
+              const LoadLimits& limits) {
   const Node* gens = k.doc.get(field);
   if (!gens || gens->is_null()) return;
   if (!gens->is_sequence())
-    throw InputError(gens->location(), std::string("invalid Kustomization: ") + field + " must be a list",
+    throw InputError(gens->location(),
+                     std::string("invalid Kustomization: ") + field + " must be a list",
                      "write one `- name: ...` entry per generated object");
   const Node* opts = k.doc.get("generatorOptions");
   for (const Node& entry : gens->items()) {
     if (!entry.is_mapping())
-      throw InputError(entry.location(), std::string(field) + " entries must be mappings", "give name: and literals:");
+      throw InputError(entry.location(), std::string(field) + " entries must be mappings",
+                       "give name: and literals:");
     std::string name = entry.str("name");
     if (name.empty())
-      throw InputError(entry.location(), std::string(field) + " entry without a name", "add `name:`");
+      throw InputError(entry.location(), std::string(field) + " entry without a name",
+                       "add `name:`");
     auto pairs = generator_pairs(k, entry, name, limits);
     KRes r;
     r.generated = true;
@@ -808,12 +969,14 @@ void generate(const Kustomization& k, ResSet& set, const char* field, bool secre
     r.body.set("kind", Node::scalar(secret ? "Secret" : "ConfigMap", false));
     Node& md = r.body.set("metadata", Node::mapping(entry.location()));
     md.set("name", Node::scalar(name, true, entry.get("name")->location()));
-    if (std::string ns = entry.str("namespace"); !ns.empty()) md.set("namespace", Node::scalar(ns, true));
+    if (std::string ns = entry.str("namespace"); !ns.empty())
+      md.set("namespace", Node::scalar(ns, true));
     const Node* eopts = entry.get("options");
     bool disable = false, immutable = false;
     for (const Node* o : {opts, eopts}) {
       if (!o || !o->is_mapping()) continue;
-      if (auto b = o->get("disableNameSuffixHash"); b && b->as_bool().value_or(false)) disable = true;
+      if (auto b = o->get("disableNameSuffixHash"); b && b->as_bool().value_or(false))
+        disable = true;
       if (auto b = o->get("immutable"); b && b->as_bool().value_or(false)) immutable = true;
       for (const char* what : {"labels", "annotations"}) {
         auto p = pairs_of(o->get(what), std::string("options.") + what);
@@ -850,16 +1013,19 @@ void generate(const Kustomization& k, ResSet& set, const char* field, bool secre
     // Inherited generated objects are found by any of their names and namespaces so far
     // (an overlay names them as its base wrote them, before prefixes and namespaces).
     auto existing = std::find_if(set.begin(), set.end(), [&](const KRes& o) {
-      return o.kind() == r.kind() && o.api_version() == r.api_version() && o.had_id(r.name(), r.ns());
+      return o.kind() == r.kind() && o.api_version() == r.api_version() &&
+             o.had_id(r.name(), r.ns());
     });
     if (behavior == "create") {
       if (existing != set.end())
-        throw InputError(entry.location(), "id " + id_string(r) + " exists; behavior must be merge or replace",
+        throw InputError(entry.location(),
+                         "id " + id_string(r) + " exists; behavior must be merge or replace",
                          "set behavior: merge (or replace) to change an inherited generator");
       set.push_back(std::move(r));
     } else if (behavior == "merge" || behavior == "replace") {
       if (existing == set.end())
-        throw InputError(entry.location(), "id " + id_string(r) + " does not exist; cannot merge or replace",
+        throw InputError(entry.location(),
+                         "id " + id_string(r) + " does not exist; cannot merge or replace",
                          "use behavior: create");
       KRes& old = *existing;
       for (const char* what : {"labels", "annotations"}) {
@@ -873,8 +1039,10 @@ void generate(const Kustomization& k, ResSet& set, const char* field, bool secre
       for (const char* what : {"data", "binaryData"}) {
         const Node* nd = r.body.get(what);
         if (behavior == "replace") {
-          if (nd) old.body.set(what, *nd);
-          else old.body.erase(what);
+          if (nd)
+            old.body.set(what, *nd);
+          else
+            old.body.erase(what);
         } else if (nd) {
           Node* od = old.body.get(what);
           if (!od || !od->is_mapping()) od = &old.body.set(what, Node::mapping());
@@ -883,7 +1051,8 @@ void generate(const Kustomization& k, ResSet& set, const char* field, bool secre
       }
       old.hash = old.hash && r.hash;
     } else {
-      throw InputError(entry.get("behavior")->location(), "unknown generator behavior '" + behavior + "'",
+      throw InputError(entry.get("behavior")->location(),
+                       "unknown generator behavior '" + behavior + "'",
                        "use create, merge or replace");
     }
   }
@@ -900,7 +1069,8 @@ std::vector<std::string> pod_spec_prefixes(const KRes& r) {
   std::string k = r.kind();
   if (k == "Pod") return {"spec"};
   if (k == "PodTemplate") return {"template/spec"};
-  if (k == "Deployment" || k == "ReplicaSet" || k == "DaemonSet" || k == "StatefulSet" || k == "Job")
+  if (k == "Deployment" || k == "ReplicaSet" || k == "DaemonSet" || k == "StatefulSet" ||
+      k == "Job")
     return {"spec/template/spec"};
   if (k == "CronJob") return {"spec/jobTemplate/spec/template/spec"};
   return {};
@@ -910,7 +1080,8 @@ void fix_name_references(ResSet& set) {
   // Renamed objects by (kind, any previous name): the only candidates of a reference.
   std::unordered_map<std::string, std::vector<size_t>> renamed;
   for (size_t i = 0; i < set.size(); ++i)
-    for (const std::string& old : set[i].previous_names) renamed[set[i].kind() + "|" + old].push_back(i);
+    for (const std::string& old : set[i].previous_names)
+      renamed[set[i].kind() + "|" + old].push_back(i);
   auto rewrite = [&](KRes& referrer, const std::string& target_kind, Node& value, Node* ns_node) {
     if (!value.is_scalar()) return;
     std::string v = value.text();
@@ -927,7 +1098,8 @@ void fix_name_references(ResSet& set) {
     }
     if (!match) return;
     value = Node::scalar(match->name(), true, value.location());
-    if (ns_node && !match->ns().empty()) *ns_node = Node::scalar(match->ns(), true, ns_node->location());
+    if (ns_node && !match->ns().empty())
+      *ns_node = Node::scalar(match->ns(), true, ns_node->location());
   };
   auto each = [&](KRes& r, const std::string& path, const char* kind) {
     auto parts = split_path(path);
@@ -972,12 +1144,16 @@ void fix_name_references(ResSet& set) {
       for (const char* p : {"secretName", "adminSecretName", "userSecretName", "secretRef"})
         each(r, std::string("parameters/") + p, "Secret");
     if (k == "Ingress") {
-      Node* ann = r.body.at({"metadata", "annotations"}) ? r.body.get("metadata")->get("annotations") : nullptr;
+      Node* ann = r.body.at({"metadata", "annotations"})
+                      ? r.body.get("metadata")->get("annotations")
+                      : nullptr;
       if (ann && ann->is_mapping()) {
         for (auto& [key, value] : ann->fields()) {
-          if (key == "nginx.ingress.kubernetes.io/auth-secret" || key == "nginx.ingress.kubernetes.io/auth-tls-secret")
+          if (key == "nginx.ingress.kubernetes.io/auth-secret" ||
+              key == "nginx.ingress.kubernetes.io/auth-tls-secret")
             rewrite(r, "Secret", value, nullptr);
-          if (key == "nginx.ingress.kubernetes.io/fastcgi-params-configmap") rewrite(r, "ConfigMap", value, nullptr);
+          if (key == "nginx.ingress.kubernetes.io/fastcgi-params-configmap")
+            rewrite(r, "ConfigMap", value, nullptr);
         }
       }
     }
@@ -1020,7 +1196,8 @@ void fix_name_references(ResSet& set) {
     }
     if (k == "HorizontalPodAutoscaler") {
       Node* ref = r.body.get("spec") ? r.body.get("spec")->get("scaleTargetRef") : nullptr;
-      if (ref && ref->is_mapping() && ref->get("name")) rewrite(r, ref->str("kind"), *ref->get("name"), nullptr);
+      if (ref && ref->is_mapping() && ref->get("name"))
+        rewrite(r, ref->str("kind"), *ref->get("name"), nullptr);
     }
     if (k == "PersistentVolumeClaim") {
       each(r, "spec/volumeName", "PersistentVolume");
@@ -1042,8 +1219,8 @@ void fix_name_references(ResSet& set) {
             for (const KRes& t : set) {
               if (t.kind() != "ServiceAccount" || !t.had_name(sname)) continue;
               bool ns_ok = !s.get("namespace") || t.ns() == sns ||
-                           std::find(t.previous_namespaces.begin(), t.previous_namespaces.end(), sns) !=
-                               t.previous_namespaces.end();
+                           std::find(t.previous_namespaces.begin(), t.previous_namespaces.end(),
+                                     sns) != t.previous_namespaces.end();
               if (!ns_ok) continue;
               s.set("name", Node::scalar(t.name(), true));
               if (!t.ns().empty()) s.set("namespace", Node::scalar(t.ns(), true));
@@ -1078,14 +1255,16 @@ void set_namespace(ResSet& set, const std::string& ns) {
     if (r.kind() == "RoleBinding" || r.kind() == "ClusterRoleBinding") {
       if (Node* subjects = r.body.get("subjects"); subjects && subjects->is_sequence())
         for (Node& s : subjects->items())
-          if (s.is_mapping() && s.str("name") == "default") s.set("namespace", Node::scalar(ns, true));
+          if (s.is_mapping() && s.str("name") == "default")
+            s.set("namespace", Node::scalar(ns, true));
     }
     if (r.kind() == "APIService") set_pairs(r, "spec/service", true, {{"namespace", ns}});
   }
   std::unordered_set<std::string> ids;
   for (const KRes& r : set)
     if (!ids.insert(id_key(r)).second)
-      throw InputError(r.body.location(), "namespace transformation produces ID conflict: " + id_string(r),
+      throw InputError(r.body.location(),
+                       "namespace transformation produces ID conflict: " + id_string(r),
                        "two objects now share kind, name and namespace");
 }
 
@@ -1093,7 +1272,8 @@ void add_prefix_suffix(ResSet& set, const std::string& prefix, const std::string
   if (prefix.empty() && suffix.empty()) return;
   for (KRes& r : set) {
     std::string k = r.kind();
-    if (k == "CustomResourceDefinition" || k == "Namespace" || (k == "APIService" && r.group() == "apiregistration.k8s.io"))
+    if (k == "CustomResourceDefinition" || k == "Namespace" ||
+        (k == "APIService" && r.group() == "apiregistration.k8s.io"))
       continue;
     r.rename(prefix + r.name() + suffix);
   }
@@ -1102,26 +1282,32 @@ void add_prefix_suffix(ResSet& set, const std::string& prefix, const std::string
 void apply_replicas(const Kustomization& k, ResSet& set) {
   const Node* reps = k.doc.get("replicas");
   if (!reps || reps->is_null()) return;
-  if (!reps->is_sequence()) throw InputError(reps->location(), "invalid Kustomization: replicas must be a list", "");
+  if (!reps->is_sequence())
+    throw InputError(reps->location(), "invalid Kustomization: replicas must be a list", "");
   for (const Node& e : reps->items()) {
     std::string name = e.str("name");
     const Node* count = e.get("count");
     if (!count || !count->as_int())
-      throw InputError(e.location(), "replicas entry for '" + name + "' needs an integer count", "write count: 3");
+      throw InputError(e.location(), "replicas entry for '" + name + "' needs an integer count",
+                       "write count: 3");
     bool found = false;
     for (KRes& r : set) {
-      if (!is_kind(r, {"Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"}) || !r.had_name(name)) continue;
+      if (!is_kind(r, {"Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"}) ||
+          !r.had_name(name))
+        continue;
       found = true;
       Node* spec = r.body.get("spec");
       if (!spec || !spec->is_mapping()) spec = &r.body.set("spec", Node::mapping());
       spec->set("replicas", Node::scalar(std::to_string(*count->as_int()), false));
     }
     if (!found)
-      throw InputError(e.location(),
-                       "resource with name " + name +
-                           " does not match a config with the following GVK [Deployment.[noVer].[noGrp] "
-                           "ReplicationController.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] StatefulSet.[noVer].[noGrp]]",
-                       "replicas names the workload as written in its own layer (before namePrefix)");
+      throw InputError(
+          e.location(),
+          "resource with name " + name +
+              " does not match a config with the following GVK [Deployment.[noVer].[noGrp] "
+              "ReplicationController.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] "
+              "StatefulSet.[noVer].[noGrp]]",
+          "replicas names the workload as written in its own layer (before namePrefix)");
   }
 }
 
@@ -1154,8 +1340,10 @@ void update_image(Node& image, const Node& entry, const std::regex& rx) {
   } else if (!new_digest.empty()) {
     out += "@" + new_digest;
   } else {
-    if (!tag.empty()) out += ":" + tag + tag_suffix;
-    else if (!tag_suffix.empty()) out += ":" + tag_suffix;
+    if (!tag.empty())
+      out += ":" + tag + tag_suffix;
+    else if (!tag_suffix.empty())
+      out += ":" + tag_suffix;
     if (!digest.empty()) out += "@" + digest;
   }
   image = Node::scalar(out, true, image.location());
@@ -1180,9 +1368,11 @@ void apply_images(const Kustomization& k, ResSet& set) {
   for (const char* field : {"images", "imageTags"}) {
     const Node* imgs = k.doc.get(field);
     if (!imgs || imgs->is_null()) continue;
-    if (!imgs->is_sequence()) throw InputError(imgs->location(), "invalid Kustomization: images must be a list", "");
+    if (!imgs->is_sequence())
+      throw InputError(imgs->location(), "invalid Kustomization: images must be a list", "");
     for (const Node& e : imgs->items()) {
-      if (!e.is_mapping()) throw InputError(e.location(), "images entries must be mappings", "give name: and newTag:");
+      if (!e.is_mapping())
+        throw InputError(e.location(), "images entries must be mappings", "give name: and newTag:");
       std::regex rx;
       try {
         rx = std::regex("^" + e.str("name") + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
@@ -1196,7 +1386,8 @@ void apply_images(const Kustomization& k, ResSet& set) {
         // spec/template/spec/{containers,initContainers}, any kind) on top of that walk, so a
         // tagSuffix is appended twice there (measured against kubectl kustomize v5.5.0).
         for (const char* p : {"spec/containers/[]/image", "spec/initContainers/[]/image",
-                              "spec/template/spec/containers/[]/image", "spec/template/spec/initContainers/[]/image"})
+                              "spec/template/spec/containers/[]/image",
+                              "spec/template/spec/initContainers/[]/image"})
           visit_path(r.body, split_path(p), 0, false, [&](Node& img) { update_image(img, e, rx); });
       }
     }
@@ -1209,7 +1400,7 @@ struct PatchText {
   std::string text;
   std::string path;  // for locations
   SourceLocation where;
-  int line_offset = 0;    // an inline block scalar: where its first line sits in `path`
+  int line_offset = 0;  // an inline block scalar: where its first line sits in `path`
   int column_offset = 0;
 };
 
@@ -1274,16 +1465,19 @@ struct PatchOptions {
 PatchOptions patch_options(const Node& entry) {
   PatchOptions o;
   if (const Node* opts = entry.get("options"); opts && opts->is_mapping()) {
-    if (const Node* v = opts->get("allowNameChange")) o.allow_name_change = v->as_bool().value_or(false);
-    if (const Node* v = opts->get("allowKindChange")) o.allow_kind_change = v->as_bool().value_or(false);
+    if (const Node* v = opts->get("allowNameChange"))
+      o.allow_name_change = v->as_bool().value_or(false);
+    if (const Node* v = opts->get("allowKindChange"))
+      o.allow_kind_change = v->as_bool().value_or(false);
   }
   return o;
 }
 
-void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const SourceLocation& where,
-                   PatchOptions opts = {}) {
+void apply_smp_doc(ResSet& set, const Node& patch, const Target* target,
+                   const SourceLocation& where, PatchOptions opts = {}) {
   if (!patch.is_mapping())
-    throw InputError(patch.location(), "a strategic merge patch must be a mapping, found " + describe_node(patch),
+    throw InputError(patch.location(),
+                     "a strategic merge patch must be a mapping, found " + describe_node(patch),
                      "write the fields to change, starting at apiVersion/kind/metadata");
   std::vector<size_t> matches;
   if (target) {
@@ -1292,7 +1486,8 @@ void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const S
   } else {
     std::string av = patch.str("apiVersion"), kind = patch.str("kind");
     std::string name = patch.at({"metadata", "name"}) ? patch.at({"metadata", "name"})->text() : "";
-    std::string ns = patch.at({"metadata", "namespace"}) ? patch.at({"metadata", "namespace"})->text() : "";
+    std::string ns =
+        patch.at({"metadata", "namespace"}) ? patch.at({"metadata", "namespace"})->text() : "";
     for (size_t i = 0; i < set.size(); ++i) {
       const KRes& r = set[i];
       if (r.api_version() != av || r.kind() != kind) continue;
@@ -1303,9 +1498,11 @@ void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const S
       std::string g = av.find('/') == std::string::npos ? "" : av.substr(0, av.find('/'));
       std::string v = av.find('/') == std::string::npos ? av : av.substr(av.find('/') + 1);
       throw InputError(patch.location().path ? patch.location() : where,
-                       "no resource matches strategic merge patch \"" + kind + "." + v + "." + (g.empty() ? "[noGrp]" : g) +
-                           "/" + name + "." + (ns.empty() ? "[noNs]" : ns) + "\"",
-                       "the patch's apiVersion, kind and name must match an object of this kustomization (before "
+                       "no resource matches strategic merge patch \"" + kind + "." + v + "." +
+                           (g.empty() ? "[noGrp]" : g) + "/" + name + "." +
+                           (ns.empty() ? "[noNs]" : ns) + "\"",
+                       "the patch's apiVersion, kind and name must match an object of this "
+                       "kustomization (before "
                        "its namePrefix)");
     }
   }
@@ -1319,13 +1516,16 @@ void apply_smp_doc(ResSet& set, const Node& patch, const Target* target, const S
       continue;
     }
     if (!opts.allow_kind_change) r.body.set("kind", Node::scalar(kind, false));
-    if (!opts.allow_name_change) r.metadata().set("name", Node::scalar(name, true));
+    if (!opts.allow_name_change)
+      r.metadata().set("name", Node::scalar(name, true));
     else if (r.name() != name) {
       r.previous_names.push_back(name);
       r.previous_ids.emplace_back(name, ns);
     }
-    if (had_ns) r.metadata().set("namespace", Node::scalar(ns, true));
-    else r.metadata().erase("namespace");
+    if (had_ns)
+      r.metadata().set("namespace", Node::scalar(ns, true));
+    else
+      r.metadata().erase("namespace");
   }
   for (auto it = deleted.rbegin(); it != deleted.rend(); ++it) set.erase(set.begin() + long(*it));
 }
@@ -1353,7 +1553,8 @@ PatchText patch_text(const Kustomization& k, const Node& entry, const LoadLimits
     locate_inline_block(t, *p, limits);
     return t;
   }
-  throw InputError(entry.location(), "a patch needs `path` or `patch`", "give the patch file or inline text");
+  throw InputError(entry.location(), "a patch needs `path` or `patch`",
+                   "give the patch file or inline text");
 }
 
 void apply_patches(const Kustomization& k, ResSet& set, const LoadLimits& limits) {
@@ -1373,23 +1574,28 @@ void apply_patches(const Kustomization& k, ResSet& set, const LoadLimits& limits
   }
   if (const Node* ps = k.doc.get("patches"); ps && ps->is_sequence()) {
     for (const Node& e : ps->items()) {
-      if (!e.is_mapping()) throw InputError(e.location(), "patches entries must be mappings", "give path: or patch:");
+      if (!e.is_mapping())
+        throw InputError(e.location(), "patches entries must be mappings", "give path: or patch:");
       for (const auto& [key, v] : e.fields())
         if (key != "path" && key != "patch" && key != "target" && key != "options")
-          throw InputError(v.location(), "invalid Kustomization: json: unknown field \"" + key + "\"", "");
+          throw InputError(v.location(),
+                           "invalid Kustomization: json: unknown field \"" + key + "\"", "");
       PatchText t = patch_text(k, e, limits);
       auto docs = parse_patch_docs(t, limits);
       const Node* tnode = e.get("target");
       Target target(tnode);
       if (docs.size() == 1 && docs[0].is_sequence()) {
         if (!tnode)
-          throw InputError(e.location(), "unable to apply JSON patch without a target", "add target: with kind and name");
+          throw InputError(e.location(), "unable to apply JSON patch without a target",
+                           "add target: with kind and name");
         apply_json_patch(set, docs[0], target);
         continue;
       }
       if (tnode && docs.size() != 1)
-        throw InputError(e.location(), "a patch with a target must hold exactly one document", "split it into entries");
-      for (const Node& doc : docs) apply_smp_doc(set, doc, tnode ? &target : nullptr, t.where, patch_options(e));
+        throw InputError(e.location(), "a patch with a target must hold exactly one document",
+                         "split it into entries");
+      for (const Node& doc : docs)
+        apply_smp_doc(set, doc, tnode ? &target : nullptr, t.where, patch_options(e));
     }
   }
 }
@@ -1399,11 +1605,13 @@ void apply_json6902_legacy(const Kustomization& k, ResSet& set, const LoadLimits
   if (!ps || !ps->is_sequence()) return;
   for (const Node& e : ps->items()) {
     const Node* tnode = e.get("target");
-    if (!tnode) throw InputError(e.location(), "patchesJson6902 entry needs a target", "add target:");
+    if (!tnode)
+      throw InputError(e.location(), "patchesJson6902 entry needs a target", "add target:");
     PatchText t = patch_text(k, e, limits);
     auto docs = parse_patch_docs(t, limits);
     if (docs.size() != 1 || !docs[0].is_sequence())
-      throw InputError(t.where, "a JSON 6902 patch must be one list of operations", "write `- op: ...` entries");
+      throw InputError(t.where, "a JSON 6902 patch must be one list of operations",
+                       "write `- op: ...` entries");
     apply_json_patch(set, docs[0], Target(tnode));
   }
 }
@@ -1423,12 +1631,14 @@ class Builder {
                        "check the path; it is relative to the kustomization that lists it");
     for (const std::string& v : stack_)
       if (within(v, root))
-        throw InputError(from, "cycle detected: candidate root '" + root + "' contains visited root '" + v + "'",
-                         "a kustomization may not include a directory that contains it");
+        throw InputError(
+            from, "cycle detected: candidate root '" + root + "' contains visited root '" + v + "'",
+            "a kustomization may not include a directory that contains it");
     Kustomization k = load_kustomization(root, options_.limits);
     if (expect_component && !k.component)
-      throw InputError(from, "expected kind 'Component' for path '" + root + "' but got '" +
-                                 (k.doc.str("kind").empty() ? "Kustomization" : k.doc.str("kind")) + "'",
+      throw InputError(from,
+                       "expected kind 'Component' for path '" + root + "' but got '" +
+                           (k.doc.str("kind").empty() ? "Kustomization" : k.doc.str("kind")) + "'",
                        "list kustomizations under resources:, components under components:");
     if (!expect_component && k.component)
       throw InputError(from, "expected kind != 'Component' for path '" + root + "'",
@@ -1442,7 +1652,8 @@ class Builder {
     for (const Node* e : entries) load_entry(k, *e, target);
     generate(k, target, "configMapGenerator", false, options_.limits);
     generate(k, target, "secretGenerator", true, options_.limits);
-    for (const Node* c : string_list(k, "components")) run((fs::path(root) / c->text()).string(), target, true, c->location());
+    for (const Node* c : string_list(k, "components"))
+      run((fs::path(root) / c->text()).string(), target, true, c->location());
     transform(k, target);
     if (!k.component) add_resources(set, std::move(local));
     stack_.pop_back();
@@ -1452,18 +1663,25 @@ class Builder {
   void warn_deprecations(const Kustomization& k) {
     if (!options_.warnings) return;
     static const std::pair<const char*, const char*> kDeprecated[] = {
-        {"bases", "resources"}, {"commonLabels", "labels"}, {"imageTags", "images"},
-        {"patchesJson6902", "patches"}, {"patchesStrategicMerge", "patches"}, {"vars", "replacements"}};
+        {"bases", "resources"},
+        {"commonLabels", "labels"},
+        {"imageTags", "images"},
+        {"patchesJson6902", "patches"},
+        {"patchesStrategicMerge", "patches"},
+        {"vars", "replacements"}};
     for (const auto& [field, instead] : kDeprecated)
       if (k.doc.get(field))
-        options_.warnings->push_back(std::string("# Warning: '") + field + "' is deprecated. Please use '" + instead +
-                                     "' instead. Run 'kustomize edit fix' to update your Kustomization automatically.");
+        options_.warnings->push_back(
+            std::string("# Warning: '") + field + "' is deprecated. Please use '" + instead +
+            "' instead. Run 'kustomize edit fix' to update your Kustomization automatically.");
   }
 
   void load_entry(const Kustomization& k, const Node& entry, ResSet& set) {
     std::string rel = entry.text();
-    if (rel.find("://") != std::string::npos || rel.starts_with("github.com/") || rel.starts_with("git@"))
-      throw InputError(entry.location(), "remote resource '" + rel + "' is not supported by kubetwin's kustomize",
+    if (rel.find("://") != std::string::npos || rel.starts_with("github.com/") ||
+        rel.starts_with("git@"))
+      throw InputError(entry.location(),
+                       "remote resource '" + rel + "' is not supported by kubetwin's kustomize",
                        "vendor the remote base into the repository and refer to it by path");
     fs::path p = fs::path(k.dir) / rel;
     std::error_code ec;
@@ -1494,14 +1712,21 @@ class Builder {
     add_prefix_suffix(set, "", suffix);
     if (const Node* labels = k.doc.get("labels"); labels && !labels->is_null()) {
       if (!labels->is_sequence())
-        throw InputError(labels->location(), "invalid Kustomization: labels must be a list", "write `- pairs: {...}`");
+        throw InputError(labels->location(), "invalid Kustomization: labels must be a list",
+                         "write `- pairs: {...}`");
       for (const Node& e : labels->items()) {
-        if (!e.is_mapping()) throw InputError(e.location(), "labels entries must be mappings", "write `- pairs: {...}`");
+        if (!e.is_mapping())
+          throw InputError(e.location(), "labels entries must be mappings",
+                           "write `- pairs: {...}`");
         for (const auto& [key, v] : e.fields())
-          if (key != "pairs" && key != "includeSelectors" && key != "includeTemplates" && key != "fields")
-            throw InputError(v.location(), "invalid Kustomization: json: unknown field \"" + key + "\"", "");
-        bool sel = e.get("includeSelectors") && e.get("includeSelectors")->as_bool().value_or(false);
-        bool tmpl = e.get("includeTemplates") && e.get("includeTemplates")->as_bool().value_or(false);
+          if (key != "pairs" && key != "includeSelectors" && key != "includeTemplates" &&
+              key != "fields")
+            throw InputError(v.location(),
+                             "invalid Kustomization: json: unknown field \"" + key + "\"", "");
+        bool sel =
+            e.get("includeSelectors") && e.get("includeSelectors")->as_bool().value_or(false);
+        bool tmpl =
+            e.get("includeTemplates") && e.get("includeTemplates")->as_bool().value_or(false);
         apply_labels(set, pairs_of(e.get("pairs"), "labels.pairs"), sel, tmpl);
       }
     }
@@ -1517,7 +1742,8 @@ class Builder {
 };
 
 // The legacy kind order of kustomize's output.
-int kind_rank(const std::string& kind, const std::vector<std::string>* first, const std::vector<std::string>* last) {
+int kind_rank(const std::string& kind, const std::vector<std::string>* first,
+              const std::vector<std::string>* last) {
   if (first || last) {  // sortOptions.legacySortOptions replaces both lists
     if (first)
       for (size_t i = 0; i < first->size(); ++i)
@@ -1527,11 +1753,28 @@ int kind_rank(const std::string& kind, const std::vector<std::string>* first, co
         if ((*last)[i] == kind) return 1000 + int(i);
     return 500;
   }
-  static const char* const kFirst[] = {"Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition",
-                                       "ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding",
-                                       "ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service",
-                                       "LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
-                                       "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget"};
+  static const char* const kFirst[] = {"Namespace",
+                                       "ResourceQuota",
+                                       "StorageClass",
+                                       "CustomResourceDefinition",
+                                       "ServiceAccount",
+                                       "PodSecurityPolicy",
+                                       "Role",
+                                       "ClusterRole",
+                                       "RoleBinding",
+                                       "ClusterRoleBinding",
+                                       "ConfigMap",
+                                       "Secret",
+                                       "Endpoints",
+                                       "Service",
+                                       "LimitRange",
+                                       "PriorityClass",
+                                       "PersistentVolume",
+                                       "PersistentVolumeClaim",
+                                       "Deployment",
+                                       "StatefulSet",
+                                       "CronJob",
+                                       "PodDisruptionBudget"};
   for (int i = 0; i < int(std::size(kFirst)); ++i)
     if (kind == kFirst[i]) return i;
   if (kind == "MutatingWebhookConfiguration") return 1000;
@@ -1579,7 +1822,8 @@ ResourceList build_kustomization(const std::string& dir, const KustomizeOptions&
   fix_name_references(set);
   set.erase(std::remove_if(set.begin(), set.end(),
                            [](const KRes& r) {
-                             const Node* a = r.body.at({"metadata", "annotations", "config.kubernetes.io/local-config"});
+                             const Node* a = r.body.at(
+                                 {"metadata", "annotations", "config.kubernetes.io/local-config"});
                              return a && !(a->is_scalar() && a->text() == "false");
                            }),
             set.end());

@@ -54,7 +54,8 @@ class TreeBuilder : public YAML::EventHandler {
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end())
-      throw InputError(loc(mark), "alias to an unknown anchor", "define the anchor (&name) before using *name");
+      throw InputError(loc(mark), "alias to an unknown anchor",
+                       "define the anchor (&name) before using *name");
     count(mark, it->second.second);
     alias_nodes_ += it->second.second;
     if (alias_nodes_ > limits_.max_alias_nodes)
@@ -211,7 +212,8 @@ std::string read_file(const std::string& path, const LoadLimits& limits) {
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status))
-    throw InputError(where, "no such file", "check the path (it is relative to the working directory)");
+    throw InputError(where, "no such file",
+                     "check the path (it is relative to the working directory)");
   if (fs::is_directory(status))
     throw InputError(where, "is a directory, expected a file", "name a file inside it");
   if (!fs::is_regular_file(status))
@@ -231,8 +233,9 @@ std::string read_file(const std::string& path, const LoadLimits& limits) {
   text.resize(std::size_t(in.gcount()));
   // A file growing while read (a pipe, /dev/zero...) is cut at the limit and refused.
   if (in.peek() != std::char_traits<char>::eof())
-    throw InputError(where, "file is above the " + mib(limits.max_file_bytes) + " limit for one input file",
-                     "split the manifests into several files");
+    throw InputError(
+        where, "file is above the " + mib(limits.max_file_bytes) + " limit for one input file",
+        "split the manifests into several files");
   return text;
 }
 
@@ -253,9 +256,10 @@ std::vector<Node> parse_yaml_documents(std::string_view text, const std::string&
     while (parser.HandleNextDocument(builder)) {
     }
   } catch (const YAML::DeepRecursion& e) {
-    throw InputError(SourceLocation{shared_path, e.mark.line + 1, e.mark.column + 1},
-                     "nesting too deep for the YAML parser (depth " + std::to_string(e.depth()) + ")",
-                     "no Kubernetes object nests this deep; check the file is what you meant");
+    throw InputError(
+        SourceLocation{shared_path, e.mark.line + 1, e.mark.column + 1},
+        "nesting too deep for the YAML parser (depth " + std::to_string(e.depth()) + ")",
+        "no Kubernetes object nests this deep; check the file is what you meant");
   } catch (const YAML::Exception& e) {
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     int col = e.mark.column >= 0 ? e.mark.column + 1 : 0;
@@ -285,11 +289,13 @@ void validate_resource(const Node& doc) {
       throw InputError(md->location(), "missing metadata.name in object",
                        "every object needs a name: add `name:` under metadata");
   } else if (!name->is_scalar()) {
-    throw InputError(name->location(), "metadata.name must be a string, found " + describe_node(*name),
+    throw InputError(name->location(),
+                     "metadata.name must be a string, found " + describe_node(*name),
                      "write the name as a plain string");
   }
   if (const Node* ns = md->get("namespace"); ns && !ns->is_null() && !ns->is_scalar())
-    throw InputError(ns->location(), "metadata.namespace must be a string, found " + describe_node(*ns),
+    throw InputError(ns->location(),
+                     "metadata.namespace must be a string, found " + describe_node(*ns),
                      "write the namespace as a plain string");
   for (std::string_view key : {"labels", "annotations"}) {
     const Node* m = md->get(key);
@@ -308,7 +314,8 @@ void validate_resource(const Node& doc) {
   }
 }
 
-ResourceList parse_resources(std::string_view text, const std::string& path, const LoadLimits& limits) {
+ResourceList parse_resources(std::string_view text, const std::string& path,
+                             const LoadLimits& limits) {
   ResourceList out;
   for (Node& doc : parse_yaml_documents(text, path, limits)) {
     if (doc.is_mapping()) {

@@ -1,4 +1,5 @@
-// Node: the location-carrying YAML value tree (scalar typing follows go-yaml v3, as kustomize reads).
+// Node: the location-carrying YAML value tree (scalar typing follows go-yaml v3, as kustomize
+// reads).
 #include "kubetwin/k8s/node.hpp"
 
 #include <algorithm>
@@ -8,9 +9,12 @@ namespace kubetwin::k8s {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-// YAML 1.2 core float (with go-yaml's tolerance): [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+// YAML 1.2 core float (with go-yaml's tolerance):
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 bool looks_float(std::string_view s) {
   size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
@@ -54,10 +58,14 @@ std::optional<int64_t> parse_go_int(std::string_view in) {
   int base = 10;
   if (s.size() - i > 1 && s[i] == '0') {
     char p = s[i + 1];
-    if (p == 'x' || p == 'X') base = 16, i += 2;
-    else if (p == 'o' || p == 'O') base = 8, i += 2;
-    else if (p == 'b' || p == 'B') base = 2, i += 2;
-    else base = 8, i += 1;
+    if (p == 'x' || p == 'X')
+      base = 16, i += 2;
+    else if (p == 'o' || p == 'O')
+      base = 8, i += 2;
+    else if (p == 'b' || p == 'B')
+      base = 2, i += 2;
+    else
+      base = 8, i += 1;
   }
   if (i >= s.size()) return std::nullopt;
   uint64_t value = 0;
@@ -72,8 +80,9 @@ std::optional<int64_t> parse_go_int(std::string_view in) {
 }
 
 bool plain_is_float(std::string_view s) {
-  static constexpr std::string_view kSpecial[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-                                                  "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+  static constexpr std::string_view kSpecial[] = {".inf",  ".Inf",  ".INF",  "+.inf",
+                                                  "+.Inf", "+.INF", "-.inf", "-.Inf",
+                                                  "-.INF", ".nan",  ".NaN",  ".NAN"};
   if (std::find(std::begin(kSpecial), std::end(kSpecial), s) != std::end(kSpecial)) return true;
   std::string plain;
   for (char c : s)
@@ -164,7 +173,8 @@ Node& Node::set(std::string_view key, Node value) {
 
 bool Node::erase(std::string_view key) {
   if (kind_ != Kind::kMapping) return false;
-  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.first == key; });
+  auto it =
+      std::find_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.first == key; });
   if (it == fields_.end()) return false;
   fields_.erase(it);
   return true;

@@ -14,20 +14,50 @@ namespace {
 // apiVersion+kind pairs of Kubernetes 1.21 built-ins whose lists merge by key.
 bool has_schema(const std::string& api_version, const std::string& kind) {
   static const std::set<std::string> kKnown = {
-      "v1/Pod", "v1/PodTemplate", "v1/ReplicationController", "v1/Service", "v1/ConfigMap", "v1/Secret",
-      "v1/ServiceAccount", "v1/Namespace", "v1/PersistentVolumeClaim", "v1/PersistentVolume", "v1/Endpoints",
-      "v1/LimitRange", "v1/ResourceQuota", "v1/Node", "apps/v1/Deployment", "apps/v1/StatefulSet",
-      "apps/v1/DaemonSet", "apps/v1/ReplicaSet", "apps/v1beta1/Deployment", "apps/v1beta2/Deployment",
-      "apps/v1beta1/StatefulSet", "apps/v1beta2/StatefulSet", "extensions/v1beta1/Deployment",
-      "extensions/v1beta1/DaemonSet", "extensions/v1beta1/Ingress", "batch/v1/Job", "batch/v1/CronJob",
-      "batch/v1beta1/CronJob", "networking.k8s.io/v1/Ingress", "networking.k8s.io/v1beta1/Ingress",
-      "networking.k8s.io/v1/NetworkPolicy", "networking.k8s.io/v1/IngressClass",
-      "autoscaling/v1/HorizontalPodAutoscaler", "autoscaling/v2beta1/HorizontalPodAutoscaler",
-      "autoscaling/v2beta2/HorizontalPodAutoscaler", "policy/v1/PodDisruptionBudget",
-      "policy/v1beta1/PodDisruptionBudget", "policy/v1beta1/PodSecurityPolicy",
-      "rbac.authorization.k8s.io/v1/Role", "rbac.authorization.k8s.io/v1/ClusterRole",
-      "rbac.authorization.k8s.io/v1/RoleBinding", "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
-      "scheduling.k8s.io/v1/PriorityClass", "storage.k8s.io/v1/StorageClass",
+      "v1/Pod",
+      "v1/PodTemplate",
+      "v1/ReplicationController",
+      "v1/Service",
+      "v1/ConfigMap",
+      "v1/Secret",
+      "v1/ServiceAccount",
+      "v1/Namespace",
+      "v1/PersistentVolumeClaim",
+      "v1/PersistentVolume",
+      "v1/Endpoints",
+      "v1/LimitRange",
+      "v1/ResourceQuota",
+      "v1/Node",
+      "apps/v1/Deployment",
+      "apps/v1/StatefulSet",
+      "apps/v1/DaemonSet",
+      "apps/v1/ReplicaSet",
+      "apps/v1beta1/Deployment",
+      "apps/v1beta2/Deployment",
+      "apps/v1beta1/StatefulSet",
+      "apps/v1beta2/StatefulSet",
+      "extensions/v1beta1/Deployment",
+      "extensions/v1beta1/DaemonSet",
+      "extensions/v1beta1/Ingress",
+      "batch/v1/Job",
+      "batch/v1/CronJob",
+      "batch/v1beta1/CronJob",
+      "networking.k8s.io/v1/Ingress",
+      "networking.k8s.io/v1beta1/Ingress",
+      "networking.k8s.io/v1/NetworkPolicy",
+      "networking.k8s.io/v1/IngressClass",
+      "autoscaling/v1/HorizontalPodAutoscaler",
+      "autoscaling/v2beta1/HorizontalPodAutoscaler",
+      "autoscaling/v2beta2/HorizontalPodAutoscaler",
+      "policy/v1/PodDisruptionBudget",
+      "policy/v1beta1/PodDisruptionBudget",
+      "policy/v1beta1/PodSecurityPolicy",
+      "rbac.authorization.k8s.io/v1/Role",
+      "rbac.authorization.k8s.io/v1/ClusterRole",
+      "rbac.authorization.k8s.io/v1/RoleBinding",
+      "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+      "scheduling.k8s.io/v1/PriorityClass",
+      "storage.k8s.io/v1/StorageClass",
       "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration",
       "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration",
       "apiextensions.k8s.io/v1/CustomResourceDefinition"};
@@ -40,16 +70,18 @@ struct ListStrategy {
 };
 
 // The merge strategy of a list field, from its name and the path above it.
-ListStrategy strategy_for(const std::vector<std::string>& path, const std::string& field, bool schema) {
+ListStrategy strategy_for(const std::vector<std::string>& path, const std::string& field,
+                          bool schema) {
   if (!schema) return {};
-  static const std::set<std::string> kByName = {"containers", "initContainers", "ephemeralContainers",
-                                                "volumes", "imagePullSecrets", "env"};
+  static const std::set<std::string> kByName = {
+      "containers", "initContainers", "ephemeralContainers", "volumes", "imagePullSecrets", "env"};
   if (kByName.count(field)) return {ListStrategy::kKeyed, {"name"}};
   if (field == "volumeMounts") return {ListStrategy::kKeyed, {"mountPath"}};
   if (field == "volumeDevices") return {ListStrategy::kKeyed, {"devicePath"}};
   if (field == "hostAliases") return {ListStrategy::kKeyed, {"ip"}};
   if (field == "ownerReferences") return {ListStrategy::kKeyed, {"uid"}};
-  if (field == "topologySpreadConstraints") return {ListStrategy::kKeyed, {"topologyKey", "whenUnsatisfiable"}};
+  if (field == "topologySpreadConstraints")
+    return {ListStrategy::kKeyed, {"topologyKey", "whenUnsatisfiable"}};
   if (field == "finalizers") return {ListStrategy::kSet, {}};
   if (field == "ports") {
     bool in_container = std::find(path.begin(), path.end(), "containers") != path.end() ||
@@ -93,17 +125,19 @@ bool keys_match(const Node& a, const Node& b, const std::vector<std::string>& ke
   return any;
 }
 
-Node merge_list(const Node& target, const Node& patch, const ListStrategy& s, std::vector<std::string>& path,
-                bool schema) {
+Node merge_list(const Node& target, const Node& patch, const ListStrategy& s,
+                std::vector<std::string>& path, bool schema) {
   // A lone {$patch: replace} replaces the list; a lone {$patch: delete} empties it.
   for (const Node& p : patch.items()) {
     if (p.is_mapping() && p.fields().size() == 1 && directive(p) == "replace") {
       Node out = Node::sequence(target.location());
       for (const Node& q : patch.items())
-        if (!(q.is_mapping() && directive(q) == "replace" && q.fields().size() == 1)) out.push_back(q);
+        if (!(q.is_mapping() && directive(q) == "replace" && q.fields().size() == 1))
+          out.push_back(q);
       return out;
     }
-    if (p.is_mapping() && p.fields().size() == 1 && directive(p) == "delete" && s.kind != ListStrategy::kKeyed)
+    if (p.is_mapping() && p.fields().size() == 1 && directive(p) == "delete" &&
+        s.kind != ListStrategy::kKeyed)
       return Node::sequence(target.location());
   }
   if (s.kind == ListStrategy::kReplace) return patch;
@@ -161,7 +195,8 @@ Node merge_list(const Node& target, const Node& patch, const ListStrategy& s, st
       std::string dir = directive(p);
       size_t found = target.items().size();
       for (size_t i = 0; i < target.items().size(); ++i) {
-        if (!used[i] && target.items()[i].is_mapping() && keys_match(target.items()[i], p, s.keys)) {
+        if (!used[i] && target.items()[i].is_mapping() &&
+            keys_match(target.items()[i], p, s.keys)) {
           found = i;
           break;
         }
@@ -277,7 +312,8 @@ std::vector<std::string> pointer_tokens(const Node& op, const std::string& path)
 
 std::optional<size_t> index_of(const std::string& tok, size_t size, bool allow_end) {
   if (tok == "-" && allow_end) return size;
-  if (tok.empty() || !std::all_of(tok.begin(), tok.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (tok.empty() ||
+      !std::all_of(tok.begin(), tok.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
   if (tok.size() > 1 && tok[0] == '0') return std::nullopt;
   size_t idx = std::stoul(tok);
@@ -323,7 +359,8 @@ Node remove_at(Node& root, const std::vector<std::string>& toks, const Node& op)
   op_error(op, "parent is a scalar");
 }
 
-void add_at(Node& root, const std::vector<std::string>& toks, Node value, const Node& op, bool replace) {
+void add_at(Node& root, const std::vector<std::string>& toks, Node value, const Node& op,
+            bool replace) {
   if (toks.empty()) {
     root = std::move(value);
     return;
@@ -338,8 +375,10 @@ void add_at(Node& root, const std::vector<std::string>& toks, Node value, const 
   if (parent->is_sequence()) {
     auto idx = index_of(last, parent->items().size(), !replace);
     if (!idx) op_error(op, "no list element \"" + last + "\"");
-    if (replace) parent->items()[*idx] = std::move(value);
-    else parent->items().insert(parent->items().begin() + long(*idx), std::move(value));
+    if (replace)
+      parent->items()[*idx] = std::move(value);
+    else
+      parent->items().insert(parent->items().begin() + long(*idx), std::move(value));
     return;
   }
   op_error(op, "parent is a scalar");
@@ -365,7 +404,8 @@ void apply_json6902(Node& target, const Node& operations) {
                      "write `- op: replace` entries with path and value");
   for (const Node& op : operations.items()) {
     if (!op.is_mapping())
-      throw InputError(op.location(), "a JSON 6902 operation must be a mapping, found " + describe_node(op),
+      throw InputError(op.location(),
+                       "a JSON 6902 operation must be a mapping, found " + describe_node(op),
                        "write `op`, `path` and `value`");
     std::string name = op.str("op");
     auto toks = pointer_tokens(op, op.str("path"));
@@ -377,7 +417,8 @@ void apply_json6902(Node& target, const Node& operations) {
       remove_at(target, toks, op);
     } else if (name == "move" || name == "copy") {
       auto from = pointer_tokens(op, op.str("from"));
-      Node v = name == "move" ? remove_at(target, from, op) : *resolve(target, from, from.size(), op);
+      Node v =
+          name == "move" ? remove_at(target, from, op) : *resolve(target, from, from.size(), op);
       add_at(target, toks, std::move(v), op, false);
     } else if (name == "test") {
       if (!value) op_error(op, "missing value");

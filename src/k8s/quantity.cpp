@@ -10,7 +10,9 @@ namespace {
 using Int128 = __int128;
 constexpr Int128 kMax = Int128(INT64_MAX);
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 Int128 pow10(int n) {
   Int128 r = 1;
@@ -56,7 +58,9 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
   std::string_view suffix = s.substr(i);
   {  // The grammar's suffix part: [eEinumkKMGTP]*[-+]?[0-9]*
     size_t j = 0;
-    while (j < suffix.size() && std::string_view("eEinumkKMGTP").find(suffix[j]) != std::string_view::npos) ++j;
+    while (j < suffix.size() &&
+           std::string_view("eEinumkKMGTP").find(suffix[j]) != std::string_view::npos)
+      ++j;
     if (j < suffix.size() && (suffix[j] == '+' || suffix[j] == '-')) ++j;
     while (j < suffix.size() && is_digit(suffix[j])) ++j;
     if (j != suffix.size()) return fail(kQuantityFormatError);
@@ -68,17 +72,36 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
     auto pos = kBinary.find(suffix[0]);
     if (pos == std::string_view::npos) return fail("unable to parse quantity's suffix");
     exp2 = 10 * int(pos + 1);
-  } else if (suffix.size() == 1 && std::string_view("numkMGTPE").find(suffix[0]) != std::string_view::npos) {
+  } else if (suffix.size() == 1 &&
+             std::string_view("numkMGTPE").find(suffix[0]) != std::string_view::npos) {
     switch (suffix[0]) {
-      case 'n': exp10 = -9; break;
-      case 'u': exp10 = -6; break;
-      case 'm': exp10 = -3; break;
-      case 'k': exp10 = 3; break;
-      case 'M': exp10 = 6; break;
-      case 'G': exp10 = 9; break;
-      case 'T': exp10 = 12; break;
-      case 'P': exp10 = 15; break;
-      case 'E': exp10 = 18; break;
+      case 'n':
+        exp10 = -9;
+        break;
+      case 'u':
+        exp10 = -6;
+        break;
+      case 'm':
+        exp10 = -3;
+        break;
+      case 'k':
+        exp10 = 3;
+        break;
+      case 'M':
+        exp10 = 6;
+        break;
+      case 'G':
+        exp10 = 9;
+        break;
+      case 'T':
+        exp10 = 12;
+        break;
+      case 'P':
+        exp10 = 15;
+        break;
+      case 'E':
+        exp10 = 18;
+        break;
     }
   } else if (suffix[0] == 'e' || suffix[0] == 'E') {
     size_t j = 1;
@@ -123,14 +146,15 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
 Quantity parse_quantity(const Node& node, std::string_view field) {
   if (!node.is_scalar())
     throw InputError(node.location(),
-                     std::string(field) + ": a quantity must be a string or a number, found " + describe_node(node),
+                     std::string(field) + ": a quantity must be a string or a number, found " +
+                         describe_node(node),
                      "write e.g. 250m, 0.5, 64Mi or 1Gi");
   std::string error;
   auto q = try_parse_quantity(node.text(), &error);
   if (!q)
-    throw InputError(node.location(),
-                     std::string(field) + ": Invalid value: \"" + node.text() + "\": " + error,
-                     "cpu takes cores (1, 0.5, 250m); memory and storage take bytes (64Mi, 1Gi, 1G)");
+    throw InputError(
+        node.location(), std::string(field) + ": Invalid value: \"" + node.text() + "\": " + error,
+        "cpu takes cores (1, 0.5, 250m); memory and storage take bytes (64Mi, 1Gi, 1G)");
   return *q;
 }
 

@@ -1,6 +1,5 @@
 // Text, JSON and SARIF 2.1.0 renderings of static-audit findings.
 #include "kubetwin/report/findings.hpp"
-#include "kubetwin/k8s/json.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,12 +7,14 @@
 #include <map>
 #include <sstream>
 
+#include "kubetwin/k8s/json.hpp"
+
 namespace kubetwin::report {
 
 namespace {
 
-using topology::Finding;
 using k8s::Severity;
+using topology::Finding;
 
 // SARIF 2.1.0 (OASIS standard): the version string and the schema code scanners look for.
 constexpr const char* kSarifVersion = "2.1.0";
@@ -24,9 +25,12 @@ constexpr const char* kRulesDocument = "docs/check.md";
 
 const char* severity_word(Severity s) {
   switch (s) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kInfo: return "info";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kInfo:
+      return "info";
   }
   return "error";
 }
@@ -43,7 +47,9 @@ std::string lower_id(std::string_view id) {
   return s;
 }
 
-std::string location_text(const k8s::SourceLocation& where) { return where.str(); }
+std::string location_text(const k8s::SourceLocation& where) {
+  return where.str();
+}
 
 // A SARIF artifact URI: relative paths stay relative (forward slashes, percent-encoded where
 // needed); absolute ones become file:// URIs.
@@ -65,10 +71,14 @@ std::string sarif_uri(const std::string& path) {
 }  // namespace
 
 bool parse_findings_format(std::string_view text, FindingsFormat& out) {
-  if (text == "text") out = FindingsFormat::kText;
-  else if (text == "json") out = FindingsFormat::kJson;
-  else if (text == "sarif") out = FindingsFormat::kSarif;
-  else return false;
+  if (text == "text")
+    out = FindingsFormat::kText;
+  else if (text == "json")
+    out = FindingsFormat::kJson;
+  else if (text == "sarif")
+    out = FindingsFormat::kSarif;
+  else
+    return false;
   return true;
 }
 
@@ -94,7 +104,8 @@ std::string render_findings_text(const std::vector<Finding>& findings, const std
     ++entry.second;
   }
   std::size_t rule_width = 4;
-  for (const auto& [id, entry] : by_rule) rule_width = std::max(rule_width, entry.first->rule.size());
+  for (const auto& [id, entry] : by_rule)
+    rule_width = std::max(rule_width, entry.first->rule.size());
   out << "\n  ID     SEVERITY  COUNT  RULE\n";
   for (const auto& [id, entry] : by_rule) {
     std::string sev = severity_word(entry.first->severity);
@@ -117,9 +128,9 @@ std::string render_findings_text(const std::vector<Finding>& findings, const std
 std::string render_findings_json(const std::vector<Finding>& findings, const std::string& target) {
   const topology::FindingCounts counts = topology::count_findings(findings);
   std::ostringstream out;
-  out << "{\n  \"target\": " << json_quote(target) << ",\n  \"summary\": {\"errors\": "
-      << counts.errors << ", \"warnings\": " << counts.warnings << ", \"infos\": " << counts.infos
-      << "},\n  \"findings\": [";
+  out << "{\n  \"target\": " << json_quote(target)
+      << ",\n  \"summary\": {\"errors\": " << counts.errors << ", \"warnings\": " << counts.warnings
+      << ", \"infos\": " << counts.infos << "},\n  \"findings\": [";
   for (std::size_t i = 0; i < findings.size(); ++i) {
     const Finding& f = findings[i];
     out << (i ? ",\n" : "\n") << "    {\"id\": " << json_quote(f.id)
@@ -131,7 +142,8 @@ std::string render_findings_json(const std::vector<Finding>& findings, const std
         << ", \"environment\": " << json_quote(f.environment)
         << ", \"file\": " << json_quote(f.where.path ? f.where.file() : "")
         << ", \"line\": " << f.where.line << ", \"column\": " << f.where.column
-        << ", \"message\": " << json_quote(f.message) << ", \"hint\": " << json_quote(f.hint) << "}";
+        << ", \"message\": " << json_quote(f.message) << ", \"hint\": " << json_quote(f.hint)
+        << "}";
   }
   out << (findings.empty() ? "]\n}\n" : "\n  ]\n}\n");
   return out.str();
@@ -142,8 +154,9 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
   std::map<std::string, std::size_t> rule_index;
   for (std::size_t i = 0; i < rules.size(); ++i) rule_index[rules[i].id] = i;
   std::ostringstream out;
-  out << "{\n  \"$schema\": " << json_quote(kSarifSchema) << ",\n  \"version\": "
-      << json_quote(kSarifVersion) << ",\n  \"runs\": [\n    {\n      \"tool\": {\n"
+  out << "{\n  \"$schema\": " << json_quote(kSarifSchema)
+      << ",\n  \"version\": " << json_quote(kSarifVersion)
+      << ",\n  \"runs\": [\n    {\n      \"tool\": {\n"
       << "        \"driver\": {\n          \"name\": " << json_quote(kToolName)
       << ",\n          \"rules\": [";
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -151,8 +164,10 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
     out << (i ? "," : "") << "\n            {\"id\": " << json_quote(r.id)
         << ", \"name\": " << json_quote(r.name)
         << ", \"shortDescription\": {\"text\": " << json_quote(r.summary) << "}"
-        << ", \"help\": {\"text\": " << json_quote(std::string("See ") + kRulesDocument + "#" + lower_id(r.id)) << "}"
-        << ", \"defaultConfiguration\": {\"level\": " << json_quote(sarif_level(r.severity)) << "}}";
+        << ", \"help\": {\"text\": "
+        << json_quote(std::string("See ") + kRulesDocument + "#" + lower_id(r.id)) << "}"
+        << ", \"defaultConfiguration\": {\"level\": " << json_quote(sarif_level(r.severity))
+        << "}}";
   }
   out << "\n          ]\n        }\n      },\n      \"automationDetails\": {\"id\": "
       << json_quote("kubetwin-check/" + target) << "},\n      \"results\": [";
@@ -161,8 +176,7 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
     out << (i ? "," : "") << "\n        {\"ruleId\": " << json_quote(f.id);
     if (auto it = rule_index.find(f.id); it != rule_index.end())
       out << ", \"ruleIndex\": " << it->second;
-    out << ", \"level\": " << json_quote(sarif_level(f.severity))
-        << ", \"message\": {\"text\": "
+    out << ", \"level\": " << json_quote(sarif_level(f.severity)) << ", \"message\": {\"text\": "
         << json_quote(f.message + (f.hint.empty() ? "" : ". Hint: " + f.hint)) << "}"
         << ", \"locations\": [{";
     if (f.where.path) {
@@ -175,9 +189,9 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
       }
       out << "}, ";
     }
-    const std::string fqn = f.subject.kind + "/" +
-                            (f.subject.namespace_name.empty() ? "" : f.subject.namespace_name + "/") +
-                            f.subject.name;
+    const std::string fqn =
+        f.subject.kind + "/" +
+        (f.subject.namespace_name.empty() ? "" : f.subject.namespace_name + "/") + f.subject.name;
     out << "\"logicalLocations\": [{\"fullyQualifiedName\": " << json_quote(fqn)
         << ", \"kind\": \"resource\"}]}]"
         << ", \"properties\": {\"environment\": " << json_quote(f.environment)
@@ -190,9 +204,12 @@ std::string render_findings_sarif(const std::vector<Finding>& findings, const st
 std::string render_findings(const std::vector<Finding>& findings, const std::string& target,
                             FindingsFormat format) {
   switch (format) {
-    case FindingsFormat::kText: return render_findings_text(findings, target);
-    case FindingsFormat::kJson: return render_findings_json(findings, target);
-    case FindingsFormat::kSarif: return render_findings_sarif(findings, target);
+    case FindingsFormat::kText:
+      return render_findings_text(findings, target);
+    case FindingsFormat::kJson:
+      return render_findings_json(findings, target);
+    case FindingsFormat::kSarif:
+      return render_findings_sarif(findings, target);
   }
   return render_findings_text(findings, target);
 }

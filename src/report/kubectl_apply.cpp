@@ -17,8 +17,8 @@ std::string apply_errors(
   }
   std::string out;
   for (const auto& [e, source] : errors) {
-    out += "Error from server (" + e.reason + "): error when creating \"" + source + "\": " +
-           e.message + "\n";
+    out += "Error from server (" + e.reason + "): error when creating \"" + source +
+           "\": " + e.message + "\n";
   }
   return out;
 }

@@ -11,7 +11,8 @@ namespace {
 using topology::Index;
 
 // "Labels:\tapp=web\n\tpod-template-hash=x\n" (continuation lines start with an empty cell).
-void write_map(TabWriter& tw, const std::string& title, const std::map<std::string, std::string>& m) {
+void write_map(TabWriter& tw, const std::string& title,
+               const std::map<std::string, std::string>& m) {
   tw << title << ":\t";
   if (m.empty()) {
     tw << "<none>\n";
@@ -27,10 +28,11 @@ void write_map(TabWriter& tw, const std::string& title, const std::map<std::stri
 
 std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   const topology::Model& model = view.model;
-  int64_t created = pod.workload ? view.created_at(model.workloads[*pod.workload].meta.kind,
-                                                   model.workloads[*pod.workload].meta.namespace_name,
-                                                   model.workloads[*pod.workload].meta.name)
-                                 : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
+  int64_t created = pod.workload
+                        ? view.created_at(model.workloads[*pod.workload].meta.kind,
+                                          model.workloads[*pod.workload].meta.namespace_name,
+                                          model.workloads[*pod.workload].meta.name)
+                        : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
   TabWriter tw = TabWriter::for_describe();
   std::string node = model.node_name(pod);
   tw << "Name:\t" << pod.meta.name << "\n";
@@ -94,13 +96,17 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
       tw << "    Restart Count:\t0\n";
       if (c.limits.has_cpu || c.limits.has_memory) {
         tw << "    Limits:\n";
-        if (c.limits.has_cpu) tw << "      cpu:\t" << topology::format_cpu_milli(c.limits.cpu_milli) << "\n";
-        if (c.limits.has_memory) tw << "      memory:\t" << topology::format_bytes(c.limits.memory_bytes) << "\n";
+        if (c.limits.has_cpu)
+          tw << "      cpu:\t" << topology::format_cpu_milli(c.limits.cpu_milli) << "\n";
+        if (c.limits.has_memory)
+          tw << "      memory:\t" << topology::format_bytes(c.limits.memory_bytes) << "\n";
       }
       if (c.requests.has_cpu || c.requests.has_memory) {
         tw << "    Requests:\n";
-        if (c.requests.has_cpu) tw << "      cpu:\t" << topology::format_cpu_milli(c.requests.cpu_milli) << "\n";
-        if (c.requests.has_memory) tw << "      memory:\t" << topology::format_bytes(c.requests.memory_bytes) << "\n";
+        if (c.requests.has_cpu)
+          tw << "      cpu:\t" << topology::format_cpu_milli(c.requests.cpu_milli) << "\n";
+        if (c.requests.has_memory)
+          tw << "      memory:\t" << topology::format_bytes(c.requests.memory_bytes) << "\n";
       }
       if (c.env.empty()) {
         tw << "    Environment:\t<none>\n";
@@ -145,8 +151,9 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
     tw << "Events:\n";
     tw << "  Type\tReason\tAge\tFrom\tMessage\n";
     tw << "  ----\t------\t----\t----\t-------\n";
-    tw << "  Normal\tScheduled\t" << view.age(created) << "\tdefault-scheduler\tSuccessfully assigned "
-       << pod.meta.namespace_name << "/" << pod.meta.name << " to " << node << "\n";
+    tw << "  Normal\tScheduled\t" << view.age(created)
+       << "\tdefault-scheduler\tSuccessfully assigned " << pod.meta.namespace_name << "/"
+       << pod.meta.name << " to " << node << "\n";
   } else {
     tw << "Events:\n";
     tw << "  Type\tReason\tAge\tFrom\tMessage\n";
@@ -176,14 +183,14 @@ std::string describe_service(const TwinView& view, const topology::Service& s) {
   tw << "IPs:\t" << s.cluster_ip << "\n";
   for (size_t i = 0; i < s.ports.size(); ++i) {
     const topology::ServicePort& p = s.ports[i];
-    tw << "Port:\t" << (p.name.empty() ? "<unset>" : p.name) << "\t" << std::to_string(p.port) << "/" << p.protocol
-       << "\n";
-    std::string target = p.target_port_name.empty() ? std::to_string(p.target_port_number)
-                                                    : p.target_port_name;
+    tw << "Port:\t" << (p.name.empty() ? "<unset>" : p.name) << "\t" << std::to_string(p.port)
+       << "/" << p.protocol << "\n";
+    std::string target =
+        p.target_port_name.empty() ? std::to_string(p.target_port_number) : p.target_port_name;
     tw << "TargetPort:\t" << target << "/" << p.protocol << "\n";
     if (p.node_port) {
-      tw << "NodePort:\t" << (p.name.empty() ? "<unset>" : p.name) << "\t" << std::to_string(p.node_port) << "/"
-         << p.protocol << "\n";
+      tw << "NodePort:\t" << (p.name.empty() ? "<unset>" : p.name) << "\t"
+         << std::to_string(p.node_port) << "/" << p.protocol << "\n";
     }
     std::vector<std::string> eps;
     for (const auto& a : s.endpoints) {
@@ -199,7 +206,8 @@ std::string describe_service(const TwinView& view, const topology::Service& s) {
     tw << "Endpoints:\t" << text << "\n";
   }
   tw << "Session Affinity:\tNone\n";
-  if (s.type == topology::ServiceType::kNodePort || s.type == topology::ServiceType::kLoadBalancer) {
+  if (s.type == topology::ServiceType::kNodePort ||
+      s.type == topology::ServiceType::kLoadBalancer) {
     tw << "External Traffic Policy:\tCluster\n";
   }
   tw << "Internal Traffic Policy:\tCluster\n";
@@ -230,13 +238,13 @@ CommandOutput render_describe(const TwinView& view, const std::string& kind,
       return r;
     }
   } else {
-    r.err = "error: kubetwin describes pods and services; for " + plural +
-            " use `kubetwin get " + plural + " " + name + " -o yaml`\n";
+    r.err = "error: kubetwin describes pods and services; for " + plural + " use `kubetwin get " +
+            plural + " " + name + " -o yaml`\n";
     r.exit_code = 2;
     return r;
   }
-  r.err = "Error from server (NotFound): " + type->qualified_plural() + " \"" + name +
-          "\" not found\n";
+  r.err =
+      "Error from server (NotFound): " + type->qualified_plural() + " \"" + name + "\" not found\n";
   r.exit_code = 1;
   return r;
 }

@@ -13,8 +13,8 @@ std::string strip_dot(std::string s) {
 }
 
 bool dns_reachable(const topology::Reachability& reach, topology::Index pod) {
-  return reach.can_connect_ip(pod, topology::kClusterDnsIp, topology::kDnsPort,
-                              topology::Protocol::kUdp)
+  return reach
+      .can_connect_ip(pod, topology::kClusterDnsIp, topology::kDnsPort, topology::Protocol::kUdp)
       .allowed;
 }
 
@@ -103,8 +103,8 @@ CommandOutput dns_walk(const topology::Dns& dns, const std::string& name, const 
                        const std::string& from_pod) {
   CommandOutput r;
   topology::DnsResolution res = dns.resolve(name, ns);
-  r.out = "Resolving \"" + name + "\" from " +
-          (from_pod.empty() ? "a pod" : "pod " + from_pod) + " in namespace " + ns + "\n";
+  r.out = "Resolving \"" + name + "\" from " + (from_pod.empty() ? "a pod" : "pod " + from_pod) +
+          " in namespace " + ns + "\n";
   r.out += dns.resolv_conf(ns);
   if (!r.out.empty() && r.out.back() != '\n') r.out += "\n";
   r.out += "\n";

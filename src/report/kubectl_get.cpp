@@ -29,7 +29,7 @@ struct Row {
 };
 
 struct TypeRows {
-  std::vector<std::string> columns;       // after NAME
+  std::vector<std::string> columns;  // after NAME
   std::vector<std::string> wide_columns;
   std::vector<Row> rows;
 };
@@ -46,8 +46,12 @@ std::string labels_text(const topology::Labels& labels) {
   return parts.empty() ? "<none>" : join(parts, ",");
 }
 
-Node scalar(const std::string& s) { return Node::scalar(s, true); }
-Node plain(const std::string& s) { return Node::scalar(s, false); }
+Node scalar(const std::string& s) {
+  return Node::scalar(s, true);
+}
+Node plain(const std::string& s) {
+  return Node::scalar(s, false);
+}
 
 // The document -o yaml|json prints: the stored body with the fields the API server adds, or a
 // minimal object for what controllers derive (pods, ReplicaSets, Endpoints, nodes...).
@@ -72,7 +76,8 @@ Node object_for(const TwinView& view, const ResourceType& type, const topology::
   }
   Node* m = doc.get("metadata");
   if (!m || !m->is_mapping()) m = &doc.set("metadata", Node::mapping());
-  if (type.namespaced && !meta.namespace_name.empty()) m->set("namespace", plain(meta.namespace_name));
+  if (type.namespaced && !meta.namespace_name.empty())
+    m->set("namespace", plain(meta.namespace_name));
   m->set("creationTimestamp", scalar(twin_timestamp_rfc3339(created)));
   return doc;
 }
@@ -134,11 +139,16 @@ std::string pod_status(const topology::Pod& pod) {
 std::string pvc_modes(const std::vector<std::string>& modes) {
   std::vector<std::string> out;
   for (const std::string& m : modes) {
-    if (m == "ReadWriteOnce") out.push_back("RWO");
-    else if (m == "ReadOnlyMany") out.push_back("ROX");
-    else if (m == "ReadWriteMany") out.push_back("RWX");
-    else if (m == "ReadWriteOncePod") out.push_back("RWOP");
-    else out.push_back(m);
+    if (m == "ReadWriteOnce")
+      out.push_back("RWO");
+    else if (m == "ReadOnlyMany")
+      out.push_back("ROX");
+    else if (m == "ReadWriteMany")
+      out.push_back("RWX");
+    else if (m == "ReadWriteOncePod")
+      out.push_back("RWOP");
+    else
+      out.push_back(m);
   }
   return join(out, ",");
 }
@@ -165,8 +175,9 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
     t.wide_columns = {"IP", "Node", "Nominated Node", "Readiness Gates"};
     for (const topology::Pod& pod : model.pods) {
       if (!in_ns(ns, pod.meta.namespace_name)) continue;
-      int64_t created = pod.workload ? workload_created(view, model.workloads[*pod.workload])
-                                     : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
+      int64_t created = pod.workload
+                            ? workload_created(view, model.workloads[*pod.workload])
+                            : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
       int total = static_cast<int>(std::count_if(pod.containers.begin(), pod.containers.end(),
                                                  [](const auto& c) { return !c.init; }));
       std::string ready = std::to_string(pod.ready ? total : 0) + "/" + std::to_string(total);
@@ -207,7 +218,8 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
       std::string text = "<none>";
       if (!eps.empty()) {
         size_t shown = std::min<size_t>(3, eps.size());
-        text = join(std::vector<std::string>(eps.begin(), eps.begin() + static_cast<long>(shown)), ",");
+        text = join(std::vector<std::string>(eps.begin(), eps.begin() + static_cast<long>(shown)),
+                    ",");
         if (eps.size() > 3) text += " + " + std::to_string(eps.size() - 3) + " more...";
       }
       topology::ObjectMeta meta = s.meta;
@@ -226,7 +238,8 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
       t.columns = {"Ready", "Age"};
       t.wide_columns = {"Containers", "Images"};
     } else if (plural == "daemonsets") {
-      t.columns = {"Desired", "Current", "Ready", "Up-to-date", "Available", "Node Selector", "Age"};
+      t.columns = {"Desired",   "Current",       "Ready", "Up-to-date",
+                   "Available", "Node Selector", "Age"};
       t.wide_columns = {"Containers", "Images", "Selector"};
     } else {
       t.columns = {"Desired", "Current", "Ready", "Age"};
@@ -250,7 +263,8 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
              std::to_string(ready), view.age(created)},
             {join(containers, ","), join(images, ","), selector});
       } else if (plural == "statefulsets") {
-        add(w.meta, created, {std::to_string(ready) + "/" + std::to_string(desired), view.age(created)},
+        add(w.meta, created,
+            {std::to_string(ready) + "/" + std::to_string(desired), view.age(created)},
             {join(containers, ","), join(images, ",")});
       } else if (plural == "daemonsets") {
         std::string d = std::to_string(current);
@@ -274,10 +288,12 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
     t.columns = {"Reference", "Targets", "MinPods", "MaxPods", "Replicas", "Age"};
     for (const topology::Hpa& h : model.hpas) {
       if (!in_ns(ns, h.meta.namespace_name)) continue;
-      int64_t created = view.created_at("HorizontalPodAutoscaler", h.meta.namespace_name, h.meta.name);
-      std::string targets = h.target_cpu_utilization_percent
-                                ? "cpu: <unknown>/" + std::to_string(*h.target_cpu_utilization_percent) + "%"
-                                : "<none>";
+      int64_t created =
+          view.created_at("HorizontalPodAutoscaler", h.meta.namespace_name, h.meta.name);
+      std::string targets =
+          h.target_cpu_utilization_percent
+              ? "cpu: <unknown>/" + std::to_string(*h.target_cpu_utilization_percent) + "%"
+              : "<none>";
       int replicas = h.target ? static_cast<int>(model.workloads[*h.target].pods.size()) : 0;
       add(h.meta, created,
           {h.target_kind + "/" + h.target_name, targets, std::to_string(h.min_replicas),
@@ -286,18 +302,20 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
   } else if (plural == "persistentvolumeclaims" || plural == "persistentvolumes") {
     bool pv = plural == "persistentvolumes";
     if (pv) {
-      t.columns = {"Capacity", "Access Modes", "Reclaim Policy", "Status", "Claim",
-                   "StorageClass", "VolumeAttributesClass", "Reason", "Age"};
+      t.columns = {"Capacity",     "Access Modes",          "Reclaim Policy", "Status", "Claim",
+                   "StorageClass", "VolumeAttributesClass", "Reason",         "Age"};
       t.wide_columns = {"VolumeMode"};
     } else {
-      t.columns = {"Status", "Volume", "Capacity", "Access Modes", "StorageClass",
-                   "VolumeAttributesClass", "Age"};
+      t.columns = {"Status",       "Volume",       "Capacity",
+                   "Access Modes", "StorageClass", "VolumeAttributesClass",
+                   "Age"};
       t.wide_columns = {"VolumeMode"};
     }
     for (const topology::PersistentVolumeClaim& c : model.pvcs) {
-      int64_t created = c.template_workload
-                            ? workload_created(view, model.workloads[*c.template_workload])
-                            : view.created_at("PersistentVolumeClaim", c.meta.namespace_name, c.meta.name);
+      int64_t created =
+          c.template_workload
+              ? workload_created(view, model.workloads[*c.template_workload])
+              : view.created_at("PersistentVolumeClaim", c.meta.namespace_name, c.meta.name);
       std::string capacity = topology::format_bytes(c.request_bytes);
       if (pv) {
         if (!c.bound) continue;
@@ -352,8 +370,8 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
       const Node* tls = body ? body->body.at({"spec", "tls"}) : nullptr;
       bool has_tls = tls && tls->is_sequence() && !tls->items().empty();
       add(i.meta, created,
-          {i.class_name.empty() ? "<none>" : i.class_name, host_text, "", has_tls ? "80, 443" : "80",
-           view.age(created)});
+          {i.class_name.empty() ? "<none>" : i.class_name, host_text, "",
+           has_tls ? "80, 443" : "80", view.age(created)});
     }
   } else if (plural == "networkpolicies") {
     t.columns = {"Pod-Selector", "Age"};
@@ -371,7 +389,8 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
     }
   } else if (plural == "nodes") {
     t.columns = {"Status", "Roles", "Age", "Version"};
-    t.wide_columns = {"Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime"};
+    t.wide_columns = {"Internal-IP", "External-IP", "OS-Image", "Kernel-Version",
+                      "Container-Runtime"};
     for (size_t i = 0; i < model.nodes.size(); ++i) {
       const topology::ClusterNode& n = model.nodes[i];
       std::vector<std::string> roles;
@@ -379,7 +398,8 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
         const std::string prefix = "node-role.kubernetes.io/";
         if (k.rfind(prefix, 0) == 0) roles.push_back(k.substr(prefix.size()));
       }
-      add(n.meta, 0, {"Ready", roles.empty() ? "<none>" : join(roles, ","), view.age(0), kKubeletVersion},
+      add(n.meta, 0,
+          {"Ready", roles.empty() ? "<none>" : join(roles, ","), view.age(0), kKubeletVersion},
           {"172.18.0." + std::to_string(2 + i), "<none>", "Debian GNU/Linux 12 (bookworm)",
            "6.1.0-kubetwin", "containerd://1.7.24"});
     }
@@ -453,7 +473,9 @@ const k8s::Resource* TwinView::stored(const std::string& kind, const std::string
   return nullptr;
 }
 
-std::string TwinView::age(int64_t created) const { return human_duration(now_seconds() - created); }
+std::string TwinView::age(int64_t created) const {
+  return human_duration(now_seconds() - created);
+}
 
 std::string twin_timestamp_rfc3339(int64_t twin_seconds) {
   std::tm tm = to_tm(twin_seconds);
@@ -469,7 +491,8 @@ std::string twin_timestamp_rfc1123z(int64_t twin_seconds) {
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   char buf[64];
   std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
   return buf;
 }
 

@@ -11,16 +11,34 @@ namespace {
 const std::vector<ResourceType>& types() {
   static const std::vector<ResourceType> kTypes = {
       {"pods", "pod", "Pod", "", "v1", true, {"po"}},
-      {"replicationcontrollers", "replicationcontroller", "ReplicationController", "", "v1", true, {"rc"}},
+      {"replicationcontrollers",
+       "replicationcontroller",
+       "ReplicationController",
+       "",
+       "v1",
+       true,
+       {"rc"}},
       {"services", "service", "Service", "", "v1", true, {"svc"}},
       {"daemonsets", "daemonset", "DaemonSet", "apps", "v1", true, {"ds"}},
       {"deployments", "deployment", "Deployment", "apps", "v1", true, {"deploy"}},
       {"replicasets", "replicaset", "ReplicaSet", "apps", "v1", true, {"rs"}},
       {"statefulsets", "statefulset", "StatefulSet", "apps", "v1", true, {"sts"}},
-      {"horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", "autoscaling", "v2", true, {"hpa"}},
+      {"horizontalpodautoscalers",
+       "horizontalpodautoscaler",
+       "HorizontalPodAutoscaler",
+       "autoscaling",
+       "v2",
+       true,
+       {"hpa"}},
       {"cronjobs", "cronjob", "CronJob", "batch", "v1", true, {"cj"}},
       {"jobs", "job", "Job", "batch", "v1", true, {}},
-      {"persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", "", "v1", true, {"pvc"}},
+      {"persistentvolumeclaims",
+       "persistentvolumeclaim",
+       "PersistentVolumeClaim",
+       "",
+       "v1",
+       true,
+       {"pvc"}},
       {"persistentvolumes", "persistentvolume", "PersistentVolume", "", "v1", false, {"pv"}},
       {"configmaps", "configmap", "ConfigMap", "", "v1", true, {"cm"}},
       {"secrets", "secret", "Secret", "", "v1", true, {}},
@@ -33,17 +51,59 @@ const std::vector<ResourceType>& types() {
       {"events", "event", "Event", "", "v1", true, {"ev"}},
       {"ingresses", "ingress", "Ingress", "networking.k8s.io", "v1", true, {"ing"}},
       {"ingressclasses", "ingressclass", "IngressClass", "networking.k8s.io", "v1", false, {}},
-      {"networkpolicies", "networkpolicy", "NetworkPolicy", "networking.k8s.io", "v1", true, {"netpol"}},
+      {"networkpolicies",
+       "networkpolicy",
+       "NetworkPolicy",
+       "networking.k8s.io",
+       "v1",
+       true,
+       {"netpol"}},
       {"storageclasses", "storageclass", "StorageClass", "storage.k8s.io", "v1", false, {"sc"}},
       {"roles", "role", "Role", "rbac.authorization.k8s.io", "v1", true, {}},
       {"rolebindings", "rolebinding", "RoleBinding", "rbac.authorization.k8s.io", "v1", true, {}},
       {"clusterroles", "clusterrole", "ClusterRole", "rbac.authorization.k8s.io", "v1", false, {}},
-      {"clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", false, {}},
-      {"customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", "apiextensions.k8s.io", "v1", false, {"crd", "crds"}},
-      {"poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "policy", "v1", true, {"pdb"}},
-      {"priorityclasses", "priorityclass", "PriorityClass", "scheduling.k8s.io", "v1", false, {"pc"}},
-      {"mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", false, {}},
-      {"validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", false, {}},
+      {"clusterrolebindings",
+       "clusterrolebinding",
+       "ClusterRoleBinding",
+       "rbac.authorization.k8s.io",
+       "v1",
+       false,
+       {}},
+      {"customresourcedefinitions",
+       "customresourcedefinition",
+       "CustomResourceDefinition",
+       "apiextensions.k8s.io",
+       "v1",
+       false,
+       {"crd", "crds"}},
+      {"poddisruptionbudgets",
+       "poddisruptionbudget",
+       "PodDisruptionBudget",
+       "policy",
+       "v1",
+       true,
+       {"pdb"}},
+      {"priorityclasses",
+       "priorityclass",
+       "PriorityClass",
+       "scheduling.k8s.io",
+       "v1",
+       false,
+       {"pc"}},
+      {"mutatingwebhookconfigurations",
+       "mutatingwebhookconfiguration",
+       "MutatingWebhookConfiguration",
+       "admissionregistration.k8s.io",
+       "v1",
+       false,
+       {}},
+      {"validatingwebhookconfigurations",
+       "validatingwebhookconfiguration",
+       "ValidatingWebhookConfiguration",
+       "admissionregistration.k8s.io",
+       "v1",
+       false,
+       {}},
   };
   return kTypes;
 }
@@ -78,7 +138,8 @@ const ResourceType* find_resource_type(std::string_view alias) {
         std::find(t.short_names.begin(), t.short_names.end(), a) != t.short_names.end()) {
       return &t;
     }
-    if (!g.empty() && (a == std::string(t.plural) + "." + g || a == std::string(t.singular) + "." + g)) {
+    if (!g.empty() &&
+        (a == std::string(t.plural) + "." + g || a == std::string(t.singular) + "." + g)) {
       return &t;
     }
   }
@@ -111,9 +172,9 @@ bool is_namespaced_kind(std::string_view kind, std::string_view group) {
 
 std::vector<const ResourceType*> all_category_types() {
   std::vector<const ResourceType*> out;
-  for (const char* p : {"pods", "replicationcontrollers", "services", "daemonsets", "deployments",
-                        "replicasets", "statefulsets", "horizontalpodautoscalers", "cronjobs",
-                        "jobs"}) {
+  for (const char* p :
+       {"pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
+        "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs"}) {
     out.push_back(find_resource_type(p));
   }
   return out;

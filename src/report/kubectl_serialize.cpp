@@ -81,7 +81,9 @@ std::string to_kubectl_json(const Node& node) {
   return out + "\n";
 }
 
-std::string to_kubectl_yaml(const Node& node) { return k8s::emit_document(node); }
+std::string to_kubectl_yaml(const Node& node) {
+  return k8s::emit_document(node);
+}
 
 Node kubectl_list(std::vector<Node> items) {
   Node list = Node::mapping();

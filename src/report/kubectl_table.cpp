@@ -115,7 +115,8 @@ std::string render_table(const Table& table, bool no_headers) {
     for (size_t i = 0; i < cells.size(); ++i) {
       if (i) line += '\t';
       std::string c = cells[i];
-      if (size_t cut = c.find_first_of("\n\r\f"); cut != std::string::npos) c = c.substr(0, cut) + "...";
+      if (size_t cut = c.find_first_of("\n\r\f"); cut != std::string::npos)
+        c = c.substr(0, cut) + "...";
       if (upper) {
         for (char& ch : c) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
       }

@@ -54,8 +54,10 @@ std::string render_table(const std::vector<Column>& columns,
       const std::string cell = c < cells.size() ? cells[c] : "";
       const size_t pad = width[c] - display_width(cell);
       if (c) l += "  ";
-      if (columns[c].right) l += std::string(pad, ' ') + cell;
-      else l += cell + std::string(pad, ' ');
+      if (columns[c].right)
+        l += std::string(pad, ' ') + cell;
+      else
+        l += cell + std::string(pad, ' ');
     }
     while (!l.empty() && l.back() == ' ') l.pop_back();
     out += l + "\n";
@@ -111,9 +113,13 @@ std::string scale_text(double v) {
   return "x" + s;
 }
 
-std::string seconds_text(double s) { return sim::format_duration(sim::from_seconds(s)); }
+std::string seconds_text(double s) {
+  return sim::format_duration(sim::from_seconds(s));
+}
 
-std::string hex64(uint64_t v) { return fmt::format("0x{:016x}", v); }
+std::string hex64(uint64_t v) {
+  return fmt::format("0x{:016x}", v);
+}
 
 std::string plural(uint64_t n, const char* word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
@@ -162,7 +168,10 @@ class JsonWriter {
     return end_array();
   }
   JsonWriter& interval(std::string_view k, const sim::ConfidenceInterval& ci) {
-    return key(k).begin_object(true).field("mean", ci.mean).field("half_width", ci.half_width)
+    return key(k)
+        .begin_object(true)
+        .field("mean", ci.mean)
+        .field("half_width", ci.half_width)
         .end_object();
   }
 
@@ -226,7 +235,9 @@ uint64_t error_count(const runtime::RouteFigures& r) {
   return n;
 }
 
-std::string status_word(int status) { return status == 0 ? "no answer" : std::to_string(status); }
+std::string status_word(int status) {
+  return status == 0 ? "no answer" : std::to_string(status);
+}
 
 // "503 x12, no answer x3; postgres: too many clients x12": what the errors of a route were.
 std::string error_breakdown(const runtime::RouteFigures& r) {
@@ -265,11 +276,13 @@ void text_verdicts(const ScenarioResult& r, std::string& out) {
     out += render_table({{"RESULT"}, {"CHECK"}, {"MEASURED"}}, rows);
   }
   if (r.checks.empty()) {
-    out += fmt::format("  verdict: {} (no checks; the run completed)\n", r.passed ? "PASS" : "FAIL");
+    out +=
+        fmt::format("  verdict: {} (no checks; the run completed)\n", r.passed ? "PASS" : "FAIL");
   } else if (failed == 0) {
     out += fmt::format("  verdict: PASS, all {} passed\n", plural(r.checks.size(), "check"));
   } else {
-    out += fmt::format("  verdict: FAIL, {} of {} failed\n", failed, plural(r.checks.size(), "check"));
+    out +=
+        fmt::format("  verdict: FAIL, {} of {} failed\n", failed, plural(r.checks.size(), "check"));
   }
   if (r.knee.found) {
     out += fmt::format("  knee: at {} ({} offered): {}\n",
@@ -294,20 +307,29 @@ void text_routes(const ScenarioResult& r, std::string& out) {
       const runtime::RouteFigures& f = s.merged;
       if (f.entry != entry) continue;
       const bool answered = f.latency.count() > 0;
-      auto lat = [&](double q) { return answered ? format_latency_ms(percentile_ms(f.latency, q)) : "-"; };
-      rows.push_back({f.request, format_count(static_cast<double>(f.sent)),
-                      format_rate(s.throughput_per_s.mean) +
-                          plus_minus(s.throughput_per_s, [](double v) { return three_digits(v); }),
-                      format_percent(f.error_rate), lat(0.5), lat(0.95),
-                      answered ? format_latency_ms(percentile_ms(f.latency, 0.99)) +
-                                     plus_minus(s.p99_ms, format_latency_ms)
-                               : "-",
-                      answered ? format_latency_ms(static_cast<double>(f.latency.max()) / 1e6) : "-"});
+      auto lat = [&](double q) {
+        return answered ? format_latency_ms(percentile_ms(f.latency, q)) : "-";
+      };
+      rows.push_back(
+          {f.request, format_count(static_cast<double>(f.sent)),
+           format_rate(s.throughput_per_s.mean) +
+               plus_minus(s.throughput_per_s, [](double v) { return three_digits(v); }),
+           format_percent(f.error_rate), lat(0.5), lat(0.95),
+           answered ? format_latency_ms(percentile_ms(f.latency, 0.99)) +
+                          plus_minus(s.p99_ms, format_latency_ms)
+                    : "-",
+           answered ? format_latency_ms(static_cast<double>(f.latency.max()) / 1e6) : "-"});
       if (std::string b = error_breakdown(f); !b.empty())
         breakdowns.push_back(fmt::format("  {} errors: {}\n", f.request, b));
     }
-    out += render_table({{"REQUEST"}, {"SENT", true}, {"THROUGHPUT", true}, {"ERRORS", true},
-                         {"P50", true}, {"P95", true}, {"P99", true}, {"MAX", true}},
+    out += render_table({{"REQUEST"},
+                         {"SENT", true},
+                         {"THROUGHPUT", true},
+                         {"ERRORS", true},
+                         {"P50", true},
+                         {"P95", true},
+                         {"P99", true},
+                         {"MAX", true}},
                         rows);
     for (const std::string& b : breakdowns) out += b;
   }
@@ -322,14 +344,22 @@ void text_workloads(const runtime::RunFigures& m, std::string& out) {
                     w.cpu_limit_milli > 0 ? fmt::format("{}m", w.cpu_limit_milli) : "none",
                     three_digits(w.cpu_cores_mean),
                     w.cpu_limit_milli > 0 ? format_percent(w.cpu_utilisation_of_limit) : "-",
-                    format_percent(w.throttled_period_fraction), format_percent(w.worker_utilisation),
+                    format_percent(w.throttled_period_fraction),
+                    format_percent(w.worker_utilisation),
                     fmt::format("{:.1f} / {:.0f}", w.queue_mean, w.queue_max),
                     format_count(static_cast<double>(w.requests)),
                     format_count(static_cast<double>(w.rejected))});
   }
-  out += render_table({{"WORKLOAD"}, {"KIND"}, {"PODS", true}, {"CPU LIMIT/POD", true},
-                       {"CPU CORES", true}, {"OF LIMIT", true}, {"THROTTLED", true},
-                       {"WORKERS BUSY", true}, {"QUEUE MEAN/MAX", true}, {"HANDLED", true},
+  out += render_table({{"WORKLOAD"},
+                       {"KIND"},
+                       {"PODS", true},
+                       {"CPU LIMIT/POD", true},
+                       {"CPU CORES", true},
+                       {"OF LIMIT", true},
+                       {"THROTTLED", true},
+                       {"WORKERS BUSY", true},
+                       {"QUEUE MEAN/MAX", true},
+                       {"HANDLED", true},
                        {"REJECTED", true}},
                       rows);
 }
@@ -348,9 +378,13 @@ void text_postgres(const runtime::RunFigures& m, std::string& out) {
                     format_count(static_cast<double>(p.failed_writes)),
                     format_percent(p.cpu_utilisation_of_limit)});
   }
-  out += render_table({{"SERVER"}, {"CONNECTIONS MEAN / MAX OF USABLE", true},
-                       {"TOO MANY CLIENTS", true}, {"QUERIES", true}, {"COMMITS", true},
-                       {"FAILED WRITES", true}, {"CPU OF LIMIT", true}},
+  out += render_table({{"SERVER"},
+                       {"CONNECTIONS MEAN / MAX OF USABLE", true},
+                       {"TOO MANY CLIENTS", true},
+                       {"QUERIES", true},
+                       {"COMMITS", true},
+                       {"FAILED WRITES", true},
+                       {"CPU OF LIMIT", true}},
                       rows);
 }
 
@@ -364,8 +398,11 @@ void text_kafka(const runtime::RunFigures& m, std::string& out) {
                       format_rate(t.produced_per_s), format_count(static_cast<double>(t.produced)),
                       format_count(static_cast<double>(t.failed))});
     }
-    out += render_table({{"TOPIC"}, {"PARTITIONS x RF", true}, {"PRODUCED", true},
-                         {"RECORDS", true}, {"FAILED", true}},
+    out += render_table({{"TOPIC"},
+                         {"PARTITIONS x RF", true},
+                         {"PRODUCED", true},
+                         {"RECORDS", true},
+                         {"FAILED", true}},
                         rows);
   }
   if (!m.kafka_groups.empty()) {
@@ -378,8 +415,13 @@ void text_kafka(const runtime::RunFigures& m, std::string& out) {
                       format_count(static_cast<double>(g.lag_max)), format_rate(g.consumed_per_s),
                       fmt::format("{:.0f}%", g.consumer_utilisation * 100)});
     }
-    out += render_table({{"GROUP"}, {"TOPIC"}, {"CONSUMERS / PARTITIONS", true}, {"LAG END", true},
-                         {"LAG MAX", true}, {"CONSUMED", true}, {"POLL LOOPS BUSY", true}},
+    out += render_table({{"GROUP"},
+                         {"TOPIC"},
+                         {"CONSUMERS / PARTITIONS", true},
+                         {"LAG END", true},
+                         {"LAG MAX", true},
+                         {"CONSUMED", true},
+                         {"POLL LOOPS BUSY", true}},
                         rows);
   }
   if (!m.kafka_lost_writes.empty()) {
@@ -390,7 +432,10 @@ void text_kafka(const runtime::RunFigures& m, std::string& out) {
                       std::to_string(l.acknowledged_and_read), std::to_string(l.lost),
                       std::to_string(l.beyond_read_horizon)});
     }
-    out += render_table({{"CLUSTER"}, {"ACKNOWLEDGED", true}, {"READ", true}, {"LOST", true},
+    out += render_table({{"CLUSTER"},
+                         {"ACKNOWLEDGED", true},
+                         {"READ", true},
+                         {"LOST", true},
                          {"UNREAD (BEYOND HORIZON)", true}},
                         rows);
   }
@@ -410,23 +455,27 @@ void text_volumes(const runtime::RunFigures& m, std::string& out) {
     rows.push_back({qualified(v.namespace_name, v.claim), pod,
                     format_bytes(static_cast<double>(v.used_bytes)) + " / " +
                         format_bytes(static_cast<double>(v.capacity_bytes)),
-                    v.capacity_bytes > 0
-                        ? format_percent(static_cast<double>(v.used_bytes) /
-                                         static_cast<double>(v.capacity_bytes))
-                        : "-",
+                    v.capacity_bytes > 0 ? format_percent(static_cast<double>(v.used_bytes) /
+                                                          static_cast<double>(v.capacity_bytes))
+                                         : "-",
                     format_bytes(v.growth_bytes_per_s * 3600) + "/h", full_in});
   }
-  out += render_table({{"CLAIM"}, {"POD"}, {"USED / CAPACITY", true}, {"USED", true},
-                       {"GROWTH", true}, {"FULL IN", true}},
+  out += render_table({{"CLAIM"},
+                       {"POD"},
+                       {"USED / CAPACITY", true},
+                       {"USED", true},
+                       {"GROWTH", true},
+                       {"FULL IN", true}},
                       rows);
 }
 
 void text_footer(const ScenarioResult& r, std::string& out) {
   out += "\n";
   const double sim_each = r.runs.empty() ? r.duration_s : r.runs.front().simulated_seconds;
-  const std::string seeds =
-      r.replications > 1 ? fmt::format(" (seeds {}..{})", r.seed, r.seed + static_cast<uint64_t>(r.replications) - 1)
-                         : "";
+  const std::string seeds = r.replications > 1
+                                ? fmt::format(" (seeds {}..{})", r.seed,
+                                              r.seed + static_cast<uint64_t>(r.replications) - 1)
+                                : "";
   out += fmt::format("seed {}{}, {} x {} simulated ({} warm-up), {} events, fingerprint {}\n",
                      r.seed, seeds, plural(static_cast<uint64_t>(r.replications), "replication"),
                      seconds_text(sim_each), seconds_text(r.warmup_s),
@@ -444,9 +493,13 @@ void text_footer(const ScenarioResult& r, std::string& out) {
 // ---- JSON sections -------------------------------------------------------------------------
 
 void json_route(JsonWriter& j, const runtime::RouteFigures& f) {
-  j.field("entry", f.entry).field("request", f.request).field("sent", f.sent)
-      .field("completed", f.completed).field("throughput_per_s", f.throughput_per_s)
-      .field("error_rate", f.error_rate).field("errors", error_count(f))
+  j.field("entry", f.entry)
+      .field("request", f.request)
+      .field("sent", f.sent)
+      .field("completed", f.completed)
+      .field("throughput_per_s", f.throughput_per_s)
+      .field("error_rate", f.error_rate)
+      .field("errors", error_count(f))
       .field("mean_in_flight", f.mean_in_flight);
   j.key("status_counts").begin_object(true);
   for (const auto& [status, count] : f.status_counts) j.field(std::to_string(status), count);
@@ -456,11 +509,15 @@ void json_route(JsonWriter& j, const runtime::RouteFigures& f) {
   j.end_object();
   const bool any = f.latency.count() > 0;
   auto q = [&](double p) { return any ? percentile_ms(f.latency, p) : NAN; };
-  j.key("latency_ms").begin_object(true)
+  j.key("latency_ms")
+      .begin_object(true)
       .field("count", f.latency.count())
       .field("mean", any ? f.latency.mean() / 1e6 : NAN)
       .field("min", any ? static_cast<double>(f.latency.min()) / 1e6 : NAN)
-      .field("p50", q(0.5)).field("p95", q(0.95)).field("p99", q(0.99)).field("p999", q(0.999))
+      .field("p50", q(0.5))
+      .field("p95", q(0.95))
+      .field("p99", q(0.99))
+      .field("p999", q(0.999))
       .field("max", any ? static_cast<double>(f.latency.max()) / 1e6 : NAN)
       .end_object();
 }
@@ -468,59 +525,93 @@ void json_route(JsonWriter& j, const runtime::RouteFigures& f) {
 void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
   j.key("workloads").begin_array();
   for (const auto& w : m.workloads) {
-    j.begin_object(true).field("namespace_name", w.namespace_name).field("name", w.name)
-        .field("kind", w.kind).field("pods", w.pods).field("cpu_limit_milli", w.cpu_limit_milli)
+    j.begin_object(true)
+        .field("namespace_name", w.namespace_name)
+        .field("name", w.name)
+        .field("kind", w.kind)
+        .field("pods", w.pods)
+        .field("cpu_limit_milli", w.cpu_limit_milli)
         .field("cpu_cores_mean", w.cpu_cores_mean)
         .field("cpu_utilisation_of_limit", w.cpu_utilisation_of_limit)
         .field("throttled_period_fraction", w.throttled_period_fraction)
-        .field("worker_utilisation", w.worker_utilisation).field("queue_mean", w.queue_mean)
-        .field("queue_max", w.queue_max).field("requests", w.requests).field("rejected", w.rejected)
+        .field("worker_utilisation", w.worker_utilisation)
+        .field("queue_mean", w.queue_mean)
+        .field("queue_max", w.queue_max)
+        .field("requests", w.requests)
+        .field("rejected", w.rejected)
         .end_object();
   }
   j.end_array();
   j.key("postgres").begin_array();
   for (const auto& p : m.postgres) {
-    j.begin_object(true).field("namespace_name", p.namespace_name).field("name", p.name)
-        .field("max_connections", p.max_connections).field("connections_mean", p.connections_mean)
+    j.begin_object(true)
+        .field("namespace_name", p.namespace_name)
+        .field("name", p.name)
+        .field("max_connections", p.max_connections)
+        .field("connections_mean", p.connections_mean)
         .field("connections_max", p.connections_max)
-        .field("connection_refusals", p.connection_refusals).field("queries", p.queries)
-        .field("committed_writes", p.committed_writes).field("failed_writes", p.failed_writes)
-        .field("cpu_utilisation_of_limit", p.cpu_utilisation_of_limit).end_object();
+        .field("connection_refusals", p.connection_refusals)
+        .field("queries", p.queries)
+        .field("committed_writes", p.committed_writes)
+        .field("failed_writes", p.failed_writes)
+        .field("cpu_utilisation_of_limit", p.cpu_utilisation_of_limit)
+        .end_object();
   }
   j.end_array();
   j.key("kafka_topics").begin_array();
   for (const auto& t : m.kafka_topics) {
-    j.begin_object(true).field("namespace_name", t.namespace_name).field("topic", t.topic)
-        .field("partitions", t.partitions).field("replication_factor", t.replication_factor)
-        .field("produced", t.produced).field("failed", t.failed)
-        .field("produced_per_s", t.produced_per_s).end_object();
+    j.begin_object(true)
+        .field("namespace_name", t.namespace_name)
+        .field("topic", t.topic)
+        .field("partitions", t.partitions)
+        .field("replication_factor", t.replication_factor)
+        .field("produced", t.produced)
+        .field("failed", t.failed)
+        .field("produced_per_s", t.produced_per_s)
+        .end_object();
   }
   j.end_array();
   j.key("kafka_groups").begin_array();
   for (const auto& g : m.kafka_groups) {
-    j.begin_object(true).field("namespace_name", g.namespace_name).field("group", g.group)
-        .field("topic", g.topic).field("partitions", g.partitions).field("consumers", g.consumers)
-        .field("lag_end", g.lag_end).field("lag_max", g.lag_max)
+    j.begin_object(true)
+        .field("namespace_name", g.namespace_name)
+        .field("group", g.group)
+        .field("topic", g.topic)
+        .field("partitions", g.partitions)
+        .field("consumers", g.consumers)
+        .field("lag_end", g.lag_end)
+        .field("lag_max", g.lag_max)
         .field("consumed_per_s", g.consumed_per_s)
-        .field("consumer_utilisation", g.consumer_utilisation).end_object();
+        .field("consumer_utilisation", g.consumer_utilisation)
+        .end_object();
   }
   j.end_array();
   j.key("kafka_lost_writes").begin_array();
   for (const auto& l : m.kafka_lost_writes) {
-    j.begin_object(true).field("namespace_name", l.namespace_name).field("cluster", l.cluster)
+    j.begin_object(true)
+        .field("namespace_name", l.namespace_name)
+        .field("cluster", l.cluster)
         .field("acknowledged", l.acknowledged)
-        .field("acknowledged_and_read", l.acknowledged_and_read).field("lost", l.lost)
-        .field("beyond_read_horizon", l.beyond_read_horizon).end_object();
+        .field("acknowledged_and_read", l.acknowledged_and_read)
+        .field("lost", l.lost)
+        .field("beyond_read_horizon", l.beyond_read_horizon)
+        .end_object();
   }
   j.end_array();
   j.key("volumes").begin_array();
   for (const auto& v : m.volumes) {
-    j.begin_object(true).field("namespace_name", v.namespace_name).field("claim", v.claim)
-        .field("pod", v.pod).field("capacity_bytes", v.capacity_bytes)
-        .field("used_bytes", v.used_bytes).field("growth_bytes_per_s", v.growth_bytes_per_s)
+    j.begin_object(true)
+        .field("namespace_name", v.namespace_name)
+        .field("claim", v.claim)
+        .field("pod", v.pod)
+        .field("capacity_bytes", v.capacity_bytes)
+        .field("used_bytes", v.used_bytes)
+        .field("growth_bytes_per_s", v.growth_bytes_per_s)
         .key("seconds_until_full");
-    if (v.seconds_until_full < 0) j.null();
-    else j.number(v.seconds_until_full);
+    if (v.seconds_until_full < 0)
+      j.null();
+    else
+      j.number(v.seconds_until_full);
     j.end_object();
   }
   j.end_array();
@@ -531,9 +622,12 @@ void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
 // ---- public --------------------------------------------------------------------------------
 
 bool parse_run_format(std::string_view text, RunFormat& out) {
-  if (text == "text") out = RunFormat::kText;
-  else if (text == "json") out = RunFormat::kJson;
-  else return false;
+  if (text == "text")
+    out = RunFormat::kText;
+  else if (text == "json")
+    out = RunFormat::kJson;
+  else
+    return false;
   return true;
 }
 
@@ -543,7 +637,9 @@ std::string format_rate(double per_s) {
   return si(per_s, false) + "/s";
 }
 
-std::string format_count(double n) { return si(n, true); }
+std::string format_count(double n) {
+  return si(n, true);
+}
 
 std::string format_bytes(double bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -591,11 +687,21 @@ std::string xml_escape(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 allows only tab, newline and carriage return below 0x20.
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') continue;
@@ -616,7 +722,8 @@ std::string render_run_text(const ScenarioResult& r, const RunReportOptions&) {
   if (!envs.empty()) out += fmt::format(", environments: {}", envs);
   out += "\n";
   if (!r.description.empty()) out += "  " + r.description + "\n";
-  out += fmt::format("  {} simulated, {} warm-up", seconds_text(r.duration_s), seconds_text(r.warmup_s));
+  out += fmt::format("  {} simulated, {} warm-up", seconds_text(r.duration_s),
+                     seconds_text(r.warmup_s));
   // Closed-loop loads have no offered rate: their users wait for answers.
   if (r.offered_rate_per_s > 0) out += ", offered " + format_rate(r.offered_rate_per_s);
   if (r.rate_scale != 1) out += fmt::format(" (loads scaled x{})", r.rate_scale);
@@ -639,21 +746,40 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
   JsonWriter j;
   j.begin_object();
   j.field("format_version", kJsonFormatVersion);
-  j.key("scenario").begin_object()
-      .field("name", r.name).field("description", r.description).field("path", r.path)
-      .strings("environments", r.environments).end_object();
-  j.field("seed", r.seed).field("replications", r.replications).field("duration_s", r.duration_s)
-      .field("warmup_s", r.warmup_s).field("rate_scale", r.rate_scale)
-      .field("offered_rate_per_s", r.offered_rate_per_s).field("passed", r.passed);
-  j.key("knee").begin_object(true).field("found", r.knee.found).field("at_s", r.knee.at_s)
+  j.key("scenario")
+      .begin_object()
+      .field("name", r.name)
+      .field("description", r.description)
+      .field("path", r.path)
+      .strings("environments", r.environments)
+      .end_object();
+  j.field("seed", r.seed)
+      .field("replications", r.replications)
+      .field("duration_s", r.duration_s)
+      .field("warmup_s", r.warmup_s)
+      .field("rate_scale", r.rate_scale)
+      .field("offered_rate_per_s", r.offered_rate_per_s)
+      .field("passed", r.passed);
+  j.key("knee")
+      .begin_object(true)
+      .field("found", r.knee.found)
+      .field("at_s", r.knee.at_s)
       .field("offered_rate_per_s", r.knee.offered_rate_per_s)
-      .field("baseline_ms", r.knee.baseline_ms).field("mean_ms", r.knee.mean_ms)
-      .field("error_rate", r.knee.error_rate).field("reason", r.knee.reason).end_object();
+      .field("baseline_ms", r.knee.baseline_ms)
+      .field("mean_ms", r.knee.mean_ms)
+      .field("error_rate", r.knee.error_rate)
+      .field("reason", r.knee.reason)
+      .end_object();
   j.key("checks").begin_array();
   for (const scenario::CheckVerdict& v : r.checks) {
-    j.begin_object(true).field("check", v.check).field("passed", v.passed)
-        .field("measured", v.measured).field("file", v.where.path ? v.where.file() : "")
-        .field("line", v.where.line).field("column", v.where.column).end_object();
+    j.begin_object(true)
+        .field("check", v.check)
+        .field("passed", v.passed)
+        .field("measured", v.measured)
+        .field("file", v.where.path ? v.where.file() : "")
+        .field("line", v.where.line)
+        .field("column", v.where.column)
+        .end_object();
   }
   j.end_array();
   j.key("routes").begin_array();
@@ -666,17 +792,24 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
   j.end_array();
   json_figures(j, r.merged);
   j.strings("notes", r.notes);
-  j.field("simulated_seconds", total_simulated_seconds(r)).field("events", r.events)
+  j.field("simulated_seconds", total_simulated_seconds(r))
+      .field("events", r.events)
       .field("fingerprint", hex64(r.fingerprint));
   j.key("runs").begin_array();
   for (const runtime::RunFigures& run : r.runs) {
-    j.begin_object().field("seed", run.seed).field("simulated_seconds", run.simulated_seconds)
-        .field("measured_seconds", run.measured_seconds).field("events", run.events)
+    j.begin_object()
+        .field("seed", run.seed)
+        .field("simulated_seconds", run.simulated_seconds)
+        .field("measured_seconds", run.measured_seconds)
+        .field("events", run.events)
         .field("fingerprint", hex64(run.fingerprint));
     j.key("routes").begin_array();
     for (const runtime::RouteFigures& f : run.routes) {
-      j.begin_object(true).field("entry", f.entry).field("request", f.request)
-          .field("completed", f.completed).field("throughput_per_s", f.throughput_per_s)
+      j.begin_object(true)
+          .field("entry", f.entry)
+          .field("request", f.request)
+          .field("completed", f.completed)
+          .field("throughput_per_s", f.throughput_per_s)
           .field("error_rate", f.error_rate)
           .field("p99_ms", f.latency.count() ? percentile_ms(f.latency, 0.99) : NAN)
           .end_object();
@@ -686,7 +819,9 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
   j.end_array();
   if (options.timing) {
     const double wall = r.wall_seconds;
-    j.key("timing").begin_object(true).field("wall_seconds", wall)
+    j.key("timing")
+        .begin_object(true)
+        .field("wall_seconds", wall)
         .field("events_per_wall_second", wall > 0 ? static_cast<double>(r.events) / wall : NAN)
         .field("simulated_seconds_per_wall_second",
                wall > 0 ? total_simulated_seconds(r) / wall : NAN)
@@ -714,34 +849,41 @@ std::string render_run_junit(const std::vector<ScenarioResult>& results,
     return options.timing ? fmt::format(" time=\"{:.3f}\"", s) : std::string();
   };
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"kubetwin run\" tests=\"{}\" failures=\"{}\" errors=\"0\"{}>\n",
-                     tests, failures, time_attr(wall));
+  out += fmt::format(
+      "<testsuites name=\"kubetwin run\" tests=\"{}\" failures=\"{}\" errors=\"0\"{}>\n", tests,
+      failures, time_attr(wall));
   for (const ScenarioResult& r : results) {
     size_t f = 0;
     for (const auto& v : r.checks) f += v.passed ? 0 : 1;
     if (r.checks.empty() && !r.passed) ++f;
-    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\"{} "
-                       "file=\"{}\">\n",
-                       xml_escape(r.name), std::max<size_t>(r.checks.size(), 1), f,
-                       time_attr(r.wall_seconds), xml_escape(r.path));
-    out += fmt::format("    <properties>\n      <property name=\"seed\" value=\"{}\"/>\n"
-                       "      <property name=\"replications\" value=\"{}\"/>\n"
-                       "      <property name=\"fingerprint\" value=\"{}\"/>\n    </properties>\n",
-                       r.seed, r.replications, hex64(r.fingerprint));
+    out += fmt::format(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\"{} "
+        "file=\"{}\">\n",
+        xml_escape(r.name), std::max<size_t>(r.checks.size(), 1), f, time_attr(r.wall_seconds),
+        xml_escape(r.path));
+    out += fmt::format(
+        "    <properties>\n      <property name=\"seed\" value=\"{}\"/>\n"
+        "      <property name=\"replications\" value=\"{}\"/>\n"
+        "      <property name=\"fingerprint\" value=\"{}\"/>\n    </properties>\n",
+        r.seed, r.replications, hex64(r.fingerprint));
     if (r.checks.empty()) {
-      out += fmt::format("    <testcase classname=\"{}\" name=\"run completed\"/>\n", xml_escape(r.name));
+      out += fmt::format("    <testcase classname=\"{}\" name=\"run completed\"/>\n",
+                         xml_escape(r.name));
     }
     for (const scenario::CheckVerdict& v : r.checks) {
       std::string location;
-      if (v.where.path) location = fmt::format(" file=\"{}\" line=\"{}\"", xml_escape(v.where.file()), v.where.line);
+      if (v.where.path)
+        location =
+            fmt::format(" file=\"{}\" line=\"{}\"", xml_escape(v.where.file()), v.where.line);
       out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"{}", xml_escape(r.name),
                          xml_escape(v.check), location);
       if (v.passed) {
         out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n",
                            xml_escape(v.measured));
       } else {
-        out += fmt::format(">\n      <failure message=\"{}\" type=\"check\">{}: {}</failure>\n    </testcase>\n",
-                           xml_escape(v.measured), xml_escape(v.where.str()), xml_escape(v.measured));
+        out += fmt::format(
+            ">\n      <failure message=\"{}\" type=\"check\">{}: {}</failure>\n    </testcase>\n",
+            xml_escape(v.measured), xml_escape(v.where.str()), xml_escape(v.measured));
       }
     }
     out += "  </testsuite>\n";
@@ -769,11 +911,11 @@ std::string render_capacity_text(const CapacityResult& c) {
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < c.probes.size(); ++i) {
     const scenario::CapacityProbe& p = c.probes[i];
-    rows.push_back({std::to_string(i + 1), scale_text(p.scale),
-                    format_rate(p.offered_rate_per_s), p.passed ? "pass" : "FAIL", p.measured});
+    rows.push_back({std::to_string(i + 1), scale_text(p.scale), format_rate(p.offered_rate_per_s),
+                    p.passed ? "pass" : "FAIL", p.measured});
   }
-  out += render_table({{"PROBE", true}, {"SCALE", true}, {"OFFERED", true}, {"SLO"}, {"WORST ROUTE"}},
-                      rows);
+  out += render_table(
+      {{"PROBE", true}, {"SCALE", true}, {"OFFERED", true}, {"SLO"}, {"WORST ROUTE"}}, rows);
   return out;
 }
 
@@ -781,23 +923,37 @@ std::string render_capacity_json(const CapacityResult& c) {
   JsonWriter j;
   j.begin_object();
   j.field("format_version", kJsonFormatVersion).field("scenario", c.scenario);
-  j.key("slo").begin_object(true).field("text", c.slo.text)
+  j.key("slo")
+      .begin_object(true)
+      .field("text", c.slo.text)
       .field("quantile", std::string(scenario::to_string(c.slo.quantile)))
       .key("below_ms");
-  if (c.slo.below) j.number(sim::to_millis(*c.slo.below));
-  else j.null();
+  if (c.slo.below)
+    j.number(sim::to_millis(*c.slo.below));
+  else
+    j.null();
   j.key("error_rate_below");
-  if (c.slo.error_rate_below) j.number(*c.slo.error_rate_below);
-  else j.null();
+  if (c.slo.error_rate_below)
+    j.number(*c.slo.error_rate_below);
+  else
+    j.null();
   j.field("route", c.slo.route).end_object();
   j.field("found", c.found).field("scale", c.scale).field("max_rate_per_s", c.max_rate_per_s);
-  j.key("bottleneck").begin_object(true).field("resource", c.bottleneck.resource)
-      .field("kind", c.bottleneck.kind).field("saturation", c.bottleneck.saturation)
-      .field("evidence", c.bottleneck.evidence).end_object();
+  j.key("bottleneck")
+      .begin_object(true)
+      .field("resource", c.bottleneck.resource)
+      .field("kind", c.bottleneck.kind)
+      .field("saturation", c.bottleneck.saturation)
+      .field("evidence", c.bottleneck.evidence)
+      .end_object();
   j.key("probes").begin_array();
   for (const scenario::CapacityProbe& p : c.probes) {
-    j.begin_object(true).field("scale", p.scale).field("offered_rate_per_s", p.offered_rate_per_s)
-        .field("passed", p.passed).field("measured", p.measured).end_object();
+    j.begin_object(true)
+        .field("scale", p.scale)
+        .field("offered_rate_per_s", p.offered_rate_per_s)
+        .field("passed", p.passed)
+        .field("measured", p.measured)
+        .end_object();
   }
   j.end_array();
   j.field("summary", c.summary);

@@ -125,7 +125,9 @@ bool path_matches(std::string_view pattern, std::string_view path) {
   }
 }
 
-std::string_view to_string(QueryKind kind) { return kind == QueryKind::kRead ? "read" : "write"; }
+std::string_view to_string(QueryKind kind) {
+  return kind == QueryKind::kRead ? "read" : "write";
+}
 
 std::string_view to_string(KafkaAcks acks) {
   switch (acks) {

@@ -9,29 +9,45 @@ namespace kubetwin::runtime {
 
 std::string_view kafka_error_name(KafkaError error) {
   switch (error) {
-    case KafkaError::kNone: return "NONE";
-    case KafkaError::kNotEnoughReplicas: return "NOT_ENOUGH_REPLICAS";
-    case KafkaError::kNotEnoughReplicasAfterAppend: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
-    case KafkaError::kLeaderNotAvailable: return "LEADER_NOT_AVAILABLE";
-    case KafkaError::kRequestTimedOut: return "REQUEST_TIMED_OUT";
-    case KafkaError::kKafkaStorageError: return "KAFKA_STORAGE_ERROR";
-    case KafkaError::kUnknownTopicOrPartition: return "UNKNOWN_TOPIC_OR_PARTITION";
-    case KafkaError::kInvalidReplicationFactor: return "INVALID_REPLICATION_FACTOR";
-    case KafkaError::kGroupCoordinatorNotAvailable: return "COORDINATOR_NOT_AVAILABLE";
+    case KafkaError::kNone:
+      return "NONE";
+    case KafkaError::kNotEnoughReplicas:
+      return "NOT_ENOUGH_REPLICAS";
+    case KafkaError::kNotEnoughReplicasAfterAppend:
+      return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case KafkaError::kLeaderNotAvailable:
+      return "LEADER_NOT_AVAILABLE";
+    case KafkaError::kRequestTimedOut:
+      return "REQUEST_TIMED_OUT";
+    case KafkaError::kKafkaStorageError:
+      return "KAFKA_STORAGE_ERROR";
+    case KafkaError::kUnknownTopicOrPartition:
+      return "UNKNOWN_TOPIC_OR_PARTITION";
+    case KafkaError::kInvalidReplicationFactor:
+      return "INVALID_REPLICATION_FACTOR";
+    case KafkaError::kGroupCoordinatorNotAvailable:
+      return "COORDINATOR_NOT_AVAILABLE";
   }
   return "UNKNOWN";
 }
 
 namespace {
-constexpr uint64_t pack(uint64_t hi, uint64_t lo) { return hi << 32 | (lo & 0xffffffffULL); }
-constexpr uint32_t hi32(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
-constexpr uint32_t lo32(uint64_t v) { return static_cast<uint32_t>(v); }
+constexpr uint64_t pack(uint64_t hi, uint64_t lo) {
+  return hi << 32 | (lo & 0xffffffffULL);
+}
+constexpr uint32_t hi32(uint64_t v) {
+  return static_cast<uint32_t>(v >> 32);
+}
+constexpr uint32_t lo32(uint64_t v) {
+  return static_cast<uint32_t>(v);
+}
 }  // namespace
 
 KafkaCluster::KafkaCluster(sim::Engine& engine, const KafkaConfig& config)
     : engine_(engine), config_(config), brokers_(config.brokers > 0 ? config.brokers : 0) {
   if (config.brokers <= 0) throw std::invalid_argument("KafkaCluster: brokers must be > 0");
-  if (config.fetch_latency <= 0) throw std::invalid_argument("KafkaCluster: fetch_latency must be > 0");
+  if (config.fetch_latency <= 0)
+    throw std::invalid_argument("KafkaCluster: fetch_latency must be > 0");
   for (Broker& b : brokers_) b.disk_capacity = config.disk_bytes_per_broker;
 }
 
@@ -115,7 +131,9 @@ std::vector<int> KafkaCluster::in_sync_replicas(int partition) const {
   return out;
 }
 
-int64_t KafkaCluster::log_end_offset(int partition) const { return leo_of_leader(partitions_[partition]); }
+int64_t KafkaCluster::log_end_offset(int partition) const {
+  return leo_of_leader(partitions_[partition]);
+}
 
 int64_t KafkaCluster::replica_log_end_offset(int partition, int broker) const {
   const Partition& p = partitions_[partition];
@@ -127,7 +145,8 @@ int64_t KafkaCluster::replica_log_end_offset(int partition, int broker) const {
 
 // --- results -------------------------------------------------------------------------------
 
-void KafkaCluster::deliver(uint64_t token, KafkaError error, int partition, int64_t offset, Time delay) {
+void KafkaCluster::deliver(uint64_t token, KafkaError error, int partition, int64_t offset,
+                           Time delay) {
   uint32_t slot;
   if (!free_results_.empty()) {
     slot = free_results_.back();
@@ -185,7 +204,8 @@ uint64_t KafkaCluster::produce(uint64_t token, int partition, int64_t bytes, Ack
     p.segments.push_back(Segment{offset, 0, now});
     if (!retention_armed_) {
       retention_armed_ = true;
-      engine_.schedule_after<&KafkaCluster::on_retention_check>(config_.retention_check_interval, this);
+      engine_.schedule_after<&KafkaCluster::on_retention_check>(config_.retention_check_interval,
+                                                                this);
     }
   }
   p.segments.back().bytes += bytes;
@@ -230,7 +250,8 @@ void KafkaCluster::start_fetch(int partition, int pos) {
   Partition& p = partitions_[partition];
   Replica& r = p.replicas[pos];
   const Broker& b = brokers_[p.brokers[pos]];
-  if (!b.alive || b.replication_paused || p.leader < 0 || !brokers_[p.brokers[p.leader]].alive) return;
+  if (!b.alive || b.replication_paused || p.leader < 0 || !brokers_[p.brokers[p.leader]].alive)
+    return;
   if (r.leo >= leo_of_leader(p)) {
     // Caught up: a real follower keeps a long-poll fetch parked at the leader, which keeps it
     // caught up and lets it rejoin the ISR; no event is needed until the leader appends.
@@ -245,7 +266,8 @@ void KafkaCluster::start_fetch(int partition, int pos) {
   r.fetch_target = leo_of_leader(p);
   r.fetch_issued = engine_.now();
   r.fetch_event = engine_.schedule_after<&KafkaCluster::on_fetch_done>(
-      config_.fetch_latency, this, static_cast<uint64_t>(partition) << 8 | static_cast<uint64_t>(pos));
+      config_.fetch_latency, this,
+      static_cast<uint64_t>(partition) << 8 | static_cast<uint64_t>(pos));
 }
 
 void KafkaCluster::on_fetch_done(uint64_t packed) {
@@ -256,7 +278,9 @@ void KafkaCluster::on_fetch_done(uint64_t packed) {
   r.fetching = false;
   r.fetch_event = sim::EventId{};
   const int broker = p.brokers[pos];
-  if (p.leader < 0 || p.leader == pos || !brokers_[broker].alive || !brokers_[p.brokers[p.leader]].alive) return;
+  if (p.leader < 0 || p.leader == pos || !brokers_[broker].alive ||
+      !brokers_[p.brokers[p.leader]].alive)
+    return;
   const int64_t target = std::min(r.fetch_target, leo_of_leader(p));
   if (target > r.leo) {
     Broker& b = brokers_[broker];
@@ -312,8 +336,8 @@ void KafkaCluster::arm_timeout(int partition) {
   if (!p.pending.empty()) at = p.pending.front().deadline;
   if (!p.orphaned.empty()) at = std::min(at, p.orphaned.front().deadline);
   if (at == sim::kTimeMax) return;
-  p.timeout_event = engine_.schedule_at<&KafkaCluster::on_ack_timeout>(std::max(at, engine_.now()), this,
-                                                                      static_cast<uint64_t>(partition));
+  p.timeout_event = engine_.schedule_at<&KafkaCluster::on_ack_timeout>(
+      std::max(at, engine_.now()), this, static_cast<uint64_t>(partition));
 }
 
 void KafkaCluster::on_ack_timeout(uint64_t partition_index) {
@@ -347,8 +371,8 @@ void KafkaCluster::stop_broker(int broker) {
       }
     }
   }
-  engine_.schedule_after<&KafkaCluster::on_fence>(config_.broker_session_timeout, this,
-                                                  pack(static_cast<uint64_t>(broker), b.incarnation));
+  engine_.schedule_after<&KafkaCluster::on_fence>(
+      config_.broker_session_timeout, this, pack(static_cast<uint64_t>(broker), b.incarnation));
   if (!isr_check_armed_) {
     isr_check_armed_ = true;
     engine_.schedule_after<&KafkaCluster::on_isr_check>(config_.replica_lag_time_max / 2, this);
@@ -422,7 +446,8 @@ void KafkaCluster::elect_leader(int partition) {
     p.ids.resize(static_cast<size_t>(end - p.log_base));
     p.cum.resize(p.ids.size() + 1);
     while (p.segments.size() > 1 && p.segments.back().base_offset >= end) p.segments.pop_back();
-    p.segments.back().bytes = p.cum.back() - cum_at(p, std::max(p.segments.back().base_offset, p.log_base));
+    p.segments.back().bytes =
+        p.cum.back() - cum_at(p, std::max(p.segments.back().base_offset, p.log_base));
   }
   p.hw = std::min(p.hw, end);
   const Time now = engine_.now();
@@ -527,7 +552,8 @@ void KafkaCluster::on_retention_check() {
   }
   if (more) {
     retention_armed_ = true;
-    engine_.schedule_after<&KafkaCluster::on_retention_check>(config_.retention_check_interval, this);
+    engine_.schedule_after<&KafkaCluster::on_retention_check>(config_.retention_check_interval,
+                                                              this);
   }
 }
 
@@ -564,8 +590,8 @@ void KafkaCluster::apply_retention(int partition) {
 
 // --- consumer groups -----------------------------------------------------------------------
 
-int KafkaCluster::create_group(const std::string& name, const std::vector<int>& topics, Assignor assignor,
-                               const ConsumerConfig& config, KafkaError* error) {
+int KafkaCluster::create_group(const std::string& name, const std::vector<int>& topics,
+                               Assignor assignor, const ConsumerConfig& config, KafkaError* error) {
   int live = 0;
   for (const Broker& b : brokers_) live += (b.alive && !b.fenced) ? 1 : 0;
   // __consumer_offsets is created with the first group and needs offsets.topic.replication.factor
@@ -596,7 +622,8 @@ int KafkaCluster::create_group(const std::string& name, const std::vector<int>& 
   }
   for (int t : sorted) {
     topics_[t].groups.push_back(id);
-    for (int i = 0; i < topics_[t].partition_count; ++i) g.owner[topics_[t].first_partition + i] = -1;
+    for (int i = 0; i < topics_[t].partition_count; ++i)
+      g.owner[topics_[t].first_partition + i] = -1;
   }
   g.topics = sorted;
   groups_.push_back(std::move(g));
@@ -634,11 +661,13 @@ void KafkaCluster::fail_consumer(int group, int member) {
     m.busy = false;
   }
   // The coordinator notices after session.timeout.ms; until then its partitions stand still.
-  engine_.schedule_after<&KafkaCluster::on_member_expired>(g.config.session_timeout, this,
-                                                           pack(static_cast<uint64_t>(group), member));
+  engine_.schedule_after<&KafkaCluster::on_member_expired>(
+      g.config.session_timeout, this, pack(static_cast<uint64_t>(group), member));
 }
 
-void KafkaCluster::on_member_expired(uint64_t packed) { rebalance(static_cast<int>(hi32(packed))); }
+void KafkaCluster::on_member_expired(uint64_t packed) {
+  rebalance(static_cast<int>(hi32(packed)));
+}
 
 void KafkaCluster::rebalance(int group) {
   Group& g = groups_[group];
@@ -731,7 +760,8 @@ void KafkaCluster::poll(int group, int member) {
   Member& m = g.members[member];
   if (!m.active || m.busy) return;
   const Time now = engine_.now();
-  if (g.config.commit == CommitMode::kAuto && now - m.last_commit >= g.config.auto_commit_interval) {
+  if (g.config.commit == CommitMode::kAuto &&
+      now - m.last_commit >= g.config.auto_commit_interval) {
     commit_member(group, member);
   }
   const size_t n = m.partitions.size();
@@ -755,7 +785,8 @@ void KafkaCluster::poll(int group, int member) {
     m.batch_partition = pi;
     m.batch_end = pos + count;
     m.cursor = (idx + 1) % n;
-    m.batch_event = engine_.schedule_after<&KafkaCluster::on_batch_done>(cost, this, pack(group, member));
+    m.batch_event =
+        engine_.schedule_after<&KafkaCluster::on_batch_done>(cost, this, pack(group, member));
     return;
   }
   if (g.config.commit == CommitMode::kAuto) {

@@ -190,7 +190,8 @@ Time PodCpu::cpu_used() const {
 
 Time PodCpu::throttled_time() const {
   if (!throttled_) return throttled_time_;
-  return throttled_time_ + std::min(engine_.now(), period_end()) - std::max(throttle_start_, stats_start_);
+  return throttled_time_ + std::min(engine_.now(), period_end()) -
+         std::max(throttle_start_, stats_start_);
 }
 
 double PodCpu::mean_cores() const {

@@ -8,29 +8,42 @@ namespace kubetwin::runtime {
 
 std::string_view pg_sqlstate(PgError error) {
   switch (error) {
-    case PgError::kNone: return "00000";
+    case PgError::kNone:
+      return "00000";
     case PgError::kTooManyConnections:
-    case PgError::kTooManyClients: return "53300";
-    case PgError::kCannotConnectNow: return "57P03";
-    case PgError::kDiskFull: return "53100";
+    case PgError::kTooManyClients:
+      return "53300";
+    case PgError::kCannotConnectNow:
+      return "57P03";
+    case PgError::kDiskFull:
+      return "53100";
     case PgError::kConnectionRefused:
     case PgError::kConnectionLost:
-    case PgError::kPoolTimeout: return "";
+    case PgError::kPoolTimeout:
+      return "";
   }
   return "";
 }
 
 std::string_view pg_message(PgError error) {
   switch (error) {
-    case PgError::kNone: return "";
+    case PgError::kNone:
+      return "";
     case PgError::kTooManyConnections:
-      return "FATAL: remaining connection slots are reserved for roles with the SUPERUSER attribute";
-    case PgError::kTooManyClients: return "FATAL: sorry, too many clients already";
-    case PgError::kCannotConnectNow: return "FATAL: the database system is starting up";
-    case PgError::kConnectionRefused: return "connection refused";
-    case PgError::kConnectionLost: return "server closed the connection unexpectedly";
-    case PgError::kDiskFull: return "ERROR: could not extend file: No space left on device";
-    case PgError::kPoolTimeout: return "Connection is not available, request timed out";
+      return "FATAL: remaining connection slots are reserved for roles with the SUPERUSER "
+             "attribute";
+    case PgError::kTooManyClients:
+      return "FATAL: sorry, too many clients already";
+    case PgError::kCannotConnectNow:
+      return "FATAL: the database system is starting up";
+    case PgError::kConnectionRefused:
+      return "connection refused";
+    case PgError::kConnectionLost:
+      return "server closed the connection unexpectedly";
+    case PgError::kDiskFull:
+      return "ERROR: could not extend file: No space left on device";
+    case PgError::kPoolTimeout:
+      return "Connection is not available, request timed out";
   }
   return "";
 }
@@ -38,7 +51,8 @@ std::string_view pg_message(PgError error) {
 namespace {
 PodCpuConfig server_cpu(const PostgresConfig& c) {
   // One backend process per session: as many runnable threads as connection slots.
-  return PodCpuConfig{.milli_cpu_limit = c.milli_cpu_limit, .concurrency = std::max(1, c.max_connections)};
+  return PodCpuConfig{.milli_cpu_limit = c.milli_cpu_limit,
+                      .concurrency = std::max(1, c.max_connections)};
 }
 }  // namespace
 
@@ -49,7 +63,8 @@ PostgresServer::PostgresServer(sim::Engine& engine, const PostgresConfig& config
       next_checkpoint_(engine.now() + config.checkpoint_timeout) {
   if (config.max_connections <= 0 || config.superuser_reserved_connections < 0 ||
       config.superuser_reserved_connections >= config.max_connections) {
-    throw std::invalid_argument("PostgresServer: need max_connections > superuser_reserved_connections >= 0");
+    throw std::invalid_argument(
+        "PostgresServer: need max_connections > superuser_reserved_connections >= 0");
   }
   cpu_->on_completion(&PostgresServer::on_cpu_done, this);
 }
@@ -67,7 +82,8 @@ int PostgresServer::connect(bool superuser, PgError* error) {
   if (state_ == State::kDown) return fail(PgError::kConnectionRefused);
   if (state_ != State::kRunning) return fail(PgError::kCannotConnectNow);
   if (open_sessions_ >= config_.max_connections) return fail(PgError::kTooManyClients);
-  if (!superuser && open_sessions_ >= config_.max_connections - config_.superuser_reserved_connections) {
+  if (!superuser &&
+      open_sessions_ >= config_.max_connections - config_.superuser_reserved_connections) {
     return fail(PgError::kTooManyConnections);
   }
   int id;
@@ -123,13 +139,15 @@ uint32_t PostgresServer::new_query_slot() {
   return static_cast<uint32_t>(queries_.size() - 1);
 }
 
-void PostgresServer::query(int session, uint64_t token, Time cpu, int64_t rows_written, int64_t row_bytes) {
+void PostgresServer::query(int session, uint64_t token, Time cpu, int64_t rows_written,
+                           int64_t row_bytes) {
   if (!session_alive(session) || state_ != State::kRunning) {
     deliver(token, PgError::kConnectionLost, 0);
     return;
   }
   const uint32_t slot = new_query_slot();
-  queries_[slot] = Query{token, session, sessions_[session].generation, epoch_, rows_written, row_bytes, 0};
+  queries_[slot] =
+      Query{token, session, sessions_[session].generation, epoch_, rows_written, row_bytes, 0};
   cpu_->submit(slot, cpu);
 }
 
@@ -276,7 +294,8 @@ void PostgresServer::crash() {
 void PostgresServer::stop() {
   if (state_ == State::kDown) return;
   // Fast shutdown: sessions terminated, WAL flushed, a shutdown checkpoint.
-  while (!unflushed_.empty()) durable_commit_ = std::max(durable_commit_, unflushed_.pop_front().id);
+  while (!unflushed_.empty())
+    durable_commit_ = std::max(durable_commit_, unflushed_.pop_front().id);
   drop_sessions();
   checkpoint(engine_.now());
   ++epoch_;
@@ -317,7 +336,8 @@ ConnectionPool::ConnectionPool(sim::Engine& engine, PostgresServer& server, std:
       name_(std::move(name)),
       maximum_(maximum_pool_size),
       connection_timeout_(connection_timeout) {
-  if (maximum_pool_size <= 0) throw std::invalid_argument("ConnectionPool: maximum_pool_size must be > 0");
+  if (maximum_pool_size <= 0)
+    throw std::invalid_argument("ConnectionPool: maximum_pool_size must be > 0");
 }
 
 int ConnectionPool::open_one() {
@@ -386,7 +406,8 @@ void ConnectionPool::close() {
 
 void ConnectionPool::arm_timeout() {
   if (timeout_event_.valid() || waiters_.empty()) return;
-  timeout_event_ = engine_.schedule_at<&ConnectionPool::on_timeout>(waiters_.front().deadline, this);
+  timeout_event_ =
+      engine_.schedule_at<&ConnectionPool::on_timeout>(waiters_.front().deadline, this);
 }
 
 void ConnectionPool::on_timeout() {

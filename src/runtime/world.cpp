@@ -9,9 +9,9 @@
 
 #include "kubetwin/runtime/pod_cpu.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
-#include "runtime/world_impl.hpp"
 #include "kubetwin/sim/random.hpp"
 #include "kubetwin/topology/network_policy.hpp"
+#include "runtime/world_impl.hpp"
 
 namespace kubetwin::runtime {
 
@@ -26,15 +26,17 @@ World::World(const topology::Model& model, std::vector<WorldEnvironment> environ
 
 World::~World() = default;
 
-sim::Engine& World::engine() { return impl_->engine; }
+sim::Engine& World::engine() {
+  return impl_->engine;
+}
 
 bool World::gateway_entry(const std::string& gateway, const std::string& host, EntryId* out,
                           std::string* error) {
   return impl_->gateway_entry(gateway, host, out, error);
 }
 
-bool World::service_entry(const std::string& ns, const std::string& service, int port,
-                          EntryId* out, std::string* error) {
+bool World::service_entry(const std::string& ns, const std::string& service, int port, EntryId* out,
+                          std::string* error) {
   return impl_->service_entry(ns, service, port, out, error);
 }
 
@@ -47,8 +49,14 @@ void World::send(RouteId route, ResponseFn done, void* context, uint64_t token) 
   impl_->send(route, done, context, token);
 }
 
-void World::start() { impl_->start(); }
-void World::end_warmup() { impl_->end_warmup(); }
-RunFigures World::figures() const { return impl_->figures(); }
+void World::start() {
+  impl_->start();
+}
+void World::end_warmup() {
+  impl_->end_warmup();
+}
+RunFigures World::figures() const {
+  return impl_->figures();
+}
 
 }  // namespace kubetwin::runtime

@@ -38,36 +38,60 @@ int env_int(const topology::Container* c, const char* name, int fallback) {
 
 const char* reason_text(Failure f) {
   switch (f) {
-    case Failure::kNone: return "ok";
-    case Failure::kNoUpstream: return "kong: failure to get a peer from the ring-balancer";
-    case Failure::kConnectTimeout: return "connect timed out (dropped by a NetworkPolicy)";
-    case Failure::kReadTimeout: return "kong: upstream read timed out";
-    case Failure::kRouteNotFound: return "kong: no Route matched with those values";
-    case Failure::kEndpointNotFound: return "service: no such endpoint";
-    case Failure::kQueueFull: return "service: accept queue full";
-    case Failure::kPoolTimeout: return "pool: connection not available within the acquire timeout";
-    case Failure::kTooManyClients: return "postgres: FATAL: sorry, too many clients already";
-    case Failure::kDiskFull: return "postgres: could not extend file: No space left on device";
-    case Failure::kPostgresNotReady: return "postgres: not accepting connections (57P03 or down)";
-    case Failure::kNotEnoughReplicas: return "kafka: NotEnoughReplicas";
-    case Failure::kNoLeader: return "kafka: LeaderNotAvailable";
-    case Failure::kDownstream: return "downstream call failed";
-    case Failure::kNoBackend: return "call target has no ready endpoint";
-    case Failure::kCount: break;
+    case Failure::kNone:
+      return "ok";
+    case Failure::kNoUpstream:
+      return "kong: failure to get a peer from the ring-balancer";
+    case Failure::kConnectTimeout:
+      return "connect timed out (dropped by a NetworkPolicy)";
+    case Failure::kReadTimeout:
+      return "kong: upstream read timed out";
+    case Failure::kRouteNotFound:
+      return "kong: no Route matched with those values";
+    case Failure::kEndpointNotFound:
+      return "service: no such endpoint";
+    case Failure::kQueueFull:
+      return "service: accept queue full";
+    case Failure::kPoolTimeout:
+      return "pool: connection not available within the acquire timeout";
+    case Failure::kTooManyClients:
+      return "postgres: FATAL: sorry, too many clients already";
+    case Failure::kDiskFull:
+      return "postgres: could not extend file: No space left on device";
+    case Failure::kPostgresNotReady:
+      return "postgres: not accepting connections (57P03 or down)";
+    case Failure::kNotEnoughReplicas:
+      return "kafka: NotEnoughReplicas";
+    case Failure::kNoLeader:
+      return "kafka: LeaderNotAvailable";
+    case Failure::kDownstream:
+      return "downstream call failed";
+    case Failure::kNoBackend:
+      return "call target has no ready endpoint";
+    case Failure::kCount:
+      break;
   }
   return "?";
 }
 
 int status_of(Failure f) {
   switch (f) {
-    case Failure::kNone: return 200;
-    case Failure::kNoUpstream: return 503;
-    case Failure::kConnectTimeout: return 504;
-    case Failure::kReadTimeout: return 504;
-    case Failure::kRouteNotFound: return 404;
-    case Failure::kEndpointNotFound: return 404;
-    case Failure::kQueueFull: return 503;
-    default: return 500;
+    case Failure::kNone:
+      return 200;
+    case Failure::kNoUpstream:
+      return 503;
+    case Failure::kConnectTimeout:
+      return 504;
+    case Failure::kReadTimeout:
+      return 504;
+    case Failure::kRouteNotFound:
+      return 404;
+    case Failure::kEndpointNotFound:
+      return 404;
+    case Failure::kQueueFull:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -134,7 +158,8 @@ void World::Impl::build_pods() {
     p.zone = model_.nodes[*mp.node].zone;
     pod_index_[i] = index;
     if (mp.workload) {
-      auto [it, fresh] = workload_rt.emplace(*mp.workload, static_cast<uint32_t>(workloads_.size()));
+      auto [it, fresh] =
+          workload_rt.emplace(*mp.workload, static_cast<uint32_t>(workloads_.size()));
       if (fresh) workloads_.push_back(WorkloadRt{*mp.workload, {}});
       workloads_[it->second].pods.push_back(index);
       p.workload = it->second;

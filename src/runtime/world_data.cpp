@@ -17,12 +17,17 @@ namespace kubetwin::runtime {
 namespace {
 Failure failure_of(PgError e) {
   switch (e) {
-    case PgError::kNone: return Failure::kNone;
+    case PgError::kNone:
+      return Failure::kNone;
     case PgError::kTooManyConnections:
-    case PgError::kTooManyClients: return Failure::kTooManyClients;
-    case PgError::kDiskFull: return Failure::kDiskFull;
-    case PgError::kPoolTimeout: return Failure::kPoolTimeout;
-    default: return Failure::kPostgresNotReady;
+    case PgError::kTooManyClients:
+      return Failure::kTooManyClients;
+    case PgError::kDiskFull:
+      return Failure::kDiskFull;
+    case PgError::kPoolTimeout:
+      return Failure::kPoolTimeout;
+    default:
+      return Failure::kPostgresNotReady;
   }
 }
 }  // namespace
@@ -131,7 +136,8 @@ void World::Impl::call_kafka(uint32_t c, const Call& call) {
     return;
   }
   uint32_t& rr = kr.round_robin[topic];
-  int partition = cluster.partition_of(topic, static_cast<int>(rr++ % cluster.partition_count(topic)));
+  int partition =
+      cluster.partition_of(topic, static_cast<int>(rr++ % cluster.partition_count(topic)));
   int leader = cluster.leader(partition);
   if (leader < 0 || kr.broker_pods[static_cast<size_t>(leader)] == kNone) {
     if (q.counted) ++kr.topic_stats[topic].failed;
@@ -190,10 +196,15 @@ void World::Impl::on_produce_answer(uint64_t t) {
   KafkaClusterRt::TopicStats& stats = kafka_[q.kafka].topic_stats[q.topic];
   Failure f = Failure::kNone;
   switch (q.kafka_error) {
-    case KafkaError::kNone: break;
+    case KafkaError::kNone:
+      break;
     case KafkaError::kNotEnoughReplicas:
-    case KafkaError::kNotEnoughReplicasAfterAppend: f = Failure::kNotEnoughReplicas; break;
-    default: f = Failure::kNoLeader; break;
+    case KafkaError::kNotEnoughReplicasAfterAppend:
+      f = Failure::kNotEnoughReplicas;
+      break;
+    default:
+      f = Failure::kNoLeader;
+      break;
   }
   if (q.counted) ++(f == Failure::kNone ? stats.produced : stats.failed);
   call_done(c, f);
@@ -234,9 +245,10 @@ void World::Impl::start() {
         int topic = ensure_topic(kr, consumer.topic);
         if (topic < 0) continue;
         ConsumerConfig cc;
-        double limit_cores = pods_[p].cpu->config().milli_cpu_limit > 0
-                                 ? static_cast<double>(pods_[p].cpu->config().milli_cpu_limit) / 1000
-                                 : 1.0;
+        double limit_cores =
+            pods_[p].cpu->config().milli_cpu_limit > 0
+                ? static_cast<double>(pods_[p].cpu->config().milli_cpu_limit) / 1000
+                : 1.0;
         double stretch = 1 / std::min(1.0, limit_cores);
         if (stretch == 1.0) {
           cc.cpu_per_record = consumer.cpu;
@@ -247,9 +259,15 @@ void World::Impl::start() {
         int group = kr.cluster->create_group(consumer.group + "/" + consumer.topic, {topic},
                                              Assignor::kRange, cc);
         if (group < 0) continue;
-        kr.groups.push_back(KafkaClusterRt::GroupRt{group, consumer.group, consumer.topic, 0, 0, 0,
+        kr.groups.push_back(KafkaClusterRt::GroupRt{group,
+                                                    consumer.group,
+                                                    consumer.topic,
+                                                    0,
+                                                    0,
+                                                    0,
                                                     consumer.cpu.mean(),
-                                                    consumer.cpu.mean() * stretch, {}});
+                                                    consumer.cpu.mean() * stretch,
+                                                    {}});
         g = &kr.groups.back();
       }
       kr.cluster->add_consumer(g->group);
@@ -321,7 +339,8 @@ VolumeFigures volume(const std::string& ns, const std::string& claim, const std:
   v.used_bytes = used;
   v.growth_bytes_per_s = seconds > 0 ? static_cast<double>(used - used_before) / seconds : 0;
   if (v.growth_bytes_per_s > 0 && capacity > 0) {
-    v.seconds_until_full = std::max(0.0, static_cast<double>(capacity - used) / v.growth_bytes_per_s);
+    v.seconds_until_full =
+        std::max(0.0, static_cast<double>(capacity - used) / v.growth_bytes_per_s);
   }
   return v;
 }
@@ -397,7 +416,8 @@ RunFigures World::Impl::figures() const {
     pf.name = s.workload;
     pf.max_connections = s.usable();
     pf.connections_mean = s.connections.mean(now);
-    pf.connections_max = std::max(s.connections.max(), static_cast<double>(s.server->connections()));
+    pf.connections_max =
+        std::max(s.connections.max(), static_cast<double>(s.server->connections()));
     pf.connection_refusals = s.refusals() - s.refusals_at_warmup;
     pf.startup_refusals = s.startup_refusals;
     pf.pool_connections_wanted = s.pool_connections_wanted;
@@ -437,9 +457,10 @@ RunFigures World::Impl::figures() const {
       gf.consumers = std::min(g.members, gf.partitions);
       gf.lag_end = c.lag(g.group);
       gf.lag_max = std::max(g.lag_max, gf.lag_end);
-      gf.consumed_per_s = window > 0 ? static_cast<double>(c.records_consumed(g.group) -
-                                                           g.consumed_at_warmup) / window
-                                     : 0;
+      gf.consumed_per_s =
+          window > 0
+              ? static_cast<double>(c.records_consumed(g.group) - g.consumed_at_warmup) / window
+              : 0;
       // Poll loops busy handling records: records/s x loop time per record over the active loops.
       gf.consumer_utilisation =
           gf.consumers > 0 ? gf.consumed_per_s * g.stretched_per_record / gf.consumers : 0;
@@ -453,7 +474,8 @@ RunFigures World::Impl::figures() const {
         if (wf.namespace_name != mw.meta.namespace_name || wf.name != mw.meta.name) continue;
         wf.cpu_cores_mean += cores;
         if (wf.cpu_limit_milli > 0 && wf.pods > 0) {
-          wf.cpu_utilisation_of_limit += cores * 1000 / (static_cast<double>(wf.cpu_limit_milli) * wf.pods);
+          wf.cpu_utilisation_of_limit +=
+              cores * 1000 / (static_cast<double>(wf.cpu_limit_milli) * wf.pods);
         }
         wf.requests += static_cast<uint64_t>(gf.consumed_per_s * window);
       }

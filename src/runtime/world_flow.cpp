@@ -43,11 +43,12 @@ sim::Time World::Impl::latency(uint32_t from_pod, uint32_t to_pod) const {
 
 bool World::Impl::allowed(uint32_t from_pod, uint32_t to_pod, int port) {
   if (!model_.cluster.cni_enforces_network_policy || model_.network_policies.empty()) return true;
-  uint64_t key = (uint64_t{from_pod} << 40) ^ (uint64_t{to_pod} << 16) ^ static_cast<uint64_t>(port);
+  uint64_t key =
+      (uint64_t{from_pod} << 40) ^ (uint64_t{to_pod} << 16) ^ static_cast<uint64_t>(port);
   auto it = allowed_cache_.find(key);
   if (it != allowed_cache_.end()) return it->second;
-  bool ok = reachability_.can_connect(pods_[from_pod].model_pod, pods_[to_pod].model_pod, port)
-                .allowed;
+  bool ok =
+      reachability_.can_connect(pods_[from_pod].model_pod, pods_[to_pod].model_pod, port).allowed;
   allowed_cache_.emplace(key, ok);
   return ok;
 }
@@ -352,7 +353,10 @@ void World::Impl::on_client_answer(uint64_t t) {
   if (ms > win.max_ms) win.max_ms = ms;
   if (q.counted) {
     ++rt.answered;
-    if (q.status == 200) ++rt.status_200; else ++rt.status_counts[q.status];
+    if (q.status == 200)
+      ++rt.status_200;
+    else
+      ++rt.status_counts[q.status];
     if (q.failure != Failure::kNone) ++rt.failures[static_cast<int>(q.failure)];
     if (q.status != 0) rt.latency.record(engine.now() - q.sent);
   }
@@ -408,9 +412,10 @@ void World::Impl::begin_work(uint32_t c) {
   const ServiceBehaviour* svc = p.service;
   const Endpoint* e = nullptr;
   // A route's own request line (not an HTTP call's, not a stripped path) hits the route cache.
-  RouteRt* cache = (q.route != kNone && !q.detached && q.path.data() == routes_[q.route].path.data())
-                       ? &routes_[q.route]
-                       : nullptr;
+  RouteRt* cache =
+      (q.route != kNone && !q.detached && q.path.data() == routes_[q.route].path.data())
+          ? &routes_[q.route]
+          : nullptr;
   if (cache && svc && cache->cached_service == svc) {
     e = cache->cached_endpoint;
   } else if (svc) {
@@ -438,9 +443,14 @@ void World::Impl::on_cpu_done(void* self, uint64_t t, sim::Time, sim::Time) {
   if (!w->alive(t)) return;
   uint32_t r = static_cast<uint32_t>(t);
   switch (w->requests_[r].stage) {
-    case Stage::kGatewayCpu: w->gateway_cpu_done(r); break;
-    case Stage::kEndpointCpu: w->endpoint_cpu_done(r); break;
-    default: break;
+    case Stage::kGatewayCpu:
+      w->gateway_cpu_done(r);
+      break;
+    case Stage::kEndpointCpu:
+      w->endpoint_cpu_done(r);
+      break;
+    default:
+      break;
   }
 }
 
@@ -470,17 +480,29 @@ void World::Impl::next_call(uint32_t c) {
       dq.stage = Stage::kCall;
       ++requests_[c].call_index;
       switch (call.kind) {
-        case Call::Kind::kHttp: call_http(d, call); break;
-        case Call::Kind::kPostgres: call_postgres(d, call); break;
-        case Call::Kind::kKafka: call_kafka(d, call); break;
+        case Call::Kind::kHttp:
+          call_http(d, call);
+          break;
+        case Call::Kind::kPostgres:
+          call_postgres(d, call);
+          break;
+        case Call::Kind::kKafka:
+          call_kafka(d, call);
+          break;
       }
       continue;
     }
     q.stage = Stage::kCall;
     switch (call.kind) {
-      case Call::Kind::kHttp: call_http(c, call); break;
-      case Call::Kind::kPostgres: call_postgres(c, call); break;
-      case Call::Kind::kKafka: call_kafka(c, call); break;
+      case Call::Kind::kHttp:
+        call_http(c, call);
+        break;
+      case Call::Kind::kPostgres:
+        call_postgres(c, call);
+        break;
+      case Call::Kind::kKafka:
+        call_kafka(c, call);
+        break;
     }
     return;
   }

@@ -7,17 +7,17 @@
 
 #include <cstdint>
 #include <deque>
-#include <string_view>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kubetwin/runtime/behaviour_spec.hpp"
 #include "kubetwin/runtime/kafka.hpp"
-#include "kubetwin/runtime/postgres.hpp"
 #include "kubetwin/runtime/pod_cpu.hpp"
+#include "kubetwin/runtime/postgres.hpp"
 #include "kubetwin/runtime/results.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
 #include "kubetwin/runtime/world.hpp"
@@ -34,20 +34,20 @@ inline constexpr uint32_t kNone = UINT32_MAX;
 // Why a request failed, as a small code (no strings on the hot path); reason_text() names it.
 enum class Failure : uint8_t {
   kNone,
-  kNoUpstream,          // Kong 503: no healthy peer in the ring-balancer
-  kConnectTimeout,      // a NetworkPolicy dropped the connection: connect timed out
-  kReadTimeout,         // Kong 504: upstream did not answer within read_timeout
-  kRouteNotFound,       // Kong 404: no route for host + path
-  kEndpointNotFound,    // the service has no such endpoint: 404
-  kQueueFull,           // the pod's accept queue is full: 503
-  kPoolTimeout,         // no pooled connection within the acquire timeout
-  kTooManyClients,      // PostgreSQL 53300: sorry, too many clients already
-  kDiskFull,            // PostgreSQL could not extend a file: no space left on device
-  kPostgresNotReady,    // PostgreSQL starting, recovering, down, or the session was lost
-  kNotEnoughReplicas,   // Kafka: ISR below min.insync.replicas with acks=all
-  kNoLeader,            // Kafka: partition offline
-  kDownstream,          // an HTTP call answered with an error
-  kNoBackend,           // a call names a Service with no ready endpoint
+  kNoUpstream,         // Kong 503: no healthy peer in the ring-balancer
+  kConnectTimeout,     // a NetworkPolicy dropped the connection: connect timed out
+  kReadTimeout,        // Kong 504: upstream did not answer within read_timeout
+  kRouteNotFound,      // Kong 404: no route for host + path
+  kEndpointNotFound,   // the service has no such endpoint: 404
+  kQueueFull,          // the pod's accept queue is full: 503
+  kPoolTimeout,        // no pooled connection within the acquire timeout
+  kTooManyClients,     // PostgreSQL 53300: sorry, too many clients already
+  kDiskFull,           // PostgreSQL could not extend a file: no space left on device
+  kPostgresNotReady,   // PostgreSQL starting, recovering, down, or the session was lost
+  kNotEnoughReplicas,  // Kafka: ISR below min.insync.replicas with acks=all
+  kNoLeader,           // Kafka: partition offline
+  kDownstream,         // an HTTP call answered with an error
+  kNoBackend,          // a call names a Service with no ready endpoint
   kCount
 };
 const char* reason_text(Failure f);
@@ -56,7 +56,7 @@ int status_of(Failure f);
 // A PostgreSQL server (runtime/postgres.hpp) on its pod, and the World's counters for it.
 struct PostgresServerRt {
   uint32_t pod = kNone;
-  std::string name;                 // "ns/workload"
+  std::string name;  // "ns/workload"
   std::string namespace_name;
   std::string workload;
   int max_connections = kDefaultPostgresMaxConnections;
@@ -70,17 +70,17 @@ struct PostgresServerRt {
   uint64_t failed_writes = 0;
   uint64_t committed_writes = 0;
   int64_t disk_used_at_warmup = 0;
-  std::string claim;                // PVC name
+  std::string claim;  // PVC name
   int usable() const { return max_connections - reserved; }
-  uint64_t refusals() const;        // 53300 answers so far
+  uint64_t refusals() const;  // 53300 answers so far
 };
 
 // A Kafka cluster (a StatefulSet of KRaft brokers) and the World's view of it.
 struct KafkaClusterRt {
   std::string namespace_name;
   std::string workload;
-  std::vector<uint32_t> broker_pods;     // broker i -> PodRt (kNone when not running)
-  std::vector<std::string> claims;       // broker i's data PVC
+  std::vector<uint32_t> broker_pods;  // broker i -> PodRt (kNone when not running)
+  std::vector<std::string> claims;    // broker i's data PVC
   std::unique_ptr<KafkaCluster> cluster;
   int default_partitions = kKafkaDefaultNumPartitions;
   int default_replication = kKafkaDefaultReplicationFactor;
@@ -92,7 +92,7 @@ struct KafkaClusterRt {
   };
   std::map<int, TopicStats> topic_stats;
   std::map<int, std::string> topic_names;
-  std::map<int, uint32_t> round_robin;   // per topic: next partition
+  std::map<int, uint32_t> round_robin;  // per topic: next partition
   struct GroupRt {
     int group = -1;
     std::string name;
@@ -100,23 +100,23 @@ struct KafkaClusterRt {
     int64_t lag_max = 0;
     uint64_t consumed_at_warmup = 0;
     int members = 0;
-    double cpu_per_record = 0;     // seconds at one core, before the CFS stretch
+    double cpu_per_record = 0;        // seconds at one core, before the CFS stretch
     double stretched_per_record = 0;  // seconds of poll-loop time per record under the limit
-    std::vector<uint32_t> pods;    // the members' pods
+    std::vector<uint32_t> pods;       // the members' pods
   };
   std::vector<GroupRt> groups;
 };
 
-struct PoolRt {  // one client pod's connection pool to one PostgreSQL server
-  std::string service;           // the Service name calls use
-  uint32_t server = kNone;       // into Impl::pg_servers; kNone: the name reaches no server
+struct PoolRt {             // one client pod's connection pool to one PostgreSQL server
+  std::string service;      // the Service name calls use
+  uint32_t server = kNone;  // into Impl::pg_servers; kNone: the name reaches no server
   int size = kDefaultPostgresPoolSize;
   std::unique_ptr<ConnectionPool> pool;  // HikariCP-shaped (runtime/postgres.hpp)
 };
 
 struct PodRt {
   topology::Index model_pod = 0;
-  std::string name;              // "ns/pod"
+  std::string name;  // "ns/pod"
   std::string namespace_name;
   uint32_t node = 0;
   std::string zone;
@@ -129,10 +129,10 @@ struct PodRt {
   sim::TimeWeighted queued;
   uint64_t handled = 0;
   uint64_t rejected = 0;
-  const ServiceBehaviour* service = nullptr;   // what it does (nullptr: gateway or datastore)
+  const ServiceBehaviour* service = nullptr;  // what it does (nullptr: gateway or datastore)
   const GatewayBehaviour* gateway = nullptr;
-  uint32_t workload = kNone;                   // into Impl::workloads
-  std::vector<PoolRt> pools;                   // by PostgreSQL server
+  uint32_t workload = kNone;  // into Impl::workloads
+  std::vector<PoolRt> pools;  // by PostgreSQL server
   sim::Rng rng;
   explicit PodRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };
@@ -154,8 +154,8 @@ struct ServiceRt {
 inline constexpr sim::Time kHttpConnectTimeout = sim::seconds(10);  // an app's HTTP client [U]
 
 struct IngressRouteRt {
-  std::string host;          // "" = any
-  std::string prefix;        // path prefix
+  std::string host;    // "" = any
+  std::string prefix;  // path prefix
   bool exact = false;
   bool strip_path = false;
   uint32_t service = kNone;  // into Impl::services
@@ -163,9 +163,9 @@ struct IngressRouteRt {
 };
 
 struct GatewayRt {
-  std::string name;                 // "ns/workload"
+  std::string name;  // "ns/workload"
   std::string ingress_class;
-  std::vector<uint32_t> pods;       // Kong pods
+  std::vector<uint32_t> pods;  // Kong pods
   std::vector<IngressRouteRt> routes;
   uint64_t round_robin = 0;
 };
@@ -213,45 +213,45 @@ struct DeadlineFifo {
 
 enum class Stage : uint8_t {
   kFree,
-  kClientToGateway,   // root: travelling to a Kong pod
-  kGatewayCpu,        // root: Kong's own work
-  kAwaitUpstream,     // root: waiting for the upstream answer (child)
-  kTravelToPod,       // server: travelling to the serving pod
-  kAwaitWorker,       // server: queued for a worker
-  kEndpointCpu,       // server: the endpoint's own CPU
-  kCall,              // server: inside calls[call_index]
-  kAwaitChild,        // server: waiting for an HTTP call's answer
-  kAwaitPool,         // server: waiting for a pooled connection
-  kPostgresQuery,     // server: the query is on the database's CPU
-  kKafkaProduce,      // server: waiting for the produce acknowledgement
-  kRespond,           // server: the answer travels back
+  kClientToGateway,  // root: travelling to a Kong pod
+  kGatewayCpu,       // root: Kong's own work
+  kAwaitUpstream,    // root: waiting for the upstream answer (child)
+  kTravelToPod,      // server: travelling to the serving pod
+  kAwaitWorker,      // server: queued for a worker
+  kEndpointCpu,      // server: the endpoint's own CPU
+  kCall,             // server: inside calls[call_index]
+  kAwaitChild,       // server: waiting for an HTTP call's answer
+  kAwaitPool,        // server: waiting for a pooled connection
+  kPostgresQuery,    // server: the query is on the database's CPU
+  kKafkaProduce,     // server: waiting for the produce acknowledgement
+  kRespond,          // server: the answer travels back
 };
 
 struct Request {
   uint32_t generation = 0;
   Stage stage = Stage::kFree;
   bool root = false;
-  bool counted = false;          // sent after the warm-up: counts in the figures
+  bool counted = false;  // sent after the warm-up: counts in the figures
   bool holds_worker = false;
   uint8_t attempts = 0;
   Failure failure = Failure::kNone;
   uint32_t route = kNone;
-  uint32_t parent = kNone;       // the request waiting for this one
+  uint32_t parent = kNone;  // the request waiting for this one
   uint32_t parent_generation = 0;
-  uint32_t child = kNone;        // root: the current upstream attempt
-  uint32_t pod = kNone;          // server: the pod serving it; root: the Kong pod
-  uint32_t pool = kNone;         // the pool whose connection it holds or awaits (index in pod)
-  uint32_t service = kNone;      // the Service being called (for retries)
+  uint32_t child = kNone;    // root: the current upstream attempt
+  uint32_t pod = kNone;      // server: the pod serving it; root: the Kong pod
+  uint32_t pool = kNone;     // the pool whose connection it holds or awaits (index in pod)
+  uint32_t service = kNone;  // the Service being called (for retries)
   const Endpoint* endpoint = nullptr;
   const std::vector<Call>* calls = nullptr;
   uint16_t call_index = 0;
   int status = 0;
   sim::Time sent = 0;
-  sim::EventId timer;            // client timeout (root), pool wait, connect timeout
-  sim::EventId upstream_timer;   // root: Kong's connect timeout for the current attempt
-  bool detached = false;         // an async call's carrier: runs calls[call_index] only
-  uint32_t peer_pod = kNone;     // the datastore pod a call went to
-  int session = -1;              // the PostgreSQL session borrowed from the pool
+  sim::EventId timer;           // client timeout (root), pool wait, connect timeout
+  sim::EventId upstream_timer;  // root: Kong's connect timeout for the current attempt
+  bool detached = false;        // an async call's carrier: runs calls[call_index] only
+  uint32_t peer_pod = kNone;    // the datastore pod a call went to
+  int session = -1;             // the PostgreSQL session borrowed from the pool
   PgError pg_error = PgError::kNone;
   std::string_view method;
   std::string_view path;
@@ -383,8 +383,8 @@ class World::Impl {
   std::deque<ServiceBehaviour> generic_services_;
   std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
   bool measuring_ = false;
-  DeadlineFifo client_deadlines_;   // options_.client_timeout after each send
-  DeadlineFifo read_deadlines_;     // options_.kong_read_timeout after each upstream attempt
+  DeadlineFifo client_deadlines_;  // options_.client_timeout after each send
+  DeadlineFifo read_deadlines_;    // options_.kong_read_timeout after each upstream attempt
 
   void on_sample();
   std::deque<Request> requests_;  // a deque: references stay valid while requests are added

@@ -1,4 +1,5 @@
-// Behaviour files: field-by-field parsing and validation of behaviour.yaml, environment overrides merged.
+// Behaviour files: field-by-field parsing and validation of behaviour.yaml, environment overrides
+// merged.
 #include "kubetwin/scenario/behaviour_file.hpp"
 
 #include <memory>
@@ -14,10 +15,10 @@ namespace kubetwin::scenario {
 
 namespace {
 
-using k8s::InputError;
-using k8s::Node;
 using internal::FieldReader;
 using internal::wrong_type;
+using k8s::InputError;
+using k8s::Node;
 using runtime::BehaviourSpec;
 using runtime::Call;
 using runtime::DatastoreBehaviour;
@@ -28,7 +29,8 @@ std::string indexed(const std::string& path, std::size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
-const std::vector<Node>& sequence(const Node& node, const std::string& field, std::string_view hint) {
+const std::vector<Node>& sequence(const Node& node, const std::string& field,
+                                  std::string_view hint) {
   if (!node.is_sequence()) wrong_type(node, field, "a sequence", std::string(hint));
   return node.items();
 }
@@ -43,8 +45,9 @@ topology::LabelSelector parse_selector(const Node& node, const std::string& fiel
   topology::LabelSelector s;
   for (const auto& [key, value] : node.fields()) {
     if (!value.is_scalar() || value.is_null())
-      wrong_type(value, field + "." + key, "a label value (a string)",
-                 key == "matchLabels" ? "write the labels directly: selector: {app: orders-api}" : "");
+      wrong_type(
+          value, field + "." + key, "a label value (a string)",
+          key == "matchLabels" ? "write the labels directly: selector: {app: orders-api}" : "");
     s.match_labels[key] = value.text();
   }
   return s;
@@ -90,34 +93,44 @@ Call parse_call(const Node& node, const std::string& field) {
   if (kind == "postgres") {
     FieldReader r(body, f, {"service", "query", "cpu", "rowBytes", "async"});
     call.kind = Call::Kind::kPostgres;
-    call.postgres.service = parse_string(r.require("service", "name the PostgreSQL Service, e.g. service: postgres"), r.field("service"));
+    call.postgres.service =
+        parse_string(r.require("service", "name the PostgreSQL Service, e.g. service: postgres"),
+                     r.field("service"));
     const Node& q = r.require("query", "query: read or query: write");
     std::string query = parse_string(q, r.field("query"));
-    if (query == "read") call.postgres.query = runtime::QueryKind::kRead;
-    else if (query == "write") call.postgres.query = runtime::QueryKind::kWrite;
+    if (query == "read")
+      call.postgres.query = runtime::QueryKind::kRead;
+    else if (query == "write")
+      call.postgres.query = runtime::QueryKind::kWrite;
     else
-      throw InputError(q.location(), r.field("query") + " must be read or write, found \"" + query + "\"",
+      throw InputError(q.location(),
+                       r.field("query") + " must be read or write, found \"" + query + "\"",
                        internal::did_you_mean_hint(query, {"read", "write"}));
     if (const Node* n = r.get("cpu")) call.postgres.cpu = parse_distribution(*n, r.field("cpu"));
-    if (const Node* n = r.get("rowBytes")) call.postgres.row_bytes = parse_size(*n, r.field("rowBytes"));
+    if (const Node* n = r.get("rowBytes"))
+      call.postgres.row_bytes = parse_size(*n, r.field("rowBytes"));
     if (const Node* n = r.get("async")) call.async = parse_bool(*n, r.field("async"));
   } else if (kind == "kafka") {
     FieldReader r(body, f, {"topic", "acks", "bytes", "async"});
     call.kind = Call::Kind::kKafka;
-    call.kafka.topic = parse_string(r.require("topic", "name the topic, e.g. topic: order.created"), r.field("topic"));
+    call.kafka.topic = parse_string(r.require("topic", "name the topic, e.g. topic: order.created"),
+                                    r.field("topic"));
     if (const Node* n = r.get("acks")) call.kafka.acks = parse_acks(*n, r.field("acks"));
     if (const Node* n = r.get("bytes")) call.kafka.bytes = parse_size(*n, r.field("bytes"));
     if (const Node* n = r.get("async")) call.async = parse_bool(*n, r.field("async"));
   } else if (kind == "http") {
     FieldReader r(body, f, {"service", "port", "request", "async"});
     call.kind = Call::Kind::kHttp;
-    call.http.service = parse_string(r.require("service", "name the Kubernetes Service called"), r.field("service"));
-    if (const Node* n = r.get("port")) call.http.port = static_cast<int>(parse_integer(*n, r.field("port"), 1, 65535));
+    call.http.service = parse_string(r.require("service", "name the Kubernetes Service called"),
+                                     r.field("service"));
+    if (const Node* n = r.get("port"))
+      call.http.port = static_cast<int>(parse_integer(*n, r.field("port"), 1, 65535));
     call.http.request = request_line(r.require("request", "e.g. request: \"GET /users/{id}\""),
                                      r.field("request"), nullptr, nullptr);
     if (const Node* n = r.get("async")) call.async = parse_bool(*n, r.field("async"));
   } else {
-    throw InputError(body.location(), "unknown call kind " + f, internal::did_you_mean_hint(kind, kKinds));
+    throw InputError(body.location(), "unknown call kind " + f,
+                     internal::did_you_mean_hint(kind, kKinds));
   }
   return call;
 }
@@ -125,7 +138,8 @@ Call parse_call(const Node& node, const std::string& field) {
 std::vector<Call> parse_calls(const Node& node, const std::string& field) {
   std::vector<Call> calls;
   const auto& items = sequence(node, field, "calls: [- postgres: {...}, - kafka: {...}]");
-  for (std::size_t i = 0; i < items.size(); ++i) calls.push_back(parse_call(items[i], indexed(field, i)));
+  for (std::size_t i = 0; i < items.size(); ++i)
+    calls.push_back(parse_call(items[i], indexed(field, i)));
   return calls;
 }
 
@@ -134,10 +148,12 @@ void check_pool_matches_calls(const ServiceBehaviour& s, const std::string& fiel
   if (!s.pools.postgres) return;
   auto check = [&](const std::vector<Call>& calls) {
     for (const Call& c : calls) {
-      if (c.kind != Call::Kind::kPostgres || c.postgres.service == s.pools.postgres->service) continue;
+      if (c.kind != Call::Kind::kPostgres || c.postgres.service == s.pools.postgres->service)
+        continue;
       throw InputError(c.where,
-                       field + ": " + s.name + " queries PostgreSQL service \"" + c.postgres.service +
-                           "\" but its pool (pools.postgres) is for \"" + s.pools.postgres->service + "\"",
+                       field + ": " + s.name + " queries PostgreSQL service \"" +
+                           c.postgres.service + "\" but its pool (pools.postgres) is for \"" +
+                           s.pools.postgres->service + "\"",
                        "a pod's pool connects to one PostgreSQL Service: make the names agree");
     }
   };
@@ -151,28 +167,36 @@ ServiceBehaviour parse_service(const Node& node, const std::string& field) {
   ServiceBehaviour s;
   s.where = node.location();
   s.name = parse_string(r.require("name"), r.field("name"));
-  s.selector = parse_selector(r.require("selector", "bind it to workloads by pod labels, e.g. selector: {app: " + s.name + "}"),
-                              r.field("selector"));
+  s.selector = parse_selector(
+      r.require("selector",
+                "bind it to workloads by pod labels, e.g. selector: {app: " + s.name + "}"),
+      r.field("selector"));
   if (const Node* n = r.get("concurrency"))
     s.concurrency = static_cast<int>(parse_integer(*n, r.field("concurrency"), 1, 1'000'000));
   if (const Node* n = r.get("memory")) {
     FieldReader m(*n, r.field("memory"), {"baseline", "perRequest"});
-    if (const Node* v = m.get("baseline")) s.memory.baseline_bytes = parse_size(*v, m.field("baseline"));
-    if (const Node* v = m.get("perRequest")) s.memory.per_request_bytes = parse_size(*v, m.field("perRequest"));
+    if (const Node* v = m.get("baseline"))
+      s.memory.baseline_bytes = parse_size(*v, m.field("baseline"));
+    if (const Node* v = m.get("perRequest"))
+      s.memory.per_request_bytes = parse_size(*v, m.field("perRequest"));
   }
   if (const Node* n = r.get("pools")) {
     FieldReader p(*n, r.field("pools"), {"postgres", "kafka"});
     if (const Node* pg = p.get("postgres")) {
       FieldReader q(*pg, p.field("postgres"), {"service", "size"});
       runtime::PostgresPool pool;
-      pool.service = parse_string(q.require("service", "name the PostgreSQL Service, e.g. service: postgres"), q.field("service"));
-      if (const Node* v = q.get("size")) pool.size = static_cast<int>(parse_integer(*v, q.field("size"), 1, 100'000));
+      pool.service =
+          parse_string(q.require("service", "name the PostgreSQL Service, e.g. service: postgres"),
+                       q.field("service"));
+      if (const Node* v = q.get("size"))
+        pool.size = static_cast<int>(parse_integer(*v, q.field("size"), 1, 100'000));
       s.pools.postgres = pool;
     }
     if (const Node* k = p.get("kafka")) {
       FieldReader q(*k, p.field("kafka"), {"producers"});
       if (const Node* v = q.get("producers"))
-        s.pools.kafka_producers = static_cast<int>(parse_integer(*v, q.field("producers"), 1, 10'000));
+        s.pools.kafka_producers =
+            static_cast<int>(parse_integer(*v, q.field("producers"), 1, 10'000));
     }
   }
   if (const Node* n = r.get("endpoints")) {
@@ -186,8 +210,10 @@ ServiceBehaviour parse_service(const Node& node, const std::string& field) {
       const Node& req = e.require("request", "e.g. request: \"GET /users/{id}\"");
       ep.request = request_line(req, e.field("request"), &ep.method, &ep.path);
       if (!seen.insert(ep.method + " " + ep.path).second)
-        throw InputError(req.location(), e.field("request") + ": \"" + ep.request + "\" is declared twice in " + s.name,
-                         "merge the two endpoints");
+        throw InputError(
+            req.location(),
+            e.field("request") + ": \"" + ep.request + "\" is declared twice in " + s.name,
+            "merge the two endpoints");
       if (const Node* v = e.get("cpu")) ep.cpu = parse_distribution(*v, e.field("cpu"));
       if (const Node* v = e.get("calls")) ep.calls = parse_calls(*v, e.field("calls"));
       s.endpoints.push_back(std::move(ep));
@@ -204,11 +230,13 @@ ServiceBehaviour parse_service(const Node& node, const std::string& field) {
       con.topic = parse_string(c.require("topic"), c.field("topic"));
       con.group = c.has("group") ? parse_string(*c.get("group"), c.field("group")) : s.name;
       if (!seen.insert({con.topic, con.group}).second)
-        throw InputError(items[i].location(),
-                         c.path() + ": topic " + con.topic + " is consumed twice by group " + con.group,
-                         "merge the two entries");
+        throw InputError(
+            items[i].location(),
+            c.path() + ": topic " + con.topic + " is consumed twice by group " + con.group,
+            "merge the two entries");
       if (const Node* v = c.get("maxPollRecords"))
-        con.max_poll_records = static_cast<int>(parse_integer(*v, c.field("maxPollRecords"), 1, 1'000'000));
+        con.max_poll_records =
+            static_cast<int>(parse_integer(*v, c.field("maxPollRecords"), 1, 1'000'000));
       if (const Node* v = c.get("cpu")) con.cpu = parse_distribution(*v, c.field("cpu"));
       if (const Node* v = c.get("calls")) con.calls = parse_calls(*v, c.field("calls"));
       s.consumes.push_back(std::move(con));
@@ -223,7 +251,8 @@ GatewayBehaviour parse_gateway(const Node& node, const std::string& field) {
   GatewayBehaviour g;
   g.where = node.location();
   g.name = parse_string(r.require("name"), r.field("name"));
-  g.selector = parse_selector(r.require("selector", "e.g. selector: {app: kong}"), r.field("selector"));
+  g.selector =
+      parse_selector(r.require("selector", "e.g. selector: {app: kong}"), r.field("selector"));
   if (const Node* v = r.get("cpu")) g.cpu = parse_distribution(*v, r.field("cpu"));
   return g;
 }
@@ -235,32 +264,42 @@ DatastoreBehaviour parse_datastore(const Node& node, const std::string& field) {
   DatastoreBehaviour d;
   d.where = node.location();
   d.name = parse_string(r.require("name"), r.field("name"));
-  d.selector = parse_selector(r.require("selector", "e.g. selector: {app: postgres}"), r.field("selector"));
+  d.selector =
+      parse_selector(r.require("selector", "e.g. selector: {app: postgres}"), r.field("selector"));
   const Node& kind = r.require("kind", "kind: postgresql or kind: kafka");
   std::string k = parse_string(kind, r.field("kind"));
-  if (k == "postgresql") d.kind = DatastoreBehaviour::Kind::kPostgresql;
-  else if (k == "kafka") d.kind = DatastoreBehaviour::Kind::kKafka;
+  if (k == "postgresql")
+    d.kind = DatastoreBehaviour::Kind::kPostgresql;
+  else if (k == "kafka")
+    d.kind = DatastoreBehaviour::Kind::kKafka;
   else
-    throw InputError(kind.location(), r.field("kind") + " must be postgresql or kafka, found \"" + k + "\"",
+    throw InputError(kind.location(),
+                     r.field("kind") + " must be postgresql or kafka, found \"" + k + "\"",
                      internal::did_you_mean_hint(k, {"postgresql", "kafka"}));
   if (d.kind == DatastoreBehaviour::Kind::kKafka) {
-    for (const char* pg_only : {"maxConnections", "reservedConnections", "rowOverheadBytes", "walBytes"})
+    for (const char* pg_only :
+         {"maxConnections", "reservedConnections", "rowOverheadBytes", "walBytes"})
       if (const Node* v = r.get(pg_only))
         throw InputError(v->location(), r.field(pg_only) + " applies to kind postgresql only",
                          "remove it: Kafka brokers take their settings from the manifests");
   }
   if (const Node* v = r.get("maxConnections"))
-    d.max_connections = static_cast<int>(parse_integer(*v, r.field("maxConnections"), 1, 1'000'000));
+    d.max_connections =
+        static_cast<int>(parse_integer(*v, r.field("maxConnections"), 1, 1'000'000));
   if (const Node* v = r.get("reservedConnections"))
-    d.reserved_connections = static_cast<int>(parse_integer(*v, r.field("reservedConnections"), 0, 1'000'000));
+    d.reserved_connections =
+        static_cast<int>(parse_integer(*v, r.field("reservedConnections"), 0, 1'000'000));
   if (d.reserved_connections >= d.max_connections) {
-    const Node* v = r.get("reservedConnections") ? r.get("reservedConnections") : r.get("maxConnections");
-    throw InputError(v ? v->location() : node.location(),
-                     field + ": reservedConnections (" + std::to_string(d.reserved_connections) +
-                         ") must be below maxConnections (" + std::to_string(d.max_connections) + ")",
-                     "PostgreSQL keeps the reserved connections for superusers; applications get the rest");
+    const Node* v =
+        r.get("reservedConnections") ? r.get("reservedConnections") : r.get("maxConnections");
+    throw InputError(
+        v ? v->location() : node.location(),
+        field + ": reservedConnections (" + std::to_string(d.reserved_connections) +
+            ") must be below maxConnections (" + std::to_string(d.max_connections) + ")",
+        "PostgreSQL keeps the reserved connections for superusers; applications get the rest");
   }
-  if (const Node* v = r.get("rowOverheadBytes")) d.row_overhead_bytes = parse_size(*v, r.field("rowOverheadBytes"));
+  if (const Node* v = r.get("rowOverheadBytes"))
+    d.row_overhead_bytes = parse_size(*v, r.field("rowOverheadBytes"));
   if (const Node* v = r.get("walBytes")) d.wal_bytes = parse_size(*v, r.field("walBytes"));
   return d;
 }
@@ -276,8 +315,10 @@ std::vector<T> parse_list(const FieldReader& top, std::string_view key, Parse pa
   for (std::size_t i = 0; i < items.size(); ++i) {
     T item = parse(items[i], indexed(f, i));
     if (!names.insert(item.name).second)
-      throw InputError(items[i].location(), indexed(f, i) + ": " + std::string(key) + " name \"" + item.name + "\" is declared twice",
-                       "names must be unique: environment overrides refer to entries by name");
+      throw InputError(
+          items[i].location(),
+          indexed(f, i) + ": " + std::string(key) + " name \"" + item.name + "\" is declared twice",
+          "names must be unique: environment overrides refer to entries by name");
     out.push_back(std::move(item));
   }
   return out;
@@ -296,8 +337,9 @@ Node merge(const Node& base, const Node& over) {
 
 // The base entries of `key` ("services"...) as nodes by name, for merging.
 template <typename T, typename Parse>
-std::vector<T> apply_overrides(const Node* base_list, const Node* overrides, const std::string& field,
-                               const std::vector<T>& parsed_base, Parse parse) {
+std::vector<T> apply_overrides(const Node* base_list, const Node* overrides,
+                               const std::string& field, const std::vector<T>& parsed_base,
+                               Parse parse) {
   if (!overrides) return parsed_base;
   if (!overrides->is_mapping())
     wrong_type(*overrides, field, "a mapping from names to overrides",
@@ -310,7 +352,8 @@ std::vector<T> apply_overrides(const Node* base_list, const Node* overrides, con
     for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == name) index = i;
     if (index == names.size())
-      throw InputError(over.location(), field + " overrides \"" + name + "\", which the file does not declare",
+      throw InputError(over.location(),
+                       field + " overrides \"" + name + "\", which the file does not declare",
                        names.empty() ? "declare it first in the base list"
                                      : internal::did_you_mean_hint(name, names));
     if (!over.is_mapping()) wrong_type(over, field + "." + name, "a mapping of fields to override");
@@ -326,8 +369,9 @@ std::vector<T> apply_overrides(const Node* base_list, const Node* overrides, con
 }  // namespace
 
 BehaviourSpec behaviour_from_node(const Node& document) {
-  FieldReader top(document, "",
-                  {"apiVersion", "kind", "metadata", "services", "gateways", "datastores", "environments"});
+  FieldReader top(
+      document, "",
+      {"apiVersion", "kind", "metadata", "services", "gateways", "datastores", "environments"});
   internal::check_header(top, "Behaviour");
   BehaviourSpec spec;
   spec.source = document.location().file();
@@ -361,13 +405,15 @@ BehaviourSpec behaviour_from_node(const Node& document) {
   return spec;
 }
 
-void check_behaviour_environments(const BehaviourSpec& behaviour, const topology::TwinIndex& index) {
+void check_behaviour_environments(const BehaviourSpec& behaviour,
+                                  const topology::TwinIndex& index) {
   std::vector<std::string> names;
   for (const topology::TwinEnvironment& e : index.environments) names.push_back(e.name);
   for (const runtime::EnvironmentBehaviour& e : behaviour.environments) {
     if (index.find_environment(e.name)) continue;
     throw InputError(e.where,
-                     "environments." + e.name + ": the model " + index.name + " has no environment \"" + e.name + "\"",
+                     "environments." + e.name + ": the model " + index.name +
+                         " has no environment \"" + e.name + "\"",
                      names.empty() ? "the model's twin.yaml declares no environments"
                                    : internal::did_you_mean_hint(e.name, names));
   }

@@ -1,9 +1,10 @@
 // Capacity search: scale the scenario's load until the SLO breaks, bisect, name the bottleneck.
 #include "kubetwin/scenario/capacity.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace kubetwin::scenario {
 
@@ -55,9 +56,9 @@ SloOutcome evaluate(const ScenarioResult& result, const CapacitySlo& slo) {
     if (!ok) out.passed = false;
     if (margin >= out.worst_margin || out.worst.empty()) {
       out.worst_margin = margin;
-      out.worst = fmt::format("{} {} {:.1f}ms, errors {:.2f}%", r.merged.request,
-                              to_string(slo.quantile), static_cast<double>(latency) / 1e6,
-                              r.merged.error_rate * 100);
+      out.worst =
+          fmt::format("{} {} {:.1f}ms, errors {:.2f}%", r.merged.request, to_string(slo.quantile),
+                      static_cast<double>(latency) / 1e6, r.merged.error_rate * 100);
     }
   }
   if (!out.any) {
@@ -80,8 +81,8 @@ CapacitySlo parse_capacity_slo(const std::string& text) {
   bool any = false;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string part = trim(text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                          : comma - start));
+    std::string part =
+        trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     start = comma == std::string::npos ? text.size() + 1 : comma + 1;
     if (part.empty()) continue;
     size_t lt = part.find('<');
@@ -102,12 +103,18 @@ CapacitySlo parse_capacity_slo(const std::string& text) {
       continue;
     }
     Quantile q;
-    if (key == "p50") q = Quantile::kP50;
-    else if (key == "p95") q = Quantile::kP95;
-    else if (key == "p99") q = Quantile::kP99;
-    else if (key == "p999" || key == "p99.9") q = Quantile::kP999;
-    else if (key == "max") q = Quantile::kMax;
-    else bad_slo(text, "unknown bound \"" + key + "\"");
+    if (key == "p50")
+      q = Quantile::kP50;
+    else if (key == "p95")
+      q = Quantile::kP95;
+    else if (key == "p99")
+      q = Quantile::kP99;
+    else if (key == "p999" || key == "p99.9")
+      q = Quantile::kP999;
+    else if (key == "max")
+      q = Quantile::kMax;
+    else
+      bad_slo(text, "unknown bound \"" + key + "\"");
     auto d = sim::parse_duration(value);
     if (!d || *d <= 0) bad_slo(text, "\"" + value + "\" is not a positive duration");
     slo.quantile = q;
@@ -162,11 +169,13 @@ Bottleneck find_bottleneck(const ScenarioResult& result) {
     b.kind = "kafka-lag";
     b.resource = fmt::format("{} consumer group {} on {}", g.namespace_name, g.group, g.topic);
     // Busy poll loops saturate; a consumer rate below the produce rate means the lag grows.
-    b.saturation = std::max(g.consumer_utilisation,
-                            g.consumed_per_s < 0.98 * produced ? produced / std::max(1e-9, g.consumed_per_s) : 0.0);
-    b.evidence = fmt::format("poll loops {:.0f}% busy, {:.0f} records/s produced, {:.0f}/s consumed, "
-                             "lag {} at the end",
-                             g.consumer_utilisation * 100, produced, g.consumed_per_s, g.lag_end);
+    b.saturation = std::max(
+        g.consumer_utilisation,
+        g.consumed_per_s < 0.98 * produced ? produced / std::max(1e-9, g.consumed_per_s) : 0.0);
+    b.evidence = fmt::format(
+        "poll loops {:.0f}% busy, {:.0f} records/s produced, {:.0f}/s consumed, "
+        "lag {} at the end",
+        g.consumer_utilisation * 100, produced, g.consumed_per_s, g.lag_end);
     candidates.push_back(b);
   }
   for (const auto& v : f.volumes) {
@@ -235,7 +244,10 @@ CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
   while (pass > 0 && fail > 0 && (fail - pass) / pass > options.tolerance &&
          static_cast<int>(out.probes.size()) < options.max_runs) {
     double mid = (pass + fail) / 2;
-    if (probe(mid)) pass = mid; else fail = mid;
+    if (probe(mid))
+      pass = mid;
+    else
+      fail = mid;
   }
   out.found = pass > 0 && fail > 0;
   out.scale = pass;
@@ -246,18 +258,21 @@ CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
   std::string envs;
   for (const std::string& e : spec.environments) envs += (envs.empty() ? "" : "+") + e;
   if (!out.found && pass > 0) {
-    out.summary = fmt::format("{} meets {} up to at least {} req/s ({}x the scenario's load): "
-                              "no failure found up to the search limit",
-                              envs, slo.text, rate_text(out.max_rate_per_s), out.scale);
+    out.summary = fmt::format(
+        "{} meets {} up to at least {} req/s ({}x the scenario's load): "
+        "no failure found up to the search limit",
+        envs, slo.text, rate_text(out.max_rate_per_s), out.scale);
   } else if (!out.found) {
-    out.summary = fmt::format("{} misses {} even at {}x the scenario's load; first bottleneck: {} "
-                              "({})",
-                              envs, slo.text, fail, out.bottleneck.resource, out.bottleneck.evidence);
+    out.summary = fmt::format(
+        "{} misses {} even at {}x the scenario's load; first bottleneck: {} "
+        "({})",
+        envs, slo.text, fail, out.bottleneck.resource, out.bottleneck.evidence);
   } else {
-    out.summary = fmt::format("{} carries {} req/s at {} ({:.2f}x the scenario's load); first "
-                              "bottleneck: {} ({})",
-                              envs, rate_text(out.max_rate_per_s), slo.text, out.scale,
-                              out.bottleneck.resource, out.bottleneck.evidence);
+    out.summary = fmt::format(
+        "{} carries {} req/s at {} ({:.2f}x the scenario's load); first "
+        "bottleneck: {} ({})",
+        envs, rate_text(out.max_rate_per_s), slo.text, out.scale, out.bottleneck.resource,
+        out.bottleneck.evidence);
   }
   return out;
 }

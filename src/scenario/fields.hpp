@@ -1,4 +1,5 @@
-// Reading YAML mappings field by field: unknown keys refused with "did you mean", required keys named.
+// Reading YAML mappings field by field: unknown keys refused with "did you mean", required keys
+// named.
 //
 // Private to the scenario layer. Every error is a k8s::InputError at the offending node with the
 // field's dotted path ("spec.load[0].rate") in the sentence and a hint.
@@ -28,7 +29,8 @@ std::string did_you_mean_hint(std::string_view word, const std::vector<std::stri
 // has a key not in `known`.
 class FieldReader {
  public:
-  FieldReader(const k8s::Node& node, std::string path, std::initializer_list<std::string_view> known);
+  FieldReader(const k8s::Node& node, std::string path,
+              std::initializer_list<std::string_view> known);
   FieldReader(const k8s::Node& node, std::string path, const std::vector<std::string>& known);
 
   const k8s::Node& node() const { return node_; }

@@ -15,7 +15,9 @@ void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-bool valid_rate(double r) { return std::isfinite(r) && r >= 0; }
+bool valid_rate(double r) {
+  return std::isfinite(r) && r >= 0;
+}
 
 // Integral over [a, b] of the line through (t0, r0) and (t1, r1), with t0 <= a <= b <= t1.
 double linear_integral(double t0, double r0, double t1, double r1, double a, double b) {
@@ -47,7 +49,8 @@ RateProfile RateProfile::piecewise(std::vector<RatePoint> points) {
   double level = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
     const RatePoint& pt = points[i];
-    require(valid_rate(pt.rate) && pt.at >= 0 && pt.ramp >= 0, "points need at >= 0, rate >= 0, ramp >= 0");
+    require(valid_rate(pt.rate) && pt.at >= 0 && pt.ramp >= 0,
+            "points need at >= 0, rate >= 0, ramp >= 0");
     if (i > 0) require(pt.at > points[i - 1].at, "points must be in increasing `at` order");
     if (i + 1 < points.size())
       require(pt.at + pt.ramp <= points[i + 1].at, "a ramp must end before the next point starts");
@@ -82,7 +85,8 @@ RateProfile RateProfile::step(const StepShape& s) {
 }
 
 RateProfile RateProfile::diurnal(const DiurnalShape& d) {
-  require(valid_rate(d.min) && valid_rate(d.max) && d.min <= d.max, "a diurnal shape needs 0 <= min <= max");
+  require(valid_rate(d.min) && valid_rate(d.max) && d.min <= d.max,
+          "a diurnal shape needs 0 <= min <= max");
   require(d.period > 0 && d.peak_at >= 0, "a diurnal shape needs period > 0 and peakAt >= 0");
   RateProfile p;
   p.shape_ = Shape::kDiurnal;
@@ -94,7 +98,9 @@ RateProfile RateProfile::with_spikes(std::vector<Spike> spikes) const {
   for (std::size_t i = 0; i < spikes.size(); ++i) {
     require(valid_rate(spikes[i].rate) && spikes[i].at >= 0 && spikes[i].duration > 0,
             "a spike needs at >= 0, duration > 0, rate >= 0");
-    if (i > 0) require(spikes[i].at >= spikes[i - 1].at + spikes[i - 1].duration, "spikes must be sorted and must not overlap");
+    if (i > 0)
+      require(spikes[i].at >= spikes[i - 1].at + spikes[i - 1].duration,
+              "spikes must be sorted and must not overlap");
   }
   RateProfile p = *this;
   p.spikes_ = std::move(spikes);
@@ -149,7 +155,8 @@ double RateProfile::base_integral(double a, double b) const {
       // Segments between consecutive knots, then the flat tail after the last one.
       auto first = std::upper_bound(knots_.begin(), knots_.end(), a,
                                     [](double x, const auto& k) { return x < k.first; });
-      std::size_t i = first == knots_.begin() ? 0 : static_cast<std::size_t>(first - knots_.begin()) - 1;
+      std::size_t i =
+          first == knots_.begin() ? 0 : static_cast<std::size_t>(first - knots_.begin()) - 1;
       for (; i + 1 < knots_.size() && knots_[i].first < b; ++i) {
         const auto& [t0, r0] = knots_[i];
         const auto& [t1, r1] = knots_[i + 1];
@@ -248,7 +255,10 @@ std::string RateProfile::describe() const {
 
 ArrivalGenerator::ArrivalGenerator(ArrivalProcess process, RateProfile profile, sim::Time start,
                                    sim::Time end)
-    : process_(process), profile_(std::move(profile)), end_(end), now_(std::max<sim::Time>(start, 0)) {}
+    : process_(process),
+      profile_(std::move(profile)),
+      end_(end),
+      now_(std::max<sim::Time>(start, 0)) {}
 
 std::optional<sim::Time> ArrivalGenerator::next(sim::Rng& rng) {
   return process_ == ArrivalProcess::kPoisson ? next_poisson(rng) : next_constant();
@@ -308,8 +318,10 @@ std::optional<sim::Time> ArrivalGenerator::next_constant() {
       sim::Time a = lo, b = hi;
       while (b - a > 1) {
         sim::Time mid = a + (b - a) / 2;
-        if (profile_.expected_arrivals(lo, mid) >= needed) b = mid;
-        else a = mid;
+        if (profile_.expected_arrivals(lo, mid) >= needed)
+          b = mid;
+        else
+          a = mid;
       }
       now_ = b;
       return now_ < end_ ? std::optional<sim::Time>(now_) : std::nullopt;
@@ -335,6 +347,8 @@ std::size_t RequestMix::pick(sim::Rng& rng) const {
   return static_cast<std::size_t>(it - cumulative_.begin());
 }
 
-double RequestMix::share(std::size_t i) const { return entries_.at(i).weight / cumulative_.back(); }
+double RequestMix::share(std::size_t i) const {
+  return entries_.at(i).weight / cumulative_.back();
+}
 
 }  // namespace kubetwin::scenario

@@ -1,11 +1,12 @@
 // Runner: prepares a scenario once, runs its replications in threads, merges and checks.
 #include "kubetwin/scenario/runner.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -39,9 +40,10 @@ BoundLoad bind_load(World& world, const LoadSpec& load) {
                 : world.service_entry(load.target.namespace_name, load.target.service,
                                       load.target.port, &b.entry, &error);
   if (!ok) {
-    throw k8s::InputError(load.target.where, "load \"" + load.name + "\": " + error,
-                          "name a gateway by the IngressClass it serves (see `kubetwin get "
-                          "ingressclass`), or a Service that exists in the scenario's environments");
+    throw k8s::InputError(
+        load.target.where, "load \"" + load.name + "\": " + error,
+        "name a gateway by the IngressClass it serves (see `kubetwin get "
+        "ingressclass`), or a Service that exists in the scenario's environments");
   }
   if (load.mix.empty()) {
     RouteId r;
@@ -92,7 +94,11 @@ class OpenClient {
 class ClosedClient {
  public:
   ClosedClient(World& world, const BoundLoad& load, sim::Time end, uint64_t seed, int users)
-      : world_(world), load_(load), end_(end), rng_(seed, "load/" + load.spec->name), users_(users) {}
+      : world_(world),
+        load_(load),
+        end_(end),
+        rng_(seed, "load/" + load.spec->name),
+        users_(users) {}
 
   void start() {
     // Users start spread over one think time, as if they had been browsing before t = 0.
@@ -178,7 +184,8 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
                      std::vector<runtime::WorldEnvironment>& envs, runtime::WorldOptions& options) {
   for (const auto& [knob, value] : spec.overrides) {
     const std::string suffix = ".replicas";
-    if (knob.size() > suffix.size() && knob.compare(knob.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+    if (knob.size() > suffix.size() &&
+        knob.compare(knob.size() - suffix.size(), suffix.size(), suffix) == 0 &&
         knob.find('/') != std::string::npos) {
       std::string target = knob.substr(0, knob.size() - suffix.size());
       std::string ns = target.substr(0, target.find('/'));
@@ -220,7 +227,9 @@ uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-std::string percent(double x) { return fmt::format("{:.2f}%", x * 100); }
+std::string percent(double x) {
+  return fmt::format("{:.2f}%", x * 100);
+}
 
 }  // namespace
 
@@ -241,7 +250,8 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
     k8s::ResourceList r = topology::render_environment(*env);
     resources.insert(resources.end(), std::make_move_iterator(r.begin()),
                      std::make_move_iterator(r.end()));
-    envs.push_back(runtime::WorldEnvironment{name, env->namespaces, behaviour.for_environment(name)});
+    envs.push_back(
+        runtime::WorldEnvironment{name, env->namespaces, behaviour.for_environment(name)});
   }
   apply_overrides(spec, resources, envs, prepared->options);
   prepared->model = topology::build_model(resources, load_cluster(spec.cluster_path));
@@ -256,8 +266,9 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
     }
   }
   if (!spec.faults.empty()) {
-    prepared->notes.push_back(std::to_string(spec.faults.size()) +
-                              " fault(s) parsed but not simulated yet: the run applies the load only");
+    prepared->notes.push_back(
+        std::to_string(spec.faults.size()) +
+        " fault(s) parsed but not simulated yet: the run applies the load only");
   }
   // Bind every load once now, so a bad target is an input error before any thread starts.
   World probe(prepared->model, prepared->environments, prepared->options);
@@ -279,10 +290,12 @@ runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
   for (const BoundLoad& load : loads) {
     if (load.spec->closed) {
       int users = std::max(1, static_cast<int>(std::lround(load.spec->closed->users * rate_scale)));
-      closed.push_back(std::make_unique<ClosedClient>(world, load, spec.duration, options.seed, users));
+      closed.push_back(
+          std::make_unique<ClosedClient>(world, load, spec.duration, options.seed, users));
       continue;
     }
-    open.push_back(std::make_unique<OpenClient>(world, load, spec.duration, options.seed, rate_scale));
+    open.push_back(
+        std::make_unique<OpenClient>(world, load, spec.duration, options.seed, rate_scale));
   }
   world.start();
   WarmupMarker warmup{&world};
@@ -394,8 +407,8 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
     v.growth_bytes_per_s /= n;
     v.seconds_until_full = -1;
     if (v.growth_bytes_per_s > 0 && v.capacity_bytes > 0) {
-      v.seconds_until_full =
-          std::max(0.0, static_cast<double>(v.capacity_bytes - v.used_bytes) / v.growth_bytes_per_s);
+      v.seconds_until_full = std::max(
+          0.0, static_cast<double>(v.capacity_bytes - v.used_bytes) / v.growth_bytes_per_s);
     }
   }
   return m;
@@ -490,7 +503,8 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
         double error_rate = static_cast<double>(errors) / static_cast<double>(answered);
         double q_ms = static_cast<double>(h.quantile(quantile_fraction(slo.quantile))) / 1e6;
         v.passed = true;
-        if (slo.below && h.quantile(quantile_fraction(slo.quantile)) >= *slo.below) v.passed = false;
+        if (slo.below && h.quantile(quantile_fraction(slo.quantile)) >= *slo.below)
+          v.passed = false;
         if (slo.error_rate_below && error_rate >= *slo.error_rate_below) v.passed = false;
         v.measured = fmt::format("{} {:.1f}ms, errors {}", to_string(slo.quantile), q_ms,
                                  percent(error_rate));

@@ -19,24 +19,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using k8s::InputError;
-using k8s::Node;
 using internal::FieldReader;
 using internal::wrong_type;
+using k8s::InputError;
+using k8s::Node;
 
 std::string indexed(const std::string& path, std::size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
-const std::vector<Node>& sequence(const Node& node, const std::string& field, std::string_view hint) {
+const std::vector<Node>& sequence(const Node& node, const std::string& field,
+                                  std::string_view hint) {
   if (!node.is_sequence()) wrong_type(node, field, "a sequence", std::string(hint));
   return node.items();
 }
 
-std::vector<std::string> string_list(const Node& node, const std::string& field, std::string_view hint) {
+std::vector<std::string> string_list(const Node& node, const std::string& field,
+                                     std::string_view hint) {
   std::vector<std::string> out;
   const auto& items = sequence(node, field, hint);
-  for (std::size_t i = 0; i < items.size(); ++i) out.push_back(parse_string(items[i], indexed(field, i)));
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out.push_back(parse_string(items[i], indexed(field, i)));
   return out;
 }
 
@@ -58,8 +61,9 @@ std::string resolve_model(const Node& node, const std::string& field, const std:
   if (fs::is_directory(path, ec)) {
     std::string index = (fs::path(path) / "twin.yaml").string();
     if (!fs::is_regular_file(index, ec))
-      throw InputError(node.location(), field + ": the directory " + path + " has no twin.yaml",
-                       "name a model directory such as ../../models/amazon-store, or its twin.yaml");
+      throw InputError(
+          node.location(), field + ": the directory " + path + " has no twin.yaml",
+          "name a model directory such as ../../models/amazon-store, or its twin.yaml");
     return index;
   }
   if (!fs::is_regular_file(path, ec))
@@ -93,14 +97,17 @@ LoadTarget parse_target(const Node& node, const std::string& field) {
   bool gateway = r.has("gateway"), service = r.has("service");
   if (gateway == service)
     throw InputError(node.location(),
-                     field + (gateway ? " names both a gateway and a service" : " names no gateway and no service"),
+                     field + (gateway ? " names both a gateway and a service"
+                                      : " names no gateway and no service"),
                      "write {gateway: kong-prod, host: api.amazon-store.com} or "
                      "{service: orders-api, namespace: amazon-api-prod, port: 80}");
   if (gateway) {
     t.kind = LoadTarget::Kind::kGateway;
     t.gateway = parse_string(r.require("gateway"), r.field("gateway"));
-    t.host = parse_string(r.require("host", "the Host header the gateway's Ingress matches, e.g. host: api.amazon-store.com"),
-                          r.field("host"));
+    t.host = parse_string(
+        r.require("host",
+                  "the Host header the gateway's Ingress matches, e.g. host: api.amazon-store.com"),
+        r.field("host"));
     for (const char* k : {"namespace", "port"})
       if (const Node* v = r.get(k))
         throw InputError(v->location(), r.field(k) + " applies to a service target only",
@@ -108,9 +115,11 @@ LoadTarget parse_target(const Node& node, const std::string& field) {
   } else {
     t.kind = LoadTarget::Kind::kService;
     t.service = parse_string(r.require("service"), r.field("service"));
-    t.namespace_name = parse_string(r.require("namespace", "the Service's namespace, e.g. namespace: amazon-api-prod"),
-                                    r.field("namespace"));
-    if (const Node* v = r.get("port")) t.port = static_cast<int>(parse_integer(*v, r.field("port"), 1, 65535));
+    t.namespace_name = parse_string(
+        r.require("namespace", "the Service's namespace, e.g. namespace: amazon-api-prod"),
+        r.field("namespace"));
+    if (const Node* v = r.get("port"))
+      t.port = static_cast<int>(parse_integer(*v, r.field("port"), 1, 65535));
     if (const Node* v = r.get("host"))
       throw InputError(v->location(), r.field("host") + " applies to a gateway target only",
                        "a service target is {service, namespace, port}");
@@ -121,8 +130,9 @@ LoadTarget parse_target(const Node& node, const std::string& field) {
 ClosedLoop parse_closed(const Node& node, const std::string& field) {
   FieldReader r(node, field, {"users", "thinkTime"});
   ClosedLoop c;
-  c.users = static_cast<int>(parse_integer(r.require("users", "e.g. closed: {users: 200, thinkTime: 2s}"),
-                                           r.field("users"), 1, 10'000'000));
+  c.users =
+      static_cast<int>(parse_integer(r.require("users", "e.g. closed: {users: 200, thinkTime: 2s}"),
+                                     r.field("users"), 1, 10'000'000));
   const Node& think = r.require("thinkTime", "e.g. thinkTime: 2s (the mean of an exponential)");
   if (think.is_scalar()) {
     sim::Time mean = parse_duration(think, r.field("thinkTime"));
@@ -135,7 +145,8 @@ ClosedLoop parse_closed(const Node& node, const std::string& field) {
 }
 
 RateProfile parse_points(const Node& node, const std::string& field) {
-  const auto& items = sequence(node, field, "e.g. profile: [{at: 0s, rate: 100/s}, {at: 10m, rate: 600/s, ramp: 5m}]");
+  const auto& items = sequence(
+      node, field, "e.g. profile: [{at: 0s, rate: 100/s}, {at: 10m, rate: 600/s, ramp: 5m}]");
   if (items.empty())
     throw InputError(node.location(), field + " is empty", "give at least one {at, rate} point");
   std::vector<RatePoint> points;
@@ -149,8 +160,9 @@ RateProfile parse_points(const Node& node, const std::string& field) {
     if (!points.empty()) {
       const RatePoint& prev = points.back();
       if (pt.at <= prev.at)
-        throw InputError(at.location(), p.field("at") + " must come after the previous point's (" +
-                                            sim::format_duration(prev.at) + ")",
+        throw InputError(at.location(),
+                         p.field("at") + " must come after the previous point's (" +
+                             sim::format_duration(prev.at) + ")",
                          "list the points in time order");
       if (prev.at + prev.ramp > pt.at)
         throw InputError(at.location(),
@@ -176,10 +188,13 @@ RateProfile parse_step(const Node& node, const std::string& field) {
   s.to = parse_rate(to, r.field("to"));
   if (s.by <= 0) throw InputError(by.location(), r.field("by") + " must be above 0", hint);
   if (s.every <= 0) throw InputError(every.location(), r.field("every") + " must be above 0", hint);
-  if (s.to < s.from) throw InputError(to.location(), r.field("to") + " must not be below `from`", hint);
+  if (s.to < s.from)
+    throw InputError(to.location(), r.field("to") + " must not be below `from`", hint);
   if (std::ceil((s.to - s.from) / s.by) * 2 + 2 > static_cast<double>(RateProfile::kMaxKnots))
-    throw InputError(by.location(), field + " has more than " + std::to_string(RateProfile::kMaxKnots / 2) + " stairs",
-                     "take larger steps (`by`)");
+    throw InputError(
+        by.location(),
+        field + " has more than " + std::to_string(RateProfile::kMaxKnots / 2) + " stairs",
+        "take larger steps (`by`)");
   return RateProfile::step(s);
 }
 
@@ -189,13 +204,15 @@ RateProfile parse_diurnal(const Node& node, const std::string& field) {
   DiurnalShape d;
   if (const Node* v = r.get("period")) {
     d.period = parse_duration(*v, r.field("period"));
-    if (d.period <= 0) throw InputError(v->location(), r.field("period") + " must be above 0", hint);
+    if (d.period <= 0)
+      throw InputError(v->location(), r.field("period") + " must be above 0", hint);
   }
   d.peak_at = d.period / 2;
   d.min = parse_rate(r.require("min", hint), r.field("min"));
   const Node& max = r.require("max", hint);
   d.max = parse_rate(max, r.field("max"));
-  if (d.max < d.min) throw InputError(max.location(), r.field("max") + " must not be below min", hint);
+  if (d.max < d.min)
+    throw InputError(max.location(), r.field("max") + " must not be below min", hint);
   if (const Node* v = r.get("peakAt")) d.peak_at = parse_duration(*v, r.field("peakAt"));
   return RateProfile::diurnal(d);
 }
@@ -217,13 +234,15 @@ std::vector<Spike> parse_spikes(const Node& node, const std::string& field) {
     s.at = parse_duration(at, r.field("at"));
     const Node& dur = r.require("duration", hint);
     s.duration = parse_duration(dur, r.field("duration"));
-    if (s.duration <= 0) throw InputError(dur.location(), r.field("duration") + " must be above 0", hint);
+    if (s.duration <= 0)
+      throw InputError(dur.location(), r.field("duration") + " must be above 0", hint);
     s.rate = parse_rate(r.require("rate", hint), r.field("rate"));
     spikes.push_back(s);
   }
   std::vector<std::size_t> order(spikes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return spikes[a].at < spikes[b].at; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return spikes[a].at < spikes[b].at; });
   std::vector<Spike> sorted;
   for (std::size_t k = 0; k < order.size(); ++k) {
     if (k > 0 && spikes[order[k]].at < sorted.back().at + sorted.back().duration)
@@ -235,7 +254,8 @@ std::vector<Spike> parse_spikes(const Node& node, const std::string& field) {
 }
 
 RequestMix parse_mix(const Node& node, const std::string& field) {
-  const auto& items = sequence(node, field, "e.g. mix: [{request: \"GET /users/{id}\", weight: 60}]");
+  const auto& items =
+      sequence(node, field, "e.g. mix: [{request: \"GET /users/{id}\", weight: 60}]");
   std::vector<MixEntry> entries;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -244,7 +264,8 @@ RequestMix parse_mix(const Node& node, const std::string& field) {
     const Node& req = r.require("request", "e.g. request: \"POST /orders\"");
     check_request(req, r.field("request"), &e.request);
     if (!seen.insert(e.request).second)
-      throw InputError(req.location(), r.field("request") + ": \"" + e.request + "\" appears twice in the mix",
+      throw InputError(req.location(),
+                       r.field("request") + ": \"" + e.request + "\" appears twice in the mix",
                        "add the weights together in one entry");
     if (const Node* w = r.get("weight")) {
       e.weight = parse_number(*w, r.field("weight"));
@@ -259,12 +280,14 @@ RequestMix parse_mix(const Node& node, const std::string& field) {
 
 LoadSpec parse_load(const Node& node, const std::string& field) {
   FieldReader r(node, field,
-                {"name", "target", "arrivals", "closed", "rate", "profile", "step", "diurnal", "spike", "mix"});
+                {"name", "target", "arrivals", "closed", "rate", "profile", "step", "diurnal",
+                 "spike", "mix"});
   LoadSpec l;
   l.where = node.location();
   l.name = parse_string(r.require("name"), r.field("name"));
-  l.target = parse_target(r.require("target", "e.g. target: {gateway: kong-prod, host: api.amazon-store.com}"),
-                          r.field("target"));
+  l.target = parse_target(
+      r.require("target", "e.g. target: {gateway: kong-prod, host: api.amazon-store.com}"),
+      r.field("target"));
 
   // arrivals: poisson | constant | {closed: {...}}; a sibling `closed:` also reads as closed.
   const Node* closed = r.get("closed");
@@ -273,24 +296,32 @@ LoadSpec parse_load(const Node& node, const std::string& field) {
     if (a->is_mapping()) {
       FieldReader ar(*a, r.field("arrivals"), {"closed"});
       if (closed)
-        throw InputError(a->location(), r.field("arrivals") + " and " + closed_field + " both describe a closed loop",
-                         "keep one of them");
+        throw InputError(
+            a->location(),
+            r.field("arrivals") + " and " + closed_field + " both describe a closed loop",
+            "keep one of them");
       closed = &ar.require("closed", "e.g. arrivals: {closed: {users: 200, thinkTime: 2s}}");
       closed_field = ar.field("closed");
     } else {
       std::string kind = parse_string(*a, r.field("arrivals"));
-      if (kind == "poisson") l.arrivals = ArrivalProcess::kPoisson;
-      else if (kind == "constant") l.arrivals = ArrivalProcess::kConstant;
+      if (kind == "poisson")
+        l.arrivals = ArrivalProcess::kPoisson;
+      else if (kind == "constant")
+        l.arrivals = ArrivalProcess::kConstant;
       else if (kind == "closed") {
         if (!closed)
-          throw InputError(a->location(), r.field("arrivals") + " is closed but says nothing of its users",
+          throw InputError(a->location(),
+                           r.field("arrivals") + " is closed but says nothing of its users",
                            "write arrivals: {closed: {users: 200, thinkTime: 2s}}");
       } else
-        throw InputError(a->location(), r.field("arrivals") + " must be poisson, constant or closed, found \"" + kind + "\"",
-                         internal::did_you_mean_hint(kind, {"poisson", "constant", "closed"}));
+        throw InputError(
+            a->location(),
+            r.field("arrivals") + " must be poisson, constant or closed, found \"" + kind + "\"",
+            internal::did_you_mean_hint(kind, {"poisson", "constant", "closed"}));
       if (closed && kind != "closed")
         throw InputError(closed->location(), closed_field + " contradicts arrivals: " + kind,
-                         "a load entry is open (poisson or constant with a rate) or closed (users with think time)");
+                         "a load entry is open (poisson or constant with a rate) or closed (users "
+                         "with think time)");
     }
   }
 
@@ -302,24 +333,31 @@ LoadSpec parse_load(const Node& node, const std::string& field) {
     l.closed = parse_closed(*closed, closed_field);
     for (const char* s : {"rate", "profile", "step", "diurnal", "spike"})
       if (const Node* v = r.get(s))
-        throw InputError(v->location(), r.field(s) + " does not apply to a closed loop",
-                         "a closed loop's rate follows from its users and their think time; remove it");
+        throw InputError(
+            v->location(), r.field(s) + " does not apply to a closed loop",
+            "a closed loop's rate follows from its users and their think time; remove it");
   } else {
     if (given.empty())
-      throw InputError(node.location(), field + " has no rate",
-                       "give one of rate: 300/s, profile: [{at, rate, ramp}], step: {from, by, every, to}, "
-                       "diurnal: {period, min, max}; or a closed loop");
+      throw InputError(
+          node.location(), field + " has no rate",
+          "give one of rate: 300/s, profile: [{at, rate, ramp}], step: {from, by, every, to}, "
+          "diurnal: {period, min, max}; or a closed loop");
     if (given.size() > 1)
       throw InputError(r.get(given[1])->location(),
                        field + " gives both " + given[0] + " and " + given[1],
                        "one rate shape per load entry; use two load entries to add them");
     std::string shape = given[0];
     const Node& v = *r.get(shape);
-    if (shape == "rate") l.profile = RateProfile::constant(parse_rate(v, r.field("rate")));
-    else if (shape == "profile") l.profile = parse_points(v, r.field("profile"));
-    else if (shape == "step") l.profile = parse_step(v, r.field("step"));
-    else l.profile = parse_diurnal(v, r.field("diurnal"));
-    if (const Node* s = r.get("spike")) l.profile = l.profile.with_spikes(parse_spikes(*s, r.field("spike")));
+    if (shape == "rate")
+      l.profile = RateProfile::constant(parse_rate(v, r.field("rate")));
+    else if (shape == "profile")
+      l.profile = parse_points(v, r.field("profile"));
+    else if (shape == "step")
+      l.profile = parse_step(v, r.field("step"));
+    else
+      l.profile = parse_diurnal(v, r.field("diurnal"));
+    if (const Node* s = r.get("spike"))
+      l.profile = l.profile.with_spikes(parse_spikes(*s, r.field("spike")));
   }
   if (const Node* m = r.get("mix")) l.mix = parse_mix(*m, r.field("mix"));
   return l;
@@ -327,7 +365,8 @@ LoadSpec parse_load(const Node& node, const std::string& field) {
 
 FaultSpec parse_fault(const Node& node, const std::string& field) {
   if (!node.is_mapping())
-    wrong_type(node, field, "a mapping", "e.g. - at: 10m\n    duration: 5m\n    podChaos: {action: pod-kill, ...}");
+    wrong_type(node, field, "a mapping",
+               "e.g. - at: 10m\n    duration: 5m\n    podChaos: {action: pod-kill, ...}");
   std::vector<std::string> known = {"at", "duration", "name"};
   std::vector<std::string> kinds(std::begin(kFaultKinds), std::end(kFaultKinds));
   FaultSpec f;
@@ -344,16 +383,19 @@ FaultSpec parse_fault(const Node& node, const std::string& field) {
     }
     std::vector<std::string> all = known;
     all.insert(all.end(), kinds.begin(), kinds.end());
-    throw InputError(value.location(), "unknown field " + field + "." + key, internal::did_you_mean_hint(key, all));
+    throw InputError(value.location(), "unknown field " + field + "." + key,
+                     internal::did_you_mean_hint(key, all));
   }
   known.insert(known.end(), kinds.begin(), kinds.end());
   FieldReader r(node, field, known);
   if (f.kind.empty())
-    throw InputError(node.location(), field + " names no fault",
-                     "add one of: podChaos, networkChaos, stressChaos, ioChaos, timeChaos, dnsChaos, "
-                     "httpChaos, nodeChaos, kafkaChaos, postgresChaos");
+    throw InputError(
+        node.location(), field + " names no fault",
+        "add one of: podChaos, networkChaos, stressChaos, ioChaos, timeChaos, dnsChaos, "
+        "httpChaos, nodeChaos, kafkaChaos, postgresChaos");
   if (!f.body.is_mapping())
-    wrong_type(f.body, field + "." + f.kind, "a mapping", "e.g. podChaos: {action: pod-kill, mode: one, selector: {...}}");
+    wrong_type(f.body, field + "." + f.kind, "a mapping",
+               "e.g. podChaos: {action: pod-kill, mode: one, selector: {...}}");
   f.at = parse_duration(r.require("at", "when the fault starts, e.g. at: 10m"), r.field("at"));
   if (const Node* d = r.get("duration")) {
     f.duration = parse_duration(*d, r.field("duration"));
@@ -372,16 +414,21 @@ Quantile parse_quantile(const Node& node, const std::string& field) {
   if (q == "p99") return Quantile::kP99;
   if (q == "p999") return Quantile::kP999;
   if (q == "max") return Quantile::kMax;
-  throw InputError(node.location(), field + " must be p50, p95, p99, p999 or max, found \"" + q + "\"",
+  throw InputError(node.location(),
+                   field + " must be p50, p95, p99, p999 or max, found \"" + q + "\"",
                    internal::did_you_mean_hint(q, {"p50", "p95", "p99", "p999", "max"}));
 }
 
 CheckSpec parse_check(const Node& node, const std::string& field) {
-  static const std::vector<std::string> kKinds = {"slo", "noLostWrites", "maxUtilisation", "diskNotFull"};
+  static const std::vector<std::string> kKinds = {"slo", "noLostWrites", "maxUtilisation",
+                                                  "diskNotFull"};
   if (!node.is_mapping() || node.fields().size() != 1) {
-    if (!node.is_mapping()) wrong_type(node, field, "a mapping naming one check", "e.g. - slo: {route: \"POST /orders\", quantile: p99, below: 300ms}");
+    if (!node.is_mapping())
+      wrong_type(node, field, "a mapping naming one check",
+                 "e.g. - slo: {route: \"POST /orders\", quantile: p99, below: 300ms}");
     throw InputError(node.location(),
-                     field + " must name exactly one check, found " + std::to_string(node.fields().size()) + " keys",
+                     field + " must name exactly one check, found " +
+                         std::to_string(node.fields().size()) + " keys",
                      "write each check as its own list item");
   }
   const auto& [kind, body] = node.fields().front();
@@ -391,14 +438,17 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
   if (kind == "slo") {
     c.kind = CheckSpec::Kind::kSlo;
     FieldReader r(body, f, {"route", "load", "quantile", "below", "errorRateBelow"});
-    check_request(r.require("route", "e.g. route: \"POST /orders\""), r.field("route"), &c.slo.route);
+    check_request(r.require("route", "e.g. route: \"POST /orders\""), r.field("route"),
+                  &c.slo.route);
     if (const Node* v = r.get("load")) c.slo.load = parse_string(*v, r.field("load"));
     if (const Node* v = r.get("quantile")) c.slo.quantile = parse_quantile(*v, r.field("quantile"));
     if (const Node* v = r.get("below")) c.slo.below = parse_duration(*v, r.field("below"));
-    if (const Node* v = r.get("errorRateBelow")) c.slo.error_rate_below = parse_percentage(*v, r.field("errorRateBelow"));
+    if (const Node* v = r.get("errorRateBelow"))
+      c.slo.error_rate_below = parse_percentage(*v, r.field("errorRateBelow"));
     if (!c.slo.below && !c.slo.error_rate_below)
       throw InputError(body.location(), f + " bounds nothing",
-                       "give a latency (quantile: p99, below: 300ms), an error rate (errorRateBelow: 0.1%), or both");
+                       "give a latency (quantile: p99, below: 300ms), an error rate "
+                       "(errorRateBelow: 0.1%), or both");
     if (r.has("quantile") && !c.slo.below)
       throw InputError(r.get("quantile")->location(), r.field("quantile") + " without `below`",
                        "add the latency bound, e.g. below: 300ms");
@@ -406,24 +456,32 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
     c.kind = CheckSpec::Kind::kNoLostWrites;
     FieldReader r(body, f, {"kafkaTopics", "postgres"});
     if (const Node* v = r.get("kafkaTopics"))
-      c.no_lost_writes.kafka_topics = string_list(*v, r.field("kafkaTopics"), "e.g. kafkaTopics: [order.created]");
-    if (const Node* v = r.get("postgres")) c.no_lost_writes.postgres = parse_bool(*v, r.field("postgres"));
+      c.no_lost_writes.kafka_topics =
+          string_list(*v, r.field("kafkaTopics"), "e.g. kafkaTopics: [order.created]");
+    if (const Node* v = r.get("postgres"))
+      c.no_lost_writes.postgres = parse_bool(*v, r.field("postgres"));
     if (c.no_lost_writes.kafka_topics.empty() && !c.no_lost_writes.postgres)
       throw InputError(body.location(), f + " checks nothing",
                        "name topics (kafkaTopics: [order.created]) and/or postgres: true");
   } else if (kind == "maxUtilisation") {
     c.kind = CheckSpec::Kind::kMaxUtilisation;
     FieldReader r(body, f, {"workload", "namespace", "below"});
-    c.max_utilisation.workload = parse_string(r.require("workload", "e.g. workload: orders-api"), r.field("workload"));
-    if (const Node* v = r.get("namespace")) c.max_utilisation.namespace_name = parse_string(*v, r.field("namespace"));
-    c.max_utilisation.below = parse_percentage(r.require("below", "e.g. below: 80%"), r.field("below"));
+    c.max_utilisation.workload =
+        parse_string(r.require("workload", "e.g. workload: orders-api"), r.field("workload"));
+    if (const Node* v = r.get("namespace"))
+      c.max_utilisation.namespace_name = parse_string(*v, r.field("namespace"));
+    c.max_utilisation.below =
+        parse_percentage(r.require("below", "e.g. below: 80%"), r.field("below"));
   } else if (kind == "diskNotFull") {
     c.kind = CheckSpec::Kind::kDiskNotFull;
     FieldReader r(body, f, {"pvc", "namespace"});
-    c.disk_not_full.pvc = parse_string(r.require("pvc", "e.g. pvc: data-postgres-0"), r.field("pvc"));
-    if (const Node* v = r.get("namespace")) c.disk_not_full.namespace_name = parse_string(*v, r.field("namespace"));
+    c.disk_not_full.pvc =
+        parse_string(r.require("pvc", "e.g. pvc: data-postgres-0"), r.field("pvc"));
+    if (const Node* v = r.get("namespace"))
+      c.disk_not_full.namespace_name = parse_string(*v, r.field("namespace"));
   } else {
-    throw InputError(body.location(), "unknown check " + f, internal::did_you_mean_hint(kind, kKinds));
+    throw InputError(body.location(), "unknown check " + f,
+                     internal::did_you_mean_hint(kind, kKinds));
   }
   return c;
 }
@@ -449,22 +507,32 @@ void check_route_is_offered(const ScenarioSpec& sc, const CheckSpec& c, const No
 
 std::string_view to_string(Quantile q) {
   switch (q) {
-    case Quantile::kP50: return "p50";
-    case Quantile::kP95: return "p95";
-    case Quantile::kP99: return "p99";
-    case Quantile::kP999: return "p999";
-    case Quantile::kMax: break;
+    case Quantile::kP50:
+      return "p50";
+    case Quantile::kP95:
+      return "p95";
+    case Quantile::kP99:
+      return "p99";
+    case Quantile::kP999:
+      return "p999";
+    case Quantile::kMax:
+      break;
   }
   return "max";
 }
 
 double quantile_fraction(Quantile q) {
   switch (q) {
-    case Quantile::kP50: return 0.5;
-    case Quantile::kP95: return 0.95;
-    case Quantile::kP99: return 0.99;
-    case Quantile::kP999: return 0.999;
-    case Quantile::kMax: break;
+    case Quantile::kP50:
+      return 0.5;
+    case Quantile::kP95:
+      return 0.95;
+    case Quantile::kP99:
+      return 0.99;
+    case Quantile::kP999:
+      return 0.999;
+    case Quantile::kMax:
+      break;
   }
   return 1.0;
 }
@@ -475,8 +543,10 @@ std::string CheckSpec::describe() const {
     case Kind::kSlo: {
       out << "slo " << slo.route;
       if (!slo.load.empty()) out << " (" << slo.load << ")";
-      if (slo.below) out << " " << to_string(slo.quantile) << " < " << sim::format_duration(*slo.below);
-      if (slo.error_rate_below) out << (slo.below ? "," : "") << " errors < " << *slo.error_rate_below * 100 << "%";
+      if (slo.below)
+        out << " " << to_string(slo.quantile) << " < " << sim::format_duration(*slo.below);
+      if (slo.error_rate_below)
+        out << (slo.below ? "," : "") << " errors < " << *slo.error_rate_below * 100 << "%";
       break;
     }
     case Kind::kNoLostWrites: {
@@ -486,11 +556,13 @@ std::string CheckSpec::describe() const {
       break;
     }
     case Kind::kMaxUtilisation:
-      out << "maxUtilisation " << (max_utilisation.namespace_name.empty() ? "" : max_utilisation.namespace_name + "/")
+      out << "maxUtilisation "
+          << (max_utilisation.namespace_name.empty() ? "" : max_utilisation.namespace_name + "/")
           << max_utilisation.workload << " < " << max_utilisation.below * 100 << "%";
       break;
     case Kind::kDiskNotFull:
-      out << "diskNotFull " << (disk_not_full.namespace_name.empty() ? "" : disk_not_full.namespace_name + "/")
+      out << "diskNotFull "
+          << (disk_not_full.namespace_name.empty() ? "" : disk_not_full.namespace_name + "/")
           << disk_not_full.pvc;
       break;
   }
@@ -507,15 +579,18 @@ ScenarioSpec scenario_from_node(const Node& document) {
 
   FieldReader md(top.require("metadata", "add metadata: {name: ..., description: ...}"), "metadata",
                  {"name", "description", "labels", "annotations"});
-  sc.name = parse_string(md.require("name", "name the scenario: it heads its report"), md.field("name"));
-  if (const Node* d = md.get("description")) sc.description = parse_string(*d, md.field("description"));
+  sc.name =
+      parse_string(md.require("name", "name the scenario: it heads its report"), md.field("name"));
+  if (const Node* d = md.get("description"))
+    sc.description = parse_string(*d, md.field("description"));
 
   FieldReader spec(top.require("spec"), "spec",
-                   {"model", "environments", "cluster", "duration", "warmup", "seed", "replications",
-                    "load", "faults", "checks", "overrides"});
+                   {"model", "environments", "cluster", "duration", "warmup", "seed",
+                    "replications", "load", "faults", "checks", "overrides"});
 
   // The model first: environments and defaults come from it.
-  const Node& model = spec.require("model", "name the model, e.g. model: ../../models/amazon-store");
+  const Node& model =
+      spec.require("model", "name the model, e.g. model: ../../models/amazon-store");
   sc.model_path = resolve_model(model, spec.field("model"), base_dir);
   sc.model = topology::load_twin_index(sc.model_path);
   sc.behaviour_path = sc.model.behaviour;
@@ -530,25 +605,30 @@ ScenarioSpec scenario_from_node(const Node& document) {
   if (const Node* envs = spec.get("environments")) {
     std::string f = spec.field("environments");
     const auto& items = sequence(*envs, f, "e.g. environments: [prod]");
-    if (items.empty()) throw InputError(envs->location(), f + " is empty", "leave it out to run every environment");
+    if (items.empty())
+      throw InputError(envs->location(), f + " is empty", "leave it out to run every environment");
     std::set<std::string> seen;
     for (std::size_t i = 0; i < items.size(); ++i) {
       std::string name = parse_string(items[i], indexed(f, i));
       if (!sc.model.find_environment(name))
-        throw InputError(items[i].location(),
-                         indexed(f, i) + ": the model " + sc.model.name + " has no environment \"" + name + "\"",
-                         internal::did_you_mean_hint(name, known_envs));
+        throw InputError(
+            items[i].location(),
+            indexed(f, i) + ": the model " + sc.model.name + " has no environment \"" + name + "\"",
+            internal::did_you_mean_hint(name, known_envs));
       if (!seen.insert(name).second)
-        throw InputError(items[i].location(), indexed(f, i) + ": \"" + name + "\" is listed twice", "list it once");
+        throw InputError(items[i].location(), indexed(f, i) + ": \"" + name + "\" is listed twice",
+                         "list it once");
       sc.environments.push_back(name);
     }
   } else {
     sc.environments = known_envs;
   }
   sc.cluster_path = sc.model.cluster;
-  if (const Node* c = spec.get("cluster")) sc.cluster_path = resolve_file(*c, spec.field("cluster"), base_dir, "cluster profile");
+  if (const Node* c = spec.get("cluster"))
+    sc.cluster_path = resolve_file(*c, spec.field("cluster"), base_dir, "cluster profile");
 
-  const Node& duration = spec.require("duration", "how much simulated time to run, e.g. duration: 30m");
+  const Node& duration =
+      spec.require("duration", "how much simulated time to run, e.g. duration: 30m");
   sc.duration = parse_duration(duration, spec.field("duration"));
   if (sc.duration <= 0)
     throw InputError(duration.location(), "spec.duration must be above 0", "e.g. duration: 30m");
@@ -556,34 +636,42 @@ ScenarioSpec scenario_from_node(const Node& document) {
     sc.warmup = parse_duration(*w, spec.field("warmup"));
     if (sc.warmup >= sc.duration)
       throw InputError(w->location(),
-                       "spec.warmup (" + sim::format_duration(sc.warmup) + ") must be shorter than spec.duration (" +
+                       "spec.warmup (" + sim::format_duration(sc.warmup) +
+                           ") must be shorter than spec.duration (" +
                            sim::format_duration(sc.duration) + ")",
-                       "figures exclude the warm-up, so nothing would be measured; shorten the warm-up or run longer");
+                       "figures exclude the warm-up, so nothing would be measured; shorten the "
+                       "warm-up or run longer");
   }
-  if (const Node* s = spec.get("seed")) sc.seed = static_cast<uint64_t>(parse_integer(*s, spec.field("seed"), 0));
+  if (const Node* s = spec.get("seed"))
+    sc.seed = static_cast<uint64_t>(parse_integer(*s, spec.field("seed"), 0));
   if (const Node* r = spec.get("replications"))
-    sc.replications = static_cast<int>(parse_integer(*r, spec.field("replications"), 1, kMaxReplications));
+    sc.replications =
+        static_cast<int>(parse_integer(*r, spec.field("replications"), 1, kMaxReplications));
 
   if (const Node* load = spec.get("load")) {
     std::string f = spec.field("load");
-    const auto& items = sequence(*load, f, "e.g. load: [{name: shoppers, target: {...}, rate: 300/s}]");
+    const auto& items =
+        sequence(*load, f, "e.g. load: [{name: shoppers, target: {...}, rate: 300/s}]");
     std::set<std::string> names;
     for (std::size_t i = 0; i < items.size(); ++i) {
       LoadSpec l = parse_load(items[i], indexed(f, i));
       if (!names.insert(l.name).second)
-        throw InputError(items[i].location(), indexed(f, i) + ": load name \"" + l.name + "\" is used twice",
+        throw InputError(items[i].location(),
+                         indexed(f, i) + ": load name \"" + l.name + "\" is used twice",
                          "names label the figures: make them unique");
       sc.loads.push_back(std::move(l));
     }
   }
   if (const Node* faults = spec.get("faults")) {
     std::string f = spec.field("faults");
-    const auto& items = sequence(*faults, f, "e.g. faults: [{at: 10m, duration: 5m, podChaos: {...}}]");
+    const auto& items =
+        sequence(*faults, f, "e.g. faults: [{at: 10m, duration: 5m, podChaos: {...}}]");
     for (std::size_t i = 0; i < items.size(); ++i) {
       FaultSpec fault = parse_fault(items[i], indexed(f, i));
       if (fault.at >= sc.duration)
         throw InputError(items[i].get("at")->location(),
-                         indexed(f, i) + ".at (" + sim::format_duration(fault.at) + ") is not before the end of the run (" +
+                         indexed(f, i) + ".at (" + sim::format_duration(fault.at) +
+                             ") is not before the end of the run (" +
                              sim::format_duration(sc.duration) + ")",
                          "the fault would never happen; move it earlier or run longer");
       sc.faults.push_back(std::move(fault));
@@ -591,7 +679,8 @@ ScenarioSpec scenario_from_node(const Node& document) {
   }
   if (const Node* checks = spec.get("checks")) {
     std::string f = spec.field("checks");
-    const auto& items = sequence(*checks, f, "e.g. checks: [{slo: {route: \"POST /orders\", quantile: p99, below: 300ms}}]");
+    const auto& items = sequence(
+        *checks, f, "e.g. checks: [{slo: {route: \"POST /orders\", quantile: p99, below: 300ms}}]");
     for (std::size_t i = 0; i < items.size(); ++i) {
       CheckSpec c = parse_check(items[i], indexed(f, i));
       if (c.kind == CheckSpec::Kind::kSlo && !c.slo.load.empty()) {
@@ -602,25 +691,31 @@ ScenarioSpec scenario_from_node(const Node& document) {
           found = found || l.name == c.slo.load;
         }
         if (!found)
-          throw InputError(items[i].fields().front().second.get("load")->location(),
-                           indexed(f, i) + ".slo.load: no load entry is named \"" + c.slo.load + "\"",
-                           load_names.empty() ? "add the load entry" : internal::did_you_mean_hint(c.slo.load, load_names));
+          throw InputError(
+              items[i].fields().front().second.get("load")->location(),
+              indexed(f, i) + ".slo.load: no load entry is named \"" + c.slo.load + "\"",
+              load_names.empty() ? "add the load entry"
+                                 : internal::did_you_mean_hint(c.slo.load, load_names));
       }
-      if (c.kind == CheckSpec::Kind::kSlo && !sc.loads.empty()) check_route_is_offered(sc, c, items[i]);
+      if (c.kind == CheckSpec::Kind::kSlo && !sc.loads.empty())
+        check_route_is_offered(sc, c, items[i]);
       sc.checks.push_back(std::move(c));
     }
   }
   if (const Node* o = spec.get("overrides")) {
     std::string f = spec.field("overrides");
     if (!o->is_mapping())
-      wrong_type(*o, f, "a mapping of knob names to values", "e.g. overrides: {postgres.maxConnections: 200}");
+      wrong_type(*o, f, "a mapping of knob names to values",
+                 "e.g. overrides: {postgres.maxConnections: 200}");
     for (const auto& [key, value] : o->fields()) {
       std::size_t dot = key.find('.');
       if (dot == std::string::npos || dot == 0 || dot + 1 == key.size())
         throw InputError(value.location(), f + ": \"" + key + "\" is not a knob name",
-                         "knobs read component.setting, e.g. kafka.replicaLagTimeMaxMs or postgres.maxConnections");
+                         "knobs read component.setting, e.g. kafka.replicaLagTimeMaxMs or "
+                         "postgres.maxConnections");
       if (!value.is_scalar() && !value.is_sequence() && !value.is_mapping())
-        throw InputError(value.location(), f + "." + key + " has no value", "give the knob a value");
+        throw InputError(value.location(), f + "." + key + " has no value",
+                         "give the knob a value");
       sc.overrides.emplace_back(key, value);
     }
   }

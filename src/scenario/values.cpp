@@ -15,10 +15,10 @@ namespace kubetwin::scenario {
 
 namespace {
 
-using k8s::InputError;
-using k8s::Node;
 using internal::FieldReader;
 using internal::wrong_type;
+using k8s::InputError;
+using k8s::Node;
 
 constexpr const char* kRateHint = "write a count per unit of time, e.g. 300/s, 18000/m or 5/ms";
 constexpr const char* kDurationHint = "write a duration such as 30s, 250ms, 1h30m or 100us";
@@ -31,7 +31,8 @@ constexpr const char* kDistributionHint =
 
 // A plain non-negative decimal ("300", "0.5", "1e3"); nullopt otherwise.
 std::optional<double> parse_decimal(std::string_view s) {
-  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')) return std::nullopt;
+  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.'))
+    return std::nullopt;
   double v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
@@ -70,12 +71,18 @@ std::optional<double> try_parse_rate(std::string_view text) {
   if (!count) return std::nullopt;
   std::string_view unit = text.substr(slash + 1);
   double per;
-  if (unit == "s") per = 1;
-  else if (unit == "ms") per = 1e-3;
-  else if (unit == "us") per = 1e-6;
-  else if (unit == "m" || unit == "min") per = 60;
-  else if (unit == "h") per = 3600;
-  else return std::nullopt;
+  if (unit == "s")
+    per = 1;
+  else if (unit == "ms")
+    per = 1e-3;
+  else if (unit == "us")
+    per = 1e-6;
+  else if (unit == "m" || unit == "min")
+    per = 60;
+  else if (unit == "h")
+    per = 3600;
+  else
+    return std::nullopt;
   return *count / per;
 }
 
@@ -88,7 +95,8 @@ double parse_rate(const Node& node, std::string_view field) {
   std::optional<double> r = try_parse_rate(t);
   if (!r) {
     std::string hint = kRateHint;
-    if (parse_decimal(t)) hint = "a rate needs a unit: write " + t + "/s (per second) or " + t + "/m";
+    if (parse_decimal(t))
+      hint = "a rate needs a unit: write " + t + "/s (per second) or " + t + "/m";
     throw InputError(n.location(), std::string(field) + ": \"" + t + "\" is not a rate", hint);
   }
   return *r;
@@ -135,9 +143,10 @@ double parse_percentage(const Node& node, std::string_view field) {
   if (!p) {
     std::string hint = kPercentHint;
     if (parse_decimal(n.text())) hint = "add the percent sign: " + n.text() + "%";
-    throw InputError(n.location(),
-                     std::string(field) + ": \"" + n.text() + "\" is not a percentage between 0% and 100%",
-                     hint);
+    throw InputError(
+        n.location(),
+        std::string(field) + ": \"" + n.text() + "\" is not a percentage between 0% and 100%",
+        hint);
   }
   return *p;
 }
@@ -171,7 +180,8 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
     } else {
       mean = seconds_of(body, f);
     }
-    if (mean <= 0) throw InputError(body.location(), f + ": the mean must be above 0", kDurationHint);
+    if (mean <= 0)
+      throw InputError(body.location(), f + ": the mean must be above 0", kDurationHint);
     return sim::Distribution::exponential(mean);
   }
   if (kind == "uniform") {
@@ -202,7 +212,8 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
       if (sigma < 0) throw InputError(sigma_node.location(), f + ".sigma must not be negative", "");
       return sim::Distribution::lognormal(mu, sigma);
     }
-    const Node& median_node = r.require("median", "give median and p99, e.g. {median: 1ms, p99: 6ms}");
+    const Node& median_node =
+        r.require("median", "give median and p99, e.g. {median: 1ms, p99: 6ms}");
     const Node& p99_node = r.require("p99", "give median and p99, e.g. {median: 1ms, p99: 6ms}");
     double median = seconds_of(median_node, r.field("median"));
     double p99 = seconds_of(p99_node, r.field("p99"));
@@ -220,8 +231,10 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
     const Node& shape_node = r.require("shape");
     double scale = seconds_of(scale_node, r.field("scale"));
     double shape = parse_number(shape_node, r.field("shape"));
-    if (scale <= 0) throw InputError(scale_node.location(), f + ".scale must be above 0", kDurationHint);
-    if (shape <= 0) throw InputError(shape_node.location(), f + ".shape must be above 0", "e.g. shape: 2.5");
+    if (scale <= 0)
+      throw InputError(scale_node.location(), f + ".scale must be above 0", kDurationHint);
+    if (shape <= 0)
+      throw InputError(shape_node.location(), f + ".shape must be above 0", "e.g. shape: 2.5");
     return sim::Distribution::pareto(scale, shape);
   }
   if (kind == "empirical") {
@@ -243,8 +256,8 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
     }
     return build(body, f, [&] { return sim::Distribution::empirical(std::move(cdf)); });
   }
-  std::vector<std::string> kinds = {"deterministic", "exponential", "uniform", "normal",
-                                    "lognormal", "pareto", "empirical"};
+  std::vector<std::string> kinds = {"deterministic", "exponential", "uniform",  "normal",
+                                    "lognormal",     "pareto",      "empirical"};
   throw InputError(body.location(), "unknown distribution " + f,
                    internal::did_you_mean_hint(kind, kinds));
 }
@@ -262,20 +275,23 @@ int64_t parse_integer(const Node& node, std::string_view field, int64_t min, int
                             ? "at least " + std::to_string(min)
                             : "between " + std::to_string(min) + " and " + std::to_string(max);
     throw InputError(node.location(),
-                     std::string(field) + " must be " + range + ", found " + std::to_string(*v), "");
+                     std::string(field) + " must be " + range + ", found " + std::to_string(*v),
+                     "");
   }
   return *v;
 }
 
 double parse_number(const Node& node, std::string_view field) {
   auto t = node.is_scalar() ? node.scalar_type() : Node::ScalarType::kString;
-  if (t != Node::ScalarType::kInt && t != Node::ScalarType::kFloat) wrong_type(node, field, "a number");
+  if (t != Node::ScalarType::kInt && t != Node::ScalarType::kFloat)
+    wrong_type(node, field, "a number");
   if (t == Node::ScalarType::kInt) return static_cast<double>(*node.as_int());
   std::string_view text = node.text();
   if (!text.empty() && text[0] == '+') text.remove_prefix(1);
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) wrong_type(node, field, "a finite number");
+  if (ec != std::errc() || end != text.data() + text.size())
+    wrong_type(node, field, "a finite number");
   if (!std::isfinite(v)) wrong_type(node, field, "a finite number");
   return v;
 }

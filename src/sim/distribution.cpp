@@ -85,8 +85,9 @@ double Distribution::sample(Rng& rng) const {
     case Type::kEmpirical: {
       const auto& t = *table_;
       double u = rng.uniform();
-      auto it = std::upper_bound(t.begin(), t.end(), u,
-                                 [](double p, const std::pair<double, double>& e) { return p < e.second; });
+      auto it = std::upper_bound(
+          t.begin(), t.end(), u,
+          [](double p, const std::pair<double, double>& e) { return p < e.second; });
       if (it == t.begin()) return t.front().first;
       if (it == t.end()) return t.back().first;
       const auto& hi = *it;
@@ -132,13 +133,27 @@ double Distribution::mean() const {
 std::string Distribution::describe() const {
   std::ostringstream o;
   switch (type_) {
-    case Type::kDeterministic: o << "deterministic(" << a_ << ")"; break;
-    case Type::kUniform: o << "uniform(" << a_ << ", " << b_ << ")"; break;
-    case Type::kExponential: o << "exponential(mean=" << a_ << ")"; break;
-    case Type::kNormal: o << "normal(mean=" << a_ << ", sd=" << b_ << ")"; break;
-    case Type::kLognormal: o << "lognormal(mu=" << a_ << ", sigma=" << b_ << ")"; break;
-    case Type::kPareto: o << "pareto(scale=" << a_ << ", shape=" << b_ << ")"; break;
-    case Type::kEmpirical: o << "empirical(" << table_->size() << " points)"; break;
+    case Type::kDeterministic:
+      o << "deterministic(" << a_ << ")";
+      break;
+    case Type::kUniform:
+      o << "uniform(" << a_ << ", " << b_ << ")";
+      break;
+    case Type::kExponential:
+      o << "exponential(mean=" << a_ << ")";
+      break;
+    case Type::kNormal:
+      o << "normal(mean=" << a_ << ", sd=" << b_ << ")";
+      break;
+    case Type::kLognormal:
+      o << "lognormal(mu=" << a_ << ", sigma=" << b_ << ")";
+      break;
+    case Type::kPareto:
+      o << "pareto(scale=" << a_ << ", shape=" << b_ << ")";
+      break;
+    case Type::kEmpirical:
+      o << "empirical(" << table_->size() << " points)";
+      break;
   }
   return o.str();
 }

@@ -50,7 +50,9 @@ class OpenQueue {
     station_.on_completion(&OpenQueue::on_done, this);
   }
 
-  void start() { engine_.schedule_after<&OpenQueue::on_arrival>(interarrival_.sample_time(arrivals_), this); }
+  void start() {
+    engine_.schedule_after<&OpenQueue::on_arrival>(interarrival_.sample_time(arrivals_), this);
+  }
   const Station& station() const { return station_; }
 
  private:
@@ -92,7 +94,8 @@ OpenQueueResult run_open_queue(const OpenQueueExperiment& e) {
   r.mean_wait = s.waits().mean();
   r.p99_response = to_seconds(s.response_histogram().quantile(0.99));
   r.simulated_seconds = to_seconds(engine.now());
-  r.throughput = r.simulated_seconds > 0 ? static_cast<double>(s.arrivals()) / r.simulated_seconds : 0;
+  r.throughput =
+      r.simulated_seconds > 0 ? static_cast<double>(s.arrivals()) / r.simulated_seconds : 0;
   r.mean_in_system = s.mean_jobs_in_system();
   r.utilisation = s.utilisation();
   r.events = engine.events_processed();

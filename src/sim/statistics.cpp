@@ -21,7 +21,9 @@ void RunningStats::merge(const RunningStats& o) {
   if (o.max_ > max_) max_ = o.max_;
 }
 
-double RunningStats::stddev() const { return std::sqrt(variance()); }
+double RunningStats::stddev() const {
+  return std::sqrt(variance());
+}
 
 int64_t LatencyHistogram::bucket_low(size_t b) {
   if (b < static_cast<size_t>(kSubBuckets)) return static_cast<int64_t>(b);
@@ -134,8 +136,8 @@ double beta_continued_fraction(double a, double b, double x) {
 double regularized_beta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  double ln_front = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
-                    b * std::log(1 - x);
+  double ln_front =
+      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log(1 - x);
   double front = std::exp(ln_front);
   if (x < (a + 1) / (a + b + 2)) return front * beta_continued_fraction(a, b, x) / a;
   return 1 - front * beta_continued_fraction(b, a, 1 - x) / b;
@@ -155,7 +157,10 @@ double student_t_quantile(double p, double dof) {
   double lo = -1e6, hi = 1e6;
   for (int i = 0; i < 200; ++i) {  // bisection: deterministic, and fast enough for a few calls
     double mid = (lo + hi) / 2;
-    if (student_t_cdf(mid, dof) < p) lo = mid; else hi = mid;
+    if (student_t_cdf(mid, dof) < p)
+      lo = mid;
+    else
+      hi = mid;
   }
   return (lo + hi) / 2;
 }

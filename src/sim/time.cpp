@@ -6,7 +6,9 @@
 
 namespace kubetwin::sim {
 
-Time from_seconds(double s) { return static_cast<Time>(std::llround(s * 1e9)); }
+Time from_seconds(double s) {
+  return static_cast<Time>(std::llround(s * 1e9));
+}
 
 std::optional<Time> parse_duration(std::string_view text) {
   if (text.empty()) return std::nullopt;
@@ -42,14 +44,22 @@ std::optional<Time> parse_duration(std::string_view text) {
     while (j < text.size() && !(text[j] >= '0' && text[j] <= '9') && text[j] != '.') ++j;
     std::string_view unit = text.substr(i, j - i);
     long double ns;
-    if (unit == "ns") ns = 1;
-    else if (unit == "us" || unit == "µs") ns = 1e3L;
-    else if (unit == "ms") ns = 1e6L;
-    else if (unit == "s") ns = 1e9L;
-    else if (unit == "m") ns = 60e9L;
-    else if (unit == "h") ns = 3600e9L;
-    else if (unit == "d") ns = 86400e9L;
-    else return std::nullopt;
+    if (unit == "ns")
+      ns = 1;
+    else if (unit == "us" || unit == "µs")
+      ns = 1e3L;
+    else if (unit == "ms")
+      ns = 1e6L;
+    else if (unit == "s")
+      ns = 1e9L;
+    else if (unit == "m")
+      ns = 60e9L;
+    else if (unit == "h")
+      ns = 3600e9L;
+    else if (unit == "d")
+      ns = 86400e9L;
+    else
+      return std::nullopt;
     total += value * ns;
     any = true;
     text.remove_prefix(j);

@@ -36,7 +36,8 @@ constexpr AuditRule kRules[] = {
     {"KT203", "variable-unexpanded", Severity::kWarning,
      "A $(VAR) reference cannot expand, so the container sees it verbatim."},
     {"KT301", "cluster-scoped-conflict", Severity::kError,
-     "Two environments define one cluster-scoped object differently: one apply overwrites the other."},
+     "Two environments define one cluster-scoped object differently: one apply overwrites the "
+     "other."},
     {"KT302", "nodeport-collision", Severity::kError,
      "Two Services request the same nodePort: the second is refused."},
     {"KT303", "ingress-no-gateway", Severity::kError,
@@ -83,7 +84,9 @@ bool is_highly_available_label(const std::string& value) {
 
 }  // namespace
 
-std::span<const AuditRule> audit_rules() { return kRules; }
+std::span<const AuditRule> audit_rules() {
+  return kRules;
+}
 
 const AuditRule* find_audit_rule(std::string_view id) {
   for (const AuditRule& r : kRules)
@@ -148,9 +151,15 @@ FindingCounts count_findings(const std::vector<Finding>& findings) {
   FindingCounts c;
   for (const Finding& f : findings) {
     switch (f.severity) {
-      case Severity::kError: ++c.errors; break;
-      case Severity::kWarning: ++c.warnings; break;
-      case Severity::kInfo: ++c.infos; break;
+      case Severity::kError:
+        ++c.errors;
+        break;
+      case Severity::kWarning:
+        ++c.warnings;
+        break;
+      case Severity::kInfo:
+        ++c.infos;
+        break;
     }
   }
   return c;

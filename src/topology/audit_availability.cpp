@@ -15,11 +15,12 @@ namespace kubetwin::topology::audit_internal {
 namespace {
 
 // domain-facts 4 "Kafka (KRaft)" defaults, used when a broker's env leaves a setting out.
-constexpr int kKafkaDefaultReplicationFactor = 1;           // default.replication.factor
-constexpr int kKafkaDefaultMinInsyncReplicas = 1;           // min.insync.replicas
-constexpr int kKafkaDefaultOffsetsTopicReplication = 3;     // offsets.topic.replication.factor
-constexpr int kKafkaDefaultTransactionLogReplication = 3;   // transaction.state.log.replication.factor
-constexpr int kKafkaDefaultTransactionLogMinIsr = 2;        // transaction.state.log.min.isr
+constexpr int kKafkaDefaultReplicationFactor = 1;        // default.replication.factor
+constexpr int kKafkaDefaultMinInsyncReplicas = 1;        // min.insync.replicas
+constexpr int kKafkaDefaultOffsetsTopicReplication = 3;  // offsets.topic.replication.factor
+constexpr int kKafkaDefaultTransactionLogReplication =
+    3;                                                // transaction.state.log.replication.factor
+constexpr int kKafkaDefaultTransactionLogMinIsr = 2;  // transaction.state.log.min.isr
 
 // ---- helpers ----
 std::optional<int> parse_int(std::string_view text) {
@@ -34,7 +35,8 @@ std::optional<int> parse_int(std::string_view text) {
 // KAFKA_CFG_DEFAULT_REPLICATION_FACTOR (Bitnami).
 const EnvVar* kafka_env(const Container& c, std::string_view key) {
   std::string upper;
-  for (char ch : key) upper += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (char ch : key)
+    upper += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   if (const EnvVar* e = c.find_env("KAFKA_" + upper)) return e;
   return c.find_env("KAFKA_CFG_" + upper);
 }
@@ -67,8 +69,8 @@ const Container* kafka_broker(const Pod& pod) {
     const std::string repo = image.substr(slash == std::string::npos ? 0 : slash + 1);
     const bool kafka_image = repo.starts_with("kafka:") || repo == "kafka" ||
                              repo.starts_with("cp-kafka") || repo.starts_with("cp-server");
-    const bool kafka_env_node = kafka_env(c, "process.roles") || kafka_env(c, "node.id") ||
-                                kafka_env(c, "broker.id");
+    const bool kafka_env_node =
+        kafka_env(c, "process.roles") || kafka_env(c, "node.id") || kafka_env(c, "broker.id");
     if (!kafka_image && !kafka_env_node) continue;
     if (const EnvVar* roles = kafka_env(c, "process.roles"))
       if (roles->value.find("broker") == std::string::npos) continue;  // controller only
@@ -104,9 +106,10 @@ void check_single_points(AuditRun& run) {
     const int replicas = effective_min_replicas(model, w);
     if (replicas <= 1) {
       run.add("KT401", subject_of(w.meta), w.meta.where,
-              w.meta.kind + " " + w.meta.qualified() + " runs " + plural(std::max(replicas, 0), "replica") +
-                  (w.hpa ? " at its HPA minimum" : "") + " in highly available environment " +
-                  env->name + ": losing its pod or node stops it",
+              w.meta.kind + " " + w.meta.qualified() + " runs " +
+                  plural(std::max(replicas, 0), "replica") + (w.hpa ? " at its HPA minimum" : "") +
+                  " in highly available environment " + env->name +
+                  ": losing its pod or node stops it",
               w.kind == WorkloadKind::kStatefulSet
                   ? "run it replicated (e.g. a PostgreSQL operator with streaming replicas), or "
                     "declare the environment not highly available"
@@ -118,7 +121,8 @@ void check_single_points(AuditRun& run) {
     if (!broker) continue;
     if (const EnvVar* voters = kafka_env(*broker, "controller.quorum.voters")) {
       const std::size_t count =
-          voters->value.empty() ? 0 : 1 + std::count(voters->value.begin(), voters->value.end(), ',');
+          voters->value.empty() ? 0
+                                : 1 + std::count(voters->value.begin(), voters->value.end(), ',');
       if (count == 1)
         run.add("KT402", subject_of(w.meta), voters->where.line ? voters->where : w.meta.where,
                 "Kafka " + w.meta.qualified() + " in highly available environment " + env->name +
@@ -127,15 +131,16 @@ void check_single_points(AuditRun& run) {
                 "run 3 controller voters (KAFKA_CONTROLLER_QUORUM_VOTERS listing 3 nodes)",
                 env->name);
     }
-    const KafkaSetting rf =
-        kafka_int(*broker, "default.replication.factor", kKafkaDefaultReplicationFactor, w.meta.where);
+    const KafkaSetting rf = kafka_int(*broker, "default.replication.factor",
+                                      kKafkaDefaultReplicationFactor, w.meta.where);
     if (rf.value == 1)
-      run.add("KT403", subject_of(w.meta), rf.where,
-              "Kafka " + w.meta.qualified() + " in highly available environment " + env->name +
-                  " keeps one copy of each partition (default.replication.factor=1" +
-                  (rf.defaulted ? ", the Kafka default" : "") + "): losing a broker loses its data",
-              "set KAFKA_DEFAULT_REPLICATION_FACTOR=3 and KAFKA_MIN_INSYNC_REPLICAS=2 with 3 brokers",
-              env->name);
+      run.add(
+          "KT403", subject_of(w.meta), rf.where,
+          "Kafka " + w.meta.qualified() + " in highly available environment " + env->name +
+              " keeps one copy of each partition (default.replication.factor=1" +
+              (rf.defaulted ? ", the Kafka default" : "") + "): losing a broker loses its data",
+          "set KAFKA_DEFAULT_REPLICATION_FACTOR=3 and KAFKA_MIN_INSYNC_REPLICAS=2 with 3 brokers",
+          env->name);
   }
 }
 
@@ -147,23 +152,24 @@ void check_rwo_deployments(AuditRun& run) {
     if (!pod) continue;
     std::string strategy = "RollingUpdate";  // the Deployment default (domain-facts 2)
     if (const k8s::Resource* raw = run.applied("Deployment", w.meta.namespace_name, w.meta.name))
-      if (const k8s::Node* s = raw->body.at({"spec", "strategy"})) strategy = s->str("type", strategy);
+      if (const k8s::Node* s = raw->body.at({"spec", "strategy"}))
+        strategy = s->str("type", strategy);
     const int max_replicas = effective_max_replicas(model, w);
     for (const PodVolume& vol : pod->volumes) {
       if (!vol.pvc) continue;
       const PersistentVolumeClaim& pvc = model.pvcs[*vol.pvc];
-      const bool rwo = std::any_of(pvc.access_modes.begin(), pvc.access_modes.end(),
-                                   [](const std::string& m) {
-                                     return m == "ReadWriteOnce" || m == "ReadWriteOncePod";
-                                   });
+      const bool rwo = std::any_of(
+          pvc.access_modes.begin(), pvc.access_modes.end(),
+          [](const std::string& m) { return m == "ReadWriteOnce" || m == "ReadWriteOncePod"; });
       if (!rwo) continue;
       std::string why;
       if (max_replicas > 1)
         why = "it runs up to " + plural(max_replicas, "replica") +
               ": pods scheduled on another node fail with Multi-Attach errors";
       else if (strategy == "RollingUpdate")
-        why = "its RollingUpdate starts the new pod before the old one stops: on another node "
-              "it waits for the volume (Multi-Attach) and the rollout stalls";
+        why =
+            "its RollingUpdate starts the new pod before the old one stops: on another node "
+            "it waits for the volume (Multi-Attach) and the rollout stalls";
       else
         continue;
       run.add("KT404", subject_of(w.meta), w.meta.where,
@@ -190,8 +196,8 @@ void check_kafka(AuditRun& run) {
     const std::string who = "Kafka " + w.meta.qualified() + " (" + plural(brokers, "broker") + ")";
     const KafkaSetting rf = kafka_int(*broker, "default.replication.factor",
                                       kKafkaDefaultReplicationFactor, w.meta.where);
-    const KafkaSetting isr = kafka_int(*broker, "min.insync.replicas",
-                                       kKafkaDefaultMinInsyncReplicas, w.meta.where);
+    const KafkaSetting isr =
+        kafka_int(*broker, "min.insync.replicas", kKafkaDefaultMinInsyncReplicas, w.meta.where);
     const KafkaSetting offsets = kafka_int(*broker, "offsets.topic.replication.factor",
                                            kKafkaDefaultOffsetsTopicReplication, w.meta.where);
     const KafkaSetting txn = kafka_int(*broker, "transaction.state.log.replication.factor",
@@ -212,18 +218,22 @@ void check_kafka(AuditRun& run) {
       run.add("KT502", subject_of(w.meta), isr.where,
               who + " has min.insync.replicas=" + shown(isr) +
                   ": acks=all produces always fail with NotEnoughReplicas",
-              "set KAFKA_MIN_INSYNC_REPLICAS below the broker count (RF 3, min ISR 2 is usual)", env);
+              "set KAFKA_MIN_INSYNC_REPLICAS below the broker count (RF 3, min ISR 2 is usual)",
+              env);
     else if (isr.value > rf.value)
       run.add("KT502", subject_of(w.meta), isr.where,
-              who + " has min.insync.replicas=" + shown(isr) + " above default.replication.factor=" +
-                  shown(rf) + ": acks=all produces to default topics always fail with NotEnoughReplicas",
-              "keep min.insync.replicas below the replication factor (RF 3, min ISR 2 is usual)", env);
+              who + " has min.insync.replicas=" + shown(isr) +
+                  " above default.replication.factor=" + shown(rf) +
+                  ": acks=all produces to default topics always fail with NotEnoughReplicas",
+              "keep min.insync.replicas below the replication factor (RF 3, min ISR 2 is usual)",
+              env);
     if (offsets.value > brokers)
       run.add("KT503", subject_of(w.meta), offsets.where,
               who + " has offsets.topic.replication.factor=" + shown(offsets) +
                   ": __consumer_offsets cannot be created and consumer groups get "
                   "GROUP_COORDINATOR_NOT_AVAILABLE",
-              "set KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR to at most " + std::to_string(brokers), env);
+              "set KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR to at most " + std::to_string(brokers),
+              env);
     if (txn.value > brokers)
       run.add("KT503", subject_of(w.meta), txn.where,
               who + " has transaction.state.log.replication.factor=" + shown(txn) +
@@ -232,12 +242,13 @@ void check_kafka(AuditRun& run) {
                   std::to_string(brokers) + " (and its MIN_ISR below that)",
               env);
     else if (txn_isr.value > txn.value)
-      run.add("KT503", subject_of(w.meta), txn_isr.where,
-              who + " has transaction.state.log.min.isr=" + shown(txn_isr) +
-                  " above transaction.state.log.replication.factor=" + shown(txn) +
-                  ": transactional producers fail",
-              "set KAFKA_TRANSACTION_STATE_LOG_MIN_ISR below the transaction log's replication factor",
-              env);
+      run.add(
+          "KT503", subject_of(w.meta), txn_isr.where,
+          who + " has transaction.state.log.min.isr=" + shown(txn_isr) +
+              " above transaction.state.log.replication.factor=" + shown(txn) +
+              ": transactional producers fail",
+          "set KAFKA_TRANSACTION_STATE_LOG_MIN_ISR below the transaction log's replication factor",
+          env);
   }
 }
 
@@ -254,8 +265,8 @@ void check_scheduling(AuditRun& run) {
     for (const auto& [reason, count] : reasons) {
       run.add("KT701", subject_of(w.meta), w.meta.where,
               w.meta.kind + " " + w.meta.qualified() + ": " + std::to_string(count) + " of " +
-                  plural(w.pods.size(), "pod") + " stay Pending: " +
-                  (reason.empty() ? std::string("no node fits") : reason),
+                  plural(w.pods.size(), "pod") +
+                  " stay Pending: " + (reason.empty() ? std::string("no node fits") : reason),
               "lower the requests, or add nodes/capacity to the cluster profile (--cluster)",
               run.environment_name(w.meta.namespace_name));
     }
@@ -281,7 +292,8 @@ void check_admission(AuditRun& run) {
             e.kind + " " + (e.namespace_name.empty() ? "" : e.namespace_name + "/") + e.name +
                 " is refused by the API server (" + std::to_string(e.http_status) + " " + e.reason +
                 "): " + e.message,
-            "fix the resource; `kubetwin apply` shows the same error", run.environment_name(e.namespace_name));
+            "fix the resource; `kubetwin apply` shows the same error",
+            run.environment_name(e.namespace_name));
   }
   for (const Workload& w : model.workloads) {
     std::set<std::string> seen;

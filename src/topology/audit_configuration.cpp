@@ -145,20 +145,20 @@ void check_variables(AuditRun& run) {
 }
 
 // ---- secrets ----
-constexpr const char* kSecretWords[] = {"password", "passwd", "secret", "token", "apikey",
-                                        "api_key", "private_key", "access_key", "signing_key",
-                                        "credential", "client_secret"};
+constexpr const char* kSecretWords[] = {"password",    "passwd",     "secret",       "token",
+                                        "apikey",      "api_key",    "private_key",  "access_key",
+                                        "signing_key", "credential", "client_secret"};
 // Key endings that name a reference to a secret rather than the secret itself.
-constexpr const char* kReferenceEndings[] = {"_file", "_path", "_dir", "_name", "_ref", "_url",
-                                             "_ttl", "_timeout", "_expiry", "_expiration",
-                                             "_length", "_header", "_type", "_key_id", "_mount",
-                                             "_enabled", "_size", "_count"};
+constexpr const char* kReferenceEndings[] = {
+    "_file", "_path",    "_dir",    "_name",       "_ref",    "_url",
+    "_ttl",  "_timeout", "_expiry", "_expiration", "_length", "_header",
+    "_type", "_key_id",  "_mount",  "_enabled",    "_size",   "_count"};
 // Values people leave in place of a real secret (case-insensitive, whole value).
-constexpr const char* kPlaceholders[] = {"changeme", "change-me", "change_me", "changeit",
-                                         "password", "passw0rd", "admin", "secret", "default",
-                                         "test", "example", "123456", "12345678", "root", "toor",
-                                         "letmein", "qwerty", "xxx", "todo", "replaceme",
-                                         "replace-me", "your-password", "mysecret", "pass"};
+constexpr const char* kPlaceholders[] = {
+    "changeme", "change-me", "change_me",  "changeit",      "password", "passw0rd",
+    "admin",    "secret",    "default",    "test",          "example",  "123456",
+    "12345678", "root",      "toor",       "letmein",       "qwerty",   "xxx",
+    "todo",     "replaceme", "replace-me", "your-password", "mysecret", "pass"};
 
 std::string normalise_key(std::string_view key) {
   std::string k = lower(key);
@@ -200,12 +200,14 @@ void check_secrets(AuditRun& run) {
     for (const auto& [key, value] : cm.data) {
       if (!is_secret_key(key) || !is_literal_secret_value(value)) continue;
       auto loc = cm.key_locations.find(key);
-      const k8s::SourceLocation& where = loc != cm.key_locations.end() ? loc->second : cm.meta.where;
+      const k8s::SourceLocation& where =
+          loc != cm.key_locations.end() ? loc->second : cm.meta.where;
       if (is_placeholder(value)) {
         run.add("KT603", subject_of(cm.meta), where,
                 "ConfigMap " + cm.meta.qualified() + " key " + key + " holds the placeholder \"" +
                     value + "\"",
-                "generate a real secret and keep it in a Secret (or Vault), not in a ConfigMap", env);
+                "generate a real secret and keep it in a Secret (or Vault), not in a ConfigMap",
+                env);
       } else {
         run.add("KT601", subject_of(cm.meta), where,
                 "ConfigMap " + cm.meta.qualified() + " key " + key +
@@ -219,7 +221,8 @@ void check_secrets(AuditRun& run) {
     for (const auto& [key, value] : s.data) {
       if (!is_secret_key(key) || !is_placeholder(value)) continue;
       auto loc = s.key_locations.find(key);
-      run.add("KT603", subject_of(s.meta), loc != s.key_locations.end() ? loc->second : s.meta.where,
+      run.add("KT603", subject_of(s.meta),
+              loc != s.key_locations.end() ? loc->second : s.meta.where,
               "Secret " + s.meta.qualified() + " key " + key + " holds the placeholder \"" + value +
                   "\"",
               "generate a real value (e.g. `openssl rand -base64 24`) before deploying",

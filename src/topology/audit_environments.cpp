@@ -14,10 +14,17 @@ namespace kubetwin::topology::audit_internal {
 namespace {
 
 // Kinds without a namespace that two environments may both apply.
-constexpr const char* kClusterScopedKinds[] = {
-    "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "IngressClass",
-    "PersistentVolume", "StorageClass", "Namespace", "PriorityClass",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService"};
+constexpr const char* kClusterScopedKinds[] = {"ClusterRole",
+                                               "ClusterRoleBinding",
+                                               "CustomResourceDefinition",
+                                               "IngressClass",
+                                               "PersistentVolume",
+                                               "StorageClass",
+                                               "Namespace",
+                                               "PriorityClass",
+                                               "MutatingWebhookConfiguration",
+                                               "ValidatingWebhookConfiguration",
+                                               "APIService"};
 
 bool is_cluster_scoped(const std::string& kind) {
   for (const char* k : kClusterScopedKinds)
@@ -31,8 +38,8 @@ k8s::Node applied_content(const k8s::Node& body) {
   k8s::Node n = body;
   n.erase("status");
   if (k8s::Node* meta = n.get("metadata")) {
-    for (const char* f : {"creationTimestamp", "resourceVersion", "uid", "generation",
-                          "managedFields"})
+    for (const char* f :
+         {"creationTimestamp", "resourceVersion", "uid", "generation", "managedFields"})
       meta->erase(f);
     if (k8s::Node* ann = meta->get("annotations"))
       ann->erase("kubectl.kubernetes.io/last-applied-configuration");
@@ -129,8 +136,8 @@ void check_gateways(AuditRun& run) {
   const Model& model = run.model();
   for (const Ingress& ing : model.ingresses) {
     const std::string env = run.environment_name(ing.meta.namespace_name);
-    const std::string cls = ing.class_name.empty() ? std::string("no class")
-                                                   : "class " + ing.class_name;
+    const std::string cls =
+        ing.class_name.empty() ? std::string("no class") : "class " + ing.class_name;
     if (ing.gateways.empty()) {
       run.add("KT303", subject_of(ing.meta), ing.meta.where,
               "Ingress " + ing.meta.qualified() + " (" + cls +
@@ -157,8 +164,8 @@ void check_gateways(AuditRun& run) {
       if (genv.empty() || genv == env) continue;
       run.add("KT305", subject_of(ing.meta), ing.meta.where,
               "Ingress " + ing.meta.qualified() + " of environment " + env +
-                  " is served by gateway " + g.name + " of environment " + genv +
-                  ": " + genv + "'s entry point routes into " + env,
+                  " is served by gateway " + g.name + " of environment " + genv + ": " + genv +
+                  "'s entry point routes into " + env,
               "restrict the gateway to its environment (its own IngressClass and "
               "CONTROLLER_WATCH_NAMESPACE) and use that class here",
               env);
@@ -167,7 +174,8 @@ void check_gateways(AuditRun& run) {
 }
 
 // "postgres:5432, kafka:9092,9093" from the destinations of some pairs.
-std::string summarise_destinations(const Model& model, const std::vector<const ReachablePair*>& pairs,
+std::string summarise_destinations(const Model& model,
+                                   const std::vector<const ReachablePair*>& pairs,
                                    std::size_t& destination_count) {
   std::map<std::string, std::set<int>> by_target;
   std::set<Index> destinations;
@@ -202,7 +210,8 @@ void check_isolation(AuditRun& run) {
   for (const AuditEnvironment& from : envs) {
     for (const AuditEnvironment& to : envs) {
       if (&from == &to || from.namespaces.empty() || to.namespaces.empty()) continue;
-      const std::vector<ReachablePair> pairs = reach.reachable_pairs(from.namespaces, to.namespaces);
+      const std::vector<ReachablePair> pairs =
+          reach.reachable_pairs(from.namespaces, to.namespaces);
       // Group by (source namespace, destination namespace).
       std::map<std::pair<std::string, std::string>, std::vector<const ReachablePair*>> groups;
       for (const ReachablePair& p : pairs)
@@ -226,7 +235,8 @@ void check_isolation(AuditRun& run) {
           message += "; no NetworkPolicy exists in the cluster";
         const std::string hint =
             enforced ? "add a default-deny NetworkPolicy (podSelector: {}, policyTypes: "
-                       "[Ingress, Egress]) in " + dst_ns + " and " + src_ns +
+                       "[Ingress, Egress]) in " +
+                           dst_ns + " and " + src_ns +
                            ", then allow only same-environment traffic and DNS"
                      : "use a CNI that enforces NetworkPolicy (Calico, Cilium), then add "
                        "default-deny policies per namespace";

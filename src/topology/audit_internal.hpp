@@ -57,6 +57,7 @@ std::string lower(std::string_view text);
 void check_references(AuditRun& run);     // KT101-KT107 (audit_references.cpp)
 void check_configuration(AuditRun& run);  // KT201-KT203, KT601-KT603 (audit_configuration.cpp)
 void check_environments(AuditRun& run);   // KT301-KT307 (audit_environments.cpp)
-void check_availability(AuditRun& run);   // KT401-KT404, KT501-KT503, KT701-KT702 (audit_availability.cpp)
+void check_availability(
+    AuditRun& run);  // KT401-KT404, KT501-KT503, KT701-KT702 (audit_availability.cpp)
 
 }  // namespace kubetwin::topology::audit_internal

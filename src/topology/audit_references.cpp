@@ -46,8 +46,7 @@ void check_backend(AuditRun& run, const Ingress& ing, const IngressBackend& back
   }
   const Service& svc = model.services[*backend.service_index];
   for (const ServicePort& p : svc.ports) {
-    if (!backend.port_name.empty() ? p.name == backend.port_name
-                                   : p.port == backend.port_number)
+    if (!backend.port_name.empty() ? p.name == backend.port_name : p.port == backend.port_number)
       return;
   }
   std::string exposed;
@@ -67,8 +66,7 @@ void check_ingresses(AuditRun& run) {
   for (const Ingress& ing : run.model().ingresses) {
     for (const IngressRule& rule : ing.rules)
       for (const IngressPath& path : rule.paths)
-        check_backend(run, ing, path.backend,
-                      path.where.line ? path.where : ing.meta.where);
+        check_backend(run, ing, path.backend, path.where.line ? path.where : ing.meta.where);
     if (ing.default_backend) check_backend(run, ing, *ing.default_backend, ing.meta.where);
   }
 }
@@ -81,8 +79,8 @@ void check_selectors(AuditRun& run) {
     sel.match_labels = *svc.selector;
     if (!model.select_pods(svc.meta.namespace_name, sel).empty()) continue;
     run.add("KT103", subject_of(svc.meta), svc.meta.where,
-            "Service " + svc.meta.qualified() + " selects " + sel.str() +
-                " but no pod in " + svc.meta.namespace_name + " has those labels: it has no endpoints",
+            "Service " + svc.meta.qualified() + " selects " + sel.str() + " but no pod in " +
+                svc.meta.namespace_name + " has those labels: it has no endpoints",
             "align the selector with the pod template labels of the workload it fronts",
             run.environment_name(svc.meta.namespace_name));
   }
@@ -111,8 +109,9 @@ void check_config_refs(AuditRun& run) {
       const bool is_cm = vol.kind == "configMap";
       const bool is_secret = vol.kind == "secret";
       if ((!is_cm && !is_secret) || vol.source.empty()) continue;
-      const bool exists = is_cm ? model.find_config_map(pod.meta.namespace_name, vol.source) != nullptr
-                                : model.find_secret(pod.meta.namespace_name, vol.source) != nullptr;
+      const bool exists =
+          is_cm ? model.find_config_map(pod.meta.namespace_name, vol.source) != nullptr
+                : model.find_secret(pod.meta.namespace_name, vol.source) != nullptr;
       if (exists) continue;
       // optional: true lives only in the applied document.
       bool optional = false;
@@ -125,12 +124,13 @@ void check_config_refs(AuditRun& run) {
             for (const k8s::Node& v : spec->items())
               if (v.str("name") == vol.name)
                 if (const k8s::Node* src = v.get(vol.kind))
-                  optional = src->get("optional") && src->get("optional")->as_bool().value_or(false);
+                  optional =
+                      src->get("optional") && src->get("optional")->as_bool().value_or(false);
         }
       }
       if (optional) continue;
-      const std::string what = std::string(is_cm ? "configmap" : "secret") + " \"" + vol.source +
-                               "\" not found";
+      const std::string what =
+          std::string(is_cm ? "configmap" : "secret") + " \"" + vol.source + "\" not found";
       if (!seen.insert(owner.str() + "|volume|" + what).second) continue;
       bool already = false;  // the model may report it among unresolved refs too
       for (const UnresolvedRef& ref : pod.unresolved)
@@ -151,7 +151,8 @@ void check_service_accounts(AuditRun& run) {
   const Model& model = run.model();
   std::set<std::string> seen;
   for (const Pod& pod : model.pods) {
-    if (pod.meta.builtin || service_account_exists(model, pod.meta.namespace_name, pod.service_account))
+    if (pod.meta.builtin ||
+        service_account_exists(model, pod.meta.namespace_name, pod.service_account))
       continue;
     const FindingSubject owner = owner_subject(model, pod);
     if (!seen.insert(owner.str()).second) continue;
@@ -170,9 +171,10 @@ void check_service_accounts(AuditRun& run) {
         continue;
       const FindingSubject subject = subject_of(w.meta);
       if (!seen.insert(subject.str()).second) continue;
-      run.add("KT105", subject, w.meta.where, subject.str() + ": " + msg,
-              "create the ServiceAccount in " + w.meta.namespace_name + " or fix serviceAccountName",
-              run.environment_name(w.meta.namespace_name));
+      run.add(
+          "KT105", subject, w.meta.where, subject.str() + ": " + msg,
+          "create the ServiceAccount in " + w.meta.namespace_name + " or fix serviceAccountName",
+          run.environment_name(w.meta.namespace_name));
     }
   }
 }
@@ -226,8 +228,8 @@ void check_statefulset_services(AuditRun& run) {
     if (!svc) {
       run.add("KT107", subject_of(w.meta), w.meta.where,
               "StatefulSet " + w.meta.qualified() + " names serviceName \"" + w.service_name +
-                  "\", but no such Service exists: its pods get no DNS records (" +
-                  w.meta.name + "-0." + w.service_name + "." + w.meta.namespace_name +
+                  "\", but no such Service exists: its pods get no DNS records (" + w.meta.name +
+                  "-0." + w.service_name + "." + w.meta.namespace_name +
                   ".svc.cluster.local does not resolve)",
               "create a headless Service (clusterIP: None) named " + w.service_name +
                   " selecting the StatefulSet's pods",

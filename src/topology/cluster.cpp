@@ -63,8 +63,12 @@ bool parse_duration_ns(const std::string& text, int64_t& out) {
   if (!std::regex_match(text, m, re)) return false;
   double v = std::stod(m[1].str());
   const std::string unit = m[3].str();
-  double scale = unit == "ns" ? 1 : unit == "us" || unit == "µs" ? 1e3 : unit == "ms" ? 1e6
-               : unit == "s" ? 1e9 : unit == "m" ? 60e9 : 3600e9;
+  double scale = unit == "ns"                   ? 1
+                 : unit == "us" || unit == "µs" ? 1e3
+                 : unit == "ms"                 ? 1e6
+                 : unit == "s"                  ? 1e9
+                 : unit == "m"                  ? 60e9
+                                                : 3600e9;
   double ns = std::round(v * scale);
   if (ns > 9e18) return false;
   out = static_cast<int64_t>(ns);
@@ -105,12 +109,14 @@ ClusterProfile cluster_profile_from_node(const Node& doc) {
       int64_t v = 0;
       if (const Node* n = r->get("cpu")) {
         if (!n->is_scalar() || !parse_cpu_milli(n->text(), v))
-          fail(*n, path + ".reserved.cpu must be a CPU quantity, got `" + n->text() + "`", "e.g. 500m");
+          fail(*n, path + ".reserved.cpu must be a CPU quantity, got `" + n->text() + "`",
+               "e.g. 500m");
         pool.cpu_milli -= v;
       }
       if (const Node* n = r->get("memory")) {
         if (!n->is_scalar() || !parse_memory_bytes(n->text(), v))
-          fail(*n, path + ".reserved.memory must be a memory quantity, got `" + n->text() + "`", "e.g. 1Gi");
+          fail(*n, path + ".reserved.memory must be a memory quantity, got `" + n->text() + "`",
+               "e.g. 1Gi");
         pool.memory_bytes -= v;
       }
       if (pool.cpu_milli <= 0 || pool.memory_bytes <= 0)
@@ -143,14 +149,18 @@ ClusterProfile cluster_profile_from_node(const Node& doc) {
     }
   }
   if (const Node* net = spec->get("network")) {
-    if (const Node* n = net->get("sameNode")) c.network.same_node_ns = duration(*n, "spec.network.sameNode");
-    if (const Node* n = net->get("sameZone")) c.network.same_zone_ns = duration(*n, "spec.network.sameZone");
+    if (const Node* n = net->get("sameNode"))
+      c.network.same_node_ns = duration(*n, "spec.network.sameNode");
+    if (const Node* n = net->get("sameZone"))
+      c.network.same_zone_ns = duration(*n, "spec.network.sameZone");
     if (const Node* n = net->get("crossZone"))
       c.network.cross_zone_ns = duration(*n, "spec.network.crossZone");
-    if (const Node* n = net->get("external")) c.network.external_ns = duration(*n, "spec.network.external");
+    if (const Node* n = net->get("external"))
+      c.network.external_ns = duration(*n, "spec.network.external");
   }
   if (const Node* st = spec->get("storage")) {
-    if (const Node* n = st->get("defaultClass")) c.default_storage_class = n->is_null() ? "" : n->text();
+    if (const Node* n = st->get("defaultClass"))
+      c.default_storage_class = n->is_null() ? "" : n->text();
   }
   if (const Node* scs = spec->get("storageClasses")) {
     if (!scs->is_sequence()) fail(*scs, "spec.storageClasses must be a list", "");
@@ -171,7 +181,8 @@ ClusterProfile cluster_profile_from_node(const Node& doc) {
     c.pod_cidr = n->text();
   }
   if (const Node* d = spec->get("dns"))
-    if (const Node* n = d->get("coreDNSReplicas")) c.core_dns_replicas = positive_int(*n, "spec.dns.coreDNSReplicas");
+    if (const Node* n = d->get("coreDNSReplicas"))
+      c.core_dns_replicas = positive_int(*n, "spec.dns.coreDNSReplicas");
   return c;
 }
 

@@ -34,9 +34,12 @@ std::vector<std::string> split_labels(const std::string& s) {
 
 const char* to_string(DnsRcode rcode) {
   switch (rcode) {
-    case DnsRcode::kNoError: return "NOERROR";
-    case DnsRcode::kNxDomain: return "NXDOMAIN";
-    case DnsRcode::kForwarded: return "FORWARDED";
+    case DnsRcode::kNoError:
+      return "NOERROR";
+    case DnsRcode::kNxDomain:
+      return "NXDOMAIN";
+    case DnsRcode::kForwarded:
+      return "FORWARDED";
   }
   return "?";
 }
@@ -52,7 +55,8 @@ std::string DnsResolution::nslookup_text(const std::string& nameserver) const {
   for (const DnsQuery& q : queries) {
     out += ";; " + q.name + "\t" + to_string(q.rcode);
     if (!q.record.empty()) out += "\t(" + q.record + ")";
-    if (q.rcode == DnsRcode::kForwarded) out += "\t(outside cluster.local: forwarded upstream, not modelled)";
+    if (q.rcode == DnsRcode::kForwarded)
+      out += "\t(outside cluster.local: forwarded upstream, not modelled)";
     out += "\n";
   }
   out += "\n";
@@ -60,8 +64,8 @@ std::string DnsResolution::nslookup_text(const std::string& nameserver) const {
   if (!a) {
     std::string shown = name;
     if (!shown.empty() && shown.back() == '.') shown.pop_back();
-    const char* code = !queries.empty() && queries.back().rcode == DnsRcode::kForwarded
-                           ? "SERVFAIL" : "NXDOMAIN";
+    const char* code =
+        !queries.empty() && queries.back().rcode == DnsRcode::kForwarded ? "SERVFAIL" : "NXDOMAIN";
     out += "** server can't find " + shown + ": " + code + "\n";
     return out;
   }
@@ -82,7 +86,8 @@ std::vector<std::string> Dns::search_path(std::string_view ns) const {
 std::string Dns::resolv_conf(std::string_view ns) const {
   std::string out = "search";
   for (const std::string& s : search_path(ns)) out += " " + s;
-  out += "\nnameserver " + std::string(kClusterDnsIp) + "\noptions ndots:" + std::to_string(ndots_) + "\n";
+  out += "\nnameserver " + std::string(kClusterDnsIp) +
+         "\noptions ndots:" + std::to_string(ndots_) + "\n";
   return out;
 }
 
@@ -92,7 +97,8 @@ DnsQuery Dns::query(std::string_view absolute_name) const {
   if (!name.empty() && name.back() == '.') name.pop_back();
   q.name = name + ".";
   const std::string suffix = std::string(".") + kClusterDomain;
-  if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+  if (name.size() <= suffix.size() ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
     q.rcode = name == kClusterDomain ? DnsRcode::kNxDomain : DnsRcode::kForwarded;
     return q;
   }

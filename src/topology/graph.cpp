@@ -35,8 +35,8 @@ GraphVertex workload_vertex(const Model& m, Index w) {
 
 GraphVertex service_vertex(const Model& m, Index s) {
   const Service& svc = m.services[s];
-  return {VertexKind::kService, "service:" + svc.meta.qualified(), "Service " + svc.meta.qualified(),
-          svc.meta.namespace_name, s};
+  return {VertexKind::kService, "service:" + svc.meta.qualified(),
+          "Service " + svc.meta.qualified(), svc.meta.namespace_name, s};
 }
 
 // Workloads whose pods back a Service.
@@ -66,9 +66,12 @@ std::string escape_dot(const std::string& s) {
 std::string escape_mermaid(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '"') out += "#quot;";
-    else if (c == '|') out += "#124;";
-    else out += c;
+    if (c == '"')
+      out += "#quot;";
+    else if (c == '|')
+      out += "#124;";
+    else
+      out += c;
   }
   return out;
 }
@@ -85,7 +88,8 @@ TopologyGraph dependency_graph(const Model& model, const Dns& dns) {
     Vertex sv = vt.get(service_vertex(model, s));
     for (Index w : backing_workloads(model, model.services[s])) {
       if (model.workloads[w].meta.builtin) continue;
-      boost::add_edge(sv, vt.get(workload_vertex(model, w)), GraphEdge{"backed by", std::nullopt, false}, g);
+      boost::add_edge(sv, vt.get(workload_vertex(model, w)),
+                      GraphEdge{"backed by", std::nullopt, false}, g);
     }
   }
   // Gateways route to the backends of the Ingresses they serve.
@@ -100,9 +104,11 @@ TopologyGraph dependency_graph(const Model& model, const Dns& dns) {
             l += (l.empty() ? "" : ", ") + (r.host.empty() ? "*" : r.host) + p.path;
           }
       for (const auto& [s, label] : routes) {
-        bool cross = model.services[s].meta.namespace_name != model.workloads[model.gateways[gi].workload].meta.namespace_name;
-        boost::add_edge(from, vt.get(service_vertex(model, s)),
-                        GraphEdge{"Ingress " + ing.meta.qualified() + ": " + label, std::nullopt, cross}, g);
+        bool cross = model.services[s].meta.namespace_name !=
+                     model.workloads[model.gateways[gi].workload].meta.namespace_name;
+        boost::add_edge(
+            from, vt.get(service_vertex(model, s)),
+            GraphEdge{"Ingress " + ing.meta.qualified() + ": " + label, std::nullopt, cross}, g);
       }
     }
   // One edge per (workload, target); its label lists the distinct host[:port] seen.
@@ -122,10 +128,12 @@ TopologyGraph dependency_graph(const Model& model, const Dns& dns) {
               if (e.pod == *p) service = s;
     } else {
       DnsResolution r = dns.resolve(h.mention.host, h.namespace_name);
-      if (const DnsQuery* a = r.answer()) service = a->service;
+      if (const DnsQuery* a = r.answer())
+        service = a->service;
       else if (!r.queries.empty() && r.queries.back().rcode == DnsRcode::kForwarded &&
                h.mention.host.find('.') != std::string::npos)  // a single label has no upstream
-        to = vt.get({VertexKind::kExternalHost, "external:" + h.mention.host, h.mention.host, "", std::nullopt});
+        to = vt.get({VertexKind::kExternalHost, "external:" + h.mention.host, h.mention.host, "",
+                     std::nullopt});
     }
     if (service) {
       // A workload naming its own Service (Kafka listeners, quorum voters) is not a dependency.
@@ -134,10 +142,12 @@ TopologyGraph dependency_graph(const Model& model, const Dns& dns) {
       to = vt.get(service_vertex(model, *service));
     }
     if (!to)
-      to = vt.get({VertexKind::kUnresolvedHost, "unresolved:" + h.namespace_name + "/" + h.mention.host,
+      to = vt.get({VertexKind::kUnresolvedHost,
+                   "unresolved:" + h.namespace_name + "/" + h.mention.host,
                    h.mention.host + " (unresolved from " + h.namespace_name + ")", h.namespace_name,
                    std::nullopt});
-    std::string item = h.mention.host + (h.mention.port ? ":" + std::to_string(*h.mention.port) : "");
+    std::string item =
+        h.mention.host + (h.mention.port ? ":" + std::to_string(*h.mention.port) : "");
     auto key = std::make_pair(from, *to);
     labels[key].insert(item);
     if (!edges.count(key)) {
@@ -165,7 +175,8 @@ TopologyGraph reachability_graph(const Model& model, const Reachability& reach,
     nss.assign(with_pods.begin(), with_pods.end());
   }
   std::sort(nss.begin(), nss.end());
-  for (const std::string& ns : nss) vt.get({VertexKind::kNamespace, "namespace:" + ns, ns, ns, model.find_namespace(ns)});
+  for (const std::string& ns : nss)
+    vt.get({VertexKind::kNamespace, "namespace:" + ns, ns, ns, model.find_namespace(ns)});
   for (const std::string& a : nss)
     for (const std::string& b : nss) {
       if (a == b) continue;
@@ -173,21 +184,24 @@ TopologyGraph reachability_graph(const Model& model, const Reachability& reach,
       if (pairs.empty()) continue;
       boost::add_edge(vt.get({VertexKind::kNamespace, "namespace:" + a, a, a, std::nullopt}),
                       vt.get({VertexKind::kNamespace, "namespace:" + b, b, b, std::nullopt}),
-                      GraphEdge{std::to_string(pairs.size()) + " pod pairs", std::nullopt, true}, g);
+                      GraphEdge{std::to_string(pairs.size()) + " pod pairs", std::nullopt, true},
+                      g);
     }
   return g;
 }
 
 std::string to_dot(const TopologyGraph& graph, const std::string& name) {
-  std::string out = "digraph \"" + escape_dot(name) + "\" {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
+  std::string out =
+      "digraph \"" + escape_dot(name) + "\" {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
   for (auto v : boost::make_iterator_range(boost::vertices(graph))) {
     const GraphVertex& gv = graph[v];
-    const char* shape = gv.kind == VertexKind::kService           ? "ellipse"
-                        : gv.kind == VertexKind::kWorkload        ? "box"
-                        : gv.kind == VertexKind::kNamespace       ? "folder"
-                        : gv.kind == VertexKind::kUnresolvedHost  ? "octagon"
-                                                                  : "note";
-    out += "  \"" + escape_dot(gv.id) + "\" [label=\"" + escape_dot(gv.label) + "\", shape=" + shape;
+    const char* shape = gv.kind == VertexKind::kService          ? "ellipse"
+                        : gv.kind == VertexKind::kWorkload       ? "box"
+                        : gv.kind == VertexKind::kNamespace      ? "folder"
+                        : gv.kind == VertexKind::kUnresolvedHost ? "octagon"
+                                                                 : "note";
+    out +=
+        "  \"" + escape_dot(gv.id) + "\" [label=\"" + escape_dot(gv.label) + "\", shape=" + shape;
     if (gv.kind == VertexKind::kUnresolvedHost) out += ", color=red";
     out += "];\n";
   }
@@ -211,10 +225,18 @@ std::string to_mermaid(const TopologyGraph& graph) {
     std::string id = "v" + std::to_string(v);
     const std::string label = "\"" + escape_mermaid(gv.label) + "\"";
     switch (gv.kind) {
-      case VertexKind::kService: out += "  " + id + "([" + label + "])\n"; break;
-      case VertexKind::kUnresolvedHost: out += "  " + id + "{{" + label + "}}\n"; break;
-      case VertexKind::kExternalHost: out += "  " + id + ">" + label + "]\n"; break;
-      default: out += "  " + id + "[" + label + "]\n"; break;
+      case VertexKind::kService:
+        out += "  " + id + "([" + label + "])\n";
+        break;
+      case VertexKind::kUnresolvedHost:
+        out += "  " + id + "{{" + label + "}}\n";
+        break;
+      case VertexKind::kExternalHost:
+        out += "  " + id + ">" + label + "]\n";
+        break;
+      default:
+        out += "  " + id + "[" + label + "]\n";
+        break;
     }
   }
   for (auto e : boost::make_iterator_range(boost::edges(graph))) {

@@ -34,7 +34,8 @@ bool is_dns_name(std::string_view s) {
       continue;
     }
     bool alpha = std::isalpha(static_cast<unsigned char>(c)) != 0;
-    if (!alpha && !std::isdigit(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+    if (!alpha && !std::isdigit(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+      return false;
     if (label == 0 && c == '-') return false;
     letter |= alpha;
     if (++label > 63) return false;
@@ -42,19 +43,24 @@ bool is_dns_name(std::string_view s) {
   return letter && s.back() != '-' && s.back() != '.';
 }
 
-bool valid_host(std::string_view h) { return is_ipv4(h) || is_dns_name(h); }
+bool valid_host(std::string_view h) {
+  return is_ipv4(h) || is_dns_name(h);
+}
 
 bool key_says_host(std::string_view key) {
   std::string k;
-  for (char c : key) k += (c == '-' || c == '.') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : key)
+    k += (c == '-' || c == '.') ? '_'
+                                : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   while (!k.empty() && k.front() == '_') k.erase(0, 1);
-  static const char* kSuffixes[] = {"HOST", "HOSTNAME", "HOSTS", "SERVER", "SERVERS", "BROKER",
-                                    "BROKERS", "ADDR", "ADDRESS", "ENDPOINT", "URL", "URI", "DSN",
-                                    "BOOTSTRAP", "VOTERS", "SERVICE_NAME"};
+  static const char* kSuffixes[] = {
+      "HOST",    "HOSTNAME", "HOSTS", "SERVER", "SERVERS", "BROKER",    "BROKERS", "ADDR",
+      "ADDRESS", "ENDPOINT", "URL",   "URI",    "DSN",     "BOOTSTRAP", "VOTERS",  "SERVICE_NAME"};
   for (const char* s : kSuffixes) {
     std::string suf = s;
-    if (k == suf || (k.size() > suf.size() && k.compare(k.size() - suf.size(), suf.size(), suf) == 0 &&
-                     k[k.size() - suf.size() - 1] == '_'))
+    if (k == suf ||
+        (k.size() > suf.size() && k.compare(k.size() - suf.size(), suf.size(), suf) == 0 &&
+         k[k.size() - suf.size() - 1] == '_'))
       return true;
   }
   return false;
@@ -122,7 +128,8 @@ void scan_token(std::string_view token, std::size_t offset, std::string_view key
     std::string_view rest = token.substr(scheme_end + 3);
     std::size_t end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, end);
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+      authority = authority.substr(at + 1);
     if (authority.empty() || authority.front() == '[') return;
     std::size_t colon = authority.rfind(':');
     std::optional<int> port;
@@ -146,7 +153,9 @@ void scan_token(std::string_view token, std::size_t offset, std::string_view key
     HostForm form = HostForm::kHostPort;
     if (auto at = host.find('@'); at != std::string_view::npos) {
       std::string_view id = host.substr(0, at);
-      if (id.empty() || !std::all_of(id.begin(), id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+      if (id.empty() || !std::all_of(id.begin(), id.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+          }))
         return;
       host = host.substr(at + 1);
       form = HostForm::kQuorumVoter;
@@ -157,17 +166,22 @@ void scan_token(std::string_view token, std::size_t offset, std::string_view key
   std::string host = lower(t);
   if (!host.empty() && host.back() == '.') host.pop_back();
   if (!valid_host(host)) return;
-  if (key_says_host(key) || in_cluster_name(host)) add(out, host, std::nullopt, HostForm::kBareName, token, offset);
+  if (key_says_host(key) || in_cluster_name(host))
+    add(out, host, std::nullopt, HostForm::kBareName, token, offset);
 }
 
 }  // namespace
 
 const char* to_string(HostForm form) {
   switch (form) {
-    case HostForm::kUrl: return "url";
-    case HostForm::kHostPort: return "host:port";
-    case HostForm::kQuorumVoter: return "quorum voter";
-    case HostForm::kBareName: return "name";
+    case HostForm::kUrl:
+      return "url";
+    case HostForm::kHostPort:
+      return "host:port";
+    case HostForm::kQuorumVoter:
+      return "quorum voter";
+    case HostForm::kBareName:
+      return "name";
   }
   return "?";
 }
@@ -191,7 +205,8 @@ std::vector<HostMention> extract_hosts(std::string_view text, std::string_view k
         std::size_t vend = text.find_first_of(kSeparators, vstart);
         if (vend == std::string_view::npos) vend = text.size();
         std::size_t before = out.size();
-        scan_token(text.substr(vstart, vend - vstart), vstart, token.substr(0, token.size() - 1), out);
+        scan_token(text.substr(vstart, vend - vstart), vstart, token.substr(0, token.size() - 1),
+                   out);
         (void)before;
         i = vend;
       }
@@ -211,8 +226,10 @@ std::vector<ConfigHost> config_hosts(const Model& model) {
     for (const HostMention& m : ms) {
       ConfigHost h{m, ns, w, pod, container, field, where};
       // Block scalars: the content starts on the line after the indicator.
-      if (text.find('\n') != std::string_view::npos && h.where.line > 0 && m.offset <= text.size()) {
-        auto newlines = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(m.offset), '\n');
+      if (text.find('\n') != std::string_view::npos && h.where.line > 0 &&
+          m.offset <= text.size()) {
+        auto newlines =
+            std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(m.offset), '\n');
         h.where.line += static_cast<int>(newlines) + 1;
         h.where.column = 0;
       }
@@ -230,11 +247,13 @@ std::vector<ConfigHost> config_hosts(const Model& model) {
       for (const EnvVar& e : c.env)
         push(extract_hosts(e.value, e.name), ns, w, p, c.name, "env " + e.name, e.where, "");
       for (std::size_t i = 0; i < c.command.size(); ++i)
-        push(extract_hosts(c.command[i]), ns, w, p, c.name, "command[" + std::to_string(i) + "]", c.where, "");
+        push(extract_hosts(c.command[i]), ns, w, p, c.name, "command[" + std::to_string(i) + "]",
+             c.where, "");
       for (std::size_t i = 0; i < c.args.size(); ++i) {
         // `--flag value`: the flag hints the next argument.
         std::string key = i > 0 && c.args[i - 1].rfind("-", 0) == 0 ? c.args[i - 1] : "";
-        push(extract_hosts(c.args[i], key), ns, w, p, c.name, "args[" + std::to_string(i) + "]", c.where, "");
+        push(extract_hosts(c.args[i], key), ns, w, p, c.name, "args[" + std::to_string(i) + "]",
+             c.where, "");
       }
     }
   }
@@ -244,7 +263,8 @@ std::vector<ConfigHost> config_hosts(const Model& model) {
       auto ms = extract_hosts(value, key);
       if (ms.empty()) continue;
       auto loc_it = cm.key_locations.find(key);
-      const k8s::SourceLocation& where = loc_it != cm.key_locations.end() ? loc_it->second : cm.meta.where;
+      const k8s::SourceLocation& where =
+          loc_it != cm.key_locations.end() ? loc_it->second : cm.meta.where;
       const std::string field = "ConfigMap " + cm.meta.name + " key " + key;
       push(ms, cm.meta.namespace_name, std::nullopt, std::nullopt, "", field, where, value);
       for (Index w = 0; w < model.workloads.size(); ++w) {
@@ -254,7 +274,9 @@ std::vector<ConfigHost> config_hosts(const Model& model) {
         bool mounts = std::any_of(pod.volumes.begin(), pod.volumes.end(), [&](const PodVolume& v) {
           return v.kind == "configMap" && v.source == cm.meta.name;
         });
-        if (mounts) push(ms, cm.meta.namespace_name, w, wl.pods.front(), "", field + " (mounted)", where, value);
+        if (mounts)
+          push(ms, cm.meta.namespace_name, w, wl.pods.front(), "", field + " (mounted)", where,
+               value);
       }
     }
   }

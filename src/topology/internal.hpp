@@ -15,7 +15,8 @@ namespace kubetwin::topology::internal {
 // FNV-1a 64: stable across platforms and runs (never std::hash).
 uint64_t stable_hash(std::string_view text, uint64_t seed = 0);
 
-// Kubernetes' SafeEncodeString alphabet (no vowels, no confusable digits): "bcdfghjklmnpqrstvwxz2456789".
+// Kubernetes' SafeEncodeString alphabet (no vowels, no confusable digits):
+// "bcdfghjklmnpqrstvwxz2456789".
 std::string safe_encode(uint64_t value, std::size_t length);
 
 // Base64 (standard alphabet, padding optional); false when invalid.

@@ -9,36 +9,54 @@ std::string ObjectMeta::qualified() const {
 
 const char* to_string(WorkloadKind kind) {
   switch (kind) {
-    case WorkloadKind::kDeployment: return "Deployment";
-    case WorkloadKind::kStatefulSet: return "StatefulSet";
-    case WorkloadKind::kDaemonSet: return "DaemonSet";
-    case WorkloadKind::kJob: return "Job";
-    case WorkloadKind::kCronJob: return "CronJob";
-    case WorkloadKind::kReplicaSet: return "ReplicaSet";
-    case WorkloadKind::kPod: return "Pod";
+    case WorkloadKind::kDeployment:
+      return "Deployment";
+    case WorkloadKind::kStatefulSet:
+      return "StatefulSet";
+    case WorkloadKind::kDaemonSet:
+      return "DaemonSet";
+    case WorkloadKind::kJob:
+      return "Job";
+    case WorkloadKind::kCronJob:
+      return "CronJob";
+    case WorkloadKind::kReplicaSet:
+      return "ReplicaSet";
+    case WorkloadKind::kPod:
+      return "Pod";
   }
   return "?";
 }
 
 const char* to_string(EnvSource source) {
   switch (source) {
-    case EnvSource::kLiteral: return "value";
-    case EnvSource::kConfigMapKey: return "configMapKeyRef";
-    case EnvSource::kSecretKey: return "secretKeyRef";
-    case EnvSource::kConfigMapEnvFrom: return "envFrom configMapRef";
-    case EnvSource::kSecretEnvFrom: return "envFrom secretRef";
-    case EnvSource::kFieldRef: return "fieldRef";
-    case EnvSource::kResourceFieldRef: return "resourceFieldRef";
+    case EnvSource::kLiteral:
+      return "value";
+    case EnvSource::kConfigMapKey:
+      return "configMapKeyRef";
+    case EnvSource::kSecretKey:
+      return "secretKeyRef";
+    case EnvSource::kConfigMapEnvFrom:
+      return "envFrom configMapRef";
+    case EnvSource::kSecretEnvFrom:
+      return "envFrom secretRef";
+    case EnvSource::kFieldRef:
+      return "fieldRef";
+    case EnvSource::kResourceFieldRef:
+      return "resourceFieldRef";
   }
   return "?";
 }
 
 const char* to_string(ServiceType type) {
   switch (type) {
-    case ServiceType::kClusterIP: return "ClusterIP";
-    case ServiceType::kNodePort: return "NodePort";
-    case ServiceType::kLoadBalancer: return "LoadBalancer";
-    case ServiceType::kExternalName: return "ExternalName";
+    case ServiceType::kClusterIP:
+      return "ClusterIP";
+    case ServiceType::kNodePort:
+      return "NodePort";
+    case ServiceType::kLoadBalancer:
+      return "LoadBalancer";
+    case ServiceType::kExternalName:
+      return "ExternalName";
   }
   return "?";
 }
@@ -127,7 +145,8 @@ std::string Model::node_name(const Pod& pod) const {
 std::vector<Index> Model::select_pods(const std::string& ns, const LabelSelector& selector) const {
   std::vector<Index> out;
   for (Index i = 0; i < pods.size(); ++i)
-    if (pods[i].meta.namespace_name == ns && selector.matches(pods[i].meta.labels)) out.push_back(i);
+    if (pods[i].meta.namespace_name == ns && selector.matches(pods[i].meta.labels))
+      out.push_back(i);
   return out;
 }
 

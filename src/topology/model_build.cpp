@@ -32,22 +32,51 @@ constexpr const char* kKongController = "ingress-controllers.konghq.com/kong";
 constexpr const char* kNginxController = "k8s.io/ingress-nginx";
 
 bool is_cluster_scoped_kind(const std::string& kind) {
-  static const std::set<std::string> kKinds = {
-      "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
-      "CustomResourceDefinition", "IngressClass", "PriorityClass", "MutatingWebhookConfiguration",
-      "ValidatingWebhookConfiguration", "APIService", "CSIDriver", "RuntimeClass",
-      "VolumeAttachment", "ClusterIssuer", "PodSecurityPolicy", "CertificateSigningRequest"};
+  static const std::set<std::string> kKinds = {"Namespace",
+                                               "Node",
+                                               "PersistentVolume",
+                                               "StorageClass",
+                                               "ClusterRole",
+                                               "ClusterRoleBinding",
+                                               "CustomResourceDefinition",
+                                               "IngressClass",
+                                               "PriorityClass",
+                                               "MutatingWebhookConfiguration",
+                                               "ValidatingWebhookConfiguration",
+                                               "APIService",
+                                               "CSIDriver",
+                                               "RuntimeClass",
+                                               "VolumeAttachment",
+                                               "ClusterIssuer",
+                                               "PodSecurityPolicy",
+                                               "CertificateSigningRequest"};
   return kKinds.count(kind) > 0;
 }
 
 // kustomize's legacy ordering (api/resid/gvk.go orderFirst/orderLast).
 int kind_priority(const std::string& kind) {
-  static const char* kFirst[] = {"Namespace", "ResourceQuota", "StorageClass",
-                                 "CustomResourceDefinition", "ServiceAccount", "PodSecurityPolicy",
-                                 "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
-                                 "ConfigMap", "Secret", "Endpoints", "Service", "LimitRange",
-                                 "PriorityClass", "PersistentVolume", "PersistentVolumeClaim",
-                                 "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget"};
+  static const char* kFirst[] = {"Namespace",
+                                 "ResourceQuota",
+                                 "StorageClass",
+                                 "CustomResourceDefinition",
+                                 "ServiceAccount",
+                                 "PodSecurityPolicy",
+                                 "Role",
+                                 "ClusterRole",
+                                 "RoleBinding",
+                                 "ClusterRoleBinding",
+                                 "ConfigMap",
+                                 "Secret",
+                                 "Endpoints",
+                                 "Service",
+                                 "LimitRange",
+                                 "PriorityClass",
+                                 "PersistentVolume",
+                                 "PersistentVolumeClaim",
+                                 "Deployment",
+                                 "StatefulSet",
+                                 "CronJob",
+                                 "PodDisruptionBudget"};
   static const char* kLast[] = {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"};
   int i = 0;
   for (const char* k : kFirst) {
@@ -75,8 +104,12 @@ std::string lower(std::string s) {
 // Stable text of a node for hashing (pod-template-hash).
 void dump(const Node& n, std::string& out) {
   switch (n.kind()) {
-    case Node::Kind::kNull: out += "~"; break;
-    case Node::Kind::kScalar: out += "\"" + n.text() + "\""; break;
+    case Node::Kind::kNull:
+      out += "~";
+      break;
+    case Node::Kind::kScalar:
+      out += "\"" + n.text() + "\"";
+      break;
     case Node::Kind::kSequence:
       out += "[";
       for (const Node& i : n.items()) dump(i, out), out += ",";
@@ -150,9 +183,9 @@ void collect_pod_quantities(const Node* spec, const std::string& base,
         const Node* m = res->get(part);
         if (!m || !m->is_mapping()) continue;
         for (const auto& [k, v] : m->fields())
-          out.push_back({base + "." + list + "[" + std::to_string(i) + "].resources." + part + "[" +
-                             k + "]",
-                         &v});
+          out.push_back(
+              {base + "." + list + "[" + std::to_string(i) + "].resources." + part + "[" + k + "]",
+               &v});
       }
     }
   }
@@ -193,7 +226,8 @@ class Builder {
   void add_nodes();
   void build_object(const Staged& s);
   void build_workload(const Staged& s);
-  Pod make_pod(const Node& spec, const Node* meta, const Workload* w, const k8s::SourceLocation& at);
+  Pod make_pod(const Node& spec, const Node* meta, const Workload* w,
+               const k8s::SourceLocation& at);
   void finish_pod(Pod pod, const Node* spec);
   void admit_pods_quota();
   void bind_pvcs(bool after_scheduling);
@@ -411,8 +445,10 @@ void Builder::admit(const Resource& r) {
                  kind == "NetworkPolicy" || kind == "Ingress" || kind == "ResourceQuota" ||
                  kind == "HorizontalPodAutoscaler" || kind == "LimitRange" ||
                  kind == "PodDisruptionBudget" || kind == "Endpoints";
-    if (known) ns = "default";
-    else namespaced = false;
+    if (known)
+      ns = "default";
+    else
+      namespaced = false;
   }
   if (!namespaced) ns.clear();
   if (namespaced && !namespaces_.count(ns)) {
@@ -457,7 +493,8 @@ void Builder::add_nodes() {
       n.meta.where = pool.where;
       n.meta.builtin = true;
       n.pool = pool.name;
-      n.zone = pool.zones.empty() ? "" : pool.zones[static_cast<std::size_t>(i) % pool.zones.size()];
+      n.zone =
+          pool.zones.empty() ? "" : pool.zones[static_cast<std::size_t>(i) % pool.zones.size()];
       n.meta.labels = pool.labels;
       n.meta.labels["kubernetes.io/hostname"] = n.meta.name;
       n.meta.labels["kubernetes.io/os"] = "linux";
@@ -476,7 +513,8 @@ ResourceAmounts parse_amounts(const Node* m) {
   ResourceAmounts a;
   if (!m || !m->is_mapping()) return a;
   if (const Node* c = m->get("cpu")) a.has_cpu = parse_cpu_milli(c->text(), a.cpu_milli);
-  if (const Node* c = m->get("memory")) a.has_memory = parse_memory_bytes(c->text(), a.memory_bytes);
+  if (const Node* c = m->get("memory"))
+    a.has_memory = parse_memory_bytes(c->text(), a.memory_bytes);
   return a;
 }
 
@@ -500,9 +538,11 @@ Container parse_container(const Node& c, bool init) {
   }
   if (const Node* ps = c.get("ports"); ps && ps->is_sequence())
     for (const Node& p : ps->items())
-      out.ports.push_back({p.str("name"), int_at(&p, "containerPort", 0), p.str("protocol", "TCP")});
+      out.ports.push_back(
+          {p.str("name"), int_at(&p, "containerPort", 0), p.str("protocol", "TCP")});
   if (const Node* vm = c.get("volumeMounts"); vm && vm->is_sequence())
-    for (const Node& v : vm->items()) out.volume_mounts.push_back({v.str("name"), v.str("mountPath")});
+    for (const Node& v : vm->items())
+      out.volume_mounts.push_back({v.str("name"), v.str("mountPath")});
   return out;
 }
 
@@ -535,7 +575,8 @@ Pod Builder::make_pod(const Node& spec, const Node* meta, const Workload* w,
       for (const auto& [k, val] : v.fields()) {
         if (k == "name") continue;
         pv.kind = k;
-        if (k == "persistentVolumeClaim") pv.source = val.str("claimName");
+        if (k == "persistentVolumeClaim")
+          pv.source = val.str("claimName");
         else if (k == "configMap" || k == "secret")
           pv.source = val.str(k == "secret" ? "secretName" : "name");
         break;
@@ -565,8 +606,10 @@ Pod Builder::make_pod(const Node& spec, const Node* meta, const Workload* w,
     auto override_amount = [&](const char* key, bool cpu, ResourceAmounts& a) {
       std::string t = ann(std::string(kVaultControllerNote) + "/" + key);
       if (t.empty()) return;
-      if (cpu) parse_cpu_milli(t, a.cpu_milli);
-      else parse_memory_bytes(t, a.memory_bytes);
+      if (cpu)
+        parse_cpu_milli(t, a.cpu_milli);
+      else
+        parse_memory_bytes(t, a.memory_bytes);
     };
     override_amount("agent-requests-cpu", true, agent.requests);
     override_amount("agent-requests-mem", false, agent.requests);
@@ -644,14 +687,16 @@ void Builder::build_workload(const Staged& s) {
   w.service_name = text_at(spec, "serviceName");
   w.replicas = int_at(spec, "replicas", kDefaultReplicas);
   if (w.kind == WorkloadKind::kJob) w.replicas = int_at(spec, "parallelism", 1);
-  if (w.kind == WorkloadKind::kPod || w.kind == WorkloadKind::kCronJob) w.replicas = w.kind == WorkloadKind::kPod ? 1 : 0;
+  if (w.kind == WorkloadKind::kPod || w.kind == WorkloadKind::kCronJob)
+    w.replicas = w.kind == WorkloadKind::kPod ? 1 : 0;
   // An HPA keeps replicas within [min, max].
   for (Index h = 0; h < m_.hpas.size(); ++h) {
     Hpa& hpa = m_.hpas[h];
     if (hpa.meta.namespace_name == s.ns && hpa.target_name == s.name && hpa.target_kind == k) {
       w.hpa = h;
       hpa.target = m_.workloads.size();
-      w.replicas = std::clamp(w.replicas, hpa.min_replicas, std::max(hpa.min_replicas, hpa.max_replicas));
+      w.replicas =
+          std::clamp(w.replicas, hpa.min_replicas, std::max(hpa.min_replicas, hpa.max_replicas));
     }
   }
   Index widx = m_.workloads.size();
@@ -692,7 +737,8 @@ void Builder::build_workload(const Staged& s) {
           pvc.meta.labels = w.selector.match_labels;
           const Node* ts = t.get("spec");
           pvc.storage_class = "\x01";  // unset marker, resolved in bind_pvcs
-          if (ts && ts->get("storageClassName")) pvc.storage_class = text_at(ts, "storageClassName");
+          if (ts && ts->get("storageClassName"))
+            pvc.storage_class = text_at(ts, "storageClassName");
           if (const Node* am = ts ? ts->get("accessModes") : nullptr; am && am->is_sequence())
             for (const Node& a : am->items()) pvc.access_modes.push_back(a.text());
           if (const Node* st = t.at({"spec", "resources", "requests", "storage"})) {
@@ -707,7 +753,8 @@ void Builder::build_workload(const Staged& s) {
           if (!exists) m_.pvcs.push_back(std::move(pvc));
           bool mounted = false;
           for (PodVolume& v : pod.volumes) mounted |= v.name == tname;
-          if (!mounted) pod.volumes.push_back({tname, "persistentVolumeClaim", claim, std::nullopt});
+          if (!mounted)
+            pod.volumes.push_back({tname, "persistentVolumeClaim", claim, std::nullopt});
         }
       }
       finish_pod(std::move(pod), pspec);
@@ -717,8 +764,8 @@ void Builder::build_workload(const Staged& s) {
     LabelSelector ns_sel{node_selector, {}};
     for (Index n = 0; n < m_.nodes.size(); ++n) {
       if (!ns_sel.matches(m_.nodes[n].meta.labels)) continue;
-      std::string suffix = internal::safe_encode(stable_hash(s.ns + "/" + s.name + "@" +
-                                                             m_.nodes[n].meta.name, 4), 5);
+      std::string suffix = internal::safe_encode(
+          stable_hash(s.ns + "/" + s.name + "@" + m_.nodes[n].meta.name, 4), 5);
       Pod pod = add_pod(s.name + "-" + suffix, -1, n);
       finish_pod(std::move(pod), pspec);
     }
@@ -837,7 +884,8 @@ void Builder::build_object(const Staged& s) {
     PersistentVolumeClaim pvc;
     pvc.meta = meta_of(s);
     pvc.storage_class = "\x01";
-    if (spec && spec->get("storageClassName")) pvc.storage_class = text_at(spec, "storageClassName");
+    if (spec && spec->get("storageClassName"))
+      pvc.storage_class = text_at(spec, "storageClassName");
     if (const Node* am = spec ? spec->get("accessModes") : nullptr; am && am->is_sequence())
       for (const Node& a : am->items()) pvc.access_modes.push_back(a.text());
     if (const Node* st = body.at({"spec", "resources", "requests", "storage"})) {
@@ -860,7 +908,8 @@ void Builder::build_object(const Staged& s) {
           for (const Node& p : peers->items()) {
             PolicyPeer peer;
             if (const Node* ps = p.get("podSelector")) peer.pod_selector = parse_selector(ps);
-            if (const Node* ns = p.get("namespaceSelector")) peer.namespace_selector = parse_selector(ns);
+            if (const Node* ns = p.get("namespaceSelector"))
+              peer.namespace_selector = parse_selector(ns);
             if (const Node* ib = p.get("ipBlock")) {
               IpBlock b{ib->str("cidr"), {}};
               if (const Node* ex = ib->get("except"); ex && ex->is_sequence())
@@ -874,8 +923,10 @@ void Builder::build_object(const Staged& s) {
             PolicyPort pp;
             pp.protocol = p.str("protocol", "TCP");
             if (const Node* port = p.get("port")) {
-              if (auto n = port->as_int()) pp.port = static_cast<int>(*n);
-              else pp.port_name = port->text();
+              if (auto n = port->as_int())
+                pp.port = static_cast<int>(*n);
+              else
+                pp.port_name = port->text();
             }
             pp.end_port = int_at(&p, "endPort", 0);
             rule.ports.push_back(std::move(pp));
@@ -887,7 +938,8 @@ void Builder::build_object(const Staged& s) {
     np.ingress = parse_rules("ingress", "from");
     np.egress = parse_rules("egress", "to");
     // domain-facts 3: policyTypes omitted -> Ingress always, Egress only when egress rules exist.
-    if (const Node* types = spec ? spec->get("policyTypes") : nullptr; types && types->is_sequence()) {
+    if (const Node* types = spec ? spec->get("policyTypes") : nullptr;
+        types && types->is_sequence()) {
       for (const Node& t : types->items()) {
         if (t.text() == "Ingress") np.affects_ingress = true;
         if (t.text() == "Egress") np.affects_egress = true;
@@ -921,8 +973,10 @@ void Builder::build_object(const Staged& s) {
         sp.protocol = p.str("protocol", "TCP");
         sp.port = int_at(&p, "port", 0);
         if (const Node* tp = p.get("targetPort")) {
-          if (auto n = tp->as_int()) sp.target_port_number = static_cast<int>(*n);
-          else sp.target_port_name = tp->text();
+          if (auto n = tp->as_int())
+            sp.target_port_number = static_cast<int>(*n);
+          else
+            sp.target_port_name = tp->text();
         } else {
           sp.target_port_number = sp.port;
         }
@@ -946,8 +1000,10 @@ void Builder::build_object(const Staged& s) {
       } else {
         out.service = b->str("serviceName");
         if (const Node* sp = b->get("servicePort")) {
-          if (auto n = sp->as_int()) out.port_number = static_cast<int>(*n);
-          else out.port_name = sp->text();
+          if (auto n = sp->as_int())
+            out.port_number = static_cast<int>(*n);
+          else
+            out.port_name = sp->text();
         }
       }
       return out;
@@ -970,8 +1026,10 @@ void Builder::build_object(const Staged& s) {
                                   backend(p.get("backend")), p.location()});
         ing.rules.push_back(std::move(rule));
       }
-    if (const Node* db = spec ? spec->get("defaultBackend") : nullptr) ing.default_backend = backend(db);
-    else if (const Node* b = spec ? spec->get("backend") : nullptr) ing.default_backend = backend(b);
+    if (const Node* db = spec ? spec->get("defaultBackend") : nullptr)
+      ing.default_backend = backend(db);
+    else if (const Node* b = spec ? spec->get("backend") : nullptr)
+      ing.default_backend = backend(b);
     m_.ingresses.push_back(std::move(ing));
   } else if (is_workload_kind(k)) {
     build_workload(s);
@@ -1002,7 +1060,8 @@ void Builder::admit_pods_quota() {
       std::vector<std::string> must_specify;
       for (const auto& [res, limit_text] : q.hard) {
         int64_t v = 0;
-        if (res == "pods" || res == "count/pods") v = 1;
+        if (res == "pods" || res == "count/pods")
+          v = 1;
         else if (res == "requests.cpu" || res == "cpu") {
           if (!pod.requests.has_cpu) must_specify.push_back(res);
           v = pod.requests.cpu_milli;
@@ -1054,11 +1113,16 @@ void Builder::admit_pods_quota() {
         if (q.meta.namespace_name != pod.meta.namespace_name) continue;
         Usage& u = usage[q.meta.qualified()];
         for (const auto& [res, lt] : q.hard) {
-          if (res == "pods" || res == "count/pods") u.used[res] += 1;
-          else if (res == "requests.cpu" || res == "cpu") u.used[res] += pod.requests.cpu_milli;
-          else if (res == "requests.memory" || res == "memory") u.used[res] += pod.requests.memory_bytes;
-          else if (res == "limits.cpu") u.used[res] += pod.limits.cpu_milli;
-          else if (res == "limits.memory") u.used[res] += pod.limits.memory_bytes;
+          if (res == "pods" || res == "count/pods")
+            u.used[res] += 1;
+          else if (res == "requests.cpu" || res == "cpu")
+            u.used[res] += pod.requests.cpu_milli;
+          else if (res == "requests.memory" || res == "memory")
+            u.used[res] += pod.requests.memory_bytes;
+          else if (res == "limits.cpu")
+            u.used[res] += pod.limits.cpu_milli;
+          else if (res == "limits.memory")
+            u.used[res] += pod.limits.memory_bytes;
         }
       }
       remap[i] = kept.size();
@@ -1075,7 +1139,8 @@ void Builder::admit_pods_quota() {
     e.message = failure;
     e.where = pod.meta.where;
     m_.rejected.push_back(e);
-    if (pod.workload) m_.workloads[*pod.workload].failed_create.push_back("Error creating: " + failure);
+    if (pod.workload)
+      m_.workloads[*pod.workload].failed_create.push_back("Error creating: " + failure);
   }
   m_.pods = std::move(kept);
   pod_specs_ = std::move(kept_specs);
@@ -1101,7 +1166,8 @@ void Builder::bind_pvcs(bool after_scheduling) {
     if (pvc.storage_class == "\x01") pvc.storage_class = default_class;
     if (pvc.bound) continue;
     if (pvc.storage_class.empty()) {
-      pvc.pending_reason = "no persistent volumes available for this claim and no storage class is set";
+      pvc.pending_reason =
+          "no persistent volumes available for this claim and no storage class is set";
       continue;
     }
     const StorageClass* sc = nullptr;
@@ -1137,7 +1203,8 @@ void Builder::bind_pvcs(bool after_scheduling) {
 void Builder::schedule() {
   std::vector<int> next_ip(m_.nodes.size(), 2);
   // "a.b.0.0/16" -> "a.b."; node i owns a.b.i.0/24.
-  std::string pod_prefix = m_.cluster.pod_cidr.substr(0, m_.cluster.pod_cidr.find('.', m_.cluster.pod_cidr.find('.') + 1) + 1);
+  std::string pod_prefix = m_.cluster.pod_cidr.substr(
+      0, m_.cluster.pod_cidr.find('.', m_.cluster.pod_cidr.find('.') + 1) + 1);
   const std::string total = std::to_string(m_.nodes.size());
   for (Index p = 0; p < m_.pods.size(); ++p) {
     Pod& pod = m_.pods[p];
@@ -1146,13 +1213,15 @@ void Builder::schedule() {
     for (PodVolume& v : pod.volumes) {
       if (v.kind != "persistentVolumeClaim") continue;
       for (Index c = 0; c < m_.pvcs.size(); ++c)
-        if (m_.pvcs[c].meta.name == v.source && m_.pvcs[c].meta.namespace_name == pod.meta.namespace_name)
+        if (m_.pvcs[c].meta.name == v.source &&
+            m_.pvcs[c].meta.namespace_name == pod.meta.namespace_name)
           v.pvc = c;
       if (!v.pvc) {
         volume_problem = "persistentvolumeclaim \"" + v.source + "\" not found";
       } else {
         const PersistentVolumeClaim& c = m_.pvcs[*v.pvc];
-        if (!c.bound && c.pending_reason != "waiting for first consumer to be created before binding")
+        if (!c.bound &&
+            c.pending_reason != "waiting for first consumer to be created before binding")
           volume_problem = total + " pod has unbound immediate PersistentVolumeClaims";
       }
     }
@@ -1196,8 +1265,9 @@ void Builder::schedule() {
       if (!fits) continue;
       // Spread the workload first (PodTopologySpread's default), then least allocated
       // (NodeResourcesFit LeastAllocated: mean free fraction, in per-mille), then node order.
-      int64_t free_cpu = (node.allocatable_cpu_milli - node.requested_cpu_milli - pod.requests.cpu_milli) *
-                         1000 / std::max<int64_t>(1, node.allocatable_cpu_milli);
+      int64_t free_cpu =
+          (node.allocatable_cpu_milli - node.requested_cpu_milli - pod.requests.cpu_milli) * 1000 /
+          std::max<int64_t>(1, node.allocatable_cpu_milli);
       int64_t free_mem = (node.allocatable_memory_bytes - node.requested_memory_bytes -
                           pod.requests.memory_bytes) *
                          1000 / std::max<int64_t>(1, node.allocatable_memory_bytes);
@@ -1223,7 +1293,8 @@ void Builder::schedule() {
     node.requested_cpu_milli += pod.requests.cpu_milli;
     node.requested_memory_bytes += pod.requests.memory_bytes;
     pod.phase = PodPhase::kRunning;
-    pod.ip = pod_prefix + std::to_string(node.pod_cidr_index) + "." + std::to_string(next_ip[*best]++);
+    pod.ip =
+        pod_prefix + std::to_string(node.pod_cidr_index) + "." + std::to_string(next_ip[*best]++);
   }
 }
 
@@ -1239,8 +1310,8 @@ std::string Builder::field_ref(const Pod& pod, const std::string& path, bool& ok
   if (path == "metadata.uid") {
     uint64_t h = stable_hash(pod.meta.qualified(), 8);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x", unsigned(h >> 32), unsigned((h >> 16) & 0xffff),
-                  unsigned(h & 0xffff));
+    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x", unsigned(h >> 32),
+                  unsigned((h >> 16) & 0xffff), unsigned(h & 0xffff));
     return buf;
   }
   if (path.rfind("metadata.labels['", 0) == 0) return bracket("metadata.labels", pod.meta.labels);
@@ -1352,21 +1423,23 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
         const std::map<std::string, std::string>* data = nullptr;
         const std::map<std::string, k8s::SourceLocation>* locs = nullptr;
         if (is_cm) {
-          if (const ConfigMap* cm = config_map(ns, name)) data = &cm->data, locs = &cm->key_locations;
+          if (const ConfigMap* cm = config_map(ns, name))
+            data = &cm->data, locs = &cm->key_locations;
         } else if (const Secret* s = secret(ns, name)) {
           data = &s->data, locs = &s->key_locations;
         }
         v.resolved = false;
         if (!data) {
           if (!optional)
-            unresolved((is_cm ? "configmap \"" : "secret \"") + name + "\" not found", true, e.location());
+            unresolved((is_cm ? "configmap \"" : "secret \"") + name + "\" not found", true,
+                       e.location());
           return;
         }
         auto it = data->find(key);
         if (it == data->end()) {
           if (!optional)
-            unresolved("couldn't find key " + key + " in " + (is_cm ? "ConfigMap " : "Secret ") + ns +
-                           "/" + name,
+            unresolved("couldn't find key " + key + " in " + (is_cm ? "ConfigMap " : "Secret ") +
+                           ns + "/" + name,
                        true, e.location());
           return;
         }
@@ -1410,8 +1483,10 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
                        : m_.nodes[*pod.node].allocatable_memory_bytes;
         int64_t divisor = 1;
         std::string div = rf->str("divisor", "1");
-        if (cpu) parse_cpu_milli(div, divisor);
-        else parse_memory_bytes(div, divisor);
+        if (cpu)
+          parse_cpu_milli(div, divisor);
+        else
+          parse_memory_bytes(div, divisor);
         if (cpu && div == "1") divisor = 1000;
         divisor = std::max<int64_t>(1, divisor);
         v.value = std::to_string((amount + divisor - 1) / divisor);
@@ -1427,8 +1502,8 @@ void Builder::resolve_container_env(Pod& pod, Container& c, const Node& cnode) {
       std::vector<std::string> missing;
       out.push_back(internal::expand_vars(list->items()[i].text(), lookup, &missing));
       for (const std::string& mname : missing)
-        unresolved("$(" + mname + ") in " + key + "[" + std::to_string(i) + "] is not expanded: " +
-                       mname + " is not defined",
+        unresolved("$(" + mname + ") in " + key + "[" + std::to_string(i) +
+                       "] is not expanded: " + mname + " is not defined",
                    false, list->items()[i].location());
     }
   };
@@ -1458,7 +1533,8 @@ const std::map<std::string, std::string>& Builder::service_env(const std::string
 }
 
 void Builder::resolve_envs() {
-  for (const ConfigMap& c : m_.config_maps) config_map_index_[{c.meta.namespace_name, c.meta.name}] = &c;
+  for (const ConfigMap& c : m_.config_maps)
+    config_map_index_[{c.meta.namespace_name, c.meta.name}] = &c;
   for (const Secret& c : m_.secrets) secret_index_[{c.meta.namespace_name, c.meta.name}] = &c;
   for (Index p = 0; p < m_.pods.size(); ++p) {
     Pod& pod = m_.pods[p];
@@ -1483,7 +1559,8 @@ void Builder::resolve_envs() {
 
 void Builder::compute_endpoints() {
   std::map<std::string, std::vector<Index>> pods_by_ns;
-  for (Index p = 0; p < m_.pods.size(); ++p) pods_by_ns[m_.pods[p].meta.namespace_name].push_back(p);
+  for (Index p = 0; p < m_.pods.size(); ++p)
+    pods_by_ns[m_.pods[p].meta.namespace_name].push_back(p);
   for (Service& s : m_.services) {
     if (!s.selector || s.type == ServiceType::kExternalName) continue;
     LabelSelector sel{*s.selector, {}};
@@ -1539,8 +1616,10 @@ void Builder::find_gateways() {
       auto flag = [&](const std::string& name, std::string& out) {
         for (std::size_t i = 0; i < c.args.size(); ++i) {
           const std::string& a = c.args[i];
-          if (a.rfind(name + "=", 0) == 0) out = a.substr(name.size() + 1);
-          else if (a == name && i + 1 < c.args.size()) out = c.args[i + 1];
+          if (a.rfind(name + "=", 0) == 0)
+            out = a.substr(name.size() + 1);
+          else if (a == name && i + 1 < c.args.size())
+            out = c.args[i + 1];
         }
       };
       std::string watch, cls, controller;
@@ -1718,7 +1797,8 @@ Model Builder::run(const k8s::ResourceList& input) {
     dns.meta.labels = {{"k8s-app", "kube-dns"}};
     dns.cluster_ip = kClusterDnsIp;
     dns.selector = Labels{{"k8s-app", "kube-dns"}};
-    dns.ports = {{"dns", "UDP", 53, 53, "", 0}, {"dns-tcp", "TCP", 53, 53, "", 0},
+    dns.ports = {{"dns", "UDP", 53, 53, "", 0},
+                 {"dns-tcp", "TCP", 53, 53, "", 0},
                  {"metrics", "TCP", 9153, 9153, "", 0}};
     m_.services.push_back(std::move(dns));
   }

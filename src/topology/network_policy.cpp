@@ -22,9 +22,12 @@ bool ip_in_block(const IpBlock& b, const std::string& ip) {
 
 const char* to_string(Protocol protocol) {
   switch (protocol) {
-    case Protocol::kTcp: return "TCP";
-    case Protocol::kUdp: return "UDP";
-    case Protocol::kSctp: return "SCTP";
+    case Protocol::kTcp:
+      return "TCP";
+    case Protocol::kUdp:
+      return "UDP";
+    case Protocol::kSctp:
+      return "SCTP";
   }
   return "?";
 }
@@ -32,10 +35,14 @@ const char* to_string(Protocol protocol) {
 bool parse_protocol(const std::string& text, Protocol& out) {
   std::string t;
   for (char c : text) t += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (t == "TCP") out = Protocol::kTcp;
-  else if (t == "UDP") out = Protocol::kUdp;
-  else if (t == "SCTP") out = Protocol::kSctp;
-  else return false;
+  if (t == "TCP")
+    out = Protocol::kTcp;
+  else if (t == "UDP")
+    out = Protocol::kUdp;
+  else if (t == "SCTP")
+    out = Protocol::kSctp;
+  else
+    return false;
   return true;
 }
 
@@ -112,7 +119,8 @@ PolicyDecision Reachability::decide(Index pod_index, bool egress, std::optional<
       bool peer_ok = rule.peers.empty() ||
                      std::any_of(rule.peers.begin(), rule.peers.end(),
                                  [&](const PolicyPeer& p) { return peer_matches(np, p); });
-      bool port_ok = rule.ports.empty() || std::any_of(rule.ports.begin(), rule.ports.end(), port_matches);
+      bool port_ok =
+          rule.ports.empty() || std::any_of(rule.ports.begin(), rule.ports.end(), port_matches);
       if (peer_ok && port_ok) {
         d.allowed = true;
         d.policy = i;
@@ -124,7 +132,8 @@ PolicyDecision Reachability::decide(Index pod_index, bool egress, std::optional<
   }
   d.allowed = false;
   std::string names;
-  for (Index i : selecting) names += (names.empty() ? "" : ", ") + model_.network_policies[i].meta.qualified();
+  for (Index i : selecting)
+    names += (names.empty() ? "" : ", ") + model_.network_policies[i].meta.qualified();
   d.reason = pod.meta.qualified() + " is isolated for " + dir + " by " + names + " and no " + dir +
              " rule allows " + proto + "/" + std::to_string(port) + (egress ? " to " : " from ") +
              (peer_pod ? model_.pods[*peer_pod].meta.qualified() : peer_ip);

@@ -57,10 +57,18 @@ std::string LabelSelector::str() const {
     std::string values;
     for (const std::string& v : r.values) values += (values.empty() ? "" : ",") + v;
     switch (r.op) {
-      case LabelRequirement::Operator::kIn: add(r.key + " in (" + values + ")"); break;
-      case LabelRequirement::Operator::kNotIn: add(r.key + " notin (" + values + ")"); break;
-      case LabelRequirement::Operator::kExists: add(r.key); break;
-      case LabelRequirement::Operator::kDoesNotExist: add("!" + r.key); break;
+      case LabelRequirement::Operator::kIn:
+        add(r.key + " in (" + values + ")");
+        break;
+      case LabelRequirement::Operator::kNotIn:
+        add(r.key + " notin (" + values + ")");
+        break;
+      case LabelRequirement::Operator::kExists:
+        add(r.key);
+        break;
+      case LabelRequirement::Operator::kDoesNotExist:
+        add("!" + r.key);
+        break;
     }
   }
   return out;

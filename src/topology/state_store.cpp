@@ -121,8 +121,9 @@ std::string meta(sqlite3* db, const char* key) {
 }
 
 void set_meta(sqlite3* db, const char* key, std::string_view value) {
-  Statement s(db, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
-                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  Statement s(db,
+              "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+              "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   s.bind(1, std::string_view(key));
   s.bind(2, value);
   s.run();
@@ -283,8 +284,12 @@ class Decoder {
 
 }  // namespace
 
-std::string encode_node(const k8s::Node& node) { return Encoder().run(node); }
-k8s::Node decode_node(std::string_view encoded) { return Decoder(encoded).run(); }
+std::string encode_node(const k8s::Node& node) {
+  return Encoder().run(node);
+}
+k8s::Node decode_node(std::string_view encoded) {
+  return Decoder(encoded).run();
+}
 
 ResourceKey key_of(const k8s::Resource& r) {
   return ResourceKey{r.group(), r.kind(), r.namespace_name(), r.name()};
@@ -309,10 +314,14 @@ const StoredResource* State::find(const ResourceKey& key) const {
 
 const char* to_string(ApplyAction action) {
   switch (action) {
-    case ApplyAction::kCreated: return "created";
-    case ApplyAction::kConfigured: return "configured";
-    case ApplyAction::kUnchanged: return "unchanged";
-    case ApplyAction::kRejected: return "rejected";
+    case ApplyAction::kCreated:
+      return "created";
+    case ApplyAction::kConfigured:
+      return "configured";
+    case ApplyAction::kUnchanged:
+      return "unchanged";
+    case ApplyAction::kRejected:
+      return "rejected";
   }
   return "?";
 }
@@ -345,7 +354,8 @@ std::vector<PlannedApply> plan_apply(const State& state, const k8s::ResourceList
   Model model = build_model(merged, cluster, options);
   for (PlannedApply& p : plan) {
     for (const AdmissionError& e : model.rejected) {
-      if (e.kind == p.key.kind && e.name == p.key.name && e.namespace_name == p.key.namespace_name) {
+      if (e.kind == p.key.kind && e.name == p.key.name &&
+          e.namespace_name == p.key.namespace_name) {
         p.action = ApplyAction::kRejected;
         p.error = e;
         break;
@@ -355,10 +365,11 @@ std::vector<PlannedApply> plan_apply(const State& state, const k8s::ResourceList
   return plan;
 }
 
-void StateStore::Closer::operator()(sqlite3* db) const { sqlite3_close(db); }
+void StateStore::Closer::operator()(sqlite3* db) const {
+  sqlite3_close(db);
+}
 
-StateStore::StateStore(std::filesystem::path path, sqlite3* db)
-    : path_(std::move(path)), db_(db) {}
+StateStore::StateStore(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
 StateStore::StateStore(StateStore&&) noexcept = default;
 StateStore& StateStore::operator=(StateStore&&) noexcept = default;
 StateStore::~StateStore() = default;
@@ -375,7 +386,8 @@ StateStore StateStore::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   StateStore store(path, raw);
-  if (rc != SQLITE_OK) fail(path, std::string("cannot open the state: ") + sqlite3_errstr(rc), hint);
+  if (rc != SQLITE_OK)
+    fail(path, std::string("cannot open the state: ") + sqlite3_errstr(rc), hint);
   sqlite3_busy_timeout(raw, 5000);
   try {
     exec(raw, kSchema);
@@ -383,8 +395,9 @@ StateStore StateStore::open(const std::filesystem::path& path) {
     if (version.empty()) {
       set_meta(raw, "schema_version", std::to_string(kSchemaVersion));
     } else if (version != std::to_string(kSchemaVersion)) {
-      fail(path, "state schema version " + version + " is not supported (this kubetwin writes " +
-                     std::to_string(kSchemaVersion) + ")",
+      fail(path,
+           "state schema version " + version + " is not supported (this kubetwin writes " +
+               std::to_string(kSchemaVersion) + ")",
            "run `kubetwin reset` or use another --state file");
     }
   } catch (const std::runtime_error& e) {
@@ -485,8 +498,9 @@ int64_t StateStore::commit(const StateChange& change) {
 void StateStore::reset() {
   sqlite3* db = db_.get();
   Transaction tx(db);
-  exec(db, "DELETE FROM resources; DELETE FROM applies; DELETE FROM meta WHERE key = "
-           "'cluster_profile';");
+  exec(db,
+       "DELETE FROM resources; DELETE FROM applies; DELETE FROM meta WHERE key = "
+       "'cluster_profile';");
   tx.commit();
 }
 

@@ -27,16 +27,17 @@ std::string required_string(const k8s::Node& map, const char* key, const std::st
   const k8s::Node* n = map.get(key);
   if (!n) fail(map.location(), what + " needs `" + key + "`");
   if (!n->is_scalar() || n->text().empty())
-    fail(n->location(), what + ": `" + key + "` must be a non-empty string, found " +
-                            k8s::describe_node(*n));
+    fail(n->location(),
+         what + ": `" + key + "` must be a non-empty string, found " + k8s::describe_node(*n));
   return n->text();
 }
 
 std::string optional_string(const k8s::Node& map, const char* key) {
   const k8s::Node* n = map.get(key);
   if (!n || n->is_null()) return "";
-  if (!n->is_scalar()) fail(n->location(), "`" + std::string(key) + "` must be a string, found " +
-                                               k8s::describe_node(*n));
+  if (!n->is_scalar())
+    fail(n->location(),
+         "`" + std::string(key) + "` must be a string, found " + k8s::describe_node(*n));
   return n->text();
 }
 
@@ -54,16 +55,19 @@ TwinEnvironment read_environment(const k8s::Node& env, const std::string& base_d
   const std::string what = "environment \"" + out.name + "\"";
   if (const k8s::Node* ha = env.get("highlyAvailable")) {
     auto b = ha->is_scalar() ? ha->as_bool() : std::nullopt;
-    if (!b) fail(ha->location(), what + ": `highlyAvailable` must be true or false, found " +
-                                     k8s::describe_node(*ha));
+    if (!b)
+      fail(ha->location(),
+           what + ": `highlyAvailable` must be true or false, found " + k8s::describe_node(*ha));
     out.highly_available = *b;
   }
   if (const k8s::Node* nss = env.get("namespaces")) {
     if (!nss->is_sequence())
-      fail(nss->location(), what + ": `namespaces` must be a list, found " + k8s::describe_node(*nss));
+      fail(nss->location(),
+           what + ": `namespaces` must be a list, found " + k8s::describe_node(*nss));
     for (const k8s::Node& ns : nss->items()) {
       if (!ns.is_scalar() || ns.text().empty())
-        fail(ns.location(), what + ": a namespace must be a string, found " + k8s::describe_node(ns));
+        fail(ns.location(),
+             what + ": a namespace must be a string, found " + k8s::describe_node(ns));
       out.namespaces.push_back(ns.text());
     }
   }
@@ -73,24 +77,27 @@ TwinEnvironment read_environment(const k8s::Node& env, const std::string& base_d
     fail(apply->location(), what + ": `apply` must be a list, found " + k8s::describe_node(*apply));
   for (const k8s::Node& step : apply->items()) {
     if (!step.is_mapping())
-      fail(step.location(), what + ": an apply step must be a mapping, found " +
-                                k8s::describe_node(step));
+      fail(step.location(),
+           what + ": an apply step must be a mapping, found " + k8s::describe_node(step));
     TwinApplyStep s;
     s.where = step.location();
     const std::string k = optional_string(step, "kustomize");
     const std::string f = optional_string(step, "file");
     if (!k.empty() == !f.empty())
-      fail(step.location(), what + ": an apply step needs exactly one of `kustomize: DIR` or `file: PATH`");
+      fail(step.location(),
+           what + ": an apply step needs exactly one of `kustomize: DIR` or `file: PATH`");
     s.kustomize = !k.empty();
     s.path = resolve(base_dir, s.kustomize ? k : f);
     out.apply.push_back(std::move(s));
   }
   if (const k8s::Node* eps = env.get("entrypoints")) {
     if (!eps->is_sequence())
-      fail(eps->location(), what + ": `entrypoints` must be a list, found " + k8s::describe_node(*eps));
+      fail(eps->location(),
+           what + ": `entrypoints` must be a list, found " + k8s::describe_node(*eps));
     for (const k8s::Node& ep : eps->items()) {
       if (!ep.is_mapping())
-        fail(ep.location(), what + ": an entrypoint must be a mapping, found " + k8s::describe_node(ep));
+        fail(ep.location(),
+             what + ": an entrypoint must be a mapping, found " + k8s::describe_node(ep));
       out.entrypoints.push_back(TwinEntrypoint{optional_string(ep, "gateway"),
                                                optional_string(ep, "url"),
                                                optional_string(ep, "host"), ep.location()});
@@ -126,7 +133,8 @@ TwinIndex twin_index_from_node(const k8s::Node& doc, const std::string& base_dir
   }
   const k8s::Node* spec = doc.get("spec");
   if (!spec || !spec->is_mapping()) fail(doc.location(), "the model index has no `spec` mapping");
-  if (std::string c = optional_string(*spec, "cluster"); !c.empty()) index.cluster = resolve(base_dir, c);
+  if (std::string c = optional_string(*spec, "cluster"); !c.empty())
+    index.cluster = resolve(base_dir, c);
   if (std::string b = optional_string(*spec, "behaviour"); !b.empty())
     index.behaviour = resolve(base_dir, b);
   const k8s::Node* envs = spec->get("environments");
@@ -176,11 +184,11 @@ k8s::ResourceList render_environment(const TwinEnvironment& environment) {
   for (const TwinApplyStep& step : environment.apply) {
     std::error_code ec;
     if (!fs::exists(step.path, ec))
-      throw k8s::InputError(step.where, "environment \"" + environment.name + "\": " + step.path +
-                                            " does not exist",
-                            "paths in twin.yaml are relative to the twin.yaml's directory");
-    k8s::ResourceList part = step.kustomize ? k8s::build_kustomization(step.path)
-                                            : k8s::load_manifests(step.path);
+      throw k8s::InputError(
+          step.where, "environment \"" + environment.name + "\": " + step.path + " does not exist",
+          "paths in twin.yaml are relative to the twin.yaml's directory");
+    k8s::ResourceList part =
+        step.kustomize ? k8s::build_kustomization(step.path) : k8s::load_manifests(step.path);
     for (k8s::Resource& r : part) out.push_back(std::move(r));
   }
   return out;

@@ -24,7 +24,8 @@ Outcome call(std::vector<std::string> args) {
   return {code, out.str(), err.str()};
 }
 
-const std::string kSmall = std::string(KUBETWIN_SOURCE_DIR) + "/tests/golden/run-small/scenario.yaml";
+const std::string kSmall =
+    std::string(KUBETWIN_SOURCE_DIR) + "/tests/golden/run-small/scenario.yaml";
 
 TEST(CapacityVerb, UsageMistakesExitTwo) {
   Outcome no_slo = call({"capacity", kSmall});
@@ -37,7 +38,8 @@ TEST(CapacityVerb, UsageMistakesExitTwo) {
   EXPECT_EQ(two.code, 2);
   Outcome flag = call({"capacity", kSmall, "--slo", "p99<300ms", "--frobnicate"});
   EXPECT_EQ(flag.code, 2);
-  EXPECT_EQ(flag.err.rfind("error: unknown flag: --frobnicate\n  hint: usage: kubetwin capacity", 0), 0u);
+  EXPECT_EQ(
+      flag.err.rfind("error: unknown flag: --frobnicate\n  hint: usage: kubetwin capacity", 0), 0u);
   Outcome missing = call({"capacity", "/nonexistent/s.yaml", "--slo", "p99<300ms"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_EQ(missing.err.rfind("error: /nonexistent/s.yaml: no such file", 0), 0u) << missing.err;

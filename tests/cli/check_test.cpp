@@ -1,6 +1,5 @@
 // `kubetwin check` end to end: exit codes, the text summary, JSON and SARIF shapes.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -44,7 +43,8 @@ const k8s::Node& field(const k8s::Node& n, const char* key) {
 TEST(Check, AmazonStoreFailsOnTheIsolationGap) {
   const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store"});
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos)
+      << r.out;
   // The summary comes first: the counts line, then the per-rule table.
   EXPECT_EQ(r.out.rfind("kubetwin check ", 0), 0u) << r.out;
   EXPECT_LT(r.out.find("KT306  error"), r.out.find("error[KT306]")) << r.out;
@@ -112,18 +112,22 @@ TEST(Check, KustomizeAndFilePathsWithLabelEnvironments) {
   // One overlay alone: no other environment to leak into, so no isolation finding.
   const CheckRun k = kubetwin({"check", "-k", kSource + "/models/amazon-store/k8s/overlays/dev"});
   EXPECT_EQ(k.out.find("KT306"), std::string::npos) << k.out;
-  const CheckRun f = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml"});
+  const CheckRun f =
+      kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml"});
   EXPECT_EQ(f.code, 1);
   EXPECT_NE(f.out.find("kt101/bad.yaml:"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("error[KT101]"), std::string::npos) << f.out;
-  const CheckRun g = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt303/good.yaml"});
+  const CheckRun g =
+      kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt303/good.yaml"});
   EXPECT_EQ(g.code, 0) << g.out;
 }
 
 TEST(Check, SarifFileBesideTextOutput) {
-  const fs::path file = fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".sarif");
-  const CheckRun r = kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml",
-                          "--sarif", file.string()});
+  const fs::path file =
+      fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".sarif");
+  const CheckRun r =
+      kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml", "--sarif",
+                file.string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error[KT101]"), std::string::npos);
   const auto docs = k8s::parse_yaml_documents(k8s::read_file(file.string()), file.string());
@@ -132,7 +136,8 @@ TEST(Check, SarifFileBesideTextOutput) {
 }
 
 TEST(Check, EmptyStateHasNoFindings) {
-  const fs::path state = fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".db");
+  const fs::path state =
+      fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".db");
   const CheckRun r = kubetwin({"check", "--state", state.string()});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no findings"), std::string::npos) << r.out;
@@ -140,12 +145,15 @@ TEST(Check, EmptyStateHasNoFindings) {
 
 // Without a target, check reads the applied state; environments then come from namespace labels.
 TEST(Check, AppliedStateUsesNamespaceLabels) {
-  const fs::path state = fs::temp_directory_path() / ("kubetwin-check-applied-" + std::to_string(::getpid()) + ".db");
+  const fs::path state =
+      fs::temp_directory_path() / ("kubetwin-check-applied-" + std::to_string(::getpid()) + ".db");
   fs::remove(state);
-  ASSERT_EQ(kubetwin({"apply", kSource + "/models/amazon-store", "--state", state.string()}).code, 0);
+  ASSERT_EQ(kubetwin({"apply", kSource + "/models/amazon-store", "--state", state.string()}).code,
+            0);
   const CheckRun r = kubetwin({"check", "--state", state.string()});
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("environment production"), std::string::npos) << r.out;
   fs::remove(state);
 }

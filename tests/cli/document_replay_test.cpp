@@ -50,7 +50,7 @@ class DocumentReplay : public ::testing::Test {
                             "k8s/overlays/prod/", "k8s/infrastructure/kong/overlays/prod/"}) {
       // The profile twin.yaml names (Docker Desktop, behind the document's localhost NodePorts).
       Result r = first ? kt({"apply", "--cluster", "../clusters/local.yaml", "-k", dir})
-                    : kt({"apply", "-k", dir});
+                       : kt({"apply", "-k", dir});
       first = false;
       ASSERT_EQ(r.code, 0) << dir << "\n" << r.out << r.err;
       EXPECT_EQ(r.err, "") << dir;

@@ -80,8 +80,9 @@ TEST(KubectlVerbs, ApplyFromStdinThenGetAndDelete) {
   Outcome bad = call({"apply", "-f", "-", "--state", state},
                      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nope}\n");
   EXPECT_EQ(bad.code, 1);
-  EXPECT_EQ(bad.err, "Error from server (NotFound): error when creating \"STDIN\": namespaces "
-                     "\"nope\" not found\n");
+  EXPECT_EQ(bad.err,
+            "Error from server (NotFound): error when creating \"STDIN\": namespaces "
+            "\"nope\" not found\n");
   Outcome d = call({"delete", "cm", "cfg", "-n", "shop", "--state", state});
   EXPECT_EQ(d.out, "configmap \"cfg\" deleted\n");
   std::filesystem::remove(state);

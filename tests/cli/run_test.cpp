@@ -127,8 +127,8 @@ TEST(RunVerb, UsageMistakesExitTwo) {
 }
 
 TEST(RunVerb, FailedCheckExitsOneAndJunitHasEveryCheck) {
-  const fs::path junit = fs::temp_directory_path() /
-                         ("kubetwin-run-" + std::to_string(::getpid()) + "-junit.xml");
+  const fs::path junit =
+      fs::temp_directory_path() / ("kubetwin-run-" + std::to_string(::getpid()) + "-junit.xml");
   Outcome r = call({"run", kSmall, "--replications", "1", "--junit", junit.string()});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("  verdict: FAIL, 1 of 3 checks failed"), std::string::npos) << r.out;
@@ -152,7 +152,8 @@ TEST(RunVerb, SameSeedGivesByteIdenticalJsonAnotherSeedDiffers) {
   const std::string seed8 = temp_scenario("seed8.yaml", replace_once(base, "seed: 7", "seed: 8"));
   Outcome s7 = call({"run", seed7, "--output", "json"});
   Outcome s8 = call({"run", seed8, "--output", "json"});
-  EXPECT_EQ(without_path(s7.out, seed7), without_path(a.out, kSmall));  // same seed, another path: same run
+  EXPECT_EQ(without_path(s7.out, seed7),
+            without_path(a.out, kSmall));  // same seed, another path: same run
   EXPECT_NE(without_path(s8.out, seed8), without_path(s7.out, seed7));
   auto fingerprint = [](const std::string& json) {
     size_t at = json.rfind("\"fingerprint\": \"", json.find("\"runs\""));

@@ -53,12 +53,14 @@ TEST(NodeEncoding, CorruptInputThrows) {
 
 TEST_F(StateStoreTest, CommitKeepsOrderCreationSequenceAndProfile) {
   StateStore store = StateStore::open(dir_ / "sub" / "state.db");
-  auto first = docs("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n");
+  auto first = docs(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n");
   EXPECT_EQ(store.commit(StateChange{"one", first, {}, std::string("clusters/x.yaml")}), 1);
-  auto second = docs("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n"
-                     "spec: {replicas: 3}\n---\n"
-                     "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: a}\n");
+  auto second = docs(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: a}\n"
+      "spec: {replicas: 3}\n---\n"
+      "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: a}\n");
   EXPECT_EQ(store.commit(StateChange{"two", second, {}, std::nullopt}), 2);
 
   State s = StateStore::open(dir_ / "sub" / "state.db").load();
@@ -79,8 +81,8 @@ TEST_F(StateStoreTest, CommitKeepsOrderCreationSequenceAndProfile) {
 
 TEST_F(StateStoreTest, DeleteAndReset) {
   StateStore store = StateStore::open(dir_ / "state.db");
-  store.commit(StateChange{"one", docs("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"),
-                           {}, std::nullopt});
+  store.commit(StateChange{
+      "one", docs("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), {}, std::nullopt});
   StateChange del;
   del.deletes.push_back(ResourceKey{"", "Namespace", "", "a"});
   del.record_apply = false;
@@ -94,8 +96,8 @@ TEST_F(StateStoreTest, DeleteAndReset) {
 TEST_F(StateStoreTest, FailedTransactionLeavesPreviousState) {
   fs::path path = dir_ / "state.db";
   StateStore store = StateStore::open(path);
-  store.commit(StateChange{"one", docs("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"),
-                           {}, std::nullopt});
+  store.commit(StateChange{
+      "one", docs("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), {}, std::nullopt});
   // A trigger makes the second insert of the next batch fail, after the first one ran.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -105,8 +107,9 @@ TEST_F(StateStoreTest, FailedTransactionLeavesPreviousState) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  auto batch = docs("apiVersion: v1\nkind: Namespace\nmetadata: {name: good}\n---\n"
-                    "apiVersion: v1\nkind: Namespace\nmetadata: {name: bad}\n");
+  auto batch = docs(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: good}\n---\n"
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: bad}\n");
   EXPECT_THROW(store.commit(StateChange{"two", batch, {}, std::string("p.yaml")}),
                std::runtime_error);
   State after = store.load();
@@ -119,7 +122,11 @@ TEST_F(StateStoreTest, FailedTransactionLeavesPreviousState) {
 TEST_F(StateStoreTest, UnwritablePathIsAnInputError) {
   fs::create_directories(dir_);
   fs::path file = dir_ / "plain-file";
-  { std::FILE* f = std::fopen(file.c_str(), "w"); std::fputs("x", f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fputs("x", f);
+    std::fclose(f);
+  }
   try {
     StateStore::open(file / "state.db");
     FAIL() << "expected InputError";

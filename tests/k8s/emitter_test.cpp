@@ -37,9 +37,10 @@ TEST(Emitter, StreamSeparatorsAndNesting) {
       "apiVersion: v1\nkind: A\nmetadata: {name: a}\nspec: {l: [[1, 2], {x: 1, y: [a]}]}\n---\n"
       "apiVersion: v1\nkind: B\nmetadata: {name: b}\n",
       "s.yaml");
-  EXPECT_EQ(emit_stream(rs),
-            "apiVersion: v1\nkind: A\nmetadata:\n  name: a\nspec:\n  l:\n  - - 1\n    - 2\n  - x: 1\n"
-            "    \"y\":\n    - a\n---\napiVersion: v1\nkind: B\nmetadata:\n  name: b\n");
+  EXPECT_EQ(
+      emit_stream(rs),
+      "apiVersion: v1\nkind: A\nmetadata:\n  name: a\nspec:\n  l:\n  - - 1\n    - 2\n  - x: 1\n"
+      "    \"y\":\n    - a\n---\napiVersion: v1\nkind: B\nmetadata:\n  name: b\n");
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ namespace fs = std::filesystem;
 const std::string kSource = KUBETWIN_SOURCE_DIR;
 const std::string kTestdata = kSource + "/tests/k8s/testdata/";
 
-std::string render(const std::string& dir) { return emit_stream(build_kustomization(dir)); }
+std::string render(const std::string& dir) {
+  return emit_stream(build_kustomization(dir));
+}
 
 std::string error_of(const std::string& dir) {
   try {
@@ -31,7 +33,9 @@ std::string error_of(const std::string& dir) {
   return "(no error)";
 }
 
-bool have_kubectl() { return std::system("command -v kubectl >/dev/null 2>&1") == 0; }
+bool have_kubectl() {
+  return std::system("command -v kubectl >/dev/null 2>&1") == 0;
+}
 
 // Runs a command, returning its stdout (stderr discarded) and whether it exited 0.
 std::pair<std::string, bool> run(const std::string& cmd) {
@@ -53,7 +57,8 @@ std::vector<std::string> documents(const std::string& stream) {
   size_t start = 0;
   while (start < stream.size()) {
     size_t nl = stream.find('\n', start);
-    std::string line = stream.substr(start, nl == std::string::npos ? std::string::npos : nl - start + 1);
+    std::string line =
+        stream.substr(start, nl == std::string::npos ? std::string::npos : nl - start + 1);
     start = nl == std::string::npos ? stream.size() : nl + 1;
     if (line == "---\n") {
       docs.push_back(cur);
@@ -74,7 +79,8 @@ std::vector<std::string> parity_dirs() {
   // Every kustomization under models/, found at run time (models are added by other work).
   if (fs::exists(kSource + "/models"))
     for (const auto& e : fs::recursive_directory_iterator(kSource + "/models"))
-      if (e.is_directory() && is_kustomization_dir(e.path().string())) dirs.push_back(e.path().string());
+      if (e.is_directory() && is_kustomization_dir(e.path().string()))
+        dirs.push_back(e.path().string());
   std::sort(dirs.begin(), dirs.end());
   return dirs;
 }
@@ -103,8 +109,8 @@ TEST(Kustomize, ParityWithKubectlOnTestOverlaysAndModels) {
     EXPECT_EQ(documents(got), documents(want));
     EXPECT_EQ(got, want) << "same documents, different order";
   }
-  std::printf("[ parity    ] %zu directories compared with kubectl kustomize (%d under models/)\n", dirs.size(),
-              model_dirs);
+  std::printf("[ parity    ] %zu directories compared with kubectl kustomize (%d under models/)\n",
+              dirs.size(), model_dirs);
 }
 
 // Hashes pinned from kubectl kustomize v5.5.0, so they are checked even without kubectl.
@@ -133,7 +139,8 @@ TEST(Kustomize, GeneratorHashesAndReferences) {
 TEST(Kustomize, LiteralHashMatchesKubectl) {
   fs::path dir = fs::temp_directory_path() / ("kubetwin-kz-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "kustomization.yaml") << "configMapGenerator:\n- name: cm\n  literals: [a=b]\n";
+  std::ofstream(dir / "kustomization.yaml")
+      << "configMapGenerator:\n- name: cm\n  literals: [a=b]\n";
   auto rs = build_kustomization(dir.string());
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].name(), "cm-4h2mbtbbt6");  // kustomize-facts.md section 1
@@ -147,12 +154,15 @@ TEST(Kustomize, BadInputGivesLocatedErrors) {
   EXPECT_NE(e.find("escape/root/kustomization.yaml:2:3: security; file '"), std::string::npos) << e;
   EXPECT_NE(e.find("is not in or below"), std::string::npos) << e;
   e = error_of(kTestdata + "kustomize_errors/missing");
-  EXPECT_NE(e.find("missing/kustomization.yaml:3:3: accumulating resources: 'absent.yaml'"), std::string::npos) << e;
+  EXPECT_NE(e.find("missing/kustomization.yaml:3:3: accumulating resources: 'absent.yaml'"),
+            std::string::npos)
+      << e;
   e = error_of(kTestdata + "kustomize_errors/unknown_field");
   EXPECT_NE(e.find("unknown_field/kustomization.yaml:2:"), std::string::npos) << e;
   EXPECT_NE(e.find("json: unknown field \"namePrefx\""), std::string::npos) << e;
   e = error_of(kTestdata + "kustomize_errors/wrong_type");
-  EXPECT_NE(e.find("wrong_type/kustomization.yaml:1:12: invalid Kustomization: json: cannot unmarshal bool into Go "
+  EXPECT_NE(e.find("wrong_type/kustomization.yaml:1:12: invalid Kustomization: json: cannot "
+                   "unmarshal bool into Go "
                    "struct field Kustomization.namespace of type string"),
             std::string::npos)
       << e;
@@ -161,22 +171,27 @@ TEST(Kustomize, BadInputGivesLocatedErrors) {
   e = error_of(kTestdata + "kustomize_errors/bad_yaml");
   EXPECT_NE(e.find("bad_yaml/bad.yaml:5:2: invalid YAML"), std::string::npos) << e;
   e = error_of(kTestdata + "kustomize_errors/nested_unknown_field");
-  EXPECT_NE(e.find("nested_unknown_field/kustomization.yaml:4:10: invalid Kustomization: json: unknown field \"bogus\""),
+  EXPECT_NE(e.find("nested_unknown_field/kustomization.yaml:4:10: invalid Kustomization: json: "
+                   "unknown field \"bogus\""),
             std::string::npos)
       << e;
   e = error_of(kTestdata + "kustomize_errors/label_number");
-  EXPECT_NE(e.find("label_number/kustomization.yaml:2:6: invalid Kustomization: json: cannot unmarshal number into Go "
+  EXPECT_NE(e.find("label_number/kustomization.yaml:2:6: invalid Kustomization: json: cannot "
+                   "unmarshal number into Go "
                    "struct field Kustomization.commonLabels of type string"),
             std::string::npos)
       << e;
   e = error_of(kTestdata + "kustomize_errors/generator_namespace");
-  EXPECT_NE(e.find("generator_namespace/kustomization.yaml:7:3: id Secret.v1.[noGrp]/token.data does not exist; "
+  EXPECT_NE(e.find("generator_namespace/kustomization.yaml:7:3: id Secret.v1.[noGrp]/token.data "
+                   "does not exist; "
                    "cannot merge or replace"),
             std::string::npos)
       << e;
   e = error_of(kTestdata + "kustomize_errors/inline_patch");  // located inside the inline block
-  EXPECT_NE(e.find("inline_patch/kustomization.yaml:6:7: JSON patch replace /data/missing/deeper: no field"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "inline_patch/kustomization.yaml:6:7: JSON patch replace /data/missing/deeper: no field"),
+      std::string::npos)
       << e;
   e = error_of(kTestdata + "kustomize_errors/does-not-exist");
   EXPECT_NE(e.find("does-not-exist"), std::string::npos) << e;

@@ -1,7 +1,6 @@
 // Tests of `kubetwin kustomize DIR` end to end (the built binary): the stream on stdout, errors
 // on stderr with path:line:col, exit code 2 for bad input.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <array>
@@ -19,7 +18,8 @@ struct Result {
 };
 
 Result run_kubetwin(const std::string& args) {
-  std::string err_file = std::filesystem::temp_directory_path() / ("kubetwin-verb-err-" + std::to_string(::getpid()));
+  std::string err_file =
+      std::filesystem::temp_directory_path() / ("kubetwin-verb-err-" + std::to_string(::getpid()));
   std::string cmd = std::string("'") + KUBETWIN_BINARY + "' " + args + " 2>'" + err_file + "'";
   Result r{-1, "", ""};
   FILE* p = popen(cmd.c_str(), "r");
@@ -50,7 +50,8 @@ TEST(KustomizeVerb, PrintsTheStream) {
 TEST(KustomizeVerb, DeprecationWarningsGoToStderr) {
   Result r = run_kubetwin("kustomize '" + kData + "kustomize/common_labels'");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("# Warning: 'commonLabels' is deprecated. Please use 'labels' instead."), std::string::npos)
+  EXPECT_NE(r.err.find("# Warning: 'commonLabels' is deprecated. Please use 'labels' instead."),
+            std::string::npos)
       << r.err;
 }
 
@@ -58,7 +59,8 @@ TEST(KustomizeVerb, BadInputExitsTwoWithLocation) {
   Result r = run_kubetwin("kustomize '" + kData + "kustomize_errors/escape/root'");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(r.out.empty());
-  EXPECT_NE(r.err.find("escape/root/kustomization.yaml:2:3: security; file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("escape/root/kustomization.yaml:2:3: security; file"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("hint:"), std::string::npos) << r.err;
   r = run_kubetwin("kustomize '" + kData + "kustomize_errors/cycle/a'");
   EXPECT_EQ(r.code, 2);

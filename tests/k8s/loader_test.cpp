@@ -24,7 +24,8 @@ std::string error_of(const std::function<void()>& f) {
 TEST(Loader, MultiDocumentWithLocations) {
   auto docs = parse_resources(
       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: \"1\"\n  n: 2\n"
-      "---\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {x: [1, 2]}\n",
+      "---\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {x: [1, "
+      "2]}\n",
       "m.yaml");
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_EQ(docs[0].location().str(), "m.yaml:1:1");
@@ -59,20 +60,28 @@ TEST(Loader, MalformedYamlNamesThePlace) {
 }
 
 TEST(Loader, WrongTypesAreClearErrors) {
-  std::string e = error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: 5\n", "t.yaml"); });
-  EXPECT_NE(e.find("t.yaml:3:11: metadata must be a mapping, found an integer 5"), std::string::npos) << e;
+  std::string e =
+      error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: 5\n", "t.yaml"); });
+  EXPECT_NE(e.find("t.yaml:3:11: metadata must be a mapping, found an integer 5"),
+            std::string::npos)
+      << e;
   e = error_of([] { parse_resources("apiVersion: v1\nmetadata: {name: x}\n", "t.yaml"); });
   EXPECT_NE(e.find("t.yaml:1:1: missing kind"), std::string::npos) << e;
-  e = error_of([] { parse_resources("apiVersion: v1\nkind: [a]\nmetadata: {name: x}\n", "t.yaml"); });
+  e = error_of(
+      [] { parse_resources("apiVersion: v1\nkind: [a]\nmetadata: {name: x}\n", "t.yaml"); });
   EXPECT_NE(e.find("t.yaml:2:7: kind must be a string, found a sequence"), std::string::npos) << e;
-  e = error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: {labels: {a: b}}\n", "t.yaml"); });
+  e = error_of(
+      [] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: {labels: {a: b}}\n", "t.yaml"); });
   EXPECT_NE(e.find("missing metadata.name"), std::string::npos) << e;
   e = error_of([] { parse_resources("- a\n- b\n", "t.yaml"); });
-  EXPECT_NE(e.find("t.yaml:1:1: a Kubernetes object must be a mapping, found a sequence"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:1:1: a Kubernetes object must be a mapping, found a sequence"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Loader, AliasBombIsRefusedQuickly) {
-  std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  std::string bomb =
+      "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
   char prev = 'a';
   for (char c = 'b'; c <= 'j'; ++c) {
     bomb += std::string(1, c) + ": &" + c + " [";
@@ -104,12 +113,16 @@ TEST(Loader, OversizedFileIsRefusedNamingTheLimit) {
   fs::path big = dir / "big.yaml";
   {
     std::ofstream out(big);
-    std::string line = "# padding padding padding padding padding padding padding padding padding\n";
-    for (std::size_t written = 0; written < (std::size_t{50} << 20); written += line.size()) out << line;
+    std::string line =
+        "# padding padding padding padding padding padding padding padding padding\n";
+    for (std::size_t written = 0; written < (std::size_t{50} << 20); written += line.size())
+      out << line;
   }
   auto start = std::chrono::steady_clock::now();
   std::string e = error_of([&] { load_manifests(big.string()); });
-  EXPECT_NE(e.find(big.string() + ": file is 50.0 MiB, above the 16.0 MiB limit"), std::string::npos) << e;
+  EXPECT_NE(e.find(big.string() + ": file is 50.0 MiB, above the 16.0 MiB limit"),
+            std::string::npos)
+      << e;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   e = error_of([&] { load_manifests((dir / "missing.yaml").string()); });
   EXPECT_NE(e.find("missing.yaml: no such file"), std::string::npos) << e;
@@ -132,29 +145,39 @@ TEST(Loader, ThousandsOfLinesAndUnknownKindsLoad) {
 namespace kubetwin::k8s {
 namespace {
 
-// Must-show 4: the kinds real repositories carry load as plain resources, deep CRD schemas included.
+// Must-show 4: the kinds real repositories carry load as plain resources, deep CRD schemas
+// included.
 TEST(Loader, RealWorldKindsLoad) {
   std::string crd =
-      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: kafkas.kafka.strimzi.io\n"
-      "spec:\n  group: kafka.strimzi.io\n  names: {kind: Kafka, plural: kafkas}\n  scope: Namespaced\n  versions:\n"
-      "  - name: v1beta2\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n";
+      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: "
+      "kafkas.kafka.strimzi.io\n"
+      "spec:\n  group: kafka.strimzi.io\n  names: {kind: Kafka, plural: kafkas}\n  scope: "
+      "Namespaced\n  versions:\n"
+      "  - name: v1beta2\n    served: true\n    storage: true\n    schema:\n      "
+      "openAPIV3Schema:\n";
   std::string indent = "        ";
   for (int i = 0; i < 40; ++i) {  // a deeply nested schema, as generated CRDs have
-    crd += indent + "type: object\n" + indent + "x-kubernetes-preserve-unknown-fields: true\n" + indent + "properties:\n";
+    crd += indent + "type: object\n" + indent + "x-kubernetes-preserve-unknown-fields: true\n" +
+           indent + "properties:\n";
     indent += "  ";
     crd += indent + "f" + std::to_string(i) + ":\n";
     indent += "  ";
   }
   crd += indent + "type: string\n";
   std::string rest =
-      "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: crb}\n"
+      "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: "
+      "crb}\n"
       "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n"
       "subjects: [{kind: ServiceAccount, name: sa, namespace: ns}]\n"
       "---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate, namespace: ns}\n"
-      "spec: {backoffLimit: 2, template: {spec: {restartPolicy: Never, containers: [{name: m, image: m}]}}}\n"
-      "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n"
-      "    konghq.com/strip-path: \"true\"\nspec:\n  ingressClassName: kong\n  rules:\n  - host: a.example.com\n"
-      "---\napiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata: {name: k}\nspec: {kafka: {replicas: 3}}\n";
+      "spec: {backoffLimit: 2, template: {spec: {restartPolicy: Never, containers: [{name: m, "
+      "image: m}]}}}\n"
+      "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  "
+      "annotations:\n"
+      "    konghq.com/strip-path: \"true\"\nspec:\n  ingressClassName: kong\n  rules:\n  - host: "
+      "a.example.com\n"
+      "---\napiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata: {name: k}\nspec: {kafka: "
+      "{replicas: 3}}\n";
   auto rs = parse_resources(crd + rest, "real.yaml");
   ASSERT_EQ(rs.size(), 5u);
   EXPECT_EQ(rs[0].kind(), "CustomResourceDefinition");

@@ -56,8 +56,10 @@ TEST(Quantity, NodeErrorsCarryLocation) {
     parse_quantity(n, "resources.requests.cpu");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(e.diagnostic().format().find("d.yaml:20:14: resources.requests.cpu: Invalid value: \"12x\": quantities must match"),
-              std::string::npos)
+    EXPECT_NE(
+        e.diagnostic().format().find(
+            "d.yaml:20:14: resources.requests.cpu: Invalid value: \"12x\": quantities must match"),
+        std::string::npos)
         << e.what();
   }
   EXPECT_EQ(parse_quantity(Node::scalar("2", false), "cpu").milli(), 2000);

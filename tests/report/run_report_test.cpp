@@ -189,7 +189,8 @@ TEST(RunReportText, RoutesWorkloadsVolumesAndFooter) {
   const size_t p99_end = columns(routes[1], routes[1].find("P99") + 3);
   const std::string orders_p99 = "±3.14ms";
   EXPECT_EQ(columns(routes[2], routes[2].find(orders_p99) + orders_p99.size()), p99_end)
-      << routes[1] << "\n" << routes[2];
+      << routes[1] << "\n"
+      << routes[2];
   EXPECT_NE(routes[2].find("75.0/s ±0.40"), std::string::npos) << routes[2];
   EXPECT_NE(routes[2].find("    1.2%  "), std::string::npos);
   EXPECT_NE(text.find("  POST /orders errors: 503 x12; postgres: too many clients x12"),
@@ -212,18 +213,25 @@ TEST(RunReportText, RoutesWorkloadsVolumesAndFooter) {
 
 TEST(RunReportJson, EscapesAndShape) {
   const std::string json = render_run_json(sample());
-  EXPECT_EQ(json.rfind("{\n  \"format_version\": 1,\n  \"scenario\": {\n    \"name\": \"shop \\\"steady\\\"\",", 0),
-            0u)
+  EXPECT_EQ(
+      json.rfind(
+          "{\n  \"format_version\": 1,\n  \"scenario\": {\n    \"name\": \"shop \\\"steady\\\"\",",
+          0),
+      0u)
       << json;
   EXPECT_NE(json.find("\"passed\": false"), std::string::npos);
-  EXPECT_NE(json.find("{\"check\": \"slo POST /orders p99 < 300ms, errors < 0.1%\", \"passed\": false, "
-                      "\"measured\": \"p99 412.5ms, errors 1.20% <&>\", \"file\": \"scenarios/shop.yaml\", "
-                      "\"line\": 31, \"column\": 7}"),
-            std::string::npos)
+  EXPECT_NE(
+      json.find(
+          "{\"check\": \"slo POST /orders p99 < 300ms, errors < 0.1%\", \"passed\": false, "
+          "\"measured\": \"p99 412.5ms, errors 1.20% <&>\", \"file\": \"scenarios/shop.yaml\", "
+          "\"line\": 31, \"column\": 7}"),
+      std::string::npos)
       << json;
   EXPECT_NE(json.find("\"status_counts\": {\"201\": 988, \"503\": 12}"), std::string::npos);
-  EXPECT_NE(json.find("\"error_reasons\": {\"postgres: too many clients\": 12}"), std::string::npos);
-  EXPECT_NE(json.find("\"p99_ms_ci95\": {\"mean\": 397.2, \"half_width\": 3.14}"), std::string::npos);
+  EXPECT_NE(json.find("\"error_reasons\": {\"postgres: too many clients\": 12}"),
+            std::string::npos);
+  EXPECT_NE(json.find("\"p99_ms_ci95\": {\"mean\": 397.2, \"half_width\": 3.14}"),
+            std::string::npos);
   // An infinite interval is null, not "inf".
   EXPECT_NE(json.find("\"p99_ms_ci95\": {\"mean\": 12, \"half_width\": null}"), std::string::npos);
   EXPECT_EQ(json.find("inf"), std::string::npos);
@@ -234,9 +242,10 @@ TEST(RunReportJson, EscapesAndShape) {
   RunReportOptions timing;
   timing.timing = true;
   const std::string timed = render_run_json(sample(), timing);
-  EXPECT_NE(timed.find("\"timing\": {\"wall_seconds\": 1.25, \"events_per_wall_second\": 9876542.4, "
-                       "\"simulated_seconds_per_wall_second\": 960}"),
-            std::string::npos)
+  EXPECT_NE(
+      timed.find("\"timing\": {\"wall_seconds\": 1.25, \"events_per_wall_second\": 9876542.4, "
+                 "\"simulated_seconds_per_wall_second\": 960}"),
+      std::string::npos)
       << timed;
   // Balanced and newline-terminated.
   int depth = 0;
@@ -244,8 +253,10 @@ TEST(RunReportJson, EscapesAndShape) {
   for (size_t i = 0; i < json.size(); ++i) {
     char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') in_string = true;
@@ -292,7 +303,8 @@ TEST(RunReportCapacity, SummaryFirstThenProbes) {
   c.found = true;
   c.scale = 3.5;
   c.max_rate_per_s = 1050;
-  c.bottleneck = {"amazon-api-prod/orders-api CPU (limit 500m)", "cpu", 0.98, "98% of the CPU limit"};
+  c.bottleneck = {"amazon-api-prod/orders-api CPU (limit 500m)", "cpu", 0.98,
+                  "98% of the CPU limit"};
   c.probes = {{1, 300, true, "POST /orders p99 40.0ms, errors 0%"},
               {2, 600, true, "POST /orders p99 80.0ms, errors 0%"},
               {4, 1200, false, "POST /orders p99 912.0ms, errors 2.00%"}};
@@ -303,7 +315,8 @@ TEST(RunReportCapacity, SummaryFirstThenProbes) {
   ASSERT_EQ(probes.size(), 4u) << text;
   EXPECT_EQ(probes[1], "      1     x1    300/s  pass  POST /orders p99 40.0ms, errors 0%");
   EXPECT_EQ(probes[3], "      3     x4   1.2k/s  FAIL  POST /orders p99 912.0ms, errors 2.00%");
-  EXPECT_NE(text.find("  answer: 1.1k/s offered at x3.5 of the scenario's load\n"), std::string::npos)
+  EXPECT_NE(text.find("  answer: 1.1k/s offered at x3.5 of the scenario's load\n"),
+            std::string::npos)
       << text;
   const std::string json = render_capacity_json(c);
   EXPECT_NE(json.find("\"slo\": {\"text\": \"p99<300ms,errors<0.1%\", \"quantile\": \"p99\", "

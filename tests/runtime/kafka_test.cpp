@@ -44,8 +44,12 @@ struct ProdKafka {
   int topic = -1;
   explicit ProdKafka(int partitions = 3) {
     kafka.on_produce_result(&Client::on_result, &client);
-    topic = kafka.create_topic({.name = "order.created", .partitions = partitions, .replication_factor = 3,
-                                .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
+    topic = kafka.create_topic({.name = "order.created",
+                                .partitions = partitions,
+                                .replication_factor = 3,
+                                .min_insync_replicas = 2,
+                                .start_index = 0,
+                                .replica_shift = 0});
   }
   void run_for(Time d) { engine.run_until(engine.now() + d); }
 };
@@ -53,7 +57,10 @@ struct ProdKafka {
 TEST(KafkaPlacement, RoundRobinLikeKafkasRackUnawareAssignment) {
   sim::Engine engine;
   KafkaCluster kafka(engine, {.brokers = 3});
-  int t = kafka.create_topic({.name = "t", .partitions = 6, .replication_factor = 3, .start_index = 0,
+  int t = kafka.create_topic({.name = "t",
+                              .partitions = 6,
+                              .replication_factor = 3,
+                              .start_index = 0,
                               .replica_shift = 0});
   ASSERT_EQ(t, 0);
   EXPECT_EQ(kafka.replicas(0), (std::vector<int>{0, 1, 2}));
@@ -145,7 +152,7 @@ TEST(KafkaTruth, AcksOneIsLostWhenTheLeaderDiesBeforeReplication) {
   ASSERT_NE(k.client.find(1), nullptr);
   EXPECT_EQ(k.client.find(1)->error, KafkaError::kNone);  // acknowledged at once
   EXPECT_EQ(k.client.find(1)->offset, 0);
-  EXPECT_EQ(k.client.find(2), nullptr);                   // waiting for the followers
+  EXPECT_EQ(k.client.find(2), nullptr);  // waiting for the followers
   EXPECT_EQ(k.kafka.high_watermark(p0), 0);
 
   k.kafka.stop_broker(0);  // before the 1 ms fetch lands
@@ -192,7 +199,8 @@ TEST(KafkaTruth, ConsumerLagGrowsAndDrains) {
     void send() {
       kafka->produce(sent, static_cast<int>(sent % 4), 1200, Acks::kAll);
       ++sent;
-      if (engine->now() + millis(2) <= stop_at) engine->schedule_after<&Producer::send>(millis(2500) / 1000, this);
+      if (engine->now() + millis(2) <= stop_at)
+        engine->schedule_after<&Producer::send>(millis(2500) / 1000, this);
     }
   } producer{&k.kafka, &k.engine, 0, seconds(60)};
   k.engine.schedule_at<&Producer::send>(0, &producer);
@@ -304,7 +312,8 @@ TEST(KafkaDisk, AFullLogDirStopsTheBrokerAndItCrashLoops) {
   Client client{&engine, {}};
   kafka.on_produce_result(&Client::on_result, &client);
   int t = kafka.create_topic({.name = "t"});
-  for (int i = 0; i < 11; ++i) kafka.produce(static_cast<uint64_t>(i), kafka.partition_of(t, 0), 1000, Acks::kAll);
+  for (int i = 0; i < 11; ++i)
+    kafka.produce(static_cast<uint64_t>(i), kafka.partition_of(t, 0), 1000, Acks::kAll);
   engine.run();
   EXPECT_EQ(kafka.log_dir_bytes(0), 10'000);
   EXPECT_EQ(client.find(9)->error, KafkaError::kNone);
@@ -318,7 +327,8 @@ TEST(KafkaRetention, WholeSegmentsGoByTimeAndBySize) {
   sim::Engine engine;
   KafkaCluster kafka(engine, {.brokers = 1});
   int t = kafka.create_topic({.name = "t", .retention = sim::minutes(10), .segment_bytes = 10'000});
-  int size_t_ = kafka.create_topic({.name = "s", .retention_bytes = 25'000, .segment_bytes = 10'000});
+  int size_t_ =
+      kafka.create_topic({.name = "s", .retention_bytes = 25'000, .segment_bytes = 10'000});
   for (int i = 0; i < 50; ++i) {  // 50 KB in each: five segments
     kafka.produce(0, kafka.partition_of(t, 0), 1000, Acks::kLeader);
     kafka.produce(0, kafka.partition_of(size_t_, 0), 1000, Acks::kLeader);

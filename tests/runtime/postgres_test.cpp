@@ -52,7 +52,8 @@ TEST(PostgresTruth, ConnectionLimitRefusesAtThePredictedPoolCount) {
     const int pods = 97 / pool_size + 2;  // enough pods to go past the limit
     int first_short = -1;
     for (int i = 0; i < pods; ++i) {
-      pools.push_back(std::make_unique<ConnectionPool>(engine, pg, "orders-api-" + std::to_string(i), pool_size));
+      pools.push_back(std::make_unique<ConnectionPool>(
+          engine, pg, "orders-api-" + std::to_string(i), pool_size));
       const int opened = pools.back()->fill();
       if (opened < pool_size && first_short < 0) first_short = i;
     }
@@ -132,7 +133,8 @@ TEST(PostgresDurability, SynchronousCommitSurvivesACrashAndAsyncLosesTheLastRoun
     pg.crash();
     engine.run_until(seconds(2));
     uint64_t acked = 0;
-    for (const Answer& a : client.answers) acked += (a.error == PgError::kNone && a.commit > 0) ? 1 : 0;
+    for (const Answer& a : client.answers)
+      acked += (a.error == PgError::kNone && a.commit > 0) ? 1 : 0;
     SCOPED_TRACE(sync);
     if (sync) {
       // Acknowledged after the 1 ms flush: the one in flush at 990 ms is answered with a dropped
@@ -216,7 +218,8 @@ TEST(PostgresTruth, WritesStopWhenThePvcIsFullAtThePredictedTime) {
     uint64_t n = 0;
     void write() {
       pg->query(session, n++, 0, 1, 1000);
-      if (pg->first_disk_full() < 0 || n % 1000 != 0) engine->schedule_after<&Writer::write>(millis(1), this);
+      if (pg->first_disk_full() < 0 || n % 1000 != 0)
+        engine->schedule_after<&Writer::write>(millis(1), this);
     }
   } writer{&engine, &pg, s};
   engine.schedule_at<&Writer::write>(0, &writer);
@@ -229,7 +232,8 @@ TEST(PostgresTruth, WritesStopWhenThePvcIsFullAtThePredictedTime) {
   const double heap_rate = 1000.0 * (1000 + kPgHeapTupleOverheadBytes);
   const double wal_per_checkpoint = 300 * 1000.0 * (1000 + kPgWalRecordOverheadBytes);
   const double predicted =
-      (static_cast<double>(cfg.disk_bytes - kPgDefaultInitialDataBytes) - wal_per_checkpoint) / heap_rate;
+      (static_cast<double>(cfg.disk_bytes - kPgDefaultInitialDataBytes) - wal_per_checkpoint) /
+      heap_rate;
   EXPECT_NEAR(predicted, 1741.77, 0.01);
   EXPECT_EQ(pg.wal_bytes(), 315'000'000);
   ASSERT_GT(pg.first_disk_full(), 0);

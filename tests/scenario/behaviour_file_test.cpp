@@ -1,4 +1,5 @@
-// Behaviour files: the shipped amazon-store file parses with its figures; every bad input is located.
+// Behaviour files: the shipped amazon-store file parses with its figures; every bad input is
+// located.
 #include "kubetwin/scenario/behaviour_file.hpp"
 
 #include <gtest/gtest.h>
@@ -48,7 +49,8 @@ TEST(BehaviourFile, AmazonStoreParsesWithItsFigures) {
   EXPECT_GT(post->where.line, 0);
   EXPECT_NE(post->where.file().find("behaviour.yaml"), std::string::npos);
 
-  const runtime::ServiceBehaviour* notif = spec.service_for({{"app", "notifications"}, {"tier", "backend"}});
+  const runtime::ServiceBehaviour* notif =
+      spec.service_for({{"app", "notifications"}, {"tier", "backend"}});
   ASSERT_NE(notif, nullptr);
   EXPECT_EQ(notif->name, "notifications");
   EXPECT_EQ(notif->concurrency, 1);
@@ -159,7 +161,9 @@ TEST(BehaviourFile, UnknownCallKindAndBadAcks) {
       "      - request: POST /x\n"
       "        calls:\n"
       "          - kafak: {topic: t}\n");
-  EXPECT_EQ(e.rfind("b.yaml:9:20: unknown call kind services[0].endpoints[0].calls[0].kafak", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("b.yaml:9:20: unknown call kind services[0].endpoints[0].calls[0].kafak", 0),
+            0u)
+      << e;
   EXPECT_NE(e.find("did you mean `kafka`?"), std::string::npos) << e;
   e = behaviour_error(
       "services:\n"
@@ -169,7 +173,11 @@ TEST(BehaviourFile, UnknownCallKindAndBadAcks) {
       "      - request: POST /x\n"
       "        calls:\n"
       "          - kafka: {topic: t, acks: 2}\n");
-  EXPECT_EQ(e.rfind("b.yaml:9:37: services[0].endpoints[0].calls[0].kafka.acks must be 0, 1 or all, found \"2\"", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("b.yaml:9:37: services[0].endpoints[0].calls[0].kafka.acks must be 0, 1 or "
+                    "all, found \"2\"",
+                    0),
+            0u)
+      << e;
   e = behaviour_error(
       "services:\n"
       "  - name: a\n"
@@ -188,7 +196,11 @@ TEST(BehaviourFile, RequestLinesAndDuplicates) {
       "    selector: {app: a}\n"
       "    endpoints:\n"
       "      - request: /orders\n");
-  EXPECT_EQ(e.rfind("b.yaml:7:18: services[0].endpoints[0].request: \"/orders\" is not a request line", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind("b.yaml:7:18: services[0].endpoints[0].request: \"/orders\" is not a request line",
+              0),
+      0u)
+      << e;
   e = behaviour_error(
       "services:\n"
       "  - {name: a, selector: {app: a}}\n"
@@ -202,7 +214,11 @@ TEST(BehaviourFile, OverrideOfAnUnknownServiceIsLocated) {
       "  - {name: orders-api, selector: {app: orders-api}}\n"
       "environments:\n"
       "  dev: {services: {order-api: {concurrency: 10}}}\n");
-  EXPECT_EQ(e.rfind("b.yaml:6:31: environments.dev.services overrides \"order-api\", which the file does not declare", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("b.yaml:6:31: environments.dev.services overrides \"order-api\", which the "
+                    "file does not declare",
+                    0),
+            0u)
+      << e;
   EXPECT_NE(e.find("did you mean `orders-api`?"), std::string::npos) << e;
   // An invalid value inside an override points at the override.
   e = behaviour_error(
@@ -210,7 +226,10 @@ TEST(BehaviourFile, OverrideOfAnUnknownServiceIsLocated) {
       "  - {name: orders-api, selector: {app: orders-api}}\n"
       "environments:\n"
       "  dev: {services: {orders-api: {concurrency: 0}}}\n");
-  EXPECT_EQ(e.rfind("b.yaml:6:46: environments.dev.services.orders-api.concurrency must be between 1", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind("b.yaml:6:46: environments.dev.services.orders-api.concurrency must be between 1", 0),
+      0u)
+      << e;
 }
 
 TEST(BehaviourFile, QueryToAnotherServiceThanThePool) {
@@ -223,19 +242,28 @@ TEST(BehaviourFile, QueryToAnotherServiceThanThePool) {
       "      - request: GET /x\n"
       "        calls:\n"
       "          - postgres: {service: postgres-replica, query: read}\n");
-  EXPECT_EQ(e.rfind("b.yaml:10:13: services[0]: a queries PostgreSQL service \"postgres-replica\"", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind("b.yaml:10:13: services[0]: a queries PostgreSQL service \"postgres-replica\"", 0),
+      0u)
+      << e;
 }
 
 TEST(BehaviourFile, OverrideOfAnEnvironmentTheModelLacks) {
-  runtime::BehaviourSpec spec = parse_behaviour(
-      std::string(kHeader) +
-          "services:\n  - {name: a, selector: {app: a}}\nenvironments:\n  prd: {services: {a: {concurrency: 2}}}\n",
-      "b.yaml");
-  topology::TwinIndex index = topology::load_twin_index(testing::source_path("models/amazon-store"));
+  runtime::BehaviourSpec spec =
+      parse_behaviour(std::string(kHeader) +
+                          "services:\n  - {name: a, selector: {app: a}}\nenvironments:\n  prd: "
+                          "{services: {a: {concurrency: 2}}}\n",
+                      "b.yaml");
+  topology::TwinIndex index =
+      topology::load_twin_index(testing::source_path("models/amazon-store"));
   std::string e = error_of([&] { check_behaviour_environments(spec, index); });
-  EXPECT_EQ(e.rfind("b.yaml:6:8: environments.prd: the model amazon-store has no environment \"prd\"", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind("b.yaml:6:8: environments.prd: the model amazon-store has no environment \"prd\"", 0),
+      0u)
+      << e;
   EXPECT_NE(e.find("did you mean `prod`?"), std::string::npos) << e;
-  runtime::BehaviourSpec shipped = load_behaviour_file(testing::source_path("models/amazon-store/behaviour.yaml"));
+  runtime::BehaviourSpec shipped =
+      load_behaviour_file(testing::source_path("models/amazon-store/behaviour.yaml"));
   EXPECT_EQ(error_of([&] { check_behaviour_environments(shipped, index); }), "no error");
 }
 

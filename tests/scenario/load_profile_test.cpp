@@ -35,7 +35,7 @@ TEST(RateProfile, ConstantAndPiecewiseWithRamp) {
   EXPECT_DOUBLE_EQ(p.rate_at(minutes(10)), 100);         // the ramp starts at `at`
   EXPECT_NEAR(p.rate_at(sim::seconds(750)), 350, 1e-9);  // halfway up
   EXPECT_DOUBLE_EQ(p.rate_at(minutes(15)), 600);
-  EXPECT_DOUBLE_EQ(p.rate_at(hours(3)), 600);            // the last rate holds
+  EXPECT_DOUBLE_EQ(p.rate_at(hours(3)), 600);  // the last rate holds
   // 100 * 600 s + (100 + 600) / 2 * 300 s + 600 * 300 s
   EXPECT_NEAR(p.expected_arrivals(0, minutes(20)), 345000, 1e-6);
   EXPECT_NEAR(p.expected_arrivals(minutes(10), minutes(15)), 105000, 1e-6);
@@ -79,22 +79,26 @@ TEST(RateProfile, StepDiurnalAndSpike) {
 }
 
 TEST(RateProfile, ScaledMultipliesEveryShape) {
-  std::vector<RateProfile> shapes = {
-      RateProfile::constant(300), ramp_profile(), RateProfile::step({50, 50, minutes(2), 200}),
-      RateProfile::diurnal({hours(24), 100, 500, hours(12)}).with_spikes({{minutes(30), minutes(1), 900}})};
+  std::vector<RateProfile> shapes = {RateProfile::constant(300), ramp_profile(),
+                                     RateProfile::step({50, 50, minutes(2), 200}),
+                                     RateProfile::diurnal({hours(24), 100, 500, hours(12)})
+                                         .with_spikes({{minutes(30), minutes(1), 900}})};
   for (const RateProfile& p : shapes) {
     RateProfile q = p.scaled(2.5);
     for (sim::Time t : {sim::Time{0}, minutes(3), minutes(12), minutes(30), hours(5)})
       EXPECT_NEAR(q.rate_at(t), 2.5 * p.rate_at(t), 1e-9) << p.describe();
-    EXPECT_NEAR(q.expected_arrivals(0, hours(1)), 2.5 * p.expected_arrivals(0, hours(1)), 1e-6) << p.describe();
+    EXPECT_NEAR(q.expected_arrivals(0, hours(1)), 2.5 * p.expected_arrivals(0, hours(1)), 1e-6)
+        << p.describe();
   }
   EXPECT_THROW(RateProfile::constant(1).scaled(-1), std::invalid_argument);
 }
 
 TEST(RateProfile, RefusesWhatTheParserNeverBuilds) {
   EXPECT_THROW(RateProfile::constant(-1), std::invalid_argument);
-  EXPECT_THROW(RateProfile::piecewise({{minutes(2), 1, 0}, {minutes(1), 2, 0}}), std::invalid_argument);
-  EXPECT_THROW(RateProfile::piecewise({{0, 1, minutes(5)}, {minutes(1), 2, 0}}), std::invalid_argument);
+  EXPECT_THROW(RateProfile::piecewise({{minutes(2), 1, 0}, {minutes(1), 2, 0}}),
+               std::invalid_argument);
+  EXPECT_THROW(RateProfile::piecewise({{0, 1, minutes(5)}, {minutes(1), 2, 0}}),
+               std::invalid_argument);
   EXPECT_THROW(RateProfile::step({0, 1e-9, seconds(1), 1e9}), std::invalid_argument);
 }
 
@@ -142,7 +146,8 @@ TEST(ArrivalGenerator, DiurnalAndSpikeCounts) {
   double expected = d.expected_arrivals(0, hours(1));
   RateProfile base = RateProfile::diurnal({hours(1), 10, 90, minutes(30)});
   EXPECT_NEAR(base.expected_arrivals(0, hours(1)), 50.0 * 3600, 1e-6);  // a whole period: the mean
-  EXPECT_NEAR(expected, 50.0 * 3600 + 500 * 60 - base.expected_arrivals(minutes(50), minutes(51)), 1e-6);
+  EXPECT_NEAR(expected, 50.0 * 3600 + 500 * 60 - base.expected_arrivals(minutes(50), minutes(51)),
+              1e-6);
   EXPECT_NEAR(static_cast<double>(times.size()), expected, 4 * std::sqrt(expected));
 }
 
@@ -165,13 +170,16 @@ TEST(ArrivalGenerator, ConstantArrivalsAreEvenlySpaced) {
   ArrivalGenerator gen(ArrivalProcess::kConstant, RateProfile::constant(300), 0, seconds(10));
   std::vector<sim::Time> t = all_arrivals(gen, sim::Rng(1));
   EXPECT_NEAR(static_cast<double>(t.size()), 3000, 1);
-  for (std::size_t i = 1; i < t.size(); ++i) EXPECT_NEAR(static_cast<double>(t[i] - t[i - 1]), 1e9 / 300, 1);
+  for (std::size_t i = 1; i < t.size(); ++i)
+    EXPECT_NEAR(static_cast<double>(t[i] - t[i - 1]), 1e9 / 300, 1);
   // Over a ramp the count follows the integral, and spacing shrinks as the rate grows.
   ArrivalGenerator ramp(ArrivalProcess::kConstant, ramp_profile(), minutes(9), minutes(16));
   std::vector<sim::Time> r = all_arrivals(ramp, sim::Rng(1));
-  EXPECT_NEAR(static_cast<double>(r.size()), ramp_profile().expected_arrivals(minutes(9), minutes(16)), 2);
+  EXPECT_NEAR(static_cast<double>(r.size()),
+              ramp_profile().expected_arrivals(minutes(9), minutes(16)), 2);
   // Starting on a zero rate: the first arrival comes once one request is due.
-  ArrivalGenerator late(ArrivalProcess::kConstant, RateProfile::piecewise({{0, 0, 0}, {seconds(5), 10, 0}}), 0, seconds(6));
+  ArrivalGenerator late(ArrivalProcess::kConstant,
+                        RateProfile::piecewise({{0, 0, 0}, {seconds(5), 10, 0}}), 0, seconds(6));
   std::vector<sim::Time> l = all_arrivals(late, sim::Rng(1));
   ASSERT_EQ(l.size(), 9u);  // 10/s from 5 s: at 5.1 s .. 5.9 s (6.0 s is outside)
   EXPECT_NEAR(static_cast<double>(l.front()), 5.1e9, 2);

@@ -132,14 +132,20 @@ TEST(ScenarioFile, MissingAndUnknownModel) {
   e = scenario_error("  model: ../nowhere\n  duration: 30m\n");
   EXPECT_EQ(e.rfind("s.yaml:5:10: spec.model: no model at ../nowhere", 0), 0u) << e;
   e = with_model("  environments: [production]\n  duration: 30m\n");
-  EXPECT_EQ(e.rfind(kAt + "6:18: spec.environments[0]: the model amazon-store has no environment \"production\"", 0), 0u) << e;
+  EXPECT_EQ(e.rfind(kAt + "6:18: spec.environments[0]: the model amazon-store has no environment "
+                          "\"production\"",
+                    0),
+            0u)
+      << e;
 }
 
 TEST(ScenarioFile, DurationsWarmupAndReplications) {
   std::string e = with_model("  duration: 5x\n");
   EXPECT_EQ(e.rfind(kAt + "6:13: spec.duration: \"5x\" is not a duration", 0), 0u) << e;
   e = with_model("  duration: 10m\n  warmup: 10m\n");
-  EXPECT_EQ(e.rfind(kAt + "7:11: spec.warmup (10m0s) must be shorter than spec.duration (10m0s)", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind(kAt + "7:11: spec.warmup (10m0s) must be shorter than spec.duration (10m0s)", 0), 0u)
+      << e;
   e = with_model("  duration: 10m\n  replications: 0\n");
   EXPECT_EQ(e.rfind(kAt + "7:17: spec.replications must be between 1 and", 0), 0u) << e;
   e = with_model("  duration: 10m\n  seed: forty-two\n");
@@ -152,17 +158,24 @@ TEST(ScenarioFile, UnknownFieldsWrongTypesNegativeRates) {
   EXPECT_NE(e.find("did you mean `warmup`?"), std::string::npos) << e;
   const std::string target = "      target: {gateway: kong-prod, host: api.amazon-store.com}\n";
   e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target + "      rate: -300/s\n");
-  EXPECT_EQ(e.rfind(kAt + "10:13: spec.load[0].rate must not be negative, found -300/s", 0), 0u) << e;
+  EXPECT_EQ(e.rfind(kAt + "10:13: spec.load[0].rate must not be negative, found -300/s", 0), 0u)
+      << e;
   e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target + "      rate: 300\n");
   EXPECT_NE(e.find("a rate needs a unit: write 300/s"), std::string::npos) << e;
   e = with_model("  duration: 10m\n  load: {name: a}\n");
   EXPECT_EQ(e.rfind(kAt + "7:9: spec.load must be a sequence, found a mapping", 0), 0u) << e;
-  e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target + "      arrivals: poison\n      rate: 1/s\n");
+  e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target +
+                 "      arrivals: poison\n      rate: 1/s\n");
   EXPECT_NE(e.find("did you mean `poisson`?"), std::string::npos) << e;
   e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target +
                  "      profile: [{at: 5m, rate: 1/s}, {at: 1m, rate: 2/s}]\n");
-  EXPECT_EQ(e.rfind(kAt + "10:43: spec.load[0].profile[1].at must come after the previous point's (5m0s)", 0), 0u) << e;
-  e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target + "      rate: 1/s\n      step: {from: 1/s, by: 1/s, every: 1m, to: 5/s}\n");
+  EXPECT_EQ(
+      e.rfind(kAt + "10:43: spec.load[0].profile[1].at must come after the previous point's (5m0s)",
+              0),
+      0u)
+      << e;
+  e = with_model("  duration: 10m\n  load:\n    - name: a\n" + target +
+                 "      rate: 1/s\n      step: {from: 1/s, by: 1/s, every: 1m, to: 5/s}\n");
   EXPECT_NE(e.find("gives both rate and step"), std::string::npos) << e;
 }
 
@@ -171,18 +184,27 @@ TEST(ScenarioFile, DistributionsFaultsAndChecks) {
       "  load:\n    - name: a\n      target: {gateway: kong-prod, host: h}\n"
       "      closed: {users: 10, thinkTime: {exponentail: {mean: 1s}}}\n";
   std::string e = with_model("  duration: 10m\n" + load);
-  EXPECT_EQ(e.rfind(kAt + "10:52: unknown distribution spec.load[0].closed.thinkTime.exponentail", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind(kAt + "10:52: unknown distribution spec.load[0].closed.thinkTime.exponentail", 0), 0u)
+      << e;
   e = with_model("  duration: 10m\n  faults:\n    - at: 20m\n      podChaos: {action: pod-kill}\n");
-  EXPECT_EQ(e.rfind(kAt + "8:11: spec.faults[0].at (20m0s) is not before the end of the run (10m0s)", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind(kAt + "8:11: spec.faults[0].at (20m0s) is not before the end of the run (10m0s)", 0),
+      0u)
+      << e;
   e = with_model("  duration: 10m\n  faults:\n    - at: 1m\n      podChoas: {action: pod-kill}\n");
   EXPECT_NE(e.find("did you mean `podChaos`?"), std::string::npos) << e;
-  e = with_model("  duration: 10m\n  faults:\n    - {at: 1m, duration: 1x, podChaos: {action: pod-kill}}\n");
+  e = with_model(
+      "  duration: 10m\n  faults:\n    - {at: 1m, duration: 1x, podChaos: {action: pod-kill}}\n");
   EXPECT_NE(e.find("spec.faults[0].duration: \"1x\" is not a duration"), std::string::npos) << e;
-  e = with_model("  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", quantile: p98, below: 1s}\n");
+  e = with_model(
+      "  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", quantile: p98, below: "
+      "1s}\n");
   EXPECT_NE(e.find("must be p50, p95, p99, p999 or max, found \"p98\""), std::string::npos) << e;
   e = with_model("  duration: 10m\n  checks:\n    - noLostWrite: {postgres: true}\n");
   EXPECT_NE(e.find("did you mean `noLostWrites`?"), std::string::npos) << e;
-  e = with_model("  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", errorRateBelow: 0.1}\n");
+  e = with_model(
+      "  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", errorRateBelow: 0.1}\n");
   EXPECT_NE(e.find("add the percent sign: 0.1%"), std::string::npos) << e;
   e = with_model("  duration: 10m\n  overrides: {maxConnections: 5}\n");
   EXPECT_NE(e.find("is not a knob name"), std::string::npos) << e;
@@ -199,7 +221,11 @@ TEST(ScenarioFile, SloOnARouteNoLoadSendsIsRefused) {
 
 TEST(ScenarioFile, BadFileOnDiskPointsAtTheLine) {
   std::string e = error_of([] { load_scenario_file(testing::testdata("bad-scenario.yaml")); });
-  EXPECT_EQ(e.rfind(testing::testdata("bad-scenario.yaml") + ":9:11: spec.warmup (5m0s) must be shorter", 0), 0u) << e;
+  EXPECT_EQ(
+      e.rfind(testing::testdata("bad-scenario.yaml") + ":9:11: spec.warmup (5m0s) must be shorter",
+              0),
+      0u)
+      << e;
 }
 
 // The scenarios the project ships must stay valid as the formats evolve.
@@ -207,7 +233,8 @@ TEST(ScenarioFile, EveryShippedScenarioParses) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(testing::source_path("scenarios")))
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path().string());
   std::sort(files.begin(), files.end());
   for (const std::string& f : files) {
     std::string e = error_of([&] { load_scenario_file(f); });
@@ -219,7 +246,8 @@ TEST(ScenarioFile, MalformedYamlAndWrongKind) {
   std::string e = error_of([] { parse_scenario("spec: [\n", "s.yaml"); });
   EXPECT_EQ(e.rfind("s.yaml:", 0), 0u) << e;
   EXPECT_NE(e.find("invalid YAML"), std::string::npos) << e;
-  e = error_of([] { parse_scenario("apiVersion: kubetwin.io/v1alpha1\nkind: Behaviour\n", "s.yaml"); });
+  e = error_of(
+      [] { parse_scenario("apiVersion: kubetwin.io/v1alpha1\nkind: Behaviour\n", "s.yaml"); });
   EXPECT_EQ(e.rfind("s.yaml:2:7: kind must be Scenario, found \"Behaviour\"", 0), 0u) << e;
   e = error_of([] { load_scenario_file(testing::testdata("no-such-scenario.yaml")); });
   EXPECT_NE(e.find("no such file"), std::string::npos) << e;

@@ -28,22 +28,23 @@ constexpr int64_t kFixedCpuNs = 10'000'000;
 // accept queue, `concurrency` threads, each a full core since nothing limits the CPU), so the
 // response time is queueing plus service and nothing else.
 struct TruthRun {
-  int pods = 1;               // replicas of the Deployment
-  int concurrency = 1;        // worker threads per pod
-  double rate = 50;           // Poisson arrivals per second, all pods together
-  double measured_s = 600;    // all replications together, warm-up excluded
-  double warmup_s = 50;       // per replication: an empty system relaxes in seconds even at 90%
+  int pods = 1;             // replicas of the Deployment
+  int concurrency = 1;      // worker threads per pod
+  double rate = 50;         // Poisson arrivals per second, all pods together
+  double measured_s = 600;  // all replications together, warm-up excluded
+  double warmup_s = 50;     // per replication: an empty system relaxes in seconds even at 90%
   int replications = 4;
   uint64_t seed = 1;
   std::string mix = "[{request: \"GET /work\"}]";
   std::string arrivals = "poisson";
-  std::string cluster;        // "" = the model's latency-free cluster.yaml
+  std::string cluster;  // "" = the model's latency-free cluster.yaml
 };
 
 ScenarioSpec truth_scenario(const TruthRun& run) {
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.6g/s", run.rate);
-  const auto per_run_s = static_cast<int64_t>(std::ceil(run.measured_s / run.replications + run.warmup_s));
+  const auto per_run_s =
+      static_cast<int64_t>(std::ceil(run.measured_s / run.replications + run.warmup_s));
   std::string text =
       "apiVersion: kubetwin.io/v1alpha1\n"
       "kind: Scenario\n"
@@ -51,18 +52,32 @@ ScenarioSpec truth_scenario(const TruthRun& run) {
       "spec:\n"
       "  model: twin.yaml\n" +
       (run.cluster.empty() ? std::string() : "  cluster: " + run.cluster + "\n") +
-      "  duration: " + std::to_string(per_run_s) + "s\n"
-      "  warmup: " + std::to_string(static_cast<int64_t>(run.warmup_s)) + "s\n"
-      "  seed: " + std::to_string(run.seed) + "\n"
-      "  replications: " + std::to_string(run.replications) + "\n"
+      "  duration: " + std::to_string(per_run_s) +
+      "s\n"
+      "  warmup: " +
+      std::to_string(static_cast<int64_t>(run.warmup_s)) +
+      "s\n"
+      "  seed: " +
+      std::to_string(run.seed) +
+      "\n"
+      "  replications: " +
+      std::to_string(run.replications) +
+      "\n"
       "  load:\n"
       "    - name: clients\n"
       "      target: {service: worker, namespace: truth, port: 80}\n"
-      "      arrivals: " + run.arrivals + "\n"
-      "      rate: " + rate + "\n"
-      "      mix: " + run.mix + "\n"
+      "      arrivals: " +
+      run.arrivals +
+      "\n"
+      "      rate: " +
+      rate +
+      "\n"
+      "      mix: " +
+      run.mix +
+      "\n"
       "  overrides:\n"
-      "    truth/worker.replicas: " + std::to_string(run.pods) + "\n";
+      "    truth/worker.replicas: " +
+      std::to_string(run.pods) + "\n";
   // The path anchors `model: twin.yaml` in testdata/truth; the file itself need not exist.
   ScenarioSpec spec = parse_scenario(text, testing::testdata("truth/generated.yaml"));
   spec.behaviour.services.at(0).concurrency = run.concurrency;
@@ -115,8 +130,9 @@ void expect_little_everywhere(const ScenarioResult& result, double tolerance) {
     expect_little(r.merged, tolerance, "merged");
     worst = std::max(worst, std::abs(little_error(r.merged)));
   }
-  std::printf("  Little's law on %zu route(s) x %zu replication(s): worst |L / (X W) - 1| = %.3f%%\n",
-              result.routes.size(), result.runs.size(), 100 * worst);
+  std::printf(
+      "  Little's law on %zu route(s) x %zu replication(s): worst |L / (X W) - 1| = %.3f%%\n",
+      result.routes.size(), result.runs.size(), 100 * worst);
 }
 
 // ---- 1. One pod with c worker threads is M/M/c ----
@@ -131,8 +147,8 @@ struct MmcCase {
 // M/M/1 run needs ~70,000 simulated seconds (6.5M requests) for a 1% standard error, which
 // measured replication spreads confirmed. The 3% bound is then three standard errors or more.
 TEST(TruthValidation, OnePodWithCThreadsIsMmc) {
-  const MmcCase cases[] = {{1, 0.5, 4'000},  {1, 0.8, 16'000}, {1, 0.9, 72'000},
-                           {4, 0.5, 2'000},  {4, 0.8, 4'000},  {4, 0.9, 10'000}};
+  const MmcCase cases[] = {{1, 0.5, 4'000}, {1, 0.8, 16'000}, {1, 0.9, 72'000},
+                           {4, 0.5, 2'000}, {4, 0.8, 4'000},  {4, 0.9, 10'000}};
   for (const MmcCase& c : cases) {
     TruthRun run;
     run.concurrency = c.servers;

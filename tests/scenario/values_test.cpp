@@ -51,13 +51,16 @@ TEST(Values, SizesAndPercentages) {
   EXPECT_EQ(parse_size(value("64Ki"), "s"), 65536);
   EXPECT_EQ(parse_size(value("1Gi"), "s"), int64_t{1} << 30);
   EXPECT_EQ(parse_size(value("600"), "s"), 600);
-  EXPECT_NE(error_of([] { parse_size(value("-1Ki"), "s"); }).find("must not be negative"), std::string::npos);
-  EXPECT_NE(error_of([] { parse_size(value("lots"), "s"); }).find("is not a size"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_size(value("-1Ki"), "s"); }).find("must not be negative"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_size(value("lots"), "s"); }).find("is not a size"),
+            std::string::npos);
   EXPECT_DOUBLE_EQ(parse_percentage(value("0.1%"), "p"), 0.001);
   EXPECT_DOUBLE_EQ(parse_percentage(value("80%"), "p"), 0.8);
   std::string e = error_of([] { parse_percentage(value("0.1"), "p"); });
   EXPECT_NE(e.find("add the percent sign: 0.1%"), std::string::npos) << e;
-  EXPECT_NE(error_of([] { parse_percentage(value("150%"), "p"); }).find("between 0% and 100%"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_percentage(value("150%"), "p"); }).find("between 0% and 100%"),
+            std::string::npos);
 }
 
 TEST(Values, EveryDistributionInSeconds) {
@@ -98,15 +101,21 @@ TEST(Values, BadDistributionsAreLocated) {
   EXPECT_NE(e.find("unknown field cpu.exponential.stddev"), std::string::npos) << e;
   e = error_of([] { parse_distribution(value("{empirical: [[1ms, 0.2], [3ms, 1]]}"), "cpu"); });
   EXPECT_NE(e.find("start at 0"), std::string::npos) << e;
-  e = error_of([] { parse_distribution(value("{exponential: {mean: 4ms}, uniform: {min: 1ms, max: 2ms}}"), "cpu"); });
+  e = error_of([] {
+    parse_distribution(value("{exponential: {mean: 4ms}, uniform: {min: 1ms, max: 2ms}}"), "cpu");
+  });
   EXPECT_NE(e.find("exactly one distribution"), std::string::npos) << e;
 }
 
 TEST(Values, Scalars) {
   EXPECT_EQ(parse_integer(value("5"), "n", 1), 5);
-  EXPECT_NE(error_of([] { parse_integer(value("0"), "replications", 1); }).find("replications must be at least 1, found 0"),
+  EXPECT_NE(error_of([] {
+              parse_integer(value("0"), "replications", 1);
+            }).find("replications must be at least 1, found 0"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_integer(value("\"5\""), "n"); }).find("n must be an integer, found"), std::string::npos);
+  EXPECT_NE(
+      error_of([] { parse_integer(value("\"5\""), "n"); }).find("n must be an integer, found"),
+      std::string::npos);
   EXPECT_TRUE(parse_bool(value("true"), "b"));
   EXPECT_DOUBLE_EQ(parse_number(value("2.5"), "x"), 2.5);
 }

@@ -28,7 +28,9 @@ TEST(Determinism, SameSeedGivesIdenticalOutputAndFingerprint) {
   EXPECT_EQ(run_text(42), run_text(42));
 }
 
-TEST(Determinism, DifferentSeedsDiffer) { EXPECT_NE(run_text(42), run_text(43)); }
+TEST(Determinism, DifferentSeedsDiffer) {
+  EXPECT_NE(run_text(42), run_text(43));
+}
 
 // The golden fingerprint of a fixed run. It changes only when the engine's event order, the RNG
 // or a distribution changes: update it deliberately, with the reason in the commit.

@@ -106,7 +106,8 @@ TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
 TEST(EventQueue, MillionPendingEventsFitIn64MB) {
   EventQueue q;
   Rng rng(1, "memory");
-  for (int i = 0; i < 1'000'000; ++i) q.push(static_cast<Time>(rng.below(1'000'000'000)) + 1, &noop, nullptr, 0);
+  for (int i = 0; i < 1'000'000; ++i)
+    q.push(static_cast<Time>(rng.below(1'000'000'000)) + 1, &noop, nullptr, 0);
   EXPECT_EQ(q.size(), 1'000'000u);
   EXPECT_LT(q.memory_bytes(), 64u * 1024 * 1024) << q.memory_bytes() << " bytes";
 }

@@ -21,7 +21,9 @@ struct Case {
 // Customers per replication, and replications, by load. Measured spread of one replication's
 // relative error (4 seeds): 1.2% at rho 0.8 with 1e6, 2.4% at rho 0.95 with 8e6; averaging four
 // replications halves it, which keeps the check well inside 2%.
-uint64_t customers_for(double rho) { return rho >= 0.9 ? 8'000'000 : 1'000'000; }
+uint64_t customers_for(double rho) {
+  return rho >= 0.9 ? 8'000'000 : 1'000'000;
+}
 constexpr int kReplications = 4;
 
 // The mean of kReplications independent runs (seeds seed, seed+1, ...).
@@ -54,25 +56,23 @@ TEST_P(ValidationMMc, MeanResponseWithinTwoPercentOfErlangC) {
   double expected = mmc_mean_response(e.arrival_rate, mu, c.servers);
   EXPECT_EQ(r.completed, c.customers * kReplications);
   EXPECT_NEAR(r.mean_response / expected, 1.0, 0.02)
-      << "M/M/" << c.servers << " rho=" << c.rho << " simulated " << r.mean_response
-      << " analytic " << expected;
+      << "M/M/" << c.servers << " rho=" << c.rho << " simulated " << r.mean_response << " analytic "
+      << expected;
   // Little's law on the engine's own measurements: L = lambda * W.
   EXPECT_NEAR(r.mean_in_system / (r.throughput * r.mean_response), 1.0, 0.01);
   EXPECT_NEAR(r.utilisation / c.rho, 1.0, 0.02);
 }
 
-INSTANTIATE_TEST_SUITE_P(Loads, ValidationMMc,
-                         ::testing::Values(Case{1, 0.5, customers_for(0.5)},
-                                           Case{1, 0.8, customers_for(0.8)},
-                                           Case{1, 0.95, customers_for(0.95)},
-                                           Case{5, 0.5, customers_for(0.5)},
-                                           Case{5, 0.8, customers_for(0.8)},
-                                           Case{5, 0.95, customers_for(0.95)},
-                                           Case{16, 0.9, customers_for(0.9)}),
-                         [](const auto& info) {
-                           return "c" + std::to_string(info.param.servers) + "_rho" +
-                                  std::to_string(static_cast<int>(info.param.rho * 100));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Loads, ValidationMMc,
+    ::testing::Values(Case{1, 0.5, customers_for(0.5)}, Case{1, 0.8, customers_for(0.8)},
+                      Case{1, 0.95, customers_for(0.95)}, Case{5, 0.5, customers_for(0.5)},
+                      Case{5, 0.8, customers_for(0.8)}, Case{5, 0.95, customers_for(0.95)},
+                      Case{16, 0.9, customers_for(0.9)}),
+    [](const auto& info) {
+      return "c" + std::to_string(info.param.servers) + "_rho" +
+             std::to_string(static_cast<int>(info.param.rho * 100));
+    });
 
 class ValidationMD1 : public ::testing::TestWithParam<double> {};
 

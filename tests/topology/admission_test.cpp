@@ -20,7 +20,8 @@ data: {a: b}
   EXPECT_EQ(m.rejected[0].message, "namespaces \"nowhere\" not found");
   EXPECT_EQ(m.rejected[0].http_status, 404);
   EXPECT_EQ(m.rejected[0].kubectl_line(),
-            "Error from server (NotFound): error when creating \"test.yaml\": namespaces \"nowhere\" not found");
+            "Error from server (NotFound): error when creating \"test.yaml\": namespaces "
+            "\"nowhere\" not found");
   EXPECT_TRUE(m.config_maps.empty());
 }
 

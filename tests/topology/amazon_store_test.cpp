@@ -25,7 +25,8 @@ Model build_index(const std::string& dir) {
   return build_model(all, cluster);
 }
 
-std::vector<const Pod*> pods_labelled(const Model& m, const std::string& ns, const std::string& app) {
+std::vector<const Pod*> pods_labelled(const Model& m, const std::string& ns,
+                                      const std::string& app) {
   std::vector<const Pod*> out;
   for (const Pod& p : m.pods)
     if (p.meta.namespace_name == ns && p.meta.labels.count("app") && p.meta.labels.at("app") == app)
@@ -46,9 +47,11 @@ TEST_F(AmazonStore, EverythingIsAdmittedAndScheduled) {
   for (const Pod& p : m().pods) {
     EXPECT_EQ(p.phase, PodPhase::kRunning) << p.meta.qualified() << ": " << p.reason;
     EXPECT_TRUE(p.ready) << p.meta.qualified() << ": " << p.reason;
-    for (const UnresolvedRef& u : p.unresolved) EXPECT_FALSE(u.blocking) << p.meta.qualified() << ": " << u.what;
+    for (const UnresolvedRef& u : p.unresolved)
+      EXPECT_FALSE(u.blocking) << p.meta.qualified() << ": " << u.what;
   }
-  for (const PersistentVolumeClaim& c : m().pvcs) EXPECT_TRUE(c.bound) << c.meta.qualified() << c.pending_reason;
+  for (const PersistentVolumeClaim& c : m().pvcs)
+    EXPECT_TRUE(c.bound) << c.meta.qualified() << c.pending_reason;
 }
 
 TEST_F(AmazonStore, PodsPerEnvironmentMatchTheDocument) {
@@ -88,7 +91,9 @@ TEST_F(AmazonStore, DevReachesProdPostgresTheIsolationGap) {
   Verdict v = reach.can_connect_ip(src, r.answer()->addresses.at(0), 5432);
   EXPECT_TRUE(v.allowed) << v.summary();
   EXPECT_FALSE(v.ingress.isolated);
-  EXPECT_FALSE(reach.reachable_pairs({"amazon-api-dev", "kong-dev"}, {"amazon-api-prod", "kong-prod"}).empty());
+  EXPECT_FALSE(
+      reach.reachable_pairs({"amazon-api-dev", "kong-dev"}, {"amazon-api-prod", "kong-prod"})
+          .empty());
 }
 
 TEST_F(AmazonStore, EachIngressIsServedByItsOwnEnvironmentsKong) {
@@ -100,15 +105,20 @@ TEST_F(AmazonStore, EachIngressIsServedByItsOwnEnvironmentsKong) {
   }
   Dns dns(m());
   std::string dot = to_dot(dependency_graph(m(), dns));
-  EXPECT_NE(dot.find("\"workload:kong-prod/kong\" -> \"service:amazon-api-prod/orders-api\""), std::string::npos);
+  EXPECT_NE(dot.find("\"workload:kong-prod/kong\" -> \"service:amazon-api-prod/orders-api\""),
+            std::string::npos);
 }
 
 TEST(AmazonStoreHardened, NetworkPoliciesCloseTheGap) {
   Model m = build_index("amazon-store-hardened");
   Reachability reach(m);
   EXPECT_FALSE(m.network_policies.empty());
-  EXPECT_TRUE(reach.reachable_pairs({"amazon-api-dev", "kong-dev"}, {"amazon-api-prod", "kong-prod"}).empty());
-  EXPECT_TRUE(reach.reachable_pairs({"amazon-api-prod", "kong-prod"}, {"amazon-api-dev", "kong-dev"}).empty());
+  EXPECT_TRUE(
+      reach.reachable_pairs({"amazon-api-dev", "kong-dev"}, {"amazon-api-prod", "kong-prod"})
+          .empty());
+  EXPECT_TRUE(
+      reach.reachable_pairs({"amazon-api-prod", "kong-prod"}, {"amazon-api-dev", "kong-dev"})
+          .empty());
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 // The audit on the shipped models: amazon-store shows the isolation gap and no false errors;
 // amazon-store-hardened closes it.
-#include "kubetwin/topology/audit.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/topology/audit.hpp"
 #include "kubetwin/topology/twin_index.hpp"
 
 namespace kubetwin::topology {
@@ -35,7 +34,8 @@ Audited audit_model(const std::string& name) {
 
 std::string describe(const std::vector<Finding>& findings) {
   std::string s;
-  for (const Finding& f : findings) s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
+  for (const Finding& f : findings)
+    s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
   return s;
 }
 

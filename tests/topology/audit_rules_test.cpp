@@ -1,6 +1,5 @@
-// Every audit rule: a minimal manifest that triggers it and one that does not (testdata/audit/ktNNN).
-#include "kubetwin/topology/audit.hpp"
-
+// Every audit rule: a minimal manifest that triggers it and one that does not
+// (testdata/audit/ktNNN).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/topology/audit.hpp"
 
 namespace kubetwin::topology {
 namespace {
@@ -22,7 +22,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::vector<Finding> audit_file(const fs::path& file, const ClusterProfile& cluster = single_node_cluster()) {
+std::vector<Finding> audit_file(const fs::path& file,
+                                const ClusterProfile& cluster = single_node_cluster()) {
   AuditContext context;
   context.applied = k8s::load_manifests(file.string());
   const Model model = build_model(context.applied, cluster);
@@ -38,7 +39,8 @@ std::vector<Finding> with_id(const std::vector<Finding>& findings, const std::st
 
 std::string describe(const std::vector<Finding>& findings) {
   std::string s;
-  for (const Finding& f : findings) s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
+  for (const Finding& f : findings)
+    s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
   return s.empty() ? "  (none)\n" : s;
 }
 
@@ -99,7 +101,8 @@ AuditEnvironment environment(const std::string& name, bool ha, const std::string
 
 std::vector<Finding> audit_two_environments(const fs::path& prod_file) {
   AuditContext context;
-  context.environments.push_back(environment("dev", false, "shop-dev", kTestdata / "kt301/dev.yaml"));
+  context.environments.push_back(
+      environment("dev", false, "shop-dev", kTestdata / "kt301/dev.yaml"));
   context.environments.push_back(environment("prod", true, "shop-prod", prod_file));
   for (const AuditEnvironment& e : context.environments)
     context.applied.insert(context.applied.end(), e.resources.begin(), e.resources.end());
@@ -135,16 +138,19 @@ std::vector<Finding> audit_entrypoint(const fs::path& file, const std::string& u
 }
 
 TEST(AuditEntrypoints, ServedEntrypointIsNotReported) {
-  const auto hits = with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30080"), "KT307");
+  const auto hits =
+      with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30080"), "KT307");
   EXPECT_TRUE(hits.empty()) << describe(hits);
 }
 
 TEST(AuditEntrypoints, MissingHostRuleOrNodePortIsReported) {
-  auto hits = with_id(audit_entrypoint(kTestdata / "kt307/bad.yaml", "http://localhost:30080"), "KT307");
+  auto hits =
+      with_id(audit_entrypoint(kTestdata / "kt307/bad.yaml", "http://localhost:30080"), "KT307");
   ASSERT_EQ(hits.size(), 1u) << describe(hits);
   EXPECT_NE(hits[0].message.find("serves no Ingress rule for host shop.example"), std::string::npos)
       << hits[0].message;
-  hits = with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30099"), "KT307");
+  hits =
+      with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30099"), "KT307");
   ASSERT_EQ(hits.size(), 1u) << describe(hits);
   EXPECT_NE(hits[0].message.find("no Service exposes nodePort 30099"), std::string::npos)
       << hits[0].message;
@@ -157,7 +163,8 @@ TEST(AuditHosts, OneFindingPerConfiguredPlace) {
   EXPECT_EQ(hits[0].subject.kind, "ConfigMap");
   EXPECT_EQ(hits[0].subject.name, "app-config");
   EXPECT_EQ(hits[0].environment, "development");
-  EXPECT_NE(hits[0].message.find("(used by Deployment orders, Deployment users)"), std::string::npos)
+  EXPECT_NE(hits[0].message.find("(used by Deployment orders, Deployment users)"),
+            std::string::npos)
       << hits[0].message;
   EXPECT_NE(hits[0].message.find("resolves into namespace shop-prod of environment production"),
             std::string::npos)
@@ -169,7 +176,8 @@ TEST(AuditHosts, OneFindingPerConfiguredPlace) {
 TEST(AuditIsolation, PoliciesOnANonEnforcingCniDoNotIsolate) {
   ClusterProfile cluster = single_node_cluster();
   cluster.cni_enforces_network_policy = false;
-  const std::vector<Finding> hits = with_id(audit_file(kTestdata / "kt306/good.yaml", cluster), "KT306");
+  const std::vector<Finding> hits =
+      with_id(audit_file(kTestdata / "kt306/good.yaml", cluster), "KT306");
   ASSERT_FALSE(hits.empty());
   EXPECT_NE(hits[0].message.find("does not enforce NetworkPolicy"), std::string::npos)
       << hits[0].message;

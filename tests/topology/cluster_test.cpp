@@ -9,7 +9,9 @@
 namespace kubetwin::topology {
 namespace {
 
-k8s::Node doc(const std::string& yaml) { return k8s::parse_yaml_documents(yaml, "c.yaml").at(0); }
+k8s::Node doc(const std::string& yaml) {
+  return k8s::parse_yaml_documents(yaml, "c.yaml").at(0);
+}
 
 TEST(ClusterProfile, BuiltInIsOneNodeEnforcingPolicy) {
   ClusterProfile c = single_node_cluster();
@@ -43,7 +45,8 @@ spec:
 
 TEST(ClusterProfile, BadQuantityNamesItsLocation) {
   try {
-    cluster_profile_from_node(doc("kind: ClusterProfile\nspec:\n  nodePools:\n  - {name: a, cpu: lots}\n"));
+    cluster_profile_from_node(
+        doc("kind: ClusterProfile\nspec:\n  nodePools:\n  - {name: a, cpu: lots}\n"));
     FAIL() << "expected InputError";
   } catch (const k8s::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("c.yaml:4:"), std::string::npos) << e.what();

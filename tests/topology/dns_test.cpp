@@ -1,4 +1,5 @@
-// DNS as a pod sees it: search path, ndots, trailing dot, Service and per-pod records (domain-facts 1).
+// DNS as a pod sees it: search path, ndots, trailing dot, Service and per-pod records (domain-facts
+// 1).
 #include "kubetwin/topology/dns.hpp"
 
 #include <gtest/gtest.h>
@@ -17,24 +18,29 @@ std::string two_envs(int prod_ready_brokers = 3) {
     out += R"Y(
 apiVersion: v1
 kind: Namespace
-metadata: {name: )Y" + ns + R"Y(}
+metadata: {name: )Y" +
+           ns + R"Y(}
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: postgres, namespace: )Y" + ns + R"Y(}
+metadata: {name: postgres, namespace: )Y" +
+           ns + R"Y(}
 spec: {selector: {app: postgres}, ports: [{port: 5432}]}
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: kafka-headless, namespace: )Y" + ns + R"Y(}
+metadata: {name: kafka-headless, namespace: )Y" +
+           ns + R"Y(}
 spec: {clusterIP: None, selector: {app: kafka-kraft}, ports: [{port: 9092}]}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata: {name: kafka, namespace: )Y" + ns + R"Y(}
+metadata: {name: kafka, namespace: )Y" +
+           ns + R"Y(}
 spec:
   serviceName: kafka-headless
-  replicas: )Y" + std::to_string(replicas) + R"Y(
+  replicas: )Y" +
+           std::to_string(replicas) + R"Y(
   selector: {matchLabels: {app: kafka-kraft}}
   template:
     metadata: {labels: {app: kafka-kraft}}
@@ -87,7 +93,8 @@ TEST(Dns, FourDotNameSearchesFirstAndAbsoluteLast) {
   DnsResolution r = dns.resolve("postgres.amazon-api-dev.svc.cluster.local", "amazon-api-prod");
   ASSERT_TRUE(r.found);
   ASSERT_EQ(r.queries.size(), 4u);  // 4 dots < ndots:5: three search suffixes, then absolute
-  EXPECT_EQ(r.queries[0].name, "postgres.amazon-api-dev.svc.cluster.local.amazon-api-prod.svc.cluster.local.");
+  EXPECT_EQ(r.queries[0].name,
+            "postgres.amazon-api-dev.svc.cluster.local.amazon-api-prod.svc.cluster.local.");
   EXPECT_EQ(r.queries[1].name, "postgres.amazon-api-dev.svc.cluster.local.svc.cluster.local.");
   EXPECT_EQ(r.queries[2].name, "postgres.amazon-api-dev.svc.cluster.local.cluster.local.");
   EXPECT_EQ(r.queries[3].name, "postgres.amazon-api-dev.svc.cluster.local.");
@@ -106,7 +113,8 @@ TEST(Dns, TrailingDotTriesOnlyTheAbsoluteName) {
 TEST(Dns, FiveDotPerPodNameTriesAbsoluteFirst) {
   Model m = testing::build(two_envs());
   Dns dns(m);
-  DnsResolution r = dns.resolve("kafka-2.kafka-headless.amazon-api-prod.svc.cluster.local", "amazon-api-dev");
+  DnsResolution r =
+      dns.resolve("kafka-2.kafka-headless.amazon-api-prod.svc.cluster.local", "amazon-api-dev");
   ASSERT_TRUE(r.found);
   ASSERT_EQ(r.queries.size(), 1u);
   const Pod& k2 = testing::pod_named(m, "amazon-api-prod", "kafka-2");
@@ -127,11 +135,14 @@ TEST(Dns, UnknownNamesAreNxdomainAndExternalNamesAreForwarded) {
   EXPECT_EQ(r.queries[3].name, "redis.");
   EXPECT_EQ(r.queries[3].rcode, DnsRcode::kForwarded);
   // A broker ordinal that does not exist in dev.
-  DnsResolution k = dns.resolve("kafka-2.kafka-headless.amazon-api-dev.svc.cluster.local.", "amazon-api-dev");
+  DnsResolution k =
+      dns.resolve("kafka-2.kafka-headless.amazon-api-dev.svc.cluster.local.", "amazon-api-dev");
   EXPECT_FALSE(k.found);
   EXPECT_EQ(k.queries[0].rcode, DnsRcode::kNxDomain);
-  EXPECT_NE(k.nslookup_text().find("** server can't find kafka-2.kafka-headless.amazon-api-dev.svc.cluster.local: NXDOMAIN"),
-            std::string::npos)
+  EXPECT_NE(
+      k.nslookup_text().find(
+          "** server can't find kafka-2.kafka-headless.amazon-api-dev.svc.cluster.local: NXDOMAIN"),
+      std::string::npos)
       << k.nslookup_text();
   EXPECT_EQ(dns.query("kubernetes.default.svc.cluster.local").addresses,
             std::vector<std::string>{kKubernetesServiceIp});

@@ -54,8 +54,8 @@ spec:
 std::vector<std::string> edges(const TopologyGraph& g) {
   std::vector<std::string> out;
   for (auto e : boost::make_iterator_range(boost::edges(g)))
-    out.push_back(g[boost::source(e, g)].id + " -> " + g[boost::target(e, g)].id + " [" + g[e].label + "]" +
-                  (g[e].crosses_namespace ? " cross" : ""));
+    out.push_back(g[boost::source(e, g)].id + " -> " + g[boost::target(e, g)].id + " [" +
+                  g[e].label + "]" + (g[e].crosses_namespace ? " cross" : ""));
   return out;
 }
 
@@ -88,7 +88,8 @@ TEST(Graph, DotAndMermaidRenderEveryVertexAndEdge) {
   TopologyGraph g = dependency_graph(m, dns);
   std::string dot = to_dot(g, "amazon");
   EXPECT_EQ(dot.rfind("digraph \"amazon\" {", 0), 0u);
-  EXPECT_NE(dot.find("\"workload:dev/api\" -> \"service:prod/postgres\" [label=\"postgres.prod\", color=red];"),
+  EXPECT_NE(dot.find("\"workload:dev/api\" -> \"service:prod/postgres\" [label=\"postgres.prod\", "
+                     "color=red];"),
             std::string::npos)
       << dot;
   std::string mm = to_mermaid(g);

@@ -18,7 +18,8 @@ std::vector<std::string> hosts(std::string_view text, std::string_view key = "")
 using V = std::vector<std::string>;
 
 TEST(Hosts, UrlsWithUserInfoPathsAndDefaultPorts) {
-  EXPECT_EQ(hosts("postgres://app:secret@postgres.amazon-api-dev.svc.cluster.local:5432/orders?sslmode=disable"),
+  EXPECT_EQ(hosts("postgres://app:secret@postgres.amazon-api-dev.svc.cluster.local:5432/"
+                  "orders?sslmode=disable"),
             V{"postgres.amazon-api-dev.svc.cluster.local:5432"});
   EXPECT_EQ(hosts("jdbc:postgresql://db:5432/x"), V{"db:5432"});
   EXPECT_EQ(hosts("http://users-api/health"), V{"users-api:80"});
@@ -28,7 +29,9 @@ TEST(Hosts, UrlsWithUserInfoPathsAndDefaultPorts) {
 TEST(Hosts, BrokerListsAndQuorumVoters) {
   EXPECT_EQ(hosts("kafka-0.kafka-headless:9092,kafka-1.kafka-headless:9092"),
             (V{"kafka-0.kafka-headless:9092", "kafka-1.kafka-headless:9092"}));
-  auto voters = extract_hosts("0@kafka-0.kafka-headless.amazon-api-prod.svc.cluster.local:9093,1@kafka-1.kafka-headless.amazon-api-prod.svc.cluster.local:9093");
+  auto voters = extract_hosts(
+      "0@kafka-0.kafka-headless.amazon-api-prod.svc.cluster.local:9093,1@kafka-1.kafka-headless."
+      "amazon-api-prod.svc.cluster.local:9093");
   ASSERT_EQ(voters.size(), 2u);
   EXPECT_EQ(voters[0].form, HostForm::kQuorumVoter);
   EXPECT_EQ(voters[1].host, "kafka-1.kafka-headless.amazon-api-prod.svc.cluster.local");
@@ -87,8 +90,10 @@ spec:
   auto all = config_hosts(m);
   std::vector<std::string> fields;
   for (const ConfigHost& h : all) fields.push_back(h.field + " " + h.mention.host);
-  EXPECT_EQ(fields, (V{"env DATABASE_URL postgres.default.svc.cluster.local", "env KAFKA_BROKERS kafka",
-                       "args[1] redis", "ConfigMap app-config key DATABASE_URL postgres.default.svc.cluster.local"}));
+  EXPECT_EQ(fields,
+            (V{"env DATABASE_URL postgres.default.svc.cluster.local", "env KAFKA_BROKERS kafka",
+               "args[1] redis",
+               "ConfigMap app-config key DATABASE_URL postgres.default.svc.cluster.local"}));
   EXPECT_TRUE(all[0].workload.has_value());
   EXPECT_FALSE(all[3].workload.has_value());
   EXPECT_EQ(all[3].where.line, 6);  // the ConfigMap key's own line

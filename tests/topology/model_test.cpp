@@ -106,13 +106,15 @@ metadata: {name: pg, namespace: shop}
 spec:
   containers: [{name: pg, image: postgres}]
   volumes: [{name: d, persistentVolumeClaim: {claimName: pg}}]
-)Y", c);
+)Y",
+                  c);
   ASSERT_EQ(m.pvcs.size(), 1u);
   EXPECT_FALSE(m.pvcs[0].bound);
   EXPECT_NE(m.pvcs[0].pending_reason.find("no storage class"), std::string::npos);
   const Pod& p = testing::pod_named(m, "shop", "pg");
   EXPECT_EQ(p.phase, PodPhase::kPending);
-  EXPECT_EQ(p.reason, "0/1 nodes are available: 1 pod has unbound immediate PersistentVolumeClaims.");
+  EXPECT_EQ(p.reason,
+            "0/1 nodes are available: 1 pod has unbound immediate PersistentVolumeClaims.");
 }
 
 TEST(Model, EnvResolvesInKubeletOrderWithEarlierOnlyExpansion) {
@@ -258,8 +260,10 @@ spec:
   EXPECT_EQ(hl.endpoints.size(), 2u);
   EXPECT_TRUE(m.services[*m.find_service("shop", "nobody")].endpoints.empty());
   // Same input, same IP; the kubernetes and kube-dns Services are built in.
-  EXPECT_EQ(build(std::string(kNs) + "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {ports: [{port: 80}]}\n")
-                .services[*m.find_service("shop", "api")].cluster_ip.empty(),
+  EXPECT_EQ(build(std::string(kNs) + "apiVersion: v1\nkind: Service\nmetadata: {name: api, "
+                                     "namespace: shop}\nspec: {ports: [{port: 80}]}\n")
+                .services[*m.find_service("shop", "api")]
+                .cluster_ip.empty(),
             false);
   EXPECT_EQ(m.services[*m.find_service("default", "kubernetes")].cluster_ip, kKubernetesServiceIp);
   EXPECT_EQ(m.services[*m.find_service("kube-system", "kube-dns")].cluster_ip, kClusterDnsIp);
@@ -371,7 +375,8 @@ apiVersion: v1
 kind: Pod
 metadata: {name: huge, namespace: shop}
 spec: {containers: [{name: h, image: h, resources: {requests: {cpu: "8", memory: 4Gi}}}]}
-)Y", c);
+)Y",
+                  c);
   std::set<std::string> nodes;
   for (const Pod* p : pods_of(m, "shop", "kafka")) nodes.insert(m.node_name(*p));
   EXPECT_EQ(nodes.size(), 3u);
@@ -488,7 +493,8 @@ metadata: {name: nightly, namespace: default}
 spec:
   schedule: "0 3 * * *"
   jobTemplate: {spec: {template: {spec: {containers: [{name: n, image: n}]}}}}
-)Y", c);
+)Y",
+                  c);
   auto agents = pods_of(m, "default", "agent");
   ASSERT_EQ(agents.size(), 3u);
   std::set<std::string> nodes;

@@ -49,7 +49,9 @@ spec: {containers: [{name: c, image: web}]}
 struct Fixture {
   explicit Fixture(const std::string& policies, ClusterProfile c = single_node_cluster())
       : model(testing::build(std::string(kBase) + policies, c)), reach(model) {}
-  Index pod(const std::string& ns, const std::string& name) const { return *model.find_pod(ns, name); }
+  Index pod(const std::string& ns, const std::string& name) const {
+    return *model.find_pod(ns, name);
+  }
   Verdict to_db(const std::string& ns, const std::string& name) const {
     return reach.can_connect(pod(ns, name), pod("a", "db"), 5432);
   }
@@ -88,7 +90,10 @@ spec: {podSelector: {}}
 TEST(NetworkPolicy, CniWithoutEnforcementIgnoresPolicies) {
   ClusterProfile c = single_node_cluster();
   c.cni_enforces_network_policy = false;
-  Fixture f("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: d, namespace: a}\nspec: {podSelector: {}}\n", c);
+  Fixture f(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: d, namespace: "
+      "a}\nspec: {podSelector: {}}\n",
+      c);
   Verdict v = f.to_db("b", "client");
   EXPECT_TRUE(v.allowed);
   EXPECT_NE(v.summary().find("CNI does not enforce"), std::string::npos);
@@ -127,8 +132,9 @@ TEST(NetworkPolicy, PeerWithBothSelectorsIsAnAnd) {
   EXPECT_TRUE(f.to_db("b", "client").allowed);
   EXPECT_FALSE(f.to_db("b", "web").allowed);  // right namespace, wrong pod
   EXPECT_FALSE(f.to_db("a", "web").allowed);
-  EXPECT_NE(f.to_db("b", "client").ingress.reason.find("allowed by a/db-from-clients ingress rule 1"),
-            std::string::npos);
+  EXPECT_NE(
+      f.to_db("b", "client").ingress.reason.find("allowed by a/db-from-clients ingress rule 1"),
+      std::string::npos);
   // Named port "pg" resolves on the destination: 5432 allowed, 8080 not.
   EXPECT_FALSE(f.reach.can_connect(f.pod("b", "client"), f.pod("a", "db"), 8080).allowed);
 }

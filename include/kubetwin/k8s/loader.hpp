@@ -20,8 +20,8 @@ namespace kubetwin::k8s {
 
 struct LoadLimits {
   std::size_t max_file_bytes = std::size_t{16} << 20;  // 16 MiB
-  int max_depth = 200;                  // nested mappings/sequences
-  std::size_t max_alias_nodes = 1'000'000;  // nodes copied by alias expansion, per file
+  int max_depth = 200;                                 // nested mappings/sequences
+  std::size_t max_alias_nodes = 1'000'000;             // nodes copied by alias expansion, per file
 };
 
 // Reads a whole file, refusing one above limits.max_file_bytes (InputError naming the limit).

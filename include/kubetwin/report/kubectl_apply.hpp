@@ -14,6 +14,7 @@ std::string apply_line(const topology::PlannedApply& planned);
 
 // The errors kubectl prints at the end, one per line. `source` is the file, directory or
 // "STDIN" the object came from. Exactly one Invalid error prints `The <message>`.
-std::string apply_errors(const std::vector<std::pair<topology::AdmissionError, std::string>>& errors);
+std::string apply_errors(
+    const std::vector<std::pair<topology::AdmissionError, std::string>>& errors);
 
 }  // namespace kubetwin::report

@@ -12,11 +12,11 @@
 namespace kubetwin::report {
 
 struct ResourceType {
-  const char* plural;       // "deployments"
-  const char* singular;     // "deployment"
-  const char* kind;         // "Deployment"
-  const char* group;        // "apps", "" for core
-  const char* version;      // "v1"
+  const char* plural;    // "deployments"
+  const char* singular;  // "deployment"
+  const char* kind;      // "Deployment"
+  const char* group;     // "apps", "" for core
+  const char* version;   // "v1"
   bool namespaced;
   std::vector<std::string> short_names;  // {"deploy"}
 

@@ -1,5 +1,6 @@
 // `-o yaml` and `-o json` text of resource documents, as kubectl prints them: YAML through
-// the k8s emitter (go-yaml v2, as sigs.k8s.io/yaml), JSON keys sorted with 4-space indents, lists wrapped in `kind: List`.
+// the k8s emitter (go-yaml v2, as sigs.k8s.io/yaml), JSON keys sorted with 4-space indents, lists
+// wrapped in `kind: List`.
 #pragma once
 
 #include <string>

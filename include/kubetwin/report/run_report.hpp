@@ -54,12 +54,12 @@ std::string render_capacity_text(const scenario::CapacityResult& result);
 std::string render_capacity_json(const scenario::CapacityResult& result);
 
 // Numbers for people, public for tests. Each is deterministic and locale-free.
-std::string format_rate(double per_s);         // "0.50/s", "12.3/s", "300/s", "1.2k/s", "3.4M/s"
-std::string format_count(double n);            // "12", "999", "1.2k", "12.3k", "456k", "7.8M"
-std::string format_bytes(double bytes);        // "512 B", "1.5 KiB", "3.4 GiB", "20 GiB"
-std::string format_latency_ms(double ms);      // "0.42ms", "4.21ms", "212.4ms", "1.52s"
-std::string format_percent(double fraction);   // "0%", "0.012%", "0.25%", "12.3%", "100%"
-std::string format_span(double seconds);       // "<1s", "42s", "4m 10s", "5h 3m", "12d 4h"
+std::string format_rate(double per_s);        // "0.50/s", "12.3/s", "300/s", "1.2k/s", "3.4M/s"
+std::string format_count(double n);           // "12", "999", "1.2k", "12.3k", "456k", "7.8M"
+std::string format_bytes(double bytes);       // "512 B", "1.5 KiB", "3.4 GiB", "20 GiB"
+std::string format_latency_ms(double ms);     // "0.42ms", "4.21ms", "212.4ms", "1.52s"
+std::string format_percent(double fraction);  // "0%", "0.012%", "0.25%", "12.3%", "100%"
+std::string format_span(double seconds);      // "<1s", "42s", "4m 10s", "5h 3m", "12d 4h"
 
 // XML text/attribute escaping (&, <, >, ", ') and removal of characters XML 1.0 forbids.
 std::string xml_escape(std::string_view text);

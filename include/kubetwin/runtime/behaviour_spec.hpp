@@ -1,4 +1,5 @@
-// BehaviourSpec: what the manifests cannot say (endpoints, CPU, calls, topics, pools), as plain data.
+// BehaviourSpec: what the manifests cannot say (endpoints, CPU, calls, topics, pools), as plain
+// data.
 //
 // The runtime builds its request-level models from a BehaviourSpec; it never parses files. The
 // scenario layer's behaviour_file.hpp reads `models/<system>/behaviour.yaml` into one (validated,
@@ -41,7 +42,8 @@ inline constexpr int kDefaultMaxPollRecords = 500;
 // A query's server-side CPU when a call names none: a primary-key lookup or single-row insert
 // served from shared_buffers, a fraction of a millisecond. [assumption]
 inline constexpr sim::Time kDefaultQueryCpuMean = sim::micros(500);
-// Bytes per row and per record when a call names none: a small JSON-sized row or event. [assumption]
+// Bytes per row and per record when a call names none: a small JSON-sized row or event.
+// [assumption]
 inline constexpr int64_t kDefaultRowBytes = 512;
 inline constexpr int64_t kDefaultMessageBytes = 1024;
 // Gateway CPU per proxied request when the file names none: Kong proxies about ten thousand

@@ -52,24 +52,32 @@ namespace kubetwin::runtime {
 using sim::Time;
 
 // Broker and topic defaults (domain-facts 4; keys KREP, KLOG, KLC, KGC, KRAFT).
-inline constexpr int kKafkaDefaultReplicationFactor = 1;                  // default.replication.factor [V KREP]
-inline constexpr int kKafkaDefaultNumPartitions = 1;                      // num.partitions [V KLOG]
-inline constexpr int kKafkaDefaultMinInsyncReplicas = 1;                  // min.insync.replicas [V KLOG]
-inline constexpr Time kKafkaDefaultReplicaLagTimeMax = sim::millis(30000);  // replica.lag.time.max.ms [V KREP]
-inline constexpr bool kKafkaDefaultUncleanLeaderElection = false;         // unclean.leader.election.enable [V KLC]
-inline constexpr int kKafkaDefaultOffsetsTopicReplicationFactor = 3;      // offsets.topic.replication.factor [V KGC]
-inline constexpr bool kKafkaDefaultAutoCreateTopics = true;               // auto.create.topics.enable [V KLOG]
-inline constexpr Time kKafkaDefaultRetention = sim::millis(604800000);      // retention.ms, 168 h [V KLC]
-inline constexpr int64_t kKafkaDefaultRetentionBytes = -1;                // retention.bytes [V KLOG]
-inline constexpr int64_t kKafkaDefaultSegmentBytes = 1073741824;          // segment.bytes [V KLC]
-inline constexpr Time kKafkaDefaultRetentionCheckInterval = sim::millis(300000);  // log.retention.check.interval.ms [V KLOG]
-inline constexpr Time kKafkaDefaultBrokerSessionTimeout = sim::millis(9000);  // broker.session.timeout.ms [V KRAFT]
+inline constexpr int kKafkaDefaultReplicationFactor = 1;  // default.replication.factor [V KREP]
+inline constexpr int kKafkaDefaultNumPartitions = 1;      // num.partitions [V KLOG]
+inline constexpr int kKafkaDefaultMinInsyncReplicas = 1;  // min.insync.replicas [V KLOG]
+inline constexpr Time kKafkaDefaultReplicaLagTimeMax =
+    sim::millis(30000);  // replica.lag.time.max.ms [V KREP]
+inline constexpr bool kKafkaDefaultUncleanLeaderElection =
+    false;  // unclean.leader.election.enable [V KLC]
+inline constexpr int kKafkaDefaultOffsetsTopicReplicationFactor =
+    3;  // offsets.topic.replication.factor [V KGC]
+inline constexpr bool kKafkaDefaultAutoCreateTopics = true;  // auto.create.topics.enable [V KLOG]
+inline constexpr Time kKafkaDefaultRetention =
+    sim::millis(604800000);                                       // retention.ms, 168 h [V KLC]
+inline constexpr int64_t kKafkaDefaultRetentionBytes = -1;        // retention.bytes [V KLOG]
+inline constexpr int64_t kKafkaDefaultSegmentBytes = 1073741824;  // segment.bytes [V KLC]
+inline constexpr Time kKafkaDefaultRetentionCheckInterval =
+    sim::millis(300000);  // log.retention.check.interval.ms [V KLOG]
+inline constexpr Time kKafkaDefaultBrokerSessionTimeout =
+    sim::millis(9000);  // broker.session.timeout.ms [V KRAFT]
 // Client defaults (domain-facts 4: KIP735, S; max.poll.records and request.timeout.ms are the
 // Kafka client's ConsumerConfig/ProducerConfig defaults, not in domain-facts).
-inline constexpr Time kKafkaDefaultConsumerSessionTimeout = sim::millis(45000);  // session.timeout.ms [V KIP735]
-inline constexpr Time kKafkaDefaultAutoCommitInterval = sim::millis(5000);     // auto.commit.interval.ms [S]
-inline constexpr int kKafkaDefaultMaxPollRecords = 500;                        // max.poll.records
-inline constexpr Time kKafkaDefaultRequestTimeout = sim::millis(30000);        // request.timeout.ms
+inline constexpr Time kKafkaDefaultConsumerSessionTimeout =
+    sim::millis(45000);  // session.timeout.ms [V KIP735]
+inline constexpr Time kKafkaDefaultAutoCommitInterval =
+    sim::millis(5000);                                   // auto.commit.interval.ms [S]
+inline constexpr int kKafkaDefaultMaxPollRecords = 500;  // max.poll.records
+inline constexpr Time kKafkaDefaultRequestTimeout = sim::millis(30000);  // request.timeout.ms
 // Twin assumption: one follower fetch round (request + response + the next request carrying the
 // new LEO) inside one zone with page-cache appends; the runtime world sets it from the network.
 inline constexpr Time kKafkaDefaultFetchLatency = sim::millis(1);
@@ -102,7 +110,7 @@ struct KafkaConfig {
   Time retention_check_interval = kKafkaDefaultRetentionCheckInterval;
   bool unclean_leader_election = kKafkaDefaultUncleanLeaderElection;
   int offsets_topic_replication_factor = kKafkaDefaultOffsetsTopicReplicationFactor;
-  uint64_t seed = 1;     // replica placement start indexes come from per-topic streams
+  uint64_t seed = 1;  // replica placement start indexes come from per-topic streams
   std::string name = "kafka";
 };
 
@@ -119,7 +127,8 @@ struct TopicConfig {
 };
 
 struct ConsumerConfig {
-  sim::Distribution cpu_per_record = sim::Distribution::deterministic(0.001);  // seconds at one core
+  sim::Distribution cpu_per_record =
+      sim::Distribution::deterministic(0.001);  // seconds at one core
   int max_poll_records = kKafkaDefaultMaxPollRecords;
   CommitMode commit = CommitMode::kAuto;
   Time auto_commit_interval = kKafkaDefaultAutoCommitInterval;
@@ -136,15 +145,16 @@ struct LostWrite {
 struct LostWriteReport {
   uint64_t acknowledged = 0;
   uint64_t acknowledged_and_read = 0;
-  uint64_t lost = 0;                 // acknowledged, at or below the read horizon, never read
-  uint64_t beyond_read_horizon = 0;  // acknowledged, above every offset read: undetermined
+  uint64_t lost = 0;                  // acknowledged, at or below the read horizon, never read
+  uint64_t beyond_read_horizon = 0;   // acknowledged, above every offset read: undetermined
   std::vector<LostWrite> first_lost;  // up to 16 examples
 };
 
 class KafkaCluster {
  public:
   // A produce's outcome: offset is -1 on error and for acks=0.
-  using ProduceFn = void (*)(void* context, uint64_t token, KafkaError error, int partition, int64_t offset);
+  using ProduceFn = void (*)(void* context, uint64_t token, KafkaError error, int partition,
+                             int64_t offset);
 
   KafkaCluster(sim::Engine& engine, const KafkaConfig& config);
   KafkaCluster(const KafkaCluster&) = delete;
@@ -215,7 +225,8 @@ class KafkaCluster {
   LostWriteReport check_lost_writes() const;
 
  private:
-  static constexpr uint8_t kSendPending = 0, kSendAcked = 1, kSendFailed = 2, kSendFireAndForget = 3;
+  static constexpr uint8_t kSendPending = 0, kSendAcked = 1, kSendFailed = 2,
+                           kSendFireAndForget = 3;
   struct Send {
     int64_t offset;
     uint32_t partition;
@@ -253,22 +264,22 @@ class KafkaCluster {
   struct Partition {
     int topic = 0;
     int index = 0;
-    std::vector<int> brokers;        // assignment order: brokers[0] is the preferred leader
-    std::vector<Replica> replicas;   // parallel to brokers
-    int leader = -1;                 // position in brokers, -1 offline
-    uint64_t isr = 0;                // bit i: brokers[i] is in sync
+    std::vector<int> brokers;       // assignment order: brokers[0] is the preferred leader
+    std::vector<Replica> replicas;  // parallel to brokers
+    int leader = -1;                // position in brokers, -1 offline
+    uint64_t isr = 0;               // bit i: brokers[i] is in sync
     int leader_epoch = 0;
     int64_t log_start = 0;
     int64_t hw = 0;
-    int64_t log_base = 0;            // offset of ids[0]
-    std::vector<uint64_t> ids;       // send id of each offset in [log_base, LEO)
-    std::vector<int64_t> cum;        // cum[i]: bytes before offset log_base + i (size ids + 1)
+    int64_t log_base = 0;       // offset of ids[0]
+    std::vector<uint64_t> ids;  // send id of each offset in [log_base, LEO)
+    std::vector<int64_t> cum;   // cum[i]: bytes before offset log_base + i (size ids + 1)
     std::vector<Segment> segments;
     RingBuffer<PendingAck> pending;   // acks=all waiting for the HW, in offset order
     RingBuffer<PendingAck> orphaned;  // sent to a replaced leader: time out
     sim::EventId timeout_event;
     Time timeout_at = sim::kTimeMax;
-    int64_t max_read = -1;           // highest offset any consumer read
+    int64_t max_read = -1;  // highest offset any consumer read
   };
   struct Topic {
     TopicConfig config;
@@ -292,9 +303,9 @@ class KafkaCluster {
     Assignor assignor = Assignor::kRange;
     ConsumerConfig config;
     std::vector<Member> members;
-    std::vector<int> owner;         // per global partition: member or -1 (-2: not subscribed)
-    std::vector<int64_t> position;  // per global partition
-    std::vector<int64_t> committed; // per global partition, -1 none
+    std::vector<int> owner;          // per global partition: member or -1 (-2: not subscribed)
+    std::vector<int64_t> position;   // per global partition
+    std::vector<int64_t> committed;  // per global partition, -1 none
     sim::Rng rng{0};
     uint64_t consumed = 0;
   };
@@ -305,7 +316,9 @@ class KafkaCluster {
     int64_t offset;
   };
 
-  int64_t leo_of_leader(const Partition& p) const { return p.log_base + static_cast<int64_t>(p.ids.size()); }
+  int64_t leo_of_leader(const Partition& p) const {
+    return p.log_base + static_cast<int64_t>(p.ids.size());
+  }
   int64_t cum_at(const Partition& p, int64_t offset) const { return p.cum[offset - p.log_base]; }
   int isr_size(const Partition& p) const { return __builtin_popcountll(p.isr); }
   void deliver(uint64_t token, KafkaError error, int partition, int64_t offset, Time delay);

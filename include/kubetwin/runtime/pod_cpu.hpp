@@ -99,7 +99,7 @@ class PodCpu {
   double mean_cores() const;
   const sim::TimeWeighted& busy_threads() const { return busy_threads_; }
   const sim::TimeWeighted& queued() const { return queued_; }
-  const sim::RunningStats& waits() const { return waits_; }                  // seconds
+  const sim::RunningStats& waits() const { return waits_; }                       // seconds
   const sim::LatencyHistogram& response_histogram() const { return responses_; }  // ns
 
   // Forgets the figures, not the work in progress (end of warm-up).
@@ -141,8 +141,8 @@ class PodCpu {
   bool period_active_ = false;
   bool throttled_ = false;
   Time throttle_start_ = 0;
-  Time v_ = 0;     // per-thread progress: every running thread has received v_ ns of CPU
-  Time last_;      // time up to which v_ and the quota are accounted
+  Time v_ = 0;  // per-thread progress: every running thread has received v_ ns of CPU
+  Time last_;   // time up to which v_ and the quota are accounted
   uint64_t seq_ = 0;
   std::vector<Running> running_;  // min-heap on (finish_v, seq)
   RingBuffer<Waiting> queue_;

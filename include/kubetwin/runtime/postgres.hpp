@@ -51,33 +51,37 @@ namespace kubetwin::runtime {
 using sim::Time;
 
 // PostgreSQL defaults (domain-facts 5; postgresql.conf.sample, PGCONF / PGCONN).
-inline constexpr int kPgDefaultMaxConnections = 100;              // max_connections [S PGCONN]
-inline constexpr int kPgDefaultSuperuserReservedConnections = 3;  // superuser_reserved_connections [PGCONF]
-inline constexpr Time kPgDefaultCheckpointTimeout = sim::minutes(5);  // checkpoint_timeout [V PGCONF]
-inline constexpr int64_t kPgDefaultMaxWalSize = int64_t{1} << 30;     // max_wal_size 1GB [V PGCONF]
-inline constexpr int64_t kPgDefaultMinWalSize = int64_t{80} << 20;    // min_wal_size 80MB [PGCONF]
-inline constexpr Time kPgDefaultWalWriterDelay = sim::millis(200);    // wal_writer_delay [V PGCONF]
-inline constexpr bool kPgDefaultSynchronousCommit = true;             // synchronous_commit [V PGCONF]
+inline constexpr int kPgDefaultMaxConnections = 100;  // max_connections [S PGCONN]
+inline constexpr int kPgDefaultSuperuserReservedConnections =
+    3;  // superuser_reserved_connections [PGCONF]
+inline constexpr Time kPgDefaultCheckpointTimeout =
+    sim::minutes(5);                                                // checkpoint_timeout [V PGCONF]
+inline constexpr int64_t kPgDefaultMaxWalSize = int64_t{1} << 30;   // max_wal_size 1GB [V PGCONF]
+inline constexpr int64_t kPgDefaultMinWalSize = int64_t{80} << 20;  // min_wal_size 80MB [PGCONF]
+inline constexpr Time kPgDefaultWalWriterDelay = sim::millis(200);  // wal_writer_delay [V PGCONF]
+inline constexpr bool kPgDefaultSynchronousCommit = true;           // synchronous_commit [V PGCONF]
 // Twin assumptions (not PostgreSQL settings), each overridable per scenario:
-inline constexpr Time kPgDefaultWalFlushLatency = sim::millis(1);     // one fsync on a cloud SSD
-inline constexpr Time kPgDefaultStartupTime = sim::seconds(2);        // clean start to ready
+inline constexpr Time kPgDefaultWalFlushLatency = sim::millis(1);  // one fsync on a cloud SSD
+inline constexpr Time kPgDefaultStartupTime = sim::seconds(2);     // clean start to ready
 inline constexpr int64_t kPgDefaultReplayBytesPerSecond = int64_t{100} << 20;  // WAL replay
-inline constexpr int64_t kPgDefaultInitialDataBytes = int64_t{40} << 20;  // initdb + catalogs
-inline constexpr int64_t kPgHeapTupleOverheadBytes = 28;  // 23-byte header aligned to 24 + 4-byte line pointer
-inline constexpr int64_t kPgWalRecordOverheadBytes = 50;  // XLogRecord header + block reference, approx.
+inline constexpr int64_t kPgDefaultInitialDataBytes = int64_t{40} << 20;       // initdb + catalogs
+inline constexpr int64_t kPgHeapTupleOverheadBytes =
+    28;  // 23-byte header aligned to 24 + 4-byte line pointer
+inline constexpr int64_t kPgWalRecordOverheadBytes =
+    50;  // XLogRecord header + block reference, approx.
 // HikariCP defaults (its README): maximumPoolSize 10, connectionTimeout 30 s.
 inline constexpr int kHikariDefaultMaximumPoolSize = 10;
 inline constexpr Time kHikariDefaultConnectionTimeout = sim::seconds(30);
 
 enum class PgError : uint8_t {
   kNone,
-  kTooManyConnections,       // 53300, slots for regular roles used up (superuser reserve left)
-  kTooManyClients,           // 53300 "sorry, too many clients already"
-  kCannotConnectNow,         // 57P03 starting up / in recovery
-  kConnectionRefused,        // the server process is not running
-  kConnectionLost,           // the session died (server crash or restart)
-  kDiskFull,                 // 53100 could not extend file: No space left on device
-  kPoolTimeout,              // client side: no connection within connectionTimeout
+  kTooManyConnections,  // 53300, slots for regular roles used up (superuser reserve left)
+  kTooManyClients,      // 53300 "sorry, too many clients already"
+  kCannotConnectNow,    // 57P03 starting up / in recovery
+  kConnectionRefused,   // the server process is not running
+  kConnectionLost,      // the session died (server crash or restart)
+  kDiskFull,            // 53100 could not extend file: No space left on device
+  kPoolTimeout,         // client side: no connection within connectionTimeout
 };
 std::string_view pg_sqlstate(PgError error);  // "" for client-side errors
 std::string_view pg_message(PgError error);
@@ -123,7 +127,8 @@ class PostgresServer {
   // Runs a statement on `session`: `cpu` of one core on the server, then, for a write, the rows'
   // bytes go to the heap and the WAL and the commit follows the durability setting. The result
   // comes through the callback, never from inside this call.
-  void query(int session, uint64_t token, Time cpu, int64_t rows_written = 0, int64_t row_bytes = 0);
+  void query(int session, uint64_t token, Time cpu, int64_t rows_written = 0,
+             int64_t row_bytes = 0);
 
   // SIGKILL / OOM / node loss: sessions drop, un-flushed commits are lost, crash recovery runs.
   void crash();
@@ -136,7 +141,9 @@ class PostgresServer {
   State state() const { return state_; }
   int connections() const { return open_sessions_; }
   int max_connections_in_use() const { return max_sessions_seen_; }
-  uint64_t connection_errors(PgError error) const { return connect_errors_[static_cast<int>(error)]; }
+  uint64_t connection_errors(PgError error) const {
+    return connect_errors_[static_cast<int>(error)];
+  }
 
   int64_t disk_used() const { return config_.initial_data_bytes + data_bytes_ + wal_bytes(); }
   int64_t disk_capacity() const { return config_.disk_bytes; }

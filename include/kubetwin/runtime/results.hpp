@@ -19,57 +19,58 @@ namespace kubetwin::runtime {
 struct RouteWindow {
   double start_s = 0;
   uint64_t answered = 0;
-  uint64_t errors = 0;                     // non-2xx answers and client give-ups
-  double mean_ms = 0;                      // mean latency of the answered requests
+  uint64_t errors = 0;  // non-2xx answers and client give-ups
+  double mean_ms = 0;   // mean latency of the answered requests
   double max_ms = 0;
 };
 
 // One client-facing route: requests sent to an entry point (gateway + host, or a Service) with
 // one request line ("POST /orders").
 struct RouteFigures {
-  std::string entry;                       // "kong-prod api.amazon-store.com" or "svc ns/name:port"
-  std::string request;                     // "POST /orders"
-  uint64_t sent = 0;                       // requests that started after the warm-up
-  uint64_t completed = 0;                  // of those, answered (any status) before the end
-  std::map<int, uint64_t> status_counts;   // HTTP status -> count (0 = no answer: client gave up)
-  std::map<std::string, uint64_t> error_reasons;  // "postgres: too many clients", "kafka: NotEnoughReplicas"
-  sim::LatencyHistogram latency;           // ns, all answered requests
-  double throughput_per_s = 0;             // answered per simulated second of the measured window
-  double error_rate = 0;                   // non-2xx answers / answered
-  double mean_in_flight = 0;               // time-averaged requests outstanding (Little's L)
+  std::string entry;                      // "kong-prod api.amazon-store.com" or "svc ns/name:port"
+  std::string request;                    // "POST /orders"
+  uint64_t sent = 0;                      // requests that started after the warm-up
+  uint64_t completed = 0;                 // of those, answered (any status) before the end
+  std::map<int, uint64_t> status_counts;  // HTTP status -> count (0 = no answer: client gave up)
+  std::map<std::string, uint64_t>
+      error_reasons;              // "postgres: too many clients", "kafka: NotEnoughReplicas"
+  sim::LatencyHistogram latency;  // ns, all answered requests
+  double throughput_per_s = 0;    // answered per simulated second of the measured window
+  double error_rate = 0;          // non-2xx answers / answered
+  double mean_in_flight = 0;      // time-averaged requests outstanding (Little's L)
   static constexpr sim::Time kWindow = sim::seconds(10);
-  std::vector<RouteWindow> windows;        // the whole run, in time order
+  std::vector<RouteWindow> windows;  // the whole run, in time order
 };
 
 // One workload (Deployment/StatefulSet) over all its running pods.
 struct WorkloadFigures {
   std::string namespace_name;
   std::string name;
-  std::string kind;                        // "Deployment", "StatefulSet"
+  std::string kind;  // "Deployment", "StatefulSet"
   int pods = 0;
-  int64_t cpu_limit_milli = 0;             // per pod, main container (0 = unlimited)
-  double cpu_cores_mean = 0;               // all pods together
-  double cpu_utilisation_of_limit = 0;     // mean over pods of used / limit (0 without limit)
-  double throttled_period_fraction = 0;    // CFS periods that hit the quota / active periods
-  double worker_utilisation = 0;           // busy workers / concurrency, mean over pods
-  double queue_mean = 0;                   // requests waiting for a worker, summed over pods
+  int64_t cpu_limit_milli = 0;           // per pod, main container (0 = unlimited)
+  double cpu_cores_mean = 0;             // all pods together
+  double cpu_utilisation_of_limit = 0;   // mean over pods of used / limit (0 without limit)
+  double throttled_period_fraction = 0;  // CFS periods that hit the quota / active periods
+  double worker_utilisation = 0;         // busy workers / concurrency, mean over pods
+  double queue_mean = 0;                 // requests waiting for a worker, summed over pods
   double queue_max = 0;
-  uint64_t requests = 0;                   // requests or records handled
-  uint64_t rejected = 0;                   // turned away (queue full)
+  uint64_t requests = 0;  // requests or records handled
+  uint64_t rejected = 0;  // turned away (queue full)
 };
 
 struct PostgresFigures {
   std::string namespace_name;
-  std::string name;                        // the workload
-  int max_connections = 0;                 // usable by applications (max - reserved)
-  double connections_mean = 0;             // open server connections, time-averaged
+  std::string name;             // the workload
+  int max_connections = 0;      // usable by applications (max - reserved)
+  double connections_mean = 0;  // open server connections, time-averaged
   double connections_max = 0;
-  uint64_t connection_refusals = 0;        // FATAL: sorry, too many clients already (53300)
-  uint64_t startup_refusals = 0;           // of those, when the pools filled at start (any time)
-  int pool_connections_wanted = 0;         // sum of the client pools' sizes
+  uint64_t connection_refusals = 0;  // FATAL: sorry, too many clients already (53300)
+  uint64_t startup_refusals = 0;     // of those, when the pools filled at start (any time)
+  int pool_connections_wanted = 0;   // sum of the client pools' sizes
   uint64_t queries = 0;
-  uint64_t failed_writes = 0;              // disk full or server not ready
-  uint64_t committed_writes = 0;           // acknowledged commits (synchronous_commit on)
+  uint64_t failed_writes = 0;     // disk full or server not ready
+  uint64_t committed_writes = 0;  // acknowledged commits (synchronous_commit on)
   double cpu_utilisation_of_limit = 0;
 };
 
@@ -78,11 +79,11 @@ struct KafkaGroupFigures {
   std::string group;
   std::string topic;
   int partitions = 0;
-  int consumers = 0;                       // pods with at least one partition
-  int64_t lag_end = 0;                     // records: log end - committed, summed over partitions
+  int consumers = 0;    // pods with at least one partition
+  int64_t lag_end = 0;  // records: log end - committed, summed over partitions
   int64_t lag_max = 0;
   double consumed_per_s = 0;
-  double consumer_utilisation = 0;         // poll loops' busy fraction (1 = cannot keep up)
+  double consumer_utilisation = 0;  // poll loops' busy fraction (1 = cannot keep up)
 };
 
 struct KafkaTopicFigures {
@@ -90,8 +91,8 @@ struct KafkaTopicFigures {
   std::string topic;
   int partitions = 0;
   int replication_factor = 0;
-  uint64_t produced = 0;                   // acknowledged sends (acks >= 1) plus acks=0 sends
-  uint64_t failed = 0;                     // NotEnoughReplicas, no leader, timeouts
+  uint64_t produced = 0;  // acknowledged sends (acks >= 1) plus acks=0 sends
+  uint64_t failed = 0;    // NotEnoughReplicas, no leader, timeouts
   double produced_per_s = 0;
 };
 
@@ -101,26 +102,26 @@ struct VolumeFigures {
   std::string claim;
   std::string pod;
   int64_t capacity_bytes = 0;
-  int64_t used_bytes = 0;                  // at the end of the run
-  double growth_bytes_per_s = 0;           // over the measured window
-  double seconds_until_full = -1;          // projection at that growth; -1 when not growing
+  int64_t used_bytes = 0;          // at the end of the run
+  double growth_bytes_per_s = 0;   // over the measured window
+  double seconds_until_full = -1;  // projection at that growth; -1 when not growing
 };
 
 // Jepsen's lost-write check on one Kafka cluster (domain-facts 4): an acknowledged send at or
 // below the highest offset any consumer read, that no consumer read, is lost.
 struct LostWriteFigures {
   std::string namespace_name;
-  std::string cluster;                     // the broker StatefulSet
+  std::string cluster;  // the broker StatefulSet
   uint64_t acknowledged = 0;
   uint64_t acknowledged_and_read = 0;
   uint64_t lost = 0;
-  uint64_t beyond_read_horizon = 0;        // acknowledged, above every offset read: undetermined
+  uint64_t beyond_read_horizon = 0;  // acknowledged, above every offset read: undetermined
 };
 
 struct RunFigures {
   uint64_t seed = 0;
-  double simulated_seconds = 0;            // total, warm-up included
-  double measured_seconds = 0;             // after the warm-up
+  double simulated_seconds = 0;  // total, warm-up included
+  double measured_seconds = 0;   // after the warm-up
   uint64_t events = 0;
   uint64_t fingerprint = 0;
   std::vector<RouteFigures> routes;
@@ -130,7 +131,7 @@ struct RunFigures {
   std::vector<KafkaGroupFigures> kafka_groups;
   std::vector<VolumeFigures> volumes;
   std::vector<LostWriteFigures> kafka_lost_writes;
-  std::vector<std::string> notes;          // what the world could not model, once each
+  std::vector<std::string> notes;  // what the world could not model, once each
 };
 
 }  // namespace kubetwin::runtime

@@ -1,12 +1,12 @@
 // Behaviour files (`kind: Behaviour`): behaviour.yaml -> a validated runtime::BehaviourSpec.
 //
 // The shape is DESIGN.md's "The shape of a behaviour file" plus the fields models/README.md adds
-// (memory, pools, maxPollRecords and calls on consumers, gateways, datastores); docs/scenario-format.md
-// lists every field, its default and its unit. Validation is complete before anything runs:
-// unknown fields (with "did you mean"), wrong types, negative or zero counts, unknown call kinds,
-// acks outside 0/1/all, request lines that do not read "METHOD /path", duplicate names, and
-// environment overrides naming services, gateways or datastores the file does not declare. Every
-// error is a k8s::InputError at the offending node's path:line:col with a hint.
+// (memory, pools, maxPollRecords and calls on consumers, gateways, datastores);
+// docs/scenario-format.md lists every field, its default and its unit. Validation is complete
+// before anything runs: unknown fields (with "did you mean"), wrong types, negative or zero counts,
+// unknown call kinds, acks outside 0/1/all, request lines that do not read "METHOD /path",
+// duplicate names, and environment overrides naming services, gateways or datastores the file does
+// not declare. Every error is a k8s::InputError at the offending node's path:line:col with a hint.
 //
 // Environment overrides (`environments: {dev: {services: {orders-api: {concurrency: 10}}}}`) are
 // merged into the base entry key by key (mappings merge recursively; scalars and sequences

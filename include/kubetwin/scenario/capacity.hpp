@@ -34,36 +34,36 @@ struct CapacitySlo {
 CapacitySlo parse_capacity_slo(const std::string& text);
 
 struct CapacityOptions {
-  double tolerance = 0.05;     // stop when (fail - pass) / pass < tolerance
-  int max_runs = 14;           // probes at most
-  double max_scale = 1024;     // give up doubling past this factor
-  RunOptions run;              // threads, replications override
+  double tolerance = 0.05;  // stop when (fail - pass) / pass < tolerance
+  int max_runs = 14;        // probes at most
+  double max_scale = 1024;  // give up doubling past this factor
+  RunOptions run;           // threads, replications override
 };
 
 struct CapacityProbe {
   double scale = 0;
   double offered_rate_per_s = 0;
   bool passed = false;
-  std::string measured;        // the worst route: "POST /orders p99 412.0ms, errors 0.00%"
+  std::string measured;  // the worst route: "POST /orders p99 412.0ms, errors 0.00%"
 };
 
 struct Bottleneck {
-  std::string resource;        // "amazon-api-prod/orders-api CPU (limit 500m)"
-  std::string kind;            // "cpu", "workers", "postgres-connections", "kafka-lag", "disk", "gateway"
-  double saturation = 0;       // 0..1+ : how full it was at the first failing probe
-  std::string evidence;        // "98% of the CPU limit, 61% of CFS periods throttled"
+  std::string resource;  // "amazon-api-prod/orders-api CPU (limit 500m)"
+  std::string kind;      // "cpu", "workers", "postgres-connections", "kafka-lag", "disk", "gateway"
+  double saturation = 0;  // 0..1+ : how full it was at the first failing probe
+  std::string evidence;   // "98% of the CPU limit, 61% of CFS periods throttled"
 };
 
 struct CapacityResult {
   std::string scenario;
   CapacitySlo slo;
-  bool found = false;          // a passing and a failing probe bracket the answer
-  double scale = 0;            // the highest passing factor
-  double max_rate_per_s = 0;   // offered open-loop rate at that factor
-  Bottleneck bottleneck;       // from the first failing probe
+  bool found = false;                 // a passing and a failing probe bracket the answer
+  double scale = 0;                   // the highest passing factor
+  double max_rate_per_s = 0;          // offered open-loop rate at that factor
+  Bottleneck bottleneck;              // from the first failing probe
   std::vector<CapacityProbe> probes;  // in the order run
-  std::string summary;         // one line: "prod carries 1,180 req/s at p99<300ms; first
-                               //  bottleneck: amazon-api-prod/orders-api CPU (98% of limit)"
+  std::string summary;                // one line: "prod carries 1,180 req/s at p99<300ms; first
+                                      //  bottleneck: amazon-api-prod/orders-api CPU (98% of limit)"
 };
 
 CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,

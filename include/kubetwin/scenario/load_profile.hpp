@@ -130,7 +130,8 @@ class ArrivalGenerator {
 };
 
 // A closed loop: `users` clients, each sending a request, waiting for its answer, thinking for
-// a draw of `think_time` (seconds), and sending again. The runtime drives it; this is its description.
+// a draw of `think_time` (seconds), and sending again. The runtime drives it; this is its
+// description.
 struct ClosedLoop {
   int users = 1;
   sim::Distribution think_time = sim::Distribution::exponential(1.0);

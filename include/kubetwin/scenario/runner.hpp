@@ -23,22 +23,22 @@
 namespace kubetwin::scenario {
 
 struct RunOptions {
-  int threads = 0;                   // 0: min(replications, hardware threads)
-  double rate_scale = 1.0;           // multiplies open-loop rates and closed-loop users
-  std::optional<int> replications;   // overrides the scenario's
+  int threads = 0;                  // 0: min(replications, hardware threads)
+  double rate_scale = 1.0;          // multiplies open-loop rates and closed-loop users
+  std::optional<int> replications;  // overrides the scenario's
 };
 
 struct CheckVerdict {
-  std::string check;                 // CheckSpec::describe()
+  std::string check;  // CheckSpec::describe()
   bool passed = false;
-  std::string measured;              // "p99 212.4ms, errors 0.00%"
+  std::string measured;  // "p99 212.4ms, errors 0.00%"
   k8s::SourceLocation where;
 };
 
 // A route's figures over all replications, with Student-t intervals of per-replication values.
 struct RouteSummary {
-  runtime::RouteFigures merged;      // counts summed, histograms merged, rates averaged
-  sim::ConfidenceInterval p99_ms;    // over replications (95%)
+  runtime::RouteFigures merged;    // counts summed, histograms merged, rates averaged
+  sim::ConfidenceInterval p99_ms;  // over replications (95%)
   sim::ConfidenceInterval throughput_per_s;
 };
 
@@ -47,12 +47,12 @@ struct RouteSummary {
 // max(3 x the first measured windows' mean, that mean + 20 ms), over all routes together.
 struct Knee {
   bool found = false;
-  double at_s = 0;                   // start of that window
-  double offered_rate_per_s = 0;     // the open-loop rate offered then (all loads)
+  double at_s = 0;                // start of that window
+  double offered_rate_per_s = 0;  // the open-loop rate offered then (all loads)
   double baseline_ms = 0;
-  double mean_ms = 0;                // in that window
+  double mean_ms = 0;  // in that window
   double error_rate = 0;
-  std::string reason;                // "mean latency 212ms > 3 x baseline 6.1ms"
+  std::string reason;  // "mean latency 212ms > 3 x baseline 6.1ms"
 };
 
 struct ScenarioResult {
@@ -65,16 +65,16 @@ struct ScenarioResult {
   double duration_s = 0;
   double warmup_s = 0;
   double rate_scale = 1;
-  double offered_rate_per_s = 0;     // mean open-loop rate over the measured window, all loads
+  double offered_rate_per_s = 0;          // mean open-loop rate over the measured window, all loads
   std::vector<runtime::RunFigures> runs;  // one per replication, in seed order
-  runtime::RunFigures merged;        // all replications together (see RouteSummary for routes)
+  runtime::RunFigures merged;             // all replications together (see RouteSummary for routes)
   std::vector<RouteSummary> routes;
   std::vector<CheckVerdict> checks;
-  Knee knee;                         // from the first replication's timeline
-  bool passed = true;                // every check passed
+  Knee knee;           // from the first replication's timeline
+  bool passed = true;  // every check passed
   double wall_seconds = 0;
-  uint64_t events = 0;               // all replications
-  uint64_t fingerprint = 0;          // hash of the replications' fingerprints in order
+  uint64_t events = 0;       // all replications
+  uint64_t fingerprint = 0;  // hash of the replications' fingerprints in order
   std::vector<std::string> notes;
 };
 
@@ -91,7 +91,8 @@ struct PreparedScenario {
 // The knobs a scenario's `overrides` may set (README "Scenarios"), one line each for errors.
 //   <namespace>/<workload>.replicas: N     replicas of a Deployment or StatefulSet (HPA-clamped)
 //   kong.retries: N   kong.connectTimeout: D   kong.readTimeout: D
-//   client.timeout: D   pool.acquireTimeout: D   postgres.commitFsync: D   postgres.maxConnections: N
+//   client.timeout: D   pool.acquireTimeout: D   postgres.commitFsync: D   postgres.maxConnections:
+//   N
 extern const char* const kKnobHelp;
 
 // Renders the environments, builds the model on the scenario's cluster and reads the behaviour

@@ -45,7 +45,7 @@ struct LoadTarget {
   std::string host;     // kGateway: the Host header
   std::string service;  // kService: a Service reached through kube-proxy
   std::string namespace_name;
-  int port = 0;         // kService: 0 = the Service's first port
+  int port = 0;  // kService: 0 = the Service's first port
   k8s::SourceLocation where;
 };
 
@@ -63,12 +63,12 @@ struct LoadSpec {
 
 // A fault of the timeline, kept for the fault layer: the Chaos Mesh-style kind and its body.
 struct FaultSpec {
-  std::string name;             // optional `name:`, "" when absent
-  std::string kind;             // "podChaos", "networkChaos", ...
-  sim::Time at = 0;             // since the start of the run (warm-up included)
+  std::string name;                   // optional `name:`, "" when absent
+  std::string kind;                   // "podChaos", "networkChaos", ...
+  sim::Time at = 0;                   // since the start of the run (warm-up included)
   std::optional<sim::Time> duration;  // none: the fault is never lifted
-  k8s::Node body;               // the value of the kind key, locations kept
-  k8s::SourceLocation where;    // the list entry
+  k8s::Node body;                     // the value of the kind key, locations kept
+  k8s::SourceLocation where;          // the list entry
 };
 
 // Fault kinds a scenario may name: Chaos Mesh's words, plus the twin's own for its data stores.
@@ -82,8 +82,8 @@ std::string_view to_string(Quantile q);
 double quantile_fraction(Quantile q);
 
 struct SloCheck {
-  std::string route;                       // "POST /orders"
-  std::string load;                        // optional: only this load entry's requests
+  std::string route;  // "POST /orders"
+  std::string load;   // optional: only this load entry's requests
   Quantile quantile = Quantile::kP99;
   std::optional<sim::Time> below;          // latency bound at `quantile`
   std::optional<double> error_rate_below;  // fraction, "0.1%" -> 0.001
@@ -124,17 +124,17 @@ struct ScenarioSpec {
   std::string description;
   std::string path;  // the scenario file
 
-  std::string model_path;          // the twin.yaml, resolved
-  topology::TwinIndex model;       // the loaded index
+  std::string model_path;                 // the twin.yaml, resolved
+  topology::TwinIndex model;              // the loaded index
   std::vector<std::string> environments;  // resolved: default every environment of the index
-  std::string cluster_path;        // resolved: default the index's ("" = the built-in cluster)
-  std::string behaviour_path;      // the index's behaviour file ("" = generic behaviour)
+  std::string cluster_path;    // resolved: default the index's ("" = the built-in cluster)
+  std::string behaviour_path;  // the index's behaviour file ("" = generic behaviour)
   // That file parsed and checked against the index's environments (generic_behaviour() when
   // there is none), so a bad behaviour file fails the scenario's parse, not the run.
   runtime::BehaviourSpec behaviour;
 
   sim::Time duration = 0;
-  sim::Time warmup = 0;            // figures exclude [0, warmup)
+  sim::Time warmup = 0;  // figures exclude [0, warmup)
   uint64_t seed = kDefaultSeed;
   int replications = kDefaultReplications;
 

@@ -19,7 +19,15 @@ namespace kubetwin::sim {
 
 class Distribution {
  public:
-  enum class Type { kDeterministic, kUniform, kExponential, kNormal, kLognormal, kPareto, kEmpirical };
+  enum class Type {
+    kDeterministic,
+    kUniform,
+    kExponential,
+    kNormal,
+    kLognormal,
+    kPareto,
+    kEmpirical
+  };
 
   static Distribution deterministic(double value);
   static Distribution uniform(double low, double high);

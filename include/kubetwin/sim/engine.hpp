@@ -116,7 +116,8 @@ inline void Engine::run_until(Time end) {
     if (!queue_.pop(&e, end)) break;
     now_ = e.time;
     ++processed_;
-    fingerprint_ = mix(fingerprint_ ^ (static_cast<uint64_t>(e.time) * 0x9e3779b97f4a7c15ULL + e.seq));
+    fingerprint_ =
+        mix(fingerprint_ ^ (static_cast<uint64_t>(e.time) * 0x9e3779b97f4a7c15ULL + e.seq));
     e.fn(e.context, e.arg);
   }
   if (!stopped_ && end != kTimeMax && end > now_) {

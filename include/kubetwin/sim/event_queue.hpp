@@ -131,7 +131,10 @@ class BasicEventQueue {
     HeapEntry e{time, (seq_++ << kSlotBits) | id.slot};
     bool up = less(e, heap_[pos]);
     heap_[pos] = e;
-    if (up) sift_up(pos); else sift_down(pos);
+    if (up)
+      sift_up(pos);
+    else
+      sift_down(pos);
     return id;
   }
 

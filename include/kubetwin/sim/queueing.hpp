@@ -21,11 +21,11 @@ double mmc_mean_response(double lambda, double mu, int servers);
 double mg1_mean_response(double lambda, double s, double s2);
 
 struct OpenQueueExperiment {
-  double arrival_rate = 1;        // lambda, per second
+  double arrival_rate = 1;                              // lambda, per second
   Distribution service = Distribution::exponential(1);  // seconds
   int servers = 1;
-  int64_t capacity = -1;          // waiting room; -1 unbounded
-  uint64_t customers = 1'000'000; // run until this many have completed
+  int64_t capacity = -1;           // waiting room; -1 unbounded
+  uint64_t customers = 1'000'000;  // run until this many have completed
   uint64_t seed = 1;
 };
 

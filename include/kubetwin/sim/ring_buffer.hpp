@@ -1,4 +1,5 @@
-// RingBuffer: a growable FIFO for the queues of the kernel and the models (jobs, requests, waiters).
+// RingBuffer: a growable FIFO for the queues of the kernel and the models (jobs, requests,
+// waiters).
 //
 // Promises: push_back and pop_front are O(1); memory grows by doubling and is never released, so
 // once a queue has reached its high-water mark nothing allocates (std::deque allocates per block).

@@ -67,8 +67,8 @@ class Station {
   double mean_jobs_in_system() const {
     return busy_servers_.mean(engine_.now()) + queue_length_.mean(engine_.now());
   }
-  const RunningStats& waits() const { return waits_; }          // seconds
-  const RunningStats& responses() const { return responses_; }  // seconds
+  const RunningStats& waits() const { return waits_; }                                // seconds
+  const RunningStats& responses() const { return responses_; }                        // seconds
   const LatencyHistogram& response_histogram() const { return response_histogram_; }  // ns
 
   // Forgets the figures (not the jobs): the end of a warm-up.
@@ -89,7 +89,8 @@ class Station {
     servers_state_[server] = Server{job, now};
     ++busy_;
     busy_servers_.set(now, busy_);
-    engine_.schedule_after<&Station::on_departure>(job.service, this, static_cast<uint64_t>(server));
+    engine_.schedule_after<&Station::on_departure>(job.service, this,
+                                                   static_cast<uint64_t>(server));
   }
   void on_departure(uint64_t server);
 

@@ -95,7 +95,8 @@ class LatencyHistogram {
 
 class TimeWeighted {
  public:
-  explicit TimeWeighted(Time start = 0, double value = 0) : last_(start), start_(start), value_(value) {}
+  explicit TimeWeighted(Time start = 0, double value = 0)
+      : last_(start), start_(start), value_(value) {}
   // The signal takes `value` from `now` on.
   void set(Time now, double value) {
     area_ += value_ * static_cast<double>(now - last_);

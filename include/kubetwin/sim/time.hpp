@@ -14,17 +14,33 @@ using Time = int64_t;
 
 inline constexpr Time kTimeMax = INT64_MAX;
 
-constexpr Time nanos(int64_t n) { return n; }
-constexpr Time micros(int64_t n) { return n * 1'000; }
-constexpr Time millis(int64_t n) { return n * 1'000'000; }
-constexpr Time seconds(int64_t n) { return n * 1'000'000'000; }
-constexpr Time minutes(int64_t n) { return seconds(n * 60); }
-constexpr Time hours(int64_t n) { return minutes(n * 60); }
+constexpr Time nanos(int64_t n) {
+  return n;
+}
+constexpr Time micros(int64_t n) {
+  return n * 1'000;
+}
+constexpr Time millis(int64_t n) {
+  return n * 1'000'000;
+}
+constexpr Time seconds(int64_t n) {
+  return n * 1'000'000'000;
+}
+constexpr Time minutes(int64_t n) {
+  return seconds(n * 60);
+}
+constexpr Time hours(int64_t n) {
+  return minutes(n * 60);
+}
 
 // Converts a duration in seconds (a sampled service time, say) to Time, rounded to the nearest ns.
 Time from_seconds(double s);
-constexpr double to_seconds(Time t) { return static_cast<double>(t) * 1e-9; }
-constexpr double to_millis(Time t) { return static_cast<double>(t) * 1e-6; }
+constexpr double to_seconds(Time t) {
+  return static_cast<double>(t) * 1e-9;
+}
+constexpr double to_millis(Time t) {
+  return static_cast<double>(t) * 1e-6;
+}
 
 // Parses "250ms", "30s", "2m", "1h30m", "1.5s", "100us", "10ns", "0". nullopt on anything else.
 std::optional<Time> parse_duration(std::string_view text);

@@ -28,10 +28,10 @@ namespace kubetwin::topology {
 
 // One rule of the catalogue: the stable id users suppress or grep for, never renumbered.
 struct AuditRule {
-  const char* id;           // "KT101"
-  const char* name;         // "ingress-backend-missing"
-  k8s::Severity severity;   // the default severity of its findings
-  const char* summary;      // one sentence: what the rule detects
+  const char* id;          // "KT101"
+  const char* name;        // "ingress-backend-missing"
+  k8s::Severity severity;  // the default severity of its findings
+  const char* summary;     // one sentence: what the rule detects
 };
 
 // Every rule, in id order.
@@ -44,18 +44,18 @@ struct FindingSubject {
   std::string kind;
   std::string namespace_name;  // "" for cluster-scoped objects
   std::string name;
-  std::string str() const;     // "Kind ns/name" or "Kind name"
+  std::string str() const;  // "Kind ns/name" or "Kind name"
 };
 
 struct Finding {
-  std::string id;              // rule id, "KT101"
-  std::string rule;            // rule name, "ingress-backend-missing"
+  std::string id;    // rule id, "KT101"
+  std::string rule;  // rule name, "ingress-backend-missing"
   k8s::Severity severity = k8s::Severity::kError;
   FindingSubject subject;
-  k8s::SourceLocation where;   // the offending value when known, else the resource
-  std::string message;         // one sentence, no trailing newline
-  std::string hint;            // what to do about it
-  std::string environment;     // the environment concerned, "" when none
+  k8s::SourceLocation where;  // the offending value when known, else the resource
+  std::string message;        // one sentence, no trailing newline
+  std::string hint;           // what to do about it
+  std::string environment;    // the environment concerned, "" when none
 };
 
 // Where clients reach an environment (twin.yaml `entrypoints`): a gateway, by the IngressClass it

@@ -21,8 +21,8 @@ inline constexpr int64_t kDefaultNodeMemoryBytes = 8LL * 1024 * 1024 * 1024;  //
 // The kubelet's default --max-pods (domain-facts 2 "Scheduling"; kubelet default 110).
 inline constexpr int kDefaultMaxPodsPerNode = 110;
 // Network latencies when the profile omits them (one-way, nanoseconds).
-inline constexpr int64_t kDefaultSameNodeLatencyNs = 50'000;     // 50us
-inline constexpr int64_t kDefaultSameZoneLatencyNs = 200'000;    // 200us
+inline constexpr int64_t kDefaultSameNodeLatencyNs = 50'000;      // 50us
+inline constexpr int64_t kDefaultSameZoneLatencyNs = 200'000;     // 200us
 inline constexpr int64_t kDefaultCrossZoneLatencyNs = 1'000'000;  // 1ms
 // kind, minikube and Docker Desktop ship a default StorageClass; a profile may name another or
 // none (`storage: {defaultClass: ""}`), in which case PVCs without a class stay Pending.

@@ -24,14 +24,14 @@ enum class HostForm { kUrl, kHostPort, kQuorumVoter, kBareName };
 const char* to_string(HostForm form);
 
 struct HostMention {
-  std::string host;                // lower-cased DNS name or IP, no trailing dot
-  std::optional<int> port;         // as written; for URLs without one, the scheme's default
-                                   // (http 80, https 443, postgres 5432, mysql 3306, redis 6379...)
+  std::string host;         // lower-cased DNS name or IP, no trailing dot
+  std::optional<int> port;  // as written; for URLs without one, the scheme's default
+                            // (http 80, https 443, postgres 5432, mysql 3306, redis 6379...)
   HostForm form = HostForm::kBareName;
-  std::string token;               // the text it was read from
-  std::size_t offset = 0;          // byte offset of token in the text
+  std::string token;       // the text it was read from
+  std::size_t offset = 0;  // byte offset of token in the text
   bool is_ip = false;
-  bool is_loopback = false;        // localhost, 127.x
+  bool is_loopback = false;  // localhost, 127.x
 };
 
 // Every host in `text`. `key` is the setting's name (env var, ConfigMap key, flag), used only to
@@ -41,13 +41,13 @@ std::vector<HostMention> extract_hosts(std::string_view text, std::string_view k
 // A host found somewhere in a model's configuration.
 struct ConfigHost {
   HostMention mention;
-  std::string namespace_name;       // where a pod using it resolves names from
-  std::optional<Index> workload;    // the workload using it, when any (into Model::workloads)
-  std::optional<Index> pod;         // the pod whose resolved spec held it (first pod of workload)
-  std::string container;            // "" for ConfigMap-level mentions
-  std::string field;                // "env DB_HOST", "args[3]", "command[0]",
-                                    // "ConfigMap app-config key DB_HOST"
-  k8s::SourceLocation where;        // the scalar's location when known, else the resource's
+  std::string namespace_name;     // where a pod using it resolves names from
+  std::optional<Index> workload;  // the workload using it, when any (into Model::workloads)
+  std::optional<Index> pod;       // the pod whose resolved spec held it (first pod of workload)
+  std::string container;          // "" for ConfigMap-level mentions
+  std::string field;              // "env DB_HOST", "args[3]", "command[0]",
+                                  // "ConfigMap app-config key DB_HOST"
+  k8s::SourceLocation where;      // the scalar's location when known, else the resource's
 };
 
 // Hosts in every workload's resolved env (first pod), command and args, and in every ConfigMap

@@ -54,13 +54,13 @@ using Index = std::size_t;
 
 // What every entity carries: identity and where it was declared.
 struct ObjectMeta {
-  std::string kind;            // "Deployment", "Pod", "Service"...
+  std::string kind;  // "Deployment", "Pod", "Service"...
   std::string name;
   std::string namespace_name;  // "" for cluster-scoped objects
   Labels labels;
   std::map<std::string, std::string> annotations;
-  k8s::SourceLocation where;   // the resource's document (a pod: its workload's)
-  bool builtin = false;        // supplied by the twin (default namespaces, kubernetes, CoreDNS)
+  k8s::SourceLocation where;  // the resource's document (a pod: its workload's)
+  bool builtin = false;       // supplied by the twin (default namespaces, kubernetes, CoreDNS)
 
   std::string qualified() const;  // "ns/name" or "name"
 };
@@ -93,20 +93,29 @@ struct ClusterNode {
 };
 
 // ---- Workloads ----
-enum class WorkloadKind { kDeployment, kStatefulSet, kDaemonSet, kJob, kCronJob, kReplicaSet, kPod };
+enum class WorkloadKind {
+  kDeployment,
+  kStatefulSet,
+  kDaemonSet,
+  kJob,
+  kCronJob,
+  kReplicaSet,
+  kPod
+};
 const char* to_string(WorkloadKind kind);
 
 struct Workload {
   ObjectMeta meta;
   WorkloadKind kind = WorkloadKind::kDeployment;
-  int replicas = kDefaultReplicas;      // declared (DaemonSet: one per node; Pod: 1)
+  int replicas = kDefaultReplicas;  // declared (DaemonSet: one per node; Pod: 1)
   LabelSelector selector;
   Labels template_labels;
   std::map<std::string, std::string> template_annotations;
-  std::string service_name;             // StatefulSet spec.serviceName
-  std::optional<Index> hpa;             // into Model::hpas
-  std::vector<Index> pods;              // into Model::pods, in ordinal/creation order
-  // Pods the controller could not create (quota...): the FailedCreate events kubectl describe shows.
+  std::string service_name;  // StatefulSet spec.serviceName
+  std::optional<Index> hpa;  // into Model::hpas
+  std::vector<Index> pods;   // into Model::pods, in ordinal/creation order
+  // Pods the controller could not create (quota...): the FailedCreate events kubectl describe
+  // shows.
   std::vector<std::string> failed_create;
 };
 
@@ -114,7 +123,7 @@ struct Hpa {
   ObjectMeta meta;
   std::string target_kind;
   std::string target_name;
-  std::optional<Index> target;          // into Model::workloads
+  std::optional<Index> target;  // into Model::workloads
   int min_replicas = 1;
   int max_replicas = 1;
   std::optional<int> target_cpu_utilization_percent;
@@ -127,17 +136,24 @@ struct ContainerPort {
   std::string protocol = "TCP";
 };
 
-enum class EnvSource { kLiteral, kConfigMapKey, kSecretKey, kConfigMapEnvFrom, kSecretEnvFrom,
-                       kFieldRef, kResourceFieldRef };
+enum class EnvSource {
+  kLiteral,
+  kConfigMapKey,
+  kSecretKey,
+  kConfigMapEnvFrom,
+  kSecretEnvFrom,
+  kFieldRef,
+  kResourceFieldRef
+};
 const char* to_string(EnvSource source);
 
 struct EnvVar {
   std::string name;
-  std::string value;       // after resolution and $(VAR) expansion ("" when unresolved)
-  std::string raw;         // as written (literal text, or "configmap app-config key DB_HOST")
+  std::string value;  // after resolution and $(VAR) expansion ("" when unresolved)
+  std::string raw;    // as written (literal text, or "configmap app-config key DB_HOST")
   EnvSource source = EnvSource::kLiteral;
-  std::string source_name; // ConfigMap/Secret name for key refs and envFrom
-  std::string source_key;  // key, or the fieldPath
+  std::string source_name;  // ConfigMap/Secret name for key refs and envFrom
+  std::string source_key;   // key, or the fieldPath
   bool resolved = true;
   k8s::SourceLocation where;
 };
@@ -147,8 +163,8 @@ struct EnvVar {
 // a $(VAR) that cannot expand is kept verbatim and is not blocking.
 struct UnresolvedRef {
   std::string container;
-  std::string what;        // kubelet's words: `configmap "x" not found`, `couldn't find key K in
-                           // ConfigMap ns/x`, `$(VAR) in env FOO is not defined before it`
+  std::string what;  // kubelet's words: `configmap "x" not found`, `couldn't find key K in
+                     // ConfigMap ns/x`, `$(VAR) in env FOO is not defined before it`
   bool blocking = false;
   k8s::SourceLocation where;
 };
@@ -162,10 +178,10 @@ struct Container {
   std::string name;
   std::string image;
   bool init = false;
-  bool injected = false;   // added by a mutating webhook (Vault agent)
+  bool injected = false;  // added by a mutating webhook (Vault agent)
   ResourceAmounts requests;
   ResourceAmounts limits;
-  std::vector<EnvVar> env; // in kubelet order: envFrom first, then env
+  std::vector<EnvVar> env;           // in kubelet order: envFrom first, then env
   std::vector<std::string> command;  // $(VAR)-expanded
   std::vector<std::string> args;     // $(VAR)-expanded
   std::vector<ContainerPort> ports;
@@ -177,8 +193,8 @@ struct Container {
 
 struct PodVolume {
   std::string name;
-  std::string kind;        // "persistentVolumeClaim", "configMap", "secret", "emptyDir", ...
-  std::string source;      // claim / ConfigMap / Secret name
+  std::string kind;          // "persistentVolumeClaim", "configMap", "secret", "emptyDir", ...
+  std::string source;        // claim / ConfigMap / Secret name
   std::optional<Index> pvc;  // into Model::pvcs
 };
 
@@ -186,28 +202,28 @@ enum class PodPhase { kPending, kRunning };
 
 struct VaultInjection {
   std::string role;
-  std::vector<std::string> secrets;   // file names under /vault/secrets (agent-inject-secret-*)
-  bool sidecar = true;                // false with agent-pre-populate-only
+  std::vector<std::string> secrets;  // file names under /vault/secrets (agent-inject-secret-*)
+  bool sidecar = true;               // false with agent-pre-populate-only
 };
 
 struct Pod {
   ObjectMeta meta;
-  std::optional<Index> workload;      // into Model::workloads
-  int ordinal = -1;                   // StatefulSet ordinal
-  std::string hostname;               // set for StatefulSet pods (= pod name)
-  std::string subdomain;              // StatefulSet serviceName
+  std::optional<Index> workload;  // into Model::workloads
+  int ordinal = -1;               // StatefulSet ordinal
+  std::string hostname;           // set for StatefulSet pods (= pod name)
+  std::string subdomain;          // StatefulSet serviceName
   std::string service_account = "default";
   std::vector<Container> containers;  // init containers first (init == true), then app ones
   std::vector<PodVolume> volumes;
-  ResourceAmounts requests;           // effective: max(sum of app containers, max of init)
+  ResourceAmounts requests;  // effective: max(sum of app containers, max of init)
   ResourceAmounts limits;
   std::optional<VaultInjection> vault;
   std::vector<UnresolvedRef> unresolved;
   // Scheduling and status.
-  std::optional<Index> node;          // into Model::nodes
-  std::string ip;                     // "" while Pending
+  std::optional<Index> node;  // into Model::nodes
+  std::string ip;             // "" while Pending
   PodPhase phase = PodPhase::kPending;
-  std::string reason;                 // Pending: scheduler's message; not ready: kubelet's reason
+  std::string reason;  // Pending: scheduler's message; not ready: kubelet's reason
   bool ready = false;
 };
 
@@ -216,9 +232,9 @@ struct ServicePort {
   std::string name;
   std::string protocol = "TCP";
   int port = 0;
-  int target_port_number = 0;         // when targetPort is a number (default: port)
-  std::string target_port_name;       // when targetPort names a container port
-  int node_port = 0;                  // 0 when none
+  int target_port_number = 0;    // when targetPort is a number (default: port)
+  std::string target_port_name;  // when targetPort names a container port
+  int node_port = 0;             // 0 when none
 };
 
 enum class ServiceType { kClusterIP, kNodePort, kLoadBalancer, kExternalName };
@@ -228,15 +244,15 @@ struct EndpointAddress {
   Index pod;
   std::string ip;
   bool ready = true;
-  std::vector<int> ports;             // resolved target port per ServicePort (0 = unresolvable)
+  std::vector<int> ports;  // resolved target port per ServicePort (0 = unresolvable)
 };
 
 struct Service {
   ObjectMeta meta;
   ServiceType type = ServiceType::kClusterIP;
-  std::string cluster_ip;             // "None" when headless
+  std::string cluster_ip;  // "None" when headless
   bool headless = false;
-  std::optional<Labels> selector;     // nullopt: no selector (manually managed endpoints)
+  std::optional<Labels> selector;  // nullopt: no selector (manually managed endpoints)
   std::vector<ServicePort> ports;
   bool publish_not_ready_addresses = false;
   std::string external_name;
@@ -252,7 +268,7 @@ struct IngressBackend {
   std::string service;
   int port_number = 0;
   std::string port_name;
-  std::optional<Index> service_index; // into Model::services, nullopt when dangling
+  std::optional<Index> service_index;  // into Model::services, nullopt when dangling
 };
 
 struct IngressPath {
@@ -263,35 +279,35 @@ struct IngressPath {
 };
 
 struct IngressRule {
-  std::string host;                   // "" = any host
+  std::string host;  // "" = any host
   std::vector<IngressPath> paths;
 };
 
 struct IngressClass {
   ObjectMeta meta;
-  std::string controller;             // e.g. ingress-controllers.konghq.com/kong
+  std::string controller;  // e.g. ingress-controllers.konghq.com/kong
   bool is_default = false;
 };
 
 // An ingress controller deployment (Kong Ingress Controller, ingress-nginx), found from images,
 // env and args.
 struct Gateway {
-  std::string name;                   // "ns/workload"
-  Index workload = 0;                     // into Model::workloads
-  std::string product;                // "kong", "ingress-nginx"
-  std::string controller;             // the IngressClass controller string it implements
-  std::string ingress_class;          // class it serves (CONTROLLER_INGRESS_CLASS, --ingress-class)
+  std::string name;           // "ns/workload"
+  Index workload = 0;         // into Model::workloads
+  std::string product;        // "kong", "ingress-nginx"
+  std::string controller;     // the IngressClass controller string it implements
+  std::string ingress_class;  // class it serves (CONTROLLER_INGRESS_CLASS, --ingress-class)
   std::vector<std::string> watch_namespaces;  // empty = all namespaces
-  std::vector<Index> proxy_services;  // Services selecting its pods (NodePort entry points)
+  std::vector<Index> proxy_services;          // Services selecting its pods (NodePort entry points)
 };
 
 struct Ingress {
   ObjectMeta meta;
-  std::string class_name;             // effective: spec.ingressClassName, annotation, or default
-  std::string class_source;           // "spec.ingressClassName", "annotation", "default class", ""
+  std::string class_name;    // effective: spec.ingressClassName, annotation, or default
+  std::string class_source;  // "spec.ingressClassName", "annotation", "default class", ""
   std::vector<IngressRule> rules;
   std::optional<IngressBackend> default_backend;
-  std::vector<Index> gateways;        // into Model::gateways: every gateway that serves it
+  std::vector<Index> gateways;  // into Model::gateways: every gateway that serves it
 };
 
 // ---- Storage ----
@@ -304,14 +320,14 @@ struct StorageClass {
 
 struct PersistentVolumeClaim {
   ObjectMeta meta;
-  std::string storage_class;          // effective class ("" = none)
+  std::string storage_class;  // effective class ("" = none)
   std::vector<std::string> access_modes;
   int64_t request_bytes = 0;
-  std::string request_text;           // "20Gi" as written
+  std::string request_text;  // "20Gi" as written
   bool bound = false;
-  std::string volume_name;            // dynamic PV "pvc-<hash>" when bound
-  std::string pending_reason;         // why not bound
-  std::optional<Index> owner_pod;     // volumeClaimTemplate claims: their pod
+  std::string volume_name;                 // dynamic PV "pvc-<hash>" when bound
+  std::string pending_reason;              // why not bound
+  std::optional<Index> owner_pod;          // volumeClaimTemplate claims: their pod
   std::optional<Index> template_workload;  // StatefulSet owning the template
 };
 
@@ -329,21 +345,21 @@ struct PolicyPeer {
 
 struct PolicyPort {
   std::string protocol = "TCP";
-  int port = 0;                       // 0 = all ports (when port_name is empty too)
+  int port = 0;  // 0 = all ports (when port_name is empty too)
   std::string port_name;
   int end_port = 0;
 };
 
 struct PolicyRule {
-  std::vector<PolicyPeer> peers;      // empty = all peers
-  std::vector<PolicyPort> ports;      // empty = all ports
+  std::vector<PolicyPeer> peers;  // empty = all peers
+  std::vector<PolicyPort> ports;  // empty = all ports
   k8s::SourceLocation where;
 };
 
 struct NetworkPolicy {
   ObjectMeta meta;
   LabelSelector pod_selector;
-  bool affects_ingress = false;       // policyTypes, defaulted per domain-facts 3
+  bool affects_ingress = false;  // policyTypes, defaulted per domain-facts 3
   bool affects_egress = false;
   std::vector<PolicyRule> ingress;
   std::vector<PolicyRule> egress;
@@ -367,17 +383,17 @@ struct ServiceAccount {
 };
 
 struct RbacSubject {
-  std::string kind;                   // ServiceAccount, User, Group
+  std::string kind;  // ServiceAccount, User, Group
   std::string name;
   std::string namespace_name;
 };
 
-struct Role {                         // Role and ClusterRole (meta.kind tells)
+struct Role {  // Role and ClusterRole (meta.kind tells)
   ObjectMeta meta;
   std::size_t rule_count = 0;
 };
 
-struct RoleBinding {                  // RoleBinding and ClusterRoleBinding
+struct RoleBinding {  // RoleBinding and ClusterRoleBinding
   ObjectMeta meta;
   std::string role_kind;
   std::string role_name;
@@ -395,9 +411,9 @@ struct AdmissionError {
   std::string kind;
   std::string name;
   std::string namespace_name;
-  int http_status = 0;                // 404, 422, 403, 400
-  std::string reason;                 // "NotFound", "Invalid", "Forbidden", "BadRequest"
-  std::string message;                // the API server's text, e.g. `namespaces "x" not found`
+  int http_status = 0;  // 404, 422, 403, 400
+  std::string reason;   // "NotFound", "Invalid", "Forbidden", "BadRequest"
+  std::string message;  // the API server's text, e.g. `namespaces "x" not found`
   k8s::SourceLocation where;
 
   // kubectl's line: `Error from server (NotFound): error when creating "PATH": MESSAGE`.

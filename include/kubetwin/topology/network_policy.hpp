@@ -22,18 +22,18 @@ namespace kubetwin::topology {
 // One direction's decision.
 struct PolicyDecision {
   bool allowed = true;
-  bool isolated = false;               // some policy selects the pod for this direction
-  std::optional<Index> policy;         // the allowing policy (first by name), into network_policies
-  std::string reason;                  // "no policy selects ns/pod for egress", "allowed by ns/p
-                                       // egress rule 1", "denied: selected by ns/p, ns/q; no rule matches"
+  bool isolated = false;        // some policy selects the pod for this direction
+  std::optional<Index> policy;  // the allowing policy (first by name), into network_policies
+  std::string reason;           // "no policy selects ns/pod for egress", "allowed by ns/p
+                                // egress rule 1", "denied: selected by ns/p, ns/q; no rule matches"
 };
 
 struct Verdict {
   bool allowed = true;
-  PolicyDecision egress;               // at the source
-  PolicyDecision ingress;              // at the destination (default allowed for external IPs)
+  PolicyDecision egress;                 // at the source
+  PolicyDecision ingress;                // at the destination (default allowed for external IPs)
   std::optional<Index> destination_pod;  // the pod finally reached (endpoint for a Service)
-  std::string summary() const;         // one line for `nc -zv` and the audit
+  std::string summary() const;           // one line for `nc -zv` and the audit
 };
 
 enum class Protocol { kTcp, kUdp, kSctp };
@@ -46,7 +46,7 @@ inline constexpr int kDnsPort = 53;
 struct ReachablePair {
   Index source_pod;
   Index destination_pod;
-  std::vector<int> ports;              // destination ports found open
+  std::vector<int> ports;  // destination ports found open
 };
 
 class Reachability {

@@ -1,4 +1,5 @@
-// Label selectors: the matchLabels/matchExpressions test shared by Services, workloads and policies.
+// Label selectors: the matchLabels/matchExpressions test shared by Services, workloads and
+// policies.
 //
 // A LabelSelector is a value; matching is a pure function of the labels. An empty selector (no
 // labels, no expressions) selects everything, as `podSelector: {}` does; a Service with no

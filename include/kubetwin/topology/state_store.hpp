@@ -38,8 +38,8 @@ struct ResourceKey {
 struct StoredResource {
   k8s::Resource resource;
   ResourceKey key;
-  int64_t created_seq = 0;  // the apply that created it
-  int64_t updated_seq = 0;  // the apply that last changed it
+  int64_t created_seq = 0;         // the apply that created it
+  int64_t updated_seq = 0;         // the apply that last changed it
   int64_t created_at_seconds = 0;  // twin time of the creating apply
 };
 
@@ -63,8 +63,8 @@ struct State {
 
 // One batch of changes, written in a single transaction by StateStore::commit.
 struct StateChange {
-  std::string source;                      // what was applied ("k8s/overlays/dev", "-")
-  std::vector<k8s::Resource> upserts;      // created or configured, in apply order
+  std::string source;                  // what was applied ("k8s/overlays/dev", "-")
+  std::vector<k8s::Resource> upserts;  // created or configured, in apply order
   std::vector<ResourceKey> deletes;
   std::optional<std::string> cluster_profile;  // set when the apply names one
   bool record_apply = true;  // false for deletes: no apply sequence number is consumed

@@ -29,8 +29,8 @@
 namespace kubetwin::topology {
 
 struct TwinApplyStep {
-  bool kustomize = true;   // false: a manifest file or directory (`kubectl apply -f`)
-  std::string path;        // resolved against the index's directory
+  bool kustomize = true;  // false: a manifest file or directory (`kubectl apply -f`)
+  std::string path;       // resolved against the index's directory
   k8s::SourceLocation where;
 };
 
@@ -51,11 +51,11 @@ struct TwinEnvironment {
 };
 
 struct TwinIndex {
-  std::string path;        // the twin.yaml read
+  std::string path;  // the twin.yaml read
   std::string name;
   std::string description;
-  std::string cluster;     // resolved cluster profile path, "" when the index names none
-  std::string behaviour;   // resolved behaviour file path, "" when none
+  std::string cluster;    // resolved cluster profile path, "" when the index names none
+  std::string behaviour;  // resolved behaviour file path, "" when none
   std::vector<TwinEnvironment> environments;
 
   const TwinEnvironment* find_environment(const std::string& name) const;
