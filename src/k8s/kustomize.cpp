@@ -1753,33 +1753,7 @@ int kind_rank(const std::string& kind, const std::vector<std::string>* first,
         if ((*last)[i] == kind) return 1000 + int(i);
     return 500;
   }
-  static const char* const kFirst[] = {"Namespace",
-                                       "ResourceQuota",
-                                       "StorageClass",
-                                       "CustomResourceDefinition",
-                                       "ServiceAccount",
-                                       "PodSecurityPolicy",
-                                       "Role",
-                                       "ClusterRole",
-                                       "RoleBinding",
-                                       "ClusterRoleBinding",
-                                       "ConfigMap",
-                                       "Secret",
-                                       "Endpoints",
-                                       "Service",
-                                       "LimitRange",
-                                       "PriorityClass",
-                                       "PersistentVolume",
-                                       "PersistentVolumeClaim",
-                                       "Deployment",
-                                       "StatefulSet",
-                                       "CronJob",
-                                       "PodDisruptionBudget"};
-  for (int i = 0; i < int(std::size(kFirst)); ++i)
-    if (kind == kFirst[i]) return i;
-  if (kind == "MutatingWebhookConfiguration") return 1000;
-  if (kind == "ValidatingWebhookConfiguration") return 1001;
-  return 500;
+  return legacy_kind_rank(kind);
 }
 
 std::string gvk_string(const KRes& r) {
@@ -1865,6 +1839,36 @@ ResourceList build_kustomization(const std::string& dir, const KustomizeOptions&
     out.push_back(Resource{std::move(r.body)});
   }
   return out;
+}
+
+int legacy_kind_rank(const std::string& kind) {
+  static const char* const kFirst[] = {"Namespace",
+                                       "ResourceQuota",
+                                       "StorageClass",
+                                       "CustomResourceDefinition",
+                                       "ServiceAccount",
+                                       "PodSecurityPolicy",
+                                       "Role",
+                                       "ClusterRole",
+                                       "RoleBinding",
+                                       "ClusterRoleBinding",
+                                       "ConfigMap",
+                                       "Secret",
+                                       "Endpoints",
+                                       "Service",
+                                       "LimitRange",
+                                       "PriorityClass",
+                                       "PersistentVolume",
+                                       "PersistentVolumeClaim",
+                                       "Deployment",
+                                       "StatefulSet",
+                                       "CronJob",
+                                       "PodDisruptionBudget"};
+  for (int i = 0; i < int(std::size(kFirst)); ++i)
+    if (kind == kFirst[i]) return i;
+  if (kind == "MutatingWebhookConfiguration") return 1000;
+  if (kind == "ValidatingWebhookConfiguration") return 1001;
+  return 500;
 }
 
 }  // namespace kubetwin::k8s

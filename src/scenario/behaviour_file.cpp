@@ -25,15 +25,8 @@ using runtime::DatastoreBehaviour;
 using runtime::GatewayBehaviour;
 using runtime::ServiceBehaviour;
 
-std::string indexed(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-const std::vector<Node>& sequence(const Node& node, const std::string& field,
-                                  std::string_view hint) {
-  if (!node.is_sequence()) wrong_type(node, field, "a sequence", std::string(hint));
-  return node.items();
-}
+using internal::indexed;
+using internal::sequence;
 
 // Behaviour selectors are plain label maps, as DESIGN.md writes them: {app: orders-api}.
 topology::LabelSelector parse_selector(const Node& node, const std::string& field) {

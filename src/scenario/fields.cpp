@@ -133,4 +133,14 @@ k8s::Node single_document(std::string_view text, const std::string& path, std::s
   return std::move(docs.front());
 }
 
+std::string indexed(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+const std::vector<k8s::Node>& sequence(const k8s::Node& node, const std::string& field,
+                                       std::string_view hint) {
+  if (!node.is_sequence()) wrong_type(node, field, "a sequence", std::string(hint));
+  return node.items();
+}
+
 }  // namespace kubetwin::scenario::internal

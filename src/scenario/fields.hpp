@@ -53,4 +53,10 @@ void check_header(const FieldReader& top, std::string_view kind);
 // The one document of a kubetwin file (empty or multi-document files are errors).
 k8s::Node single_document(std::string_view text, const std::string& path, std::string_view kind);
 
+// "path[i]": the field path of a list element, for error messages.
+std::string indexed(const std::string& path, std::size_t i);
+// The items of a sequence node; a wrong_type error (with the hint) when it is not a sequence.
+const std::vector<k8s::Node>& sequence(const k8s::Node& node, const std::string& field,
+                                       std::string_view hint);
+
 }  // namespace kubetwin::scenario::internal

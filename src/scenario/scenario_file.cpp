@@ -24,15 +24,8 @@ using internal::wrong_type;
 using k8s::InputError;
 using k8s::Node;
 
-std::string indexed(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-const std::vector<Node>& sequence(const Node& node, const std::string& field,
-                                  std::string_view hint) {
-  if (!node.is_sequence()) wrong_type(node, field, "a sequence", std::string(hint));
-  return node.items();
-}
+using internal::indexed;
+using internal::sequence;
 
 std::vector<std::string> string_list(const Node& node, const std::string& field,
                                      std::string_view hint) {

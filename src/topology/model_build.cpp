@@ -3,6 +3,7 @@
 #include <set>
 
 #include "internal.hpp"
+#include "kubetwin/k8s/kustomize.hpp"
 #include "kubetwin/k8s/quantity.hpp"
 #include "kubetwin/topology/model.hpp"
 
@@ -51,44 +52,6 @@ bool is_cluster_scoped_kind(const std::string& kind) {
                                                "PodSecurityPolicy",
                                                "CertificateSigningRequest"};
   return kKinds.count(kind) > 0;
-}
-
-// kustomize's legacy ordering (api/resid/gvk.go orderFirst/orderLast).
-int kind_priority(const std::string& kind) {
-  static const char* kFirst[] = {"Namespace",
-                                 "ResourceQuota",
-                                 "StorageClass",
-                                 "CustomResourceDefinition",
-                                 "ServiceAccount",
-                                 "PodSecurityPolicy",
-                                 "Role",
-                                 "ClusterRole",
-                                 "RoleBinding",
-                                 "ClusterRoleBinding",
-                                 "ConfigMap",
-                                 "Secret",
-                                 "Endpoints",
-                                 "Service",
-                                 "LimitRange",
-                                 "PriorityClass",
-                                 "PersistentVolume",
-                                 "PersistentVolumeClaim",
-                                 "Deployment",
-                                 "StatefulSet",
-                                 "CronJob",
-                                 "PodDisruptionBudget"};
-  static const char* kLast[] = {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"};
-  int i = 0;
-  for (const char* k : kFirst) {
-    if (kind == k) return i - 100;
-    ++i;
-  }
-  i = 0;
-  for (const char* k : kLast) {
-    if (kind == k) return 100 + i;
-    ++i;
-  }
-  return 0;
 }
 
 std::string version_of(const std::string& api_version) {
@@ -1681,7 +1644,7 @@ Model Builder::run(const k8s::ResourceList& input) {
   for (const Resource& r : input) order.push_back(&r);
   if (options_.sort_by_kind)
     std::stable_sort(order.begin(), order.end(), [](const Resource* a, const Resource* b) {
-      return kind_priority(a->kind()) < kind_priority(b->kind());
+      return k8s::legacy_kind_rank(a->kind()) < k8s::legacy_kind_rank(b->kind());
     });
   // Built-in objects come first, as they exist before anything is applied.
   for (const char* ns : kBuiltinNamespaces) {

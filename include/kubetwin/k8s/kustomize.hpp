@@ -35,4 +35,9 @@ ResourceList build_kustomization(const std::string& dir, const KustomizeOptions&
 // True when `dir` holds a kustomization file (kustomization.yaml, .yml or Kustomization).
 bool is_kustomization_dir(const std::string& dir);
 
+// kustomize's legacy resource order (api/resid/gvk.go orderFirst/orderLast): Namespace,
+// ResourceQuota, ... first (ranks 0..21), unknown kinds at 500, webhooks last (1000, 1001). The
+// API server admits in this order under `kubectl apply -k`, so the topology builder uses it too.
+int legacy_kind_rank(const std::string& kind);
+
 }  // namespace kubetwin::k8s
