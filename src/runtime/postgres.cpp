@@ -140,14 +140,15 @@ uint32_t PostgresServer::new_query_slot() {
 }
 
 void PostgresServer::query(int session, uint64_t token, Time cpu, int64_t rows_written,
-                           int64_t row_bytes) {
+                           int64_t row_bytes, Time reply_delay) {
   if (!session_alive(session) || state_ != State::kRunning) {
     deliver(token, PgError::kConnectionLost, 0);
     return;
   }
   const uint32_t slot = new_query_slot();
   queries_[slot] =
-      Query{token, session, sessions_[session].generation, epoch_, rows_written, row_bytes, 0};
+      Query{token, session,    sessions_[session].generation, epoch_, rows_written, row_bytes,
+            0,     reply_delay};
   cpu_->submit(slot, cpu);
 }
 
@@ -167,7 +168,7 @@ void PostgresServer::finish_cpu(uint32_t slot) {
     return;
   }
   if (q.rows <= 0) {
-    deliver(q.token, PgError::kNone, 0);
+    deliver(q.token, PgError::kNone, 0, q.reply_delay);
     release();
     return;
   }
@@ -180,7 +181,7 @@ void PostgresServer::finish_cpu(uint32_t slot) {
   if (config_.disk_bytes >= 0 && disk_used() + heap + wal_growth > config_.disk_bytes) {
     ++disk_full_errors_;
     if (first_disk_full_ < 0) first_disk_full_ = now;
-    deliver(q.token, PgError::kDiskFull, 0);
+    deliver(q.token, PgError::kDiskFull, 0, q.reply_delay);
     release();
     return;
   }
@@ -197,7 +198,7 @@ void PostgresServer::finish_cpu(uint32_t slot) {
     wal_writer_armed_ = true;
     engine_.schedule_after<&PostgresServer::on_wal_writer>(config_.wal_writer_delay, this);
   }
-  deliver(q.token, PgError::kNone, q.commit_id);
+  deliver(q.token, PgError::kNone, q.commit_id, q.reply_delay);
   release();
 }
 
@@ -205,7 +206,7 @@ void PostgresServer::on_flush_done(uint64_t slot) {
   Query& q = queries_[slot];
   if (q.session < 0 || q.epoch != epoch_) return;  // the crash answered it already
   durable_commit_ = std::max(durable_commit_, q.commit_id);
-  deliver(q.token, PgError::kNone, q.commit_id);
+  deliver(q.token, PgError::kNone, q.commit_id, q.reply_delay);
   q.session = -1;
   free_queries_.push_back(static_cast<uint32_t>(slot));
 }
@@ -222,7 +223,7 @@ void PostgresServer::on_wal_writer() {
   }
 }
 
-void PostgresServer::deliver(uint64_t token, PgError error, uint64_t commit_id) {
+void PostgresServer::deliver(uint64_t token, PgError error, uint64_t commit_id, Time delay) {
   uint32_t slot;
   if (!free_deliveries_.empty()) {
     slot = free_deliveries_.back();
@@ -232,7 +233,7 @@ void PostgresServer::deliver(uint64_t token, PgError error, uint64_t commit_id) 
     deliveries_.push_back({});
   }
   deliveries_[slot] = Delivery{token, error, commit_id};
-  engine_.schedule_after<&PostgresServer::on_deliver>(0, this, slot);
+  engine_.schedule_after<&PostgresServer::on_deliver>(delay, this, slot);
 }
 
 void PostgresServer::on_deliver(uint64_t slot) {

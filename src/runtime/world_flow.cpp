@@ -545,6 +545,30 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
   q.failure = failure;
   q.status = status_of(failure);
   q.stage = Stage::kRespond;
+  // Answering a gateway's client: Kong relays the answer at once, so the trip pod -> Kong ->
+  // client is one event (Kong's read timeout cannot fire once the answer has left the pod).
+  uint32_t parent = q.parent;
+  if (parent != kNone && requests_[parent].generation == q.parent_generation &&
+      requests_[parent].root && requests_[parent].stage == Stage::kAwaitUpstream &&
+      requests_[parent].child == c &&
+      entries_[routes_[requests_[parent].route].entry].gateway != kNone) {
+    Request& p = requests_[parent];
+    p.child = kNone;
+    p.stage = Stage::kRespond;
+    p.status = q.status;
+    p.failure = q.failure;
+    engine.schedule_after<&Impl::on_client_answer>(latency(q.pod, q.peer_pod) + external_latency(),
+                                                   this, token_of(parent, p.generation));
+    release(c);
+    return;
+  }
+  // Nobody waits for this answer any more (the caller gave up, or it was fire-and-forget): the
+  // request ends here, without an event for a trip whose arrival nobody would notice.
+  if (parent == kNone || requests_[parent].generation != q.parent_generation ||
+      requests_[parent].stage == Stage::kFree || requests_[parent].child != c) {
+    release(c);
+    return;
+  }
   engine.schedule_after<&Impl::on_server_answer>(latency(q.pod, q.peer_pod), this,
                                                  token_of(c, q.generation));
 }

@@ -127,8 +127,10 @@ class PostgresServer {
   // Runs a statement on `session`: `cpu` of one core on the server, then, for a write, the rows'
   // bytes go to the heap and the WAL and the commit follows the durability setting. The result
   // comes through the callback, never from inside this call.
-  void query(int session, uint64_t token, Time cpu, int64_t rows_written = 0,
-             int64_t row_bytes = 0);
+  // The outcome reaches the callback `reply_delay` after the server answers (the network trip
+  // back to the client; 0 delivers it right after, never from inside this call).
+  void query(int session, uint64_t token, Time cpu, int64_t rows_written = 0, int64_t row_bytes = 0,
+             Time reply_delay = 0);
 
   // SIGKILL / OOM / node loss: sessions drop, un-flushed commits are lost, crash recovery runs.
   void crash();
@@ -176,6 +178,7 @@ class PostgresServer {
     int64_t rows;
     int64_t row_bytes;
     uint64_t commit_id;
+    Time reply_delay;  // the answer's trip back to the client
   };
   struct AsyncCommit {
     uint64_t id;
@@ -191,7 +194,7 @@ class PostgresServer {
   void on_flush_done(uint64_t slot);
   void on_wal_writer();
   void on_ready(uint64_t epoch);
-  void deliver(uint64_t token, PgError error, uint64_t commit_id);
+  void deliver(uint64_t token, PgError error, uint64_t commit_id, Time delay = 0);
   void on_deliver(uint64_t slot);
   uint32_t new_query_slot();
   void drop_sessions();
