@@ -1,9 +1,9 @@
 // Cluster profiles: the built-in single node and the ClusterProfile document reader.
 #include "kubetwin/topology/cluster.hpp"
 
-#include <cmath>
-#include <regex>
+#include <optional>
 
+#include "kubetwin/sim/time.hpp"
 #include "kubetwin/topology/model.hpp"
 
 namespace kubetwin::topology {
@@ -32,10 +32,10 @@ int positive_int(const Node& n, const std::string& path) {
 }
 
 int64_t duration(const Node& n, const std::string& path) {
-  int64_t ns = 0;
-  if (!n.is_scalar() || !parse_duration_ns(n.text(), ns))
+  std::optional<sim::Time> ns = n.is_scalar() ? sim::parse_duration(n.text()) : std::nullopt;
+  if (!ns || *ns < 0)
     fail(n, path + " must be a duration, got `" + n.text() + "`", "e.g. 50us, 200us, 1ms");
-  return ns;
+  return *ns;
 }
 
 }  // namespace
@@ -55,24 +55,6 @@ ClusterProfile single_node_cluster() {
   pool.zones = {"local"};
   c.node_pools.push_back(pool);
   return c;
-}
-
-bool parse_duration_ns(const std::string& text, int64_t& out) {
-  static const std::regex re(R"(^([0-9]+(\.[0-9]+)?)(ns|us|µs|ms|s|m|h)$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) return false;
-  double v = std::stod(m[1].str());
-  const std::string unit = m[3].str();
-  double scale = unit == "ns"                   ? 1
-                 : unit == "us" || unit == "µs" ? 1e3
-                 : unit == "ms"                 ? 1e6
-                 : unit == "s"                  ? 1e9
-                 : unit == "m"                  ? 60e9
-                                                : 3600e9;
-  double ns = std::round(v * scale);
-  if (ns > 9e18) return false;
-  out = static_cast<int64_t>(ns);
-  return true;
 }
 
 ClusterProfile cluster_profile_from_node(const Node& doc) {

@@ -87,7 +87,4 @@ ClusterProfile single_node_cluster();
 // Throws k8s::InputError on a wrong kind, a missing or ill-typed field.
 ClusterProfile cluster_profile_from_node(const k8s::Node& document);
 
-// Parses a duration such as "50us", "1ms", "2s", "1.5ms" into nanoseconds; false when invalid.
-bool parse_duration_ns(const std::string& text, int64_t& out);
-
 }  // namespace kubetwin::topology
