@@ -100,7 +100,10 @@ World::Impl::Impl(const topology::Model& model, std::vector<WorldEnvironment> en
     : model_(model),
       environments_(std::move(environments)),
       options_(options),
-      reachability_(model) {
+      reachability_(model),
+      network_(NetworkConfig{model.cluster.network.same_node_ns, model.cluster.network.same_zone_ns,
+                             model.cluster.network.cross_zone_ns,
+                             model.cluster.network.external_ns}) {
   build_pods();
   build_services();
   build_gateways();
@@ -155,7 +158,9 @@ void World::Impl::build_pods() {
     p.name = mp.meta.namespace_name + "/" + mp.meta.name;
     p.namespace_name = mp.meta.namespace_name;
     p.node = static_cast<uint32_t>(*mp.node);
-    p.zone = model_.nodes[*mp.node].zone;
+    const std::string& zone = model_.nodes[*mp.node].zone;
+    auto z = zone_ids_.emplace(zone, static_cast<int>(zone_ids_.size())).first;
+    p.at = NetworkEndpoint{static_cast<int>(*mp.node), z->second};
     pod_index_[i] = index;
     if (mp.workload) {
       auto [it, fresh] =

@@ -34,11 +34,7 @@ void World::Impl::release(uint32_t r) {
 
 sim::Time World::Impl::latency(uint32_t from_pod, uint32_t to_pod) const {
   if (from_pod == kNone || to_pod == kNone) return client_latency();
-  const PodRt& a = pods_[from_pod];
-  const PodRt& b = pods_[to_pod];
-  const topology::NetworkLatencies& n = model_.cluster.network;
-  if (a.node == b.node) return n.same_node_ns;
-  return a.zone == b.zone ? n.same_zone_ns : n.cross_zone_ns;
+  return network_.base_latency(pods_[from_pod].at, pods_[to_pod].at);
 }
 
 bool World::Impl::allowed(uint32_t from_pod, uint32_t to_pod, int port) {

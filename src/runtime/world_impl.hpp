@@ -16,6 +16,7 @@
 
 #include "kubetwin/runtime/behaviour_spec.hpp"
 #include "kubetwin/runtime/kafka.hpp"
+#include "kubetwin/runtime/network.hpp"
 #include "kubetwin/runtime/pod_cpu.hpp"
 #include "kubetwin/runtime/postgres.hpp"
 #include "kubetwin/runtime/results.hpp"
@@ -119,7 +120,7 @@ struct PodRt {
   std::string name;  // "ns/pod"
   std::string namespace_name;
   uint32_t node = 0;
-  std::string zone;
+  NetworkEndpoint at;  // node and zone ids for runtime/network.hpp
   std::unique_ptr<PodCpu> cpu;
   PodCpu* cpu_view = nullptr;  // whose figures describe the pod (a datastore's own CPU model)
   int concurrency = kDefaultConcurrency;
@@ -304,9 +305,9 @@ class World::Impl {
   // Network.
   sim::Time latency(uint32_t from_pod, uint32_t to_pod) const;
   // An in-cluster client of unknown placement (a Service entry) is one zone hop from a pod.
-  sim::Time client_latency() const { return model_.cluster.network.same_zone_ns; }
+  sim::Time client_latency() const { return network_.config().same_zone; }
   // A client outside the cluster to the node behind a NodePort (the profile's `external`).
-  sim::Time external_latency() const { return model_.cluster.network.external_ns; }
+  sim::Time external_latency() const { return network_.config().external; }
   bool allowed(uint32_t from_pod, uint32_t to_pod, int port);
 
   // Root (gateway) requests.
@@ -372,6 +373,8 @@ class World::Impl {
   const BehaviourSpec* behaviour_for(const std::string& namespace_name) const;
   WorldOptions options_;
   topology::Reachability reachability_;
+  Network network_;  // latencies from the cluster profile (no jitter)
+  std::map<std::string, int> zone_ids_;
   std::map<uint64_t, bool> allowed_cache_;  // (from, to, port) -> verdict
 
   std::vector<PodRt> pods_;

@@ -8,7 +8,7 @@ namespace {
 
 TEST(NetworkTest, LatencyByLocality) {
   Network net;
-  const Endpoint a{0, 0}, same_node{0, 0}, same_zone{1, 0}, other_zone{2, 1}, outside{};
+  const NetworkEndpoint a{0, 0}, same_node{0, 0}, same_zone{1, 0}, other_zone{2, 1}, outside{};
   EXPECT_EQ(net.base_latency(a, same_node), sim::micros(50));
   EXPECT_EQ(net.base_latency(a, same_zone), sim::micros(150));
   EXPECT_EQ(net.base_latency(a, other_zone), sim::micros(500));

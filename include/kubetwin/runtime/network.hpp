@@ -28,7 +28,7 @@ inline constexpr Time kNetDefaultExternal = sim::millis(1);
 // up after ~127 s; most clients set their own (Kong 60 s, HikariCP 30 s) and pass it in.
 inline constexpr Time kNetDefaultConnectTimeout = sim::seconds(127);
 
-struct Endpoint {
+struct NetworkEndpoint {
   static constexpr int kExternal = -1;
   int node = kExternal;  // node id; kExternal for a client outside the cluster
   int zone = kExternal;
@@ -56,8 +56,9 @@ class Network {
   const NetworkConfig& config() const { return config_; }
 
   // The base one-way latency between a and b.
-  Time base_latency(const Endpoint& a, const Endpoint& b) const {
-    if (a.node == Endpoint::kExternal || b.node == Endpoint::kExternal) return config_.external;
+  Time base_latency(const NetworkEndpoint& a, const NetworkEndpoint& b) const {
+    if (a.node == NetworkEndpoint::kExternal || b.node == NetworkEndpoint::kExternal)
+      return config_.external;
     if (a.node == b.node) return config_.same_node;
     if (a.zone == b.zone) return config_.same_zone;
     return config_.cross_zone;
@@ -65,7 +66,7 @@ class Network {
 
   // One message's latency: the base plus jitter drawn from `rng` (none when jitter_fraction is 0,
   // and then `rng` is not touched).
-  Time latency(const Endpoint& a, const Endpoint& b, sim::Rng& rng) const {
+  Time latency(const NetworkEndpoint& a, const NetworkEndpoint& b, sim::Rng& rng) const {
     const Time base = base_latency(a, b);
     if (config_.jitter_fraction <= 0) return base;
     const double mean = static_cast<double>(base) * config_.jitter_fraction;
@@ -74,7 +75,7 @@ class Network {
 
   // A TCP connect from a to b: `allowed` is the NetworkPolicy verdict (true when the CNI does not
   // enforce policy). Allowed: connected after one round trip. Dropped: the client times out.
-  ConnectResult connect(const Endpoint& a, const Endpoint& b, bool allowed,
+  ConnectResult connect(const NetworkEndpoint& a, const NetworkEndpoint& b, bool allowed,
                         Time connect_timeout = kNetDefaultConnectTimeout) const {
     if (!allowed) return ConnectResult{ConnectOutcome::kTimedOut, connect_timeout};
     return ConnectResult{ConnectOutcome::kConnected, 2 * base_latency(a, b)};
