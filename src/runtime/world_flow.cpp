@@ -13,8 +13,7 @@ uint32_t World::Impl::allocate() {
     r = free_requests_.back();
     free_requests_.pop_back();
   } else {
-    r = static_cast<uint32_t>(requests_.size());
-    requests_.emplace_back();
+    r = requests_.add();
   }
   Request& q = requests_[r];
   uint32_t generation = q.generation;
@@ -25,6 +24,11 @@ uint32_t World::Impl::allocate() {
 
 void World::Impl::release(uint32_t r) {
   Request& q = requests_[r];
+  if (q.root) {
+    uint64_t t = token_of(r, q.generation);
+    client_deadlines_.kill(q.client_deadline, t);
+    read_deadlines_.kill(q.read_deadline, t);
+  }
   q.stage = Stage::kFree;
   ++q.generation;
   free_requests_.push_back(r);
@@ -137,7 +141,8 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   if (q.counted) ++rt.sent;
   rt.in_flight.add(engine.now(), 1);
   uint64_t t = token_of(r, q.generation);
-  arm<&Impl::on_client_deadlines>(client_deadlines_, options_.client_timeout, t, 0);
+  q.client_deadline =
+      arm<&Impl::on_client_deadlines>(client_deadlines_, options_.client_timeout, t, 0);
   const EntryRt& e = entries_[rt.entry];
   if (e.gateway != kNone) {
     const GatewayRt& gw = gateways_[e.gateway];
@@ -228,18 +233,21 @@ void World::Impl::try_upstream(uint32_t r) {
     return;
   }
   q.child = start_server_request(r, target, q.pod);
-  arm<&Impl::on_read_deadlines>(read_deadlines_, options_.kong_read_timeout, t, q.child);
+  q.read_deadline =
+      arm<&Impl::on_read_deadlines>(read_deadlines_, options_.kong_read_timeout, t, q.child);
 }
 
 // Deadline FIFOs: entries whose request was answered meanwhile are dropped in bulk, so the
 // engine wakes about once per timeout length, not once per request.
 template <void (World::Impl::*Self)()>
-void World::Impl::arm(DeadlineFifo& fifo, sim::Time length, uint64_t token, uint32_t tag) {
+uint32_t World::Impl::arm(DeadlineFifo& fifo, sim::Time length, uint64_t token, uint32_t tag) {
   if (fifo.entries.empty() && !fifo.armed) {
     engine.schedule_after<Self>(length, this);
     fifo.armed = true;
   }
+  uint32_t sequence = fifo.next_sequence();
   fifo.entries.push_back({engine.now() + length, token, tag});
+  return sequence;
 }
 
 template <bool (World::Impl::*Pending)(const DeadlineFifo::Entry&) const,
@@ -250,10 +258,11 @@ void World::Impl::drain(DeadlineFifo& fifo) {
   auto& q = fifo.entries;
   while (!q.empty()) {
     const DeadlineFifo::Entry& e = q.front();
-    bool pending = (this->*Pending)(e);
+    bool pending = e.token != DeadlineFifo::kDead && (this->*Pending)(e);
     if (pending && e.deadline > now) break;
     uint64_t token = e.token;
     q.pop_front();
+    ++fifo.popped;
     if (pending) (this->*Fire)(token);
   }
   if (!q.empty()) {
@@ -428,6 +437,8 @@ void World::Impl::begin_work(uint32_t c) {
     finish_server(c, Failure::kEndpointNotFound);
     return;
   }
+  // finish_server reads the caller's slot, untouched since it sent this request.
+  if (q.parent != kNone) __builtin_prefetch(&requests_[q.parent]);
   q.endpoint = e;
   q.calls = &e->calls;
   q.stage = Stage::kEndpointCpu;
@@ -530,6 +541,8 @@ void World::Impl::release_worker(uint32_t c) {
     uint32_t next = p.accept_queue.pop_front();
     p.queued.set(engine.now(), static_cast<double>(p.accept_queue.size()));
     if (requests_[next].stage != Stage::kAwaitWorker) continue;
+    // The next waiter's slot was last touched when it queued: fetch it while this one works.
+    if (!p.accept_queue.empty()) __builtin_prefetch(&requests_[p.accept_queue.front()]);
     begin_work(next);
     break;
   }
