@@ -362,6 +362,31 @@ void text_workloads(const runtime::RunFigures& m, std::string& out) {
                        {"HANDLED", true},
                        {"REJECTED", true}},
                       rows);
+  // Memory, for the workloads whose behaviour models it: the peak working set against the
+  // limit, OOM kills, and the time their pods were Ready.
+  std::vector<std::vector<std::string>> memory;
+  for (const auto& w : m.workloads) {
+    if (w.memory_peak_bytes <= 0) continue;
+    memory.push_back({qualified(w.namespace_name, w.name),
+                      w.memory_limit_bytes > 0
+                          ? format_bytes(static_cast<double>(w.memory_limit_bytes))
+                          : "none",
+                      format_bytes(static_cast<double>(w.memory_peak_bytes)),
+                      format_count(static_cast<double>(w.oom_kills)),
+                      w.first_oom_kill_s >= 0
+                          ? sim::format_duration(sim::seconds(std::llround(w.first_oom_kill_s)))
+                          : "-",
+                      format_percent(w.ready_fraction)});
+  }
+  if (memory.empty()) return;
+  out += "\nMemory\n";
+  out += render_table({{"WORKLOAD"},
+                       {"LIMIT/POD", true},
+                       {"PEAK/POD", true},
+                       {"OOM KILLS", true},
+                       {"FIRST KILL", true},
+                       {"READY", true}},
+                      memory);
 }
 
 void text_postgres(const runtime::RunFigures& m, std::string& out) {
@@ -539,6 +564,11 @@ void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
         .field("queue_max", w.queue_max)
         .field("requests", w.requests)
         .field("rejected", w.rejected)
+        .field("memory_limit_bytes", w.memory_limit_bytes)
+        .field("memory_peak_bytes", w.memory_peak_bytes)
+        .field("oom_kills", w.oom_kills)
+        .field("first_oom_kill_s", w.first_oom_kill_s)
+        .field("ready_fraction", w.ready_fraction)
         .end_object();
   }
   j.end_array();

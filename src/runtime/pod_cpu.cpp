@@ -219,4 +219,14 @@ void PodCpu::reset_statistics() {
   responses_ = sim::LatencyHistogram{};
 }
 
+void PodCpu::abandon() {
+  const Time now = engine_.now();
+  advance(now);
+  running_.clear();
+  queue_.clear();
+  busy_threads_.set(now, 0);
+  queued_.set(now, 0);
+  rearm();
+}
+
 }  // namespace kubetwin::runtime

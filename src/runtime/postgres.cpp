@@ -403,6 +403,9 @@ void ConnectionPool::close() {
   for (int s : sessions_) server_.disconnect(s);
   sessions_.clear();
   idle_.clear();
+  waiters_.clear();
+  if (timeout_event_.valid()) engine_.cancel(timeout_event_);
+  timeout_event_ = sim::EventId{};
 }
 
 void ConnectionPool::arm_timeout() {

@@ -68,6 +68,8 @@ const char* reason_text(Failure f) {
       return "downstream call failed";
     case Failure::kNoBackend:
       return "call target has no ready endpoint";
+    case Failure::kOomKilled:
+      return "service: OOMKilled with the request in flight (connection reset)";
     case Failure::kCount:
       break;
   }
@@ -90,6 +92,8 @@ int status_of(Failure f) {
       return 404;
     case Failure::kQueueFull:
       return 503;
+    case Failure::kOomKilled:
+      return 502;  // Kong: the upstream closed the connection (domain-facts 6)
     default:
       return 500;
   }
@@ -187,7 +191,12 @@ void World::Impl::build_pods() {
         p.service = &generic_services_.back();
       }
       p.concurrency = p.service->concurrency;
+      p.memory_baseline = p.service->memory.baseline_bytes;
+      p.memory_per_request = p.service->memory.per_request_bytes;
+      if (main && main->limits.has_memory) p.memory_limit = main->limits.memory_bytes;
+      p.memory_peak = p.memory_baseline;
     }
+    p.ready_time = sim::TimeWeighted(engine.now(), 1);
     PodCpuConfig cfg;
     cfg.milli_cpu_limit = limit;
     cfg.concurrency = p.concurrency;
@@ -210,6 +219,8 @@ void World::Impl::build_services() {
       s.pods.push_back(p);
       s.target_ports.push_back(ep.ports);
     }
+    s.all_pods = s.pods;
+    s.all_target_ports = s.target_ports;
     services_.push_back(std::move(s));
   }
 }

@@ -80,6 +80,7 @@ void World::Impl::on_query_arrive(uint64_t t) {
   if (!alive(t)) return;
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
+  if (q.stage != Stage::kPostgresQuery) return;  // reset by an OOM kill meanwhile
   const Call& call = (*q.calls)[q.call_index];
   PostgresServerRt& s = pg_servers_[pods_[q.pod].pools[q.pool].server];
   ++s.queries;
@@ -94,6 +95,7 @@ void World::Impl::on_query_result(void* self, uint64_t t, PgError error, uint64_
   auto* w = static_cast<World::Impl*>(self);
   if (!w->alive(t)) return;
   Request& q = w->requests_[static_cast<uint32_t>(t)];
+  if (q.stage != Stage::kPostgresQuery) return;  // reset by an OOM kill meanwhile
   PostgresServerRt& s = w->pg_servers_[w->pods_[q.pod].pools[q.pool].server];
   if (commit_id > 0) ++s.committed_writes;
   if (error == PgError::kDiskFull) ++s.failed_writes;
@@ -177,6 +179,7 @@ int World::Impl::ensure_topic(KafkaClusterRt& k, const std::string& name) {
 void World::Impl::on_produce_arrive(uint64_t t) {
   if (!alive(t)) return;
   Request& q = requests_[static_cast<uint32_t>(t)];
+  if (q.stage != Stage::kKafkaProduce) return;  // reset by an OOM kill meanwhile
   const Call& call = (*q.calls)[q.call_index];
   Acks acks = call.kafka.acks == KafkaAcks::kAll ? Acks::kAll : Acks::kLeader;
   kafka_[q.kafka].cluster->produce(t, q.partition, call.kafka.bytes, acks);
@@ -186,6 +189,7 @@ void World::Impl::on_produce_result(void* self, uint64_t t, KafkaError error, in
   auto* w = static_cast<World::Impl*>(self);
   if (t == UINT64_MAX || !w->alive(t)) return;
   Request& q = w->requests_[static_cast<uint32_t>(t)];
+  if (q.stage != Stage::kKafkaProduce) return;  // reset by an OOM kill meanwhile
   q.kafka_error = error;
   w->engine.schedule_after<&Impl::on_produce_answer>(w->latency(q.peer_pod, q.pod), w, t);
 }
@@ -194,6 +198,7 @@ void World::Impl::on_produce_answer(uint64_t t) {
   if (!alive(t)) return;
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
+  if (q.stage != Stage::kKafkaProduce) return;  // reset by an OOM kill meanwhile
   KafkaClusterRt::TopicStats& stats = kafka_[q.kafka].topic_stats[q.topic];
   Failure f = Failure::kNone;
   switch (q.kafka_error) {
@@ -299,6 +304,10 @@ void World::Impl::end_warmup() {
     p.queued.reset(now);
     p.handled = 0;
     p.rejected = 0;
+    p.ready_time.reset(now);
+    p.oom_kills = 0;
+    p.first_oom_kill = -1;
+    p.memory_peak = p.ready ? working_set(p, 0) : 0;
   }
   for (RouteRt& r : routes_) {
     r.sent = r.answered = 0;
@@ -390,7 +399,7 @@ RunFigures World::Impl::figures() const {
     wf.name = mw.meta.name;
     wf.kind = topology::to_string(mw.kind);
     wf.pods = static_cast<int>(w.pods.size());
-    double util = 0, worker = 0, active = 0, throttled = 0;
+    double util = 0, worker = 0, active = 0, throttled = 0, ready = 0;
     for (uint32_t p : w.pods) {
       const PodRt& pod = pods_[p];
       wf.cpu_limit_milli = pod.cpu_view->config().milli_cpu_limit;
@@ -403,7 +412,18 @@ RunFigures World::Impl::figures() const {
       wf.queue_max = std::max(wf.queue_max, pod.queued.max());
       wf.requests += pod.handled;
       wf.rejected += pod.rejected;
+      wf.memory_limit_bytes = pod.memory_limit;
+      if (pod.memory_per_request > 0 || pod.memory_baseline > 0) {
+        wf.memory_peak_bytes = std::max(wf.memory_peak_bytes, pod.memory_peak);
+      }
+      wf.oom_kills += pod.oom_kills;
+      if (pod.first_oom_kill >= 0) {
+        double at = sim::to_seconds(pod.first_oom_kill);
+        if (wf.first_oom_kill_s < 0 || at < wf.first_oom_kill_s) wf.first_oom_kill_s = at;
+      }
+      ready += pod.ready_time.mean(now);
     }
+    if (!w.pods.empty()) wf.ready_fraction = ready / static_cast<double>(w.pods.size());
     double n = static_cast<double>(w.pods.size());
     wf.cpu_utilisation_of_limit = n > 0 ? util / n : 0;
     wf.worker_utilisation = n > 0 ? worker / n : 0;

@@ -399,6 +399,15 @@ void World::Impl::on_pod_arrive(uint64_t t) {
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
   PodRt& p = pods_[q.pod];
+  if (!p.ready) {  // its container was killed while the request travelled: refused
+    finish_server(c, Failure::kOomKilled);
+    return;
+  }
+  if (!memory_admits(q.pod)) {
+    oom_kill(q.pod);
+    finish_server(c, Failure::kOomKilled);
+    return;
+  }
   if (p.busy < p.concurrency) {
     begin_work(c);
     return;
@@ -414,6 +423,8 @@ void World::Impl::begin_work(uint32_t c) {
   ++p.busy;
   p.busy_workers.set(engine.now(), p.busy);
   q.holds_worker = true;
+  q.work_slot = static_cast<uint32_t>(p.working.size());
+  p.working.push_back(c);
   const ServiceBehaviour* svc = p.service;
   const Endpoint* e = nullptr;
   // A route's own request line (not an HTTP call's, not a stripped path) hits the route cache.
@@ -534,6 +545,11 @@ void World::Impl::release_worker(uint32_t c) {
   if (!q.holds_worker) return;
   q.holds_worker = false;
   PodRt& p = pods_[q.pod];
+  uint32_t moved = p.working.back();
+  p.working[q.work_slot] = moved;
+  requests_[moved].work_slot = q.work_slot;
+  p.working.pop_back();
+  q.work_slot = kNone;
   --p.busy;
   ++p.handled;
   p.busy_workers.set(engine.now(), p.busy);

@@ -49,6 +49,7 @@ enum class Failure : uint8_t {
   kNoLeader,           // Kafka: partition offline
   kDownstream,         // an HTTP call answered with an error
   kNoBackend,          // a call names a Service with no ready endpoint
+  kOomKilled,          // the serving container was OOM-killed: connection reset, 502
   kCount
 };
 const char* reason_text(Failure f);
@@ -134,6 +135,21 @@ struct PodRt {
   const GatewayBehaviour* gateway = nullptr;
   uint32_t workload = kNone;  // into Impl::workloads
   std::vector<PoolRt> pools;  // by PostgreSQL server
+  // Memory (behaviour `memory`, the main container's limits.memory): the working set is
+  // baseline + per_request x requests held (working or queued); past the limit the container is
+  // OOM-killed. A limit or a per-request figure of 0 turns the check off.
+  int64_t memory_limit = 0;
+  int64_t memory_baseline = 0;
+  int64_t memory_per_request = 0;
+  int64_t memory_peak = 0;  // the largest working set since the warm-up
+  bool ready = true;        // in its Services' endpoints (false from a kill until Ready again)
+  uint32_t incarnation = 0;
+  uint64_t oom_kills = 0;
+  sim::Time first_oom_kill = -1;  // after the warm-up
+  sim::Time started = 0;          // when the running container started
+  sim::Time next_backoff = 0;     // the next crash's restart delay
+  sim::TimeWeighted ready_time;   // 1 while Ready
+  std::vector<uint32_t> working;  // requests holding a worker (Request::work_slot indexes it)
   sim::Rng rng;
   explicit PodRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };
@@ -150,6 +166,10 @@ struct ServiceRt {
   // Ready endpoints as pods, and the target port per ServicePort for each.
   std::vector<uint32_t> pods;
   std::vector<std::vector<int>> target_ports;  // [endpoint][service port index]
+  // Every endpoint the Service selects, ready at build or not yet: a pod that was killed comes
+  // back from here, in the same order (World::Impl::set_endpoint).
+  std::vector<uint32_t> all_pods;
+  std::vector<std::vector<int>> all_target_ports;
 };
 
 inline constexpr sim::Time kHttpConnectTimeout = sim::seconds(10);  // an app's HTTP client [U]
@@ -270,6 +290,7 @@ struct Request {
   World::ResponseFn done = nullptr;
   void* done_context = nullptr;
   uint64_t token = 0;
+  uint32_t work_slot = kNone;    // its place in PodRt::working while it holds a worker
   uint32_t client_deadline = 0;  // root: sequence numbers of its DeadlineFifo entries
   uint32_t read_deadline = 0;
   // Kafka produce in flight.
@@ -374,6 +395,19 @@ class World::Impl {
   void child_answered(uint32_t parent, uint32_t child);
   void release_worker(uint32_t r);
   static void on_cpu_done(void* self, uint64_t token, sim::Time arrived, sim::Time started);
+
+  // Memory and container restarts (world_lifecycle.cpp).
+  int64_t working_set(const PodRt& p, int extra) const {
+    return p.memory_baseline +
+           p.memory_per_request * (p.busy + static_cast<int64_t>(p.accept_queue.size()) + extra);
+  }
+  // False when taking one more request would pass the pod's memory limit.
+  bool memory_admits(uint32_t pod);
+  void oom_kill(uint32_t pod);
+  void reset_request(uint32_t c);  // its caller hears a connection reset
+  void on_container_start(uint64_t pod);
+  void on_pod_ready(uint64_t pod);
+  void set_endpoint(uint32_t pod, bool ready);
 
   // Calls.
   void call_http(uint32_t r, const Call& call);

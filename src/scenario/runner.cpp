@@ -206,6 +206,12 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
       options.client_timeout = knob_duration(value, knob);
     } else if (knob == "pool.acquireTimeout") {
       options.pool_acquire_timeout = knob_duration(value, knob);
+    } else if (knob == "restart.backoffInitial") {
+      options.restart_backoff_initial = knob_duration(value, knob);
+    } else if (knob == "restart.backoffMax") {
+      options.restart_backoff_max = knob_duration(value, knob);
+    } else if (knob == "pod.readyAfterStart") {
+      options.ready_after_start = knob_duration(value, knob);
     } else if (knob == "postgres.commitFsync") {
       options.postgres_commit_fsync = knob_duration(value, knob);
     } else if (knob == "postgres.maxConnections") {
@@ -235,8 +241,8 @@ std::string percent(double x) {
 
 const char* const kKnobHelp =
     "known overrides: <namespace>/<workload>.replicas, kong.retries, kong.connectTimeout, "
-    "kong.readTimeout, client.timeout, pool.acquireTimeout, postgres.commitFsync, "
-    "postgres.maxConnections";
+    "kong.readTimeout, client.timeout, pool.acquireTimeout, restart.backoffInitial, "
+    "restart.backoffMax, pod.readyAfterStart, postgres.commitFsync, postgres.maxConnections";
 
 std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec) {
   auto prepared = std::make_shared<PreparedScenario>();
@@ -339,6 +345,13 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
       a.queue_max = std::max(a.queue_max, b.queue_max);
       a.requests += b.requests;
       a.rejected += b.rejected;
+      a.memory_peak_bytes = std::max(a.memory_peak_bytes, b.memory_peak_bytes);
+      a.oom_kills += b.oom_kills;
+      if (b.first_oom_kill_s >= 0 &&
+          (a.first_oom_kill_s < 0 || b.first_oom_kill_s < a.first_oom_kill_s)) {
+        a.first_oom_kill_s = b.first_oom_kill_s;
+      }
+      a.ready_fraction += b.ready_fraction;
     }
     for (size_t k = 0; k < m.postgres.size() && k < r.postgres.size(); ++k) {
       auto& a = m.postgres[k];
@@ -391,6 +404,7 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
     a.throttled_period_fraction /= n;
     a.worker_utilisation /= n;
     a.queue_mean /= n;
+    a.ready_fraction /= n;
   }
   for (auto& a : m.postgres) {
     a.connections_mean /= n;

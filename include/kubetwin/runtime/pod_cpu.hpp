@@ -104,6 +104,9 @@ class PodCpu {
 
   // Forgets the figures, not the work in progress (end of warm-up).
   void reset_statistics();
+  // Drops every request running or waiting, without callbacks: the container was killed (OOM)
+  // and its threads died with it. The CPU they used so far stays counted.
+  void abandon();
 
  private:
   struct Running {

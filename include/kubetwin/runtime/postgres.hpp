@@ -260,7 +260,8 @@ class ConnectionPool {
   // A session at once (>= 0), or -1: the borrower waits and hears through the callback.
   int acquire(uint64_t token);
   void release(int session);
-  // Closes every connection (the pod stops).
+  // Closes every connection and forgets the borrowers still waiting (the pod stops: its
+  // process, and the threads that waited, are gone). fill() opens them again.
   void close();
 
   const std::string& name() const { return name_; }

@@ -57,6 +57,14 @@ struct WorkloadFigures {
   double queue_max = 0;
   uint64_t requests = 0;  // requests or records handled
   uint64_t rejected = 0;  // turned away (queue full)
+  // Memory: the main container's limit per pod (0 = none), the largest modelled working set of
+  // any pod (0 when the behaviour models no memory), OOM kills over all pods, and the fraction
+  // of the time the pods were Ready (in their Services' endpoints).
+  int64_t memory_limit_bytes = 0;
+  int64_t memory_peak_bytes = 0;
+  uint64_t oom_kills = 0;
+  double first_oom_kill_s = -1;  // simulated time of the first kill after the warm-up; -1: none
+  double ready_fraction = 1;
 };
 
 struct PostgresFigures {

@@ -47,6 +47,18 @@ inline constexpr sim::Time kDefaultGatewayCpu = sim::micros(150);
 // Concurrency of pods whose behaviour says nothing (generic HTTP service default).
 inline constexpr int kGatewayConcurrency = 10'000;  // nginx event loop: no worker cap
 
+// A container that passes its memory limit is OOM-killed (exit 137) and restarted: the first
+// crash at once, then after 10 s, 20 s, 40 s ... capped at 300 s; the backoff resets after
+// 10 minutes of clean running (domain-facts 2, RES and RESTART).
+inline constexpr sim::Time kRestartBackoffInitial = sim::seconds(10);
+inline constexpr sim::Time kRestartBackoffMax = sim::seconds(300);
+inline constexpr sim::Time kRestartBackoffReset = sim::minutes(10);
+// From a container's start to Ready: a readiness probe at start finds the app still starting
+// (initialDelaySeconds 0) and the next, one periodSeconds later, passes. periodSeconds defaults to
+// 10 s (domain-facts 2, PROBES) and amazon-store's probes say 10 as well. Without a probe a pod is
+// Ready as soon as it starts; the twin does not read probes yet and uses this delay for all.
+inline constexpr sim::Time kReadyAfterStart = sim::seconds(10);
+
 struct WorldOptions {
   uint64_t seed = 1;
   // Namespaces whose pods are simulated; empty = every namespace of the model.
@@ -57,6 +69,9 @@ struct WorldOptions {
   sim::Time client_timeout = kClientTimeout;
   sim::Time pool_acquire_timeout = kPoolAcquireTimeout;
   sim::Time postgres_commit_fsync = kPostgresCommitFsync;
+  sim::Time restart_backoff_initial = kRestartBackoffInitial;
+  sim::Time restart_backoff_max = kRestartBackoffMax;
+  sim::Time ready_after_start = kReadyAfterStart;
   // Pools open all their connections at start, as HikariCP does (minimumIdle defaults to
   // maximumPoolSize); false: connections open on first use.
   bool fill_pools_at_start = true;

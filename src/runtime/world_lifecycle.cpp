@@ -1,0 +1,109 @@
+// World::Impl container lifecycle: memory against the limit, OOM kills, restarts with the
+// kubelet's backoff, and readiness taking a pod out of its Services' endpoints and back.
+//
+// A service pod's working set is its behaviour's `memory.baseline` plus `memory.perRequest` for
+// every request it holds, working or queued (an accepted connection keeps its buffers and its
+// decoded request). A request that would take it past the main container's limits.memory gets
+// the container OOM-killed (domain-facts 2, RES): every request it held, and the one arriving,
+// see their connection reset (Kong answers 502), its pools' connections close, its CPU work is
+// dropped, and the pod leaves its Services' endpoints. The kubelet restarts it after the
+// CrashLoopBackOff delay (RESTART); it is Ready again one readiness probe period after it starts
+// (PROBES), when it rejoins the endpoints and its pools fill again.
+#include <algorithm>
+
+#include "runtime/world_impl.hpp"
+
+namespace kubetwin::runtime {
+
+bool World::Impl::memory_admits(uint32_t pod) {
+  PodRt& p = pods_[pod];
+  if (p.memory_limit <= 0 || p.memory_per_request <= 0) return true;
+  int64_t ws = working_set(p, 1);
+  if (ws > p.memory_limit) return false;
+  p.memory_peak = std::max(p.memory_peak, ws);
+  return true;
+}
+
+void World::Impl::set_endpoint(uint32_t pod, bool ready) {
+  PodRt& p = pods_[pod];
+  p.ready = ready;
+  p.ready_time.set(engine.now(), ready ? 1 : 0);
+  // Endpoints keep the model's order: rebuilt from every endpoint the Service selects.
+  for (ServiceRt& s : services_) {
+    if (std::find(s.all_pods.begin(), s.all_pods.end(), pod) == s.all_pods.end()) continue;
+    s.pods.clear();
+    s.target_ports.clear();
+    for (size_t i = 0; i < s.all_pods.size(); ++i) {
+      if (!pods_[s.all_pods[i]].ready) continue;
+      s.pods.push_back(s.all_pods[i]);
+      s.target_ports.push_back(s.all_target_ports[i]);
+    }
+  }
+}
+
+void World::Impl::reset_request(uint32_t c) {
+  Request& q = requests_[c];
+  q.holds_worker = false;
+  q.work_slot = kNone;
+  q.child = kNone;  // an HTTP call it awaited answers nobody now
+  finish_server(c, Failure::kOomKilled);
+}
+
+void World::Impl::oom_kill(uint32_t pod) {
+  PodRt& p = pods_[pod];
+  sim::Time now = engine.now();
+  ++p.incarnation;
+  if (measuring_) {
+    if (p.oom_kills++ == 0) p.first_oom_kill = now;
+  }
+  p.memory_peak = std::max(p.memory_peak, p.memory_limit);
+  set_endpoint(pod, false);
+  // What the process held dies with it: workers first, then the accept queue, in order.
+  std::vector<uint32_t> victims;
+  victims.swap(p.working);
+  p.busy = 0;
+  p.busy_workers.set(now, 0);
+  while (!p.accept_queue.empty()) {
+    uint32_t c = p.accept_queue.pop_front();
+    if (requests_[c].stage == Stage::kAwaitWorker) victims.push_back(c);
+  }
+  p.queued.set(now, 0);
+  p.cpu->abandon();
+  for (PoolRt& pool : p.pools) {
+    if (!pool.pool) continue;
+    pool.pool->close();
+    PostgresServerRt& s = pg_servers_[pool.server];
+    s.connections.set(now, s.server->connections());
+  }
+  for (uint32_t c : victims) reset_request(c);
+  // CrashLoopBackOff: at once, then 10 s doubling to 300 s; reset after 10 min of clean running.
+  if (now - p.started >= kRestartBackoffReset) p.next_backoff = 0;
+  sim::Time delay = p.next_backoff;
+  p.next_backoff = delay == 0 ? options_.restart_backoff_initial
+                              : std::min(2 * delay, options_.restart_backoff_max);
+  engine.schedule_after<&Impl::on_container_start>(delay, this,
+                                                   (uint64_t{p.incarnation} << 32) | pod);
+}
+
+void World::Impl::on_container_start(uint64_t arg) {
+  uint32_t pod = static_cast<uint32_t>(arg);
+  PodRt& p = pods_[pod];
+  if (static_cast<uint32_t>(arg >> 32) != p.incarnation) return;
+  p.started = engine.now();
+  // HikariCP opens its connections as the application starts (minimumIdle = maximumPoolSize).
+  for (PoolRt& pool : p.pools) {
+    if (!pool.pool) continue;
+    if (options_.fill_pools_at_start) pool.pool->fill();
+    PostgresServerRt& s = pg_servers_[pool.server];
+    s.connections.set(engine.now(), s.server->connections());
+  }
+  engine.schedule_after<&Impl::on_pod_ready>(options_.ready_after_start, this, arg);
+}
+
+void World::Impl::on_pod_ready(uint64_t arg) {
+  uint32_t pod = static_cast<uint32_t>(arg);
+  if (static_cast<uint32_t>(arg >> 32) != pods_[pod].incarnation) return;
+  set_endpoint(pod, true);
+}
+
+}  // namespace kubetwin::runtime

@@ -1,0 +1,106 @@
+// Memory truth: a pod whose held requests take its working set past the container's memory limit
+// is OOM-killed, its requests see a connection reset (502), it leaves the Service's endpoints
+// (503 meanwhile), and the kubelet restarts it with CrashLoopBackOff's delays (domain-facts 2,
+// RES, RESTART, PROBES).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kubetwin/scenario/runner.hpp"
+#include "kubetwin/scenario/scenario_file.hpp"
+#include "scenario/test_util.hpp"
+
+namespace kubetwin::scenario {
+namespace {
+
+// testdata/memory: one worker thread, deterministic 10 ms of CPU (100 req/s), 50Mi at rest plus
+// 1Mi per request held, under a 100Mi limit: the 51st request held would pass it.
+ScenarioResult run_memory(const std::string& rate, int seconds, const std::string& extra = "") {
+  std::string text =
+      "apiVersion: kubetwin.io/v1alpha1\n"
+      "kind: Scenario\n"
+      "metadata: {name: memory}\n"
+      "spec:\n"
+      "  model: twin.yaml\n"
+      "  duration: " +
+      std::to_string(seconds) +
+      "s\n"
+      "  warmup: 0s\n"
+      "  seed: 1\n"
+      "  replications: 1\n"
+      "  load:\n"
+      "    - name: clients\n"
+      "      target: {service: worker, namespace: memory, port: 80}\n"
+      "      arrivals: constant\n"
+      "      rate: " +
+      rate +
+      "\n"
+      "      mix: [{request: \"GET /fixed\"}]\n" +
+      extra;
+  ScenarioSpec spec = parse_scenario(text, testing::testdata("memory/generated.yaml"));
+  return run_scenario(spec, RunOptions{.threads = 1});
+}
+
+const runtime::WorkloadFigures& worker_of(const ScenarioResult& result) {
+  for (const runtime::WorkloadFigures& w : result.merged.workloads) {
+    if (w.name == "worker") return w;
+  }
+  throw std::runtime_error("no workload worker");
+}
+
+uint64_t status_count(const ScenarioResult& result, int status) {
+  const auto& counts = result.routes.at(0).merged.status_counts;
+  auto it = counts.find(status);
+  return it == counts.end() ? 0 : it->second;
+}
+
+TEST(Memory, BelowTheLimitNothingIsKilled) {
+  ScenarioResult result = run_memory("50/s", 60);  // half the capacity: one request held at most
+  const runtime::WorkloadFigures& w = worker_of(result);
+  EXPECT_EQ(w.oom_kills, 0u);
+  EXPECT_DOUBLE_EQ(w.ready_fraction, 1.0);
+  EXPECT_EQ(w.memory_limit_bytes, 100 * 1024 * 1024);
+  EXPECT_EQ(w.memory_peak_bytes, (50 + 1) * 1024 * 1024);
+  EXPECT_EQ(status_count(result, 200), result.routes.at(0).merged.completed);
+}
+
+// 200 req/s against 100 req/s of CPU: one more request held every 10 ms, so the limit is passed
+// about 0.5 s after each start. The kubelet restarts at once after the first crash, then after
+// 10 s, 20 s, 40 s, 80 s; each start is Ready 10 s later. Kills at ~0.5, ~11, ~31.5, ~62 and
+// ~112.5 s; the fifth restart waits until ~192.5 s and is not Ready before 200 s.
+TEST(Memory, PassingTheLimitKillsAndRestartsWithBackoff) {
+  ScenarioResult result = run_memory("200/s", 200);
+  const runtime::WorkloadFigures& w = worker_of(result);
+  EXPECT_EQ(w.oom_kills, 5u);
+  EXPECT_EQ(w.memory_peak_bytes, w.memory_limit_bytes);
+  // Ready about 0.5 s of every life: 2.5 s of 200.
+  EXPECT_NEAR(w.ready_fraction, 2.5 / 200, 0.002);
+  // Each kill resets the 50 requests held and the one that passed the limit.
+  EXPECT_EQ(status_count(result, 502), 5u * 51u);
+  // While no pod is Ready the Service has no endpoints: everything else is refused at once.
+  EXPECT_GT(status_count(result, 503), 30'000u);
+  const auto& reasons = result.routes.at(0).merged.error_reasons;
+  ASSERT_TRUE(reasons.count("service: OOMKilled with the request in flight (connection reset)"));
+}
+
+TEST(Memory, BackoffIsAScenarioOverride) {
+  // A flat 5 s backoff: kills every 15.5 s or so (0.5 s alive, 5 s down, 10 s to Ready).
+  ScenarioResult result = run_memory("200/s", 200,
+                                     "  overrides:\n"
+                                     "    restart.backoffInitial: 5s\n"
+                                     "    restart.backoffMax: 5s\n");
+  const runtime::WorkloadFigures& w = worker_of(result);
+  EXPECT_GE(w.oom_kills, 12u);
+  EXPECT_LE(w.oom_kills, 14u);
+}
+
+TEST(Memory, SameSeedSameKills) {
+  ScenarioResult a = run_memory("200/s", 60);
+  ScenarioResult b = run_memory("200/s", 60);
+  EXPECT_EQ(a.merged.fingerprint, b.merged.fingerprint);
+  EXPECT_EQ(worker_of(a).oom_kills, worker_of(b).oom_kills);
+}
+
+}  // namespace
+}  // namespace kubetwin::scenario
