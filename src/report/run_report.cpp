@@ -453,11 +453,12 @@ void text_kafka(const runtime::RunFigures& m, std::string& out) {
     out += "\nKafka acknowledged writes (Jepsen lost-write check)\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& l : m.kafka_lost_writes) {
-      rows.push_back({qualified(l.namespace_name, l.cluster), std::to_string(l.acknowledged),
-                      std::to_string(l.acknowledged_and_read), std::to_string(l.lost),
-                      std::to_string(l.beyond_read_horizon)});
+      rows.push_back({qualified(l.namespace_name, l.cluster), l.topic,
+                      std::to_string(l.acknowledged), std::to_string(l.acknowledged_and_read),
+                      std::to_string(l.lost), std::to_string(l.beyond_read_horizon)});
     }
     out += render_table({{"CLUSTER"},
+                         {"TOPIC"},
                          {"ACKNOWLEDGED", true},
                          {"READ", true},
                          {"LOST", true},
@@ -621,6 +622,7 @@ void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
     j.begin_object(true)
         .field("namespace_name", l.namespace_name)
         .field("cluster", l.cluster)
+        .field("topic", l.topic)
         .field("acknowledged", l.acknowledged)
         .field("acknowledged_and_read", l.acknowledged_and_read)
         .field("lost", l.lost)

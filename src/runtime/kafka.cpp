@@ -815,9 +815,11 @@ void KafkaCluster::on_batch_done(uint64_t packed) {
     const int64_t to = std::min(m.batch_end, leo_of_leader(p));
     for (int64_t off = from; off < to; ++off) sends_[p.ids[off - p.log_base]].read = 1;
     if (to > from) p.max_read = std::max(p.max_read, to - 1);
-    g.consumed += static_cast<uint64_t>(std::max<int64_t>(0, m.batch_end - g.position[pi]));
+    const int64_t records = std::max<int64_t>(0, m.batch_end - g.position[pi]);
+    g.consumed += static_cast<uint64_t>(records);
     g.position[pi] = m.batch_end;
     if (g.config.commit == CommitMode::kAfterEachBatch) commit_member(group, member);
+    if (batch_fn_ && records > 0) batch_fn_(batch_context_, group, member, records);
   }
   poll(group, member);
 }
@@ -839,11 +841,12 @@ void KafkaCluster::wake_consumers(int partition) {
 
 // --- history -------------------------------------------------------------------------------
 
-LostWriteReport KafkaCluster::check_lost_writes() const {
+LostWriteReport KafkaCluster::check_lost_writes(int topic) const {
   LostWriteReport report;
   for (uint64_t id = 0; id < sends_.size(); ++id) {
     const Send& s = sends_[id];
     if (s.state != kSendAcked) continue;
+    if (topic >= 0 && partitions_[s.partition].topic != topic) continue;
     ++report.acknowledged;
     if (s.read) {
       ++report.acknowledged_and_read;

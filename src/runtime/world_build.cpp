@@ -350,6 +350,9 @@ void World::Impl::build_kafka() {
     cfg.name = k.namespace_name + "/" + k.workload;
     k.cluster = std::make_unique<KafkaCluster>(engine, cfg);
     k.cluster->on_produce_result(&World::Impl::on_produce_result, this);
+    k.batch_context = std::make_unique<KafkaClusterRt::BatchContext>(
+        KafkaClusterRt::BatchContext{this, static_cast<uint32_t>(kafka_.size())});
+    k.cluster->on_batch(&World::Impl::on_consumer_batch, k.batch_context.get());
     // Brokers whose pod is not running are down.
     for (int b = 0; b < brokers; ++b) {
       if (k.broker_pods[static_cast<size_t>(b)] == kNone) k.cluster->stop_broker(b);

@@ -104,9 +104,16 @@ struct KafkaClusterRt {
     int members = 0;
     double cpu_per_record = 0;        // seconds at one core, before the CFS stretch
     double stretched_per_record = 0;  // seconds of poll-loop time per record under the limit
-    std::vector<uint32_t> pods;       // the members' pods
+    std::vector<uint32_t> pods;       // the members' pods, by member id
+    const std::vector<Call>* calls = nullptr;  // what handling one record does downstream
   };
   std::vector<GroupRt> groups;
+  // KafkaCluster::on_batch's context: the World and this cluster's index in it.
+  struct BatchContext {
+    void* world;
+    uint32_t kafka;
+  };
+  std::unique_ptr<BatchContext> batch_context;
 };
 
 struct PoolRt {             // one client pod's connection pool to one PostgreSQL server
@@ -434,6 +441,8 @@ class World::Impl {
   static void on_produce_result(void* self, uint64_t token, KafkaError error, int partition,
                                 int64_t offset);
   void on_produce_answer(uint64_t r);
+  // A consumer handled a batch: each record runs the consumer's calls from the member's pod.
+  static void on_consumer_batch(void* context, int group, int member, int64_t records);
 
   const topology::Model& model_;
   std::vector<WorldEnvironment> environments_;

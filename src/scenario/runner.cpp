@@ -526,7 +526,11 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
       }
       case CheckSpec::Kind::kNoLostWrites: {
         uint64_t lost = 0, acknowledged = 0, committed = 0;
+        // The topics the check names (all when it names none).
+        const auto& topics = check.no_lost_writes.kafka_topics;
         for (const auto& l : result.merged.kafka_lost_writes) {
+          if (!topics.empty() && std::find(topics.begin(), topics.end(), l.topic) == topics.end())
+            continue;
           lost += l.lost;
           acknowledged += l.acknowledged;
         }

@@ -227,6 +227,55 @@ TEST(KafkaTruth, ConsumerLagGrowsAndDrains) {
   EXPECT_EQ(report.lost, 0u);
 }
 
+// A consumer's downstream work: the listener hears every handled batch with its record count,
+// so each record can run the consumer's calls (notifications produce notification.email). The
+// lost-write check then reads per topic: a topic no group reads is all beyond the horizon.
+TEST(KafkaGroups, BatchListenerHearsEveryRecordAndLostWritesSplitByTopic) {
+  ProdKafka k(3);
+  int email = k.kafka.create_topic({.name = "notification.email",
+                                    .partitions = 3,
+                                    .replication_factor = 3,
+                                    .min_insync_replicas = 2});
+  ASSERT_GE(email, 0);
+  ConsumerConfig cc;
+  cc.cpu_per_record = sim::Distribution::deterministic(0.001);
+  int g = k.kafka.create_group("notifications", {k.topic}, Assignor::kRange, cc);
+  k.kafka.add_consumer(g);
+  struct Listener {
+    KafkaCluster* kafka;
+    int email;
+    int64_t records = 0;
+    int batches = 0;
+    static void on_batch(void* self, int, int member, int64_t n) {
+      auto* l = static_cast<Listener*>(self);
+      EXPECT_EQ(member, 0);
+      l->records += n;
+      ++l->batches;
+      for (int64_t i = 0; i < n; ++i) {
+        l->kafka->produce(1'000'000 + static_cast<uint64_t>(l->records + i),
+                          l->kafka->partition_of(l->email, 0), 2500, Acks::kAll);
+      }
+    }
+  } listener{&k.kafka, email};
+  k.kafka.on_batch(&Listener::on_batch, &listener);
+  for (uint64_t i = 0; i < 100; ++i) {
+    k.kafka.produce(i, k.kafka.partition_of(k.topic, static_cast<int>(i % 3)), 1200, Acks::kAll);
+  }
+  k.run_for(seconds(10));
+  EXPECT_EQ(listener.records, 100);
+  EXPECT_GE(listener.batches, 3);  // one partition per batch at least
+  EXPECT_EQ(k.kafka.records_consumed(g), 100u);
+  LostWriteReport orders = k.kafka.check_lost_writes(k.topic);
+  EXPECT_EQ(orders.acknowledged, 100u);
+  EXPECT_EQ(orders.acknowledged_and_read, 100u);
+  LostWriteReport emails = k.kafka.check_lost_writes(email);
+  EXPECT_EQ(emails.acknowledged, 100u);
+  EXPECT_EQ(emails.acknowledged_and_read, 0u);
+  EXPECT_EQ(emails.beyond_read_horizon, 100u);
+  EXPECT_EQ(emails.lost, 0u);
+  EXPECT_EQ(k.kafka.check_lost_writes().acknowledged, 200u);
+}
+
 TEST(KafkaIsr, AFollowerThatCannotFetchLeavesTheIsrAfterReplicaLagTimeMax) {
   ProdKafka k(1);
   k.kafka.set_replication_paused(2, true);  // alive and heartbeating, but cut off

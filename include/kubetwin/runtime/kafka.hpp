@@ -164,6 +164,14 @@ class KafkaCluster {
     produce_fn_ = fn;
     produce_context_ = context;
   }
+  // A member finished handling a batch of `records` records: what handling one record does
+  // downstream (a consumer's own produce calls) is the listener's to run, once per record. Called
+  // at the batch's end, the poll loop's CPU for every record of it spent.
+  using BatchFn = void (*)(void* context, int group, int member, int64_t records);
+  void on_batch(BatchFn fn, void* context) {
+    batch_fn_ = fn;
+    batch_context_ = context;
+  }
 
   // --- topics and partitions; partitions are numbered globally from 0 in creation order.
   // Returns the topic id, or -1 with *error set.
@@ -222,7 +230,8 @@ class KafkaCluster {
   // --- history
   uint64_t sends() const { return sends_.size(); }
   bool acknowledged(uint64_t send_id) const { return sends_[send_id].state == kSendAcked; }
-  LostWriteReport check_lost_writes() const;
+  // Over every send, or only those to `topic` when it is >= 0.
+  LostWriteReport check_lost_writes(int topic = -1) const;
 
  private:
   static constexpr uint8_t kSendPending = 0, kSendAcked = 1, kSendFailed = 2,
@@ -354,6 +363,8 @@ class KafkaCluster {
   std::vector<uint32_t> free_results_;
   ProduceFn produce_fn_ = nullptr;
   void* produce_context_ = nullptr;
+  BatchFn batch_fn_ = nullptr;
+  void* batch_context_ = nullptr;
   bool isr_check_armed_ = false;
   bool retention_armed_ = false;
   bool offsets_topic_created_ = false;

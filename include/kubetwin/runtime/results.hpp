@@ -120,6 +120,7 @@ struct VolumeFigures {
 struct LostWriteFigures {
   std::string namespace_name;
   std::string cluster;  // the broker StatefulSet
+  std::string topic;    // one row per topic; a topic no group reads is all beyond the horizon
   uint64_t acknowledged = 0;
   uint64_t acknowledged_and_read = 0;
   uint64_t lost = 0;
