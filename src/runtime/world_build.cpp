@@ -70,6 +70,8 @@ const char* reason_text(Failure f) {
       return "call target has no ready endpoint";
     case Failure::kOomKilled:
       return "service: OOMKilled with the request in flight (connection reset)";
+    case Failure::kRateLimited:
+      return "kong: API rate limit exceeded";
     case Failure::kCount:
       break;
   }
@@ -94,6 +96,8 @@ int status_of(Failure f) {
       return 503;
     case Failure::kOomKilled:
       return 502;  // Kong: the upstream closed the connection (domain-facts 6)
+    case Failure::kRateLimited:
+      return 429;  // domain-facts 6, KRL
     default:
       return 500;
   }
@@ -225,6 +229,56 @@ void World::Impl::build_services() {
   }
 }
 
+// The KongPlugins a route runs (KIC): those the Ingress's `konghq.com/plugins` annotation names,
+// then those its backend Service's names. Rate limiting is simulated; other plugins are noted.
+void World::Impl::attach_plugins(IngressRouteRt& route, const topology::Ingress& ing,
+                                 size_t kong_pods) {
+  auto attach = [&](const topology::ObjectMeta& owner) {
+    auto it = owner.annotations.find("konghq.com/plugins");
+    if (it == owner.annotations.end()) return;
+    std::string list = it->second;
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string name = list.substr(start, comma - start);
+      start = comma + 1;
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      if (name.empty()) continue;
+      const topology::KongPlugin* p = model_.find_kong_plugin(owner.namespace_name, name);
+      if (!p) {
+        note("konghq.com/plugins on " + owner.kind + " " + owner.qualified() + " names \"" + name +
+             "\", which no KongPlugin or KongClusterPlugin defines: not applied");
+        continue;
+      }
+      if (p->disabled) continue;
+      if (!p->rate_limit) {
+        note(p->meta.kind + " " + p->meta.qualified() + " (plugin " + p->plugin +
+             ") is not simulated");
+        continue;
+      }
+      if (p->rate_limit->limit_by != "service" && p->rate_limit->limit_by != "path") {
+        note(p->meta.kind + " " + p->meta.qualified() + ": limit_by " + p->rate_limit->limit_by +
+             " counts per client, and the twin's clients share one identity: all of a route's "
+             "requests count together");
+      }
+      RateLimitRt rl;
+      rl.config = &*p->rate_limit;
+      rl.plugin = p->meta.qualified();
+      rl.counters.resize(p->rate_limit->policy == "local" ? std::max<size_t>(1, kong_pods) : 1);
+      route.limits.push_back(std::move(rl));
+    }
+  };
+  attach(ing.meta);
+  if (route.service != kNone) attach(model_.services[services_[route.service].model_service].meta);
+}
+
+void World::Impl::note(std::string text) {
+  if (std::find(notes_.begin(), notes_.end(), text) == notes_.end())
+    notes_.push_back(std::move(text));
+}
+
 void World::Impl::build_gateways() {
   for (topology::Index g = 0; g < model_.gateways.size(); ++g) {
     const topology::Gateway& mg = model_.gateways[g];
@@ -256,6 +310,7 @@ void World::Impl::build_gateways() {
               r.port_index = static_cast<int>(k);
             }
           }
+          attach_plugins(r, ing, rt.pods.size());
           rt.routes.push_back(std::move(r));
         }
       }

@@ -196,9 +196,15 @@ void World::Impl::gateway_cpu_done(uint32_t r) {
   Request& q = requests_[r];
   const RouteRt& rt = routes_[q.route];
   const EntryRt& e = entries_[rt.entry];
-  const GatewayRt& gw = gateways_[e.gateway];
-  for (const IngressRouteRt& ir : gw.routes) {
+  GatewayRt& gw = gateways_[e.gateway];
+  for (IngressRouteRt& ir : gw.routes) {
     if (!host_matches(ir.host, e.host) || !path_prefix_matches(ir, q.path)) continue;
+    if (!ir.limits.empty()) {
+      if (int status = rate_limit(ir, gw, q.pod); status != 0) {
+        answer_client(r, status, Failure::kRateLimited);
+        return;
+      }
+    }
     q.service = ir.service;
     q.stage = Stage::kAwaitUpstream;
     if (ir.strip_path && ir.prefix != "/") {
@@ -212,6 +218,43 @@ void World::Impl::gateway_cpu_done(uint32_t r) {
     return;
   }
   answer_client(r, 404, Failure::kRouteNotFound);
+}
+
+// Kong's rate-limiting (domain-facts 6, KRL): a counter per window (second, minute, hour, day)
+// aligned to the clock; a request is refused when any window is at its limit, and counted in all
+// of them when none is.
+int World::Impl::rate_limit(IngressRouteRt& route, const GatewayRt& gw, uint32_t kong) {
+  static constexpr sim::Time kWindow[RateLimitRt::kWindows] = {
+      sim::seconds(1), sim::seconds(60), sim::seconds(3600), sim::seconds(86400)};
+  const sim::Time now = engine.now();
+  auto row = [&](RateLimitRt& rl) -> std::array<RateLimitRt::Counter, RateLimitRt::kWindows>& {
+    size_t i = 0;
+    if (rl.counters.size() > 1) {
+      auto at = std::find(gw.pods.begin(), gw.pods.end(), kong);
+      i = at == gw.pods.end() ? 0 : static_cast<size_t>(at - gw.pods.begin());
+    }
+    return rl.counters[i % rl.counters.size()];
+  };
+  for (RateLimitRt& rl : route.limits) {
+    const topology::KongRateLimit& c = *rl.config;
+    const int64_t limit[RateLimitRt::kWindows] = {c.second, c.minute, c.hour, c.day};
+    auto& counters = row(rl);
+    for (int w = 0; w < RateLimitRt::kWindows; ++w) {
+      if (limit[w] <= 0) continue;
+      int64_t index = now / kWindow[w];
+      if (counters[w].window != index) counters[w] = {index, 0};
+      if (counters[w].count >= limit[w]) return c.error_code;
+    }
+  }
+  for (RateLimitRt& rl : route.limits) {
+    const topology::KongRateLimit& c = *rl.config;
+    const int64_t limit[RateLimitRt::kWindows] = {c.second, c.minute, c.hour, c.day};
+    auto& counters = row(rl);
+    for (int w = 0; w < RateLimitRt::kWindows; ++w) {
+      if (limit[w] > 0) ++counters[w].count;
+    }
+  }
+  return 0;
 }
 
 void World::Impl::try_upstream(uint32_t r) {

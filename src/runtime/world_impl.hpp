@@ -5,6 +5,7 @@
 // recognised and dropped). Engine events carry a request index as their argument.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -50,6 +51,7 @@ enum class Failure : uint8_t {
   kDownstream,         // an HTTP call answered with an error
   kNoBackend,          // a call names a Service with no ready endpoint
   kOomKilled,          // the serving container was OOM-killed: connection reset, 502
+  kRateLimited,        // Kong's rate-limiting plugin: over a window's limit, 429
   kCount
 };
 const char* reason_text(Failure f);
@@ -181,6 +183,19 @@ struct ServiceRt {
 
 inline constexpr sim::Time kHttpConnectTimeout = sim::seconds(10);  // an app's HTTP client [U]
 
+// Kong's rate-limiting plugin on one route (topology::KongRateLimit): fixed-window counters, keyed
+// as Kong keys them by route, and per Kong node under the `local` policy.
+struct RateLimitRt {
+  static constexpr int kWindows = 4;  // second, minute, hour, day
+  const topology::KongRateLimit* config = nullptr;
+  std::string plugin;  // "ns/name"
+  struct Counter {
+    int64_t window = -1;  // index of the window the count belongs to
+    int64_t count = 0;
+  };
+  std::vector<std::array<Counter, kWindows>> counters;  // [Kong pod, or 0 when shared][window]
+};
+
 struct IngressRouteRt {
   std::string host;    // "" = any
   std::string prefix;  // path prefix
@@ -188,6 +203,7 @@ struct IngressRouteRt {
   bool strip_path = false;
   uint32_t service = kNone;  // into Impl::services
   int port_index = 0;        // ServicePort index
+  std::vector<RateLimitRt> limits;
 };
 
 struct GatewayRt {
@@ -350,6 +366,7 @@ class World::Impl {
   void build_pods();
   void build_services();
   void build_gateways();
+  void attach_plugins(IngressRouteRt& route, const topology::Ingress& ing, size_t kong_pods);
   uint32_t pod_of_model(topology::Index model_pod) const;
 
   // Arena.
@@ -390,6 +407,10 @@ class World::Impl {
   bool read_pending(const DeadlineFifo::Entry& e) const;
   void answer_client(uint32_t r, int status, Failure failure);
   void on_client_answer(uint64_t r);
+  // Kong's rate limits for a request on `route` through Kong pod `kong`: 0 when every window has
+  // room (and counts it), else the status to answer.
+  int rate_limit(IngressRouteRt& route, const GatewayRt& gw, uint32_t kong);
+  void note(std::string text);  // once per distinct text
 
   // Server requests.
   uint32_t start_server_request(uint32_t parent, uint32_t to_pod, uint32_t from_pod);

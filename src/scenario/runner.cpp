@@ -179,6 +179,22 @@ bool set_replicas(k8s::ResourceList& resources, const std::string& ns, const std
   return found;
 }
 
+// The knobs that set one duration of the World's options.
+struct DurationKnob {
+  const char* name;
+  sim::Time runtime::WorldOptions::*field;
+};
+constexpr DurationKnob kDurationKnobs[] = {
+    {"kong.connectTimeout", &runtime::WorldOptions::kong_connect_timeout},
+    {"kong.readTimeout", &runtime::WorldOptions::kong_read_timeout},
+    {"client.timeout", &runtime::WorldOptions::client_timeout},
+    {"pool.acquireTimeout", &runtime::WorldOptions::pool_acquire_timeout},
+    {"restart.backoffInitial", &runtime::WorldOptions::restart_backoff_initial},
+    {"restart.backoffMax", &runtime::WorldOptions::restart_backoff_max},
+    {"pod.readyAfterStart", &runtime::WorldOptions::ready_after_start},
+    {"postgres.commitFsync", &runtime::WorldOptions::postgres_commit_fsync},
+};
+
 // Applies `overrides` to the rendered resources, the behaviour views and the world's options.
 void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
                      std::vector<runtime::WorldEnvironment>& envs, runtime::WorldOptions& options) {
@@ -198,22 +214,10 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
       }
     } else if (knob == "kong.retries") {
       options.kong_retries = static_cast<int>(knob_int(value, knob, 0));
-    } else if (knob == "kong.connectTimeout") {
-      options.kong_connect_timeout = knob_duration(value, knob);
-    } else if (knob == "kong.readTimeout") {
-      options.kong_read_timeout = knob_duration(value, knob);
-    } else if (knob == "client.timeout") {
-      options.client_timeout = knob_duration(value, knob);
-    } else if (knob == "pool.acquireTimeout") {
-      options.pool_acquire_timeout = knob_duration(value, knob);
-    } else if (knob == "restart.backoffInitial") {
-      options.restart_backoff_initial = knob_duration(value, knob);
-    } else if (knob == "restart.backoffMax") {
-      options.restart_backoff_max = knob_duration(value, knob);
-    } else if (knob == "pod.readyAfterStart") {
-      options.ready_after_start = knob_duration(value, knob);
-    } else if (knob == "postgres.commitFsync") {
-      options.postgres_commit_fsync = knob_duration(value, knob);
+    } else if (auto d = std::find_if(std::begin(kDurationKnobs), std::end(kDurationKnobs),
+                                     [&](const DurationKnob& k) { return knob == k.name; });
+               d != std::end(kDurationKnobs)) {
+      options.*(d->field) = knob_duration(value, knob);
     } else if (knob == "postgres.maxConnections") {
       int max = static_cast<int>(knob_int(value, knob, 1));
       for (auto& env : envs) {

@@ -105,6 +105,15 @@ std::optional<Index> Model::find_pod(const std::string& ns, const std::string& n
 std::optional<Index> Model::find_service(const std::string& ns, const std::string& name) const {
   return find_named(services, ns, name);
 }
+const KongPlugin* Model::find_kong_plugin(const std::string& ns, const std::string& name) const {
+  const KongPlugin* cluster = nullptr;
+  for (const KongPlugin& p : kong_plugins) {
+    if (p.meta.name != name) continue;
+    if (p.meta.kind == "KongPlugin" && p.meta.namespace_name == ns) return &p;
+    if (p.meta.kind == "KongClusterPlugin" && !cluster) cluster = &p;
+  }
+  return cluster;
+}
 std::optional<Index> Model::find_workload(const std::string& ns, const std::string& name) const {
   return find_named(workloads, ns, name);
 }

@@ -1,5 +1,6 @@
 // build_model: admission, workload expansion, scheduling, kubelet env resolution, endpoints.
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "internal.hpp"
@@ -189,6 +190,7 @@ class Builder {
   void add_nodes();
   void build_object(const Staged& s);
   void build_workload(const Staged& s);
+  void build_kong_plugin(const Staged& s);
   Pod make_pod(const Node& spec, const Node* meta, const Workload* w,
                const k8s::SourceLocation& at);
   void finish_pod(Pod pod, const Node* spec);
@@ -996,12 +998,82 @@ void Builder::build_object(const Staged& s) {
     m_.ingresses.push_back(std::move(ing));
   } else if (is_workload_kind(k)) {
     build_workload(s);
+  } else if (k == "KongPlugin" || k == "KongClusterPlugin") {
+    build_kong_plugin(s);
   } else {
     NotSimulated ns;
     ns.meta = meta_of(s);
     ns.api_version = s.res.api_version();
     m_.not_simulated.push_back(std::move(ns));
   }
+}
+
+// A KongPlugin: its plugin name, and for rate-limiting the windows Kong counts. The CRD keeps
+// `plugin` and `config` at the top level, not under spec. A plugin the twin does not simulate is
+// kept by name (a run notes it); a rate-limiting config it cannot follow is refused at its line.
+void Builder::build_kong_plugin(const Staged& s) {
+  const Node& body = s.res.body;
+  KongPlugin p;
+  p.meta = meta_of(s);
+  p.plugin = body.str("plugin");
+  if (p.plugin.empty())
+    throw k8s::InputError(s.res.location(), s.kind + " " + s.name + " names no plugin",
+                          "add `plugin: rate-limiting` (or the plugin it configures)");
+  if (const Node* d = body.get("disabled")) p.disabled = d->text() == "true";
+  if (p.plugin == "rate-limiting") {
+    KongRateLimit rl;
+    const Node* config = body.get("config");
+    if (!config || !config->is_mapping())
+      throw k8s::InputError(s.res.location(),
+                            s.kind + " " + s.name + ": rate-limiting needs a config",
+                            "e.g. config: {second: 100, policy: local}");
+    for (const auto& [key, v] : config->fields()) {
+      if (key == "second" || key == "minute" || key == "hour" || key == "day") {
+        char* end = nullptr;
+        const std::string text = v.text();
+        long long n = std::strtoll(text.c_str(), &end, 10);
+        if (text.empty() || !end || *end != '\0' || n <= 0)
+          throw k8s::InputError(v.location(),
+                                "rate-limiting config." + key + " must be a whole number above 0",
+                                "e.g. " + key + ": 100");
+        (key == "second"   ? rl.second
+         : key == "minute" ? rl.minute
+         : key == "hour"   ? rl.hour
+                           : rl.day) = n;
+      } else if (key == "error_code") {
+        char* end = nullptr;
+        const std::string text = v.text();
+        long code = std::strtol(text.c_str(), &end, 10);
+        if (text.empty() || !end || *end != '\0' || code < 100 || code > 599)
+          throw k8s::InputError(v.location(), "rate-limiting error_code must be an HTTP status",
+                                "Kong's default is 429");
+        rl.error_code = static_cast<int>(code);
+      } else if (key == "month" || key == "year") {
+        throw k8s::InputError(v.location(), "rate-limiting config." + key + " is not simulated",
+                              "limit by second, minute, hour or day");
+      } else if (key == "policy") {
+        rl.policy = v.text();
+        if (rl.policy != "local" && rl.policy != "cluster" && rl.policy != "redis")
+          throw k8s::InputError(v.location(),
+                                "rate-limiting policy \"" + rl.policy + "\" is unknown",
+                                "use local, cluster or redis");
+      } else if (key == "limit_by") {
+        rl.limit_by = v.text();
+        static const std::set<std::string> kKnown = {
+            "consumer", "credential", "ip", "service", "header", "path", "consumer-group"};
+        if (!kKnown.count(rl.limit_by))
+          throw k8s::InputError(
+              v.location(), "rate-limiting limit_by \"" + rl.limit_by + "\" is unknown",
+              "use consumer, credential, ip, service, header, path or consumer-group");
+      }
+      // Other keys (fault_tolerant, hide_client_headers, error_code...) do not change the counts.
+    }
+    if (rl.second == 0 && rl.minute == 0 && rl.hour == 0 && rl.day == 0)
+      throw k8s::InputError(config->location(), "rate-limiting config sets no limit",
+                            "set at least one of second, minute, hour, day");
+    p.rate_limit = rl;
+  }
+  m_.kong_plugins.push_back(std::move(p));
 }
 
 // ResourceQuota on controller-created pods: the ReplicaSet/StatefulSet's FailedCreate event.

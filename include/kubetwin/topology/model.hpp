@@ -301,6 +301,28 @@ struct Gateway {
   std::vector<Index> proxy_services;          // Services selecting its pods (NodePort entry points)
 };
 
+// Kong's rate-limiting plugin as configured by a KongPlugin / KongClusterPlugin (KIC CRDs,
+// configuration.konghq.com/v1), attached to an Ingress or a Service by the annotation
+// `konghq.com/plugins: name[,name...]`. Fixed windows per second, minute, hour, day; over any limit
+// Kong answers 429 (domain-facts 6, KRL).
+struct KongRateLimit {
+  int64_t second = 0;  // requests per window; 0 = no limit for that window
+  int64_t minute = 0;
+  int64_t hour = 0;
+  int64_t day = 0;
+  std::string policy = "local";       // counters per Kong node ("local", the default since 3.0)
+                                      // or shared by every node ("cluster", "redis")
+  std::string limit_by = "consumer";  // whose requests a counter holds
+  int error_code = 429;               // the status over the limit (config.error_code)
+};
+
+struct KongPlugin {
+  ObjectMeta meta;     // kind KongPlugin (namespaced) or KongClusterPlugin
+  std::string plugin;  // "rate-limiting", "cors", ...
+  bool disabled = false;
+  std::optional<KongRateLimit> rate_limit;  // set when plugin is rate-limiting
+};
+
 struct Ingress {
   ObjectMeta meta;
   std::string class_name;    // effective: spec.ingressClassName, annotation, or default
@@ -455,6 +477,7 @@ struct Model {
   std::vector<Role> roles;
   std::vector<RoleBinding> role_bindings;
   std::vector<ResourceQuota> resource_quotas;
+  std::vector<KongPlugin> kong_plugins;
   std::vector<AdmissionError> rejected;
   std::vector<NotSimulated> not_simulated;
 
@@ -462,6 +485,8 @@ struct Model {
   std::optional<Index> find_namespace(const std::string& name) const;
   std::optional<Index> find_pod(const std::string& ns, const std::string& name) const;
   std::optional<Index> find_service(const std::string& ns, const std::string& name) const;
+  // The KongPlugin `name` in namespace `ns`, else the KongClusterPlugin `name`; nullptr if none.
+  const KongPlugin* find_kong_plugin(const std::string& ns, const std::string& name) const;
   std::optional<Index> find_workload(const std::string& ns, const std::string& name) const;
   std::optional<Index> find_workload(WorkloadKind kind, const std::string& ns,
                                      const std::string& name) const;
