@@ -362,6 +362,32 @@ void text_workloads(const runtime::RunFigures& m, std::string& out) {
                        {"HANDLED", true},
                        {"REJECTED", true}},
                       rows);
+  // Autoscaling, for the workloads an HPA scaled in the run.
+  std::vector<std::vector<std::string>> scaling;
+  for (const auto& w : m.workloads) {
+    if (w.hpa.empty()) continue;
+    scaling.push_back({qualified(w.namespace_name, w.name), w.hpa,
+                       fmt::format("{} -> {}", w.replicas_start, w.pods),
+                       fmt::format("{} / {}", w.replicas_min, w.replicas_max),
+                       fmt::format("{:.2f}", w.replicas_mean),
+                       fmt::format("{} / {}", w.scale_ups, w.scale_downs),
+                       w.first_scale_up_s >= 0
+                           ? sim::format_duration(sim::seconds(std::llround(w.first_scale_up_s)))
+                           : "-",
+                       format_count(static_cast<double>(w.unschedulable))});
+  }
+  if (!scaling.empty()) {
+    out += "\nAutoscaling (HPA)\n";
+    out += render_table({{"WORKLOAD"},
+                         {"HPA"},
+                         {"REPLICAS", true},
+                         {"MIN / MAX", true},
+                         {"MEAN", true},
+                         {"UPS / DOWNS", true},
+                         {"FIRST UP", true},
+                         {"PENDING", true}},
+                        scaling);
+  }
   // Memory, for the workloads whose behaviour models it: the peak working set against the
   // limit, OOM kills, and the time their pods were Ready.
   std::vector<std::vector<std::string>> memory;
@@ -570,6 +596,15 @@ void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
         .field("oom_kills", w.oom_kills)
         .field("first_oom_kill_s", w.first_oom_kill_s)
         .field("ready_fraction", w.ready_fraction)
+        .field("hpa", w.hpa)
+        .field("replicas_start", w.replicas_start)
+        .field("replicas_min", w.replicas_min)
+        .field("replicas_max", w.replicas_max)
+        .field("replicas_mean", w.replicas_mean)
+        .field("scale_ups", w.scale_ups)
+        .field("scale_downs", w.scale_downs)
+        .field("first_scale_up_s", w.first_scale_up_s)
+        .field("unschedulable", w.unschedulable)
         .end_object();
   }
   j.end_array();

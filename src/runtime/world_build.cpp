@@ -154,6 +154,11 @@ uint32_t World::Impl::pod_of_model(topology::Index model_pod) const {
 
 void World::Impl::build_pods() {
   std::map<topology::Index, uint32_t> workload_rt;
+  // Room for every replica an HPA may add, so that pods_ never moves (create_replica).
+  size_t room = model_.pods.size();
+  for (const topology::Hpa& h : model_.hpas)
+    room += static_cast<size_t>(std::max(0, h.max_replicas));
+  pods_.reserve(room);
   for (topology::Index i = 0; i < model_.pods.size(); ++i) {
     const topology::Pod& mp = model_.pods[i];
     const BehaviourSpec* behaviour = behaviour_for(mp.meta.namespace_name);
@@ -166,6 +171,8 @@ void World::Impl::build_pods() {
     p.name = mp.meta.namespace_name + "/" + mp.meta.name;
     p.namespace_name = mp.meta.namespace_name;
     p.node = static_cast<uint32_t>(*mp.node);
+    p.cpu_request_milli = mp.requests.cpu_milli;
+    p.memory_request_bytes = mp.requests.memory_bytes;
     const std::string& zone = model_.nodes[*mp.node].zone;
     auto z = zone_ids_.emplace(zone, static_cast<int>(zone_ids_.size())).first;
     p.at = NetworkEndpoint{static_cast<int>(*mp.node), z->second};
@@ -173,7 +180,10 @@ void World::Impl::build_pods() {
     if (mp.workload) {
       auto [it, fresh] =
           workload_rt.emplace(*mp.workload, static_cast<uint32_t>(workloads_.size()));
-      if (fresh) workloads_.push_back(WorkloadRt{*mp.workload, {}});
+      if (fresh) {
+        workloads_.emplace_back();
+        workloads_.back().model_workload = *mp.workload;
+      }
       workloads_[it->second].pods.push_back(index);
       p.workload = it->second;
     }

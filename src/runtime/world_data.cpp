@@ -248,70 +248,87 @@ void World::Impl::on_consumer_batch(void* context, int group, int member, int64_
 void World::Impl::start() {
   // Every declared PostgreSQL pool, in pod order: its size counts as wanted; with eager fill the
   // pool opens its connections now and the server refuses those past its usable slots (53300).
-  for (uint32_t p = 0; p < pods_.size(); ++p) {
-    const ServiceBehaviour* svc = pods_[p].service;
-    if (!svc || !svc->pools.postgres) continue;
-    uint32_t index = pool_for(p, svc->pools.postgres->service);
-    if (index == kNone) continue;
-    PoolRt& pool = pods_[p].pools[index];
-    PostgresServerRt& s = pg_servers_[pool.server];
-    s.pool_connections_wanted += pool.size;
-    if (!options_.fill_pools_at_start) continue;
-    s.startup_refusals += static_cast<uint64_t>(pool.size - pool.pool->fill());
-    s.connections.set(engine.now(), s.server->connections());
-  }
-  // Consumer groups: every pod a consumes entry binds joins its group (one KafkaCluster group per
-  // topic entry, so each topic keeps its own CPU per record). A single poll loop per pod is
-  // CPU-bound at cpu / min(1, limit cores): the CFS quota stretches a single thread's work.
-  for (uint32_t p = 0; p < pods_.size(); ++p) {
-    const ServiceBehaviour* svc = pods_[p].service;
-    if (!svc || svc->consumes.empty()) continue;
-    uint32_t k = kafka_for(p);
-    if (k == kNone) continue;
-    KafkaClusterRt& kr = kafka_[k];
-    for (const Consumer& consumer : svc->consumes) {
-      KafkaClusterRt::GroupRt* g = nullptr;
-      for (auto& existing : kr.groups) {
-        if (existing.name == consumer.group && existing.topic == consumer.topic) g = &existing;
-      }
-      if (!g) {
-        int topic = ensure_topic(kr, consumer.topic);
-        if (topic < 0) continue;
-        ConsumerConfig cc;
-        double limit_cores =
-            pods_[p].cpu->config().milli_cpu_limit > 0
-                ? static_cast<double>(pods_[p].cpu->config().milli_cpu_limit) / 1000
-                : 1.0;
-        double stretch = 1 / std::min(1.0, limit_cores);
-        if (stretch == 1.0) {
-          cc.cpu_per_record = consumer.cpu;
-        } else {
-          cc.cpu_per_record = sim::Distribution::exponential(consumer.cpu.mean() * stretch);
-        }
-        cc.max_poll_records = consumer.max_poll_records;
-        int group = kr.cluster->create_group(consumer.group + "/" + consumer.topic, {topic},
-                                             Assignor::kRange, cc);
-        if (group < 0) continue;
-        kr.groups.push_back(KafkaClusterRt::GroupRt{group,
-                                                    consumer.group,
-                                                    consumer.topic,
-                                                    0,
-                                                    0,
-                                                    0,
-                                                    consumer.cpu.mean(),
-                                                    consumer.cpu.mean() * stretch,
-                                                    {},
-                                                    &consumer.calls});
-        g = &kr.groups.back();
-      }
-      kr.cluster->add_consumer(g->group);
-      ++g->members;
-      g->pods.push_back(p);
-    }
-  }
+  for (uint32_t p = 0; p < pods_.size(); ++p) open_pools(p, true);
+  // Consumer groups: every pod a consumes entry binds joins its group.
+  for (uint32_t p = 0; p < pods_.size(); ++p) join_consumers(p);
   bool sample = false;
   for (const auto& k : kafka_) sample = sample || !k.groups.empty();
   if (sample) engine.schedule_after<&Impl::on_sample>(sim::seconds(1), this);
+  build_autoscaling();
+}
+
+void World::Impl::open_pools(uint32_t pod, bool at_start) {
+  PodRt& p = pods_[pod];
+  const ServiceBehaviour* svc = p.service;
+  if (svc && svc->pools.postgres) {
+    const std::string& name = svc->pools.postgres->service;
+    bool fresh = std::none_of(p.pools.begin(), p.pools.end(),
+                              [&](const PoolRt& pool) { return pool.service == name; });
+    uint32_t index = pool_for(pod, name);
+    if (index != kNone && fresh) {
+      pg_servers_[p.pools[index].server].pool_connections_wanted += p.pools[index].size;
+    }
+  }
+  // HikariCP opens its connections as the application starts (minimumIdle = maximumPoolSize).
+  for (PoolRt& pool : p.pools) {
+    if (!pool.pool) continue;
+    PostgresServerRt& s = pg_servers_[pool.server];
+    if (options_.fill_pools_at_start) {
+      int opened = pool.pool->fill();
+      if (at_start) s.startup_refusals += static_cast<uint64_t>(pool.size - opened);
+    }
+    s.connections.set(engine.now(), s.server->connections());
+  }
+}
+
+// One KafkaCluster group per consumes entry (so each topic keeps its own CPU per record). A
+// single poll loop per pod is CPU-bound at cpu / min(1, limit cores): the CFS quota stretches a
+// single thread's work.
+void World::Impl::join_consumers(uint32_t p) {
+  pods_[p].joined_groups = true;
+  const ServiceBehaviour* svc = pods_[p].service;
+  if (!svc || svc->consumes.empty()) return;
+  uint32_t k = kafka_for(p);
+  if (k == kNone) return;
+  KafkaClusterRt& kr = kafka_[k];
+  for (const Consumer& consumer : svc->consumes) {
+    KafkaClusterRt::GroupRt* g = nullptr;
+    for (auto& existing : kr.groups) {
+      if (existing.name == consumer.group && existing.topic == consumer.topic) g = &existing;
+    }
+    if (!g) {
+      int topic = ensure_topic(kr, consumer.topic);
+      if (topic < 0) continue;
+      ConsumerConfig cc;
+      double limit_cores = pods_[p].cpu->config().milli_cpu_limit > 0
+                               ? static_cast<double>(pods_[p].cpu->config().milli_cpu_limit) / 1000
+                               : 1.0;
+      double stretch = 1 / std::min(1.0, limit_cores);
+      if (stretch == 1.0) {
+        cc.cpu_per_record = consumer.cpu;
+      } else {
+        cc.cpu_per_record = sim::Distribution::exponential(consumer.cpu.mean() * stretch);
+      }
+      cc.max_poll_records = consumer.max_poll_records;
+      int group = kr.cluster->create_group(consumer.group + "/" + consumer.topic, {topic},
+                                           Assignor::kRange, cc);
+      if (group < 0) continue;
+      kr.groups.push_back(KafkaClusterRt::GroupRt{group,
+                                                  consumer.group,
+                                                  consumer.topic,
+                                                  0,
+                                                  0,
+                                                  0,
+                                                  consumer.cpu.mean(),
+                                                  consumer.cpu.mean() * stretch,
+                                                  {},
+                                                  &consumer.calls});
+      g = &kr.groups.back();
+    }
+    kr.cluster->add_consumer(g->group);
+    ++g->members;
+    g->pods.push_back(p);
+  }
 }
 
 void World::Impl::on_sample() {
@@ -326,6 +343,7 @@ void World::Impl::end_warmup() {
   warmup_end_ = now;
   measuring_ = true;
   for (PodRt& p : pods_) {
+    p.cpu_at_sync -= p.cpu_view->cpu_used();  // cpu_used() restarts at 0: keep the HPA's window
     p.cpu->reset_statistics();
     if (p.cpu_view != p.cpu.get()) p.cpu_view->reset_statistics();
     p.busy_workers.reset(now);
@@ -336,6 +354,13 @@ void World::Impl::end_warmup() {
     p.oom_kills = 0;
     p.first_oom_kill = -1;
     p.memory_peak = p.ready ? working_set(p, 0) : 0;
+  }
+  for (WorkloadRt& w : workloads_) {
+    int active = active_replicas(w);
+    w.replicas.reset(now);
+    w.replicas_start = w.replicas_min = w.replicas_max = active;
+    w.scale_ups = w.scale_downs = w.unschedulable = 0;
+    w.first_scale_up = -1;
   }
   for (RouteRt& r : routes_) {
     r.sent = r.answered = 0;
@@ -426,12 +451,28 @@ RunFigures World::Impl::figures() const {
     wf.namespace_name = mw.meta.namespace_name;
     wf.name = mw.meta.name;
     wf.kind = topology::to_string(mw.kind);
-    wf.pods = static_cast<int>(w.pods.size());
+    wf.pods = active_replicas(w);
+    if (w.hpa) {
+      wf.hpa = std::to_string(w.hpa->min_replicas) + ".." + std::to_string(w.hpa->max_replicas) +
+               " at " + std::to_string(*w.hpa->target_cpu_utilization_percent) + "% CPU";
+    }
+    wf.replicas_start = w.replicas_start;
+    wf.replicas_min = w.replicas_min;
+    wf.replicas_max = w.replicas_max;
+    wf.replicas_mean = w.replicas.mean(now);
+    wf.scale_ups = w.scale_ups;
+    wf.scale_downs = w.scale_downs;
+    if (w.first_scale_up >= 0) wf.first_scale_up_s = sim::to_seconds(w.first_scale_up);
+    wf.unschedulable = w.unschedulable;
     double util = 0, worker = 0, active = 0, throttled = 0, ready = 0;
     for (uint32_t p : w.pods) {
       const PodRt& pod = pods_[p];
       wf.cpu_limit_milli = pod.cpu_view->config().milli_cpu_limit;
-      wf.cpu_cores_mean += pod.cpu_view->mean_cores();
+      // A replica created after the warm-up used its CPU over part of the window only.
+      wf.cpu_cores_mean += pod.created_at > warmup_end_
+                               ? static_cast<double>(pod.cpu_view->cpu_used()) /
+                                     static_cast<double>(std::max<sim::Time>(1, now - warmup_end_))
+                               : pod.cpu_view->mean_cores();
       util += pod.cpu_view->utilisation_of_limit();
       worker += pod.busy_workers.mean(now) / pod.concurrency;
       active += static_cast<double>(pod.cpu_view->periods());

@@ -603,8 +603,10 @@ void World::Impl::release_worker(uint32_t c) {
     // The next waiter's slot was last touched when it queued: fetch it while this one works.
     if (!p.accept_queue.empty()) __builtin_prefetch(&requests_[p.accept_queue.front()]);
     begin_work(next);
-    break;
+    return;
   }
+  // A pod scaled down stops once it has finished what it held.
+  if (p.terminating && p.busy == 0) stop_pod(q.pod);
 }
 
 void World::Impl::finish_server(uint32_t c, Failure failure) {

@@ -159,13 +159,45 @@ struct PodRt {
   sim::Time next_backoff = 0;     // the next crash's restart delay
   sim::TimeWeighted ready_time;   // 1 while Ready
   std::vector<uint32_t> working;  // requests holding a worker (Request::work_slot indexes it)
+  // Scaling: a pod the HPA created starts not Ready; one it removes is terminating, then gone.
+  bool terminating = false;
+  bool gone = false;
+  bool joined_groups = false;  // its consumer groups (join_consumers ran)
+  sim::Time created_at = 0;
+  sim::Time cpu_at_sync = 0;  // cpu_view->cpu_used() at the last HPA evaluation
+  int64_t cpu_request_milli = 0;
+  int64_t memory_request_bytes = 0;
   sim::Rng rng;
   explicit PodRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };
 
 struct WorkloadRt {
   topology::Index model_workload = 0;
-  std::vector<uint32_t> pods;
+  std::vector<uint32_t> pods;  // every pod it ever had, in creation order (gone ones included)
+  // Autoscaling (world_scale.cpp): the HPA that targets it, if simulated.
+  const topology::Hpa* hpa = nullptr;
+  uint32_t template_pod = kNone;  // the pod new replicas copy
+  int created = 0;                // replicas the HPA created (names their pods)
+  struct Recommendation {
+    sim::Time at;
+    int replicas;
+  };
+  std::vector<Recommendation> recommendations;  // the scale-down stabilisation window
+  sim::TimeWeighted replicas;                   // pods not terminating
+  int replicas_min = 0;
+  int replicas_max = 0;
+  int replicas_start = 0;
+  uint64_t scale_ups = 0;
+  uint64_t scale_downs = 0;
+  sim::Time first_scale_up = -1;
+  uint64_t unschedulable = 0;  // most replicas wanted at once that no node could take
+};
+
+// A node's room for new pods: allocatable minus the requests of the pods on it.
+struct NodeRt {
+  int64_t free_cpu_milli = 0;
+  int64_t free_memory_bytes = 0;
+  int free_pods = 0;
 };
 
 struct ServiceRt {
@@ -436,6 +468,22 @@ class World::Impl {
   void on_container_start(uint64_t pod);
   void on_pod_ready(uint64_t pod);
   void set_endpoint(uint32_t pod, bool ready);
+  // Everything the container held dies with it (OOM kill, end of termination).
+  void kill_container(uint32_t pod);
+  // The pod's declared pool (created on first use) and every pool it has, filled as HikariCP
+  // does at start; at_start: refusals count as the run's start-up refusals.
+  void open_pools(uint32_t pod, bool at_start);
+  void join_consumers(uint32_t pod);  // the consumer groups its behaviour declares
+
+  // Autoscaling (world_scale.cpp).
+  void build_autoscaling();
+  void on_hpa_sync();
+  void evaluate(WorkloadRt& w, uint32_t index);
+  bool create_replica(uint32_t workload);
+  void terminate(uint32_t pod);
+  void on_termination_deadline(uint64_t pod);
+  void stop_pod(uint32_t pod);
+  int active_replicas(const WorkloadRt& w) const;
 
   // Calls.
   void call_http(uint32_t r, const Call& call);
@@ -475,7 +523,8 @@ class World::Impl {
   std::map<std::string, int> zone_ids_;
   std::map<uint64_t, bool> allowed_cache_;  // (from, to, port) -> verdict
 
-  std::vector<PodRt> pods_;
+  std::vector<PodRt> pods_;  // reserved for every replica an HPA may add: never reallocates
+  std::vector<NodeRt> nodes_;
   std::vector<WorkloadRt> workloads_;
   std::vector<ServiceRt> services_;
   std::vector<GatewayRt> gateways_;

@@ -49,14 +49,10 @@ void World::Impl::reset_request(uint32_t c) {
   finish_server(c, Failure::kOomKilled);
 }
 
-void World::Impl::oom_kill(uint32_t pod) {
+void World::Impl::kill_container(uint32_t pod) {
   PodRt& p = pods_[pod];
   sim::Time now = engine.now();
   ++p.incarnation;
-  if (measuring_) {
-    if (p.oom_kills++ == 0) p.first_oom_kill = now;
-  }
-  p.memory_peak = std::max(p.memory_peak, p.memory_limit);
   set_endpoint(pod, false);
   // What the process held dies with it: workers first, then the accept queue, in order.
   std::vector<uint32_t> victims;
@@ -76,6 +72,20 @@ void World::Impl::oom_kill(uint32_t pod) {
     s.connections.set(now, s.server->connections());
   }
   for (uint32_t c : victims) reset_request(c);
+}
+
+void World::Impl::oom_kill(uint32_t pod) {
+  PodRt& p = pods_[pod];
+  sim::Time now = engine.now();
+  if (measuring_) {
+    if (p.oom_kills++ == 0) p.first_oom_kill = now;
+  }
+  p.memory_peak = std::max(p.memory_peak, p.memory_limit);
+  if (p.terminating) {  // the kubelet does not restart a container of a terminating pod
+    stop_pod(pod);
+    return;
+  }
+  kill_container(pod);
   // CrashLoopBackOff: at once, then 10 s doubling to 300 s; reset after 10 min of clean running.
   if (now - p.started >= kRestartBackoffReset) p.next_backoff = 0;
   sim::Time delay = p.next_backoff;
@@ -88,21 +98,16 @@ void World::Impl::oom_kill(uint32_t pod) {
 void World::Impl::on_container_start(uint64_t arg) {
   uint32_t pod = static_cast<uint32_t>(arg);
   PodRt& p = pods_[pod];
-  if (static_cast<uint32_t>(arg >> 32) != p.incarnation) return;
+  if (static_cast<uint32_t>(arg >> 32) != p.incarnation || p.gone) return;
   p.started = engine.now();
-  // HikariCP opens its connections as the application starts (minimumIdle = maximumPoolSize).
-  for (PoolRt& pool : p.pools) {
-    if (!pool.pool) continue;
-    if (options_.fill_pools_at_start) pool.pool->fill();
-    PostgresServerRt& s = pg_servers_[pool.server];
-    s.connections.set(engine.now(), s.server->connections());
-  }
+  open_pools(pod, false);
+  if (!p.joined_groups) join_consumers(pod);  // a replica the HPA created joins on its first start
   engine.schedule_after<&Impl::on_pod_ready>(options_.ready_after_start, this, arg);
 }
 
 void World::Impl::on_pod_ready(uint64_t arg) {
   uint32_t pod = static_cast<uint32_t>(arg);
-  if (static_cast<uint32_t>(arg >> 32) != pods_[pod].incarnation) return;
+  if (static_cast<uint32_t>(arg >> 32) != pods_[pod].incarnation || pods_[pod].terminating) return;
   set_endpoint(pod, true);
 }
 

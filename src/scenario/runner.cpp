@@ -193,6 +193,11 @@ constexpr DurationKnob kDurationKnobs[] = {
     {"restart.backoffMax", &runtime::WorldOptions::restart_backoff_max},
     {"pod.readyAfterStart", &runtime::WorldOptions::ready_after_start},
     {"postgres.commitFsync", &runtime::WorldOptions::postgres_commit_fsync},
+    {"hpa.syncPeriod", &runtime::WorldOptions::hpa_sync_period},
+    {"hpa.scaleDownStabilization", &runtime::WorldOptions::hpa_scale_down_stabilization},
+    {"pod.startDelay", &runtime::WorldOptions::pod_start_delay},
+    {"vault.agentInitDelay", &runtime::WorldOptions::vault_agent_init_delay},
+    {"pod.terminationGracePeriod", &runtime::WorldOptions::termination_grace_period},
 };
 
 // Applies `overrides` to the rendered resources, the behaviour views and the world's options.
@@ -218,6 +223,12 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
                                      [&](const DurationKnob& k) { return knob == k.name; });
                d != std::end(kDurationKnobs)) {
       options.*(d->field) = knob_duration(value, knob);
+    } else if (knob == "hpa.enabled") {
+      const std::string text = value.text();
+      if (text != "true" && text != "false")
+        throw k8s::InputError(value.location(), "override hpa.enabled must be true or false",
+                              "false keeps every workload at its manifests' replicas");
+      options.hpa_enabled = text == "true";
     } else if (knob == "postgres.maxConnections") {
       int max = static_cast<int>(knob_int(value, knob, 1));
       for (auto& env : envs) {
@@ -246,7 +257,9 @@ std::string percent(double x) {
 const char* const kKnobHelp =
     "known overrides: <namespace>/<workload>.replicas, kong.retries, kong.connectTimeout, "
     "kong.readTimeout, client.timeout, pool.acquireTimeout, restart.backoffInitial, "
-    "restart.backoffMax, pod.readyAfterStart, postgres.commitFsync, postgres.maxConnections";
+    "restart.backoffMax, pod.readyAfterStart, hpa.enabled, hpa.syncPeriod, "
+    "hpa.scaleDownStabilization, pod.startDelay, vault.agentInitDelay, "
+    "pod.terminationGracePeriod, postgres.commitFsync, postgres.maxConnections";
 
 std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec) {
   auto prepared = std::make_shared<PreparedScenario>();
@@ -356,6 +369,16 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
         a.first_oom_kill_s = b.first_oom_kill_s;
       }
       a.ready_fraction += b.ready_fraction;
+      a.replicas_min = std::min(a.replicas_min, b.replicas_min);
+      a.replicas_max = std::max(a.replicas_max, b.replicas_max);
+      a.replicas_mean += b.replicas_mean;
+      a.scale_ups += b.scale_ups;
+      a.scale_downs += b.scale_downs;
+      if (b.first_scale_up_s >= 0 &&
+          (a.first_scale_up_s < 0 || b.first_scale_up_s < a.first_scale_up_s)) {
+        a.first_scale_up_s = b.first_scale_up_s;
+      }
+      a.unschedulable += b.unschedulable;
     }
     for (size_t k = 0; k < m.postgres.size() && k < r.postgres.size(); ++k) {
       auto& a = m.postgres[k];
@@ -409,6 +432,7 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
     a.worker_utilisation /= n;
     a.queue_mean /= n;
     a.ready_fraction /= n;
+    a.replicas_mean /= n;
   }
   for (auto& a : m.postgres) {
     a.connections_mean /= n;
@@ -654,7 +678,15 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
     s.throughput_per_s = sim::student_t_interval(thr);
     result.routes.push_back(std::move(s));
   }
+  // The scenario's notes, then what any replication's World noted (a plugin it does not simulate,
+  // a replica that stayed Pending), each once.
   result.notes = prepared.notes;
+  for (const auto& run : result.runs) {
+    for (const std::string& note : run.notes) {
+      if (std::find(result.notes.begin(), result.notes.end(), note) == result.notes.end())
+        result.notes.push_back(note);
+    }
+  }
   result.knee = find_knee(prepared, result);
   evaluate_checks(prepared, result);
   result.wall_seconds =

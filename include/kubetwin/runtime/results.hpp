@@ -65,6 +65,19 @@ struct WorkloadFigures {
   uint64_t oom_kills = 0;
   double first_oom_kill_s = -1;  // simulated time of the first kill after the warm-up; -1: none
   double ready_fraction = 1;
+  // Autoscaling: the HPA that scaled it ("3..5 at 70% CPU"; empty: none simulated), replicas at
+  // the warm-up's end, the fewest and most since, the time-weighted mean, scaling events, and
+  // the most replicas the HPA wanted at once that no node could take (they stay Pending; the twin
+  // does not create them). `pods` is the count at the end.
+  std::string hpa;
+  int replicas_start = 0;
+  int replicas_min = 0;
+  int replicas_max = 0;
+  double replicas_mean = 0;
+  uint64_t scale_ups = 0;
+  uint64_t scale_downs = 0;
+  double first_scale_up_s = -1;  // simulated time of the first scale-up after the warm-up
+  uint64_t unschedulable = 0;
 };
 
 struct PostgresFigures {

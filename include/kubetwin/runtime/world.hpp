@@ -58,6 +58,21 @@ inline constexpr sim::Time kRestartBackoffReset = sim::minutes(10);
 // 10 s (domain-facts 2, PROBES) and amazon-store's probes say 10 as well. Without a probe a pod is
 // Ready as soon as it starts; the twin does not read probes yet and uses this delay for all.
 inline constexpr sim::Time kReadyAfterStart = sim::seconds(10);
+// HorizontalPodAutoscaler (domain-facts 2, HPA): desired = ceil(current x metric / target) with a
+// tolerance of 0.1, evaluated every 15 s; scale-up at most max(100%, 4 pods) per period, no
+// stabilisation; scale-down takes the highest recommendation of the last 300 s. CPU utilisation
+// is a percentage of the pods' CPU request.
+inline constexpr sim::Time kHpaSyncPeriod = sim::seconds(15);
+inline constexpr sim::Time kHpaScaleDownStabilization = sim::seconds(300);
+inline constexpr double kHpaTolerance = 0.1;
+// A new pod's way to a running container: sandbox and an image already on the node [U], then the
+// Vault agent's init container fetching and rendering the secrets when the pod is injected
+// (domain-facts 7, VINJ) [U].
+inline constexpr sim::Time kPodStartDelay = sim::seconds(2);
+inline constexpr sim::Time kVaultAgentInitDelay = sim::seconds(2);
+// A pod scaled down leaves the endpoints at once, finishes what it holds, and is killed after
+// terminationGracePeriodSeconds (the pod spec's default, 30 s) with whatever is left.
+inline constexpr sim::Time kTerminationGracePeriod = sim::seconds(30);
 
 struct WorldOptions {
   uint64_t seed = 1;
@@ -72,6 +87,12 @@ struct WorldOptions {
   sim::Time restart_backoff_initial = kRestartBackoffInitial;
   sim::Time restart_backoff_max = kRestartBackoffMax;
   sim::Time ready_after_start = kReadyAfterStart;
+  bool hpa_enabled = true;  // false: replicas stay as the manifests (and overrides) set them
+  sim::Time hpa_sync_period = kHpaSyncPeriod;
+  sim::Time hpa_scale_down_stabilization = kHpaScaleDownStabilization;
+  sim::Time pod_start_delay = kPodStartDelay;
+  sim::Time vault_agent_init_delay = kVaultAgentInitDelay;
+  sim::Time termination_grace_period = kTerminationGracePeriod;
   // Pools open all their connections at start, as HikariCP does (minimumIdle defaults to
   // maximumPoolSize); false: connections open on first use.
   bool fill_pools_at_start = true;

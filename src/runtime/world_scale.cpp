@@ -1,0 +1,265 @@
+// World::Impl autoscaling: the HorizontalPodAutoscaler on CPU, new replicas placed on a node with
+// room for their requests, started (Vault agent init, then the app) and Ready a probe period
+// later, and replicas scaled down leaving their endpoints, draining, and stopping.
+//
+// The HPA (domain-facts 2, HPA) runs every 15 s per Deployment it targets: the ready pods' CPU over
+// the last period as a fraction of their CPU request, against the target; desired =
+// ceil(ratio x ready pods), nothing within the 0.1 tolerance. Not-ready pods count as 0% when
+// scaling up and as on target when scaling down, as the controller does for missing metrics.
+// Scale-up is capped at max(2 x current, current + 4) per period; scale-down takes the highest
+// recommendation of the last 300 s. Replicas stay within minReplicas..maxReplicas.
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/world_impl.hpp"
+
+namespace kubetwin::runtime {
+
+void World::Impl::build_autoscaling() {
+  for (const topology::ClusterNode& n : model_.nodes) {
+    NodeRt rt;
+    rt.free_cpu_milli = n.allocatable_cpu_milli - n.requested_cpu_milli;
+    rt.free_memory_bytes = n.allocatable_memory_bytes - n.requested_memory_bytes;
+    rt.free_pods = n.max_pods - static_cast<int>(n.pods.size());
+    nodes_.push_back(rt);
+  }
+  bool any = false;
+  for (uint32_t i = 0; i < workloads_.size(); ++i) {
+    WorkloadRt& w = workloads_[i];
+    w.replicas_start = w.replicas_min = w.replicas_max = active_replicas(w);
+    w.replicas = sim::TimeWeighted(engine.now(), w.replicas_start);
+    if (!options_.hpa_enabled) continue;
+    for (const topology::Hpa& h : model_.hpas) {
+      if (!h.target || *h.target != w.model_workload) continue;
+      const topology::Workload& mw = model_.workloads[w.model_workload];
+      if (!h.target_cpu_utilization_percent) {
+        note("HorizontalPodAutoscaler " + h.meta.qualified() +
+             " has no CPU utilisation target: not simulated (only CPU metrics are)");
+        continue;
+      }
+      if (mw.kind != topology::WorkloadKind::kDeployment || w.pods.empty() ||
+          !pods_[w.pods.front()].service) {
+        note("HorizontalPodAutoscaler " + h.meta.qualified() + " targets " +
+             topology::to_string(mw.kind) + " " + mw.meta.qualified() +
+             ": only Deployments of services are scaled in a run");
+        continue;
+      }
+      w.hpa = &h;
+      w.template_pod = w.pods.front();
+      // The HPA has been running before the run starts: its window holds today's replicas, so
+      // it cannot scale down during the first 300 s merely for lack of history.
+      w.recommendations.push_back({engine.now(), w.replicas_start});
+      any = true;
+    }
+  }
+  if (any) engine.schedule_after<&Impl::on_hpa_sync>(options_.hpa_sync_period, this);
+}
+
+int World::Impl::active_replicas(const WorkloadRt& w) const {
+  int n = 0;
+  for (uint32_t p : w.pods) n += (pods_[p].gone || pods_[p].terminating) ? 0 : 1;
+  return n;
+}
+
+void World::Impl::on_hpa_sync() {
+  for (uint32_t i = 0; i < workloads_.size(); ++i) {
+    if (workloads_[i].hpa) evaluate(workloads_[i], i);
+  }
+  engine.schedule_after<&Impl::on_hpa_sync>(options_.hpa_sync_period, this);
+}
+
+void World::Impl::evaluate(WorkloadRt& w, uint32_t index) {
+  const sim::Time now = engine.now();
+  const topology::Hpa& h = *w.hpa;
+  int current = 0, ready = 0;
+  double used = 0;  // ns of CPU the ready pods used over the period
+  for (uint32_t p : w.pods) {
+    PodRt& pod = pods_[p];
+    if (pod.gone || pod.terminating) continue;
+    ++current;
+    sim::Time cpu = pod.cpu_view->cpu_used();
+    sim::Time delta = cpu - pod.cpu_at_sync;
+    pod.cpu_at_sync = cpu;
+    if (!pod.ready) continue;
+    ++ready;
+    used += static_cast<double>(delta);
+  }
+  const double request = static_cast<double>(pods_[w.template_pod].cpu_request_milli) / 1000;
+  if (ready == 0 || request <= 0) {
+    if (request <= 0)
+      note("HorizontalPodAutoscaler " + h.meta.qualified() +
+           ": the pods request no CPU, so utilisation is undefined and the HPA does nothing");
+    return;
+  }
+  const double target = *h.target_cpu_utilization_percent / 100.0;
+  // Utilisation summed over the ready pods, in units of one pod's request.
+  const double pods_busy = used / static_cast<double>(options_.hpa_sync_period) / request;
+  const double ratio = pods_busy / ready / target;
+  const int unready = current - ready;
+  int desired = current;
+  if (std::abs(ratio - 1) > kHpaTolerance) {
+    if (unready == 0) {
+      desired = static_cast<int>(std::ceil(ratio * ready));
+    } else {
+      // Missing metrics: the not-ready pods at 0% for a scale-up, on target for a scale-down.
+      double adjusted = ratio > 1 ? pods_busy / current / target
+                                  : (pods_busy + unready * target) / current / target;
+      bool same_direction = ratio > 1 ? adjusted > 1 : adjusted < 1;
+      if (same_direction && std::abs(adjusted - 1) > kHpaTolerance)
+        desired = static_cast<int>(std::ceil(adjusted * current));
+    }
+  }
+  desired = std::min(desired, std::max(2 * current, current + 4));
+  // Scale-down stabilisation: the highest recommendation of the window.
+  w.recommendations.push_back({now, desired});
+  auto old = std::find_if(w.recommendations.begin(), w.recommendations.end(),
+                          [&](const WorkloadRt::Recommendation& r) {
+                            return now - r.at < options_.hpa_scale_down_stabilization;
+                          });
+  w.recommendations.erase(w.recommendations.begin(), old);
+  if (desired < current) {
+    int highest = desired;
+    for (const auto& r : w.recommendations) highest = std::max(highest, r.replicas);
+    desired = std::min(current, highest);
+  }
+  desired = std::clamp(desired, h.min_replicas, h.max_replicas);
+  if (desired > current) {
+    int added = 0;
+    for (int i = current; i < desired; ++i) added += create_replica(index) ? 1 : 0;
+    if (added > 0 && measuring_ && w.scale_ups++ == 0) w.first_scale_up = now;
+    if (measuring_) {
+      w.unschedulable =
+          std::max<uint64_t>(w.unschedulable, static_cast<uint64_t>(desired - current - added));
+    }
+  } else if (desired < current) {
+    // The ReplicaSet removes not-ready pods first, then the newest.
+    std::vector<uint32_t> order;
+    for (auto it = w.pods.rbegin(); it != w.pods.rend(); ++it) {
+      if (!pods_[*it].gone && !pods_[*it].terminating) order.push_back(*it);
+    }
+    std::stable_partition(order.begin(), order.end(), [&](uint32_t p) { return !pods_[p].ready; });
+    for (int i = 0; i < current - desired; ++i) terminate(order[static_cast<size_t>(i)]);
+    if (measuring_) ++w.scale_downs;
+  }
+  int now_active = active_replicas(w);
+  w.replicas.set(now, now_active);
+  w.replicas_min = std::min(w.replicas_min, now_active);
+  w.replicas_max = std::max(w.replicas_max, now_active);
+}
+
+bool World::Impl::create_replica(uint32_t index) {
+  WorkloadRt& w = workloads_[index];
+  if (pods_.size() == pods_.capacity()) return false;  // cannot happen: reserved at build
+  const PodRt& tpl = pods_[w.template_pod];
+  const int64_t cpu = tpl.cpu_request_milli;
+  const int64_t memory = tpl.memory_request_bytes;
+  // The scheduler: a node with room for the requests, the least allocated first (kube-scheduler's
+  // default LeastAllocated score), the first such node on a tie.
+  uint32_t best = kNone;
+  for (uint32_t n = 0; n < nodes_.size(); ++n) {
+    const NodeRt& node = nodes_[n];
+    if (node.free_cpu_milli < cpu || node.free_memory_bytes < memory || node.free_pods <= 0)
+      continue;
+    if (best == kNone || node.free_cpu_milli > nodes_[best].free_cpu_milli) best = n;
+  }
+  const topology::Workload& mw = model_.workloads[w.model_workload];
+  if (best == kNone) {
+    note("HorizontalPodAutoscaler on " + mw.meta.qualified() +
+         ": a new replica stayed Pending (0/" + std::to_string(nodes_.size()) +
+         " nodes have room for its requests: Insufficient cpu or memory)");
+    return false;
+  }
+  nodes_[best].free_cpu_milli -= cpu;
+  nodes_[best].free_memory_bytes -= memory;
+  --nodes_[best].free_pods;
+  const std::string name = mw.meta.name + "-hpa-" + std::to_string(++w.created);
+  const uint32_t p = static_cast<uint32_t>(pods_.size());
+  const uint32_t template_index = w.template_pod;
+  pods_.emplace_back(options_.seed, "pod/" + mw.meta.namespace_name + "/" + name);
+  PodRt& pod = pods_.back();
+  const PodRt& from = pods_[template_index];
+  const sim::Time now = engine.now();
+  pod.model_pod = from.model_pod;  // same labels and spec: NetworkPolicy sees the same pod
+  pod.name = mw.meta.namespace_name + "/" + name;
+  pod.namespace_name = from.namespace_name;
+  pod.node = best;
+  const std::string& zone = model_.nodes[best].zone;
+  auto z = zone_ids_.emplace(zone, static_cast<int>(zone_ids_.size())).first;
+  pod.at = NetworkEndpoint{static_cast<int>(best), z->second};
+  pod.cpu = std::make_unique<PodCpu>(engine, pod.name, from.cpu->config());
+  pod.cpu->on_completion(&World::Impl::on_cpu_done, this);
+  pod.cpu_view = pod.cpu.get();
+  pod.concurrency = from.concurrency;
+  pod.service = from.service;
+  pod.workload = from.workload;
+  pod.memory_limit = from.memory_limit;
+  pod.memory_baseline = from.memory_baseline;
+  pod.memory_per_request = from.memory_per_request;
+  pod.memory_peak = from.memory_baseline;
+  pod.cpu_request_milli = cpu;
+  pod.memory_request_bytes = memory;
+  pod.busy_workers = sim::TimeWeighted(now);
+  pod.queued = sim::TimeWeighted(now);
+  pod.ready = false;
+  pod.ready_time = sim::TimeWeighted(now, 0);
+  pod.created_at = now;
+  pod.started = now;
+  w.pods.push_back(p);
+  for (ServiceRt& s : services_) {
+    auto at = std::find(s.all_pods.begin(), s.all_pods.end(), template_index);
+    if (at == s.all_pods.end()) continue;
+    std::vector<int> ports = s.all_target_ports[static_cast<size_t>(at - s.all_pods.begin())];
+    s.all_pods.push_back(p);
+    s.all_target_ports.push_back(std::move(ports));
+  }
+  sim::Time start = options_.pod_start_delay;
+  if (model_.pods[pod.model_pod].vault) start += options_.vault_agent_init_delay;
+  engine.schedule_after<&Impl::on_container_start>(start, this, p);
+  return true;
+}
+
+void World::Impl::terminate(uint32_t pod) {
+  PodRt& p = pods_[pod];
+  p.terminating = true;
+  set_endpoint(pod, false);
+  if (p.busy == 0 && p.accept_queue.empty()) {
+    stop_pod(pod);
+    return;
+  }
+  engine.schedule_after<&Impl::on_termination_deadline>(options_.termination_grace_period, this,
+                                                        (uint64_t{p.incarnation} << 32) | pod);
+}
+
+void World::Impl::on_termination_deadline(uint64_t arg) {
+  uint32_t pod = static_cast<uint32_t>(arg);
+  if (static_cast<uint32_t>(arg >> 32) != pods_[pod].incarnation) return;
+  stop_pod(pod);
+}
+
+void World::Impl::stop_pod(uint32_t pod) {
+  PodRt& p = pods_[pod];
+  if (p.gone) return;
+  kill_container(pod);  // SIGKILL at the end of the grace period: what is left is reset
+  p.gone = true;
+  for (KafkaClusterRt& k : kafka_) {
+    for (auto& g : k.groups) {
+      for (size_t member = 0; member < g.pods.size(); ++member) {
+        if (g.pods[member] != pod) continue;
+        k.cluster->remove_consumer(g.group, static_cast<int>(member));
+        --g.members;
+      }
+    }
+  }
+  for (const PoolRt& pool : p.pools) {
+    if (pool.pool && p.service && p.service->pools.postgres &&
+        p.service->pools.postgres->service == pool.service) {
+      pg_servers_[pool.server].pool_connections_wanted -= pool.size;
+    }
+  }
+  NodeRt& node = nodes_[p.node];
+  node.free_cpu_milli += p.cpu_request_milli;
+  node.free_memory_bytes += p.memory_request_bytes;
+  ++node.free_pods;
+}
+
+}  // namespace kubetwin::runtime
