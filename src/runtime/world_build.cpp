@@ -72,6 +72,8 @@ const char* reason_text(Failure f) {
       return "service: OOMKilled with the request in flight (connection reset)";
     case Failure::kRateLimited:
       return "kong: API rate limit exceeded";
+    case Failure::kRefused:
+      return "connection refused (the pod's container was not running)";
     case Failure::kCount:
       break;
   }
@@ -98,6 +100,8 @@ int status_of(Failure f) {
       return 502;  // Kong: the upstream closed the connection (domain-facts 6)
     case Failure::kRateLimited:
       return 429;  // domain-facts 6, KRL
+    case Failure::kRefused:
+      return 502;  // Kong: connect failure once its retries are spent (domain-facts 6)
     default:
       return 500;
   }

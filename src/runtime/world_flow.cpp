@@ -346,6 +346,12 @@ void World::Impl::on_upstream_connect_timeout(uint64_t t) {
   try_upstream(r);
 }
 
+void World::Impl::on_upstream_retry(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t r = static_cast<uint32_t>(t);
+  if (requests_[r].stage == Stage::kAwaitUpstream) try_upstream(r);
+}
+
 void World::Impl::on_upstream_read_timeout(uint64_t t) {
   if (!alive(t)) return;
   uint32_t r = static_cast<uint32_t>(t);
@@ -442,8 +448,8 @@ void World::Impl::on_pod_arrive(uint64_t t) {
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
   PodRt& p = pods_[q.pod];
-  if (!p.ready) {  // its container was killed while the request travelled: refused
-    finish_server(c, Failure::kOomKilled);
+  if (!p.ready) {  // its container stopped (killed, scaled down) while the request travelled
+    finish_server(c, Failure::kRefused);
     return;
   }
   if (!memory_admits(q.pod)) {
@@ -624,6 +630,14 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
       entries_[routes_[requests_[parent].route].entry].gateway != kNone) {
     Request& p = requests_[parent];
     p.child = kNone;
+    // A refused connection is a connect failure: Kong tries the next target (domain-facts 6).
+    if (failure == Failure::kRefused && p.attempts < options_.kong_retries) {
+      ++p.attempts;
+      engine.schedule_after<&Impl::on_upstream_retry>(latency(q.pod, q.peer_pod), this,
+                                                      token_of(parent, p.generation));
+      release(c);
+      return;
+    }
     p.stage = Stage::kRespond;
     p.status = q.status;
     p.failure = q.failure;

@@ -52,6 +52,7 @@ enum class Failure : uint8_t {
   kNoBackend,          // a call names a Service with no ready endpoint
   kOomKilled,          // the serving container was OOM-killed: connection reset, 502
   kRateLimited,        // Kong's rate-limiting plugin: over a window's limit, 429
+  kRefused,            // the pod's container was not running: connection refused, 502
   kCount
 };
 const char* reason_text(Failure f);
@@ -427,6 +428,7 @@ class World::Impl {
   void try_upstream(uint32_t r);
   void on_upstream_connect_timeout(uint64_t r);
   void on_upstream_read_timeout(uint64_t r);
+  void on_upstream_retry(uint64_t r);  // after a refused connection
   void on_client_timeout(uint64_t r);
   void on_client_deadlines();
   void on_read_deadlines();
