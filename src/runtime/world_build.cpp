@@ -158,7 +158,7 @@ uint32_t World::Impl::pod_of_model(topology::Index model_pod) const {
 
 void World::Impl::build_pods() {
   std::map<topology::Index, uint32_t> workload_rt;
-  // Room for every replica an HPA may add, so that pods_ never moves (create_replica).
+  // Room for the replicas the HPAs may add (a reserve, not a limit: create_replica may grow it).
   size_t room = model_.pods.size();
   for (const topology::Hpa& h : model_.hpas)
     room += static_cast<size_t>(std::max(0, h.max_replicas));

@@ -525,7 +525,9 @@ class World::Impl {
   std::map<std::string, int> zone_ids_;
   std::map<uint64_t, bool> allowed_cache_;  // (from, to, port) -> verdict
 
-  std::vector<PodRt> pods_;  // reserved for every replica an HPA may add: never reallocates
+  // Pods by index; a replica the HPA adds may move them, which is safe because nothing keeps a
+  // PodRt reference or pointer across events (only indices).
+  std::vector<PodRt> pods_;
   std::vector<NodeRt> nodes_;
   std::vector<WorkloadRt> workloads_;
   std::vector<ServiceRt> services_;

@@ -149,7 +149,6 @@ void World::Impl::evaluate(WorkloadRt& w, uint32_t index) {
 
 bool World::Impl::create_replica(uint32_t index) {
   WorkloadRt& w = workloads_[index];
-  if (pods_.size() == pods_.capacity()) return false;  // cannot happen: reserved at build
   const PodRt& tpl = pods_[w.template_pod];
   const int64_t cpu = tpl.cpu_request_milli;
   const int64_t memory = tpl.memory_request_bytes;

@@ -112,6 +112,22 @@ TEST(Hpa, AReplicaNoNodeCanTakeStaysPending) {
   EXPECT_TRUE(noted);
 }
 
+TEST(Hpa, ScalesUpAndDownAgainAndAgain) {
+  // Four busy spells: each adds two replicas (in one step or two, as the spell's start falls in
+  // the 15 s period) and each quiet one removes them, so the run creates at least eight replicas,
+  // more than the pods reserved at build.
+  ScenarioResult result = run_hpa(
+      "[{at: 0s, rate: 15/s}, {at: 200s, rate: 2/s}, {at: 400s, rate: 15/s}, {at: 600s, rate: "
+      "2/s}, {at: 800s, rate: 15/s}, {at: 1000s, rate: 2/s}, {at: 1200s, rate: 15/s}]",
+      1300, "    hpa.scaleDownStabilization: 30s\n");
+  const runtime::WorkloadFigures& w = worker_of(result);
+  EXPECT_GE(w.scale_ups, 4u);
+  EXPECT_GE(w.scale_downs, 3u);
+  EXPECT_GE(w.pods, 3);  // the last spell scaled up too
+  EXPECT_EQ(w.replicas_min, 1);
+  EXPECT_EQ(error_rate(result), 0.0);
+}
+
 TEST(Hpa, SameSeedSameScaling) {
   ScenarioResult a = run_hpa(kBusyThenQuiet, 200);
   ScenarioResult b = run_hpa(kBusyThenQuiet, 200);
