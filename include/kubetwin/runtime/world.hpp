@@ -7,7 +7,10 @@
 // path prefix) straight to pod endpoints (KIC bypasses kube-proxy, domain-facts 6 KIC-FAQ), with
 // Kong's retries and timeouts; PostgreSQL and Kafka are the runtime's datastore models placed on
 // their pods; every connection pays the cluster profile's latency and is checked against
-// NetworkPolicy when the CNI enforces it (a dropped connect times out, domain-facts 3).
+// NetworkPolicy when the CNI enforces it (a dropped connect times out, domain-facts 3). A pod
+// whose held requests pass its memory limit is OOM-killed and restarted with CrashLoopBackOff;
+// HorizontalPodAutoscalers on CPU add and remove replicas during the run; Kong's rate-limiting
+// plugin answers 429 over its windows.
 //
 // Promises: the same model, behaviour, options and seed give the same events in the same order
 // (engine().fingerprint()); random streams are keyed by entity names (pod, route), so adding a
