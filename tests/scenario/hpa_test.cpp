@@ -5,9 +5,7 @@
 
 #include <string>
 
-#include "kubetwin/scenario/runner.hpp"
-#include "kubetwin/scenario/scenario_file.hpp"
-#include "scenario/test_util.hpp"
+#include "scenario/run_test_util.hpp"
 
 namespace kubetwin::scenario {
 namespace {
@@ -16,36 +14,16 @@ namespace {
 // the HPA's 50% target is 5 req/s per pod. Constant arrivals to the Service.
 ScenarioResult run_hpa(const std::string& profile, int seconds, const std::string& overrides = "",
                        const std::string& cluster = "") {
-  std::string text =
-      "apiVersion: kubetwin.io/v1alpha1\n"
-      "kind: Scenario\n"
-      "metadata: {name: hpa}\n"
-      "spec:\n"
-      "  model: twin.yaml\n" +
-      (cluster.empty() ? std::string() : "  cluster: " + cluster + "\n") +
-      "  duration: " + std::to_string(seconds) +
-      "s\n"
-      "  warmup: 0s\n"
-      "  seed: 1\n"
-      "  replications: 1\n"
-      "  load:\n"
-      "    - name: clients\n"
-      "      target: {service: worker, namespace: hpa, port: 80}\n"
-      "      arrivals: constant\n"
-      "      profile: " +
-      profile +
-      "\n"
-      "      mix: [{request: \"GET /fixed\"}]\n" +
-      (overrides.empty() ? "" : "  overrides:\n" + overrides);
-  ScenarioSpec spec = parse_scenario(text, testing::testdata("hpa/generated.yaml"));
-  return run_scenario(spec, RunOptions{.threads = 1});
+  return testing::run_one_load({.model = "hpa",
+                                .target = "{service: worker, namespace: hpa, port: 80}",
+                                .rate = "profile: " + profile,
+                                .duration_s = seconds,
+                                .cluster = cluster,
+                                .overrides = overrides});
 }
 
 const runtime::WorkloadFigures& worker_of(const ScenarioResult& result) {
-  for (const runtime::WorkloadFigures& w : result.merged.workloads) {
-    if (w.name == "worker") return w;
-  }
-  throw std::runtime_error("no workload worker");
+  return testing::workload_named(result, "worker");
 }
 
 double error_rate(const ScenarioResult& result) {

@@ -7,53 +7,26 @@
 #include <cstdint>
 #include <string>
 
-#include "kubetwin/scenario/runner.hpp"
-#include "kubetwin/scenario/scenario_file.hpp"
-#include "scenario/test_util.hpp"
+#include "scenario/run_test_util.hpp"
 
 namespace kubetwin::scenario {
 namespace {
 
 // testdata/memory: one worker thread, deterministic 10 ms of CPU (100 req/s), 50Mi at rest plus
 // 1Mi per request held, under a 100Mi limit: the 51st request held would pass it.
-ScenarioResult run_memory(const std::string& rate, int seconds, const std::string& extra = "") {
-  std::string text =
-      "apiVersion: kubetwin.io/v1alpha1\n"
-      "kind: Scenario\n"
-      "metadata: {name: memory}\n"
-      "spec:\n"
-      "  model: twin.yaml\n"
-      "  duration: " +
-      std::to_string(seconds) +
-      "s\n"
-      "  warmup: 0s\n"
-      "  seed: 1\n"
-      "  replications: 1\n"
-      "  load:\n"
-      "    - name: clients\n"
-      "      target: {service: worker, namespace: memory, port: 80}\n"
-      "      arrivals: constant\n"
-      "      rate: " +
-      rate +
-      "\n"
-      "      mix: [{request: \"GET /fixed\"}]\n" +
-      extra;
-  ScenarioSpec spec = parse_scenario(text, testing::testdata("memory/generated.yaml"));
-  return run_scenario(spec, RunOptions{.threads = 1});
+ScenarioResult run_memory(const std::string& rate, int seconds, const std::string& overrides = "") {
+  return testing::run_one_load({.model = "memory",
+                                .target = "{service: worker, namespace: memory, port: 80}",
+                                .rate = "rate: " + rate,
+                                .duration_s = seconds,
+                                .overrides = overrides});
 }
 
 const runtime::WorkloadFigures& worker_of(const ScenarioResult& result) {
-  for (const runtime::WorkloadFigures& w : result.merged.workloads) {
-    if (w.name == "worker") return w;
-  }
-  throw std::runtime_error("no workload worker");
+  return testing::workload_named(result, "worker");
 }
 
-uint64_t status_count(const ScenarioResult& result, int status) {
-  const auto& counts = result.routes.at(0).merged.status_counts;
-  auto it = counts.find(status);
-  return it == counts.end() ? 0 : it->second;
-}
+using testing::status_count;
 
 TEST(Memory, BelowTheLimitNothingIsKilled) {
   ScenarioResult result = run_memory("50/s", 60);  // half the capacity: one request held at most
@@ -87,7 +60,6 @@ TEST(Memory, PassingTheLimitKillsAndRestartsWithBackoff) {
 TEST(Memory, BackoffIsAScenarioOverride) {
   // A flat 5 s backoff: kills every 15.5 s or so (0.5 s alive, 5 s down, 10 s to Ready).
   ScenarioResult result = run_memory("200/s", 200,
-                                     "  overrides:\n"
                                      "    restart.backoffInitial: 5s\n"
                                      "    restart.backoffMax: 5s\n");
   const runtime::WorkloadFigures& w = worker_of(result);

@@ -6,9 +6,7 @@
 #include <algorithm>
 #include <string>
 
-#include "kubetwin/scenario/runner.hpp"
-#include "kubetwin/scenario/scenario_file.hpp"
-#include "scenario/test_util.hpp"
+#include "scenario/run_test_util.hpp"
 
 namespace kubetwin::scenario {
 namespace {
@@ -16,39 +14,18 @@ namespace {
 // testdata/ratelimit: two Kong pods in front of a worker that never queues. Constant arrivals at
 // 100/s for 60 measured seconds, to one Host.
 ScenarioResult run_host(const std::string& host) {
-  std::string text =
-      "apiVersion: kubetwin.io/v1alpha1\n"
-      "kind: Scenario\n"
-      "metadata: {name: ratelimit}\n"
-      "spec:\n"
-      "  model: twin.yaml\n"
-      "  duration: 61s\n"
-      "  warmup: 1s\n"
-      "  seed: 3\n"
-      "  replications: 1\n"
-      "  load:\n"
-      "    - name: clients\n"
-      "      target: {gateway: kong, host: " +
-      host +
-      "}\n"
-      "      arrivals: constant\n"
-      "      rate: 100/s\n"
-      "      mix: [{request: \"GET /fixed\"}]\n";
-  ScenarioSpec spec = parse_scenario(text, testing::testdata("ratelimit/generated.yaml"));
-  return run_scenario(spec, RunOptions{.threads = 1});
+  return testing::run_one_load({.model = "ratelimit",
+                                .target = "{gateway: kong, host: " + host + "}",
+                                .rate = "rate: 100/s",
+                                .duration_s = 61,
+                                .warmup_s = 1,
+                                .seed = 3});
 }
 
-uint64_t status_count(const ScenarioResult& result, int status) {
-  const auto& counts = result.routes.at(0).merged.status_counts;
-  auto it = counts.find(status);
-  return it == counts.end() ? 0 : it->second;
-}
+using testing::status_count;
 
 uint64_t worker_handled(const ScenarioResult& result) {
-  for (const auto& w : result.merged.workloads) {
-    if (w.name == "worker") return w.requests;
-  }
-  return 0;
+  return testing::workload_named(result, "worker").requests;
 }
 
 bool has_note(const ScenarioResult& result, const std::string& part) {
