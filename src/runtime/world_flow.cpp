@@ -227,13 +227,11 @@ int World::Impl::rate_limit(IngressRouteRt& route, const GatewayRt& gw, uint32_t
   static constexpr sim::Time kWindow[RateLimitRt::kWindows] = {
       sim::seconds(1), sim::seconds(60), sim::seconds(3600), sim::seconds(86400)};
   const sim::Time now = engine.now();
+  // The Kong pod's row under the local policy; the one shared row otherwise.
+  auto at = std::find(gw.pods.begin(), gw.pods.end(), kong);
+  const size_t node = at == gw.pods.end() ? 0 : static_cast<size_t>(at - gw.pods.begin());
   auto row = [&](RateLimitRt& rl) -> std::array<RateLimitRt::Counter, RateLimitRt::kWindows>& {
-    size_t i = 0;
-    if (rl.counters.size() > 1) {
-      auto at = std::find(gw.pods.begin(), gw.pods.end(), kong);
-      i = at == gw.pods.end() ? 0 : static_cast<size_t>(at - gw.pods.begin());
-    }
-    return rl.counters[i % rl.counters.size()];
+    return rl.counters[rl.counters.size() > 1 ? node % rl.counters.size() : 0];
   };
   for (RateLimitRt& rl : route.limits) {
     const topology::KongRateLimit& c = *rl.config;
