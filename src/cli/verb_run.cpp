@@ -1,6 +1,9 @@
 // `kubetwin run SCENARIO...`: runs scenario files and prints one report each (text or JSON), with
 // an optional JUnit XML file for CI.
+#include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -9,6 +12,7 @@
 #include "kubetwin/report/run_report.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
+#include "kubetwin/sim/time.hpp"
 #include "run_flags.hpp"
 #include "verb_functions.hpp"
 
@@ -18,7 +22,7 @@ namespace {
 
 constexpr const char* kRunUsage =
     "usage: kubetwin run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
-    "[--threads N] [--timing]";
+    "[--threads N] [--timing] [--max-wall DURATION]";
 
 }  // namespace
 
@@ -30,6 +34,7 @@ int verb_run(const Invocation& inv) {
                                  {"replications", 0, true},
                                  {"threads", 0, true},
                                  {"timing", 0, false},
+                                 {"max-wall", 0, true},
                                  {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kRunUsage << "\n";
@@ -43,6 +48,13 @@ int verb_run(const Invocation& inv) {
     options.threads = threads_flag(args);
     if (args.has("replications"))
       options.replications = positive_flag(args, "replications", scenario::kMaxReplications);
+    if (auto w = args.value("max-wall")) {
+      std::optional<sim::Time> d = sim::parse_duration(*w);
+      if (!d || *d <= 0)
+        throw UsageError("--max-wall must be a positive duration such as 30s or 5m, got \"" + *w +
+                         "\"");
+      options.max_wall = std::chrono::nanoseconds(*d);
+    }
     report::RunReportOptions report_options;
     report_options.timing = args.has("timing");
 
@@ -54,8 +66,15 @@ int verb_run(const Invocation& inv) {
 
     std::vector<scenario::ScenarioResult> results;
     bool passed = true;
+    bool incomplete = false;
+    const auto started = std::chrono::steady_clock::now();
     for (size_t i = 0; i < specs.size(); ++i) {
-      scenario::ScenarioResult result = scenario::run_scenario(specs[i], options);
+      // --max-wall bounds the whole command: later scenarios get what is left of it.
+      scenario::RunOptions these = options;
+      if (options.max_wall)
+        these.max_wall = *options.max_wall - (std::chrono::steady_clock::now() - started);
+      scenario::ScenarioResult result = scenario::run_scenario(specs[i], these);
+      incomplete = incomplete || result.incomplete;
       if (format == report::RunFormat::kText && i > 0) inv.out << "\n";
       inv.out << report::render_run(result, format, report_options);
       inv.out.flush();
@@ -63,13 +82,20 @@ int verb_run(const Invocation& inv) {
       results.push_back(std::move(result));
     }
     if (auto junit = args.value("junit")) {
-      std::ofstream f(*junit);
+      // Written whole or not at all: a temporary file renamed into place.
+      const std::string tmp = *junit + ".tmp";
+      std::ofstream f(tmp);
       f << report::render_run_junit(results, report_options);
       f.close();
-      if (!f) {
+      if (!f || std::rename(tmp.c_str(), junit->c_str()) != 0) {
+        std::remove(tmp.c_str());
         inv.err << "error: cannot write the JUnit file " << *junit << "\n";
         return kExitBadInput;
       }
+    }
+    if (incomplete) {
+      inv.err << "error: stopped by --max-wall before the end; the report above is incomplete\n";
+      return kExitInternal;
     }
     return passed ? kExitOk : kExitCheckFailed;
   } catch (const UsageError& e) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kubetwin/k8s/diagnostic.hpp"
+#include "kubetwin/sim/engine.hpp"
 #include "verb_functions.hpp"
 
 namespace kubetwin::cli {
@@ -75,6 +76,11 @@ int run_main(std::span<const std::string> args, std::istream& in, std::ostream& 
     } catch (const k8s::InputError& e) {
       err << "error: " << e.diagnostic().format() << "\n";
       return kExitBadInput;
+    } catch (const sim::NoProgress& e) {
+      err << "error: the run made no progress: " << e.what()
+          << "\n  hint: an event that re-arms itself at the same instant is a bug in the named "
+             "component; report it with the scenario and seed\n";
+      return kExitInternal;
     } catch (const std::exception& e) {
       err << "internal error: " << e.what() << "\n";
       return kExitInternal;

@@ -275,7 +275,12 @@ void text_verdicts(const ScenarioResult& r, std::string& out) {
     }
     out += render_table({{"RESULT"}, {"CHECK"}, {"MEASURED"}}, rows);
   }
-  if (r.checks.empty()) {
+  if (r.incomplete) {
+    out += fmt::format(
+        "  verdict: INCOMPLETE, stopped by --max-wall at {} of {} simulated; checks not judged\n",
+        sim::format_duration(sim::from_seconds(r.completed_s)),
+        sim::format_duration(sim::from_seconds(r.duration_s)));
+  } else if (r.checks.empty()) {
     out +=
         fmt::format("  verdict: {} (no checks; the run completed)\n", r.passed ? "PASS" : "FAIL");
   } else if (failed == 0) {
@@ -826,7 +831,9 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
       .field("warmup_s", r.warmup_s)
       .field("rate_scale", r.rate_scale)
       .field("offered_rate_per_s", r.offered_rate_per_s)
-      .field("passed", r.passed);
+      .field("passed", r.passed)
+      .field("incomplete", r.incomplete)
+      .field("completed_s", r.completed_s);
   j.key("knee")
       .begin_object(true)
       .field("found", r.knee.found)

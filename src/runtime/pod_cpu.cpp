@@ -75,16 +75,14 @@ void PodCpu::advance(Time now) {
     const Time seg = std::min(now, pend);
     if (!throttled_) {
       const Time dt = seg - last_;
-      const Time can = (quota_left_ + n - 1) / n;  // wall time until the quota runs out
+      const Time can = (quota_left_ + n - 1) / n;  // wall time until the quota runs out (>= 1)
       if (dt >= can) {
         const Time used = std::min(n * can, quota_left_);
         v_ += can;
         cpu_used_ += used;
         period_cpu_ += used;
         quota_left_ = 0;
-        throttled_ = true;
-        throttle_start_ = last_ + can;
-        ++throttled_periods_;
+        begin_stall(last_ + can);
       } else {
         v_ += dt;
         cpu_used_ += n * dt;
@@ -100,19 +98,49 @@ void PodCpu::advance(Time now) {
 
 void PodCpu::roll_period() {
   const Time pend = period_end();
-  if (throttled_) {
-    throttled_time_ += pend - std::max(throttle_start_, stats_start_);
-    throttled_ = false;
-  }
+  if (throttled_) end_stall(pend);
   if (period_active_ || period_cpu_ > 0) ++periods_;
   max_period_cpu_ = std::max(max_period_cpu_, period_cpu_);
   period_cpu_ = 0;
   period_active_ = false;
+  period_throttled_ = false;
   ++period_index_;
   quota_left_ = quota_;
 }
 
+// The stall state is a function of the quota and the threads: a limited pod is throttled exactly
+// while it has a runnable thread and no quota left in the period. begin_stall and end_stall are
+// the only writers of throttled_, and every place that changes either side of that equation calls
+// one of them. (Before, a quota spent at the very instant the last thread finished was undone by
+// clearing throttled_ while quota_left_ stayed 0; the next request in that period then saw
+// "not throttled, no quota" and re-armed its wake-up at the same instant forever: issue 14.)
+void PodCpu::begin_stall(Time at) {
+  throttled_ = true;
+  throttle_start_ = at;
+}
+
+// A stall of zero length (the quota ran out at the instant the last thread finished, or at the
+// period boundary) stalled nothing: it is neither throttled time nor a throttled period.
+void PodCpu::end_stall(Time at) {
+  throttled_ = false;
+  const Time from = std::max(throttle_start_, stats_start_);
+  if (at <= from) return;
+  throttled_time_ += at - from;
+  if (!period_throttled_) {
+    period_throttled_ = true;
+    ++throttled_periods_;
+  }
+}
+
+uint64_t PodCpu::throttled_periods() const {
+  const bool stalling_now = throttled_ && !period_throttled_ &&
+                            engine_.now() > std::max(throttle_start_, stats_start_);
+  return throttled_periods_ + (stalling_now ? 1 : 0);
+}
+
 void PodCpu::start(uint64_t token, Time arrived, Time demand, Time now) {
+  // A thread that becomes runnable in a period whose quota is already spent stalls at once.
+  if (limited() && quota_left_ == 0 && !throttled_) begin_stall(now);
   running_.push_back(Running{v_ + demand, seq_++, token, arrived, now});
   std::push_heap(running_.begin(), running_.end(), later);
   busy_threads_.set(now, static_cast<double>(running_.size()));
@@ -169,11 +197,9 @@ void PodCpu::on_wake() {
     }
     if (done_fn_) done_fn_(done_context_, done.token, done.arrived, done.started);
   }
-  // The quota ran out at the very instant the last thread finished: nothing stalled.
-  if (throttled_ && running_.empty() && throttle_start_ == now) {
-    throttled_ = false;
-    --throttled_periods_;
-  }
+  // No runnable thread is left, so nothing is stalled any more (zero-length when the quota ran
+  // out at the instant the last thread finished).
+  if (throttled_ && running_.empty()) end_stall(now);
   in_wake_ = false;
   rearm();
 }
@@ -212,6 +238,7 @@ void PodCpu::reset_statistics() {
   periods_ = throttled_periods_ = 0;
   throttled_time_ = 0;
   max_period_cpu_ = 0;
+  period_throttled_ = false;
   stats_start_ = now;
   busy_threads_.reset(now);
   queued_.reset(now);
@@ -224,6 +251,7 @@ void PodCpu::abandon() {
   advance(now);
   running_.clear();
   queue_.clear();
+  if (throttled_) end_stall(now);
   busy_threads_.set(now, 0);
   queued_.set(now, 0);
   rearm();

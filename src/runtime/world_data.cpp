@@ -255,6 +255,8 @@ void World::Impl::start() {
   for (const auto& k : kafka_) sample = sample || !k.groups.empty();
   if (sample) engine.schedule_after<&Impl::on_sample>(sim::seconds(1), this);
   build_autoscaling();
+  if (options_.plant_livelock_at >= 0)
+    livelock_probe_ = std::make_unique<LivelockProbe>(engine, options_.plant_livelock_at);
 }
 
 void World::Impl::open_pools(uint32_t pod, bool at_start) {

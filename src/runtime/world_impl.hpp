@@ -28,6 +28,7 @@
 #include "kubetwin/sim/statistics.hpp"
 #include "kubetwin/topology/model.hpp"
 #include "kubetwin/topology/network_policy.hpp"
+#include "runtime/livelock_probe.hpp"
 
 namespace kubetwin::runtime {
 
@@ -548,6 +549,7 @@ class World::Impl {
   std::vector<KafkaClusterRt> kafka_;
   std::vector<std::string> notes_;
   sim::Time warmup_end_ = 0;
+  std::unique_ptr<LivelockProbe> livelock_probe_;  // WorldOptions::plant_livelock_at
 };
 
 }  // namespace kubetwin::runtime

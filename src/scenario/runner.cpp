@@ -223,6 +223,8 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
                                      [&](const DurationKnob& k) { return knob == k.name; });
                d != std::end(kDurationKnobs)) {
       options.*(d->field) = knob_duration(value, knob);
+    } else if (knob == "test.plantLivelockAt") {
+      options.plant_livelock_at = knob_duration(value, knob);
     } else if (knob == "hpa.enabled") {
       const std::string text = value.text();
       if (text != "true" && text != "false")
@@ -259,7 +261,8 @@ const char* const kKnobHelp =
     "kong.readTimeout, client.timeout, pool.acquireTimeout, restart.backoffInitial, "
     "restart.backoffMax, pod.readyAfterStart, hpa.enabled, hpa.syncPeriod, "
     "hpa.scaleDownStabilization, pod.startDelay, vault.agentInitDelay, "
-    "pod.terminationGracePeriod, postgres.commitFsync, postgres.maxConnections";
+    "pod.terminationGracePeriod, postgres.commitFsync, postgres.maxConnections "
+    "(and test.plantLivelockAt, for tests of the progress guard)";
 
 std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec) {
   auto prepared = std::make_shared<PreparedScenario>();
@@ -299,8 +302,28 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
   return prepared;
 }
 
+uint64_t event_budget(const PreparedScenario& prepared, double rate_scale) {
+  const ScenarioSpec& spec = prepared.spec;
+  const double seconds = sim::to_seconds(spec.duration);
+  double requests = 0;
+  for (const LoadSpec& l : spec.loads) {
+    if (l.closed) {
+      // A user sends at most one request per millisecond of think time and service.
+      requests += std::max(1.0, l.closed->users * rate_scale) * seconds * 1000.0;
+    } else {
+      requests += rate_scale * l.profile.expected_arrivals(0, spec.duration);
+    }
+  }
+  const double budget = static_cast<double>(kEventBudgetFloor) +
+                        static_cast<double>(kEventBudgetPerRequest) * requests +
+                        static_cast<double>(kEventBudgetPerPodSecond) *
+                            static_cast<double>(prepared.model.pods.size()) * seconds;
+  return budget >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(budget);
+}
+
 runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
-                                    double rate_scale) {
+                                    double rate_scale,
+                                    std::optional<std::chrono::steady_clock::time_point> deadline) {
   const ScenarioSpec& spec = prepared.spec;
   runtime::WorldOptions options = prepared.options;
   options.seed = spec.seed + static_cast<uint64_t>(index);
@@ -325,8 +348,13 @@ runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
   world.engine().schedule_at<&WarmupMarker::fire>(spec.warmup, &warmup);
   for (auto& c : open) c->start();
   for (auto& c : closed) c->start();
+  world.engine().set_event_budget(event_budget(prepared, rate_scale),
+                                  "kEventBudgetFloor + kEventBudgetPerRequest x offered requests + "
+                                  "kEventBudgetPerPodSecond x pods x seconds");
+  if (deadline) world.engine().set_wall_deadline(*deadline);
   world.engine().run_until(spec.duration);
   runtime::RunFigures f = world.figures();
+  f.incomplete = world.engine().wall_deadline_passed();
   for (const std::string& note : prepared.notes) f.notes.push_back(note);
   return f;
 }
@@ -639,13 +667,20 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   int threads = options.threads > 0 ? options.threads : static_cast<int>(hw);
   threads = std::max(1, std::min(threads, result.replications));
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (options.max_wall) deadline = t0 + *options.max_wall;
   std::atomic<int> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
   auto work = [&] {
     for (int i = next++; i < result.replications; i = next++) {
+      if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+        result.runs[static_cast<size_t>(i)].incomplete = true;  // never started
+        continue;
+      }
       try {
-        result.runs[static_cast<size_t>(i)] = run_replication(prepared, i, options.rate_scale);
+        result.runs[static_cast<size_t>(i)] =
+            run_replication(prepared, i, options.rate_scale, deadline);
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
@@ -660,6 +695,18 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
     for (auto& t : pool) t.join();
   }
   if (failure) std::rethrow_exception(failure);
+  // A wall-clock limit: keep the replications that ran (some to the end, some part of the way)
+  // and say how far the slowest got; the checks are not judged on part of a run.
+  for (const auto& run : result.runs) result.incomplete = result.incomplete || run.incomplete;
+  if (result.incomplete) {
+    std::erase_if(result.runs,
+                  [](const runtime::RunFigures& r) { return r.simulated_seconds <= 0; });
+    result.completed_s = result.runs.empty() ? 0 : result.duration_s;
+    for (const auto& run : result.runs)
+      result.completed_s = std::min(result.completed_s, run.simulated_seconds);
+  } else {
+    result.completed_s = result.duration_s;
+  }
   result.merged = merge_figures(result.runs);
   for (const auto& run : result.runs) {
     result.events += run.events;
@@ -689,6 +736,14 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
   }
   result.knee = find_knee(prepared, result);
   evaluate_checks(prepared, result);
+  if (result.incomplete) {
+    result.passed = false;
+    result.notes.insert(result.notes.begin(),
+                        "incomplete: stopped by the wall-clock limit at " +
+                            sim::format_duration(static_cast<sim::Time>(result.completed_s * 1e9)) +
+                            " of " + sim::format_duration(prepared.spec.duration) +
+                            " simulated; figures cover what finished, checks are not judged");
+  }
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;

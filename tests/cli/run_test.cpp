@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -170,6 +171,55 @@ TEST(RunVerb, SeveralScenariosGiveOneReportEach) {
   size_t first = r.out.find("run-small (");
   ASSERT_NE(first, std::string::npos);
   EXPECT_NE(r.out.find("run-small (", first + 1), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace kubetwin::cli
+
+namespace kubetwin::cli {
+namespace {
+
+// Issue 14, must-show 3: a livelock planted through the test-only component ends the run with
+// exit 3 and a message naming the simulated time, the component and the event that repeated.
+TEST(RunVerb, APlantedLivelockExitsThreeNamingTheComponentWithinASecond) {
+  std::string text = replace_once(read(kSmall), "  checks:", "  overrides: {test.plantLivelockAt: 25s}\n  checks:");
+  const std::string path = temp_scenario("livelock.yaml", text);
+  const auto t0 = std::chrono::steady_clock::now();
+  Outcome r = call({"run", path, "--replications", "1"});
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.err.rfind("error: the run made no progress: the simulated clock stopped at 25s", 0),
+            0u)
+      << r.err;
+  EXPECT_NE(r.err.find("kubetwin::runtime::LivelockProbe::spin on component 'test-livelock-probe'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("  hint: "), std::string::npos) << r.err;
+  EXPECT_LT(wall, 10.0) << "the README gives the release build's figure";
+}
+
+// --max-wall: a run that cannot finish in time stops cleanly, exit 3, its report marked
+// incomplete, the JUnit file whole.
+TEST(RunVerb, MaxWallStopsALongRunCleanlyWithAnIncompleteReport) {
+  std::string text = replace_once(read(kSmall), "duration: 40s", "duration: 100h");
+  const std::string path = temp_scenario("long.yaml", text);
+  const fs::path junit =
+      fs::temp_directory_path() / ("kubetwin-run-" + std::to_string(::getpid()) + "-long.xml");
+  Outcome r = call({"run", path, "--replications", "1", "--max-wall", "300ms", "--junit",
+                    junit.string()});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.out.find("  verdict: INCOMPLETE, stopped by --max-wall at "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("stopped by --max-wall before the end"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(junit));
+  EXPECT_FALSE(fs::exists(junit.string() + ".tmp"));
+  Outcome j = call({"run", path, "--replications", "1", "--max-wall", "300ms", "-o", "json"});
+  EXPECT_EQ(j.code, 3);
+  EXPECT_NE(j.out.find("\"incomplete\": true"), std::string::npos) << j.out;
+  EXPECT_NE(j.out.find("\"passed\": false"), std::string::npos);
+  Outcome bad = call({"run", path, "--max-wall", "soon"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--max-wall must be a positive duration"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -241,5 +241,65 @@ TEST(PodCpuTruth, ThrottlingTailWhileMeanUseStaysUnderTheLimit) {
   EXPECT_EQ(limited.throttled_time, 112'565'269'877);
 }
 
+// Issue 14: deterministic work whose CFS quota is a whole multiple of it used to spin forever. A
+// request that spent the period's quota at the very instant it finished left the pod "not
+// throttled, no quota"; the next request of that period re-armed its wake-up at the same instant
+// without end. Every limit and thread count of the report must now end, every request answered.
+struct HangCase {
+  int64_t milli_cpu;
+  int threads;
+};
+
+class PodCpuWholeMultipleQuota : public ::testing::TestWithParam<HangCase> {};
+
+TEST_P(PodCpuWholeMultipleQuota, DeterministicWorkEndsAndStaysWithinTheQuota) {
+  const HangCase c = GetParam();
+  sim::Engine engine;
+  PodCpu cpu(engine, "teaching-0", {.milli_cpu_limit = c.milli_cpu, .concurrency = c.threads});
+  // 2.67 req/s per thread of 10 ms each, for a simulated minute, as in the report.
+  Workload load(14, 2.67 * c.threads, 0.010, static_cast<size_t>(160 * c.threads));
+  for (Time& d : load.demand) d = millis(10);
+  Driver d{&engine, &cpu, &load};
+  engine.schedule_at<&Driver::arrive>(load.arrival[0], &d);
+  engine.set_event_budget(100'000, "a generous bound for a few hundred requests");
+  engine.run();
+  EXPECT_EQ(cpu.completions(), load.arrival.size());
+  EXPECT_LE(cpu.max_period_cpu(), cpu.quota());
+  EXPECT_LE(cpu.throttled_time(), static_cast<Time>(cpu.throttled_periods()) * kCfsPeriod);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Issue14, PodCpuWholeMultipleQuota,
+    ::testing::Values(HangCase{100, 1}, HangCase{150, 1}, HangCase{200, 1}, HangCase{1000, 1},
+                      HangCase{100, 2}, HangCase{150, 2}, HangCase{200, 2}, HangCase{1000, 2},
+                      HangCase{100, 4}, HangCase{150, 4}, HangCase{200, 4}, HangCase{1000, 4},
+                      HangCase{100, 8}, HangCase{150, 8}, HangCase{200, 8}, HangCase{1000, 8}),
+    [](const ::testing::TestParamInfo<HangCase>& i) {
+      return std::to_string(i.param.milli_cpu) + "m_" + std::to_string(i.param.threads) +
+             "threads";
+    });
+
+// The mechanism: a request arriving in a period whose quota is spent (but nothing was stalled,
+// because the last thread finished as the quota ran out) stalls until the next period at once.
+TEST(PodCpu, ARequestInAPeriodWithNoQuotaLeftStallsToTheNextPeriod) {
+  sim::Engine engine;
+  PodCpu cpu(engine, "p", {.milli_cpu_limit = 100, .concurrency = 1});  // 10 ms per 100 ms
+  Recorder rec{&engine, {}};
+  cpu.on_completion(&Recorder::on_done, &rec);
+  cpu.submit(1, millis(10));  // spends the whole quota, finishing at 10 ms
+  struct Late {
+    PodCpu* cpu;
+    void arrive() { cpu->submit(2, millis(10)); }
+  } late{&cpu};
+  engine.schedule_at<&Late::arrive>(millis(40), &late);
+  engine.set_event_budget(1000);
+  engine.run();
+  ASSERT_EQ(rec.done.size(), 2u);
+  EXPECT_EQ(rec.done[0].at, millis(10));
+  EXPECT_EQ(rec.done[1].at, millis(110));  // waits 60 ms for the next period, then 10 ms of work
+  EXPECT_EQ(cpu.throttled_periods(), 1u);   // the first period's zero-length stall is not counted
+  EXPECT_EQ(cpu.throttled_time(), millis(60));
+}
+
 }  // namespace
 }  // namespace kubetwin::runtime

@@ -86,7 +86,7 @@ class PodCpu {
   // Periods that ended with CPU used or threads runnable (cgroup nr_periods), and those in which
   // the quota ran out (nr_throttled).
   uint64_t periods() const { return periods_; }
-  uint64_t throttled_periods() const { return throttled_periods_; }
+  uint64_t throttled_periods() const;
   // Wall time during which runnable threads were stalled by the quota (cgroup throttled_time
   // counts per-CPU time; this is the pod's wall-clock stall).
   Time throttled_time() const;
@@ -129,6 +129,8 @@ class PodCpu {
   Time period_end() const { return origin_ + (period_index_ + 1) * config_.cfs_period; }
   void advance(Time now);
   void roll_period();
+  void begin_stall(Time at);
+  void end_stall(Time at);
   void start(uint64_t token, Time arrived, Time demand, Time now);
   void rearm();
   void on_wake();
@@ -142,7 +144,8 @@ class PodCpu {
   Time quota_left_;
   Time period_cpu_ = 0;
   bool period_active_ = false;
-  bool throttled_ = false;
+  bool throttled_ = false;        // runnable threads and no quota left: see begin_stall
+  bool period_throttled_ = false;  // this period already counted in throttled_periods_
   Time throttle_start_ = 0;
   Time v_ = 0;  // per-thread progress: every running thread has received v_ ns of CPU
   Time last_;   // time up to which v_ and the quota are accounted

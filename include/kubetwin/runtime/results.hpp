@@ -144,6 +144,7 @@ struct RunFigures {
   uint64_t seed = 0;
   double simulated_seconds = 0;  // total, warm-up included
   double measured_seconds = 0;   // after the warm-up
+  bool incomplete = false;       // stopped by a wall-clock limit before the scenario's end
   uint64_t events = 0;
   uint64_t fingerprint = 0;
   std::vector<RouteFigures> routes;

@@ -99,6 +99,9 @@ struct WorldOptions {
   // Pools open all their connections at start, as HikariCP does (minimumIdle defaults to
   // maximumPoolSize); false: connections open on first use.
   bool fill_pools_at_start = true;
+  // Tests of the progress guard only (override test.plantLivelockAt): at this time a test-only
+  // component starts re-arming itself at the same instant forever. -1: never.
+  sim::Time plant_livelock_at = -1;
 };
 
 // One environment's part of a World: its namespaces and the behaviour spec as it sees it

@@ -8,6 +8,7 @@
 // its load and says so in `notes`.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,10 +23,21 @@
 
 namespace kubetwin::scenario {
 
+// The progress guard's event budget for one replication (issue 14): generous per offered
+// request (prod spends 9-13 events on one; retries and timeouts a few dozen), per pod and
+// simulated second (CFS periods, consumer polls, probes), and a floor. A run past it is a
+// livelock in slow motion, not a model: it stops with sim::NoProgress.
+inline constexpr uint64_t kEventBudgetFloor = 50'000'000;
+inline constexpr uint64_t kEventBudgetPerRequest = 256;
+inline constexpr uint64_t kEventBudgetPerPodSecond = 200;
+
 struct RunOptions {
   int threads = 0;                  // 0: min(replications, hardware threads)
   double rate_scale = 1.0;          // multiplies open-loop rates and closed-loop users
   std::optional<int> replications;  // overrides the scenario's
+  // Wall-clock limit of the whole scenario (`--max-wall`): past it every replication stops
+  // between two events and the result is marked incomplete.
+  std::optional<std::chrono::steady_clock::duration> max_wall;
 };
 
 struct CheckVerdict {
@@ -73,6 +85,10 @@ struct ScenarioResult {
   Knee knee;           // from the first replication's timeline
   bool passed = true;  // every check passed
   double wall_seconds = 0;
+  // Stopped by RunOptions::max_wall before the end: figures are what finished so far and the
+  // checks are not judged (passed is false).
+  bool incomplete = false;
+  double completed_s = 0;    // simulated seconds reached by the slowest replication
   uint64_t events = 0;       // all replications
   uint64_t fingerprint = 0;  // hash of the replications' fingerprints in order
   std::vector<std::string> notes;
@@ -100,8 +116,13 @@ extern const char* const kKnobHelp;
 std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec);
 
 // Runs one replication (seed spec.seed + index) and returns its figures.
-runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
-                                    double rate_scale = 1.0);
+// deadline: stop between two events once the wall clock passes it (RunFigures::incomplete).
+runtime::RunFigures run_replication(
+    const PreparedScenario& prepared, int index, double rate_scale = 1.0,
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+
+// The event budget of one replication (kEventBudget*), from its offered load and its pods.
+uint64_t event_budget(const PreparedScenario& prepared, double rate_scale);
 
 // Runs every replication and evaluates the checks.
 ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& options = {});

@@ -6,11 +6,19 @@
 // - Scheduling and cancelling allocate nothing in steady state (see EventQueue).
 // - fingerprint() is a hash over every processed event's (time, sequence number) and whatever
 //   models mix in with mix_fingerprint(): equal inputs and seed give equal fingerprints.
+// - Progress is guarded (issue 14): a run whose clock stops advancing for kMaxEventsPerInstant
+//   events, or that passes its event budget, throws NoProgress naming the simulated time and the
+//   event kinds and components that repeated; a run past its wall-clock deadline stops cleanly
+//   (wall_deadline_passed()). The guard costs one compare per event and a clock read per 2^16.
 // Not thread-safe: one Engine per thread; replications run one world per thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "kubetwin/sim/event_queue.hpp"
@@ -18,7 +26,50 @@
 
 namespace kubetwin::sim {
 
+// Events at one simulated instant before the engine calls it a livelock. A real model's busiest
+// instant (every pod started at 0, a fault resetting every request held in an overloaded run) is
+// tens of thousands; 5M is far above that and still well under a second of wall time.
+inline constexpr uint64_t kMaxEventsPerInstant = 5'000'000;
+// Events observed after the guard trips, to name what repeats.
+inline constexpr uint64_t kNoProgressSample = 4096;
+
+// The run made no progress: the clock stopped, or the event budget ran out. what() is the whole
+// message: the simulated time, the bound, and the kinds of event that repeated with their
+// components, most frequent first.
+class NoProgress : public std::runtime_error {
+ public:
+  NoProgress(const std::string& what, Time at) : std::runtime_error(what), at_(at) {}
+  Time at() const { return at_; }
+
+ private:
+  Time at_;
+};
+
+// What an event function is, for the progress guard's message: the method's name and, when its
+// class has a name() (a pod, a broker), the instance's.
+struct EventKind {
+  std::string name;                                  // "kubetwin::runtime::PodCpu::on_wake"
+  std::string (*component)(const void* context) = nullptr;  // nullptr: the class name alone
+};
+
 namespace internal {
+// The registry of named event functions (filled before main by Engine::schedule_* templates).
+bool register_event_kind(EventFn fn, EventKind kind);
+const EventKind* find_event_kind(EventFn fn);
+
+// "void kubetwin::sim::internal::method_name() [with auto Method = &kubetwin::runtime::PodCpu::on_wake; ...]"
+// -> "kubetwin::runtime::PodCpu::on_wake".
+std::string method_from_signature(std::string_view pretty);
+template <auto Method>
+std::string method_name() {
+  return method_from_signature(__PRETTY_FUNCTION__);
+}
+
+template <class C, class = void>
+struct HasName : std::false_type {};
+template <class C>
+struct HasName<C, std::void_t<decltype(std::declval<const C&>().name())>> : std::true_type {};
+
 template <class M>
 struct MemberTraits;
 template <class C>
@@ -52,11 +103,13 @@ class Engine {
   template <auto Method>
   EventId schedule_after(Time delay, typename internal::MemberTraits<decltype(Method)>::Class* obj,
                          uint64_t arg = 0) {
+    (void)kRegistered<Method>;
     return schedule_at(now_ + delay, &thunk<Method>, obj, arg);
   }
   template <auto Method>
   EventId schedule_at(Time t, typename internal::MemberTraits<decltype(Method)>::Class* obj,
                       uint64_t arg = 0) {
+    (void)kRegistered<Method>;
     return schedule_at(t, &thunk<Method>, obj, arg);
   }
 
@@ -77,6 +130,18 @@ class Engine {
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
 
+  // The progress guard's total: run_until throws NoProgress once more than `events` events have
+  // run (0: no budget). `why` says where the budget came from, for the message.
+  void set_event_budget(uint64_t events, std::string why = {}) {
+    budget_ = events;
+    budget_why_ = std::move(why);
+  }
+  uint64_t event_budget() const { return budget_; }
+  // run_until returns early, between two events, once the wall clock passes `deadline`;
+  // wall_deadline_passed() then says so. The clock is read once every 2^16 events.
+  void set_wall_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+  bool wall_deadline_passed() const { return deadline_passed_; }
+
   size_t pending() const { return queue_.size(); }
   uint64_t events_processed() const { return processed_; }
   uint64_t fingerprint() const { return fingerprint_; }
@@ -95,6 +160,24 @@ class Engine {
     }
   }
 
+  template <auto Method>
+  static std::string component_of(const void* context) {
+    using C = typename internal::MemberTraits<decltype(Method)>::Class;
+    if constexpr (internal::HasName<C>::value) {
+      return std::string(static_cast<const C*>(context)->name());
+    } else {
+      (void)context;
+      return {};
+    }
+  }
+  template <auto Method>
+  static inline const bool kRegistered = internal::register_event_kind(
+      &thunk<Method>, EventKind{internal::method_name<Method>(), &component_of<Method>});
+
+  // Runs up to kNoProgressSample more events, tallies what they are, and throws NoProgress.
+  [[noreturn]] void no_progress(const std::string& headline, const PoppedEvent& first);
+  void check_wall_clock();
+
   // A 64-bit finaliser (from SplitMix64): cheap and well mixed.
   static uint64_t mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -107,6 +190,11 @@ class Engine {
   bool stopped_ = false;
   uint64_t processed_ = 0;
   uint64_t fingerprint_ = 0x6b75626574776e31ULL;  // "kubetwn1"
+  uint64_t same_instant_ = 0;                     // events run at now_ after the first
+  uint64_t budget_ = 0;
+  std::string budget_why_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool deadline_passed_ = false;
 };
 
 inline void Engine::run_until(Time end) {
@@ -114,13 +202,33 @@ inline void Engine::run_until(Time end) {
   PoppedEvent e{};
   while (!stopped_) {
     if (!queue_.pop(&e, end)) break;
+    if (e.time == now_) {
+      if (++same_instant_ > kMaxEventsPerInstant) {
+        no_progress("the simulated clock stopped at " + format_duration(now_) + ": " +
+                        std::to_string(kMaxEventsPerInstant) +
+                        " events ran without time advancing (kMaxEventsPerInstant)",
+                    e);
+      }
+    } else {
+      same_instant_ = 0;
+    }
     now_ = e.time;
     ++processed_;
+    if (budget_ != 0 && processed_ > budget_) {
+      no_progress("the run passed its event budget of " + std::to_string(budget_) + " events at " +
+                      format_duration(now_) + (budget_why_.empty() ? "" : " (" + budget_why_ + ")"),
+                  e);
+    }
+
     fingerprint_ =
         mix(fingerprint_ ^ (static_cast<uint64_t>(e.time) * 0x9e3779b97f4a7c15ULL + e.seq));
     e.fn(e.context, e.arg);
+    if ((processed_ & 0xffff) == 0 && deadline_) {
+      check_wall_clock();
+      if (deadline_passed_) return;
+    }
   }
-  if (!stopped_ && end != kTimeMax && end > now_) {
+  if (!stopped_ && !deadline_passed_ && end != kTimeMax && end > now_) {
     now_ = end;
     queue_.advance_to(end);
   }
