@@ -459,6 +459,49 @@ void KafkaCluster::elect_leader(int partition) {
   wake_consumers(partition);
 }
 
+// The broker's log dir is gone (volume loss, disk failure). Its replicas restart empty and refetch
+// from the leader. Where no other replica holds a record (replication factor 1, or the others
+// behind), the partition's log ends where the best other replica's ends: acknowledged records
+// past it that no consumer read are lost (and check_lost_writes counts them whatever the read
+// horizon), and consumers' positions past the new end move back to it.
+void KafkaCluster::wipe_broker(int broker) {
+  Broker& b = brokers_[broker];
+  for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
+    Partition& p = partitions_[pi];
+    int pos = -1;
+    for (int i = 0; i < static_cast<int>(p.brokers.size()); ++i) {
+      if (p.brokers[i] == broker) pos = i;
+    }
+    if (pos < 0) continue;
+    int64_t end = p.log_start;
+    for (int i = 0; i < static_cast<int>(p.brokers.size()); ++i) {
+      if (i != pos) end = std::max(end, p.replicas[i].leo);
+    }
+    if (end < leo_of_leader(p)) {
+      for (int64_t o = end; o < leo_of_leader(p); ++o) {
+        Send& sd = sends_[p.ids[static_cast<size_t>(o - p.log_base)]];
+        if (sd.state == kSendAcked && !sd.read) sd.lost_with_volume = 1;
+      }
+      p.ids.resize(static_cast<size_t>(end - p.log_base));
+      p.cum.resize(p.ids.size() + 1);
+      while (p.segments.size() > 1 && p.segments.back().base_offset >= end) p.segments.pop_back();
+      p.segments.back().bytes =
+          p.cum.back() - cum_at(p, std::max(p.segments.back().base_offset, p.log_base));
+      p.hw = std::min(p.hw, end);
+      p.max_read = std::min(p.max_read, end - 1);
+      for (Group& g : groups_) {
+        if (pi < static_cast<int>(g.position.size()) && g.position[pi] > end) g.position[pi] = end;
+        if (pi < static_cast<int>(g.committed.size()) && g.committed[pi] > end)
+          g.committed[pi] = end;
+      }
+    }
+    p.replicas[pos].leo = p.log_start;
+    p.isr &= ~(1ULL << pos);
+    if (p.isr == 0) p.isr = 1ULL << pos;  // an empty ISR never happens: it leads again, empty
+  }
+  b.log_bytes = 0;
+}
+
 bool KafkaCluster::start_broker(int broker) {
   Broker& b = brokers_[broker];
   if (b.alive) return true;
@@ -850,7 +893,7 @@ LostWriteReport KafkaCluster::check_lost_writes(int topic) const {
     ++report.acknowledged;
     if (s.read) {
       ++report.acknowledged_and_read;
-    } else if (s.offset <= partitions_[s.partition].max_read) {
+    } else if (s.lost_with_volume || s.offset <= partitions_[s.partition].max_read) {
       ++report.lost;
       if (report.first_lost.size() < 16) {
         report.first_lost.push_back(LostWrite{static_cast<int>(s.partition), s.offset, id});

@@ -275,6 +275,31 @@ void PostgresServer::on_ready(uint64_t epoch) {
   next_checkpoint_ = engine_.now() + config_.checkpoint_timeout;
 }
 
+void PostgresServer::kill() {
+  if (state_ == State::kDown) return;
+  // Commits acknowledged but not flushed are gone (only possible with synchronous_commit=off).
+  if (durable_commit_ < last_commit_ && !config_.synchronous_commit) {
+    lost_.push_back(LostRange{durable_commit_ + 1, last_commit_});
+  }
+  durable_commit_ = last_commit_;
+  unflushed_.clear();
+  drop_sessions();
+  ++epoch_;
+  cpu_ = std::make_unique<PodCpu>(engine_, config_.name + "/cpu", server_cpu(config_));
+  cpu_->on_completion(&PostgresServer::on_cpu_done, this);
+  state_ = State::kDown;
+  needs_recovery_ = true;  // no shutdown checkpoint: the next start replays the WAL
+}
+
+void PostgresServer::lose_data() {
+  if (last_commit_ > 0) lost_.push_back(LostRange{1, last_commit_});
+  durable_commit_ = last_commit_;
+  data_bytes_ = 0;
+  wal_since_checkpoint_ = 0;
+  wal_recycled_ = 0;
+  needs_recovery_ = false;  // nothing to replay: initdb on an empty volume
+}
+
 void PostgresServer::crash() {
   if (state_ == State::kDown) return;
   // Commits acknowledged but not flushed are gone (only possible with synchronous_commit=off).
@@ -285,11 +310,7 @@ void PostgresServer::crash() {
   unflushed_.clear();
   drop_sessions();
   maybe_checkpoint(engine_.now());
-  const Time replay = config_.replay_bytes_per_second > 0
-                          ? sim::from_seconds(static_cast<double>(wal_since_checkpoint_) /
-                                              static_cast<double>(config_.replay_bytes_per_second))
-                          : 0;
-  begin_startup(config_.startup_time + replay, State::kRecovering);
+  begin_startup(recovery_time(), State::kRecovering);
 }
 
 void PostgresServer::stop() {
@@ -307,7 +328,20 @@ void PostgresServer::stop() {
 
 void PostgresServer::start() {
   if (state_ != State::kDown) return;
+  if (needs_recovery_) {
+    needs_recovery_ = false;
+    begin_startup(recovery_time(), State::kRecovering);
+    return;
+  }
   begin_startup(config_.startup_time, State::kStarting);
+}
+
+Time PostgresServer::recovery_time() const {
+  const Time replay = config_.replay_bytes_per_second > 0
+                          ? sim::from_seconds(static_cast<double>(wal_since_checkpoint_) /
+                                              static_cast<double>(config_.replay_bytes_per_second))
+                          : 0;
+  return config_.startup_time + replay;
 }
 
 void PostgresServer::restart() {

@@ -49,6 +49,10 @@ void World::send(RouteId route, ResponseFn done, void* context, uint64_t token) 
   impl_->send(route, done, context, token);
 }
 
+void World::schedule_faults(const std::vector<FaultPlan>& faults) {
+  impl_->schedule_faults(faults);
+}
+
 void World::start() {
   impl_->start();
 }

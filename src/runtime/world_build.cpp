@@ -121,6 +121,7 @@ World::Impl::Impl(const topology::Model& model, std::vector<WorldEnvironment> en
   build_gateways();
   build_postgres();
   build_kafka();
+  build_control_plane();
   // Pre-split every HTTP call's request line once, so calls do no string work at run time.
   auto split_calls = [&](const std::vector<Call>& calls) {
     for (const Call& c : calls) {
@@ -447,9 +448,11 @@ uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
   // The Service named by the call, in the pod's namespace, fronts the server's pod.
   uint32_t server = kNone;
   for (const ServiceRt& s : services_) {
-    if (s.namespace_name != p.namespace_name || s.name != service || s.pods.empty()) continue;
+    // Every endpoint the Service selects, Ready or not: a pool created while the server
+    // restarts still belongs to it (its connects are refused until it is up).
+    if (s.namespace_name != p.namespace_name || s.name != service || s.all_pods.empty()) continue;
     for (uint32_t k = 0; k < pg_servers_.size(); ++k) {
-      if (pg_servers_[k].pod == s.pods[0]) server = k;
+      if (pg_servers_[k].pod == s.all_pods[0]) server = k;
     }
   }
   PoolRt pool;

@@ -493,6 +493,7 @@ RunFigures World::Impl::figures() const {
         if (wf.first_oom_kill_s < 0 || at < wf.first_oom_kill_s) wf.first_oom_kill_s = at;
       }
       ready += pod.ready_time.mean(now);
+      wf.restarts += static_cast<uint64_t>(control_->pod(p).restarts);
     }
     if (!w.pods.empty()) wf.ready_fraction = ready / static_cast<double>(w.pods.size());
     double n = static_cast<double>(w.pods.size());
@@ -591,6 +592,10 @@ RunFigures World::Impl::figures() const {
     }
   }
   f.notes = notes_;
+  for (const FaultRt& fault : faults_) {
+    if (fault.plan.at <= now) f.faults.push_back(fault.figures);
+  }
+  f.kube_events = control_->events();
   return f;
 }
 

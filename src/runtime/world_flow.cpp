@@ -38,10 +38,13 @@ void World::Impl::release(uint32_t r) {
 
 sim::Time World::Impl::latency(uint32_t from_pod, uint32_t to_pod) const {
   if (from_pod == kNone || to_pod == kNone) return client_latency();
-  return network_.base_latency(pods_[from_pod].at, pods_[to_pod].at);
+  const sim::Time base = network_.base_latency(pods_[from_pod].at, pods_[to_pod].at);
+  if (!network_faults_) return base;
+  return base + fault_latency(from_pod, to_pod);
 }
 
 bool World::Impl::allowed(uint32_t from_pod, uint32_t to_pod, int port) {
+  if (network_faults_ && fault_drops(from_pod, to_pod)) return false;
   if (!model_.cluster.cni_enforces_network_policy || model_.network_policies.empty()) return true;
   uint64_t key =
       (uint64_t{from_pod} << 40) ^ (uint64_t{to_pod} << 16) ^ static_cast<uint64_t>(port);

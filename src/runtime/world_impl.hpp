@@ -28,6 +28,7 @@
 #include "kubetwin/sim/statistics.hpp"
 #include "kubetwin/topology/model.hpp"
 #include "kubetwin/topology/network_policy.hpp"
+#include "runtime/control_plane.hpp"
 #include "runtime/livelock_probe.hpp"
 
 namespace kubetwin::runtime {
@@ -154,6 +155,7 @@ struct PodRt {
   int64_t memory_per_request = 0;
   int64_t memory_peak = 0;  // the largest working set since the warm-up
   bool ready = true;        // in its Services' endpoints (false from a kill until Ready again)
+  bool running = true;      // its container runs (the control plane stops and starts it)
   uint32_t incarnation = 0;
   uint64_t oom_kills = 0;
   sim::Time first_oom_kill = -1;  // after the warm-up
@@ -378,7 +380,7 @@ class RequestArena {
   uint32_t size_ = 0;
 };
 
-class World::Impl {
+class World::Impl : public PodHost {
  public:
   Impl(const topology::Model& model, std::vector<WorldEnvironment> environments,
        const WorldOptions& options);
@@ -392,8 +394,18 @@ class World::Impl {
   void start();
   void end_warmup();
   RunFigures figures() const;
+  void schedule_faults(const std::vector<FaultPlan>& faults);
 
   sim::Engine engine;
+
+  // PodHost (world_control.cpp): the control plane's decisions reaching the data plane.
+  void stop_container(uint32_t pod) override;
+  void start_container(uint32_t pod) override;
+  void set_serving(uint32_t pod, bool ready) override;
+  uint32_t create_pod_like(uint32_t like, uint32_t node) override;
+  void remove_pod(uint32_t pod) override;
+  void lose_volume(uint32_t pod) override;
+  std::string pod_name(uint32_t pod) const override;
 
  private:
   // Construction.
@@ -459,6 +471,18 @@ class World::Impl {
   void release_worker(uint32_t r);
   static void on_cpu_done(void* self, uint64_t token, sim::Time arrived, sim::Time started);
 
+  // The control plane (control_plane.hpp) and faults (world_faults.cpp).
+  void build_control_plane();
+  PodLife life_of(uint32_t pod) const;
+  // A replica of `workload` copying pod `like`, on `node` (kNone: the scheduler picks one with
+  // room); kNone when no node has room.
+  uint32_t place_replica(uint32_t workload, uint32_t like, uint32_t node, const std::string& why);
+  void on_fault_start(uint64_t index);
+  void on_fault_end(uint64_t index);
+  std::vector<uint32_t> select_pods(const Selection& selection, sim::Rng& rng) const;
+  bool matches(const PodSelector& selector, uint32_t pod) const;
+  uint32_t node_index(const std::string& name) const;
+  void apply_network_fault(uint32_t index, bool on);
   // Memory and container restarts (world_lifecycle.cpp).
   int64_t working_set(const PodRt& p, int extra) const {
     return p.memory_baseline +
@@ -468,8 +492,6 @@ class World::Impl {
   bool memory_admits(uint32_t pod);
   void oom_kill(uint32_t pod);
   void reset_request(uint32_t c);  // its caller hears a connection reset
-  void on_container_start(uint64_t pod);
-  void on_pod_ready(uint64_t pod);
   void set_endpoint(uint32_t pod, bool ready);
   // Everything the container held dies with it (OOM kill, end of termination).
   void kill_container(uint32_t pod);
@@ -484,7 +506,6 @@ class World::Impl {
   void evaluate(WorkloadRt& w, uint32_t index);
   bool create_replica(uint32_t workload);
   void terminate(uint32_t pod);
-  void on_termination_deadline(uint64_t pod);
   void stop_pod(uint32_t pod);
   int active_replicas(const WorkloadRt& w) const;
 
@@ -550,6 +571,33 @@ class World::Impl {
   std::vector<std::string> notes_;
   sim::Time warmup_end_ = 0;
   std::unique_ptr<LivelockProbe> livelock_probe_;  // WorldOptions::plant_livelock_at
+  std::unique_ptr<ControlPlane> control_;
+
+  // Faults (world_faults.cpp): the timeline, what each hit, and the network's active faults.
+  struct FaultRt {
+    FaultPlan plan;
+    std::vector<uint32_t> pods;   // selected when it started
+    std::vector<uint32_t> peers;  // NetworkChaos target
+    std::vector<uint32_t> nodes;
+    FaultFigures figures;
+    bool active = false;
+  };
+  std::vector<FaultRt> faults_;
+  // Network faults in force: per pod, the extra one-way latency on its traffic and whether its
+  // packets are dropped, as rules (few and short-lived) checked only when any is active.
+  struct NetRule {
+    uint32_t fault;
+    std::vector<bool> from;  // by pod index; empty: any
+    std::vector<bool> to;
+    bool both = false;
+  };
+  std::vector<NetRule> net_rules_;
+  std::vector<bool> node_silent_;  // by node: a down node answers nothing
+  bool network_faults_ = false;    // any rule or silent node
+  mutable sim::Rng fault_rng_{1, "faults"};  // jitter draws (latency() is const)
+  bool rule_hits(const NetRule& r, uint32_t from, uint32_t to) const;
+  sim::Time fault_latency(uint32_t from, uint32_t to) const;
+  bool fault_drops(uint32_t from, uint32_t to) const;
 };
 
 }  // namespace kubetwin::runtime

@@ -8,7 +8,8 @@
 // see their connection reset (Kong answers 502), its pools' connections close, its CPU work is
 // dropped, and the pod leaves its Services' endpoints. The kubelet restarts it after the
 // CrashLoopBackOff delay (RESTART); it is Ready again one readiness probe period after it starts
-// (PROBES), when it rejoins the endpoints and its pools fill again.
+// (PROBES), when it rejoins the endpoints and its pools fill again. The restart and readiness
+// timings are the control plane's (control_plane.cpp); this file is the data plane's side.
 #include <algorithm>
 
 #include "runtime/world_impl.hpp"
@@ -81,34 +82,9 @@ void World::Impl::oom_kill(uint32_t pod) {
     if (p.oom_kills++ == 0) p.first_oom_kill = now;
   }
   p.memory_peak = std::max(p.memory_peak, p.memory_limit);
-  if (p.terminating) {  // the kubelet does not restart a container of a terminating pod
-    stop_pod(pod);
-    return;
-  }
-  kill_container(pod);
-  // CrashLoopBackOff: at once, then 10 s doubling to 300 s; reset after 10 min of clean running.
-  if (now - p.started >= kRestartBackoffReset) p.next_backoff = 0;
-  sim::Time delay = p.next_backoff;
-  p.next_backoff = delay == 0 ? options_.restart_backoff_initial
-                              : std::min(2 * delay, options_.restart_backoff_max);
-  engine.schedule_after<&Impl::on_container_start>(delay, this,
-                                                   (uint64_t{p.incarnation} << 32) | pod);
-}
-
-void World::Impl::on_container_start(uint64_t arg) {
-  uint32_t pod = static_cast<uint32_t>(arg);
-  PodRt& p = pods_[pod];
-  if (static_cast<uint32_t>(arg >> 32) != p.incarnation || p.gone) return;
-  p.started = engine.now();
-  open_pools(pod, false);
-  if (!p.joined_groups) join_consumers(pod);  // a replica the HPA created joins on its first start
-  engine.schedule_after<&Impl::on_pod_ready>(options_.ready_after_start, this, arg);
-}
-
-void World::Impl::on_pod_ready(uint64_t arg) {
-  uint32_t pod = static_cast<uint32_t>(arg);
-  if (static_cast<uint32_t>(arg >> 32) != pods_[pod].incarnation || pods_[pod].terminating) return;
-  set_endpoint(pod, true);
+  // The kubelet's reaction (restart with CrashLoopBackOff, none for a terminating pod) is the
+  // control plane's.
+  control_->container_died(pod, "OOMKilled");
 }
 
 }  // namespace kubetwin::runtime

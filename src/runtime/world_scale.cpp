@@ -148,32 +148,45 @@ void World::Impl::evaluate(WorkloadRt& w, uint32_t index) {
 }
 
 bool World::Impl::create_replica(uint32_t index) {
+  const uint32_t p =
+      place_replica(index, workloads_[index].template_pod, kNone, "HorizontalPodAutoscaler on ");
+  if (p == kNone) return false;
+  control_->pod_created(p, life_of(p));
+  return true;
+}
+
+uint32_t World::Impl::place_replica(uint32_t index, uint32_t like, uint32_t node,
+                                    const std::string& why) {
   WorkloadRt& w = workloads_[index];
-  const PodRt& tpl = pods_[w.template_pod];
-  const int64_t cpu = tpl.cpu_request_milli;
-  const int64_t memory = tpl.memory_request_bytes;
+  const int64_t cpu = pods_[like].cpu_request_milli;
+  const int64_t memory = pods_[like].memory_request_bytes;
   // The scheduler: a node with room for the requests, the least allocated first (kube-scheduler's
-  // default LeastAllocated score), the first such node on a tie.
+  // default LeastAllocated score), the first such node on a tie; never a cordoned or silent one.
   uint32_t best = kNone;
   for (uint32_t n = 0; n < nodes_.size(); ++n) {
-    const NodeRt& node = nodes_[n];
-    if (node.free_cpu_milli < cpu || node.free_memory_bytes < memory || node.free_pods <= 0)
-      continue;
-    if (best == kNone || node.free_cpu_milli > nodes_[best].free_cpu_milli) best = n;
+    const NodeRt& nd = nodes_[n];
+    if (control_ && !control_->schedulable(n)) continue;
+    if (nd.free_cpu_milli < cpu || nd.free_memory_bytes < memory || nd.free_pods <= 0) continue;
+    if (node != kNone && n == node) {
+      best = n;
+      break;
+    }
+    if (best == kNone || nd.free_cpu_milli > nodes_[best].free_cpu_milli) best = n;
   }
   const topology::Workload& mw = model_.workloads[w.model_workload];
   if (best == kNone) {
-    note("HorizontalPodAutoscaler on " + mw.meta.qualified() +
+    note((why.empty() ? "controller of " : why) + mw.meta.qualified() +
          ": a new replica stayed Pending (0/" + std::to_string(nodes_.size()) +
          " nodes have room for its requests: Insufficient cpu or memory)");
-    return false;
+    return kNone;
   }
   nodes_[best].free_cpu_milli -= cpu;
   nodes_[best].free_memory_bytes -= memory;
   --nodes_[best].free_pods;
-  const std::string name = mw.meta.name + "-hpa-" + std::to_string(++w.created);
+  const std::string name =
+      mw.meta.name + (why.empty() ? "-r-" : "-hpa-") + std::to_string(++w.created);
   const uint32_t p = static_cast<uint32_t>(pods_.size());
-  const uint32_t template_index = w.template_pod;
+  const uint32_t template_index = like;
   pods_.emplace_back(options_.seed, "pod/" + mw.meta.namespace_name + "/" + name);
   PodRt& pod = pods_.back();
   const PodRt& from = pods_[template_index];
@@ -190,6 +203,7 @@ bool World::Impl::create_replica(uint32_t index) {
   pod.cpu_view = pod.cpu.get();
   pod.concurrency = from.concurrency;
   pod.service = from.service;
+  pod.gateway = from.gateway;
   pod.workload = from.workload;
   pod.memory_limit = from.memory_limit;
   pod.memory_baseline = from.memory_baseline;
@@ -200,6 +214,7 @@ bool World::Impl::create_replica(uint32_t index) {
   pod.busy_workers = sim::TimeWeighted(now);
   pod.queued = sim::TimeWeighted(now);
   pod.ready = false;
+  pod.running = false;
   pod.ready_time = sim::TimeWeighted(now, 0);
   pod.created_at = now;
   pod.started = now;
@@ -211,35 +226,28 @@ bool World::Impl::create_replica(uint32_t index) {
     s.all_pods.push_back(p);
     s.all_target_ports.push_back(std::move(ports));
   }
-  sim::Time start = options_.pod_start_delay;
-  if (model_.pods[pod.model_pod].vault) start += options_.vault_agent_init_delay;
-  engine.schedule_after<&Impl::on_container_start>(start, this, p);
-  return true;
+  for (GatewayRt& g : gateways_) {
+    if (std::find(g.pods.begin(), g.pods.end(), template_index) != g.pods.end()) g.pods.push_back(p);
+  }
+  if (control_) control_->add_pod(p, life_of(p));
+  return p;
 }
 
+// Scale-down: the pod leaves its endpoints now and is killed after the grace period (or as soon
+// as it holds nothing, finish_server's early stop); the ReplicaSet does not replace it.
 void World::Impl::terminate(uint32_t pod) {
   PodRt& p = pods_[pod];
   p.terminating = true;
-  set_endpoint(pod, false);
-  if (p.busy == 0 && p.accept_queue.empty()) {
-    stop_pod(pod);
-    return;
-  }
-  engine.schedule_after<&Impl::on_termination_deadline>(options_.termination_grace_period, this,
-                                                        (uint64_t{p.incarnation} << 32) | pod);
-}
-
-void World::Impl::on_termination_deadline(uint64_t arg) {
-  uint32_t pod = static_cast<uint32_t>(arg);
-  if (static_cast<uint32_t>(arg >> 32) != pods_[pod].incarnation) return;
-  stop_pod(pod);
+  control_->delete_pod(pod, options_.termination_grace_period, "scale down", false);
+  if (p.busy == 0 && p.accept_queue.empty()) stop_pod(pod);
 }
 
 void World::Impl::stop_pod(uint32_t pod) {
   PodRt& p = pods_[pod];
   if (p.gone) return;
-  kill_container(pod);  // SIGKILL at the end of the grace period: what is left is reset
+  stop_container(pod);  // SIGKILL at the end of the grace period: what is left is reset
   p.gone = true;
+  p.ready = false;
   for (KafkaClusterRt& k : kafka_) {
     for (auto& g : k.groups) {
       for (size_t member = 0; member < g.pods.size(); ++member) {

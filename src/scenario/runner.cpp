@@ -343,6 +343,7 @@ runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
     open.push_back(
         std::make_unique<OpenClient>(world, load, spec.duration, options.seed, rate_scale));
   }
+  world.schedule_faults(prepared.faults);
   world.start();
   WarmupMarker warmup{&world};
   world.engine().schedule_at<&WarmupMarker::fire>(spec.warmup, &warmup);

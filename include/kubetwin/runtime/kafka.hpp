@@ -200,6 +200,9 @@ class KafkaCluster {
   // The broker process dies (pod kill, OOM, node loss): it stops fetching and answering at once;
   // the controller fences it broker.session.timeout.ms later and moves its leaderships.
   void stop_broker(int broker);
+  // The broker's log dir is lost (its volume): it restarts empty; acknowledged records no other
+  // replica holds are lost.
+  void wipe_broker(int broker);
   // The broker starts again with its log dir. False (and it stays down) if the dir is full.
   bool start_broker(int broker);
   // The broker stays alive and registered but its followers cannot reach any leader (a network
@@ -241,6 +244,7 @@ class KafkaCluster {
     uint32_t partition;
     uint8_t state;
     uint8_t read;
+    uint8_t lost_with_volume = 0;  // acknowledged, unread, and its only copies were wiped
   };
   struct Broker {
     bool alive = true;

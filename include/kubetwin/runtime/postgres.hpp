@@ -134,6 +134,14 @@ class PostgresServer {
 
   // SIGKILL / OOM / node loss: sessions drop, un-flushed commits are lost, crash recovery runs.
   void crash();
+  // SIGKILL with no restart (the pod was killed or its node lost): sessions drop, the server is
+  // down, and the next start() replays the WAL since the last checkpoint (crash recovery).
+  void kill();
+  // The data volume is lost: every committed row is gone (call while down; start() then begins
+  // on an empty cluster).
+  void lose_data();
+  // Startup plus the WAL replay a crash now would need (PGWAL).
+  Time recovery_time() const;
   // Stops the server (pod deleted): sessions drop; start() brings it back (recovery if crashed).
   void stop();
   void start();
@@ -141,6 +149,7 @@ class PostgresServer {
   void restart();
 
   State state() const { return state_; }
+  bool needs_recovery() const { return needs_recovery_; }
   int connections() const { return open_sessions_; }
   int max_connections_in_use() const { return max_sessions_seen_; }
   uint64_t connection_errors(PgError error) const {
@@ -205,6 +214,7 @@ class PostgresServer {
   sim::Engine& engine_;
   PostgresConfig config_;
   State state_ = State::kRunning;
+  bool needs_recovery_ = false;  // killed without a shutdown checkpoint
   uint64_t epoch_ = 0;
   std::unique_ptr<PodCpu> cpu_;
   std::vector<Session> sessions_;

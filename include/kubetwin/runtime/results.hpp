@@ -65,6 +65,7 @@ struct WorkloadFigures {
   uint64_t oom_kills = 0;
   double first_oom_kill_s = -1;  // simulated time of the first kill after the warm-up; -1: none
   double ready_fraction = 1;
+  uint64_t restarts = 0;  // container restarts over all pods (OOM, container-kill, node return)
   // Autoscaling: the HPA that scaled it ("3..5 at 70% CPU"; empty: none simulated), replicas at
   // the warm-up's end, the fewest and most since, the time-weighted mean, scaling events, and
   // the most replicas the HPA wanted at once that no node could take (they stay Pending; the twin
@@ -140,6 +141,24 @@ struct LostWriteFigures {
   uint64_t beyond_read_horizon = 0;  // acknowledged, above every offset read: undetermined
 };
 
+// A Kubernetes event as the control plane emitted it (kubectl get events' columns).
+struct KubeEvent {
+  double at_s = 0;
+  std::string object;  // "amazon-api-prod/kafka-1", "node/worker-2"
+  std::string type;    // Normal, Warning
+  std::string reason;  // Scheduled, Started, Killing, BackOff, NodeNotReady, ...
+  std::string message;
+};
+
+// A fault as applied: what it hit, when, and when it was lifted.
+struct FaultFigures {
+  std::string name;
+  std::string action;  // "pod-kill", "network-delay", ...
+  double at_s = 0;
+  double lifted_s = -1;              // -1: never lifted (or one-shot)
+  std::vector<std::string> targets;  // pods or nodes, as selected
+};
+
 struct RunFigures {
   uint64_t seed = 0;
   double simulated_seconds = 0;  // total, warm-up included
@@ -155,6 +174,8 @@ struct RunFigures {
   std::vector<VolumeFigures> volumes;
   std::vector<LostWriteFigures> kafka_lost_writes;
   std::vector<std::string> notes;  // what the world could not model, once each
+  std::vector<FaultFigures> faults;  // in the order they started
+  std::vector<KubeEvent> kube_events;  // the whole run, warm-up included
 };
 
 }  // namespace kubetwin::runtime

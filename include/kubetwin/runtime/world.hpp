@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "kubetwin/runtime/behaviour_spec.hpp"
+#include "kubetwin/runtime/fault_plan.hpp"
 #include "kubetwin/runtime/results.hpp"
 #include "kubetwin/sim/engine.hpp"
 #include "kubetwin/topology/model.hpp"
@@ -77,6 +78,13 @@ inline constexpr sim::Time kVaultAgentInitDelay = sim::seconds(2);
 // terminationGracePeriodSeconds (the pod spec's default, 30 s) with whatever is left.
 inline constexpr sim::Time kTerminationGracePeriod = sim::seconds(30);
 
+// Node lifecycle (domain-facts 2): node-monitor-grace-period 50 s since v1.32 (KCM50), then the
+// unreachable taint, which pods tolerate for 300 s (TAINT); the attach/detach controller
+// force-detaches a ReadWriteOnce volume from a silent node after 6 min (AD).
+inline constexpr sim::Time kNodeMonitorGracePeriod = sim::seconds(50);
+inline constexpr sim::Time kNotReadyToleration = sim::seconds(300);
+inline constexpr sim::Time kForceDetachWait = sim::minutes(6);
+
 struct WorldOptions {
   uint64_t seed = 1;
   // Namespaces whose pods are simulated; empty = every namespace of the model.
@@ -96,6 +104,9 @@ struct WorldOptions {
   sim::Time pod_start_delay = kPodStartDelay;
   sim::Time vault_agent_init_delay = kVaultAgentInitDelay;
   sim::Time termination_grace_period = kTerminationGracePeriod;
+  sim::Time node_monitor_grace_period = kNodeMonitorGracePeriod;
+  sim::Time not_ready_toleration = kNotReadyToleration;
+  sim::Time force_detach_wait = kForceDetachWait;
   // Pools open all their connections at start, as HikariCP does (minimumIdle defaults to
   // maximumPoolSize); false: connections open on first use.
   bool fill_pools_at_start = true;
@@ -146,6 +157,9 @@ class World {
   // Sends one request now.
   void send(RouteId route, ResponseFn done, void* context, uint64_t token);
 
+  // Schedules the run's fault timeline (scenario/fault_timeline.hpp builds it). Call before
+  // start(); selectors are resolved when each fault starts.
+  void schedule_faults(const std::vector<FaultPlan>& faults);
   // Starts the background work (Kafka consumers' poll loops). Call once before running.
   void start();
   // Forgets every figure collected so far (the end of the warm-up).

@@ -102,6 +102,7 @@ struct PreparedScenario {
   std::vector<runtime::WorldEnvironment> environments;
   runtime::WorldOptions options;  // knob overrides applied; the seed is set per replication
   std::vector<std::string> notes;
+  std::vector<runtime::FaultPlan> faults;  // the timeline (fault_timeline.hpp), every replication
 };
 
 // The knobs a scenario's `overrides` may set (README "Scenarios"), one line each for errors.
