@@ -149,8 +149,19 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   const EntryRt& e = entries_[rt.entry];
   if (e.gateway != kNone) {
     const GatewayRt& gw = gateways_[e.gateway];
-    // kube-proxy spreads NodePort connections over the gateway's ready pods.
-    q.pod = gw.pods[rt.rng.below(gw.pods.size())];
+    // kube-proxy spreads NodePort connections over the gateway's ready pods (a random one; the
+    // next ready one after it when it is not). With none ready the connection is refused.
+    const size_t n = gw.pods.size();
+    const size_t first = static_cast<size_t>(rt.rng.below(n));
+    q.pod = kNone;
+    for (size_t i = 0; i < n && q.pod == kNone; ++i) {
+      const uint32_t k = gw.pods[(first + i) % n];
+      if (pods_[k].ready && pods_[k].running) q.pod = k;
+    }
+    if (q.pod == kNone) {
+      answer_client(r, status_of(Failure::kRefused), Failure::kRefused);
+      return;
+    }
     q.stage = Stage::kClientToGateway;
     engine.schedule_after<&Impl::on_gateway_arrive>(external_latency(), this, t);
     return;
@@ -171,6 +182,10 @@ void World::Impl::on_gateway_arrive(uint64_t t) {
   uint32_t r = static_cast<uint32_t>(t);
   Request& q = requests_[r];
   PodRt& kong = pods_[q.pod];
+  if (!kong.running) {  // the Kong pod died while the connection was on its way
+    answer_client(r, status_of(Failure::kRefused), Failure::kRefused);
+    return;
+  }
   q.stage = Stage::kGatewayCpu;
   sim::Time demand = kong.gateway ? kong.gateway->cpu.sample_time(kong.rng) : kDefaultGatewayCpu;
   kong.cpu->submit(t, demand);
@@ -449,7 +464,7 @@ void World::Impl::on_pod_arrive(uint64_t t) {
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
   PodRt& p = pods_[q.pod];
-  if (!p.ready) {  // its container stopped (killed, scaled down) while the request travelled
+  if (!p.ready || !p.running) {  // its container stopped (killed, scaled down) on the way
     finish_server(c, Failure::kRefused);
     return;
   }

@@ -258,5 +258,41 @@ TEST(PostgresTruth, WritesStopWhenThePvcIsFullAtThePredictedTime) {
   EXPECT_EQ(pg.last_commit(), commits);
 }
 
+// Issue 8: a killed server (its pod killed, its node lost) is down until its container starts
+// again; then it recovers from the WAL since the last checkpoint, refusing with 57P03 meanwhile.
+// Committed rows survive the kill (synchronous commit) and are lost with the volume.
+TEST(PostgresLifecycle, AKilledServerRecoversOnStartAndLosesRowsOnlyWithItsVolume) {
+  sim::Engine engine;
+  PostgresConfig cfg;
+  cfg.replay_bytes_per_second = 1 << 20;
+  PostgresServer pg(engine, cfg);
+  Client client{&engine, {}};
+  pg.on_query_result(&Client::on_result, &client);
+  const int s = pg.connect();
+  ASSERT_GE(s, 0);
+  for (uint64_t t = 1; t <= 3; ++t) pg.query(s, t, millis(1), 1, 500);
+  engine.run_until(seconds(1));
+  ASSERT_EQ(pg.last_commit(), 3u);
+  const Time recovery = pg.recovery_time();
+  EXPECT_GT(recovery, cfg.startup_time);  // the WAL written since the checkpoint is replayed
+  pg.kill();
+  EXPECT_EQ(pg.state(), PostgresServer::State::kDown);
+  EXPECT_FALSE(pg.session_alive(s));
+  engine.run_until(seconds(30));
+  EXPECT_EQ(pg.state(), PostgresServer::State::kDown);  // nobody restarted it
+  pg.start();
+  EXPECT_EQ(pg.state(), PostgresServer::State::kRecovering);
+  PgError err = PgError::kNone;
+  EXPECT_LT(pg.connect(false, &err), 0);
+  EXPECT_EQ(err, PgError::kCannotConnectNow);
+  engine.run_until(seconds(30) + recovery);
+  EXPECT_EQ(pg.state(), PostgresServer::State::kRunning);
+  EXPECT_EQ(pg.lost_commits(), 0u);
+  pg.kill();
+  pg.lose_data();
+  EXPECT_EQ(pg.lost_commits(), 3u);
+  EXPECT_TRUE(pg.commit_lost(2));
+}
+
 }  // namespace
 }  // namespace kubetwin::runtime
