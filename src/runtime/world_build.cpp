@@ -121,6 +121,7 @@ World::Impl::Impl(const topology::Model& model, std::vector<WorldEnvironment> en
   build_gateways();
   build_postgres();
   build_kafka();
+  build_config_targets();
   build_control_plane();
   // Pre-split every HTTP call's request line once, so calls do no string work at run time.
   auto split_calls = [&](const std::vector<Call>& calls) {
@@ -432,8 +433,20 @@ void World::Impl::build_kafka() {
 }
 
 uint32_t World::Impl::kafka_for(uint32_t pod) const {
-  // The cluster in the pod's own namespace: the bootstrap servers of every shipped model point
-  // there (checked by the audit's cross-environment host rule).
+  // The cluster the pod's bootstrap servers name (resolved through DNS from its configuration),
+  // else the one in its own namespace.
+  for (uint32_t k = 0; k < kafka_.size(); ++k) {
+    const KafkaClusterRt& kr = kafka_[k];
+    if (kr.broker_pods.empty() || kr.broker_pods[0] == kNone) continue;
+    for (const ServiceRt& s : services_) {
+      if (s.namespace_name != kr.namespace_name) continue;
+      if (std::find(s.all_pods.begin(), s.all_pods.end(), kr.broker_pods[0]) == s.all_pods.end())
+        continue;
+      if (target_namespace(pod, s.name) == kr.namespace_name &&
+          kr.namespace_name != pods_[pod].namespace_name)
+        return k;
+    }
+  }
   for (uint32_t k = 0; k < kafka_.size(); ++k) {
     if (kafka_[k].namespace_name == pods_[pod].namespace_name) return k;
   }
@@ -445,12 +458,14 @@ uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
   for (uint32_t i = 0; i < p.pools.size(); ++i) {
     if (p.pools[i].service == service) return p.pools[i].server == kNone ? kNone : i;
   }
-  // The Service named by the call, in the pod's namespace, fronts the server's pod.
+  // The Service named by the call fronts the server's pod: in the namespace the pod's
+  // configuration points that name at (DB_HOST), by default its own.
+  const std::string ns = target_namespace(pod, service);
   uint32_t server = kNone;
   for (const ServiceRt& s : services_) {
     // Every endpoint the Service selects, Ready or not: a pool created while the server
     // restarts still belongs to it (its connects are refused until it is up).
-    if (s.namespace_name != p.namespace_name || s.name != service || s.all_pods.empty()) continue;
+    if (s.namespace_name != ns || s.name != service || s.all_pods.empty()) continue;
     for (uint32_t k = 0; k < pg_servers_.size(); ++k) {
       if (pg_servers_[k].pod == s.all_pods[0]) server = k;
     }

@@ -3,6 +3,9 @@
 // PostgreSQL server), and the endpoints view the data plane reads.
 #include <algorithm>
 
+#include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/topology/dns.hpp"
+#include "kubetwin/topology/hosts.hpp"
 #include "runtime/world_impl.hpp"
 
 namespace kubetwin::runtime {
@@ -102,5 +105,119 @@ void World::Impl::lose_volume(uint32_t pod) {
 }
 
 std::string World::Impl::pod_name(uint32_t pod) const { return pods_[pod].name; }
+
+// ---- configuration-resolved targets and run-time isolation ------------------------------------
+
+namespace {
+
+// The Service (by name and namespace) a host mention resolves to from `ns`: a Service's own
+// record, or a per-pod record under a headless Service (kafka-0.kafka-headless...).
+std::optional<ConfigTarget> resolve_target(const topology::Model& model,
+                                                         const topology::Dns& dns,
+                                                         const std::string& host,
+                                                         const std::string& ns) {
+  const topology::DnsResolution r = dns.resolve(host, ns);
+  const topology::DnsQuery* a = r.answer();
+  if (!a) return std::nullopt;
+  if (a->service) {
+    const topology::Service& s = model.services[*a->service];
+    return ConfigTarget{s.meta.name, s.meta.namespace_name};
+  }
+  if (a->pod) {
+    const topology::Pod& p = model.pods[*a->pod];
+    return ConfigTarget{p.subdomain, p.meta.namespace_name};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void World::Impl::build_config_targets() {
+  config_targets_.assign(workloads_.size(), {});
+  const topology::Dns dns(model_);
+  std::map<topology::Index, uint32_t> by_model;
+  for (uint32_t w = 0; w < workloads_.size(); ++w) by_model[workloads_[w].model_workload] = w;
+  for (const topology::ConfigHost& h : topology::config_hosts(model_)) {
+    if (!h.workload) continue;
+    auto it = by_model.find(*h.workload);
+    if (it == by_model.end()) continue;
+    auto t = resolve_target(model_, dns, h.mention.host, h.namespace_name);
+    if (!t) continue;
+    auto& list = config_targets_[it->second];
+    bool seen = false;
+    for (const ConfigTarget& c : list)
+      seen = seen || (c.service == t->service && c.namespace_name == t->namespace_name);
+    if (!seen) list.push_back(*t);
+  }
+  // Environments: each pod's, for the run-time isolation check.
+  for (PodRt& p : pods_) {
+    for (size_t e = 0; e < environments_.size(); ++e) {
+      const auto& nss = environments_[e].namespaces;
+      if (std::find(nss.begin(), nss.end(), p.namespace_name) != nss.end())
+        p.environment = static_cast<uint8_t>(e);
+    }
+  }
+}
+
+std::string World::Impl::target_namespace(uint32_t pod, const std::string& service) const {
+  const PodRt& p = pods_[pod];
+  // A config change applies to pods created after it (they read the new ConfigMap at start).
+  for (auto it = config_changes_.rbegin(); it != config_changes_.rend(); ++it) {
+    if (it->namespace_name != p.namespace_name || p.created_at < it->at) continue;
+    for (const ConfigTarget& t : it->targets) {
+      if (t.service == service) return t.namespace_name;
+    }
+  }
+  if (p.workload != kNone && p.workload < config_targets_.size()) {
+    for (const ConfigTarget& t : config_targets_[p.workload]) {
+      if (t.service == service) return t.namespace_name;
+    }
+  }
+  return p.namespace_name;
+}
+
+void World::Impl::record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind) {
+  auto [it, fresh] = flow_index_.emplace(std::make_pair(from_pod, to_pod), flows_.size());
+  if (fresh) {
+    FlowFigures f;
+    f.from_pod = pods_[from_pod].name;
+    f.from_environment = environments_[pods_[from_pod].environment].name;
+    f.to_pod = pods_[to_pod].name;
+    f.to_environment = environments_[pods_[to_pod].environment].name;
+    f.kind = kind;
+    f.first_s = sim::to_seconds(engine.now());
+    flows_.push_back(std::move(f));
+  }
+  ++flows_[it->second].count;
+}
+
+// changeChaos config-change: `resource` is "ConfigMap/<namespace>/<name>", `patch` a YAML mapping
+// whose `data` keys replace the ConfigMap's. Running pods keep what they read at start; pods
+// created after it (a rollout, a replacement) connect where the new values point.
+void World::Impl::apply_config_change(const FaultPlan& plan) {
+  const std::string& r = plan.resource;
+  const size_t a = r.find('/'), b = r.find('/', a == std::string::npos ? a : a + 1);
+  if (a == std::string::npos || b == std::string::npos) {
+    note("config-change " + plan.name + ": resource \"" + r +
+         "\" is not Kind/namespace/name; nothing changed");
+    return;
+  }
+  ConfigChange change;
+  change.namespace_name = r.substr(a + 1, b - a - 1);
+  change.at = engine.now();
+  const topology::Dns dns(model_);
+  std::vector<k8s::Node> docs = k8s::parse_yaml_documents(plan.patch, plan.where.file());
+  for (const k8s::Node& doc : docs) {
+    const k8s::Node* data = doc.is_mapping() ? doc.get("data") : nullptr;
+    if (!data || !data->is_mapping()) continue;
+    for (const auto& [key, value] : data->fields()) {
+      for (const topology::HostMention& h : topology::extract_hosts(value.text(), key)) {
+        if (auto t = resolve_target(model_, dns, h.host, change.namespace_name))
+          change.targets.push_back(*t);
+      }
+    }
+  }
+  config_changes_.push_back(std::move(change));
+}
 
 }  // namespace kubetwin::runtime

@@ -42,6 +42,7 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
   PoolRt& pr = pods_[q.pod].pools[pool];
   q.pool = pool;
   q.peer_pod = pg_servers_[pr.server].pod;
+  note_flow(q.pod, q.peer_pod, "postgres");
   q.stage = Stage::kAwaitPool;
   uint64_t t = token_of(c, q.generation);
   int session = pr.pool->acquire(t);
@@ -151,6 +152,7 @@ void World::Impl::call_kafka(uint32_t c, const Call& call) {
   q.topic = topic;
   q.partition = partition;
   q.peer_pod = kr.broker_pods[static_cast<size_t>(leader)];
+  note_flow(q.pod, q.peer_pod, "kafka");
   if (call.kafka.acks == KafkaAcks::kNone) {
     // Fire and forget: the record is appended, nobody waits.
     cluster.produce(UINT64_MAX, partition, call.kafka.bytes, Acks::kNone);
@@ -596,6 +598,7 @@ RunFigures World::Impl::figures() const {
     if (fault.plan.at <= now) f.faults.push_back(fault.figures);
   }
   f.kube_events = control_->events();
+  f.cross_environment_flows = flows_;
   return f;
 }
 

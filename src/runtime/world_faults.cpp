@@ -216,6 +216,25 @@ void World::Impl::on_fault_start(uint64_t index) {
       f.figures.targets.push_back("vault");
       control_->set_vault_sealed(true);
       break;
+    case FaultAction::kConfigChange:
+      f.figures.targets.push_back(plan.resource);
+      apply_config_change(plan);
+      break;
+    case FaultAction::kRollout: {
+      f.pods = select_pods(plan.target, rng);
+      std::vector<uint32_t> workloads;
+      for (uint32_t p : f.pods) {
+        if (pods_[p].workload != kNone) workloads.push_back(pods_[p].workload);
+      }
+      std::sort(workloads.begin(), workloads.end());
+      workloads.erase(std::unique(workloads.begin(), workloads.end()), workloads.end());
+      for (uint32_t w : workloads) {
+        f.figures.targets.push_back(
+            model_.workloads[workloads_[w].model_workload].meta.qualified());
+        start_rollout(w);
+      }
+      break;
+    }
     default: {
       f.pods = select_pods(plan.target, rng);
       name_pods(f.pods);
@@ -399,6 +418,58 @@ sim::Time World::Impl::fault_latency(uint32_t from, uint32_t to) const {
     }
   }
   return std::max<sim::Time>(0, extra);
+}
+
+// ---- rollouts --------------------------------------------------------------------------------
+
+void World::Impl::start_rollout(uint32_t workload) {
+  RolloutRt r;
+  r.workload = workload;
+  for (uint32_t p : workloads_[workload].pods) {
+    if (!pods_[p].gone && control_->pod(p).phase != PodLifePhase::kGone) r.old_pods.push_back(p);
+  }
+  const uint64_t index = rollouts_.size();
+  rollouts_.push_back(std::move(r));
+  on_rollout_step(index);
+}
+
+// One step: surge a new pod; once it is Ready, delete the next old pod (grace period) and surge
+// again. A new pod that never becomes Ready (Vault sealed, no room) stalls the rollout with every
+// old pod still serving, as maxUnavailable 0 promises. A StatefulSet restarts its pods in place,
+// highest ordinal first, each after the previous one is Ready.
+void World::Impl::on_rollout_step(uint64_t index) {
+  RolloutRt& r = rollouts_[index];
+  const topology::Workload& mw = model_.workloads[workloads_[r.workload].model_workload];
+  const bool stateful = mw.kind == topology::WorkloadKind::kStatefulSet;
+  if (r.surge != kNone) {
+    if (control_->pod(r.surge).phase != PodLifePhase::kReady) {
+      engine.schedule_after<&Impl::on_rollout_step>(sim::seconds(1), this, index);
+      return;
+    }
+    // The new pod is Ready: the old one it stands for goes (a StatefulSet's came back itself).
+    if (!stateful) {
+      control_->delete_pod(r.old_pods[r.next], options_.termination_grace_period, "rollout",
+                           false);
+      pods_[r.old_pods[r.next]].terminating = true;
+    }
+    ++r.next;
+    r.surge = kNone;
+  }
+  if (r.next >= r.old_pods.size()) return;
+  if (stateful) {
+    const uint32_t old = r.old_pods[r.old_pods.size() - 1 - r.next];
+    control_->delete_pod(old, options_.termination_grace_period, "rollout");
+    r.surge = old;  // the same identity comes back: wait for it to be Ready
+  } else {
+    const uint32_t fresh = place_replica(r.workload, r.old_pods[r.next], kNone, "");
+    if (fresh == kNone) {  // no room for the surge pod: try again later
+      engine.schedule_after<&Impl::on_rollout_step>(sim::seconds(10), this, index);
+      return;
+    }
+    control_->pod_created(fresh, life_of(fresh));
+    r.surge = fresh;
+  }
+  engine.schedule_after<&Impl::on_rollout_step>(sim::seconds(1), this, index);
 }
 
 }  // namespace kubetwin::runtime

@@ -715,6 +715,7 @@ void World::Impl::call_http(uint32_t c, const Call& call) {
   }
   size_t pick = pods_[q.pod].rng.below(target->pods.size());
   uint32_t to = target->pods[pick];
+  note_flow(q.pod, to, "http");
   const topology::Service& ms = model_.services[target->model_service];
   size_t port_index = 0;
   for (size_t k = 0; k < ms.ports.size(); ++k) {

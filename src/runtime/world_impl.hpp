@@ -156,6 +156,7 @@ struct PodRt {
   int64_t memory_peak = 0;  // the largest working set since the warm-up
   bool ready = true;        // in its Services' endpoints (false from a kill until Ready again)
   bool running = true;      // its container runs (the control plane stops and starts it)
+  uint8_t environment = 0;  // index into Impl::environments_ (run-time isolation)
   uint32_t incarnation = 0;
   uint64_t oom_kills = 0;
   sim::Time first_oom_kill = -1;  // after the warm-up
@@ -380,6 +381,12 @@ class RequestArena {
   uint32_t size_ = 0;
 };
 
+// A Service a workload's configuration names, resolved through the twin's DNS.
+struct ConfigTarget {
+  std::string service;         // the Service's name ("postgres", "kafka-headless")
+  std::string namespace_name;  // where it lives
+};
+
 class World::Impl : public PodHost {
  public:
   Impl(const topology::Model& model, std::vector<WorldEnvironment> environments,
@@ -483,6 +490,29 @@ class World::Impl : public PodHost {
   bool matches(const PodSelector& selector, uint32_t pod) const;
   uint32_t node_index(const std::string& name) const;
   void apply_network_fault(uint32_t index, bool on);
+  // Configuration-resolved targets (world_control.cpp): the Services a workload's configuration
+  // names (env, ConfigMaps, args), resolved through the twin's DNS from its namespace, so a
+  // drifted DB_HOST sends the pool to another environment's database, as it would on a cluster.
+  void build_config_targets();
+  // The namespace whose Service `service` the pod's configuration names; its own by default. A
+  // config-change fault replaces the targets of pods created after it in that namespace.
+  std::string target_namespace(uint32_t pod, const std::string& service) const;
+  void note_flow(uint32_t from_pod, uint32_t to_pod, const char* kind) {
+    if (pods_[from_pod].environment != pods_[to_pod].environment) record_flow(from_pod, to_pod, kind);
+  }
+  void record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind);
+  void apply_config_change(const FaultPlan& plan);
+  // changeChaos rollout: a rolling restart with maxSurge 1, maxUnavailable 0 (the Deployment
+  // defaults for 1 to 3 replicas, DEPLOY): a new pod, wait until Ready, delete an old one.
+  struct RolloutRt {
+    uint32_t workload;
+    std::vector<uint32_t> old_pods;
+    size_t next = 0;
+    uint32_t surge = kNone;  // the new pod being waited for
+  };
+  std::vector<RolloutRt> rollouts_;
+  void start_rollout(uint32_t workload);
+  void on_rollout_step(uint64_t index);
   // Memory and container restarts (world_lifecycle.cpp).
   int64_t working_set(const PodRt& p, int extra) const {
     return p.memory_baseline +
@@ -583,6 +613,15 @@ class World::Impl : public PodHost {
     bool active = false;
   };
   std::vector<FaultRt> faults_;
+  std::vector<std::vector<ConfigTarget>> config_targets_;  // by WorkloadRt index
+  struct ConfigChange {
+    std::string namespace_name;
+    sim::Time at;
+    std::vector<ConfigTarget> targets;
+  };
+  std::vector<ConfigChange> config_changes_;
+  std::map<std::pair<uint32_t, uint32_t>, size_t> flow_index_;  // (from, to pod) -> flows_
+  std::vector<FlowFigures> flows_;
   // Network faults in force: per pod, the extra one-way latency on its traffic and whether its
   // packets are dropped, as rules (few and short-lived) checked only when any is active.
   struct NetRule {

@@ -159,6 +159,18 @@ struct FaultFigures {
   std::vector<std::string> targets;  // pods or nodes, as selected
 };
 
+// Run-time isolation: calls from a pod of one environment to a pod of another (an HTTP call, a
+// PostgreSQL query, a Kafka produce), per (source pod, destination pod, kind).
+struct FlowFigures {
+  std::string from_pod;  // "amazon-api-dev/orders-api-7f9c"
+  std::string from_environment;
+  std::string to_pod;
+  std::string to_environment;
+  std::string kind;  // "postgres", "kafka", "http"
+  uint64_t count = 0;
+  double first_s = 0;
+};
+
 struct RunFigures {
   uint64_t seed = 0;
   double simulated_seconds = 0;  // total, warm-up included
@@ -175,6 +187,7 @@ struct RunFigures {
   std::vector<LostWriteFigures> kafka_lost_writes;
   std::vector<std::string> notes;  // what the world could not model, once each
   std::vector<FaultFigures> faults;  // in the order they started
+  std::vector<FlowFigures> cross_environment_flows;  // the whole run, in order of first sight
   std::vector<KubeEvent> kube_events;  // the whole run, warm-up included
 };
 
