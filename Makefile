@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-asan bench format clean
+.PHONY: all deps build run test test-asan proptest bench format clean
 
 all: build
 
@@ -37,6 +37,17 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit -E 'Validation'
+
+# PodCpu's property search (tests/runtime/pod_cpu_property_test.cpp) over N seeded configurations
+# (`make test` runs 1,000), one process per core, each taking its share of the test's shards.
+N ?= 100000
+proptest: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target runtime_tests
+	@cd $(BUILD) && pids=""; for i in $$(seq 0 $$(($(JOBS) - 1))); do \
+	  KUBETWIN_PROPTEST_N=$(N) GTEST_TOTAL_SHARDS=$(JOBS) GTEST_SHARD_INDEX=$$i \
+	    ./runtime_tests --gtest_filter='*PodCpuProperty*' --gtest_brief=1 & pids="$$pids $$!"; \
+	done; status=0; for p in $$pids; do wait $$p || status=1; done; exit $$status
 
 bench: build
 	@./$(BUILD)/bench/kubetwin-bench mmc --lambda 4 --mu 1 --servers 5 --customers 10000000 --seed 7
