@@ -155,7 +155,12 @@ void PodCpu::rearm() {
     return;
   }
   Time at;
-  if (throttled_) {
+  if (running_.front().finish_v <= v_) {
+    // A thread whose work is done is done now, whatever the quota: its last nanosecond may have
+    // spent the quota, and a request arriving at that instant (before the wake-up) begins the
+    // stall, but the stall must not hold an answer whose CPU was already used.
+    at = last_;
+  } else if (throttled_) {
     at = period_end();
   } else {
     at = last_ + (running_.front().finish_v - v_);

@@ -301,5 +301,32 @@ TEST(PodCpu, ARequestInAPeriodWithNoQuotaLeftStallsToTheNextPeriod) {
   EXPECT_EQ(cpu.throttled_time(), millis(60));
 }
 
+// Found by the property search (pod_cpu_property_test.cpp, seeds 25103 and 64598 among 100,000):
+// a request whose last nanosecond of work spends the period's quota is done at that instant, even
+// when another request arrives at the same instant (its event runs first) and begins the stall.
+// The stall held the finished answer to the period's end: 90 ms late here.
+TEST(PodCpu, WorkDoneAsTheQuotaRunsOutIsAnsweredThenEvenIfAnArrivalStallsThePod) {
+  sim::Engine engine;
+  PodCpu cpu(engine, "p", {.milli_cpu_limit = 100, .concurrency = 2});  // 10 ms per 100 ms
+  Recorder rec{&engine, {}};
+  cpu.on_completion(&Recorder::on_done, &rec);
+  struct Late {
+    PodCpu* cpu;
+    void arrive() { cpu->submit(2, millis(10)); }
+  } late{&cpu};
+  // Scheduled before the pod's wake-up at 10 ms, so it runs first at that instant.
+  engine.schedule_at<&Late::arrive>(millis(10), &late);
+  cpu.submit(1, millis(10));  // spends the whole quota, finishing at 10 ms
+  engine.set_event_budget(1000);
+  engine.run();
+  ASSERT_EQ(rec.done.size(), 2u);
+  EXPECT_EQ(rec.done[0].token, 1u);
+  EXPECT_EQ(rec.done[0].at, millis(10));
+  EXPECT_EQ(rec.done[1].token, 2u);
+  EXPECT_EQ(rec.done[1].at, millis(110));  // stalls 90 ms for the next period, then 10 ms of work
+  EXPECT_EQ(cpu.throttled_periods(), 1u);
+  EXPECT_EQ(cpu.throttled_time(), millis(90));
+}
+
 }  // namespace
 }  // namespace kubetwin::runtime
