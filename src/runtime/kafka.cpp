@@ -19,6 +19,8 @@ std::string_view kafka_error_name(KafkaError error) {
       return "LEADER_NOT_AVAILABLE";
     case KafkaError::kRequestTimedOut:
       return "REQUEST_TIMED_OUT";
+    case KafkaError::kNetworkException:
+      return "NETWORK_EXCEPTION";
     case KafkaError::kKafkaStorageError:
       return "KAFKA_STORAGE_ERROR";
     case KafkaError::kUnknownTopicOrPartition:
@@ -180,6 +182,12 @@ uint64_t KafkaCluster::produce(uint64_t token, int partition, int64_t bytes, Ack
     return sid;
   }
   const int leader_broker = p.brokers[p.leader];
+  if (!brokers_[leader_broker].alive && brokers_[leader_broker].refuses) {
+    // The client still sends to the dead leader until the controller fences it; its pod's
+    // network refuses the connection at once.
+    deliver(token, KafkaError::kNetworkException, partition, -1, 0);
+    return sid;
+  }
   if (!brokers_[leader_broker].alive) {
     // The client still sends to the dead leader until the controller fences it: no answer.
     deliver(token, KafkaError::kRequestTimedOut, partition, -1, config_.request_timeout);
@@ -357,10 +365,23 @@ void KafkaCluster::on_ack_timeout(uint64_t partition_index) {
 
 // --- brokers, ISR and elections ------------------------------------------------------------
 
-void KafkaCluster::stop_broker(int broker) {
+void KafkaCluster::stop_broker(int broker, bool connections_refused) {
   Broker& b = brokers_[broker];
   if (!b.alive) return;
   b.alive = false;
+  b.refuses = connections_refused;
+  if (connections_refused) {
+    // The producers' connections to it are reset: what waits on it as leader fails now.
+    for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
+      Partition& p = partitions_[pi];
+      if (p.leader < 0 || p.brokers[p.leader] != broker) continue;
+      while (!p.pending.empty()) {
+        const PendingAck a = p.pending.pop_front();
+        sends_[a.send_id].state = kSendFailed;
+        deliver(a.token, KafkaError::kNetworkException, pi, -1, 0);
+      }
+    }
+  }
   ++b.incarnation;
   for (Partition& p : partitions_) {
     for (size_t i = 0; i < p.brokers.size(); ++i) {

@@ -12,8 +12,14 @@ namespace kubetwin::runtime {
 
 void World::Impl::build_control_plane() {
   control_ = std::make_unique<ControlPlane>(engine, *this, options_);
+  node_silent_.assign(model_.nodes.size(), false);
   for (const topology::ClusterNode& n : model_.nodes) control_->add_node(n.meta.name);
   for (uint32_t p = 0; p < pods_.size(); ++p) control_->add_pod(p, life_of(p));
+  for (WorkloadRt& w : workloads_) {
+    w.ready = 0;
+    for (uint32_t p : w.pods) w.ready += pods_[p].ready ? 1 : 0;
+    w.ready_min = w.ready;
+  }
 }
 
 PodLife World::Impl::life_of(uint32_t pod) const {
@@ -48,7 +54,10 @@ void World::Impl::stop_container(uint32_t pod) {
   }
   for (KafkaClusterRt& k : kafka_) {
     for (size_t b = 0; b < k.broker_pods.size(); ++b) {
-      if (k.broker_pods[b] == pod) k.cluster->stop_broker(static_cast<int>(b));
+      // A process killed on a live node: its pod's network refuses connections at once. On a
+      // silent node nothing answers: clients wait for their request timeout.
+      if (k.broker_pods[b] == pod)
+        k.cluster->stop_broker(static_cast<int>(b), !node_silent_[p.node]);
     }
     // Its consumers stop polling; the group coordinator notices after session.timeout.ms.
     for (auto& g : k.groups) {

@@ -143,14 +143,17 @@ void World::Impl::call_kafka(uint32_t c, const Call& call) {
   int partition =
       cluster.partition_of(topic, static_cast<int>(rr++ % cluster.partition_count(topic)));
   int leader = cluster.leader(partition);
+  q.kafka = k;
+  q.topic = topic;
+  q.partition = partition;
+  q.produce_began = engine.now();
   if (leader < 0 || kr.broker_pods[static_cast<size_t>(leader)] == kNone) {
+    q.stage = Stage::kKafkaProduce;
+    if (call.kafka.acks != KafkaAcks::kNone && retry_produce(c)) return;
     if (q.counted) ++kr.topic_stats[topic].failed;
     call_done(c, Failure::kNoLeader);
     return;
   }
-  q.kafka = k;
-  q.topic = topic;
-  q.partition = partition;
   q.peer_pod = kr.broker_pods[static_cast<size_t>(leader)];
   note_flow(q.pod, q.peer_pod, "kafka");
   if (call.kafka.acks == KafkaAcks::kNone) {
@@ -202,6 +205,17 @@ void World::Impl::on_produce_answer(uint64_t t) {
   Request& q = requests_[c];
   if (q.stage != Stage::kKafkaProduce) return;  // reset by an OOM kill meanwhile
   KafkaClusterRt::TopicStats& stats = kafka_[q.kafka].topic_stats[q.topic];
+  switch (q.kafka_error) {
+    case KafkaError::kLeaderNotAvailable:
+    case KafkaError::kRequestTimedOut:
+    case KafkaError::kNetworkException:
+    case KafkaError::kNotEnoughReplicas:
+    case KafkaError::kNotEnoughReplicasAfterAppend:
+      if (retry_produce(c)) return;
+      break;
+    default:
+      break;
+  }
   Failure f = Failure::kNone;
   switch (q.kafka_error) {
     case KafkaError::kNone:
@@ -216,6 +230,34 @@ void World::Impl::on_produce_answer(uint64_t t) {
   }
   if (q.counted) ++(f == Failure::kNone ? stats.produced : stats.failed);
   call_done(c, f);
+}
+
+bool World::Impl::retry_produce(uint32_t c) {
+  Request& q = requests_[c];
+  if (engine.now() + options_.kafka_retry_backoff - q.produce_began >
+      options_.kafka_delivery_timeout)
+    return false;
+  engine.schedule_after<&Impl::on_produce_retry>(options_.kafka_retry_backoff, this,
+                                                 token_of(c, q.generation));
+  return true;
+}
+
+// A retry goes to the partition's leader as the producer's refreshed metadata names it.
+void World::Impl::on_produce_retry(uint64_t t) {
+  if (!alive(t)) return;
+  const uint32_t c = static_cast<uint32_t>(t);
+  Request& q = requests_[c];
+  if (q.stage != Stage::kKafkaProduce) return;  // reset by a kill meanwhile
+  KafkaClusterRt& kr = kafka_[q.kafka];
+  const int leader = kr.cluster->leader(q.partition);
+  if (leader < 0 || kr.broker_pods[static_cast<size_t>(leader)] == kNone) {
+    if (retry_produce(c)) return;
+    q.kafka_error = KafkaError::kLeaderNotAvailable;
+    on_produce_answer(t);
+    return;
+  }
+  q.peer_pod = kr.broker_pods[static_cast<size_t>(leader)];
+  engine.schedule_after<&Impl::on_produce_arrive>(latency(q.pod, q.peer_pod), this, t);
 }
 
 void World::Impl::on_consumer_batch(void* context, int group, int member, int64_t records) {
@@ -359,6 +401,7 @@ void World::Impl::end_warmup() {
     p.first_oom_kill = -1;
     p.memory_peak = p.ready ? working_set(p, 0) : 0;
   }
+  for (WorkloadRt& w : workloads_) w.ready_min = w.ready;
   for (WorkloadRt& w : workloads_) {
     int active = active_replicas(w);
     w.replicas.reset(now);
@@ -497,6 +540,7 @@ RunFigures World::Impl::figures() const {
       ready += pod.ready_time.mean(now);
       wf.restarts += static_cast<uint64_t>(control_->pod(p).restarts);
     }
+    wf.ready_min = w.ready_min;
     if (!w.pods.empty()) wf.ready_fraction = ready / static_cast<double>(w.pods.size());
     double n = static_cast<double>(w.pods.size());
     wf.cpu_utilisation_of_limit = n > 0 ? util / n : 0;

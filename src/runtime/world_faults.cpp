@@ -88,7 +88,6 @@ const char* fault_action_name(FaultAction a) {
 }
 
 void World::Impl::schedule_faults(const std::vector<FaultPlan>& faults) {
-  node_silent_.assign(model_.nodes.size(), false);
   for (const FaultPlan& plan : faults) {
     FaultRt f;
     f.plan = plan;

@@ -196,6 +196,8 @@ struct WorkloadRt {
   uint64_t scale_downs = 0;
   sim::Time first_scale_up = -1;
   uint64_t unschedulable = 0;  // most replicas wanted at once that no node could take
+  int ready = 0;               // pods in the endpoints now
+  int ready_min = 0;           // the fewest since the warm-up
 };
 
 // A node's room for new pods: allocatable minus the requests of the pods on it.
@@ -358,6 +360,7 @@ struct Request {
   int partition = -1;
   int topic = -1;
   KafkaError kafka_error = KafkaError::kNone;
+  sim::Time produce_began = 0;  // the send's first attempt (delivery.timeout.ms runs from it)
 };
 
 // The request arena: slots in chunks of 4096 that never move, so a reference stays valid while
@@ -564,6 +567,10 @@ class World::Impl : public PodHost {
   static void on_produce_result(void* self, uint64_t token, KafkaError error, int partition,
                                 int64_t offset);
   void on_produce_answer(uint64_t r);
+  void on_produce_retry(uint64_t r);
+  // Retries a retriable produce error after retry.backoff.ms; false once delivery.timeout.ms
+  // would pass (the send then fails).
+  bool retry_produce(uint32_t r);
   // A consumer handled a batch: each record runs the consumer's calls from the member's pod.
   static void on_consumer_batch(void* context, int group, int member, int64_t records);
 

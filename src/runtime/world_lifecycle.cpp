@@ -27,6 +27,11 @@ bool World::Impl::memory_admits(uint32_t pod) {
 
 void World::Impl::set_endpoint(uint32_t pod, bool ready) {
   PodRt& p = pods_[pod];
+  if (p.workload != kNone && p.ready != ready) {
+    WorkloadRt& w = workloads_[p.workload];
+    w.ready += ready ? 1 : -1;
+    w.ready_min = std::min(w.ready_min, w.ready);
+  }
   p.ready = ready;
   p.ready_time.set(engine.now(), ready ? 1 : 0);
   // Endpoints keep the model's order: rebuilt from every endpoint the Service selects.

@@ -94,6 +94,7 @@ enum class KafkaError : uint8_t {
   kUnknownTopicOrPartition,
   kInvalidReplicationFactor,      // RF > live brokers at topic creation
   kGroupCoordinatorNotAvailable,  // __consumer_offsets cannot be created (too few brokers)
+  kNetworkException,  // the connection to the broker was refused or reset (retriable)
 };
 std::string_view kafka_error_name(KafkaError error);
 
@@ -199,7 +200,10 @@ class KafkaCluster {
   uint64_t storage_failures(int broker) const { return brokers_[broker].storage_failures; }
   // The broker process dies (pod kill, OOM, node loss): it stops fetching and answering at once;
   // the controller fences it broker.session.timeout.ms later and moves its leaderships.
-  void stop_broker(int broker);
+  // connections_refused: the process died but its pod's network answers (a container kill):
+  // requests to it fail at once with a NetworkException, and those waiting on it as leader are
+  // answered so too; otherwise (a silent node) they wait for request.timeout.ms.
+  void stop_broker(int broker, bool connections_refused = false);
   // The broker's log dir is lost (its volume): it restarts empty; acknowledged records no other
   // replica holds are lost.
   void wipe_broker(int broker);
@@ -254,6 +258,7 @@ class KafkaCluster {
     uint64_t storage_failures = 0;
     uint64_t incarnation = 0;
     bool replication_paused = false;
+    bool refuses = false;  // dead, and its connections are refused rather than silent
   };
   struct Replica {
     int64_t leo = 0;

@@ -66,6 +66,7 @@ struct WorkloadFigures {
   double first_oom_kill_s = -1;  // simulated time of the first kill after the warm-up; -1: none
   double ready_fraction = 1;
   uint64_t restarts = 0;  // container restarts over all pods (OOM, container-kill, node return)
+  int ready_min = 0;      // fewest Ready pods at any time of the measured window
   // Autoscaling: the HPA that scaled it ("3..5 at 70% CPU"; empty: none simulated), replicas at
   // the warm-up's end, the fewest and most since, the time-weighted mean, scaling events, and
   // the most replicas the HPA wanted at once that no node could take (they stay Pending; the twin

@@ -85,6 +85,13 @@ inline constexpr sim::Time kNodeMonitorGracePeriod = sim::seconds(50);
 inline constexpr sim::Time kNotReadyToleration = sim::seconds(300);
 inline constexpr sim::Time kForceDetachWait = sim::minutes(6);
 
+// The Kafka producer's retries (ProducerConfig, KPC): a retriable error (no leader, not enough
+// replicas, a request timeout) is retried on the partition's current leader after
+// retry.backoff.ms, until delivery.timeout.ms after the send began; then the send fails. With
+// enable.idempotence (the default since 3.0, KUP30) a retry never duplicates a record.
+inline constexpr sim::Time kKafkaRetryBackoff = sim::millis(100);       // retry.backoff.ms
+inline constexpr sim::Time kKafkaDeliveryTimeout = sim::seconds(120);   // delivery.timeout.ms
+
 struct WorldOptions {
   uint64_t seed = 1;
   // Namespaces whose pods are simulated; empty = every namespace of the model.
@@ -104,6 +111,8 @@ struct WorldOptions {
   sim::Time pod_start_delay = kPodStartDelay;
   sim::Time vault_agent_init_delay = kVaultAgentInitDelay;
   sim::Time termination_grace_period = kTerminationGracePeriod;
+  sim::Time kafka_retry_backoff = kKafkaRetryBackoff;
+  sim::Time kafka_delivery_timeout = kKafkaDeliveryTimeout;
   sim::Time node_monitor_grace_period = kNodeMonitorGracePeriod;
   sim::Time not_ready_toleration = kNotReadyToleration;
   sim::Time force_detach_wait = kForceDetachWait;
