@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -356,7 +357,7 @@ LoadSpec parse_load(const Node& node, const std::string& field) {
   return l;
 }
 
-FaultSpec parse_fault(const Node& node, const std::string& field) {
+FaultSpec parse_fault(const Node& node, const std::string& field, const std::string& base_dir) {
   if (!node.is_mapping())
     wrong_type(node, field, "a mapping",
                "e.g. - at: 10m\n    duration: 5m\n    podChaos: {action: pod-kill, ...}");
@@ -384,8 +385,21 @@ FaultSpec parse_fault(const Node& node, const std::string& field) {
   if (f.kind.empty())
     throw InputError(
         node.location(), field + " names no fault",
-        "add one of: podChaos, networkChaos, stressChaos, ioChaos, timeChaos, dnsChaos, "
-        "httpChaos, nodeChaos, kafkaChaos, postgresChaos");
+        "add one of: podChaos, networkChaos, dnsChaos, stressChaos, ioChaos, nodeChaos, "
+        "kafkaChaos, postgresChaos, vaultChaos, coreDnsChaos, volumeChaos, changeChaos, or "
+        "chaosMesh: FILE (a Chaos Mesh experiment file)");
+  if (f.kind == kChaosMeshFaultKind) {
+    // A Chaos Mesh file: its experiments carry their own names and durations.
+    for (const char* k : {"duration", "name"})
+      if (const Node* v = r.get(k))
+        throw InputError(v->location(),
+                         r.field(k) + " does not apply to a chaosMesh entry",
+                         std::string("the experiments' ") + k +
+                             "s are their own (metadata.name, spec.duration): remove it");
+    f.file = resolve_file(f.body, r.field(f.kind), base_dir, "Chaos Mesh file");
+    if (const Node* at = r.get("at")) f.at = parse_duration(*at, r.field("at"));
+    return f;
+  }
   if (!f.body.is_mapping())
     wrong_type(f.body, field + "." + f.kind, "a mapping",
                "e.g. podChaos: {action: pod-kill, mode: one, selector: {...}}");
@@ -660,7 +674,7 @@ ScenarioSpec scenario_from_node(const Node& document) {
     const auto& items =
         sequence(*faults, f, "e.g. faults: [{at: 10m, duration: 5m, podChaos: {...}}]");
     for (std::size_t i = 0; i < items.size(); ++i) {
-      FaultSpec fault = parse_fault(items[i], indexed(f, i));
+      FaultSpec fault = parse_fault(items[i], indexed(f, i), base_dir);
       if (fault.at >= sc.duration)
         throw InputError(items[i].get("at")->location(),
                          indexed(f, i) + ".at (" + sim::format_duration(fault.at) +
@@ -721,6 +735,15 @@ ScenarioSpec parse_scenario(std::string_view text, const std::string& path) {
 
 ScenarioSpec load_scenario_file(const std::string& path) {
   return parse_scenario(k8s::read_file(path), path);
+}
+
+FaultSpec chaos_mesh_fault(const std::string& file) {
+  FaultSpec f;
+  f.kind = kChaosMeshFaultKind;
+  f.file = file;
+  f.body = Node::scalar(file);
+  f.where = k8s::SourceLocation{std::make_shared<const std::string>(file), 0, 0};
+  return f;
 }
 
 }  // namespace kubetwin::scenario

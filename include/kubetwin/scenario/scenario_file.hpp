@@ -62,19 +62,32 @@ struct LoadSpec {
 };
 
 // A fault of the timeline, kept for the fault layer: the Chaos Mesh-style kind and its body.
+// scenario/fault_timeline.hpp turns these into runtime::FaultPlans against the model.
 struct FaultSpec {
   std::string name;                   // optional `name:`, "" when absent
-  std::string kind;                   // "podChaos", "networkChaos", ...
+  std::string kind;                   // "podChaos", "networkChaos", ..., or kChaosMeshFaultKind
   sim::Time at = 0;                   // since the start of the run (warm-up included)
   std::optional<sim::Time> duration;  // none: the fault is never lifted
   k8s::Node body;                     // the value of the kind key, locations kept
+  std::string file;                   // kChaosMeshFaultKind: the experiment file, resolved
   k8s::SourceLocation where;          // the list entry
 };
 
-// Fault kinds a scenario may name: Chaos Mesh's words, plus the twin's own for its data stores.
+// `- chaosMesh: FILE` (and `kubetwin run --chaos FILE`): a Chaos Mesh experiment file run
+// unchanged, at the entry's `at` (default 0); its durations are its own.
+inline constexpr std::string_view kChaosMeshFaultKind = "chaosMesh";
+
+// Fault kinds a scenario may name: Chaos Mesh's words (timeChaos and httpChaos are refused by
+// the timeline as not simulated), the twin's own for nodes, data stores, Vault, CoreDNS, volumes
+// and changes, and chaosMesh for a Chaos Mesh file.
 inline constexpr std::string_view kFaultKinds[] = {
-    "podChaos", "networkChaos", "stressChaos", "ioChaos",    "timeChaos",
-    "dnsChaos", "httpChaos",    "nodeChaos",   "kafkaChaos", "postgresChaos"};
+    "podChaos",      "networkChaos", "dnsChaos",     "stressChaos", "ioChaos",
+    "timeChaos",     "httpChaos",    "nodeChaos",    "kafkaChaos",  "postgresChaos",
+    "vaultChaos",    "coreDnsChaos", "volumeChaos",  "changeChaos", kChaosMeshFaultKind};
+
+// The fault entry `kubetwin run --chaos FILE` appends: FILE relative to the working directory,
+// at 0. The file is read (and its errors raised) when the timeline is built.
+FaultSpec chaos_mesh_fault(const std::string& file);
 
 enum class Quantile { kP50, kP95, kP99, kP999, kMax };
 std::string_view to_string(Quantile q);
