@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/scenario/fault_timeline.hpp"
 #include "kubetwin/sim/random.hpp"
 #include "kubetwin/topology/cluster.hpp"
 #include "kubetwin/topology/twin_index.hpp"
@@ -291,11 +292,7 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
                                 pod.reason + ")");
     }
   }
-  if (!spec.faults.empty()) {
-    prepared->notes.push_back(
-        std::to_string(spec.faults.size()) +
-        " fault(s) parsed but not simulated yet: the run applies the load only");
-  }
+  prepared->faults = build_fault_timeline(spec, prepared->model, &prepared->notes);
   // Bind every load once now, so a bad target is an input error before any thread starts.
   World probe(prepared->model, prepared->environments, prepared->options);
   for (const LoadSpec& load : spec.loads) bind_load(probe, load);
