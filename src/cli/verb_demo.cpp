@@ -2,6 +2,7 @@
 // scenarios run, then the engine validated against queueing theory.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -9,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "kubetwin/report/run_report.hpp"
+#include "kubetwin/scenario/runner.hpp"
+#include "kubetwin/scenario/scenario_file.hpp"
 #include "kubetwin/sim/queueing.hpp"
 #include "verb_functions.hpp"
 
@@ -61,6 +65,31 @@ int verb_demo(const Invocation& inv) {
   inv.out
       << "kubetwin demo: the amazon-store model of ENVIRONMENT_ISOLATION.md, audited and loaded.\n"
          "Checks that FAIL below are findings about the model, not errors of the tool.\n";
+  // First, the failure-rehearsal library: one verdict table over every scenario in it.
+  {
+    std::vector<std::string> files;
+    for (const char* dir : {"/scenarios/ha", "/scenarios/isolation"}) {
+      const std::filesystem::path d = root + dir;
+      if (!std::filesystem::exists(d)) continue;
+      for (const auto& e : std::filesystem::directory_iterator(d)) {
+        if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    if (!files.empty()) {
+      inv.out << "\n==== 0. Failure rehearsal: the scenario library (scenarios/ha, "
+                 "scenarios/isolation)\n$ kubetwin run scenarios/ha/*.yaml "
+                 "scenarios/isolation/*.yaml\n\n";
+      std::vector<scenario::ScenarioResult> results;
+      for (const std::string& f : files)
+        results.push_back(scenario::run_scenario(scenario::load_scenario_file(f)));
+      inv.out << report::render_verdict_table(results);
+      inv.out << "  FAIL here is what the scenario exists to show (dev has no redundancy; RF 1 "
+                 "loses data with its disk;\n  a drifted DB_HOST writes into prod); each "
+                 "scenario's description says what it expects.\n";
+      inv.out.flush();
+    }
+  }
   struct Step {
     const char* heading;
     const char* name;

@@ -117,6 +117,11 @@ std::string seconds_text(double s) {
   return sim::format_duration(sim::from_seconds(s));
 }
 
+// A moment of the run for people: to the millisecond.
+std::string moment_text(double s) {
+  return sim::format_duration(sim::from_seconds(std::round(s * 1000) / 1000));
+}
+
 std::string hex64(uint64_t v) {
   return fmt::format("0x{:016x}", v);
 }
@@ -526,6 +531,51 @@ void text_volumes(const runtime::RunFigures& m, std::string& out) {
                       rows);
 }
 
+// What each fault hit and what the clients saw (FaultImpact), then the cross-environment flows.
+void text_faults(const ScenarioResult& r, std::string& out) {
+  if (!r.faults.empty()) {
+    out += "\nFaults\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const scenario::FaultImpact& f : r.faults) {
+      std::string targets;
+      for (size_t i = 0; i < f.fault.targets.size(); ++i) {
+        if (i == 3) {
+          targets += fmt::format(" +{}", f.fault.targets.size() - 3);
+          break;
+        }
+        targets += (i ? ", " : "") + f.fault.targets[i];
+      }
+      if (targets.empty()) targets = "(nothing selected)";
+      rows.push_back(
+          {f.fault.name, f.fault.action, seconds_text(f.fault.at_s),
+           f.fault.lifted_s >= 0 ? seconds_text(f.fault.lifted_s) : "-", targets,
+           f.detect_s >= 0 ? "+" + seconds_text(f.detect_s) : "none",
+           f.detect_s < 0 ? "-" : f.recover_s < 0 ? "not by the end" : seconds_text(f.recover_s),
+           seconds_text(f.outage_s)});
+    }
+    out += render_table({{"FAULT"},
+                         {"ACTION"},
+                         {"AT", true},
+                         {"LIFTED", true},
+                         {"TARGETS"},
+                         {"DETECTED", true},
+                         {"RECOVERED", true},
+                         {"OUTAGE", true}},
+                        rows);
+  }
+  if (!r.cross_environment_flows.empty()) {
+    out += "\nCross-environment flows\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const runtime::FlowFigures& f : r.cross_environment_flows) {
+      rows.push_back({f.from_environment + " " + f.from_pod, f.to_environment + " " + f.to_pod,
+                      f.blocked ? f.kind + ", dropped by NetworkPolicy" : f.kind,
+                      format_count(static_cast<double>(f.count)), moment_text(f.first_s)});
+    }
+    out += render_table(
+        {{"FROM"}, {"TO"}, {"KIND"}, {"CALLS", true}, {"FIRST", true}}, rows);
+  }
+}
+
 void text_footer(const ScenarioResult& r, std::string& out) {
   out += "\n";
   const double sim_each = r.runs.empty() ? r.duration_s : r.runs.front().simulated_seconds;
@@ -601,6 +651,8 @@ void json_figures(JsonWriter& j, const runtime::RunFigures& m) {
         .field("oom_kills", w.oom_kills)
         .field("first_oom_kill_s", w.first_oom_kill_s)
         .field("ready_fraction", w.ready_fraction)
+        .field("ready_min", w.ready_min)
+        .field("restarts", w.restarts)
         .field("hpa", w.hpa)
         .field("replicas_start", w.replicas_start)
         .field("replicas_min", w.replicas_min)
@@ -801,6 +853,7 @@ std::string render_run_text(const ScenarioResult& r, const RunReportOptions&) {
   if (r.rate_scale != 1) out += fmt::format(" (loads scaled x{})", r.rate_scale);
   out += "\n\n";
   text_verdicts(r, out);
+  text_faults(r, out);
   text_routes(r, out);
   text_workloads(r.merged, out);
   text_postgres(r.merged, out);
@@ -865,6 +918,47 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
   }
   j.end_array();
   json_figures(j, r.merged);
+  j.key("faults").begin_array();
+  for (const scenario::FaultImpact& f : r.faults) {
+    j.begin_object(true)
+        .field("name", f.fault.name)
+        .field("action", f.fault.action)
+        .field("at_s", f.fault.at_s)
+        .field("lifted_s", f.fault.lifted_s)
+        .strings("targets", f.fault.targets)
+        .field("detect_s", f.detect_s)
+        .field("recover_s", f.recover_s)
+        .field("outage_s", f.outage_s)
+        .end_object();
+  }
+  j.end_array();
+  j.key("cross_environment_flows").begin_array();
+  for (const runtime::FlowFigures& f : r.cross_environment_flows) {
+    j.begin_object(true)
+        .field("from_pod", f.from_pod)
+        .field("from_environment", f.from_environment)
+        .field("to_pod", f.to_pod)
+        .field("to_environment", f.to_environment)
+        .field("kind", f.kind)
+        .field("blocked", f.blocked)
+        .field("count", f.count)
+        .field("first_s", f.first_s)
+        .end_object();
+  }
+  j.end_array();
+  j.key("kube_events").begin_array();
+  if (!r.runs.empty()) {
+    for (const runtime::KubeEvent& e : r.runs.front().kube_events) {
+      j.begin_object(true)
+          .field("at_s", e.at_s)
+          .field("object", e.object)
+          .field("type", e.type)
+          .field("reason", e.reason)
+          .field("message", e.message)
+          .end_object();
+    }
+  }
+  j.end_array();
   j.strings("notes", r.notes);
   j.field("simulated_seconds", total_simulated_seconds(r))
       .field("events", r.events)
@@ -907,6 +1001,34 @@ std::string render_run_json(const ScenarioResult& r, const RunReportOptions& opt
 
 std::string render_run(const ScenarioResult& r, RunFormat format, const RunReportOptions& options) {
   return format == RunFormat::kJson ? render_run_json(r, options) : render_run_text(r, options);
+}
+
+std::string render_verdict_table(const std::vector<ScenarioResult>& results) {
+  std::vector<std::vector<std::string>> rows;
+  for (const ScenarioResult& r : results) {
+    size_t passed = 0;
+    std::string headline;
+    for (const scenario::CheckVerdict& v : r.checks) {
+      if (v.passed) {
+        ++passed;
+      } else if (headline.empty()) {
+        headline = v.check + ": " + v.measured;
+      }
+    }
+    if (headline.empty()) {
+      const scenario::FaultImpact* worst = nullptr;
+      for (const scenario::FaultImpact& f : r.faults) {
+        if (!worst || f.outage_s > worst->outage_s) worst = &f;
+      }
+      headline = worst ? fmt::format("{}: outage {}", worst->fault.name,
+                                     seconds_text(worst->outage_s))
+                       : "no fault";
+    }
+    if (headline.size() > 110) headline = headline.substr(0, 107) + "...";
+    rows.push_back({r.name, r.passed ? "PASS" : "FAIL",
+                    fmt::format("{}/{}", passed, r.checks.size()), headline});
+  }
+  return render_table({{"SCENARIO"}, {"VERDICT"}, {"CHECKS", true}, {"WHAT IT SHOWS"}}, rows);
 }
 
 std::string render_run_junit(const std::vector<ScenarioResult>& results,

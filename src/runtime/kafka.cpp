@@ -483,8 +483,8 @@ void KafkaCluster::elect_leader(int partition) {
 // The broker's log dir is gone (volume loss, disk failure). Its replicas restart empty and refetch
 // from the leader. Where no other replica holds a record (replication factor 1, or the others
 // behind), the partition's log ends where the best other replica's ends: acknowledged records
-// past it that no consumer read are lost (and check_lost_writes counts them whatever the read
-// horizon), and consumers' positions past the new end move back to it.
+// past it are lost, read or not (the data is gone for every reader; check_lost_writes counts
+// them whatever the read horizon), and consumers' positions past the new end move back to it.
 void KafkaCluster::wipe_broker(int broker) {
   Broker& b = brokers_[broker];
   for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
@@ -501,7 +501,7 @@ void KafkaCluster::wipe_broker(int broker) {
     if (end < leo_of_leader(p)) {
       for (int64_t o = end; o < leo_of_leader(p); ++o) {
         Send& sd = sends_[p.ids[static_cast<size_t>(o - p.log_base)]];
-        if (sd.state == kSendAcked && !sd.read) sd.lost_with_volume = 1;
+        if (sd.state == kSendAcked) sd.lost_with_volume = 1;
       }
       p.ids.resize(static_cast<size_t>(end - p.log_base));
       p.cum.resize(p.ids.size() + 1);
@@ -912,9 +912,15 @@ LostWriteReport KafkaCluster::check_lost_writes(int topic) const {
     if (s.state != kSendAcked) continue;
     if (topic >= 0 && partitions_[s.partition].topic != topic) continue;
     ++report.acknowledged;
-    if (s.read) {
+    if (s.lost_with_volume) {
+      // Its only copies were on a lost volume: gone for every reader, read before or not.
+      ++report.lost;
+      if (report.first_lost.size() < 16) {
+        report.first_lost.push_back(LostWrite{static_cast<int>(s.partition), s.offset, id});
+      }
+    } else if (s.read) {
       ++report.acknowledged_and_read;
-    } else if (s.lost_with_volume || s.offset <= partitions_[s.partition].max_read) {
+    } else if (s.offset <= partitions_[s.partition].max_read) {
       ++report.lost;
       if (report.first_lost.size() < 16) {
         report.first_lost.push_back(LostWrite{static_cast<int>(s.partition), s.offset, id});

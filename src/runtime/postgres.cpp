@@ -262,8 +262,7 @@ void PostgresServer::checkpoint(Time at) {
 
 void PostgresServer::begin_startup(Time duration, State state) {
   ++epoch_;
-  cpu_ = std::make_unique<PodCpu>(engine_, config_.name + "/cpu", server_cpu(config_));
-  cpu_->on_completion(&PostgresServer::on_cpu_done, this);
+  cpu_->abandon();  // queries in flight died with the old server (the PodCpu object stays)
   state_ = state;
   engine_.schedule_after<&PostgresServer::on_ready>(duration, this, epoch_);
 }
@@ -285,8 +284,9 @@ void PostgresServer::kill() {
   unflushed_.clear();
   drop_sessions();
   ++epoch_;
-  cpu_ = std::make_unique<PodCpu>(engine_, config_.name + "/cpu", server_cpu(config_));
-  cpu_->on_completion(&PostgresServer::on_cpu_done, this);
+  // The backends die with the server: their CPU work is dropped without answers. The PodCpu
+  // itself stays (the pod's figures and whoever holds a reference keep reading it).
+  cpu_->abandon();
   state_ = State::kDown;
   needs_recovery_ = true;  // no shutdown checkpoint: the next start replays the WAL
 }
@@ -321,8 +321,9 @@ void PostgresServer::stop() {
   drop_sessions();
   checkpoint(engine_.now());
   ++epoch_;
-  cpu_ = std::make_unique<PodCpu>(engine_, config_.name + "/cpu", server_cpu(config_));
-  cpu_->on_completion(&PostgresServer::on_cpu_done, this);
+  // The backends die with the server: their CPU work is dropped without answers. The PodCpu
+  // itself stays (the pod's figures and whoever holds a reference keep reading it).
+  cpu_->abandon();
   state_ = State::kDown;
 }
 

@@ -462,12 +462,16 @@ uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
   // configuration points that name at (DB_HOST), by default its own.
   const std::string ns = target_namespace(pod, service);
   uint32_t server = kNone;
+  int port = 0;  // the server pod's port the Service targets (NetworkPolicy checks it)
   for (const ServiceRt& s : services_) {
     // Every endpoint the Service selects, Ready or not: a pool created while the server
     // restarts still belongs to it (its connects are refused until it is up).
     if (s.namespace_name != ns || s.name != service || s.all_pods.empty()) continue;
     for (uint32_t k = 0; k < pg_servers_.size(); ++k) {
-      if (pg_servers_[k].pod == s.all_pods[0]) server = k;
+      if (pg_servers_[k].pod != s.all_pods[0]) continue;
+      server = k;
+      if (!s.all_target_ports.empty() && !s.all_target_ports[0].empty())
+        port = s.all_target_ports[0][0];
     }
   }
   PoolRt pool;
@@ -475,6 +479,10 @@ uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
   pool.server = server;
   if (p.service && p.service->pools.postgres) pool.size = p.service->pools.postgres->size;
   if (server != kNone) {
+    pool.server_pod = pg_servers_[server].pod;
+    pool.blocked = !allowed(pod, pool.server_pod, port);
+  }
+  if (server != kNone && !pool.blocked) {
     pool.pool = std::make_unique<ConnectionPool>(engine, *pg_servers_[server].server,
                                                  p.name + "/" + service, pool.size,
                                                  options_.pool_acquire_timeout);

@@ -185,8 +185,9 @@ std::string World::Impl::target_namespace(uint32_t pod, const std::string& servi
   return p.namespace_name;
 }
 
-void World::Impl::record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind) {
-  auto [it, fresh] = flow_index_.emplace(std::make_pair(from_pod, to_pod), flows_.size());
+void World::Impl::record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind,
+                              bool blocked) {
+  auto [it, fresh] = flow_index_.emplace(std::make_tuple(from_pod, to_pod, blocked), flows_.size());
   if (fresh) {
     FlowFigures f;
     f.from_pod = pods_[from_pod].name;
@@ -194,6 +195,7 @@ void World::Impl::record_flow(uint32_t from_pod, uint32_t to_pod, const char* ki
     f.to_pod = pods_[to_pod].name;
     f.to_environment = environments_[pods_[to_pod].environment].name;
     f.kind = kind;
+    f.blocked = blocked;
     f.first_s = sim::to_seconds(engine.now());
     flows_.push_back(std::move(f));
   }

@@ -42,6 +42,14 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
   PoolRt& pr = pods_[q.pod].pools[pool];
   q.pool = pool;
   q.peer_pod = pg_servers_[pr.server].pod;
+  if (pr.blocked) {
+    // Every connect is dropped: the pool's connectionTimeout passes and the query fails.
+    note_flow(q.pod, q.peer_pod, "postgres", true);
+    q.stage = Stage::kAwaitChild;
+    q.timer = engine.schedule_after<&Impl::on_pool_timeout>(options_.pool_acquire_timeout, this,
+                                                            token_of(c, q.generation));
+    return;
+  }
   note_flow(q.pod, q.peer_pod, "postgres");
   q.stage = Stage::kAwaitPool;
   uint64_t t = token_of(c, q.generation);
@@ -269,7 +277,8 @@ void World::Impl::on_consumer_batch(void* context, int group, int member, int64_
     if (candidate.group == group) g = &candidate;
   }
   if (!g || !g->calls || g->calls->empty() || member < 0 ||
-      static_cast<size_t>(member) >= g->pods.size()) {
+      static_cast<size_t>(member) >= g->pods.size() ||
+      g->pods[static_cast<size_t>(member)] == kNone) {
     return;
   }
   // One request per record, on the member's pod, with no caller: it runs the consumer's calls in
@@ -563,6 +572,8 @@ RunFigures World::Impl::figures() const {
     pf.queries = s.queries;
     pf.failed_writes = s.failed_writes;
     pf.committed_writes = s.committed_writes;
+    pf.commits_total = s.server->last_commit();
+    pf.commits_lost = s.server->lost_commits();
     pf.cpu_utilisation_of_limit = s.server->cpu().utilisation_of_limit();
     f.postgres.push_back(pf);
     if (!s.claim.empty()) {
@@ -606,9 +617,14 @@ RunFigures World::Impl::figures() const {
       f.kafka_groups.push_back(gf);
       // The records' CPU belongs to the consumers' workload (spread evenly over its pods).
       double cores = gf.consumed_per_s * g.cpu_per_record;
+      // A member's pod (kNone marks members whose pod died: their slots stay, as Kafka's ids do).
+      uint32_t member_pod = kNone;
+      for (uint32_t mp : g.pods) {
+        if (mp != kNone && member_pod == kNone) member_pod = mp;
+      }
       for (auto& wf : f.workloads) {
-        if (g.pods.empty() || pods_[g.pods[0]].workload == kNone) break;
-        const WorkloadRt& w = workloads_[pods_[g.pods[0]].workload];
+        if (member_pod == kNone || pods_[member_pod].workload == kNone) break;
+        const WorkloadRt& w = workloads_[pods_[member_pod].workload];
         const topology::Workload& mw = model_.workloads[w.model_workload];
         if (wf.namespace_name != mw.meta.namespace_name || wf.name != mw.meta.name) continue;
         wf.cpu_cores_mean += cores;

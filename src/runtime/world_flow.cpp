@@ -156,10 +156,16 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
     q.pod = kNone;
     for (size_t i = 0; i < n && q.pod == kNone; ++i) {
       const uint32_t k = gw.pods[(first + i) % n];
-      if (pods_[k].ready && pods_[k].running) q.pod = k;
+      if (pods_[k].ready) q.pod = k;
     }
     if (q.pod == kNone) {
       answer_client(r, status_of(Failure::kRefused), Failure::kRefused);
+      return;
+    }
+    if (network_faults_ && node_silent_[pods_[q.pod].node]) {
+      // An endpoint on a node that stopped answering (until the node is NotReady): the SYN is
+      // lost and the client waits for its own timeout.
+      q.stage = Stage::kClientToGateway;
       return;
     }
     q.stage = Stage::kClientToGateway;

@@ -126,6 +126,10 @@ struct PoolRt {             // one client pod's connection pool to one PostgreSQ
   uint32_t server = kNone;  // into Impl::pg_servers; kNone: the name reaches no server
   int size = kDefaultPostgresPoolSize;
   std::unique_ptr<ConnectionPool> pool;  // HikariCP-shaped (runtime/postgres.hpp)
+  // NetworkPolicy drops its connections (a drifted DB_HOST on a hardened cluster): no pool
+  // opens, and each query waits the pool's connection timeout and fails.
+  bool blocked = false;
+  uint32_t server_pod = kNone;
 };
 
 struct PodRt {
@@ -500,10 +504,11 @@ class World::Impl : public PodHost {
   // The namespace whose Service `service` the pod's configuration names; its own by default. A
   // config-change fault replaces the targets of pods created after it in that namespace.
   std::string target_namespace(uint32_t pod, const std::string& service) const;
-  void note_flow(uint32_t from_pod, uint32_t to_pod, const char* kind) {
-    if (pods_[from_pod].environment != pods_[to_pod].environment) record_flow(from_pod, to_pod, kind);
+  void note_flow(uint32_t from_pod, uint32_t to_pod, const char* kind, bool blocked = false) {
+    if (pods_[from_pod].environment != pods_[to_pod].environment)
+      record_flow(from_pod, to_pod, kind, blocked);
   }
-  void record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind);
+  void record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind, bool blocked);
   void apply_config_change(const FaultPlan& plan);
   // changeChaos rollout: a rolling restart with maxSurge 1, maxUnavailable 0 (the Deployment
   // defaults for 1 to 3 replicas, DEPLOY): a new pod, wait until Ready, delete an old one.
@@ -627,7 +632,7 @@ class World::Impl : public PodHost {
     std::vector<ConfigTarget> targets;
   };
   std::vector<ConfigChange> config_changes_;
-  std::map<std::pair<uint32_t, uint32_t>, size_t> flow_index_;  // (from, to pod) -> flows_
+  std::map<std::tuple<uint32_t, uint32_t, bool>, size_t> flow_index_;  // (from, to, blocked)
   std::vector<FlowFigures> flows_;
   // Network faults in force: per pod, the extra one-way latency on its traffic and whether its
   // packets are dropped, as rules (few and short-lived) checked only when any is active.

@@ -59,7 +59,8 @@ void World::Impl::kill_container(uint32_t pod) {
   PodRt& p = pods_[pod];
   sim::Time now = engine.now();
   ++p.incarnation;
-  set_endpoint(pod, false);
+  // The endpoints are the control plane's to change (a pod on a silent node stays in them until
+  // the node is NotReady); the process's own state goes now.
   // What the process held dies with it: workers first, then the accept queue, in order.
   std::vector<uint32_t> victims;
   victims.swap(p.working);

@@ -246,8 +246,8 @@ void World::Impl::stop_pod(uint32_t pod) {
   PodRt& p = pods_[pod];
   if (p.gone) return;
   stop_container(pod);  // SIGKILL at the end of the grace period: what is left is reset
+  if (p.ready) set_endpoint(pod, false);
   p.gone = true;
-  p.ready = false;
   for (KafkaClusterRt& k : kafka_) {
     for (auto& g : k.groups) {
       for (size_t member = 0; member < g.pods.size(); ++member) {

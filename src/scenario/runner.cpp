@@ -199,6 +199,11 @@ constexpr DurationKnob kDurationKnobs[] = {
     {"pod.startDelay", &runtime::WorldOptions::pod_start_delay},
     {"vault.agentInitDelay", &runtime::WorldOptions::vault_agent_init_delay},
     {"pod.terminationGracePeriod", &runtime::WorldOptions::termination_grace_period},
+    {"kafka.retryBackoff", &runtime::WorldOptions::kafka_retry_backoff},
+    {"kafka.deliveryTimeout", &runtime::WorldOptions::kafka_delivery_timeout},
+    {"node.monitorGracePeriod", &runtime::WorldOptions::node_monitor_grace_period},
+    {"node.notReadyToleration", &runtime::WorldOptions::not_ready_toleration},
+    {"volume.forceDetachWait", &runtime::WorldOptions::force_detach_wait},
 };
 
 // Applies `overrides` to the rendered resources, the behaviour views and the world's options.
@@ -262,7 +267,9 @@ const char* const kKnobHelp =
     "kong.readTimeout, client.timeout, pool.acquireTimeout, restart.backoffInitial, "
     "restart.backoffMax, pod.readyAfterStart, hpa.enabled, hpa.syncPeriod, "
     "hpa.scaleDownStabilization, pod.startDelay, vault.agentInitDelay, "
-    "pod.terminationGracePeriod, postgres.commitFsync, postgres.maxConnections "
+    "pod.terminationGracePeriod, postgres.commitFsync, postgres.maxConnections, "
+    "kafka.retryBackoff, kafka.deliveryTimeout, node.monitorGracePeriod, "
+    "node.notReadyToleration, volume.forceDetachWait "
     "(and test.plantLivelockAt, for tests of the progress guard)";
 
 std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spec) {
@@ -405,6 +412,8 @@ runtime::RunFigures merge_figures(const std::vector<runtime::RunFigures>& runs) 
         a.first_scale_up_s = b.first_scale_up_s;
       }
       a.unschedulable += b.unschedulable;
+      a.restarts += b.restarts;
+      a.ready_min = std::min(a.ready_min, b.ready_min);
     }
     for (size_t k = 0; k < m.postgres.size() && k < r.postgres.size(); ++k) {
       auto& a = m.postgres[k];
@@ -534,6 +543,90 @@ Knee find_knee(const PreparedScenario& prepared, const ScenarioResult& result) {
   return knee;
 }
 
+// The clients' view of every fault (FaultImpact): the routes' 10 s windows summed over the
+// replications, judged by the first recovery check's bounds (1% errors without one).
+void measure_faults(const PreparedScenario& prepared, ScenarioResult& result) {
+  if (result.runs.empty()) return;
+  const RecoveryCheck* bound = nullptr;
+  for (const CheckSpec& c : prepared.spec.checks) {
+    if (c.kind == CheckSpec::Kind::kRecovery && !bound) bound = &c.recovery;
+  }
+  const double threshold = bound ? bound->error_rate_below : 0.01;
+  struct Window {
+    double start = 0;
+    uint64_t answered = 0, errors = 0;
+    double latency_sum_ms = 0;
+  };
+  std::vector<Window> all;
+  for (const auto& run : result.runs) {
+    for (const auto& r : run.routes) {
+      if (bound && !bound->route.empty() && r.request != bound->route) continue;
+      for (size_t i = 0; i < r.windows.size(); ++i) {
+        if (i >= all.size()) all.resize(i + 1);
+        all[i].start = r.windows[i].start_s;
+        all[i].answered += r.windows[i].answered;
+        all[i].errors += r.windows[i].errors;
+        all[i].latency_sum_ms += r.windows[i].mean_ms * static_cast<double>(r.windows[i].answered);
+      }
+    }
+  }
+  const double width = sim::to_seconds(runtime::RouteFigures::kWindow);
+  auto bad = [&](const Window& w) {
+    if (w.answered == 0) return w.errors > 0;
+    const double rate = static_cast<double>(w.errors) / static_cast<double>(w.answered);
+    if (rate > threshold) return true;
+    if (bound && bound->latency_below) {
+      const double mean_ms = w.latency_sum_ms / static_cast<double>(w.answered);
+      if (mean_ms > sim::to_seconds(*bound->latency_below) * 1000) return true;
+    }
+    return false;
+  };
+  for (const runtime::FaultFigures& f : result.runs.front().faults) {
+    FaultImpact impact;
+    impact.fault = f;
+    const double end = f.lifted_s >= 0 ? f.lifted_s : f.at_s;
+    // The last bad window after the fault started: recovery is the end of it.
+    double last_bad_end = -1;
+    for (const Window& w : all) {
+      if (w.start + width <= f.at_s || !bad(w)) continue;
+      if (impact.detect_s < 0) impact.detect_s = std::max(0.0, w.start - f.at_s);
+      impact.outage_s += width;
+      last_bad_end = w.start + width;
+    }
+    if (impact.detect_s < 0) {
+      impact.recover_s = 0;
+    } else if (!all.empty() && last_bad_end >= all.back().start + width) {
+      impact.recover_s = -1;  // still bad in the last window
+    } else {
+      impact.recover_s = std::max(0.0, last_bad_end - end);
+    }
+    result.faults.push_back(std::move(impact));
+  }
+  // Cross-environment flows: every replication's, merged by (from, to, kind).
+  for (const auto& run : result.runs) {
+    for (const runtime::FlowFigures& fl : run.cross_environment_flows) {
+      auto it = std::find_if(result.cross_environment_flows.begin(),
+                             result.cross_environment_flows.end(), [&](const auto& o) {
+                               return o.from_pod == fl.from_pod && o.to_pod == fl.to_pod &&
+                                      o.kind == fl.kind;
+                             });
+      if (it != result.cross_environment_flows.end() && it->blocked != fl.blocked) {
+        it = std::find_if(result.cross_environment_flows.begin(),
+                          result.cross_environment_flows.end(), [&](const auto& o) {
+                            return o.from_pod == fl.from_pod && o.to_pod == fl.to_pod &&
+                                   o.kind == fl.kind && o.blocked == fl.blocked;
+                          });
+      }
+      if (it == result.cross_environment_flows.end()) {
+        result.cross_environment_flows.push_back(fl);
+      } else {
+        it->count += fl.count;
+        it->first_s = std::min(it->first_s, fl.first_s);
+      }
+    }
+  }
+}
+
 void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
   const ScenarioSpec& spec = prepared.spec;
   for (const CheckSpec& check : spec.checks) {
@@ -588,12 +681,19 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
           lost += l.lost;
           acknowledged += l.acknowledged;
         }
-        for (const auto& p : result.merged.postgres) committed += p.committed_writes;
-        v.passed = lost == 0;
+        // PostgreSQL: every acknowledged commit of every replication, and those lost (a crash
+        // with synchronous_commit off, or the data volume's loss).
+        uint64_t pg_lost = 0;
+        for (const auto& run : result.runs) {
+          for (const auto& p : run.postgres) {
+            committed += p.commits_total;
+            pg_lost += p.commits_lost;
+          }
+        }
+        v.passed = lost == 0 && (!check.no_lost_writes.postgres || pg_lost == 0);
         v.measured = fmt::format("kafka: {} of {} acknowledged sends lost", lost, acknowledged);
         if (check.no_lost_writes.postgres) {
-          // Commits are durable (synchronous_commit on) and no fault crashes the server yet.
-          v.measured += fmt::format("; postgres: 0 of {} commits lost", committed);
+          v.measured += fmt::format("; postgres: {} of {} commits lost", pg_lost, committed);
         }
         break;
       }
@@ -630,6 +730,83 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
         v.measured = found ? fmt::format("{:.1f} of {:.1f} GiB used", used / 1073741824.0,
                                          capacity / 1073741824.0)
                            : "no such claim in the simulated environments";
+        break;
+      }
+      case CheckSpec::Kind::kRecovery: {
+        const double within = sim::to_seconds(check.recovery.within);
+        v.passed = true;
+        double worst = 0;
+        std::string worst_name;
+        bool unrecovered = false;
+        for (const FaultImpact& f : result.faults) {
+          if (f.recover_s < 0) {
+            v.passed = false;
+            unrecovered = true;
+            worst_name = f.fault.name;
+          } else if (!unrecovered && f.recover_s >= worst) {
+            worst = f.recover_s;
+            worst_name = f.fault.name;
+          }
+          if (f.recover_s > within) v.passed = false;
+        }
+        if (result.faults.empty()) {
+          v.measured = "no fault started";
+        } else if (unrecovered) {
+          v.measured = "not recovered by the end after " + worst_name;
+        } else {
+          v.measured = fmt::format("slowest recovery {} ({})",
+                                   sim::format_duration(sim::from_seconds(worst)), worst_name);
+        }
+        break;
+      }
+      case CheckSpec::Kind::kIsolation: {
+        uint64_t calls = 0, dropped = 0;
+        size_t flows = 0;
+        const runtime::FlowFigures* first = nullptr;
+        for (const auto& fl : result.cross_environment_flows) {
+          if (fl.blocked) {
+            dropped += fl.count;
+            continue;
+          }
+          ++flows;
+          calls += fl.count;
+          if (!first) first = &fl;
+        }
+        v.passed = flows == 0;
+        if (v.passed) {
+          v.measured = dropped == 0 ? "no cross-environment call"
+                                    : fmt::format("no cross-environment call ({} attempts "
+                                                  "dropped by NetworkPolicy)",
+                                                  dropped);
+        } else {
+          v.measured = fmt::format("{} flows, {} calls; first: {} -> {} ({}) at {}", flows, calls,
+                                   first->from_pod, first->to_pod, first->kind,
+                                   sim::format_duration(sim::from_seconds(
+                                       std::round(first->first_s * 1000) / 1000)));
+        }
+        break;
+      }
+      case CheckSpec::Kind::kPodsAvailable: {
+        const PodsAvailableCheck& pa = check.pods_available;
+        if (pa.workload.empty()) {
+          uint64_t pending = 0;
+          for (const auto& run : result.runs) {
+            for (const auto& e : run.kube_events) pending += e.reason == "FailedScheduling" ? 1 : 0;
+            for (const auto& w : run.workloads) pending += w.unschedulable;
+          }
+          v.passed = pending == 0;
+          v.measured = pending == 0 ? "no pod Pending" : fmt::format("{} pods Pending", pending);
+          break;
+        }
+        int lowest = -1;
+        for (const auto& w : result.merged.workloads) {
+          if (w.name != pa.workload) continue;
+          if (!pa.namespace_name.empty() && w.namespace_name != pa.namespace_name) continue;
+          lowest = lowest < 0 ? w.ready_min : std::min(lowest, w.ready_min);
+        }
+        v.passed = lowest >= pa.at_least;
+        v.measured = lowest < 0 ? "no such workload in the simulated environments"
+                                : fmt::format("at least {} Ready at all times", lowest);
         break;
       }
     }
@@ -733,6 +910,7 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
     }
   }
   result.knee = find_knee(prepared, result);
+  measure_faults(prepared, result);
   evaluate_checks(prepared, result);
   if (result.incomplete) {
     result.passed = false;

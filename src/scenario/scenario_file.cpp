@@ -427,8 +427,9 @@ Quantile parse_quantile(const Node& node, const std::string& field) {
 }
 
 CheckSpec parse_check(const Node& node, const std::string& field) {
-  static const std::vector<std::string> kKinds = {"slo", "noLostWrites", "maxUtilisation",
-                                                  "diskNotFull"};
+  static const std::vector<std::string> kKinds = {"slo",         "noLostWrites", "maxUtilisation",
+                                                  "diskNotFull", "recovery",     "isolation",
+                                                  "podsAvailable"};
   if (!node.is_mapping() || node.fields().size() != 1) {
     if (!node.is_mapping())
       wrong_type(node, field, "a mapping naming one check",
@@ -486,6 +487,39 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
         parse_string(r.require("pvc", "e.g. pvc: data-postgres-0"), r.field("pvc"));
     if (const Node* v = r.get("namespace"))
       c.disk_not_full.namespace_name = parse_string(*v, r.field("namespace"));
+  } else if (kind == "recovery") {
+    c.kind = CheckSpec::Kind::kRecovery;
+    FieldReader r(body, f, {"route", "within", "errorRateBelow", "latencyBelow"});
+    if (const Node* v = r.get("route")) check_request(*v, r.field("route"), &c.recovery.route);
+    c.recovery.within =
+        parse_duration(r.require("within", "how soon after a fault ends, e.g. within: 2m"),
+                       r.field("within"));
+    if (const Node* v = r.get("errorRateBelow"))
+      c.recovery.error_rate_below = parse_percentage(*v, r.field("errorRateBelow"));
+    if (const Node* v = r.get("latencyBelow"))
+      c.recovery.latency_below = parse_duration(*v, r.field("latencyBelow"));
+  } else if (kind == "isolation") {
+    c.kind = CheckSpec::Kind::kIsolation;
+    if (!(body.is_mapping() && body.fields().empty()) && !(body.is_scalar() && body.text().empty()))
+      FieldReader r(body, f, {});  // refuses any field, at its line
+  } else if (kind == "podsAvailable") {
+    c.kind = CheckSpec::Kind::kPodsAvailable;
+    FieldReader r(body, f, {"workload", "namespace", "atLeast"});
+    if (const Node* v = r.get("workload"))
+      c.pods_available.workload = parse_string(*v, r.field("workload"));
+    if (const Node* v = r.get("namespace"))
+      c.pods_available.namespace_name = parse_string(*v, r.field("namespace"));
+    if (const Node* v = r.get("atLeast")) {
+      auto n = v->as_int();
+      if (!v->is_scalar() || !n || *n < 0 || *n > 10000)
+        throw InputError(v->location(), r.field("atLeast") + " must be a whole number of pods",
+                         "e.g. atLeast: 2");
+      c.pods_available.at_least = static_cast<int>(*n);
+    }
+    if (c.pods_available.workload.empty() && r.has("atLeast"))
+      throw InputError(r.get("atLeast")->location(), r.field("atLeast") + " without a workload",
+                       "name the workload (workload: orders-api), or leave both out to check "
+                       "that no pod stays Pending");
   } else {
     throw InputError(body.location(), "unknown check " + f,
                      internal::did_you_mean_hint(kind, kKinds));
@@ -571,6 +605,26 @@ std::string CheckSpec::describe() const {
       out << "diskNotFull "
           << (disk_not_full.namespace_name.empty() ? "" : disk_not_full.namespace_name + "/")
           << disk_not_full.pvc;
+      break;
+    case Kind::kRecovery:
+      out << "recovery " << (recovery.route.empty() ? "all routes" : recovery.route)
+          << " within " << sim::format_duration(recovery.within) << " (errors < "
+          << recovery.error_rate_below * 100 << "%";
+      if (recovery.latency_below)
+        out << ", mean < " << sim::format_duration(*recovery.latency_below);
+      out << ")";
+      break;
+    case Kind::kIsolation:
+      out << "isolation (no cross-environment calls)";
+      break;
+    case Kind::kPodsAvailable:
+      if (pods_available.workload.empty()) {
+        out << "podsAvailable (no Pending pod)";
+      } else {
+        out << "podsAvailable "
+            << (pods_available.namespace_name.empty() ? "" : pods_available.namespace_name + "/")
+            << pods_available.workload << " >= " << pods_available.at_least << " Ready";
+      }
       break;
   }
   return out.str();
@@ -706,6 +760,11 @@ ScenarioSpec scenario_from_node(const Node& document) {
       }
       if (c.kind == CheckSpec::Kind::kSlo && !sc.loads.empty())
         check_route_is_offered(sc, c, items[i]);
+      if (c.kind == CheckSpec::Kind::kRecovery && !c.recovery.route.empty() && !sc.loads.empty()) {
+        CheckSpec as_slo = c;
+        as_slo.slo.route = c.recovery.route;
+        check_route_is_offered(sc, as_slo, items[i]);
+      }
       sc.checks.push_back(std::move(c));
     }
   }

@@ -222,5 +222,15 @@ TEST(RunVerb, MaxWallStopsALongRunCleanlyWithAnIncompleteReport) {
   EXPECT_NE(bad.err.find("--max-wall must be a positive duration"), std::string::npos) << bad.err;
 }
 
+// Issue 8, must-show 6's second half: same seed, identical JSON with faults in the run.
+TEST(RunVerb, AFaultedRunGivesByteIdenticalJsonWhateverTheThreads) {
+  const std::string ha = kSource + "/scenarios/ha/prod-broker-loss.yaml";
+  Outcome a = call({"run", ha, "--output", "json", "--threads", "1"});
+  Outcome b = call({"run", ha, "--output", "json", "--threads", "2"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out.find("\"faults\": [\n    {\"name\": \"kafka-1-dies\""), std::string::npos) << a.out.substr(0, 3000);
+}
+
 }  // namespace
 }  // namespace kubetwin::cli

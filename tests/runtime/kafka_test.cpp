@@ -347,8 +347,8 @@ TEST(KafkaElection, ALeaderThatDiesIsFencedAfterTheSessionTimeoutAndReplacedFrom
 
 // Issue 8: a broker's volume lost. With replication factor 3 a follower restarts empty and
 // refetches: nothing acknowledged is lost. With replication factor 1 (dev) the partition's only
-// copy is gone: every acknowledged record nobody read is lost, whatever the read horizon.
-TEST(KafkaVolumeLoss, AFollowerLosesNothingTheOnlyReplicaLosesEveryUnreadAck) {
+// copy is gone: every acknowledged record is lost, whatever the read horizon.
+TEST(KafkaVolumeLoss, AFollowerLosesNothingTheOnlyReplicaLosesEveryAck) {
   {
     ProdKafka k(1);
     for (uint64_t t = 1; t <= 5; ++t) k.kafka.produce(t, 0, 100, Acks::kAll);

@@ -46,6 +46,11 @@ std::string render_run(const scenario::ScenarioResult& result, RunFormat format,
 
 // JUnit XML for CI: one <testsuite> per scenario, one <testcase> per check (a <failure> with the
 // measured value when it failed); a scenario without checks gets one testcase "run completed".
+// One verdict table over several runs (the scenario library in `kubetwin demo`): per scenario
+// its verdict, checks passed of all, and the first failing check's measurement or, when all
+// pass, the worst fault's outage.
+std::string render_verdict_table(const std::vector<scenario::ScenarioResult>& results);
+
 std::string render_run_junit(const std::vector<scenario::ScenarioResult>& results,
                              const RunReportOptions& options = {});
 

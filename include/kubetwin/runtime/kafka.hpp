@@ -205,7 +205,7 @@ class KafkaCluster {
   // answered so too; otherwise (a silent node) they wait for request.timeout.ms.
   void stop_broker(int broker, bool connections_refused = false);
   // The broker's log dir is lost (its volume): it restarts empty; acknowledged records no other
-  // replica holds are lost.
+  // replica holds are lost, whether a consumer had read them or not.
   void wipe_broker(int broker);
   // The broker starts again with its log dir. False (and it stays down) if the dir is full.
   bool start_broker(int broker);
@@ -248,7 +248,7 @@ class KafkaCluster {
     uint32_t partition;
     uint8_t state;
     uint8_t read;
-    uint8_t lost_with_volume = 0;  // acknowledged, unread, and its only copies were wiped
+    uint8_t lost_with_volume = 0;  // acknowledged, and its only copies were wiped
   };
   struct Broker {
     bool alive = true;

@@ -94,6 +94,10 @@ struct PostgresFigures {
   uint64_t queries = 0;
   uint64_t failed_writes = 0;     // disk full or server not ready
   uint64_t committed_writes = 0;  // acknowledged commits (synchronous_commit on)
+  // The lost-write check's PostgreSQL half: every commit of the run (warm-up included) and those
+  // a crash (synchronous_commit off) or a lost volume took away.
+  uint64_t commits_total = 0;
+  uint64_t commits_lost = 0;
   double cpu_utilisation_of_limit = 0;
 };
 
@@ -168,6 +172,7 @@ struct FlowFigures {
   std::string to_pod;
   std::string to_environment;
   std::string kind;  // "postgres", "kafka", "http"
+  bool blocked = false;  // attempts NetworkPolicy dropped: isolation held
   uint64_t count = 0;
   double first_s = 0;
 };

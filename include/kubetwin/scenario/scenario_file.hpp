@@ -118,14 +118,47 @@ struct DiskNotFullCheck {
   std::string namespace_name;  // optional
 };
 
+// After every fault, a route is back within its bounds (per 10 s window: error rate, and the
+// window's mean latency when `latency_below` is set) within `within` of the fault's end (of its
+// start, for a fault never lifted or one-shot). The run reports, per fault, the time to detect,
+// the time to recover and the outage's length.
+struct RecoveryCheck {
+  std::string route;  // "POST /orders"; "" = every route together
+  sim::Time within = 0;
+  double error_rate_below = 0.01;
+  std::optional<sim::Time> latency_below;
+};
+
+// Run-time isolation: no call from one environment's pod reached another environment's pod.
+struct IsolationCheck {};
+
+// A workload keeps at least `at_least` Ready pods through the measured window; with no workload,
+// no pod of the run was left Pending (FailedScheduling) at any time.
+struct PodsAvailableCheck {
+  std::string workload;        // "" = the no-Pending form
+  std::string namespace_name;  // optional
+  int at_least = 1;
+};
+
 // A tagged struct: `kind` says which member is meaningful.
 struct CheckSpec {
-  enum class Kind { kSlo, kNoLostWrites, kMaxUtilisation, kDiskNotFull };
+  enum class Kind {
+    kSlo,
+    kNoLostWrites,
+    kMaxUtilisation,
+    kDiskNotFull,
+    kRecovery,
+    kIsolation,
+    kPodsAvailable
+  };
   Kind kind = Kind::kSlo;
   SloCheck slo;
   NoLostWritesCheck no_lost_writes;
   MaxUtilisationCheck max_utilisation;
   DiskNotFullCheck disk_not_full;
+  RecoveryCheck recovery;
+  IsolationCheck isolation;
+  PodsAvailableCheck pods_available;
   k8s::SourceLocation where;
 
   // One line for verdict tables: "slo POST /orders p99 < 300ms, errors < 0.1%".
