@@ -74,6 +74,8 @@ const char* reason_text(Failure f) {
       return "kong: API rate limit exceeded";
     case Failure::kRefused:
       return "connection refused (the pod's container was not running)";
+    case Failure::kDnsFailure:
+      return "the host name did not resolve (EAI_AGAIN: CoreDNS down or DNSChaos)";
     case Failure::kCount:
       break;
   }
@@ -481,8 +483,9 @@ uint32_t World::Impl::pool_for(uint32_t pod, const std::string& service) {
   if (server != kNone) {
     pool.server_pod = pg_servers_[server].pod;
     pool.blocked = !allowed(pod, pool.server_pod, port);
+    pool.unresolved = lookup_fails(pod, service);
   }
-  if (server != kNone && !pool.blocked) {
+  if (server != kNone && !pool.blocked && !pool.unresolved) {
     pool.pool = std::make_unique<ConnectionPool>(engine, *pg_servers_[server].server,
                                                  p.name + "/" + service, pool.size,
                                                  options_.pool_acquire_timeout);

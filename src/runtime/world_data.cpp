@@ -42,6 +42,22 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
   PoolRt& pr = pods_[q.pod].pools[pool];
   q.pool = pool;
   q.peer_pod = pg_servers_[pr.server].pod;
+  if (pr.unresolved) {
+    if (lookup_fails(q.pod, pr.service)) {
+      // The pool's first connection needs the name: the lookup stalls, then fails.
+      q.stage = Stage::kAwaitChild;
+      q.timer = engine.schedule_after<&Impl::on_dns_failure>(lookup_stall(q.pod, pr.service),
+                                                             this, token_of(c, q.generation));
+      return;
+    }
+    // DNS answers again: the pool resolves and opens its connections (HikariCP fills it).
+    pr.unresolved = false;
+    pr.pool = std::make_unique<ConnectionPool>(engine, *pg_servers_[pr.server].server,
+                                               pods_[q.pod].name + "/" + pr.service, pr.size,
+                                               options_.pool_acquire_timeout);
+    pr.pool->on_acquired(&World::Impl::on_pool_acquired, this);
+    if (options_.fill_pools_at_start) pr.pool->fill();
+  }
   if (pr.blocked) {
     // Every connect is dropped: the pool's connectionTimeout passes and the query fails.
     note_flow(q.pod, q.peer_pod, "postgres", true);
@@ -82,6 +98,15 @@ void World::Impl::on_pool_timeout(uint64_t t) {
   if (requests_[c].stage == Stage::kAwaitChild) {
     requests_[c].child = kNone;
     call_done(c, Failure::kConnectTimeout);
+  }
+}
+
+void World::Impl::on_dns_failure(uint64_t t) {
+  if (!alive(t)) return;
+  uint32_t c = static_cast<uint32_t>(t);
+  if (requests_[c].stage == Stage::kAwaitChild) {
+    requests_[c].child = kNone;
+    call_done(c, Failure::kDnsFailure);
   }
 }
 

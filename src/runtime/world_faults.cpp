@@ -16,6 +16,32 @@ namespace kubetwin::runtime {
 
 namespace {
 
+// glibc's resolver (domain-facts 1, RESOLV): `timeout:5` s and `attempts:2` per nameserver and
+// query; a pod has one nameserver (the kube-dns Service). [V RESOLV]
+constexpr sim::Time kResolverTimeout = sim::seconds(5);
+constexpr int kResolverAttempts = 2;
+
+// Chaos Mesh's DNS patterns: `*` any run of characters, `?` one; empty = every name.
+bool glob_matches(std::string_view pattern, std::string_view name) {
+  size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 // Linux's minimum retransmission timeout (TCP_RTO_MIN, 200 ms): a lost segment is resent after
 // it, and the timeout doubles on each further loss.
 constexpr sim::Time kTcpRtoMin = sim::millis(200);
@@ -215,6 +241,15 @@ void World::Impl::on_fault_start(uint64_t index) {
       f.figures.targets.push_back("vault");
       control_->set_vault_sealed(true);
       break;
+    case FaultAction::kCoreDnsDown:
+      f.figures.targets.push_back("kube-system/coredns");
+      ++coredns_down_;
+      break;
+    case FaultAction::kDnsError:
+    case FaultAction::kDnsRandom:
+      f.pods = select_pods(plan.target, rng);
+      name_pods(f.pods);
+      break;
     case FaultAction::kConfigChange:
       f.figures.targets.push_back(plan.resource);
       apply_config_change(plan);
@@ -311,6 +346,9 @@ void World::Impl::on_fault_end(uint64_t index) {
       break;
     case FaultAction::kVaultSeal:
       control_->set_vault_sealed(false);
+      break;
+    case FaultAction::kCoreDnsDown:
+      --coredns_down_;
       break;
     case FaultAction::kPodFailure:
     case FaultAction::kKafkaBrokerKill:
@@ -469,6 +507,35 @@ void World::Impl::on_rollout_step(uint64_t index) {
     r.surge = fresh;
   }
   engine.schedule_after<&Impl::on_rollout_step>(sim::seconds(1), this, index);
+}
+
+// ---- DNS at connect time ----------------------------------------------------------------------
+
+// A DNSChaos `random` answer sends the connection to an address nothing listens on: for the
+// caller it fails like an error, after the connect attempt instead of the lookup.
+bool World::Impl::lookup_fails(uint32_t pod, const std::string& host) const {
+  if (coredns_down_ > 0) return true;
+  for (const FaultRt& f : faults_) {
+    if (!f.active) continue;
+    if (f.plan.action != FaultAction::kDnsError && f.plan.action != FaultAction::kDnsRandom)
+      continue;
+    if (std::find(f.pods.begin(), f.pods.end(), pod) == f.pods.end()) continue;
+    if (f.plan.patterns.empty()) return true;
+    for (const std::string& p : f.plan.patterns) {
+      if (glob_matches(p, host)) return true;
+    }
+  }
+  return false;
+}
+
+sim::Time World::Impl::lookup_stall(uint32_t pod, const std::string& host) const {
+  if (coredns_down_ == 0) return 0;  // DNSChaos answers at once (an error or a wrong address)
+  // Every candidate of the search path times out: a name with fewer dots than ndots (5) is
+  // tried under each search domain, then as given.
+  const auto dots = static_cast<int>(std::count(host.begin(), host.end(), '.'));
+  const int candidates = dots < 5 ? 4 : 1;  // <ns>.svc.cluster.local, svc.cluster.local, cluster.local
+  (void)pod;
+  return kResolverTimeout * kResolverAttempts * candidates;
 }
 
 }  // namespace kubetwin::runtime

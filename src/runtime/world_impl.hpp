@@ -55,6 +55,7 @@ enum class Failure : uint8_t {
   kOomKilled,          // the serving container was OOM-killed: connection reset, 502
   kRateLimited,        // Kong's rate-limiting plugin: over a window's limit, 429
   kRefused,            // the pod's container was not running: connection refused, 502
+  kDnsFailure,         // the connection's host name did not resolve (CoreDNS down, DNSChaos)
   kCount
 };
 const char* reason_text(Failure f);
@@ -130,6 +131,9 @@ struct PoolRt {             // one client pod's connection pool to one PostgreSQ
   // opens, and each query waits the pool's connection timeout and fails.
   bool blocked = false;
   uint32_t server_pod = kNone;
+  // Its host name did not resolve when the pool was created (CoreDNS down, DNSChaos error): no
+  // connection; the next query after DNS answers again resolves and opens the pool.
+  bool unresolved = false;
 };
 
 struct PodRt {
@@ -497,6 +501,13 @@ class World::Impl : public PodHost {
   bool matches(const PodSelector& selector, uint32_t pod) const;
   uint32_t node_index(const std::string& name) const;
   void apply_network_fault(uint32_t index, bool on);
+  // DNS at connect time: true when a new connection's lookup of `host` from `pod` fails now
+  // (CoreDNS down, or a DNSChaos error/random fault on the pod whose patterns match).
+  bool lookup_fails(uint32_t pod, const std::string& host) const;
+  // How long a failing lookup blocks the caller: glibc's timeout x attempts per query, for each
+  // name of the search path the resolver tries (domain-facts 1, RESOLV: 5 s x 2 per query).
+  sim::Time lookup_stall(uint32_t pod, const std::string& host) const;
+  int coredns_down_ = 0;  // active coreDnsChaos faults
   // Configuration-resolved targets (world_control.cpp): the Services a workload's configuration
   // names (env, ConfigMaps, args), resolved through the twin's DNS from its namespace, so a
   // drifted DB_HOST sends the pool to another environment's database, as it would on a cluster.
@@ -557,6 +568,7 @@ class World::Impl : public PodHost {
   void build_postgres();
   uint32_t pool_for(uint32_t pod, const std::string& service);
   void on_pool_timeout(uint64_t r);  // an HTTP call's connect timeout (name kept for history)
+  void on_dns_failure(uint64_t r);   // a connection's lookup failed after its stall
   static void on_pool_acquired(void* self, uint64_t token, int session, PgError error);
   void on_query_arrive(uint64_t r);
   static void on_query_result(void* self, uint64_t token, PgError error, uint64_t commit_id);

@@ -148,6 +148,28 @@ TEST(NodeFailure, NotReadyAfter50sEvictionAfter350sAndTheBrokerStays) {
   EXPECT_FALSE(check(r, "podsAvailable amazon-api-prod/kafka").passed);
 }
 
+// Must-show 2, CoreDNS down: open connections keep working (GET /users/{id} never fails); the
+// pod started during the outage stalls 40 s on its database's name (4 search-path names x 5 s x
+// 2 attempts) and fails those queries; after CoreDNS returns it resolves and serves.
+TEST(CoreDnsDown, NewLookupsStallAndFailWhileOpenConnectionsKeepWorking) {
+  ScenarioResult r = run_file("scenarios/ha/coredns-down.yaml", 1);
+  uint64_t dns = 0, users_errors = 0;
+  for (const RouteSummary& route : r.routes) {
+    for (const auto& [reason, n] : route.merged.error_reasons) {
+      if (reason.find("did not resolve") != std::string::npos) dns += n;
+    }
+    if (route.merged.request == "GET /users/{id}") {
+      for (const auto& [status, n] : route.merged.status_counts) users_errors += status != 200 ? n : 0;
+    }
+  }
+  EXPECT_GT(dns, 0u);
+  EXPECT_EQ(users_errors, 0u);
+  ASSERT_EQ(r.faults.size(), 2u);
+  // Back within 1% errors one Kong read timeout after CoreDNS returns, at the latest.
+  EXPECT_GE(r.faults[0].recover_s, 0);
+  EXPECT_LE(r.faults[0].recover_s, 60);
+}
+
 // Same seed, same bytes, with faults in the run, whatever the thread count.
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
