@@ -523,6 +523,14 @@ void KafkaCluster::wipe_broker(int broker) {
   b.log_bytes = 0;
 }
 
+void KafkaCluster::set_foreign_bytes(int broker, int64_t bytes) {
+  Broker& b = brokers_[broker];
+  if (b.disk_capacity < 0) return;
+  // The log dir's room is what the volume has left after the foreign bytes.
+  b.log_bytes += bytes - b.foreign_bytes;
+  b.foreign_bytes = bytes;
+}
+
 bool KafkaCluster::start_broker(int broker) {
   Broker& b = brokers_[broker];
   if (b.alive) return true;

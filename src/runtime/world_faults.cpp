@@ -299,6 +299,9 @@ void World::Impl::on_fault_start(uint64_t index) {
             control_->lose_volume(p);
             if (!lasting) control_->resume_pod(p);
             break;
+          case FaultAction::kVolumeFill:
+            fill_volume(p, plan.fill_percent);
+            break;
           case FaultAction::kMemoryStress: {
             PodRt& pod = pods_[p];
             pod.memory_baseline += plan.memory_bytes;
@@ -307,9 +310,8 @@ void World::Impl::on_fault_start(uint64_t index) {
             break;
           }
           default:
-            note(std::string(fault_action_name(plan.action)) +
-                 " faults are parsed but not simulated by this build: " + plan.name +
-                 " changed nothing");
+            note(plan.where.str() + ": " + fault_action_name(plan.action) +
+                 " is parsed but not simulated yet: " + plan.name + " changed nothing");
             break;
         }
       }
@@ -359,6 +361,9 @@ void World::Impl::on_fault_end(uint64_t index) {
       break;
     case FaultAction::kMemoryStress:
       for (uint32_t p : f.pods) pods_[p].memory_baseline -= plan.memory_bytes;
+      break;
+    case FaultAction::kVolumeFill:
+      for (uint32_t p : f.pods) fill_volume(p, 0);
       break;
     default:
       break;
@@ -536,6 +541,32 @@ sim::Time World::Impl::lookup_stall(uint32_t pod, const std::string& host) const
   const int candidates = dots < 5 ? 4 : 1;  // <ns>.svc.cluster.local, svc.cluster.local, cluster.local
   (void)pod;
   return kResolverTimeout * kResolverAttempts * candidates;
+}
+
+// volumeChaos fill: foreign bytes bring the pod's data volume to `percent` of its capacity (0
+// removes them). A database or broker on it then sees a full disk as it would.
+void World::Impl::fill_volume(uint32_t pod, double percent) {
+  for (PostgresServerRt& s : pg_servers_) {
+    if (s.pod != pod || s.server->disk_capacity() < 0) continue;
+    s.server->set_foreign_bytes(0);
+    const auto target = static_cast<int64_t>(static_cast<double>(s.server->disk_capacity()) *
+                                              percent / 100.0);
+    s.server->set_foreign_bytes(percent > 0 ? std::max<int64_t>(0, target - s.server->disk_used())
+                                            : 0);
+  }
+  for (KafkaClusterRt& k : kafka_) {
+    for (size_t b = 0; b < k.broker_pods.size(); ++b) {
+      if (k.broker_pods[b] != pod) continue;
+      KafkaCluster& c = *k.cluster;
+      const int broker = static_cast<int>(b);
+      if (c.disk_capacity(broker) < 0) continue;
+      c.set_foreign_bytes(broker, 0);
+      const auto target = static_cast<int64_t>(static_cast<double>(c.disk_capacity(broker)) *
+                                                percent / 100.0);
+      c.set_foreign_bytes(broker, percent > 0 ? std::max<int64_t>(0, target - c.log_dir_bytes(broker))
+                                              : 0);
+    }
+  }
 }
 
 }  // namespace kubetwin::runtime

@@ -501,6 +501,7 @@ class World::Impl : public PodHost {
   bool matches(const PodSelector& selector, uint32_t pod) const;
   uint32_t node_index(const std::string& name) const;
   void apply_network_fault(uint32_t index, bool on);
+  void fill_volume(uint32_t pod, double percent);
   // DNS at connect time: true when a new connection's lookup of `host` from `pod` fails now
   // (CoreDNS down, or a DNSChaos error/random fault on the pod whose patterns match).
   bool lookup_fails(uint32_t pod, const std::string& host) const;

@@ -207,6 +207,9 @@ class KafkaCluster {
   // The broker's log dir is lost (its volume): it restarts empty; acknowledged records no other
   // replica holds are lost, whether a consumer had read them or not.
   void wipe_broker(int broker);
+  // Bytes on the broker's volume that are not its log (a volume-fill fault): appends that do not
+  // fit fail the log dir as a full disk does.
+  void set_foreign_bytes(int broker, int64_t bytes);
   // The broker starts again with its log dir. False (and it stays down) if the dir is full.
   bool start_broker(int broker);
   // The broker stays alive and registered but its followers cannot reach any leader (a network
@@ -259,6 +262,7 @@ class KafkaCluster {
     uint64_t incarnation = 0;
     bool replication_paused = false;
     bool refuses = false;  // dead, and its connections are refused rather than silent
+    int64_t foreign_bytes = 0;  // counted in log_bytes: the volume's other contents
   };
   struct Replica {
     int64_t leo = 0;

@@ -156,7 +156,11 @@ class PostgresServer {
     return connect_errors_[static_cast<int>(error)];
   }
 
-  int64_t disk_used() const { return config_.initial_data_bytes + data_bytes_ + wal_bytes(); }
+  int64_t disk_used() const {
+    return config_.initial_data_bytes + data_bytes_ + wal_bytes() + foreign_bytes_;
+  }
+  // Bytes on the volume that are not the database's (a volume-fill fault); 0 removes them.
+  void set_foreign_bytes(int64_t bytes) { foreign_bytes_ = bytes; }
   int64_t disk_capacity() const { return config_.disk_bytes; }
   int64_t data_bytes() const { return config_.initial_data_bytes + data_bytes_; }
   int64_t wal_bytes() const { return std::max(wal_since_checkpoint_, wal_recycled_); }
@@ -237,6 +241,7 @@ class PostgresServer {
   int64_t data_bytes_ = 0;
   int64_t wal_since_checkpoint_ = 0;
   int64_t wal_recycled_ = 0;  // segment files kept for reuse after the last checkpoint
+  int64_t foreign_bytes_ = 0;
   Time next_checkpoint_;
   uint64_t checkpoints_ = 0;
   Time first_disk_full_ = -1;
