@@ -381,6 +381,24 @@ TEST(KafkaVolumeLoss, AFollowerLosesNothingTheOnlyReplicaLosesEveryAck) {
   EXPECT_EQ(client.find(5)->error, KafkaError::kNone);
 }
 
+// Issue 8: a consumer whose pod dies is noticed by the group coordinator only after
+// session.timeout.ms (45 s): until then its partitions stand still; then they are reassigned.
+TEST(KafkaGroups, ADeadConsumersPartitionsMoveAfterTheSessionTimeout) {
+  sim::Engine engine;
+  KafkaCluster kafka(engine, {.brokers = 3});
+  const int t = kafka.create_topic({.name = "order.created", .partitions = 4});
+  const int g = kafka.create_group("notifications", {t}, Assignor::kRange, {});
+  kafka.add_consumer(g);
+  kafka.add_consumer(g);
+  ASSERT_EQ(kafka.assignment(g, 0), (std::vector<int>{0, 1}));
+  engine.run_until(seconds(10));
+  kafka.fail_consumer(g, 0);
+  engine.run_until(seconds(10) + kKafkaDefaultConsumerSessionTimeout - millis(1));
+  EXPECT_EQ(kafka.assignment(g, 1), (std::vector<int>{2, 3}));  // not noticed yet
+  engine.run_until(seconds(10) + kKafkaDefaultConsumerSessionTimeout);
+  EXPECT_EQ(kafka.assignment(g, 1), (std::vector<int>{0, 1, 2, 3}));
+}
+
 TEST(KafkaGroups, RoundRobinAndRangeAssignment) {
   sim::Engine engine;
   KafkaCluster kafka(engine, {.brokers = 3});
