@@ -135,11 +135,15 @@ class Engine {
   void set_event_budget(uint64_t events, std::string why = {}) {
     budget_ = events;
     budget_why_ = std::move(why);
+    rearm_guard();
   }
   uint64_t event_budget() const { return budget_; }
   // run_until returns early, between two events, once the wall clock passes `deadline`;
   // wall_deadline_passed() then says so. The clock is read once every 2^16 events.
-  void set_wall_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+  void set_wall_deadline(std::chrono::steady_clock::time_point deadline) {
+    deadline_ = deadline;
+    rearm_guard();
+  }
   bool wall_deadline_passed() const { return deadline_passed_; }
 
   size_t pending() const { return queue_.size(); }
@@ -176,7 +180,10 @@ class Engine {
 
   // Runs up to kNoProgressSample more events, tallies what they are, and throws NoProgress.
   [[noreturn]] void no_progress(const std::string& headline, const PoppedEvent& first);
-  void check_wall_clock();
+  // At guard_at_: throws past the budget; reads the wall clock when a deadline is set (true:
+  // it passed). Re-arms guard_at_.
+  bool guard(const PoppedEvent& e);
+  void rearm_guard();
 
   // A 64-bit finaliser (from SplitMix64): cheap and well mixed.
   static uint64_t mix(uint64_t z) {
@@ -190,43 +197,41 @@ class Engine {
   bool stopped_ = false;
   uint64_t processed_ = 0;
   uint64_t fingerprint_ = 0x6b75626574776e31ULL;  // "kubetwn1"
-  uint64_t same_instant_ = 0;                     // events run at now_ after the first
+  uint64_t instant_limit_ = kMaxEventsPerInstant;  // processed_ past which now_ has stalled
+  uint64_t guard_at_ = UINT64_MAX;                 // processed_ at which guard() runs
   uint64_t budget_ = 0;
   std::string budget_why_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   bool deadline_passed_ = false;
 };
 
+// The progress guard costs two compares per event: `instant_limit_` moves with the clock, and
+// `guard_at_` is the nearer of the event budget and the next wall-clock reading (both rare).
 inline void Engine::run_until(Time end) {
   stopped_ = false;
   PoppedEvent e{};
   while (!stopped_) {
     if (!queue_.pop(&e, end)) break;
-    if (e.time == now_) {
-      if (++same_instant_ > kMaxEventsPerInstant) {
-        no_progress("the simulated clock stopped at " + format_duration(now_) + ": " +
-                        std::to_string(kMaxEventsPerInstant) +
-                        " events ran without time advancing (kMaxEventsPerInstant)",
-                    e);
-      }
-    } else {
-      same_instant_ = 0;
+    if (e.time != now_) {
+      now_ = e.time;
+      instant_limit_ = processed_ + kMaxEventsPerInstant;
     }
-    now_ = e.time;
     ++processed_;
-    if (budget_ != 0 && processed_ > budget_) {
-      no_progress("the run passed its event budget of " + std::to_string(budget_) + " events at " +
-                      format_duration(now_) + (budget_why_.empty() ? "" : " (" + budget_why_ + ")"),
+    if (processed_ > instant_limit_) {
+      no_progress("the simulated clock stopped at " + format_duration(now_) + ": " +
+                      std::to_string(kMaxEventsPerInstant) +
+                      " events ran without time advancing (kMaxEventsPerInstant)",
                   e);
     }
-
     fingerprint_ =
         mix(fingerprint_ ^ (static_cast<uint64_t>(e.time) * 0x9e3779b97f4a7c15ULL + e.seq));
-    e.fn(e.context, e.arg);
-    if ((processed_ & 0xffff) == 0 && deadline_) {
-      check_wall_clock();
-      if (deadline_passed_) return;
+    if (processed_ >= guard_at_) {
+      if (guard(e)) {
+        e.fn(e.context, e.arg);
+        return;  // the wall-clock deadline passed: stop after this event
+      }
     }
+    e.fn(e.context, e.arg);
   }
   if (!stopped_ && !deadline_passed_ && end != kTimeMax && end > now_) {
     now_ = end;
