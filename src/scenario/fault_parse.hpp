@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,36 @@ runtime::Selection parse_selection(FaultContext& ctx, const FieldReader& r,
 runtime::PodSelector parse_pod_selector(FaultContext& ctx, const k8s::Node& node,
                                         const std::string& field, const BodyOrigin& origin,
                                         std::vector<topology::Index>* matched);
+
+// ---- Helpers the kind parsers share (fault_bodies.cpp) ----
+
+struct ActionName {
+  std::string_view name;
+  runtime::FaultAction action;
+};
+// The body's `action`: one of `actions`, a refused one (not simulated), or `fallback` when absent.
+// *written: the action as written. extra_hint replaces the "did you mean" of an unknown action.
+runtime::FaultAction parse_action(const FieldReader& r, const std::vector<ActionName>& actions,
+                                  const std::vector<Refused>& refused,
+                                  std::optional<runtime::FaultAction> fallback,
+                                  std::string* written, std::string_view extra_hint = "");
+// The body's own `duration` (Chaos Mesh's), > 0; none when absent.
+std::optional<sim::Time> body_duration(const FieldReader& r);
+// A plan named `name` at 0, located at the body.
+PlanDraft draft(const k8s::Node& body, const std::string& name, runtime::FaultAction action,
+                std::optional<sim::Time> duration);
+// A Chaos Mesh percent ("25", 25, "25%"): above min_exclusive, at most 100.
+double percent_of(const k8s::Node& node, const std::string& field, double min_exclusive = 0);
+// `volumePath`: the mount of a PersistentVolumeClaim on every selected pod. Absent (and not
+// `required`): "" when every selected pod has exactly one persistent volume, else an error.
+std::string parse_volume_path(const FieldReader& r, const topology::Model& model,
+                              const std::vector<topology::Index>& pods, bool required);
+// The twin's own kinds (fault_twin_kinds.cpp): nullopt when `kind` is none of them.
+std::optional<std::vector<PlanDraft>> twin_kind_body(FaultContext& ctx, std::string_view kind,
+                                                     const k8s::Node& body,
+                                                     const std::string& field,
+                                                     const BodyOrigin& origin,
+                                                     const std::string& name);
 
 // The chaos kinds of the two dialects, by their body key.
 inline constexpr std::string_view kChaosMeshBodyKinds[] = {"podChaos", "networkChaos", "dnsChaos",
