@@ -199,7 +199,7 @@ TEST(FaultTimeline, DnsStressAndIoChaosFiles) {
   EXPECT_EQ(io[1].latency, sim::millis(100));
   EXPECT_EQ(io[1].io_percent, 100);
   EXPECT_EQ(extras[1].volume_path, "/var/lib/kafka/data");
-  EXPECT_TRUE(notes.empty()) << notes.front();  // the path glob covers the whole volume
+  EXPECT_TRUE(notes.empty()) << ::testing::PrintToString(notes);  // the glob covers the volume
 }
 
 TEST(FaultTimeline, WorkflowSerialParallelSuspend) {
@@ -231,7 +231,7 @@ TEST(FaultTimeline, WorkflowChildrenPastTheEndAreDroppedWithANote) {
   EXPECT_TRUE(has_note(notes,
                        "Workflow broker-then-brownout: 1 template starts after the end of "
                        "the run (30m0s) and is dropped: brownout (30m30s)"))
-      << notes.front();
+      << ::testing::PrintToString(notes);
   // Nothing runs at all: an error at the first template past the end.
   std::string e = chaos_error("workflow-late.yaml");
   EXPECT_EQ(e, file_at("workflow-late.yaml") +
