@@ -51,15 +51,21 @@ std::string method_from_signature(std::string_view pretty) {
 
 }  // namespace internal
 
-// The wall clock is read every 2^16 events: about 5 ms of a busy run.
-constexpr uint64_t kWallClockStride = uint64_t{1} << 16;
-
 void Engine::rearm_guard() {
-  guard_at_ = budget_ != 0 ? budget_ + 1 : UINT64_MAX;
-  if (deadline_) guard_at_ = std::min(guard_at_, processed_ + kWallClockStride);
+  guard_at_ = processed_ + kGuardStride;
+  if (budget_ != 0) guard_at_ = std::min(guard_at_, budget_ + 1);
 }
 
 bool Engine::guard(const PoppedEvent& e) {
+  if (now_ != guard_time_) {
+    guard_time_ = now_;
+    guard_instant_start_ = processed_;
+  } else if (processed_ - guard_instant_start_ >= kMaxEventsPerInstant) {
+    no_progress("the simulated clock stopped at " + format_duration(now_) + ": over " +
+                    std::to_string(kMaxEventsPerInstant) +
+                    " events ran without time advancing (kMaxEventsPerInstant)",
+                e);
+  }
   if (budget_ != 0 && processed_ > budget_) {
     no_progress("the run passed its event budget of " + std::to_string(budget_) + " events at " +
                     format_duration(now_) + (budget_why_.empty() ? "" : " (" + budget_why_ + ")"),
