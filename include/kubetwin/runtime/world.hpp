@@ -10,7 +10,9 @@
 // NetworkPolicy when the CNI enforces it (a dropped connect times out, domain-facts 3). A pod
 // whose held requests pass its memory limit is OOM-killed and restarted with CrashLoopBackOff;
 // HorizontalPodAutoscalers on CPU add and remove replicas during the run; Kong's rate-limiting
-// plugin answers 429 over its windows.
+// plugin answers 429 over its windows. Which pods exist, where and whether they are Ready is the
+// control plane's (src/runtime/control_plane.hpp); a scenario's faults (schedule_faults) act
+// through it, through the network's fault rules and through the systems' own failures.
 //
 // Promises: the same model, behaviour, options and seed give the same events in the same order
 // (engine().fingerprint()); random streams are keyed by entity names (pod, route), so adding a

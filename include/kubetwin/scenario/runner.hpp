@@ -4,8 +4,9 @@
 // Promises: the inputs (manifests, model, behaviour) are read and built once and shared read-only
 // by every replication; replication i runs with seed `spec.seed + i` and its figures land in slot
 // i, so the result is the same whatever the thread count or scheduling (a test compares 1 and 4
-// threads byte for byte). Faults are parsed but not yet simulated: a scenario with faults runs
-// its load and says so in `notes`.
+// threads byte for byte). The fault timeline (fault_timeline.hpp) is built once, with the model,
+// and every replication's World applies it; each run ends in verdicts, with per-fault impacts
+// and cross-environment flows.
 #pragma once
 
 #include <chrono>
