@@ -201,7 +201,7 @@ void ControlPlane::replace(uint32_t pod) {
   const uint32_t fresh = host_.create_pod_like(pod, node);
   if (fresh == UINT32_MAX) return;
   PodLife life;
-  life.node = node;
+  life.node = host_.node_of(fresh);
   life.owner = p.owner;
   life.workload = p.workload;
   life.vault = p.vault;

@@ -46,6 +46,8 @@ class PodHost {
   // The pod's data volume was lost: a broker or server on it starts empty.
   virtual void lose_volume(uint32_t pod) = 0;
   virtual std::string pod_name(uint32_t pod) const = 0;
+  // The node the scheduler put a pod on (create_pod_like may pick another than asked).
+  virtual uint32_t node_of(uint32_t pod) const = 0;
 };
 
 enum class PodLifePhase : uint8_t {

@@ -424,6 +424,7 @@ class World::Impl : public PodHost {
   void remove_pod(uint32_t pod) override;
   void lose_volume(uint32_t pod) override;
   std::string pod_name(uint32_t pod) const override;
+  uint32_t node_of(uint32_t pod) const override { return pods_[pod].node; }
 
  private:
   // Construction.

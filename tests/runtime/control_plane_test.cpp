@@ -31,6 +31,7 @@ class RecordingHost : public PodHost {
   }
   uint32_t create_pod_like(uint32_t like, uint32_t node) override {
     const uint32_t fresh = next_++;
+    last_node_ = node;
     log("create " + std::to_string(like) + "->" + std::to_string(fresh) + " on " +
         std::to_string(node));
     return fresh;
@@ -38,6 +39,7 @@ class RecordingHost : public PodHost {
   void remove_pod(uint32_t pod) override { log("remove " + std::to_string(pod)); }
   void lose_volume(uint32_t pod) override { log("wipe " + std::to_string(pod)); }
   std::string pod_name(uint32_t pod) const override { return "ns/pod-" + std::to_string(pod); }
+  uint32_t node_of(uint32_t) const override { return last_node_; }
 
   // When `what` first happened at or after `from`; -1 when never.
   Time when(const std::string& what, Time from = 0) const {
@@ -48,6 +50,7 @@ class RecordingHost : public PodHost {
   }
   std::vector<Call> calls;
   uint32_t next_ = 10;
+  uint32_t last_node_ = 0;
 
  private:
   void log(std::string what) { calls.push_back({engine_.now(), std::move(what)}); }
