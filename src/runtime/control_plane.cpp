@@ -198,14 +198,16 @@ void ControlPlane::replace(uint32_t pod) {
     event(p.name, "Warning", "FailedScheduling", "0 nodes are available for a replacement");
     return;
   }
-  const uint32_t fresh = host_.create_pod_like(pod, node);
-  if (fresh == UINT32_MAX) return;
+  // The replacement inherits what the old pod's controller gives every pod. Copied now: creating
+  // a pod grows pods_, and `p` refers into it.
   PodLife life;
-  life.node = host_.node_of(fresh);
   life.owner = p.owner;
   life.workload = p.workload;
   life.vault = p.vault;
   life.has_volume = p.has_volume;
+  const uint32_t fresh = host_.create_pod_like(pod, node);
+  if (fresh == UINT32_MAX) return;
+  life.node = host_.node_of(fresh);
   life.name = host_.pod_name(fresh);
   pod_created(fresh, life);
 }
