@@ -117,15 +117,16 @@ void ControlPlane::container_died(uint32_t pod, const std::string& reason) {
   }
   const sim::Time now = engine_.now();
   stop(pod);
-  ++p.restarts;
-  event(p.name, "Warning", "BackOff", "Back-off restarting failed container (" + reason + ")");
+  PodLife& q = pods_[pod];  // the host's calls may have grown pods_
+  ++q.restarts;
+  event(q.name, "Warning", "BackOff", "Back-off restarting failed container (" + reason + ")");
   // CrashLoopBackOff (RESTART): at once, then 10 s doubling to 300 s; reset after 10 min clean.
-  if (now - p.started >= kRestartBackoffReset) p.next_backoff = 0;
-  const sim::Time delay = p.next_backoff;
-  p.next_backoff = delay == 0 ? options_.restart_backoff_initial
+  if (now - q.started >= kRestartBackoffReset) q.next_backoff = 0;
+  const sim::Time delay = q.next_backoff;
+  q.next_backoff = delay == 0 ? options_.restart_backoff_initial
                               : std::min(2 * delay, options_.restart_backoff_max);
-  p.phase = PodLifePhase::kBackoff;
-  engine_.schedule_after<&ControlPlane::on_container_start>(delay, this, pack(pod, p.incarnation));
+  q.phase = PodLifePhase::kBackoff;
+  engine_.schedule_after<&ControlPlane::on_container_start>(delay, this, pack(pod, q.incarnation));
 }
 
 void ControlPlane::delete_pod(uint32_t pod, sim::Time grace, const std::string& reason,
@@ -230,8 +231,9 @@ void ControlPlane::pause_pod(uint32_t pod) {
       p.phase == PodLifePhase::kUnknown)
     return;
   stop(pod);
-  p.phase = PodLifePhase::kPaused;
-  event(p.name, "Warning", "Unhealthy", "pod-failure: containers replaced by pause");
+  PodLife& q = pods_[pod];  // the host's calls may have grown pods_
+  q.phase = PodLifePhase::kPaused;
+  event(q.name, "Warning", "Unhealthy", "pod-failure: containers replaced by pause");
 }
 
 void ControlPlane::resume_pod(uint32_t pod) {
@@ -264,7 +266,7 @@ void ControlPlane::node_down(uint32_t node) {
       continue;
     ++p.incarnation;
     host_.stop_container(pod);
-    p.phase = PodLifePhase::kUnknown;
+    pods_[pod].phase = PodLifePhase::kUnknown;  // re-indexed: the host may have grown pods_
   }
   engine_.schedule_after<&ControlPlane::on_node_monitor>(options_.node_monitor_grace_period, this,
                                                          pack(node, n.incarnation));
