@@ -318,6 +318,11 @@ void World::Impl::on_fault_start(uint64_t index) {
       break;
     }
   }
+  // A percent mode over few pods can round to none (Chaos Mesh's floor): say so, never silently.
+  if (f.figures.targets.empty()) {
+    note(plan.where.str() + ": " + plan.name + " selected nothing when it started (" +
+         fault_action_name(plan.action) + "): its mode and value chose no pod among those matching");
+  }
   if (lasting) engine.schedule_after<&Impl::on_fault_end>(*plan.duration, this, index);
 }
 
