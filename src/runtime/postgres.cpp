@@ -274,15 +274,20 @@ void PostgresServer::on_ready(uint64_t epoch) {
   next_checkpoint_ = engine_.now() + config_.checkpoint_timeout;
 }
 
-void PostgresServer::kill() {
-  if (state_ == State::kDown) return;
-  // Commits acknowledged but not flushed are gone (only possible with synchronous_commit=off).
+// What any crash does to the running server: commits acknowledged but not flushed are gone (only
+// possible with synchronous_commit=off), and every session drops.
+void PostgresServer::die() {
   if (durable_commit_ < last_commit_ && !config_.synchronous_commit) {
     lost_.push_back(LostRange{durable_commit_ + 1, last_commit_});
   }
   durable_commit_ = last_commit_;
   unflushed_.clear();
   drop_sessions();
+}
+
+void PostgresServer::kill() {
+  if (state_ == State::kDown) return;
+  die();
   ++epoch_;
   // The backends die with the server: their CPU work is dropped without answers. The PodCpu
   // itself stays (the pod's figures and whoever holds a reference keep reading it).
@@ -302,13 +307,7 @@ void PostgresServer::lose_data() {
 
 void PostgresServer::crash() {
   if (state_ == State::kDown) return;
-  // Commits acknowledged but not flushed are gone (only possible with synchronous_commit=off).
-  if (durable_commit_ < last_commit_ && !config_.synchronous_commit) {
-    lost_.push_back(LostRange{durable_commit_ + 1, last_commit_});
-  }
-  durable_commit_ = last_commit_;
-  unflushed_.clear();
-  drop_sessions();
+  die();
   maybe_checkpoint(engine_.now());
   begin_startup(recovery_time(), State::kRecovering);
 }

@@ -46,7 +46,7 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
     if (lookup_fails(q.pod, pr.service)) {
       // The pool's first connection needs the name: the lookup stalls, then fails.
       q.stage = Stage::kAwaitChild;
-      q.timer = engine.schedule_after<&Impl::on_dns_failure>(lookup_stall(q.pod, pr.service),
+      q.timer = engine.schedule_after<&Impl::on_dns_failure>(lookup_stall(pr.service),
                                                              this, token_of(c, q.generation));
       return;
     }

@@ -218,7 +218,7 @@ void World::Impl::on_fault_start(uint64_t index) {
         f.figures.targets.push_back("node/" + model_.nodes[n].meta.name);
         if (plan.action == FaultAction::kNodeDown) {
           node_silent_[n] = true;
-          network_faults_ = true;
+          refresh_network_faults();
           control_->node_down(n);
         } else if (plan.action == FaultAction::kNodeDrain) {
           control_->drain(n);
@@ -338,8 +338,7 @@ void World::Impl::on_fault_end(uint64_t index) {
         node_silent_[n] = false;
         control_->node_up(n);
       }
-      network_faults_ = !net_rules_.empty() ||
-                        std::find(node_silent_.begin(), node_silent_.end(), true) != node_silent_.end();
+      refresh_network_faults();
       break;
     case FaultAction::kNodeDrain:
     case FaultAction::kNodeCordon:
@@ -396,8 +395,7 @@ void World::Impl::apply_network_fault(uint32_t index, bool on) {
   } else {
     std::erase_if(net_rules_, [&](const NetRule& r) { return r.fault == index; });
   }
-  network_faults_ = !net_rules_.empty() ||
-                    std::find(node_silent_.begin(), node_silent_.end(), true) != node_silent_.end();
+  refresh_network_faults();
   // Replication between brokers crosses the same network: a partition that cuts a broker off
   // from the others stops its fetches (it leaves the ISR after replica.lag.time.max.ms).
   if (f.plan.action != FaultAction::kNetworkPartition) return;
@@ -412,6 +410,12 @@ void World::Impl::apply_network_fault(uint32_t index, bool on) {
       k.cluster->set_replication_paused(static_cast<int>(b), cut);
     }
   }
+}
+
+// The hot path's one branch: any network rule or silent node in force.
+void World::Impl::refresh_network_faults() {
+  network_faults_ = !net_rules_.empty() ||
+                    std::find(node_silent_.begin(), node_silent_.end(), true) != node_silent_.end();
 }
 
 bool World::Impl::rule_hits(const NetRule& r, uint32_t from, uint32_t to) const {
@@ -538,13 +542,12 @@ bool World::Impl::lookup_fails(uint32_t pod, const std::string& host) const {
   return false;
 }
 
-sim::Time World::Impl::lookup_stall(uint32_t pod, const std::string& host) const {
+sim::Time World::Impl::lookup_stall(const std::string& host) const {
   if (coredns_down_ == 0) return 0;  // DNSChaos answers at once (an error or a wrong address)
   // Every candidate of the search path times out: a name with fewer dots than ndots (5) is
   // tried under each search domain, then as given.
   const auto dots = static_cast<int>(std::count(host.begin(), host.end(), '.'));
   const int candidates = dots < 5 ? 4 : 1;  // <ns>.svc.cluster.local, svc.cluster.local, cluster.local
-  (void)pod;
   return kResolverTimeout * kResolverAttempts * candidates;
 }
 

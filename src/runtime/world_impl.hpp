@@ -502,13 +502,14 @@ class World::Impl : public PodHost {
   bool matches(const PodSelector& selector, uint32_t pod) const;
   uint32_t node_index(const std::string& name) const;
   void apply_network_fault(uint32_t index, bool on);
+  void refresh_network_faults();
   void fill_volume(uint32_t pod, double percent);
   // DNS at connect time: true when a new connection's lookup of `host` from `pod` fails now
   // (CoreDNS down, or a DNSChaos error/random fault on the pod whose patterns match).
   bool lookup_fails(uint32_t pod, const std::string& host) const;
   // How long a failing lookup blocks the caller: glibc's timeout x attempts per query, for each
   // name of the search path the resolver tries (domain-facts 1, RESOLV: 5 s x 2 per query).
-  sim::Time lookup_stall(uint32_t pod, const std::string& host) const;
+  sim::Time lookup_stall(const std::string& host) const;
   int coredns_down_ = 0;  // active coreDnsChaos faults
   // Configuration-resolved targets (world_control.cpp): the Services a workload's configuration
   // names (env, ConfigMaps, args), resolved through the twin's DNS from its namespace, so a

@@ -59,18 +59,18 @@ std::string summary(const std::vector<std::map<std::string, std::string>>& maps)
   return out.empty() ? "none" : out;
 }
 
-std::vector<std::map<std::string, std::string>> labels_of(const topology::Model& model,
-                                                          const std::vector<Index>& pods) {
+// The pods' labels or annotations (`which`), one map per pod.
+using MetaMap = std::map<std::string, std::string> topology::ObjectMeta::*;
+std::vector<std::map<std::string, std::string>> maps_of(const topology::Model& model,
+                                                        const std::vector<Index>& pods,
+                                                        MetaMap which) {
   std::vector<std::map<std::string, std::string>> out;
-  for (Index i : pods) out.push_back(model.pods[i].meta.labels);
+  for (Index i : pods) out.push_back(model.pods[i].meta.*which);
   return out;
 }
-
-std::vector<std::map<std::string, std::string>> annotations_of(const topology::Model& model,
-                                                               const std::vector<Index>& pods) {
-  std::vector<std::map<std::string, std::string>> out;
-  for (Index i : pods) out.push_back(model.pods[i].meta.annotations);
-  return out;
+std::vector<std::map<std::string, std::string>> labels_of(const topology::Model& model,
+                                                          const std::vector<Index>& pods) {
+  return maps_of(model, pods, &topology::ObjectMeta::labels);
 }
 
 // "in amazon-api-prod" / "in amazon-api-prod, kong-prod": where the candidates run.
@@ -249,22 +249,29 @@ runtime::PodSelector parse_pod_selector(FaultContext& ctx, const Node& node,
                        "name pods of the selected namespaces, or drop `namespaces`");
   }
 
-  if (const Node* n = r.get("labelSelectors")) {
-    const std::string f = r.field("labelSelectors");
+  // labelSelectors and annotationSelectors: each key=value narrows the candidates, and one that
+  // leaves none is refused at its line with what the candidates have.
+  auto narrow_by_pairs = [&](const char* key_name, MetaMap which, const char* word,
+                             std::map<std::string, std::string>& into) {
+    const Node* n = r.get(key_name);
+    if (!n) return;
+    const std::string f = r.field(key_name);
     for (const auto& [key, value] : string_map(*n, f)) {
       std::vector<Index> next = filtered(pods, [&](Index i) {
-        auto it = model.pods[i].meta.labels.find(key);
-        return it != model.pods[i].meta.labels.end() && it->second == value.first;
+        const auto& m = model.pods[i].meta.*which;
+        auto it = m.find(key);
+        return it != m.end() && it->second == value.first;
       });
       if (next.empty())
         throw InputError(value.second->location(),
                          f + ": none of " + pods_text(pods.size()) + " " + where_text(model, pods) +
-                             " has the label " + key + "=" + value.first,
-                         missing_pair_hint(labels_of(model, pods), key, value.first, "label"));
+                             " has the " + word + " " + key + "=" + value.first,
+                         missing_pair_hint(maps_of(model, pods, which), key, value.first, word));
       pods = std::move(next);
-      sel.labels[key] = value.first;
+      into[key] = value.first;
     }
-  }
+  };
+  narrow_by_pairs("labelSelectors", &topology::ObjectMeta::labels, "label", sel.labels);
 
   if (const Node* n = r.get("expressionSelectors")) {
     const std::string f = r.field("expressionSelectors");
@@ -333,23 +340,8 @@ runtime::PodSelector parse_pod_selector(FaultContext& ctx, const Node& node,
     }
   }
 
-  if (const Node* n = r.get("annotationSelectors")) {
-    const std::string f = r.field("annotationSelectors");
-    for (const auto& [key, value] : string_map(*n, f)) {
-      std::vector<Index> next = filtered(pods, [&](Index i) {
-        auto it = model.pods[i].meta.annotations.find(key);
-        return it != model.pods[i].meta.annotations.end() && it->second == value.first;
-      });
-      if (next.empty())
-        throw InputError(
-            value.second->location(),
-            f + ": none of " + pods_text(pods.size()) + " " + where_text(model, pods) +
-                " has the annotation " + key + "=" + value.first,
-            missing_pair_hint(annotations_of(model, pods), key, value.first, "annotation"));
-      pods = std::move(next);
-      sel.annotations[key] = value.first;
-    }
-  }
+  narrow_by_pairs("annotationSelectors", &topology::ObjectMeta::annotations, "annotation",
+                  sel.annotations);
 
   // fieldSelectors: the fields that map onto the model's pods.
   if (const Node* n = r.get("fieldSelectors")) {

@@ -608,15 +608,8 @@ void measure_faults(const PreparedScenario& prepared, ScenarioResult& result) {
       auto it = std::find_if(result.cross_environment_flows.begin(),
                              result.cross_environment_flows.end(), [&](const auto& o) {
                                return o.from_pod == fl.from_pod && o.to_pod == fl.to_pod &&
-                                      o.kind == fl.kind;
+                                      o.kind == fl.kind && o.blocked == fl.blocked;
                              });
-      if (it != result.cross_environment_flows.end() && it->blocked != fl.blocked) {
-        it = std::find_if(result.cross_environment_flows.begin(),
-                          result.cross_environment_flows.end(), [&](const auto& o) {
-                            return o.from_pod == fl.from_pod && o.to_pod == fl.to_pod &&
-                                   o.kind == fl.kind && o.blocked == fl.blocked;
-                          });
-      }
       if (it == result.cross_environment_flows.end()) {
         result.cross_environment_flows.push_back(fl);
       } else {

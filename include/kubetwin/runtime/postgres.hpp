@@ -211,6 +211,7 @@ class PostgresServer {
   void on_deliver(uint64_t slot);
   uint32_t new_query_slot();
   void drop_sessions();
+  void die();  // unflushed commits lost, sessions dropped: the common part of crash and kill
   void begin_startup(Time duration, State state);
   void maybe_checkpoint(Time now);
   void checkpoint(Time at);
