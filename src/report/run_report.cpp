@@ -546,12 +546,13 @@ void text_faults(const ScenarioResult& r, std::string& out) {
         targets += (i ? ", " : "") + f.fault.targets[i];
       }
       if (targets.empty()) targets = "(nothing selected)";
-      rows.push_back(
-          {f.fault.name, f.fault.action, seconds_text(f.fault.at_s),
-           f.fault.lifted_s >= 0 ? seconds_text(f.fault.lifted_s) : "-", targets,
-           f.detect_s >= 0 ? "+" + seconds_text(f.detect_s) : "none",
-           f.detect_s < 0 ? "-" : f.recover_s < 0 ? "not by the end" : seconds_text(f.recover_s),
-           seconds_text(f.outage_s)});
+      rows.push_back({f.fault.name, f.fault.action, seconds_text(f.fault.at_s),
+                      f.fault.lifted_s >= 0 ? seconds_text(f.fault.lifted_s) : "-", targets,
+                      f.detect_s >= 0 ? "+" + seconds_text(f.detect_s) : "none",
+                      f.detect_s < 0    ? "-"
+                      : f.recover_s < 0 ? "not by the end"
+                                        : seconds_text(f.recover_s),
+                      seconds_text(f.outage_s)});
     }
     out += render_table({{"FAULT"},
                          {"ACTION"},
@@ -571,8 +572,7 @@ void text_faults(const ScenarioResult& r, std::string& out) {
                       f.blocked ? f.kind + ", dropped by NetworkPolicy" : f.kind,
                       format_count(static_cast<double>(f.count)), moment_text(f.first_s)});
     }
-    out += render_table(
-        {{"FROM"}, {"TO"}, {"KIND"}, {"CALLS", true}, {"FIRST", true}}, rows);
+    out += render_table({{"FROM"}, {"TO"}, {"KIND"}, {"CALLS", true}, {"FIRST", true}}, rows);
   }
 }
 
@@ -1020,9 +1020,9 @@ std::string render_verdict_table(const std::vector<ScenarioResult>& results) {
       for (const scenario::FaultImpact& f : r.faults) {
         if (!worst || f.outage_s > worst->outage_s) worst = &f;
       }
-      headline = worst ? fmt::format("{}: outage {}", worst->fault.name,
-                                     seconds_text(worst->outage_s))
-                       : "no fault";
+      headline =
+          worst ? fmt::format("{}: outage {}", worst->fault.name, seconds_text(worst->outage_s))
+                : "no fault";
     }
     if (headline.size() > 110) headline = headline.substr(0, 107) + "...";
     rows.push_back({r.name, r.passed ? "PASS" : "FAIL",

@@ -7,15 +7,24 @@ namespace kubetwin::runtime {
 
 const char* to_string(PodLifePhase p) {
   switch (p) {
-    case PodLifePhase::kPending: return "Pending";
-    case PodLifePhase::kInit: return "Init";
-    case PodLifePhase::kStarting: return "Running (not ready)";
-    case PodLifePhase::kReady: return "Running";
-    case PodLifePhase::kBackoff: return "CrashLoopBackOff";
-    case PodLifePhase::kPaused: return "Running (paused)";
-    case PodLifePhase::kTerminating: return "Terminating";
-    case PodLifePhase::kUnknown: return "Unknown";
-    case PodLifePhase::kGone: return "Gone";
+    case PodLifePhase::kPending:
+      return "Pending";
+    case PodLifePhase::kInit:
+      return "Init";
+    case PodLifePhase::kStarting:
+      return "Running (not ready)";
+    case PodLifePhase::kReady:
+      return "Running";
+    case PodLifePhase::kBackoff:
+      return "CrashLoopBackOff";
+    case PodLifePhase::kPaused:
+      return "Running (paused)";
+    case PodLifePhase::kTerminating:
+      return "Terminating";
+    case PodLifePhase::kUnknown:
+      return "Unknown";
+    case PodLifePhase::kGone:
+      return "Gone";
   }
   return "?";
 }
@@ -187,8 +196,8 @@ void ControlPlane::replace(uint32_t pod) {
     }
     p.node = node;
     p.phase = PodLifePhase::kInit;
-    event(p.name, "Normal", "Scheduled", "Successfully assigned " + p.name + " to " +
-                                             nodes_[node].name);
+    event(p.name, "Normal", "Scheduled",
+          "Successfully assigned " + p.name + " to " + nodes_[node].name);
     start_sequence(pod, wait);
     return;
   }
@@ -279,7 +288,8 @@ void ControlPlane::on_node_monitor(uint64_t arg) {
   NodeLife& n = nodes_[node];
   if (static_cast<uint32_t>(arg >> 32) != n.incarnation || n.answering) return;
   n.ready = false;
-  event("node/" + n.name, "Normal", "NodeNotReady", "Node " + n.name + " status is now: NodeNotReady");
+  event("node/" + n.name, "Normal", "NodeNotReady",
+        "Node " + n.name + " status is now: NodeNotReady");
   for (uint32_t pod = 0; pod < pods_.size(); ++pod) {
     if (pods_[pod].node == node && pods_[pod].phase == PodLifePhase::kUnknown)
       host_.set_serving(pod, false);
@@ -327,8 +337,8 @@ void ControlPlane::node_up(uint32_t node) {
 void ControlPlane::cordon(uint32_t node, bool on) {
   nodes_[node].cordoned = on;
   event("node/" + nodes_[node].name, "Normal", on ? "NodeNotSchedulable" : "NodeSchedulable",
-        "Node " + nodes_[node].name + " status is now: " +
-            (on ? "NodeNotSchedulable" : "NodeSchedulable"));
+        "Node " + nodes_[node].name +
+            " status is now: " + (on ? "NodeNotSchedulable" : "NodeSchedulable"));
 }
 
 void ControlPlane::drain(uint32_t node) {
@@ -349,8 +359,8 @@ void ControlPlane::set_vault_sealed(bool sealed) {
   for (uint32_t pod : waiting) {
     PodLife& p = pods_[pod];
     if (p.phase != PodLifePhase::kInit) continue;
-    engine_.schedule_after<&ControlPlane::on_container_start>(options_.vault_agent_init_delay,
-                                                              this, pack(pod, p.incarnation));
+    engine_.schedule_after<&ControlPlane::on_container_start>(options_.vault_agent_init_delay, this,
+                                                              pack(pod, p.incarnation));
   }
 }
 

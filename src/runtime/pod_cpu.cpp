@@ -133,8 +133,8 @@ void PodCpu::end_stall(Time at) {
 }
 
 uint64_t PodCpu::throttled_periods() const {
-  const bool stalling_now = throttled_ && !period_throttled_ &&
-                            engine_.now() > std::max(throttle_start_, stats_start_);
+  const bool stalling_now =
+      throttled_ && !period_throttled_ && engine_.now() > std::max(throttle_start_, stats_start_);
   return throttled_periods_ + (stalling_now ? 1 : 0);
 }
 

@@ -35,9 +35,15 @@ PodLife World::Impl::life_of(uint32_t pod) const {
     life.has_volume = life.has_volume || v.pvc.has_value();
   if (mp.workload) {
     switch (model_.workloads[*mp.workload].kind) {
-      case topology::WorkloadKind::kDeployment: life.owner = OwnerKind::kDeployment; break;
-      case topology::WorkloadKind::kStatefulSet: life.owner = OwnerKind::kStatefulSet; break;
-      default: life.owner = OwnerKind::kOther; break;
+      case topology::WorkloadKind::kDeployment:
+        life.owner = OwnerKind::kDeployment;
+        break;
+      case topology::WorkloadKind::kStatefulSet:
+        life.owner = OwnerKind::kStatefulSet;
+        break;
+      default:
+        life.owner = OwnerKind::kOther;
+        break;
     }
   }
   return life;
@@ -100,7 +106,9 @@ uint32_t World::Impl::create_pod_like(uint32_t like, uint32_t node) {
   return place_replica(from.workload, like, node, "");
 }
 
-void World::Impl::remove_pod(uint32_t pod) { stop_pod(pod); }
+void World::Impl::remove_pod(uint32_t pod) {
+  stop_pod(pod);
+}
 
 void World::Impl::lose_volume(uint32_t pod) {
   for (KafkaClusterRt& k : kafka_) {
@@ -113,7 +121,9 @@ void World::Impl::lose_volume(uint32_t pod) {
   }
 }
 
-std::string World::Impl::pod_name(uint32_t pod) const { return pods_[pod].name; }
+std::string World::Impl::pod_name(uint32_t pod) const {
+  return pods_[pod].name;
+}
 
 // ---- configuration-resolved targets and run-time isolation ------------------------------------
 
@@ -121,10 +131,8 @@ namespace {
 
 // The Service (by name and namespace) a host mention resolves to from `ns`: a Service's own
 // record, or a per-pod record under a headless Service (kafka-0.kafka-headless...).
-std::optional<ConfigTarget> resolve_target(const topology::Model& model,
-                                                         const topology::Dns& dns,
-                                                         const std::string& host,
-                                                         const std::string& ns) {
+std::optional<ConfigTarget> resolve_target(const topology::Model& model, const topology::Dns& dns,
+                                           const std::string& host, const std::string& ns) {
   const topology::DnsResolution r = dns.resolve(host, ns);
   const topology::DnsQuery* a = r.answer();
   if (!a) return std::nullopt;
@@ -185,8 +193,7 @@ std::string World::Impl::target_namespace(uint32_t pod, const std::string& servi
   return p.namespace_name;
 }
 
-void World::Impl::record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind,
-                              bool blocked) {
+void World::Impl::record_flow(uint32_t from_pod, uint32_t to_pod, const char* kind, bool blocked) {
   auto [it, fresh] = flow_index_.emplace(std::make_tuple(from_pod, to_pod, blocked), flows_.size());
   if (fresh) {
     FlowFigures f;

@@ -46,8 +46,8 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
     if (lookup_fails(q.pod, pr.service)) {
       // The pool's first connection needs the name: the lookup stalls, then fails.
       q.stage = Stage::kAwaitChild;
-      q.timer = engine.schedule_after<&Impl::on_dns_failure>(lookup_stall(pr.service),
-                                                             this, token_of(c, q.generation));
+      q.timer = engine.schedule_after<&Impl::on_dns_failure>(lookup_stall(pr.service), this,
+                                                             token_of(c, q.generation));
       return;
     }
     // DNS answers again: the pool resolves and opens its connections (HikariCP fills it).

@@ -84,31 +84,56 @@ std::string short_name(const std::string& qualified) {
 
 const char* fault_action_name(FaultAction a) {
   switch (a) {
-    case FaultAction::kPodKill: return "pod-kill";
-    case FaultAction::kPodFailure: return "pod-failure";
-    case FaultAction::kContainerKill: return "container-kill";
-    case FaultAction::kNodeDown: return "node-down";
-    case FaultAction::kNodeDrain: return "node-drain";
-    case FaultAction::kNodeCordon: return "cordon";
-    case FaultAction::kNetworkPartition: return "network-partition";
-    case FaultAction::kNetworkDelay: return "network-delay";
-    case FaultAction::kNetworkLoss: return "network-loss";
-    case FaultAction::kNetworkBandwidth: return "network-bandwidth";
-    case FaultAction::kDnsError: return "dns-error";
-    case FaultAction::kDnsRandom: return "dns-random";
-    case FaultAction::kCoreDnsDown: return "coredns-down";
-    case FaultAction::kCpuStress: return "cpu-stress";
-    case FaultAction::kMemoryStress: return "memory-stress";
-    case FaultAction::kVolumeFill: return "volume-fill";
-    case FaultAction::kVolumeLoss: return "volume-loss";
-    case FaultAction::kIoFault: return "io-fault";
-    case FaultAction::kIoLatency: return "io-latency";
-    case FaultAction::kKafkaBrokerKill: return "broker-kill";
-    case FaultAction::kKafkaDiskFailure: return "broker-disk-failure";
-    case FaultAction::kPostgresKill: return "postgres-kill";
-    case FaultAction::kVaultSeal: return "vault-seal";
-    case FaultAction::kRollout: return "rollout";
-    case FaultAction::kConfigChange: return "config-change";
+    case FaultAction::kPodKill:
+      return "pod-kill";
+    case FaultAction::kPodFailure:
+      return "pod-failure";
+    case FaultAction::kContainerKill:
+      return "container-kill";
+    case FaultAction::kNodeDown:
+      return "node-down";
+    case FaultAction::kNodeDrain:
+      return "node-drain";
+    case FaultAction::kNodeCordon:
+      return "cordon";
+    case FaultAction::kNetworkPartition:
+      return "network-partition";
+    case FaultAction::kNetworkDelay:
+      return "network-delay";
+    case FaultAction::kNetworkLoss:
+      return "network-loss";
+    case FaultAction::kNetworkBandwidth:
+      return "network-bandwidth";
+    case FaultAction::kDnsError:
+      return "dns-error";
+    case FaultAction::kDnsRandom:
+      return "dns-random";
+    case FaultAction::kCoreDnsDown:
+      return "coredns-down";
+    case FaultAction::kCpuStress:
+      return "cpu-stress";
+    case FaultAction::kMemoryStress:
+      return "memory-stress";
+    case FaultAction::kVolumeFill:
+      return "volume-fill";
+    case FaultAction::kVolumeLoss:
+      return "volume-loss";
+    case FaultAction::kIoFault:
+      return "io-fault";
+    case FaultAction::kIoLatency:
+      return "io-latency";
+    case FaultAction::kKafkaBrokerKill:
+      return "broker-kill";
+    case FaultAction::kKafkaDiskFailure:
+      return "broker-disk-failure";
+    case FaultAction::kPostgresKill:
+      return "postgres-kill";
+    case FaultAction::kVaultSeal:
+      return "vault-seal";
+    case FaultAction::kRollout:
+      return "rollout";
+    case FaultAction::kConfigChange:
+      return "config-change";
   }
   return "?";
 }
@@ -163,14 +188,21 @@ std::vector<uint32_t> World::Impl::select_pods(const Selection& sel, sim::Rng& r
   const size_t n = candidates.size();
   size_t k = n;
   switch (sel.mode) {
-    case SelectMode::kAll: k = n; break;
-    case SelectMode::kOne: k = std::min<size_t>(1, n); break;
-    case SelectMode::kFixed: k = std::min(n, static_cast<size_t>(std::max(0.0, sel.value))); break;
+    case SelectMode::kAll:
+      k = n;
+      break;
+    case SelectMode::kOne:
+      k = std::min<size_t>(1, n);
+      break;
+    case SelectMode::kFixed:
+      k = std::min(n, static_cast<size_t>(std::max(0.0, sel.value)));
+      break;
     case SelectMode::kFixedPercent:
       k = static_cast<size_t>(std::floor(static_cast<double>(n) * sel.value / 100.0));
       break;
     case SelectMode::kRandomMaxPercent: {
-      const size_t most = static_cast<size_t>(std::floor(static_cast<double>(n) * sel.value / 100.0));
+      const size_t most =
+          static_cast<size_t>(std::floor(static_cast<double>(n) * sel.value / 100.0));
       k = most == 0 ? 0 : static_cast<size_t>(rng.below(most + 1));
       break;
     }
@@ -321,7 +353,8 @@ void World::Impl::on_fault_start(uint64_t index) {
   // A percent mode over few pods can round to none (Chaos Mesh's floor): say so, never silently.
   if (f.figures.targets.empty()) {
     note(plan.where.str() + ": " + plan.name + " selected nothing when it started (" +
-         fault_action_name(plan.action) + "): its mode and value chose no pod among those matching");
+         fault_action_name(plan.action) +
+         "): its mode and value chose no pod among those matching");
   }
   if (lasting) engine.schedule_after<&Impl::on_fault_end>(*plan.duration, this, index);
 }
@@ -499,8 +532,7 @@ void World::Impl::on_rollout_step(uint64_t index) {
     }
     // The new pod is Ready: the old one it stands for goes (a StatefulSet's came back itself).
     if (!stateful) {
-      control_->delete_pod(r.old_pods[r.next], options_.termination_grace_period, "rollout",
-                           false);
+      control_->delete_pod(r.old_pods[r.next], options_.termination_grace_period, "rollout", false);
       pods_[r.old_pods[r.next]].terminating = true;
     }
     ++r.next;
@@ -547,7 +579,8 @@ sim::Time World::Impl::lookup_stall(const std::string& host) const {
   // Every candidate of the search path times out: a name with fewer dots than ndots (5) is
   // tried under each search domain, then as given.
   const auto dots = static_cast<int>(std::count(host.begin(), host.end(), '.'));
-  const int candidates = dots < 5 ? 4 : 1;  // <ns>.svc.cluster.local, svc.cluster.local, cluster.local
+  const int candidates =
+      dots < 5 ? 4 : 1;  // <ns>.svc.cluster.local, svc.cluster.local, cluster.local
   return kResolverTimeout * kResolverAttempts * candidates;
 }
 
@@ -557,8 +590,8 @@ void World::Impl::fill_volume(uint32_t pod, double percent) {
   for (PostgresServerRt& s : pg_servers_) {
     if (s.pod != pod || s.server->disk_capacity() < 0) continue;
     s.server->set_foreign_bytes(0);
-    const auto target = static_cast<int64_t>(static_cast<double>(s.server->disk_capacity()) *
-                                              percent / 100.0);
+    const auto target =
+        static_cast<int64_t>(static_cast<double>(s.server->disk_capacity()) * percent / 100.0);
     s.server->set_foreign_bytes(percent > 0 ? std::max<int64_t>(0, target - s.server->disk_used())
                                             : 0);
   }
@@ -569,10 +602,10 @@ void World::Impl::fill_volume(uint32_t pod, double percent) {
       const int broker = static_cast<int>(b);
       if (c.disk_capacity(broker) < 0) continue;
       c.set_foreign_bytes(broker, 0);
-      const auto target = static_cast<int64_t>(static_cast<double>(c.disk_capacity(broker)) *
-                                                percent / 100.0);
-      c.set_foreign_bytes(broker, percent > 0 ? std::max<int64_t>(0, target - c.log_dir_bytes(broker))
-                                              : 0);
+      const auto target =
+          static_cast<int64_t>(static_cast<double>(c.disk_capacity(broker)) * percent / 100.0);
+      c.set_foreign_bytes(broker,
+                          percent > 0 ? std::max<int64_t>(0, target - c.log_dir_bytes(broker)) : 0);
     }
   }
 }

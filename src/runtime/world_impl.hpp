@@ -658,8 +658,8 @@ class World::Impl : public PodHost {
     bool both = false;
   };
   std::vector<NetRule> net_rules_;
-  std::vector<bool> node_silent_;  // by node: a down node answers nothing
-  bool network_faults_ = false;    // any rule or silent node
+  std::vector<bool> node_silent_;            // by node: a down node answers nothing
+  bool network_faults_ = false;              // any rule or silent node
   mutable sim::Rng fault_rng_{1, "faults"};  // jitter draws (latency() is const)
   bool rule_hits(const NetRule& r, uint32_t from, uint32_t to) const;
   sim::Time fault_latency(uint32_t from, uint32_t to) const;

@@ -227,7 +227,8 @@ uint32_t World::Impl::place_replica(uint32_t index, uint32_t like, uint32_t node
     s.all_target_ports.push_back(std::move(ports));
   }
   for (GatewayRt& g : gateways_) {
-    if (std::find(g.pods.begin(), g.pods.end(), template_index) != g.pods.end()) g.pods.push_back(p);
+    if (std::find(g.pods.begin(), g.pods.end(), template_index) != g.pods.end())
+      g.pods.push_back(p);
   }
   if (control_) control_->add_pod(p, life_of(p));
   return p;

@@ -325,8 +325,7 @@ uint64_t event_budget(const PreparedScenario& prepared, double rate_scale) {
   return budget >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(budget);
 }
 
-runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
-                                    double rate_scale,
+runtime::RunFigures run_replication(const PreparedScenario& prepared, int index, double rate_scale,
                                     std::optional<std::chrono::steady_clock::time_point> deadline) {
   const ScenarioSpec& spec = prepared.spec;
   runtime::WorldOptions options = prepared.options;
@@ -768,14 +767,15 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
         v.passed = flows == 0;
         if (v.passed) {
           v.measured = dropped == 0 ? "no cross-environment call"
-                                    : fmt::format("no cross-environment call ({} attempts "
-                                                  "dropped by NetworkPolicy)",
-                                                  dropped);
+                                    : fmt::format(
+                                          "no cross-environment call ({} attempts "
+                                          "dropped by NetworkPolicy)",
+                                          dropped);
         } else {
-          v.measured = fmt::format("{} flows, {} calls; first: {} -> {} ({}) at {}", flows, calls,
-                                   first->from_pod, first->to_pod, first->kind,
-                                   sim::format_duration(sim::from_seconds(
-                                       std::round(first->first_s * 1000) / 1000)));
+          v.measured = fmt::format(
+              "{} flows, {} calls; first: {} -> {} ({}) at {}", flows, calls, first->from_pod,
+              first->to_pod, first->kind,
+              sim::format_duration(sim::from_seconds(std::round(first->first_s * 1000) / 1000)));
         }
         break;
       }

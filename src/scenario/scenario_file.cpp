@@ -392,8 +392,7 @@ FaultSpec parse_fault(const Node& node, const std::string& field, const std::str
     // A Chaos Mesh file: its experiments carry their own names and durations.
     for (const char* k : {"duration", "name"})
       if (const Node* v = r.get(k))
-        throw InputError(v->location(),
-                         r.field(k) + " does not apply to a chaosMesh entry",
+        throw InputError(v->location(), r.field(k) + " does not apply to a chaosMesh entry",
                          std::string("the experiments' ") + k +
                              "s are their own (metadata.name, spec.duration): remove it");
     f.file = resolve_file(f.body, r.field(f.kind), base_dir, "Chaos Mesh file");
@@ -427,8 +426,8 @@ Quantile parse_quantile(const Node& node, const std::string& field) {
 }
 
 CheckSpec parse_check(const Node& node, const std::string& field) {
-  static const std::vector<std::string> kKinds = {"slo",         "noLostWrites", "maxUtilisation",
-                                                  "diskNotFull", "recovery",     "isolation",
+  static const std::vector<std::string> kKinds = {"slo",          "noLostWrites", "maxUtilisation",
+                                                  "diskNotFull",  "recovery",     "isolation",
                                                   "podsAvailable"};
   if (!node.is_mapping() || node.fields().size() != 1) {
     if (!node.is_mapping())
@@ -491,9 +490,8 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
     c.kind = CheckSpec::Kind::kRecovery;
     FieldReader r(body, f, {"route", "within", "errorRateBelow", "latencyBelow"});
     if (const Node* v = r.get("route")) check_request(*v, r.field("route"), &c.recovery.route);
-    c.recovery.within =
-        parse_duration(r.require("within", "how soon after a fault ends, e.g. within: 2m"),
-                       r.field("within"));
+    c.recovery.within = parse_duration(
+        r.require("within", "how soon after a fault ends, e.g. within: 2m"), r.field("within"));
     if (const Node* v = r.get("errorRateBelow"))
       c.recovery.error_rate_below = parse_percentage(*v, r.field("errorRateBelow"));
     if (const Node* v = r.get("latencyBelow"))
@@ -607,8 +605,8 @@ std::string CheckSpec::describe() const {
           << disk_not_full.pvc;
       break;
     case Kind::kRecovery:
-      out << "recovery " << (recovery.route.empty() ? "all routes" : recovery.route)
-          << " within " << sim::format_duration(recovery.within) << " (errors < "
+      out << "recovery " << (recovery.route.empty() ? "all routes" : recovery.route) << " within "
+          << sim::format_duration(recovery.within) << " (errors < "
           << recovery.error_rate_below * 100 << "%";
       if (recovery.latency_below)
         out << ", mean < " << sim::format_duration(*recovery.latency_below);

@@ -182,7 +182,8 @@ namespace {
 // Issue 14, must-show 3: a livelock planted through the test-only component ends the run with
 // exit 3 and a message naming the simulated time, the component and the event that repeated.
 TEST(RunVerb, APlantedLivelockExitsThreeNamingTheComponentWithinASecond) {
-  std::string text = replace_once(read(kSmall), "  checks:", "  overrides: {test.plantLivelockAt: 25s}\n  checks:");
+  std::string text = replace_once(
+      read(kSmall), "  checks:", "  overrides: {test.plantLivelockAt: 25s}\n  checks:");
   const std::string path = temp_scenario("livelock.yaml", text);
   const auto t0 = std::chrono::steady_clock::now();
   Outcome r = call({"run", path, "--replications", "1"});
@@ -205,8 +206,8 @@ TEST(RunVerb, MaxWallStopsALongRunCleanlyWithAnIncompleteReport) {
   const std::string path = temp_scenario("long.yaml", text);
   const fs::path junit =
       fs::temp_directory_path() / ("kubetwin-run-" + std::to_string(::getpid()) + "-long.xml");
-  Outcome r = call({"run", path, "--replications", "1", "--max-wall", "300ms", "--junit",
-                    junit.string()});
+  Outcome r =
+      call({"run", path, "--replications", "1", "--max-wall", "300ms", "--junit", junit.string()});
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.out.find("  verdict: INCOMPLETE, stopped by --max-wall at "), std::string::npos)
       << r.out;
@@ -229,7 +230,8 @@ TEST(RunVerb, AFaultedRunGivesByteIdenticalJsonWhateverTheThreads) {
   Outcome b = call({"run", ha, "--output", "json", "--threads", "2"});
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
-  EXPECT_NE(a.out.find("\"faults\": [\n    {\"name\": \"kafka-1-dies\""), std::string::npos) << a.out.substr(0, 3000);
+  EXPECT_NE(a.out.find("\"faults\": [\n    {\"name\": \"kafka-1-dies\""), std::string::npos)
+      << a.out.substr(0, 3000);
 }
 
 }  // namespace

@@ -84,9 +84,9 @@ TEST(ControlPlaneNodes, SilentNodeIsNotReadyAfter50sAndItsDeploymentPodIsReplace
   f.engine.run_until(seconds(100));
   f.cp.node_down(0);
   f.engine.run_until(seconds(1000));
-  EXPECT_EQ(f.host.when("stop 0"), seconds(100));       // the process stops with the node
-  EXPECT_EQ(f.host.when("unready 0"), seconds(150));    // node-monitor-grace-period 50 s (KCM50)
-  EXPECT_EQ(f.host.when("remove 0"), seconds(450));     // + tolerationSeconds 300 (TAINT)
+  EXPECT_EQ(f.host.when("stop 0"), seconds(100));     // the process stops with the node
+  EXPECT_EQ(f.host.when("unready 0"), seconds(150));  // node-monitor-grace-period 50 s (KCM50)
+  EXPECT_EQ(f.host.when("remove 0"), seconds(450));   // + tolerationSeconds 300 (TAINT)
   EXPECT_EQ(f.host.when("create 0->10 on 1"), seconds(450));
   // The replacement: sandbox and image (pod.startDelay 2 s), then Ready one probe period later.
   EXPECT_EQ(f.host.when("start 10"), seconds(452));

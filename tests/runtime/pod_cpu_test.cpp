@@ -275,8 +275,7 @@ INSTANTIATE_TEST_SUITE_P(
                       HangCase{100, 4}, HangCase{150, 4}, HangCase{200, 4}, HangCase{1000, 4},
                       HangCase{100, 8}, HangCase{150, 8}, HangCase{200, 8}, HangCase{1000, 8}),
     [](const ::testing::TestParamInfo<HangCase>& i) {
-      return std::to_string(i.param.milli_cpu) + "m_" + std::to_string(i.param.threads) +
-             "threads";
+      return std::to_string(i.param.milli_cpu) + "m_" + std::to_string(i.param.threads) + "threads";
     });
 
 // The mechanism: a request arriving in a period whose quota is spent (but nothing was stalled,
@@ -297,7 +296,7 @@ TEST(PodCpu, ARequestInAPeriodWithNoQuotaLeftStallsToTheNextPeriod) {
   ASSERT_EQ(rec.done.size(), 2u);
   EXPECT_EQ(rec.done[0].at, millis(10));
   EXPECT_EQ(rec.done[1].at, millis(110));  // waits 60 ms for the next period, then 10 ms of work
-  EXPECT_EQ(cpu.throttled_periods(), 1u);   // the first period's zero-length stall is not counted
+  EXPECT_EQ(cpu.throttled_periods(), 1u);  // the first period's zero-length stall is not counted
   EXPECT_EQ(cpu.throttled_time(), millis(60));
 }
 

@@ -27,19 +27,29 @@ ScenarioResult run_text(const std::string& env, const std::string& target, const
       "metadata: {name: fault-test}\n"
       "spec:\n"
       "  model: ../../models/amazon-store\n"
-      "  environments: [" + env + "]\n"
-      "  duration: " + duration + "\n"
+      "  environments: [" +
+      env +
+      "]\n"
+      "  duration: " +
+      duration +
+      "\n"
       "  warmup: 30s\n"
       "  seed: 11\n"
       "  load:\n"
       "    - name: shoppers\n"
-      "      target: " + target + "\n"
+      "      target: " +
+      target +
+      "\n"
       "      arrivals: poisson\n"
       "      rate: 20/s\n"
-      "      mix: [{request: \"POST /orders\", weight: 70}, {request: \"GET /users/{id}\", weight: 30}]\n"
+      "      mix: [{request: \"POST /orders\", weight: 70}, {request: \"GET /users/{id}\", weight: "
+      "30}]\n"
       "  faults:\n"
-      "    - " + fault + "\n"
-      "  checks:\n" + checks;
+      "    - " +
+      fault +
+      "\n"
+      "  checks:\n" +
+      checks;
   return run_scenario(parse_scenario(text, source_path("scenarios/ha/generated.yaml")),
                       RunOptions{.threads = 1});
 }
@@ -57,28 +67,28 @@ constexpr const char* kDev = "{gateway: kong-dev, host: dev.amazon-api.local}";
 // Must-show 3, Kafka: a planted loss (dev's only broker loses its disk) is caught; a broker kill
 // with its volume intact, and a prod broker lost with replication factor 3, lose nothing.
 TEST(LostWrites, KafkaCatchesAPlantedLossAndReportsNoneWithoutOne) {
-  ScenarioResult planted = run_text(
-      "dev", kDev,
-      "{at: 2m, duration: 20s, kafkaChaos: {action: disk-failure, mode: all, selector: "
-      "{namespaces: [amazon-api-dev], labelSelectors: {app: kafka-kraft}}}}",
-      "    - noLostWrites: {kafkaTopics: [order.created]}\n");
+  ScenarioResult planted =
+      run_text("dev", kDev,
+               "{at: 2m, duration: 20s, kafkaChaos: {action: disk-failure, mode: all, selector: "
+               "{namespaces: [amazon-api-dev], labelSelectors: {app: kafka-kraft}}}}",
+               "    - noLostWrites: {kafkaTopics: [order.created]}\n");
   EXPECT_FALSE(check(planted, "noLostWrites").passed) << check(planted, "noLostWrites").measured;
   EXPECT_NE(check(planted, "noLostWrites").measured.find("acknowledged sends lost"),
             std::string::npos);
   EXPECT_EQ(check(planted, "noLostWrites").measured.rfind("kafka: 0 of", 0), std::string::npos);
 
-  ScenarioResult kept = run_text(
-      "dev", kDev,
-      "{at: 2m, duration: 20s, kafkaChaos: {action: broker-kill, mode: all, selector: "
-      "{namespaces: [amazon-api-dev], labelSelectors: {app: kafka-kraft}}}}",
-      "    - noLostWrites: {kafkaTopics: [order.created]}\n");
+  ScenarioResult kept =
+      run_text("dev", kDev,
+               "{at: 2m, duration: 20s, kafkaChaos: {action: broker-kill, mode: all, selector: "
+               "{namespaces: [amazon-api-dev], labelSelectors: {app: kafka-kraft}}}}",
+               "    - noLostWrites: {kafkaTopics: [order.created]}\n");
   EXPECT_TRUE(check(kept, "noLostWrites").passed) << check(kept, "noLostWrites").measured;
 
-  ScenarioResult replicated = run_text(
-      "prod", kProd,
-      "{at: 2m, duration: 1m, kafkaChaos: {action: disk-failure, mode: one, selector: "
-      "{namespaces: [amazon-api-prod], labelSelectors: {app: kafka-kraft}}}}",
-      "    - noLostWrites: {kafkaTopics: [order.created]}\n");
+  ScenarioResult replicated =
+      run_text("prod", kProd,
+               "{at: 2m, duration: 1m, kafkaChaos: {action: disk-failure, mode: one, selector: "
+               "{namespaces: [amazon-api-prod], labelSelectors: {app: kafka-kraft}}}}",
+               "    - noLostWrites: {kafkaTopics: [order.created]}\n");
   EXPECT_TRUE(check(replicated, "noLostWrites").passed)
       << check(replicated, "noLostWrites").measured;
 }
@@ -86,18 +96,18 @@ TEST(LostWrites, KafkaCatchesAPlantedLossAndReportsNoneWithoutOne) {
 // Must-show 3, PostgreSQL: committed rows survive a SIGKILL (synchronous commit); the volume's
 // loss loses them and the check says how many.
 TEST(LostWrites, PostgresCatchesAPlantedLossAndReportsNoneWithoutOne) {
-  ScenarioResult killed = run_text(
-      "prod", kProd,
-      "{at: 2m, postgresChaos: {action: kill, mode: all, selector: {namespaces: "
-      "[amazon-api-prod], labelSelectors: {app: postgres}}}}",
-      "    - noLostWrites: {postgres: true}\n");
+  ScenarioResult killed =
+      run_text("prod", kProd,
+               "{at: 2m, postgresChaos: {action: kill, mode: all, selector: {namespaces: "
+               "[amazon-api-prod], labelSelectors: {app: postgres}}}}",
+               "    - noLostWrites: {postgres: true}\n");
   EXPECT_TRUE(check(killed, "noLostWrites").passed) << check(killed, "noLostWrites").measured;
 
-  ScenarioResult lost = run_text(
-      "prod", kProd,
-      "{at: 2m, volumeChaos: {action: loss, mode: all, selector: {namespaces: "
-      "[amazon-api-prod], labelSelectors: {app: postgres}}}}",
-      "    - noLostWrites: {postgres: true}\n");
+  ScenarioResult lost =
+      run_text("prod", kProd,
+               "{at: 2m, volumeChaos: {action: loss, mode: all, selector: {namespaces: "
+               "[amazon-api-prod], labelSelectors: {app: postgres}}}}",
+               "    - noLostWrites: {postgres: true}\n");
   EXPECT_FALSE(check(lost, "noLostWrites").passed) << check(lost, "noLostWrites").measured;
   EXPECT_NE(check(lost, "noLostWrites").measured.find("commits lost"), std::string::npos);
 }
@@ -159,7 +169,8 @@ TEST(CoreDnsDown, NewLookupsStallAndFailWhileOpenConnectionsKeepWorking) {
       if (reason.find("did not resolve") != std::string::npos) dns += n;
     }
     if (route.merged.request == "GET /users/{id}") {
-      for (const auto& [status, n] : route.merged.status_counts) users_errors += status != 200 ? n : 0;
+      for (const auto& [status, n] : route.merged.status_counts)
+        users_errors += status != 200 ? n : 0;
     }
   }
   EXPECT_GT(dns, 0u);

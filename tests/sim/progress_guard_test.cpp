@@ -35,14 +35,12 @@ TEST(ProgressGuard, AStoppedClockThrowsNamingTheTimeTheEventAndTheComponent) {
   } catch (const NoProgress& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("1.5s"), std::string::npos) << what;
-    EXPECT_NE(what.find("Spinner::spin"), std::string::npos)
-        << what;
+    EXPECT_NE(what.find("Spinner::spin"), std::string::npos) << what;
     EXPECT_NE(what.find("on component 'spinner-7'"), std::string::npos) << what;
     EXPECT_NE(what.find("kMaxEventsPerInstant"), std::string::npos) << what;
     EXPECT_EQ(e.at(), millis(1500));
   }
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(wall, 5.0);  // loose for sanitizer builds; the release figure is in the README
 }
 

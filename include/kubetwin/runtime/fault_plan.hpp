@@ -30,13 +30,13 @@ struct LabelExpression {
 
 // Chaos Mesh's `spec.selector` (CM-SEL): every criterion given must hold (AND).
 struct PodSelector {
-  std::vector<std::string> namespaces;                     // empty: every simulated namespace
-  std::map<std::string, std::string> labels;              // labelSelectors
-  std::vector<LabelExpression> expressions;                // expressionSelectors
-  std::map<std::string, std::string> annotations;         // annotationSelectors
+  std::vector<std::string> namespaces;                   // empty: every simulated namespace
+  std::map<std::string, std::string> labels;             // labelSelectors
+  std::vector<LabelExpression> expressions;              // expressionSelectors
+  std::map<std::string, std::string> annotations;        // annotationSelectors
   std::map<std::string, std::vector<std::string>> pods;  // namespace -> pod names
-  std::vector<std::string> nodes;                          // node names
-  std::map<std::string, std::string> node_labels;         // nodeSelectors
+  std::vector<std::string> nodes;                        // node names
+  std::map<std::string, std::string> node_labels;        // nodeSelectors
 };
 
 // Chaos Mesh's `mode` and `value` (CM-POD).
@@ -75,9 +75,9 @@ enum class FaultAction {
   kIoFault,     // IOChaos fault: writes fail with `errno`
   kIoLatency,   // IOChaos latency: `latency` added to I/O
   // Data stores (the twin's kafkaChaos, postgresChaos)
-  kKafkaBrokerKill,    // the broker process dies; it restarts with its volume
-  kKafkaDiskFailure,   // the broker's log dir fails: it restarts empty
-  kPostgresKill,       // SIGKILL: crash recovery from the WAL on restart
+  kKafkaBrokerKill,   // the broker process dies; it restarts with its volume
+  kKafkaDiskFailure,  // the broker's log dir fails: it restarts empty
+  kPostgresKill,      // SIGKILL: crash recovery from the WAL on restart
   // Vault (the twin's vaultChaos)
   kVaultSeal,  // Vault sealed: new pods' agent init blocks until unsealed
   // Changes (the twin's changeChaos)

@@ -94,7 +94,7 @@ enum class KafkaError : uint8_t {
   kUnknownTopicOrPartition,
   kInvalidReplicationFactor,      // RF > live brokers at topic creation
   kGroupCoordinatorNotAvailable,  // __consumer_offsets cannot be created (too few brokers)
-  kNetworkException,  // the connection to the broker was refused or reset (retriable)
+  kNetworkException,              // the connection to the broker was refused or reset (retriable)
 };
 std::string_view kafka_error_name(KafkaError error);
 
@@ -261,7 +261,7 @@ class KafkaCluster {
     uint64_t storage_failures = 0;
     uint64_t incarnation = 0;
     bool replication_paused = false;
-    bool refuses = false;  // dead, and its connections are refused rather than silent
+    bool refuses = false;       // dead, and its connections are refused rather than silent
     int64_t foreign_bytes = 0;  // counted in log_bytes: the volume's other contents
   };
   struct Replica {

@@ -144,7 +144,7 @@ class PodCpu {
   Time quota_left_;
   Time period_cpu_ = 0;
   bool period_active_ = false;
-  bool throttled_ = false;        // runnable threads and no quota left: see begin_stall
+  bool throttled_ = false;         // runnable threads and no quota left: see begin_stall
   bool period_throttled_ = false;  // this period already counted in throttled_periods_
   Time throttle_start_ = 0;
   Time v_ = 0;  // per-thread progress: every running thread has received v_ ns of CPU

@@ -171,7 +171,7 @@ struct FlowFigures {
   std::string from_environment;
   std::string to_pod;
   std::string to_environment;
-  std::string kind;  // "postgres", "kafka", "http"
+  std::string kind;      // "postgres", "kafka", "http"
   bool blocked = false;  // attempts NetworkPolicy dropped: isolation held
   uint64_t count = 0;
   double first_s = 0;
@@ -191,10 +191,10 @@ struct RunFigures {
   std::vector<KafkaGroupFigures> kafka_groups;
   std::vector<VolumeFigures> volumes;
   std::vector<LostWriteFigures> kafka_lost_writes;
-  std::vector<std::string> notes;  // what the world could not model, once each
-  std::vector<FaultFigures> faults;  // in the order they started
+  std::vector<std::string> notes;                    // what the world could not model, once each
+  std::vector<FaultFigures> faults;                  // in the order they started
   std::vector<FlowFigures> cross_environment_flows;  // the whole run, in order of first sight
-  std::vector<KubeEvent> kube_events;  // the whole run, warm-up included
+  std::vector<KubeEvent> kube_events;                // the whole run, warm-up included
 };
 
 }  // namespace kubetwin::runtime

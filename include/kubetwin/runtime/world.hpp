@@ -91,8 +91,8 @@ inline constexpr sim::Time kForceDetachWait = sim::minutes(6);
 // replicas, a request timeout) is retried on the partition's current leader after
 // retry.backoff.ms, until delivery.timeout.ms after the send began; then the send fails. With
 // enable.idempotence (the default since 3.0, KUP30) a retry never duplicates a record.
-inline constexpr sim::Time kKafkaRetryBackoff = sim::millis(100);       // retry.backoff.ms
-inline constexpr sim::Time kKafkaDeliveryTimeout = sim::seconds(120);   // delivery.timeout.ms
+inline constexpr sim::Time kKafkaRetryBackoff = sim::millis(100);      // retry.backoff.ms
+inline constexpr sim::Time kKafkaDeliveryTimeout = sim::seconds(120);  // delivery.timeout.ms
 
 struct WorldOptions {
   uint64_t seed = 1;

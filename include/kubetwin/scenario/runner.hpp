@@ -73,7 +73,7 @@ struct Knee {
 // default) or its mean latency passes the check's latencyBelow.
 struct FaultImpact {
   runtime::FaultFigures fault;  // from the first replication
-  double detect_s = -1;   // first bad window's start - the fault's start; -1: never bad
+  double detect_s = -1;         // first bad window's start - the fault's start; -1: never bad
   double recover_s = -1;  // from the fault's end (start when never lifted) to the first window
                           // after which every window is good; -1: not recovered by the end
   double outage_s = 0;    // bad windows' total length from the fault's start
@@ -94,10 +94,10 @@ struct ScenarioResult {
   runtime::RunFigures merged;             // all replications together (see RouteSummary for routes)
   std::vector<RouteSummary> routes;
   std::vector<CheckVerdict> checks;
-  Knee knee;           // from the first replication's timeline
+  Knee knee;                        // from the first replication's timeline
   std::vector<FaultImpact> faults;  // in the order they started
   std::vector<runtime::FlowFigures> cross_environment_flows;  // all replications, merged
-  bool passed = true;  // every check passed
+  bool passed = true;                                         // every check passed
   double wall_seconds = 0;
   // Stopped by RunOptions::max_wall before the end: figures are what finished so far and the
   // checks are not judged (passed is false).

@@ -81,9 +81,9 @@ inline constexpr std::string_view kChaosMeshFaultKind = "chaosMesh";
 // the timeline as not simulated), the twin's own for nodes, data stores, Vault, CoreDNS, volumes
 // and changes, and chaosMesh for a Chaos Mesh file.
 inline constexpr std::string_view kFaultKinds[] = {
-    "podChaos",      "networkChaos", "dnsChaos",     "stressChaos", "ioChaos",
-    "timeChaos",     "httpChaos",    "nodeChaos",    "kafkaChaos",  "postgresChaos",
-    "vaultChaos",    "coreDnsChaos", "volumeChaos",  "changeChaos", kChaosMeshFaultKind};
+    "podChaos",   "networkChaos", "dnsChaos",    "stressChaos", "ioChaos",
+    "timeChaos",  "httpChaos",    "nodeChaos",   "kafkaChaos",  "postgresChaos",
+    "vaultChaos", "coreDnsChaos", "volumeChaos", "changeChaos", kChaosMeshFaultKind};
 
 // The fault entry `kubetwin run --chaos FILE` appends: FILE relative to the working directory,
 // at 0. The file is read (and its errors raised) when the timeline is built.

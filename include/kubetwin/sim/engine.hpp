@@ -51,7 +51,7 @@ class NoProgress : public std::runtime_error {
 // What an event function is, for the progress guard's message: the method's name and, when its
 // class has a name() (a pod, a broker), the instance's.
 struct EventKind {
-  std::string name;                                  // "kubetwin::runtime::PodCpu::on_wake"
+  std::string name;                                         // "kubetwin::runtime::PodCpu::on_wake"
   std::string (*component)(const void* context) = nullptr;  // nullptr: the class name alone
 };
 
@@ -60,7 +60,8 @@ namespace internal {
 bool register_event_kind(EventFn fn, EventKind kind);
 const EventKind* find_event_kind(EventFn fn);
 
-// "void kubetwin::sim::internal::method_name() [with auto Method = &kubetwin::runtime::PodCpu::on_wake; ...]"
+// "void kubetwin::sim::internal::method_name() [with auto Method =
+// &kubetwin::runtime::PodCpu::on_wake; ...]"
 // -> "kubetwin::runtime::PodCpu::on_wake".
 std::string method_from_signature(std::string_view pretty);
 template <auto Method>
@@ -200,7 +201,7 @@ class Engine {
   bool stopped_ = false;
   uint64_t processed_ = 0;
   uint64_t fingerprint_ = 0x6b75626574776e31ULL;  // "kubetwn1"
-  uint64_t guard_at_ = kGuardStride;  // processed_ at which guard() runs next
+  uint64_t guard_at_ = kGuardStride;              // processed_ at which guard() runs next
   Time guard_time_ = -1;              // now_ at the last guard() that saw the clock move
   uint64_t guard_instant_start_ = 0;  // processed_ then
   uint64_t budget_ = 0;
