@@ -3,7 +3,8 @@
 // BM_ProdHour1000: bench/scenarios/prod-hour.yaml, 1,000 req/s offered to amazon-store's prod for
 // one simulated hour (3.6M requests, whatever their outcome). The bar: under 5 s.
 // BM_ProdHour700: the same hour at 700 req/s, just below prod's knee.
-// BM_ProdHour1000FiveFaults: the 1,000 req/s hour with five faults (bench/scenarios/prod-hour-faults.yaml).
+// BM_ProdHour1000FiveFaults: the 1,000 req/s hour with five faults
+// (bench/scenarios/prod-hour-faults.yaml).
 #include <benchmark/benchmark.h>
 
 #include <string>
