@@ -422,6 +422,7 @@ void World::Impl::end_warmup() {
   sim::Time now = engine.now();
   warmup_end_ = now;
   measuring_ = true;
+  measure_start_ = now;
   for (PodRt& p : pods_) {
     p.cpu_at_sync -= p.cpu_view->cpu_used();  // cpu_used() restarts at 0: keep the HPA's window
     p.cpu->reset_statistics();

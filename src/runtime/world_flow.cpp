@@ -128,7 +128,9 @@ bool World::Impl::add_route(EntryId entry, const std::string& line, RouteId* out
 
 // ---- Root requests: the client's view ----
 
-void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t token) {
+void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t token,
+                       sim::Time sent) {
+  const sim::Time now = engine.now();
   uint32_t r = allocate();
   Request& q = requests_[r];
   RouteRt& rt = routes_[route];
@@ -137,15 +139,15 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   q.done = done;
   q.done_context = context;
   q.token = token;
-  q.sent = engine.now();
-  q.counted = measuring_;
+  q.sent = sent;
+  q.counted = measuring_ && sent >= measure_start_;
   q.method = rt.method;
   q.path = rt.path;
   if (q.counted) ++rt.sent;
-  rt.in_flight.add(engine.now(), 1);
+  rt.in_flight.add_at(now, sent, 1);
   uint64_t t = token_of(r, q.generation);
-  q.client_deadline =
-      arm<&Impl::on_client_deadlines>(client_deadlines_, options_.client_timeout, t, 0);
+  q.client_deadline = arm<&Impl::on_client_deadlines>(
+      client_deadlines_, options_.client_timeout - (now - sent), t, 0);
   const EntryRt& e = entries_[rt.entry];
   if (e.gateway != kNone) {
     const GatewayRt& gw = gateways_[e.gateway];
@@ -169,7 +171,11 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
       return;
     }
     q.stage = Stage::kClientToGateway;
-    engine.schedule_after<&Impl::on_gateway_arrive>(external_latency(), this, t);
+    if (sent < now) {
+      on_gateway_arrive(t);  // the client's arrival event paid the external hop
+    } else {
+      engine.schedule_after<&Impl::on_gateway_arrive>(external_latency(), this, t);
+    }
     return;
   }
   // A Service entry: an in-cluster client through kube-proxy, no gateway.
@@ -404,17 +410,29 @@ void World::Impl::answer_client(uint32_t r, int status, Failure failure) {
   // Through a gateway the answer still has to leave the cluster; from a Service entry the pod's
   // answer has already travelled to the client (finish_server paid that hop).
   bool via_gateway = entries_[routes_[q.route].entry].gateway != kNone;
-  engine.schedule_after<&Impl::on_client_answer>(via_gateway ? external_latency() : 0, this,
-                                                 token_of(r, q.generation));
+  deliver_answer(r, engine.now() + (via_gateway ? external_latency() : 0));
+}
+
+void World::Impl::deliver_answer(uint32_t r, sim::Time at) {
+  // An open-loop client only reads the answer: what it records is known now, so the trip back
+  // costs no event (unless the run ends before the answer would arrive).
+  if (!requests_[r].done && at < engine.run_end()) {
+    finish_client(r, at);
+    return;
+  }
+  engine.schedule_at<&Impl::on_client_answer>(at, this, token_of(r, requests_[r].generation));
 }
 
 void World::Impl::on_client_answer(uint64_t t) {
   if (!alive(t)) return;
-  uint32_t r = static_cast<uint32_t>(t);
+  finish_client(static_cast<uint32_t>(t), engine.now());
+}
+
+void World::Impl::finish_client(uint32_t r, sim::Time at) {
   Request& q = requests_[r];
   RouteRt& rt = routes_[q.route];
-  rt.in_flight.add(engine.now(), -1);
-  size_t w = static_cast<size_t>(engine.now() / RouteFigures::kWindow);
+  rt.in_flight.add_at(engine.now(), at, -1);
+  size_t w = static_cast<size_t>(at / RouteFigures::kWindow);
   if (w >= rt.windows.size()) {
     rt.windows.resize(w + 1);
     for (size_t i = 0; i < rt.windows.size(); ++i) {
@@ -424,7 +442,7 @@ void World::Impl::on_client_answer(uint64_t t) {
   RouteWindow& win = rt.windows[w];
   ++win.answered;
   if (q.status < 200 || q.status >= 400) ++win.errors;
-  double ms = sim::to_millis(engine.now() - q.sent);
+  double ms = sim::to_millis(at - q.sent);
   win.mean_ms += ms;
   if (ms > win.max_ms) win.max_ms = ms;
   if (q.counted) {
@@ -434,7 +452,7 @@ void World::Impl::on_client_answer(uint64_t t) {
     else
       ++rt.status_counts[q.status];
     if (q.failure != Failure::kNone) ++rt.failures[static_cast<int>(q.failure)];
-    if (q.status != 0) rt.latency.record(engine.now() - q.sent);
+    if (q.status != 0) rt.latency.record(at - q.sent);
   }
   World::ResponseFn done = q.done;
   void* context = q.done_context;
@@ -663,9 +681,9 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
     p.stage = Stage::kRespond;
     p.status = q.status;
     p.failure = q.failure;
-    engine.schedule_after<&Impl::on_client_answer>(latency(q.pod, q.peer_pod) + external_latency(),
-                                                   this, token_of(parent, p.generation));
+    const sim::Time at = engine.now() + latency(q.pod, q.peer_pod) + external_latency();
     release(c);
+    deliver_answer(parent, at);
     return;
   }
   // Nobody waits for this answer any more (the caller gave up, or it was fire-and-forget): the

@@ -408,7 +408,11 @@ class World::Impl : public PodHost {
   bool service_entry(const std::string& ns, const std::string& service, int port, EntryId* out,
                      std::string* error);
   bool add_route(EntryId entry, const std::string& line, RouteId* out, std::string* error);
-  void send(RouteId route, ResponseFn done, void* context, uint64_t token);
+  sim::Time arrival_delay(RouteId route) const {
+    return entries_[routes_[route].entry].gateway != kNone ? external_latency() : 0;
+  }
+  // `sent` <= now: earlier when the client-to-gateway hop was folded into the arrival event.
+  void send(RouteId route, ResponseFn done, void* context, uint64_t token, sim::Time sent);
   void start();
   void end_warmup();
   RunFigures figures() const;
@@ -473,6 +477,11 @@ class World::Impl : public PodHost {
   bool read_pending(const DeadlineFifo::Entry& e) const;
   void answer_client(uint32_t r, int status, Failure failure);
   void on_client_answer(uint64_t r);
+  // The answer reaches the client at `at` (>= now): folded into this event for an open-loop
+  // client, an on_client_answer event otherwise.
+  void deliver_answer(uint32_t r, sim::Time at);
+  // The client reads the answer at `at` (>= now): figures, release, the client's callback.
+  void finish_client(uint32_t r, sim::Time at);
   // Kong's rate limits for a request on `route` through Kong pod `kong`: 0 when every window has
   // room (and counts it), else the status to answer.
   int rate_limit(IngressRouteRt& route, const GatewayRt& gw, uint32_t kong);
@@ -616,6 +625,7 @@ class World::Impl : public PodHost {
   std::deque<ServiceBehaviour> generic_services_;
   std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
   bool measuring_ = false;
+  sim::Time measure_start_ = 0;  // when measuring_ became true
   DeadlineFifo client_deadlines_;  // options_.client_timeout after each send
   DeadlineFifo read_deadlines_;    // options_.kong_read_timeout after each upstream attempt
 

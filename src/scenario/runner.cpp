@@ -71,17 +71,22 @@ class OpenClient {
         load_(load),
         generator_(load.spec->arrivals,
                    scale == 1.0 ? load.spec->profile : load.spec->profile.scaled(scale), 0, end),
-        rng_(seed, "load/" + load.spec->name) {}
+        rng_(seed, "load/" + load.spec->name),
+        delay_(load.routes.empty() ? 0 : world.arrival_delay(load.routes.front())) {}
 
   void start() { schedule_next(); }
 
  private:
+  // The event is the request reaching the cluster, delay_ after the client sent it (all of a
+  // load's routes share its target, so one delay): one event per request for the trip in.
   void schedule_next() {
-    if (auto t = generator_.next(rng_)) world_.engine().schedule_at<&OpenClient::arrive>(*t, this);
+    if (auto t = generator_.next(rng_)) {
+      world_.engine().schedule_at<&OpenClient::arrive>(*t + delay_, this);
+    }
   }
   void arrive() {
     size_t pick = load_.routes.size() == 1 ? 0 : load_.spec->mix.pick(rng_);
-    world_.send(load_.routes[pick], nullptr, nullptr, 0);
+    world_.arrive(load_.routes[pick], world_.engine().now() - delay_);
     schedule_next();
   }
 
@@ -89,6 +94,7 @@ class OpenClient {
   const BoundLoad& load_;
   ArrivalGenerator generator_;
   sim::Rng rng_;
+  sim::Time delay_;
 };
 
 // Closed loop: each user sends, waits for the answer, thinks, and sends again until the end.

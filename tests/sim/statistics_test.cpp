@@ -96,6 +96,25 @@ TEST(TimeWeighted, AveragesAPiecewiseConstantSignal) {
   EXPECT_NEAR(tw.mean(seconds(6)), 1, 1e-12);
 }
 
+// add_at is how the World folds a request's trips in and out of the cluster into its neighbouring
+// events: a change known late (sent before the event that reports it) or early (an answer that
+// will arrive after it) must average exactly as if it had been set at its own time.
+TEST(TimeWeighted, AChangeKnownLateOrEarlyAveragesAsIfSetOnTime) {
+  TimeWeighted on_time(0, 0);
+  on_time.set(seconds(2), 1);
+  on_time.set(seconds(7), 0);
+  TimeWeighted folded(0, 0);
+  folded.add_at(seconds(3), seconds(2), 1);   // sent at 2 s, seen at 3 s
+  folded.add_at(seconds(5), seconds(7), -1);  // answered at 5 s, read by the client at 7 s
+  EXPECT_NEAR(folded.mean(seconds(10)), on_time.mean(seconds(10)), 1e-12);
+  EXPECT_NEAR(folded.mean(seconds(10)), 0.5, 1e-12);
+  // Time before a reset does not count: sent at 2 s, reset at 4 s, seen at 6 s.
+  TimeWeighted after_reset(0, 0);
+  after_reset.reset(seconds(4));
+  after_reset.add_at(seconds(6), seconds(2), 1);
+  EXPECT_NEAR(after_reset.mean(seconds(8)), 1, 1e-12);
+}
+
 TEST(TimeSeries, GroupsValuesIntoWindows) {
   TimeSeries ts(seconds(10));
   ts.add(seconds(1), 2);

@@ -167,6 +167,12 @@ class World {
   using ResponseFn = void (*)(void* context, uint64_t token, int status);
   // Sends one request now.
   void send(RouteId route, ResponseFn done, void* context, uint64_t token);
+  // An open-loop client's request (no answer callback), sent at `sent` and reaching the cluster
+  // now: `sent` = now - arrival_delay(route). The client-to-gateway hop costs no event.
+  void arrive(RouteId route, sim::Time sent);
+  // How long a request sent to `route` takes to reach the cluster (the external hop to a
+  // gateway's NodePort; 0 for a Service entry).
+  sim::Time arrival_delay(RouteId route) const;
 
   // Schedules the run's fault timeline (scenario/fault_timeline.hpp builds it). Call before
   // start(); selectors are resolved when each fault starts.

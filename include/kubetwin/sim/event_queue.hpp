@@ -146,7 +146,7 @@ class BasicEventQueue {
       if (heap_first) {
         if (heap_[0].time > limit) return false;
         HeapEntry top = heap_[0];
-        remove_at(0);
+        pop_root();
         uint32_t slot = static_cast<uint32_t>(top.key & kSlotMask);
         now_ = top.time;
         fill(out, top.time, top.key, slot);
@@ -184,19 +184,19 @@ class BasicEventQueue {
   // Bytes held by the queue's arrays (capacity, not size): what 1e6 pending events cost.
   size_t memory_bytes() const {
     return heap_.capacity() * sizeof(HeapEntry) + records_.capacity() * sizeof(Record) +
-           free_.capacity() * sizeof(uint32_t) + fifo_.capacity() * sizeof(uint64_t);
+           fifo_.capacity() * sizeof(uint64_t);
   }
 
   void reserve(size_t n) {
     heap_.reserve(n);
     records_.reserve(n);
-    free_.reserve(n);
   }
 
  private:
   static constexpr uint32_t kInFifo = UINT32_MAX - 2;
   static constexpr uint32_t kCancelledInFifo = UINT32_MAX - 1;
   static constexpr uint32_t kFree = UINT32_MAX;
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
 
   struct HeapEntry {
     Time time;
@@ -214,10 +214,12 @@ class BasicEventQueue {
     return a.time < b.time || (a.time == b.time && a.key < b.key);
   }
 
+  // Free slots form a stack threaded through their records' `arg` (an intrusive list: no
+  // vector growth check on the hot path).
   uint32_t allocate_slot() {
-    if (!free_.empty()) {
-      uint32_t s = free_.back();
-      free_.pop_back();
+    if (free_head_ != kNoSlot) {
+      uint32_t s = free_head_;
+      free_head_ = static_cast<uint32_t>(records_[s].arg);
       return s;
     }
     if (records_.size() > kSlotMask) {
@@ -231,13 +233,16 @@ class BasicEventQueue {
     Record& r = records_[slot];
     r.heap_pos = kFree;
     ++r.generation;
-    free_.push_back(slot);
+    r.arg = free_head_;
+    free_head_ = slot;
   }
 
   // Frees a slot whose generation was already advanced by cancel().
   void release(uint32_t slot) {
-    records_[slot].heap_pos = kFree;
-    free_.push_back(slot);
+    Record& r = records_[slot];
+    r.heap_pos = kFree;
+    r.arg = free_head_;
+    free_head_ = slot;
   }
 
   void fill(PoppedEvent* out, Time time, uint64_t key, uint32_t slot) {
@@ -292,6 +297,31 @@ class BasicEventQueue {
     place(pos, e);
   }
 
+  // Removes heap_[0] bottom-up (Floyd): the hole left at the root goes down to a leaf along the
+  // smaller children without comparing against the moved element, which then rises from there.
+  // The last element usually belongs near the bottom, so this saves a compare and an
+  // unpredictable exit branch per level over the textbook sift-down.
+  void pop_root() {
+    HeapEntry last = heap_.back();
+    heap_.pop_back();
+    const uint32_t n = static_cast<uint32_t>(heap_.size());
+    if (n == 0) return;
+    uint32_t pos = 0;
+    for (;;) {
+      uint32_t first = pos * kArity + 1;
+      if (first >= n) break;
+      uint32_t best = first;
+      uint32_t end = first + kArity < n ? first + kArity : n;
+      for (uint32_t c = first + 1; c < end; ++c) {
+        if (less(heap_[c], heap_[best])) best = c;
+      }
+      place(pos, heap_[best]);
+      pos = best;
+    }
+    heap_[pos] = last;
+    sift_up(pos);
+  }
+
   void remove_at(uint32_t pos) {
     HeapEntry last = heap_.back();
     heap_.pop_back();
@@ -309,7 +339,7 @@ class BasicEventQueue {
   uint64_t seq_ = 0;
   std::vector<HeapEntry> heap_;
   std::vector<Record> records_;
-  std::vector<uint32_t> free_;
+  uint32_t free_head_ = kNoSlot;  // top of the free-slot stack
   std::vector<uint64_t> fifo_;  // keys of events pushed at now_, in push order
   size_t fifo_head_ = 0;
   size_t fifo_live_ = 0;

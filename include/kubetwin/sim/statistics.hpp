@@ -11,6 +11,7 @@
 // - student_t_interval: the Student-t confidence interval of a mean over replications.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -105,6 +106,14 @@ class TimeWeighted {
     if (value > max_) max_ = value;
   }
   void add(Time now, double delta) { set(now, value_ + delta); }
+  // The signal changed by `delta` at `at`, which may lie before `now` (known late) or after it
+  // (known early; nothing may read the average before `at`). Kept at `now`, with the area the
+  // change contributes between `at` and `now` added (or taken) so the average is exact. Time
+  // before the last reset() is not counted.
+  void add_at(Time now, Time at, double delta) {
+    set(now, value_ + delta);
+    area_ += delta * static_cast<double>(now - std::max(at, start_));
+  }
   double value() const { return value_; }
   double max() const { return max_; }
   // Time average over [start, now].
