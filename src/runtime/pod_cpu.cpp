@@ -53,12 +53,16 @@ bool PodCpu::submit(uint64_t token, Time cpu_demand) {
 // the set of running threads is constant, and an event is armed at every quota exhaustion and
 // period end while threads run, so progress is linear within each segment accounted here.
 void PodCpu::advance(Time now) {
+  if (stress_milli_ > 0 && limited()) {
+    advance_stressed(now);
+    return;
+  }
   while (last_ < now) {
     const Time n = static_cast<Time>(running_.size());
     if (!limited()) {
       const Time dt = now - last_;
       v_ += dt;
-      cpu_used_ += n * dt;
+      cpu_used_ += n * dt + stress_milli_ * dt / 1000;
       last_ = now;
       return;
     }
@@ -96,6 +100,61 @@ void PodCpu::advance(Time now) {
   }
 }
 
+// advance() with stressors in a limited pod: the quota drains at (1000 n + stress) milliCPU, in
+// 1/1000 ns so that no fraction is lost; the stressors keep the pod throttled once it is spent,
+// whether or not a request thread runs, until the period ends.
+void PodCpu::advance_stressed(Time now) {
+  while (last_ < now) {
+    const Time n = static_cast<Time>(running_.size());
+    const Time pend = period_end();
+    const Time seg = std::min(now, pend);
+    if (!throttled_) {
+      const Time dt = seg - last_;
+      const Time can = until_quota_out(n);
+      if (dt >= can) {
+        // Request threads and stressors together spend what was left.
+        if (n > 0) v_ += can;
+        cpu_used_ += quota_left_;
+        period_cpu_ += quota_left_;
+        quota_left_ = 0;
+        quota_frac_ = 0;
+        begin_stall(last_ + can);
+      } else {
+        const int64_t left = quota_left_ * 1000 + quota_frac_ - (1000 * n + stress_milli_) * dt;
+        const Time used = quota_left_ - left / 1000;
+        if (n > 0) v_ += dt;
+        cpu_used_ += used;
+        period_cpu_ += used;
+        quota_left_ = left / 1000;
+        quota_frac_ = left % 1000;
+      }
+    }
+    period_active_ = true;
+    last_ = seg;
+    if (seg == pend) roll_period();
+  }
+}
+
+Time PodCpu::until_quota_out(Time n) const {
+  if (stress_milli_ == 0) return (quota_left_ + n - 1) / n;
+  const int64_t rate = 1000 * n + stress_milli_;
+  return std::max<Time>(1, (quota_left_ * 1000 + quota_frac_ + rate - 1) / rate);
+}
+
+void PodCpu::set_stress(int64_t milli_cpu) {
+  const Time now = engine_.now();
+  advance(now);
+  const int64_t before = stress_milli_;
+  stress_milli_ = std::max<int64_t>(0, milli_cpu);
+  if (!limited()) return;
+  if (before == 0 && stress_milli_ > 0 && quota_left_ == 0 && !throttled_) begin_stall(now);
+  if (stress_milli_ == 0) {
+    quota_frac_ = 0;
+    if (throttled_ && running_.empty()) end_stall(now);
+  }
+  rearm();
+}
+
 void PodCpu::roll_period() {
   const Time pend = period_end();
   if (throttled_) end_stall(pend);
@@ -106,6 +165,7 @@ void PodCpu::roll_period() {
   period_throttled_ = false;
   ++period_index_;
   quota_left_ = quota_;
+  quota_frac_ = 0;
 }
 
 // The stall state is a function of the quota and the threads: a limited pod is throttled exactly
@@ -166,7 +226,7 @@ void PodCpu::rearm() {
     at = last_ + (running_.front().finish_v - v_);
     if (limited()) {
       const Time n = static_cast<Time>(running_.size());
-      at = std::min({at, last_ + (quota_left_ + n - 1) / n, period_end()});
+      at = std::min({at, last_ + until_quota_out(n), period_end()});
     }
   }
   // The armed wake-up usually stays right (a new thread does not move the first finish of an
@@ -204,12 +264,15 @@ void PodCpu::on_wake() {
   }
   // No runnable thread is left, so nothing is stalled any more (zero-length when the quota ran
   // out at the instant the last thread finished).
-  if (throttled_ && running_.empty()) end_stall(now);
+  if (throttled_ && running_.empty() && stress_milli_ == 0) end_stall(now);
   in_wake_ = false;
   rearm();
 }
 
 Time PodCpu::cpu_used() const {
+  // Stressors run between events too: bring the accounts up to now (advance() only catches up
+  // lazily kept state, so calling it here changes no outcome).
+  if (stress_milli_ > 0) const_cast<PodCpu*>(this)->advance(engine_.now());
   Time used = cpu_used_;
   const Time n = static_cast<Time>(running_.size());
   if (n > 0 && !throttled_) {

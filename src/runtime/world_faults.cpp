@@ -80,6 +80,9 @@ std::string short_name(const std::string& qualified) {
   return qualified.substr(qualified.find('/') + 1);
 }
 
+
+// StressChaos's CPU stressors as milliCPU: workers x load% (chaos-facts StressChaos).
+int64_t stress_milli(const FaultPlan& plan) { return std::llround(plan.cpu_cores * 1000); }
 }  // namespace
 
 const char* fault_action_name(FaultAction a) {
@@ -341,6 +344,18 @@ void World::Impl::on_fault_start(uint64_t index) {
               oom_kill(p);
             break;
           }
+          case FaultAction::kCpuStress: {
+            // stress-ng's workers in the container's cgroup spend its CFS quota beside the
+            // request threads (PodCpu::set_stress); stressors add up when faults overlap.
+            PodCpu& cpu = *pods_[p].cpu_view;
+            cpu.set_stress(cpu.stress() + stress_milli(plan));
+            if (cpu.quota() == 0) {
+              note(plan.where.str() + ": " + plan.name + ": " + pods_[p].name +
+                   " has no CPU limit, so its stressors slow none of its requests (the node's "
+                   "cores are not modelled as shared)");
+            }
+            break;
+          }
           default:
             note(plan.where.str() + ": " + fault_action_name(plan.action) +
                  " is parsed but not simulated yet: " + plan.name + " changed nothing");
@@ -398,6 +413,12 @@ void World::Impl::on_fault_end(uint64_t index) {
       break;
     case FaultAction::kMemoryStress:
       for (uint32_t p : f.pods) pods_[p].memory_baseline -= plan.memory_bytes;
+      break;
+    case FaultAction::kCpuStress:
+      for (uint32_t p : f.pods) {
+        PodCpu& cpu = *pods_[p].cpu_view;
+        cpu.set_stress(cpu.stress() - stress_milli(plan));
+      }
       break;
     case FaultAction::kVolumeFill:
       for (uint32_t p : f.pods) fill_volume(p, 0);

@@ -327,5 +327,59 @@ TEST(PodCpu, WorkDoneAsTheQuotaRunsOutIsAnsweredThenEvenIfAnArrivalStallsThePod)
   EXPECT_EQ(cpu.throttled_time(), millis(90));
 }
 
+
+// StressChaos's CPU stressors (chaos-facts StressChaos) are threads of the pod's own cgroup: they
+// spend its quota beside the request threads, so a limited pod runs out sooner and answers later.
+TEST(PodCpuStress, StressorsSpendTheQuotaBesideTheRequestThreads) {
+  sim::Engine engine;
+  PodCpu cpu(engine, "orders-api-0", {.milli_cpu_limit = 200, .concurrency = 1});
+  Recorder rec{&engine, {}};
+  cpu.on_completion(&Recorder::on_done, &rec);
+  cpu.set_stress(1000);  // one worker at 100%: one core
+  ASSERT_TRUE(cpu.submit(1, millis(15)));
+  engine.run();
+  // Two runnable threads spend the 20 ms quota in 10 ms: the request gets 10 ms, stalls to the
+  // period's end, and needs 5 ms more at two threads' pace: done at 105 ms (15 ms unstressed).
+  ASSERT_EQ(rec.done.size(), 1u);
+  EXPECT_EQ(rec.done[0].at, millis(105));
+  EXPECT_EQ(cpu.max_period_cpu(), millis(20));
+  // The stressors alone keep the pod throttled: by 1 s they have spent every period's quota.
+  engine.run_until(seconds(1));
+  EXPECT_EQ(cpu.cpu_used(), millis(200));
+  EXPECT_EQ(cpu.throttled_periods(), 10u);
+}
+
+TEST(PodCpuStress, AHalfCoreStressorSlowsLessAndLiftingItRestoresThePace) {
+  sim::Engine engine;
+  PodCpu cpu(engine, "users-api-0", {.milli_cpu_limit = 200, .concurrency = 1});
+  Recorder rec{&engine, {}};
+  cpu.on_completion(&Recorder::on_done, &rec);
+  cpu.set_stress(500);  // one worker at 50% load
+  ASSERT_TRUE(cpu.submit(1, millis(15)));
+  engine.run();
+  // 1.5 cores spend 20 ms in 13.33 ms: the request has 13.33 ms, then 1.67 ms in the next period.
+  ASSERT_EQ(rec.done.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(rec.done[0].at), 101'666'667.0, 1.0);
+  engine.run_until(millis(200));
+  cpu.set_stress(0);
+  ASSERT_TRUE(cpu.submit(2, millis(15)));
+  engine.run();
+  ASSERT_EQ(rec.done.size(), 2u);
+  EXPECT_EQ(rec.done[1].at, millis(215));
+}
+
+TEST(PodCpuStress, WithoutALimitStressorsCostTheRequestsNothingButCountAsCpuUsed) {
+  sim::Engine engine;
+  PodCpu cpu(engine, "kong-0", {.milli_cpu_limit = 0, .concurrency = 1});
+  Recorder rec{&engine, {}};
+  cpu.on_completion(&Recorder::on_done, &rec);
+  cpu.set_stress(2000);
+  ASSERT_TRUE(cpu.submit(1, millis(15)));
+  engine.run_until(seconds(1));
+  ASSERT_EQ(rec.done.size(), 1u);
+  EXPECT_EQ(rec.done[0].at, millis(15));
+  EXPECT_EQ(cpu.cpu_used(), millis(15) + seconds(2));
+}
+
 }  // namespace
 }  // namespace kubetwin::runtime

@@ -3,6 +3,7 @@
 // from a run (must-show 2) and determinism with faults.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "kubetwin/scenario/runner.hpp"
@@ -182,6 +183,38 @@ TEST(CoreDnsDown, NewLookupsStallAndFailWhileOpenConnectionsKeepWorking) {
 }
 
 // Same seed, same bytes, with faults in the run, whatever the thread count.
+// StressChaos's CPU stressors share orders-api's 250m quota with its request threads: POST /orders
+// slows while they run, and the pod's CPU figures include them (as cAdvisor's would).
+TEST(CpuStress, StressorsInOrdersApiSlowItsRequestsAndCountInItsCpu) {
+  auto p99_orders = [](const ScenarioResult& r) {
+    for (const runtime::RouteFigures& f : r.merged.routes) {
+      if (f.request == "POST /orders") return sim::to_millis(f.latency.quantile(0.99));
+    }
+    throw std::runtime_error("no POST /orders");
+  };
+  const std::string selector =
+      "selector: {namespaces: [amazon-api-prod], labelSelectors: {app: orders-api}}";
+  ScenarioResult calm = run_text(
+      "prod", kProd, "{at: 1m, duration: 3m, stressChaos: {mode: all, " + selector +
+                         ", stressors: {memory: {workers: 1, size: 1MB}}}}",
+      "    - podsAvailable: {}\n");
+  ScenarioResult stressed = run_text(
+      "prod", kProd, "{at: 1m, duration: 3m, stressChaos: {mode: all, " + selector +
+                         ", stressors: {cpu: {workers: 2, load: 100}}}}",
+      "    - podsAvailable: {}\n");
+  EXPECT_GT(p99_orders(stressed), 3 * p99_orders(calm))
+      << p99_orders(stressed) << " ms vs " << p99_orders(calm) << " ms";
+  double calm_cores = 0, stressed_cores = 0;
+  for (const runtime::WorkloadFigures& w : calm.merged.workloads)
+    if (w.name.find("orders-api") != std::string::npos) calm_cores = w.cpu_cores_mean;
+  for (const runtime::WorkloadFigures& w : stressed.merged.workloads)
+    if (w.name.find("orders-api") != std::string::npos) stressed_cores = w.cpu_cores_mean;
+  EXPECT_GT(stressed_cores, calm_cores + 0.05) << stressed_cores << " vs " << calm_cores;
+  EXPECT_TRUE(std::none_of(stressed.notes.begin(), stressed.notes.end(), [](const std::string& n) {
+    return n.find("not simulated") != std::string::npos;
+  }));
+}
+
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
   ScenarioResult one = run_scenario(spec, RunOptions{.threads = 1});

@@ -102,6 +102,14 @@ class PodCpu {
   const sim::RunningStats& waits() const { return waits_; }                       // seconds
   const sim::LatencyHistogram& response_histogram() const { return responses_; }  // ns
 
+  // StressChaos's CPU stressors in the container (chaos-facts StressChaos: `workers` x `load`%),
+  // in milliCPU: from `now` on they are runnable threads of the pod's own cgroup, so they spend its
+  // quota beside the request threads (a limited pod runs out of quota sooner, and stays throttled
+  // while only they run) and count in cpu_used(). 0 removes them. The node's cores are not a bound
+  // here, as for the request threads: on a pod without a limit they cost the requests nothing.
+  void set_stress(int64_t milli_cpu);
+  int64_t stress() const { return stress_milli_; }
+
   // Forgets the figures, not the work in progress (end of warm-up).
   void reset_statistics();
   // Drops every request running or waiting, without callbacks: the container was killed (OOM)
@@ -128,6 +136,9 @@ class PodCpu {
   bool limited() const { return quota_ > 0; }
   Time period_end() const { return origin_ + (period_index_ + 1) * config_.cfs_period; }
   void advance(Time now);
+  void advance_stressed(Time now);
+  // Wall time until the quota runs out with n request threads and the stressors running (>= 1).
+  Time until_quota_out(Time n) const;
   void roll_period();
   void begin_stall(Time at);
   void end_stall(Time at);
@@ -142,6 +153,8 @@ class PodCpu {
   Time origin_;
   int64_t period_index_ = 0;
   Time quota_left_;
+  int64_t stress_milli_ = 0;  // set_stress(): stressors' milliCPU; 0 = none (the common case)
+  int64_t quota_frac_ = 0;    // with stressors: quota left below 1 ns, in 1/1000 ns
   Time period_cpu_ = 0;
   bool period_active_ = false;
   bool throttled_ = false;         // runnable threads and no quota left: see begin_stall
