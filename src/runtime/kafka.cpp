@@ -264,7 +264,7 @@ void KafkaCluster::start_fetch(int partition, int pos) {
     // Caught up: a real follower keeps a long-poll fetch parked at the leader, which keeps it
     // caught up and lets it rejoin the ISR; no event is needed until the leader appends.
     r.last_caught_up = engine_.now();
-    if (!(p.isr >> pos & 1) && r.leo >= p.hw) {
+    if (quorum_ && !(p.isr >> pos & 1) && r.leo >= p.hw) {
       p.isr |= 1ULL << pos;
       update_high_watermark(partition);
     }
@@ -301,7 +301,7 @@ void KafkaCluster::on_fetch_done(uint64_t packed) {
   }
   const Time now = engine_.now();
   r.last_caught_up = r.leo >= leo_of_leader(p) ? now : r.fetch_issued;
-  if (!(p.isr >> pos & 1) && r.leo >= p.hw) p.isr |= 1ULL << pos;  // back in sync
+  if (quorum_ && !(p.isr >> pos & 1) && r.leo >= p.hw) p.isr |= 1ULL << pos;  // back in sync
   update_high_watermark(partition);
   if (r.leo < leo_of_leader(p)) start_fetch(partition, pos);
 }
@@ -398,6 +398,68 @@ void KafkaCluster::stop_broker(int broker, bool connections_refused) {
     isr_check_armed_ = true;
     engine_.schedule_after<&KafkaCluster::on_isr_check>(config_.replica_lag_time_max / 2, this);
   }
+  check_quorum();
+}
+
+// --- the KRaft controller quorum -----------------------------------------------------------
+
+bool KafkaCluster::majority_alive() const {
+  if (config_.voters.empty()) return true;
+  size_t alive = 0;
+  for (int v : config_.voters) {
+    if (v >= 0 && v < static_cast<int>(brokers_.size()) && brokers_[v].alive) ++alive;
+  }
+  return 2 * alive > config_.voters.size();
+}
+
+void KafkaCluster::check_quorum() {
+  const bool majority = majority_alive();
+  if (quorum_ && !majority) {
+    quorum_ = false;
+    ++quorum_epoch_;
+    ++quorum_losses_;
+    quorum_lost_at_ = engine_.now();
+  } else if (!quorum_ && majority) {
+    // A controller is elected an election timeout later, unless the majority is lost again.
+    engine_.schedule_after<&KafkaCluster::on_quorum_regained>(config_.quorum_election_timeout,
+                                                              this, quorum_epoch_);
+  }
+}
+
+void KafkaCluster::on_quorum_regained(uint64_t epoch) {
+  if (quorum_ || epoch != quorum_epoch_ || !majority_alive()) return;
+  quorum_ = true;
+  quorum_lost_total_ += engine_.now() - quorum_lost_at_;
+  for (int broker = 0; broker < static_cast<int>(brokers_.size()); ++broker) {
+    Broker& b = brokers_[broker];
+    if (b.alive) {
+      b.fenced = false;  // it registers with the new controller
+    } else if (!b.fenced) {
+      // The new controller has not heard from it: fenced a session timeout from now.
+      engine_.schedule_after<&KafkaCluster::on_fence>(
+          config_.broker_session_timeout, this,
+          pack(static_cast<uint64_t>(broker), b.incarnation));
+    }
+  }
+  for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
+    Partition& p = partitions_[pi];
+    if (p.leader < 0 || brokers_[p.brokers[p.leader]].fenced) {
+      elect_leader(pi);
+      continue;
+    }
+    // Followers that caught up meanwhile rejoin; the ISR check may now shrink the rest.
+    for (int i = 0; i < static_cast<int>(p.brokers.size()); ++i) {
+      if (i != p.leader && !(p.isr >> i & 1)) start_fetch(pi, i);
+    }
+  }
+  if (!isr_check_armed_) {
+    isr_check_armed_ = true;
+    engine_.schedule_after<&KafkaCluster::on_isr_check>(config_.replica_lag_time_max / 2, this);
+  }
+}
+
+Time KafkaCluster::quorum_lost_time() const {
+  return quorum_lost_total_ + (quorum_ ? 0 : engine_.now() - quorum_lost_at_);
 }
 
 void KafkaCluster::storage_failure(int broker) {
@@ -409,6 +471,7 @@ void KafkaCluster::on_fence(uint64_t packed) {
   const int broker = static_cast<int>(hi32(packed));
   Broker& b = brokers_[broker];
   if (b.alive || b.incarnation != lo32(packed)) return;  // came back in time
+  if (!quorum_) return;  // no controller to fence it: on_quorum_regained starts its clock again
   b.fenced = true;
   for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
     Partition& p = partitions_[pi];
@@ -539,14 +602,17 @@ bool KafkaCluster::start_broker(int broker) {
     return false;
   }
   b.alive = true;
-  b.fenced = false;
   ++b.incarnation;
+  check_quorum();
+  // It registers with the controller; without one it stays fenced (if it was) until a quorum
+  // forms, and no partition can elect it meanwhile.
+  if (quorum_) b.fenced = false;
   for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
     Partition& p = partitions_[pi];
     for (int i = 0; i < static_cast<int>(p.brokers.size()); ++i) {
       if (p.brokers[i] != broker) continue;
       if (p.leader < 0) {
-        if (p.isr >> i & 1) elect_leader(pi);
+        if (quorum_ && (p.isr >> i & 1)) elect_leader(pi);
       } else if (p.leader != i) {
         p.replicas[i].last_caught_up = engine_.now();
         start_fetch(pi, i);
@@ -599,6 +665,10 @@ void KafkaCluster::on_isr_check() {
       const bool healthy = b.alive && !b.replication_paused;
       if (healthy && r.leo >= leo_of_leader(p)) r.last_caught_up = now;  // its parked long poll
       if (now - r.last_caught_up > config_.replica_lag_time_max) {
+        if (!quorum_) {
+          watch = true;  // AlterPartition needs the controller: it shrinks once there is one
+          continue;
+        }
         p.isr &= ~(1ULL << i);
         changed = true;
       } else if (!healthy || (r.leo < leo_of_leader(p) && !r.fetching)) {

@@ -25,6 +25,27 @@ bool looks_like_kafka(const topology::Pod& pod) {
   return it != pod.meta.labels.end() && it->second.find("kafka") != std::string::npos;
 }
 
+// The KRaft voters among the brokers: with process.roles naming `controller`, the node ids of
+// controller.quorum.voters ("0@kafka-0...:9093,1@..."); none when the controllers run elsewhere.
+std::vector<int> kraft_voters(const topology::Container* c) {
+  std::vector<int> voters;
+  if (!c) return voters;
+  const topology::EnvVar* roles = c->find_env("KAFKA_PROCESS_ROLES");
+  const topology::EnvVar* list = c->find_env("KAFKA_CONTROLLER_QUORUM_VOTERS");
+  if (!roles || !list || roles->value.find("controller") == std::string::npos) return voters;
+  size_t at = 0;
+  while (at < list->value.size()) {
+    size_t end = list->value.find(',', at);
+    if (end == std::string::npos) end = list->value.size();
+    const std::string entry = list->value.substr(at, end - at);
+    char* stop = nullptr;
+    long id = std::strtol(entry.c_str(), &stop, 10);
+    if (stop && *stop == '@' && id >= 0) voters.push_back(static_cast<int>(id));
+    at = end + 1;
+  }
+  return voters;
+}
+
 int env_int(const topology::Container* c, const char* name, int fallback) {
   if (!c) return fallback;
   const topology::EnvVar* v = c->find_env(name);
@@ -421,6 +442,7 @@ void World::Impl::build_kafka() {
     cfg.fetch_latency = 2 * model_.cluster.network.same_zone_ns + kKafkaAppendCpu;
     cfg.seed = options_.seed;
     cfg.name = k.namespace_name + "/" + k.workload;
+    cfg.voters = kraft_voters(c);
     k.cluster = std::make_unique<KafkaCluster>(engine, cfg);
     k.cluster->on_produce_result(&World::Impl::on_produce_result, this);
     k.batch_context = std::make_unique<KafkaClusterRt::BatchContext>(

@@ -470,5 +470,83 @@ TEST(KafkaRetention, WholeSegmentsGoByTimeAndBySize) {
   EXPECT_EQ(kafka.log_dir_bytes(0), 10'000 + 30'000);
 }
 
+
+// Issue 8: the KRaft controller quorum. Prod's three brokers are also its three voters
+// (process.roles broker,controller): two lost is a lost majority, and with it every metadata
+// change. Nothing is fenced, no ISR shrinks, so acks=all waits on the dead followers and times
+// out, where controllers elsewhere would have fenced them and refused with NotEnoughReplicas.
+TEST(KafkaQuorum, TwoOfThreeVotersLostFreezeTheMetadataAndAcksAllTimesOut) {
+  sim::Engine engine;
+  KafkaCluster kafka{engine, {.brokers = 3, .voters = {0, 1, 2}}};
+  Client client{&engine, {}};
+  kafka.on_produce_result(&Client::on_result, &client);
+  kafka.create_topic({.name = "order.created", .partitions = 1, .replication_factor = 3,
+                      .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
+  auto run_for = [&](Time d) { engine.run_until(engine.now() + d); };
+  kafka.produce(1, 0, 100, Acks::kAll);
+  run_for(millis(5));
+  ASSERT_EQ(client.find(1)->error, KafkaError::kNone);
+  kafka.stop_broker(1);
+  EXPECT_TRUE(kafka.has_quorum());  // 2 of 3
+  kafka.stop_broker(2);
+  EXPECT_FALSE(kafka.has_quorum());  // 1 of 3
+  run_for(seconds(40));              // past the session timeout and replica.lag.time.max.ms
+  EXPECT_FALSE(kafka.broker_fenced(1));
+  EXPECT_FALSE(kafka.broker_fenced(2));
+  EXPECT_EQ(kafka.in_sync_replicas(0), (std::vector<int>{0, 1, 2}));
+  const Time sent = engine.now();
+  kafka.produce(2, 0, 100, Acks::kAll);
+  run_for(seconds(31));
+  ASSERT_NE(client.find(2), nullptr);
+  EXPECT_EQ(client.find(2)->error, KafkaError::kRequestTimedOut);
+  EXPECT_EQ(client.find(2)->at - sent, kKafkaDefaultRequestTimeout);
+  // Broker 1 returns: a majority again, a controller an election timeout later; broker 2 is
+  // fenced a session timeout after that, and the ISR check then drops it.
+  const Time back = engine.now();
+  kafka.start_broker(1);
+  EXPECT_FALSE(kafka.has_quorum());
+  run_for(kKafkaDefaultQuorumElectionTimeout);
+  EXPECT_TRUE(kafka.has_quorum());
+  EXPECT_EQ(kafka.quorum_losses(), 1u);
+  EXPECT_EQ(kafka.quorum_lost_time(), back + kKafkaDefaultQuorumElectionTimeout - (back - seconds(71)));
+  run_for(kKafkaDefaultBrokerSessionTimeout);
+  EXPECT_TRUE(kafka.broker_fenced(2));
+  run_for(seconds(20));
+  EXPECT_EQ(kafka.in_sync_replicas(0), (std::vector<int>{0, 1}));
+  kafka.produce(3, 0, 100, Acks::kAll);
+  run_for(millis(5));
+  EXPECT_EQ(client.find(3)->error, KafkaError::kNone);
+  EXPECT_EQ(kafka.check_lost_writes().lost, 0u);
+}
+
+TEST(KafkaQuorum, ADeadLeaderKeepsItsPartitionsUntilAMajorityReturns) {
+  sim::Engine engine;
+  KafkaCluster kafka{engine, {.brokers = 3, .voters = {0, 1, 2}}};
+  Client client{&engine, {}};
+  kafka.on_produce_result(&Client::on_result, &client);
+  kafka.create_topic({.name = "order.created", .partitions = 1, .replication_factor = 3,
+                      .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
+  auto run_for = [&](Time d) { engine.run_until(engine.now() + d); };
+  kafka.stop_broker(0);  // the leader
+  kafka.stop_broker(1);
+  run_for(seconds(60));
+  EXPECT_EQ(kafka.leader(0), 0);  // nobody fenced it: clients still send to it
+  EXPECT_FALSE(kafka.broker_fenced(0));
+  kafka.start_broker(1);
+  run_for(kKafkaDefaultQuorumElectionTimeout + kKafkaDefaultBrokerSessionTimeout + millis(1));
+  EXPECT_TRUE(kafka.broker_fenced(0));
+  EXPECT_EQ(kafka.leader(0), 1);
+}
+
+// Controllers that are not among the brokers (no voters given) are never lost with them.
+TEST(KafkaQuorum, WithoutVotersAmongTheBrokersTheQuorumIsNeverLost) {
+  ProdKafka k(1);
+  k.kafka.stop_broker(1);
+  k.kafka.stop_broker(2);
+  EXPECT_TRUE(k.kafka.has_quorum());
+  k.run_for(seconds(10));
+  EXPECT_TRUE(k.kafka.broker_fenced(1));
+}
+
 }  // namespace
 }  // namespace kubetwin::runtime

@@ -27,8 +27,18 @@
 // - Every send is recorded: check_lost_writes() applies Jepsen's definition (domain-facts 4): an
 //   acknowledged send at or below the highest offset any consumer read, that no consumer read.
 //
-// Not modelled yet: controller quorum loss, preferred-leader rebalancing, idempotence and
-// producer retries (the client layer decides), transactions, compaction, rack awareness.
+// - The KRaft controller quorum (domain-facts 4, KRAFT, KQ): when the controllers are brokers of
+//   the cluster (process.roles broker,controller; `voters`), metadata changes need a majority of
+//   voters alive. Without one, nothing the controller decides happens: a dead broker is not fenced
+//   (clients keep sending to a dead leader), no leader is elected, and no ISR shrinks or grows
+//   (AlterPartition goes to the controller), so acks=all writes wait on dead followers and time
+//   out. When a majority is back, a controller is elected (controller.quorum.election.timeout.ms)
+//   and then: the returned brokers register, offline partitions elect leaders, caught-up
+//   followers rejoin, and brokers still dead are fenced a session timeout later.
+//
+// Not modelled yet: which voter is the active controller (its own 2-3 s failover when it dies
+// while a majority stays), preferred-leader rebalancing, idempotence and producer retries (the
+// client layer decides), transactions, compaction, rack awareness.
 //
 // Hot path: produce is O(1) amortised plus one event per follower fetch round and one per
 // result; a consumer batch is one event. Records cost 16 bytes per offset in the partition log
@@ -68,6 +78,9 @@ inline constexpr int64_t kKafkaDefaultRetentionBytes = -1;        // retention.b
 inline constexpr int64_t kKafkaDefaultSegmentBytes = 1073741824;  // segment.bytes [V KLC]
 inline constexpr Time kKafkaDefaultRetentionCheckInterval =
     sim::millis(300000);  // log.retention.check.interval.ms [V KLOG]
+// controller.quorum.election.timeout.ms [V KQ]: a controller is elected this long after a
+// majority of voters is back.
+inline constexpr Time kKafkaDefaultQuorumElectionTimeout = sim::millis(1000);
 inline constexpr Time kKafkaDefaultBrokerSessionTimeout =
     sim::millis(9000);  // broker.session.timeout.ms [V KRAFT]
 // Client defaults (domain-facts 4: KIP735, S; max.poll.records and request.timeout.ms are the
@@ -107,6 +120,10 @@ struct KafkaConfig {
   Time fetch_latency = kKafkaDefaultFetchLatency;
   Time replica_lag_time_max = kKafkaDefaultReplicaLagTimeMax;
   Time broker_session_timeout = kKafkaDefaultBrokerSessionTimeout;
+  Time quorum_election_timeout = kKafkaDefaultQuorumElectionTimeout;
+  // Brokers that are also KRaft controller voters (controller.quorum.voters naming broker ids);
+  // empty when the controllers are not among the brokers (the quorum is never lost here).
+  std::vector<int> voters;
   Time request_timeout = kKafkaDefaultRequestTimeout;
   Time retention_check_interval = kKafkaDefaultRetentionCheckInterval;
   bool unclean_leader_election = kKafkaDefaultUncleanLeaderElection;
@@ -195,6 +212,11 @@ class KafkaCluster {
   int broker_count() const { return static_cast<int>(brokers_.size()); }
   bool broker_alive(int broker) const { return brokers_[broker].alive; }
   bool broker_fenced(int broker) const { return brokers_[broker].fenced; }
+  // A majority of the controller voters is alive and a controller has been elected.
+  bool has_quorum() const { return quorum_; }
+  // Times the quorum was lost, and for how long in all (up to now).
+  uint64_t quorum_losses() const { return quorum_losses_; }
+  Time quorum_lost_time() const;
   int64_t log_dir_bytes(int broker) const { return brokers_[broker].log_bytes; }
   int64_t disk_capacity(int broker) const { return brokers_[broker].disk_capacity; }
   uint64_t storage_failures(int broker) const { return brokers_[broker].storage_failures; }
@@ -378,6 +400,14 @@ class KafkaCluster {
   void* produce_context_ = nullptr;
   BatchFn batch_fn_ = nullptr;
   void* batch_context_ = nullptr;
+  bool quorum_ = true;             // see has_quorum()
+  uint64_t quorum_epoch_ = 0;      // bumped on every loss: a stale regain event does nothing
+  uint64_t quorum_losses_ = 0;
+  Time quorum_lost_at_ = 0;
+  Time quorum_lost_total_ = 0;
+  bool majority_alive() const;
+  void check_quorum();             // after a broker stops or starts
+  void on_quorum_regained(uint64_t epoch);
   bool isr_check_armed_ = false;
   bool retention_armed_ = false;
   bool offsets_topic_created_ = false;
