@@ -264,6 +264,24 @@ void World::Impl::build_services() {
     }
     s.all_pods = s.pods;
     s.all_target_ports = s.target_ports;
+    // KIC's `konghq.com/upstream-policy`: the KongUpstreamPolicy of the Service's upstream.
+    if (auto it = ms.meta.annotations.find("konghq.com/upstream-policy");
+        it != ms.meta.annotations.end()) {
+      const topology::KongUpstreamPolicy* policy =
+          model_.find_kong_upstream_policy(ms.meta.namespace_name, it->second);
+      if (!policy) {
+        note("konghq.com/upstream-policy on Service " + ms.meta.qualified() + " names \"" +
+             it->second + "\", which no KongUpstreamPolicy in its namespace defines: not applied");
+      } else {
+        if (policy->active)
+          note("KongUpstreamPolicy " + policy->meta.qualified() +
+               ": active health checks are not simulated (its passive checks are)");
+        if (policy->passive) {
+          s.passive = static_cast<uint32_t>(passive_health_.size());
+          passive_health_.push_back(PassiveHealthRt{*policy->passive, policy->meta.qualified(), {}});
+        }
+      }
+    }
     services_.push_back(std::move(s));
   }
 }

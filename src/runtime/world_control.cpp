@@ -54,6 +54,7 @@ void World::Impl::stop_container(uint32_t pod) {
   if (!p.running) return;
   p.running = false;
   kill_container(pod);
+  if (!passive_health_.empty()) forget_upstream_health(pod);
   // The systems on the pod die with its process.
   for (PostgresServerRt& s : pg_servers_) {
     if (s.pod == pod) s.server->kill();

@@ -250,6 +250,67 @@ void World::Impl::gateway_cpu_done(uint32_t r) {
   answer_client(r, 404, Failure::kRouteNotFound);
 }
 
+// Kong's passive health checks (domain-facts 6, KHC): each Kong node counts what its own traffic
+// sees per target; an answer whose status is not an unhealthy one resets the target's failure
+// counters (lua-resty-healthcheck's "healthy" report) [D]; a counter reaching its threshold takes
+// the target out of that node's ring-balancer for good (passive checks only disable).
+bool World::Impl::upstream_healthy(const ServiceRt& s, uint32_t kong, uint32_t target) const {
+  const PassiveHealthRt& h = passive_health_[s.passive];
+  auto it = h.targets.find(uint64_t{kong} << 32 | target);
+  return it == h.targets.end() || !it->second.unhealthy;
+}
+
+void World::Impl::report_upstream(uint32_t service, uint32_t kong, uint32_t target,
+                                  UpstreamOutcome outcome, int status) {
+  if (service == kNone || target == kNone || services_[service].passive == kNone) return;
+  PassiveHealthRt& h = passive_health_[services_[service].passive];
+  PassiveHealthRt::Target& t = h.targets[uint64_t{kong} << 32 | target];
+  if (t.unhealthy) return;
+  const topology::KongPassiveHealth& c = h.config;
+  const char* what = nullptr;
+  int threshold = 0;
+  int seen = 0;
+  switch (outcome) {
+    case UpstreamOutcome::kAnswered:
+      if (std::find(c.unhealthy_statuses.begin(), c.unhealthy_statuses.end(), status) ==
+          c.unhealthy_statuses.end()) {
+        t.http = t.tcp = t.timeouts = 0;
+        return;
+      }
+      what = "HTTP failures";
+      threshold = c.http_failures;
+      seen = ++t.http;
+      break;
+    case UpstreamOutcome::kTcpFailure:
+      what = "TCP failures";
+      threshold = c.tcp_failures;
+      seen = ++t.tcp;
+      break;
+    case UpstreamOutcome::kTimeout:
+      what = "timeouts";
+      threshold = c.timeouts;
+      seen = ++t.timeouts;
+      break;
+  }
+  if (threshold == 0 || seen < threshold) return;
+  t.unhealthy = true;
+  const PodRt& k = pods_[kong];
+  const PodRt& p = pods_[target];
+  note(sim::format_duration(engine.now() / sim::millis(1) * sim::millis(1)) + ": Kong " + k.name +
+       " took " + p.name + " out of Service " +
+       services_[service].namespace_name + "/" + services_[service].name + "'s balancer after " +
+       std::to_string(seen) + " " + what + " (KongUpstreamPolicy " + h.policy +
+       ", passive: it stays out until the pod is replaced or Kong restarts)");
+}
+
+void World::Impl::forget_upstream_health(uint32_t kong) {
+  for (PassiveHealthRt& h : passive_health_) {
+    for (auto it = h.targets.begin(); it != h.targets.end();) {
+      it = (it->first >> 32) == kong ? h.targets.erase(it) : std::next(it);
+    }
+  }
+}
+
 // Kong's rate-limiting (domain-facts 6, KRL): a counter per window (second, minute, hour, day)
 // aligned to the clock; a request is refused when any window is at its limit, and counted in all
 // of them when none is.
@@ -294,7 +355,21 @@ void World::Impl::try_upstream(uint32_t r) {
   }
   GatewayRt& gw = gateways_[entries_[routes_[q.route].entry].gateway];
   size_t pick = gw.round_robin++ % s.pods.size();
+  if (s.passive != kNone) {
+    // The ring-balancer skips the targets this Kong node took out; with none left it has no peer.
+    const size_t n = s.pods.size();
+    size_t tried = 0;
+    while (tried < n && !upstream_healthy(s, q.pod, s.pods[pick])) {
+      pick = (pick + 1) % n;
+      ++tried;
+    }
+    if (tried == n) {
+      answer_client(r, 503, Failure::kNoUpstream);
+      return;
+    }
+  }
   uint32_t target = s.pods[pick];
+  q.peer_pod = target;  // a root's current upstream target (its passive health checks)
   const std::vector<int>& ports = s.target_ports[pick];
   int port = q.call_index < ports.size() ? ports[q.call_index] : 0;
   uint64_t t = token_of(r, q.generation);
@@ -367,6 +442,7 @@ void World::Impl::on_upstream_connect_timeout(uint64_t t) {
   uint32_t r = static_cast<uint32_t>(t);
   Request& q = requests_[r];
   if (q.stage != Stage::kAwaitUpstream) return;
+  report_upstream(q.service, q.pod, q.peer_pod, UpstreamOutcome::kTcpFailure);
   if (++q.attempts > options_.kong_retries) {
     answer_client(r, 504, Failure::kConnectTimeout);
     return;
@@ -383,9 +459,19 @@ void World::Impl::on_upstream_retry(uint64_t t) {
 void World::Impl::on_upstream_read_timeout(uint64_t t) {
   if (!alive(t)) return;
   uint32_t r = static_cast<uint32_t>(t);
-  if (requests_[r].stage != Stage::kAwaitUpstream) return;
-  // Kong does not retry a request whose upstream accepted it and then timed out reading.
-  requests_[r].child = kNone;
+  Request& q = requests_[r];
+  if (q.stage != Stage::kAwaitUpstream) return;
+  q.child = kNone;  // the upstream may still answer: nobody reads it
+  report_upstream(q.service, q.pod, q.peer_pod, UpstreamOutcome::kTimeout);
+  // Kong's nginx passes a timed-out request to the next target (proxy_next_upstream error
+  // timeout), `retries` times, so timeouts stack (domain-facts 6, KRETRY) - except a
+  // non-idempotent one (POST, PATCH) once it was sent: nginx never sends it twice.
+  const bool idempotent = q.method != "POST" && q.method != "PATCH" && q.method != "LOCK";
+  if (idempotent && q.attempts < options_.kong_retries) {
+    ++q.attempts;
+    try_upstream(r);
+    return;
+  }
   answer_client(r, 504, Failure::kReadTimeout);
 }
 
@@ -670,6 +756,12 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
       entries_[routes_[requests_[parent].route].entry].gateway != kNone) {
     Request& p = requests_[parent];
     p.child = kNone;
+    if (services_[p.service].passive != kNone) {
+      report_upstream(p.service, p.pod, q.pod,
+                      failure == Failure::kRefused ? UpstreamOutcome::kTcpFailure
+                                                   : UpstreamOutcome::kAnswered,
+                      failure == Failure::kRefused ? 0 : q.status);
+    }
     // A refused connection is a connect failure: Kong tries the next target (domain-facts 6).
     if (failure == Failure::kRefused && p.attempts < options_.kong_retries) {
       ++p.attempts;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "kubetwin/runtime/behaviour_spec.hpp"
@@ -226,7 +227,25 @@ struct ServiceRt {
   // back from here, in the same order (World::Impl::set_endpoint).
   std::vector<uint32_t> all_pods;
   std::vector<std::vector<int>> all_target_ports;
+  uint32_t passive = kNone;  // index into World::Impl::passive_health_ (Kong's circuit breaker)
 };
+
+// Kong's passive health checks on one Service (topology::KongPassiveHealth): failure counters per
+// Kong node and target, and the targets each node has taken out of its ring-balancer.
+struct PassiveHealthRt {
+  topology::KongPassiveHealth config;
+  std::string policy;  // "ns/name" of the KongUpstreamPolicy
+  struct Target {
+    uint16_t http = 0;
+    uint16_t tcp = 0;
+    uint16_t timeouts = 0;
+    bool unhealthy = false;
+  };
+  std::unordered_map<uint64_t, Target> targets;  // (Kong pod << 32) | target pod
+};
+// What a Kong node saw of one attempt: an HTTP answer (its status decides), a connect failure, a
+// read timeout.
+enum class UpstreamOutcome : uint8_t { kAnswered, kTcpFailure, kTimeout };
 
 inline constexpr sim::Time kHttpConnectTimeout = sim::seconds(10);  // an app's HTTP client [U]
 
@@ -485,6 +504,13 @@ class World::Impl : public PodHost {
   // Kong's rate limits for a request on `route` through Kong pod `kong`: 0 when every window has
   // room (and counts it), else the status to answer.
   int rate_limit(IngressRouteRt& route, const GatewayRt& gw, uint32_t kong);
+  // Kong's passive health checks: whether `kong` still balances to `target`, and what it saw of
+  // one attempt there (a threshold reached takes the target out of that node's balancer).
+  bool upstream_healthy(const ServiceRt& s, uint32_t kong, uint32_t target) const;
+  void report_upstream(uint32_t service, uint32_t kong, uint32_t target, UpstreamOutcome outcome,
+                       int status = 0);
+  // A Kong pod's process died: its balancers' health state was in its memory.
+  void forget_upstream_health(uint32_t kong);
   void note(std::string text);  // once per distinct text
 
   // Server requests.
@@ -619,6 +645,7 @@ class World::Impl : public PodHost {
   std::vector<NodeRt> nodes_;
   std::vector<WorkloadRt> workloads_;
   std::vector<ServiceRt> services_;
+  std::vector<PassiveHealthRt> passive_health_;
   std::vector<GatewayRt> gateways_;
   std::vector<EntryRt> entries_;
   std::deque<RouteRt> routes_;

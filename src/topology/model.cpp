@@ -117,6 +117,13 @@ const KongPlugin* Model::find_kong_plugin(const std::string& ns, const std::stri
 std::optional<Index> Model::find_workload(const std::string& ns, const std::string& name) const {
   return find_named(workloads, ns, name);
 }
+const KongUpstreamPolicy* Model::find_kong_upstream_policy(const std::string& ns,
+                                                           const std::string& name) const {
+  for (const KongUpstreamPolicy& p : kong_upstream_policies) {
+    if (p.meta.name == name && p.meta.namespace_name == ns) return &p;
+  }
+  return nullptr;
+}
 std::optional<Index> Model::find_workload(WorkloadKind kind, const std::string& ns,
                                           const std::string& name) const {
   for (Index i = 0; i < workloads.size(); ++i)

@@ -191,6 +191,7 @@ class Builder {
   void build_object(const Staged& s);
   void build_workload(const Staged& s);
   void build_kong_plugin(const Staged& s);
+  void build_kong_upstream_policy(const Staged& s);
   Pod make_pod(const Node& spec, const Node* meta, const Workload* w,
                const k8s::SourceLocation& at);
   void finish_pod(Pod pod, const Node* spec);
@@ -1000,6 +1001,8 @@ void Builder::build_object(const Staged& s) {
     build_workload(s);
   } else if (k == "KongPlugin" || k == "KongClusterPlugin") {
     build_kong_plugin(s);
+  } else if (k == "KongUpstreamPolicy") {
+    build_kong_upstream_policy(s);
   } else {
     NotSimulated ns;
     ns.meta = meta_of(s);
@@ -1074,6 +1077,56 @@ void Builder::build_kong_plugin(const Staged& s) {
     p.rate_limit = rl;
   }
   m_.kong_plugins.push_back(std::move(p));
+}
+
+// A KongUpstreamPolicy's passive health checks (KongPassiveHealth). Counts outside the CRD's range
+// (0-255) or statuses that are not HTTP statuses are refused at their line; the active checks are
+// kept as a flag (a run notes they are not simulated).
+void Builder::build_kong_upstream_policy(const Staged& s) {
+  KongUpstreamPolicy policy;
+  policy.meta = meta_of(s);
+  const Node* spec = s.res.body.get("spec");
+  const Node* checks = spec ? spec->get("healthchecks") : nullptr;
+  if (checks && checks->get("active")) policy.active = true;
+  const Node* passive = checks ? checks->get("passive") : nullptr;
+  const Node* unhealthy = passive ? passive->get("unhealthy") : nullptr;
+  if (unhealthy && unhealthy->is_mapping()) {
+    KongPassiveHealth h;
+    auto count = [&](const char* key, int* out) {
+      const Node* v = unhealthy->get(key);
+      if (!v) return;
+      char* end = nullptr;
+      const std::string text = v->text();
+      long n = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || !end || *end != '\0' || n < 0 || n > 255)
+        throw k8s::InputError(v->location(),
+                              "spec.healthchecks.passive.unhealthy." + std::string(key) +
+                                  " must be a whole number from 0 to 255",
+                              "e.g. " + std::string(key) + ": 3 (0 turns the counter off)");
+      *out = static_cast<int>(n);
+    };
+    count("httpFailures", &h.http_failures);
+    count("tcpFailures", &h.tcp_failures);
+    count("timeouts", &h.timeouts);
+    if (const Node* statuses = unhealthy->get("httpStatuses")) {
+      if (!statuses->is_sequence())
+        throw k8s::InputError(statuses->location(),
+                              "spec.healthchecks.passive.unhealthy.httpStatuses must be a list",
+                              "e.g. httpStatuses: [500, 502, 503]");
+      h.unhealthy_statuses.clear();
+      for (const Node& item : statuses->items()) {
+        char* end = nullptr;
+        const std::string text = item.text();
+        long code = std::strtol(text.c_str(), &end, 10);
+        if (text.empty() || !end || *end != '\0' || code < 100 || code > 999)
+          throw k8s::InputError(item.location(), "\"" + text + "\" is not an HTTP status",
+                                "use numbers such as 500, 502, 503");
+        h.unhealthy_statuses.push_back(static_cast<int>(code));
+      }
+    }
+    if (h.http_failures > 0 || h.tcp_failures > 0 || h.timeouts > 0) policy.passive = h;
+  }
+  m_.kong_upstream_policies.push_back(std::move(policy));
 }
 
 // ResourceQuota on controller-created pods: the ReplicaSet/StatefulSet's FailedCreate event.

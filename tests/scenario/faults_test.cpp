@@ -215,6 +215,26 @@ TEST(CpuStress, StressorsInOrdersApiSlowItsRequestsAndCountInItsCpu) {
   }));
 }
 
+// Kong cut off from one orders-api pod that stays Ready: every attempt there waits for the 60 s
+// connect timeout. With a KongUpstreamPolicy (3 TCP failures) each Kong node takes the pod out of
+// its balancer and says so; without one it keeps trying it for the whole partition.
+TEST(KongPassiveHealth, AKongNodeTakesACutOffTargetOutAfterItsTcpFailures) {
+  ScenarioResult with = run_file("tests/scenario/testdata/kong-passive/scenario.yaml", 1);
+  ScenarioResult without = run_file("tests/scenario/testdata/kong-passive/shipped.yaml", 1);
+  auto notes_with = [](const ScenarioResult& r, const std::string& text) {
+    return std::count_if(r.notes.begin(), r.notes.end(), [&](const std::string& n) {
+      return n.find(text) != std::string::npos;
+    });
+  };
+  EXPECT_EQ(notes_with(with, "out of Service amazon-api-prod/orders-api's balancer after 3 TCP"),
+            3);  // one per Kong node
+  EXPECT_EQ(notes_with(without, "balancer"), 0);
+  ASSERT_EQ(with.faults.size(), 1u);
+  ASSERT_EQ(without.faults.size(), 1u);
+  EXPECT_LT(with.faults[0].outage_s, 30.0);
+  EXPECT_GT(without.faults[0].outage_s, 180.0);
+}
+
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
   ScenarioResult one = run_scenario(spec, RunOptions{.threads = 1});

@@ -323,6 +323,26 @@ struct KongPlugin {
   std::optional<KongRateLimit> rate_limit;  // set when plugin is rate-limiting
 };
 
+// Kong's passive health checks (the circuit breaker, domain-facts 6 KHC) from a KongUpstreamPolicy
+// (KIC CRD configuration.konghq.com/v1beta1, spec.healthchecks.passive), attached to a Service by
+// the annotation `konghq.com/upstream-policy: name` in its namespace. Each Kong node counts, per
+// target, the failures it sees in its own traffic; a counter reaching its threshold takes the
+// target out of that node's ring-balancer. Passive checks only disable: no traffic reaches a
+// disabled target, so nothing re-enables it (only active checks, or a new target, would). A
+// threshold of 0 turns that counter off (Kong's default for all three).
+struct KongPassiveHealth {
+  int http_failures = 0;                            // unhealthy.httpFailures
+  int tcp_failures = 0;                             // unhealthy.tcpFailures
+  int timeouts = 0;                                 // unhealthy.timeouts
+  std::vector<int> unhealthy_statuses = {429, 500, 503};  // unhealthy.httpStatuses (Kong's default)
+};
+
+struct KongUpstreamPolicy {
+  ObjectMeta meta;
+  std::optional<KongPassiveHealth> passive;  // set when a passive threshold is above 0
+  bool active = false;                       // spec.healthchecks.active given (not simulated)
+};
+
 struct Ingress {
   ObjectMeta meta;
   std::string class_name;    // effective: spec.ingressClassName, annotation, or default
@@ -478,6 +498,7 @@ struct Model {
   std::vector<RoleBinding> role_bindings;
   std::vector<ResourceQuota> resource_quotas;
   std::vector<KongPlugin> kong_plugins;
+  std::vector<KongUpstreamPolicy> kong_upstream_policies;
   std::vector<AdmissionError> rejected;
   std::vector<NotSimulated> not_simulated;
 
@@ -487,6 +508,9 @@ struct Model {
   std::optional<Index> find_service(const std::string& ns, const std::string& name) const;
   // The KongPlugin `name` in namespace `ns`, else the KongClusterPlugin `name`; nullptr if none.
   const KongPlugin* find_kong_plugin(const std::string& ns, const std::string& name) const;
+  // The KongUpstreamPolicy `name` in namespace `ns`; nullptr if none.
+  const KongUpstreamPolicy* find_kong_upstream_policy(const std::string& ns,
+                                                      const std::string& name) const;
   std::optional<Index> find_workload(const std::string& ns, const std::string& name) const;
   std::optional<Index> find_workload(WorkloadKind kind, const std::string& ns,
                                      const std::string& name) const;
