@@ -62,5 +62,8 @@ void World::end_warmup() {
 RunFigures World::figures() const {
   return impl_->figures();
 }
+void World::sample_series() {
+  impl_->sample_series();
+}
 
 }  // namespace kubetwin::runtime

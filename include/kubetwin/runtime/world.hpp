@@ -177,6 +177,11 @@ class World {
   void end_warmup();
   // The figures measured since end_warmup() (or the start).
   RunFigures figures() const;
+  // Closes a window of the time series (RunFigures::series) at the engine's current time: call
+  // between events (after engine().run_until), every kSeriesWindow. Reads state only: it
+  // schedules nothing, so the run's events and fingerprint are the same whether it is called or
+  // not. Costs O(pods + routes x histogram buckets + partitions).
+  void sample_series();
 
   class Impl;
 
