@@ -1022,6 +1022,12 @@ StoredRun ResultsDb::load_run(int64_t id) const {
 
   // Replications, their routes and histograms; the merged routes are merged from them as the
   // runner merges (same order, so the same long double sums).
+  struct LatencyState {
+    long double sum = 0;
+    int64_t min = 0;
+    int64_t max = 0;
+  };
+  std::map<std::pair<int64_t, int64_t>, LatencyState> latency_state;  // (replication, route)
   rows(
       "SELECT seed, simulated_seconds, measured_seconds, events, fingerprint, incomplete FROM "
       "replications WHERE run_id = ? ORDER BY replication",
@@ -1049,9 +1055,9 @@ StoredRun ResultsDb::load_run(int64_t id) const {
         rf.throughput_per_s = s.real(6);
         rf.error_rate = s.real(7);
         rf.mean_in_flight = s.real(8);
-        // Bins are read next; count, sum, min and max are restored with them.
-        rf.latency = sim::LatencyHistogram::restore({}, std::strtold(s.text(10).c_str(), nullptr),
-                                                    s.integer(11), s.integer(12));
+        // Bins are read next; the histogram is restored with them.
+        latency_state[{s.integer(0), s.integer(1)}] = {
+            std::strtold(s.text(10).c_str(), nullptr), s.integer(11), s.integer(12)};
         f.routes.push_back(std::move(rf));
       });
   {
@@ -1067,11 +1073,12 @@ StoredRun ResultsDb::load_run(int64_t id) const {
         });
     for (size_t i = 0; i < r.runs.size(); ++i)
       for (size_t k = 0; k < r.runs[i].routes.size(); ++k) {
-        sim::LatencyHistogram& h = r.runs[i].routes[k].latency;
-        auto it = counts.find({static_cast<int64_t>(i), static_cast<int64_t>(k)});
-        h = sim::LatencyHistogram::restore(it == counts.end() ? std::vector<uint64_t>{}
-                                                              : std::move(it->second),
-                                           h.sum(), h.min(), h.max());
+        const std::pair<int64_t, int64_t> key{static_cast<int64_t>(i), static_cast<int64_t>(k)};
+        auto it = counts.find(key);
+        const LatencyState& st = latency_state[key];
+        r.runs[i].routes[k].latency = sim::LatencyHistogram::restore(
+            it == counts.end() ? std::vector<uint64_t>{} : std::move(it->second), st.sum, st.min,
+            st.max);
       }
   }
   rows(

@@ -450,8 +450,8 @@ std::string faults_section(const scenario::ScenarioResult& r) {
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
         esc(f.fault.name), esc(f.fault.action), seconds_label(f.fault.at_s),
         f.fault.lifted_s < 0 ? "-" : seconds_label(f.fault.lifted_s), esc(targets),
-        f.detect_s < 0 ? "none" : "+" + format_span(f.detect_s),
-        f.recover_s < 0 ? "-" : format_span(f.recover_s), format_span(f.outage_s));
+        f.detect_s < 0 ? "none" : esc("+" + format_span(f.detect_s)),
+        f.recover_s < 0 ? "-" : esc(format_span(f.recover_s)), esc(format_span(f.outage_s)));
   }
   s += "</tbody></table></section>\n";
   return s;
