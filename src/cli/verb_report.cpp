@@ -25,8 +25,10 @@ int64_t run_id_flag(const std::string& v) {
     used = 0;
   }
   if (v.empty() || used != v.size() || id < 1)
-    throw UsageError("--run must be a run id (a whole number from 1; `kubetwin runs` lists them), "
-                     "got \"" + v + "\"");
+    throw UsageError(
+        "--run must be a run id (a whole number from 1; `kubetwin runs` lists them), "
+        "got \"" +
+        v + "\"");
   return id;
 }
 
@@ -36,7 +38,8 @@ int64_t run_id_flag(const std::string& v) {
 int verb_report(const Invocation& inv) {
   try {
     ParsedArgs args = parse_args(
-        inv.args, {{"run", 0, true}, {"html", 0, true}, {"output", 'o', true}, {"help", 'h', false}});
+        inv.args,
+        {{"run", 0, true}, {"html", 0, true}, {"output", 'o', true}, {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kReportUsage << "\n";
       return kExitOk;

@@ -89,7 +89,8 @@ int verb_run(const Invocation& inv) {
     }
     report::RunReportOptions report_options;
     report_options.timing = args.has("timing");
-    if (args.has("db") && args.has("no-db")) throw UsageError("--db and --no-db exclude each other");
+    if (args.has("db") && args.has("no-db"))
+      throw UsageError("--db and --no-db exclude each other");
 
     // Every file is read and validated before anything runs: a typo in the third scenario must
     // not cost the first two runs.

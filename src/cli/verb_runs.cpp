@@ -25,8 +25,8 @@ int verb_runs(const Invocation& inv) {
     if (args.positional.size() > 1) throw UsageError("runs takes at most one DB file");
     std::optional<std::string> path;
     if (!args.positional.empty()) path = args.positional.front();
-    const report::ResultsDb db =
-        report::ResultsDb::open(report::resolve_results_path(path), report::ResultsDb::Mode::kReadOnly);
+    const report::ResultsDb db = report::ResultsDb::open(report::resolve_results_path(path),
+                                                         report::ResultsDb::Mode::kReadOnly);
     const std::vector<report::RunListing> runs = db.list_runs();
     if (format == "json") {
       inv.out << report::render_runs_json(runs);

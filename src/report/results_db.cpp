@@ -163,16 +163,33 @@ CREATE TABLE topology_edges (run_id INTEGER NOT NULL REFERENCES runs(id),
 )sql";
 
 // Tables holding a run's rows, in the order write_run fills them (run_clock last but one).
-constexpr const char* kRunTables[] = {
-    "parameters",         "overrides",       "checks",
-    "routes",             "route_statuses",  "route_error_reasons",
-    "replications",       "replication_routes", "replication_route_statuses",
-    "latency_bins",       "route_windows",   "workloads",
-    "postgres",           "kafka_topics",    "kafka_groups",
-    "kafka_lost_writes",  "volumes",         "faults",
-    "fault_targets",      "cross_environment_flows", "kube_events",
-    "notes",              "series",          "series_points",
-    "topology_nodes",     "topology_edges",  "run_clock"};
+constexpr const char* kRunTables[] = {"parameters",
+                                      "overrides",
+                                      "checks",
+                                      "routes",
+                                      "route_statuses",
+                                      "route_error_reasons",
+                                      "replications",
+                                      "replication_routes",
+                                      "replication_route_statuses",
+                                      "latency_bins",
+                                      "route_windows",
+                                      "workloads",
+                                      "postgres",
+                                      "kafka_topics",
+                                      "kafka_groups",
+                                      "kafka_lost_writes",
+                                      "volumes",
+                                      "faults",
+                                      "fault_targets",
+                                      "cross_environment_flows",
+                                      "kube_events",
+                                      "notes",
+                                      "series",
+                                      "series_points",
+                                      "topology_nodes",
+                                      "topology_edges",
+                                      "run_clock"};
 
 [[noreturn]] void input_error(const fs::path& path, const std::string& what,
                               const std::string& hint) {
@@ -350,8 +367,8 @@ std::string duration_text(sim::Time t) {
 }
 
 // The scenario's parameters as name/value text, in a fixed order.
-std::vector<std::pair<std::string, std::string>> parameters_of(
-    const scenario::ScenarioSpec& spec, const scenario::ScenarioResult& r) {
+std::vector<std::pair<std::string, std::string>> parameters_of(const scenario::ScenarioSpec& spec,
+                                                               const scenario::ScenarioResult& r) {
   std::vector<std::pair<std::string, std::string>> p;
   p.emplace_back("model", spec.model_path);
   p.emplace_back("cluster", spec.cluster_path);
@@ -501,9 +518,9 @@ Topology run_topology(const scenario::PreparedScenario& prepared,
     edge.from = ids[s];
     edge.to = ids[d];
     edge.label = g[*e].label;
-    edge.kind = g[*e].label == "backed by"                 ? "backs"
+    edge.kind = g[*e].label == "backed by"              ? "backs"
                 : g[*e].label.rfind("Ingress ", 0) == 0 ? "routes"
-                                                          : "depends";
+                                                        : "depends";
     const std::string a = env(g[s].namespace_name), b = env(g[d].namespace_name);
     edge.crosses_environment = !a.empty() && !b.empty() && a != b;
     t.edges.push_back(std::move(edge));
@@ -520,8 +537,8 @@ Topology run_topology(const scenario::PreparedScenario& prepared,
       if (!mounted.insert({id, w.meta.qualified()}).second) continue;
       t.nodes.push_back(TopologyNode{id, "volume", "", c.meta.namespace_name, c.meta.name,
                                      env(c.meta.namespace_name)});
-      t.edges.push_back(TopologyEdge{"workload:" + w.meta.qualified(), id, "mounts",
-                                     c.request_text, false, 0});
+      t.edges.push_back(
+          TopologyEdge{"workload:" + w.meta.qualified(), id, "mounts", c.request_text, false, 0});
     }
   }
   // Run-time cross-environment flows, pod to pod, drawn workload to workload.
@@ -575,7 +592,8 @@ ResultsDb::~ResultsDb() {
 }
 
 ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
-  const std::string kRunHint = "`kubetwin run SCENARIO` writes runs to .kubetwin/results.db (or --db FILE)";
+  const std::string kRunHint =
+      "`kubetwin run SCENARIO` writes runs to .kubetwin/results.db (or --db FILE)";
   std::error_code ec;
   if (mode == Mode::kReadOnly) {
     if (!fs::exists(path, ec)) input_error(path, "no such file", kRunHint);
@@ -590,10 +608,10 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
   sqlite3* raw = nullptr;
   // Readers open read-write when they may, so that SQLite can roll back what a killed writer
   // left in its journal (a read-only connection cannot); a read-only file is read as it is.
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           mode == Mode::kReadOnly ? SQLITE_OPEN_READWRITE
-                                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      mode == Mode::kReadOnly ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+      nullptr);
   if (rc != SQLITE_OK && mode == Mode::kReadOnly) {
     sqlite3_close(raw);
     raw = nullptr;
@@ -638,7 +656,8 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
     if (s.step()) version = s.small(0);
   } catch (const std::exception&) {
   }
-  if (version == 0) input_error(path, "is a SQLite database, but not a kubetwin results database", kNotOurs);
+  if (version == 0)
+    input_error(path, "is a SQLite database, but not a kubetwin results database", kNotOurs);
   if (version != kResultsSchemaVersion)
     input_error(path,
                 fmt::format("has results schema version {}; this kubetwin reads version {}",
@@ -663,12 +682,36 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
   double simulated = 0;
   for (const auto& run : r.runs) simulated += run.simulated_seconds;
   Insert(db_, "runs",
-         {"scenario_name", "scenario_description", "scenario_path", "model_path", "model_digest",
-          "environments", "seed", "replications", "duration_s", "warmup_s", "rate_scale",
-          "offered_rate_per_s", "verdict", "passed", "incomplete", "completed_s", "checks",
-          "checks_passed", "simulated_seconds", "events", "fingerprint", "knee_found",
-          "knee_at_s", "knee_offered_rate_per_s", "knee_baseline_ms", "knee_mean_ms",
-          "knee_error_rate", "knee_reason", "kubetwin_version", "command_line"})
+         {"scenario_name",
+          "scenario_description",
+          "scenario_path",
+          "model_path",
+          "model_digest",
+          "environments",
+          "seed",
+          "replications",
+          "duration_s",
+          "warmup_s",
+          "rate_scale",
+          "offered_rate_per_s",
+          "verdict",
+          "passed",
+          "incomplete",
+          "completed_s",
+          "checks",
+          "checks_passed",
+          "simulated_seconds",
+          "events",
+          "fingerprint",
+          "knee_found",
+          "knee_at_s",
+          "knee_offered_rate_per_s",
+          "knee_baseline_ms",
+          "knee_mean_ms",
+          "knee_error_rate",
+          "knee_reason",
+          "kubetwin_version",
+          "command_line"})
       .row(r.name, r.description, r.path, spec.model_path, digest, join(r.environments, ","),
            r.seed, r.replications, r.duration_s, r.warmup_s, r.rate_scale, r.offered_rate_per_s,
            verdict_of(r), r.passed, r.incomplete, r.completed_s,
@@ -706,10 +749,28 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
   }
   {
     Insert ins(db_, "routes",
-               {"run_id", "route", "entry", "request", "sent", "completed", "throughput_per_s",
-                "error_rate", "errors", "mean_in_flight", "latency_count", "mean_ms", "min_ms",
-                "p50_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "throughput_per_s_ci95_mean",
-                "throughput_per_s_ci95_half_width", "p99_ms_ci95_mean", "p99_ms_ci95_half_width"});
+               {"run_id",
+                "route",
+                "entry",
+                "request",
+                "sent",
+                "completed",
+                "throughput_per_s",
+                "error_rate",
+                "errors",
+                "mean_in_flight",
+                "latency_count",
+                "mean_ms",
+                "min_ms",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "p999_ms",
+                "max_ms",
+                "throughput_per_s_ci95_mean",
+                "throughput_per_s_ci95_half_width",
+                "p99_ms_ci95_mean",
+                "p99_ms_ci95_half_width"});
     Insert statuses(db_, "route_statuses", {"run_id", "route", "status", "count"});
     Insert reasons(db_, "route_error_reasons", {"run_id", "route", "reason", "count"});
     for (size_t k = 0; k < r.routes.size(); ++k) {
@@ -736,8 +797,8 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
   }
   {
     Insert reps(db_, "replications",
-                {"run_id", "replication", "seed", "simulated_seconds", "measured_seconds",
-                 "events", "fingerprint", "incomplete"});
+                {"run_id", "replication", "seed", "simulated_seconds", "measured_seconds", "events",
+                 "fingerprint", "incomplete"});
     Insert routes(db_, "replication_routes",
                   {"run_id", "replication", "route", "entry", "request", "sent", "completed",
                    "throughput_per_s", "error_rate", "mean_in_flight", "p99_ms", "latency_count",
@@ -746,12 +807,12 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
                     {"run_id", "replication", "route", "status", "count"});
     Insert bins(db_, "latency_bins",
                 {"run_id", "replication", "route", "bucket", "low_ms", "high_ms", "count"});
-    Insert windows(db_, "route_windows",
-                   {"run_id", "replication", "route", "start_s", "answered", "errors", "mean_ms",
-                    "max_ms"});
-    Insert events(db_, "kube_events",
-                  {"run_id", "replication", "position", "at_s", "object", "type", "reason",
-                   "message"});
+    Insert windows(
+        db_, "route_windows",
+        {"run_id", "replication", "route", "start_s", "answered", "errors", "mean_ms", "max_ms"});
+    Insert events(
+        db_, "kube_events",
+        {"run_id", "replication", "position", "at_s", "object", "type", "reason", "message"});
     Insert series(db_, "series",
                   {"run_id", "replication", "series", "metric", "subject", "label", "unit"});
     Insert points(db_, "series_points", {"run_id", "replication", "series", "t_s", "value"});
@@ -800,13 +861,37 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
   }
   {
     Insert ins(db_, "workloads",
-               {"run_id", "position", "namespace_name", "name", "kind", "pods", "cpu_limit_milli",
-                "cpu_cores_mean", "cpu_utilisation_of_limit", "throttled_period_fraction",
-                "worker_utilisation", "queue_mean", "queue_max", "requests", "rejected",
-                "memory_limit_bytes", "memory_peak_bytes", "oom_kills", "first_oom_kill_s",
-                "ready_fraction", "ready_min", "restarts", "hpa", "replicas_start",
-                "replicas_min", "replicas_max", "replicas_mean", "scale_ups", "scale_downs",
-                "first_scale_up_s", "unschedulable"});
+               {"run_id",
+                "position",
+                "namespace_name",
+                "name",
+                "kind",
+                "pods",
+                "cpu_limit_milli",
+                "cpu_cores_mean",
+                "cpu_utilisation_of_limit",
+                "throttled_period_fraction",
+                "worker_utilisation",
+                "queue_mean",
+                "queue_max",
+                "requests",
+                "rejected",
+                "memory_limit_bytes",
+                "memory_peak_bytes",
+                "oom_kills",
+                "first_oom_kill_s",
+                "ready_fraction",
+                "ready_min",
+                "restarts",
+                "hpa",
+                "replicas_start",
+                "replicas_min",
+                "replicas_max",
+                "replicas_mean",
+                "scale_ups",
+                "scale_downs",
+                "first_scale_up_s",
+                "unschedulable"});
     int i = 0;
     for (const auto& w : r.merged.workloads)
       ins.row(id, i++, w.namespace_name, w.name, w.kind, w.pods, w.cpu_limit_milli,
@@ -838,15 +923,15 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
                    "replication_factor", "produced", "failed", "produced_per_s"});
     int i = 0;
     for (const auto& t : r.merged.kafka_topics)
-      topics.row(id, i++, t.namespace_name, t.topic, t.partitions, t.replication_factor,
-                 t.produced, t.failed, t.produced_per_s);
+      topics.row(id, i++, t.namespace_name, t.topic, t.partitions, t.replication_factor, t.produced,
+                 t.failed, t.produced_per_s);
     Insert groups(db_, "kafka_groups",
                   {"run_id", "position", "namespace_name", "group", "topic", "partitions",
                    "consumers", "lag_end", "lag_max", "consumed_per_s", "consumer_utilisation"});
     i = 0;
     for (const auto& g : r.merged.kafka_groups)
-      groups.row(id, i++, g.namespace_name, g.group, g.topic, g.partitions, g.consumers,
-                 g.lag_end, g.lag_max, g.consumed_per_s, g.consumer_utilisation);
+      groups.row(id, i++, g.namespace_name, g.group, g.topic, g.partitions, g.consumers, g.lag_end,
+                 g.lag_max, g.consumed_per_s, g.consumer_utilisation);
     Insert lost(db_, "kafka_lost_writes",
                 {"run_id", "position", "namespace_name", "cluster", "topic", "acknowledged",
                  "acknowledged_and_read", "lost", "beyond_read_horizon"});
@@ -879,8 +964,8 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
         targets.row(id, static_cast<int64_t>(i), static_cast<int64_t>(t), f.fault.targets[t]);
     }
     Insert flows(db_, "cross_environment_flows",
-                 {"run_id", "position", "from_pod", "from_environment", "to_pod",
-                  "to_environment", "kind", "blocked", "count", "first_s"});
+                 {"run_id", "position", "from_pod", "from_environment", "to_pod", "to_environment",
+                  "kind", "blocked", "count", "first_s"});
     int i = 0;
     for (const auto& f : r.cross_environment_flows)
       flows.row(id, i++, f.from_pod, f.from_environment, f.to_pod, f.to_environment, f.kind,
@@ -1056,8 +1141,8 @@ StoredRun ResultsDb::load_run(int64_t id) const {
         rf.error_rate = s.real(7);
         rf.mean_in_flight = s.real(8);
         // Bins are read next; the histogram is restored with them.
-        latency_state[{s.integer(0), s.integer(1)}] = {
-            std::strtold(s.text(10).c_str(), nullptr), s.integer(11), s.integer(12)};
+        latency_state[{s.integer(0), s.integer(1)}] = {std::strtold(s.text(10).c_str(), nullptr),
+                                                       s.integer(11), s.integer(12)};
         f.routes.push_back(std::move(rf));
       });
   {
@@ -1246,33 +1331,32 @@ StoredRun ResultsDb::load_run(int64_t id) const {
       "produced_per_s FROM kafka_topics WHERE run_id = ? ORDER BY position",
       [&](const Statement& s) {
         r.merged.kafka_topics.push_back(runtime::KafkaTopicFigures{
-            s.text(0), s.text(1), s.small(2), s.small(3), s.uinteger(4), s.uinteger(5),
-            s.real(6)});
+            s.text(0), s.text(1), s.small(2), s.small(3), s.uinteger(4), s.uinteger(5), s.real(6)});
       });
   rows(
       "SELECT namespace_name, \"group\", topic, partitions, consumers, lag_end, lag_max, "
       "consumed_per_s, consumer_utilisation FROM kafka_groups WHERE run_id = ? ORDER BY "
       "position",
       [&](const Statement& s) {
-        r.merged.kafka_groups.push_back(runtime::KafkaGroupFigures{
-            s.text(0), s.text(1), s.text(2), s.small(3), s.small(4), s.integer(5), s.integer(6),
-            s.real(7), s.real(8)});
+        r.merged.kafka_groups.push_back(
+            runtime::KafkaGroupFigures{s.text(0), s.text(1), s.text(2), s.small(3), s.small(4),
+                                       s.integer(5), s.integer(6), s.real(7), s.real(8)});
       });
   rows(
       "SELECT namespace_name, cluster, topic, acknowledged, acknowledged_and_read, lost, "
       "beyond_read_horizon FROM kafka_lost_writes WHERE run_id = ? ORDER BY position",
       [&](const Statement& s) {
-        r.merged.kafka_lost_writes.push_back(runtime::LostWriteFigures{
-            s.text(0), s.text(1), s.text(2), s.uinteger(3), s.uinteger(4), s.uinteger(5),
-            s.uinteger(6)});
+        r.merged.kafka_lost_writes.push_back(
+            runtime::LostWriteFigures{s.text(0), s.text(1), s.text(2), s.uinteger(3), s.uinteger(4),
+                                      s.uinteger(5), s.uinteger(6)});
       });
   rows(
       "SELECT namespace_name, claim, pod, capacity_bytes, used_bytes, growth_bytes_per_s, "
       "seconds_until_full FROM volumes WHERE run_id = ? ORDER BY position",
       [&](const Statement& s) {
-        r.merged.volumes.push_back(runtime::VolumeFigures{
-            s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.real(5),
-            s.is_null(6) ? -1 : s.real(6)});
+        r.merged.volumes.push_back(runtime::VolumeFigures{s.text(0), s.text(1), s.text(2),
+                                                          s.integer(3), s.integer(4), s.real(5),
+                                                          s.is_null(6) ? -1 : s.real(6)});
       });
   rows(
       "SELECT name, action, at_s, lifted_s, detect_s, recover_s, outage_s FROM faults WHERE "
@@ -1296,9 +1380,9 @@ StoredRun ResultsDb::load_run(int64_t id) const {
       "SELECT from_pod, from_environment, to_pod, to_environment, kind, blocked, count, first_s "
       "FROM cross_environment_flows WHERE run_id = ? ORDER BY position",
       [&](const Statement& s) {
-        r.cross_environment_flows.push_back(runtime::FlowFigures{
-            s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.integer(5) != 0,
-            s.uinteger(6), s.real(7)});
+        r.cross_environment_flows.push_back(
+            runtime::FlowFigures{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),
+                                 s.integer(5) != 0, s.uinteger(6), s.real(7)});
       });
   rows("SELECT note FROM notes WHERE run_id = ? ORDER BY position",
        [&](const Statement& s) { r.notes.push_back(s.text(0)); });

@@ -33,8 +33,7 @@ std::string seconds_label(double s) {
   const long t = std::lround(s);
   if (t < 60) return fmt::format("{}s", t);
   if (t < 3600) return t % 60 ? fmt::format("{}m{}s", t / 60, t % 60) : fmt::format("{}m", t / 60);
-  return t % 3600 ? fmt::format("{}h{}m", t / 3600, (t % 3600) / 60)
-                  : fmt::format("{}h", t / 3600);
+  return t % 3600 ? fmt::format("{}h{}m", t / 3600, (t % 3600) / 60) : fmt::format("{}h", t / 3600);
 }
 
 // A tick value for people: 0, 0.25, 12, 1.5k, 2M.
@@ -205,9 +204,8 @@ std::string render_chart(const Chart& c) {
       pen = true;
     }
     if (d.empty()) continue;
-    s += fmt::format(
-        "<path class=\"series\" d=\"{}\" stroke=\"{}\"{}><title>{}</title></path>\n", d, l.color,
-        l.dashed ? " stroke-dasharray=\"6 4\"" : "", esc(l.name));
+    s += fmt::format("<path class=\"series\" d=\"{}\" stroke=\"{}\"{}><title>{}</title></path>\n",
+                     d, l.color, l.dashed ? " stroke-dasharray=\"6 4\"" : "", esc(l.name));
   }
   for (const auto& [x, label] : c.markers) {
     s += fmt::format(
@@ -249,7 +247,8 @@ std::string render_topology(const Topology& t) {
   // Namespaces (and "outside" for hosts with none), per environment, gateways' first.
   struct Box {
     std::string ns, environment;
-    std::vector<std::vector<const TopologyNode*>> columns = std::vector<std::vector<const TopologyNode*>>(5);
+    std::vector<std::vector<const TopologyNode*>> columns =
+        std::vector<std::vector<const TopologyNode*>>(5);
     bool gateway = false;
     double x = 0, y = 0, w = 0, h = 0;
   };
@@ -418,9 +417,10 @@ std::string check_location(const scenario::CheckVerdict& v) {
 std::string verdict_section(const StoredRun& run) {
   const scenario::ScenarioResult& r = run.result;
   std::string s = "<section id=\"verdicts\"><h2>Verdicts</h2>\n";
-  s += fmt::format("<p class=\"overall\">verdict <span class=\"badge {0}\">{0}</span> {1} of {2} "
-                   "checks passed</p>\n",
-                   run.listing.verdict, run.listing.checks_passed, run.listing.checks);
+  s += fmt::format(
+      "<p class=\"overall\">verdict <span class=\"badge {0}\">{0}</span> {1} of {2} "
+      "checks passed</p>\n",
+      run.listing.verdict, run.listing.checks_passed, run.listing.checks);
   s += "<table class=\"verdicts\"><thead><tr><th>RESULT</th><th>CHECK</th><th>MEASURED</th>"
        "<th>WHERE</th></tr></thead><tbody>\n";
   for (const auto& v : r.checks) {
@@ -467,8 +467,8 @@ std::string flows_section(const scenario::ScenarioResult& r) {
     s += fmt::format(
         "<tr><td>{} ({})</td><td>{} ({})</td><td>{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{}</td><td>{}</td></tr>\n",
-        esc(f.from_pod), esc(f.from_environment), esc(f.to_pod), esc(f.to_environment),
-        esc(f.kind), f.count, seconds_label(f.first_s),
+        esc(f.from_pod), esc(f.from_environment), esc(f.to_pod), esc(f.to_environment), esc(f.kind),
+        f.count, seconds_label(f.first_s),
         f.blocked ? "held: dropped by NetworkPolicy" : "<b>broken</b>: the call went through");
   s += "</tbody></table></section>\n";
   return s;
@@ -584,23 +584,31 @@ std::string charts_section(const StoredRun& run) {
     Chart c = chart(t, "Throughput: requests answered per second", "requests / s");
     std::vector<Line> lines;
     for (const auto& f : rep.routes)
-      lines.push_back(Line{f.request, window_values(f, [](const runtime::RouteWindow& w) {
-                             return static_cast<double>(w.answered) / 10;
-                           }), "", false, f.entry});
+      lines.push_back(Line{f.request,
+                           window_values(f,
+                                         [](const runtime::RouteWindow& w) {
+                                           return static_cast<double>(w.answered) / 10;
+                                         }),
+                           "", false, f.entry});
     add_top(c, std::move(lines), 9, "routes");
     if (!run.offered_rate_per_s.empty())
-      c.lines.push_back(Line{"offered (open-loop loads)", run.offered_rate_per_s, "#222", true, ""});
+      c.lines.push_back(
+          Line{"offered (open-loop loads)", run.offered_rate_per_s, "#222", true, ""});
     s += render_chart(c);
   }
   {
     Chart c = chart(t, "Error rate: non-2xx answers and give-ups", "% of answers");
     std::vector<Line> lines;
     for (const auto& f : rep.routes)
-      lines.push_back(Line{f.request, window_values(f, [](const runtime::RouteWindow& w) {
-                             return w.answered ? 100.0 * static_cast<double>(w.errors) /
-                                                     static_cast<double>(w.answered)
-                                               : kNaN;
-                           }), "", false, ""});
+      lines.push_back(Line{f.request,
+                           window_values(f,
+                                         [](const runtime::RouteWindow& w) {
+                                           return w.answered
+                                                      ? 100.0 * static_cast<double>(w.errors) /
+                                                            static_cast<double>(w.answered)
+                                                      : kNaN;
+                                         }),
+                           "", false, ""});
     add_top(c, std::move(lines), 9, "routes");
     if (c.lines.empty()) c.caption = "No route answered with an error. " + c.caption;
     s += render_chart(c);
@@ -643,15 +651,15 @@ std::string charts_section(const StoredRun& run) {
     Chart c = chart(t, title, unit);
     std::vector<Line> lines;
     for (const auto* se : series_of(rep, metric))
-      lines.push_back(
-          Line{se->subject + (se->label.empty() ? "" : " " + se->label), se->values, "", false, ""});
+      lines.push_back(Line{se->subject + (se->label.empty() ? "" : " " + se->label), se->values, "",
+                           false, ""});
     add_top(c, std::move(lines), keep, what);
     return c;
   };
-  s += render_chart(per_subject("cpu_cores", "CPU per workload (all its pods)", "cores", 8,
-                                "workloads"));
-  s += render_chart(per_subject("queue", "Requests queued for a worker, per workload",
-                                "requests", 8, "workloads"));
+  s += render_chart(
+      per_subject("cpu_cores", "CPU per workload (all its pods)", "cores", 8, "workloads"));
+  s += render_chart(per_subject("queue", "Requests queued for a worker, per workload", "requests",
+                                8, "workloads"));
   {
     Chart c = per_subject("ready_pods", "Ready pods per workload", "pods", 10, "workloads");
     s += render_chart(c);
@@ -660,9 +668,8 @@ std::string charts_section(const StoredRun& run) {
     Chart c = per_subject("postgres_connections", "PostgreSQL server connections (open)",
                           "connections", 6, "servers");
     for (const auto& p : r.merged.postgres)
-      c.levels.emplace_back(p.max_connections,
-                            fmt::format("{}/{} max {}", p.namespace_name, p.name,
-                                        p.max_connections));
+      c.levels.emplace_back(p.max_connections, fmt::format("{}/{} max {}", p.namespace_name, p.name,
+                                                           p.max_connections));
     s += render_chart(c);
   }
   if (!series_of(rep, "kafka_isr").empty()) {
@@ -672,8 +679,8 @@ std::string charts_section(const StoredRun& run) {
     s += render_chart(c);
   }
   if (!series_of(rep, "kafka_lag").empty()) {
-    Chart c = per_subject("kafka_lag", "Kafka consumer lag per partition", "records", 10,
-                          "partitions");
+    Chart c =
+        per_subject("kafka_lag", "Kafka consumer lag per partition", "records", 10, "partitions");
     s += render_chart(c);
   }
   if (!series_of(rep, "volume_bytes").empty()) {
@@ -695,9 +702,10 @@ std::string charts_section(const StoredRun& run) {
 }
 
 std::string figures_section(const scenario::ScenarioResult& r) {
-  std::string s = "<section id=\"figures\"><h2>Routes</h2><table><thead><tr><th>ENTRY</th>"
-                  "<th>REQUEST</th><th>SENT</th><th>THROUGHPUT</th><th>ERRORS</th><th>P50</th>"
-                  "<th>P99</th><th>MAX</th></tr></thead><tbody>\n";
+  std::string s =
+      "<section id=\"figures\"><h2>Routes</h2><table><thead><tr><th>ENTRY</th>"
+      "<th>REQUEST</th><th>SENT</th><th>THROUGHPUT</th><th>ERRORS</th><th>P50</th>"
+      "<th>P99</th><th>MAX</th></tr></thead><tbody>\n";
   for (const auto& rs : r.routes) {
     const auto& f = rs.merged;
     const bool any = f.latency.count() > 0;
@@ -735,7 +743,8 @@ std::string run_section(const StoredRun& run) {
     s += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(v));
   };
   row("command", run.command_line);
-  row("started", run.listing.started_at + fmt::format(" (wall {:.2f} s)", run.listing.wall_seconds));
+  row("started",
+      run.listing.started_at + fmt::format(" (wall {:.2f} s)", run.listing.wall_seconds));
   row("model", run.model_path + "  " + run.model_digest);
   row("kubetwin", run.kubetwin_version);
   row("events", fmt::format("{} over {} replications, fingerprint 0x{:016x}", r.events,

@@ -171,8 +171,7 @@ void World::Impl::sample_series() {
       const int topic = c.find_topic(g.topic);
       if (topic < 0) continue;
       for (int i = 0; i < c.partition_count(topic); ++i) {
-        series_at("kafka_lag", subject, g.name + " " + g.topic + "/" + std::to_string(i),
-                  "records")
+        series_at("kafka_lag", subject, g.name + " " + g.topic + "/" + std::to_string(i), "records")
             .values.push_back(static_cast<double>(c.lag(g.group, c.partition_of(topic, i))));
       }
     }
