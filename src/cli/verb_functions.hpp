@@ -18,5 +18,7 @@ int verb_exec(const Invocation& inv);
 int verb_graph(const Invocation& inv);
 int verb_run(const Invocation& inv);
 int verb_capacity(const Invocation& inv);
+int verb_runs(const Invocation& inv);
+int verb_report(const Invocation& inv);
 
 }  // namespace kubetwin::cli

@@ -1,7 +1,8 @@
 // `kubetwin run SCENARIO...`: runs scenario files and prints one report each (text or JSON), with
-// an optional JUnit XML file for CI.
+// an optional JUnit XML file for CI, and keeps each run in the results database (--db, --no-db).
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cli_common.hpp"
+#include "kubetwin/report/results_db.hpp"
 #include "kubetwin/report/run_report.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
@@ -23,7 +25,33 @@ namespace {
 
 constexpr const char* kRunUsage =
     "usage: kubetwin run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
-    "[--threads N] [--timing] [--max-wall DURATION] [--chaos FILE]...";
+    "[--threads N] [--timing] [--max-wall DURATION] [--chaos FILE]... [--db FILE | --no-db]";
+
+// The command as typed, for the results database: arguments quoted when they need it.
+std::string command_line(const Invocation& inv) {
+  std::string out = "kubetwin run";
+  for (const std::string& a : inv.args) {
+    const bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`*?;&|<>()") == std::string::npos;
+    out += " ";
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out += "'";
+    for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += "'";
+  }
+  return out;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace
 
@@ -37,6 +65,8 @@ int verb_run(const Invocation& inv) {
                                  {"timing", 0, false},
                                  {"max-wall", 0, true},
                                  {"chaos", 0, true},
+                                 {"db", 0, true},
+                                 {"no-db", 0, false},
                                  {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kRunUsage << "\n";
@@ -59,6 +89,8 @@ int verb_run(const Invocation& inv) {
     }
     report::RunReportOptions report_options;
     report_options.timing = args.has("timing");
+    if (args.has("db") && args.has("no-db"))
+      throw UsageError("--db and --no-db exclude each other");
 
     // Every file is read and validated before anything runs: a typo in the third scenario must
     // not cost the first two runs.
@@ -75,18 +107,35 @@ int verb_run(const Invocation& inv) {
     std::vector<std::shared_ptr<const scenario::PreparedScenario>> prepared;
     for (const scenario::ScenarioSpec& spec : specs)
       prepared.push_back(scenario::prepare_scenario(spec));
+    // The results database is opened (and made) before anything runs: a path that cannot hold
+    // it must not cost a run.
+    std::optional<report::ResultsDb> db;
+    if (!args.has("no-db"))
+      db = report::ResultsDb::open(report::resolve_results_path(args.value("db")),
+                                   report::ResultsDb::Mode::kCreate);
 
     std::vector<scenario::ScenarioResult> results;
     bool passed = true;
     bool incomplete = false;
+    bool db_failed = false;
     const auto started = std::chrono::steady_clock::now();
     for (size_t i = 0; i < specs.size(); ++i) {
       // --max-wall bounds the whole command: later scenarios get what is left of it.
       scenario::RunOptions these = options;
       if (options.max_wall)
         these.max_wall = *options.max_wall - (std::chrono::steady_clock::now() - started);
+      const std::string started_at = utc_now();
       scenario::ScenarioResult result = scenario::run_scenario(*prepared[i], these);
       incomplete = incomplete || result.incomplete;
+      if (db) {
+        try {
+          db->write_run(*prepared[i], result, report::RunContext{command_line(inv), started_at});
+        } catch (const std::exception& e) {
+          inv.err << "error: " << db->path().string() << ": cannot write the run: " << e.what()
+                  << "\n  hint: the run's report follows; --no-db runs without the database\n";
+          db_failed = true;
+        }
+      }
       if (format == report::RunFormat::kText && i > 0) inv.out << "\n";
       inv.out << report::render_run(result, format, report_options);
       inv.out.flush();
@@ -109,6 +158,7 @@ int verb_run(const Invocation& inv) {
       inv.err << "error: stopped by --max-wall before the end; the report above is incomplete\n";
       return kExitInternal;
     }
+    if (db_failed) return kExitInternal;
     return passed ? kExitOk : kExitCheckFailed;
   } catch (const UsageError& e) {
     inv.err << "error: " << e.what() << "\n  hint: " << kRunUsage << "\n";

@@ -36,12 +36,16 @@ constexpr Verb kVerbs[] = {
      verb_graph},
     {"run",
      "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
-     "[--threads N] [--timing]",
+     "[--threads N] [--timing] [--db FILE | --no-db]",
      verb_run},
     {"capacity",
      "highest load within an SLO and the first bottleneck: capacity SCENARIO --slo "
      "\"p99<300ms,errors<0.1%\" [--route R] [--output text|json]",
      verb_capacity},
+    {"runs", "list the runs a results database holds: runs [DB] [-o table|json]", verb_runs},
+    {"report",
+     "a stored run again: report [DB] [--run ID] (--html FILE | --output text|json)",
+     verb_report},
 };
 
 int print_help(std::ostream& out) {

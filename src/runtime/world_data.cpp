@@ -419,6 +419,7 @@ void World::Impl::on_sample() {
 }
 
 void World::Impl::end_warmup() {
+  rebase_series();
   sim::Time now = engine.now();
   warmup_end_ = now;
   measuring_ = true;
@@ -694,6 +695,8 @@ RunFigures World::Impl::figures() const {
   }
   f.kube_events = control_->events();
   f.cross_environment_flows = flows_;
+  f.series_times_s = series_.times_s;
+  f.series = series_.series;
   return f;
 }
 

@@ -502,7 +502,7 @@ void World::Impl::answer_client(uint32_t r, int status, Failure failure) {
 void World::Impl::deliver_answer(uint32_t r, sim::Time at) {
   // An open-loop client only reads the answer: what it records is known now, so the trip back
   // costs no event (unless the run ends before the answer would arrive).
-  if (!requests_[r].done && at < engine.run_end()) {
+  if (!requests_[r].done && at < horizon_) {
     finish_client(r, at);
     return;
   }

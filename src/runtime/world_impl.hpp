@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -427,6 +428,7 @@ class World::Impl : public PodHost {
   bool service_entry(const std::string& ns, const std::string& service, int port, EntryId* out,
                      std::string* error);
   bool add_route(EntryId entry, const std::string& line, RouteId* out, std::string* error);
+  void set_horizon(sim::Time end) { horizon_ = end; }
   sim::Time arrival_delay(RouteId route) const {
     return entries_[routes_[route].entry].gateway != kNone ? external_latency() : 0;
   }
@@ -436,6 +438,10 @@ class World::Impl : public PodHost {
   void end_warmup();
   RunFigures figures() const;
   void schedule_faults(const std::vector<FaultPlan>& faults);
+  // Time series (world_series.cpp): sample_series closes a window; rebase_series keeps the
+  // window that straddles the warm-up whole when end_warmup resets the counters under it.
+  void sample_series();
+  void rebase_series();
 
   sim::Engine engine;
 
@@ -653,10 +659,28 @@ class World::Impl : public PodHost {
   std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
   bool measuring_ = false;
   sim::Time measure_start_ = 0;  // when measuring_ became true
+  sim::Time horizon_ = sim::kTimeMax;  // the run's end (World::set_horizon)
   DeadlineFifo client_deadlines_;  // options_.client_timeout after each send
   DeadlineFifo read_deadlines_;    // options_.kong_read_timeout after each upstream attempt
 
   void on_sample();
+  // The series sampler's state (world_series.cpp): the cumulative counters as they were at the
+  // previous sample, and the series built so far.
+  struct SeriesState {
+    sim::Time last = 0;
+    std::vector<double> times_s;
+    std::vector<Series> series;
+    std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
+    std::vector<sim::LatencyHistogram> route_latency;  // by route
+    std::vector<std::map<int, uint64_t>> route_status;  // by route
+    std::vector<double> pod_cpu;                       // by pod: cpu_used (ns)
+    std::vector<double> pod_queue;                     // by pod: queued.integral
+    std::vector<double> pg_connections;                // by server: connections.integral
+    std::vector<std::vector<uint64_t>> group_consumed;  // by Kafka cluster, group
+  };
+  SeriesState series_;
+  Series& series_at(const std::string& metric, const std::string& subject,
+                    const std::string& label, const char* unit);
   RequestArena requests_;
   std::vector<uint32_t> free_requests_;
   std::map<topology::Index, uint32_t> pod_index_;

@@ -1,7 +1,9 @@
 // Statistics: merging, quantiles, time averages and Student-t intervals.
 #include "kubetwin/sim/statistics.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace kubetwin::sim {
 
@@ -67,6 +69,37 @@ int64_t LatencyHistogram::quantile(double q) const {
     }
   }
   return max_;
+}
+
+LatencyHistogram LatencyHistogram::restore(std::vector<uint64_t> counts, long double sum,
+                                           int64_t min, int64_t max) {
+  LatencyHistogram h;
+  for (uint64_t c : counts) h.count_ += c;
+  h.counts_ = std::move(counts);
+  h.sum_ = sum;
+  if (h.count_) {
+    h.min_ = min;
+    h.max_ = max;
+  }
+  return h;
+}
+
+int64_t LatencyHistogram::quantile_since(const LatencyHistogram& now,
+                                         const LatencyHistogram& before, double q) {
+  auto earlier = [&](size_t b) { return b < before.counts_.size() ? before.counts_[b] : 0; };
+  const uint64_t n = now.count_ - before.count_;
+  if (n == 0) return 0;
+  uint64_t rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(n)));
+  rank = std::clamp<uint64_t>(rank, 1, n);
+  uint64_t seen = 0;
+  for (size_t b = 0; b < now.counts_.size(); ++b) {
+    seen += now.counts_[b] - earlier(b);
+    if (seen >= rank) {
+      int64_t lo = bucket_low(b), hi = bucket_high(b);
+      return std::clamp(lo + (hi - lo) / 2, now.min(), now.max());
+    }
+  }
+  return now.max();
 }
 
 double LatencyHistogram::fraction_at_or_below(int64_t value) const {

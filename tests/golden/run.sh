@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Golden command tests: runs CASE/cmd (bash, repo root as cwd, $KUBETWIN = the binary, a fresh
-# KUBETWIN_STATE) and compares stdout+stderr+exit code with CASE/expected; prints a diff on
-# mismatch. In cmd, `kt ARGS...` echoes "$ kubetwin ARGS", runs it, prints its stdout then its
+# KUBETWIN_STATE and KUBETWIN_RESULTS) and compares stdout+stderr+exit code with CASE/expected;
+# prints a diff on mismatch. In cmd, `kt ARGS...` echoes "$ kubetwin ARGS", runs it, prints its stdout then its
 # stderr, and "[exit N]" when N != 0. KUBETWIN_GOLDEN_UPDATE=1 rewrites expected.
 # Usage: run.sh KUBETWIN_BINARY CASE_DIR
 set -u
@@ -11,7 +11,7 @@ case_dir=$(realpath "$2")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export KUBETWIN="$bin" KUBETWIN_STATE="$tmp/state.db" KUBETWIN_TMP="$tmp"
+export KUBETWIN="$bin" KUBETWIN_STATE="$tmp/state.db" KUBETWIN_RESULTS="$tmp/results.db" KUBETWIN_TMP="$tmp"
 kt() {
   echo "\$ kubetwin $*"
   "$KUBETWIN" "$@" >"$KUBETWIN_TMP/out" 2>"$KUBETWIN_TMP/err"

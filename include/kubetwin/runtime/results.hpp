@@ -177,6 +177,32 @@ struct FlowFigures {
   double first_s = 0;
 };
 
+// One signal over the whole run (warm-up included), one value per sample of
+// RunFigures::series_times_s. Samples are taken between engine events by whoever drives the
+// engine (World::sample_series, every kSeriesWindow in the runner), so they add no event and
+// change no fingerprint. A value is the mean over the window ending at the sample ("cpu_cores",
+// "queue", "postgres_connections", "latency_ms" from the window's answers) or the state at the
+// sample ("ready_pods", "pods", "kafka_isr", "kafka_lag", "volume_bytes"); NaN where the window has
+// nothing to say (no answer, a topic not created yet).
+//   metric                 subject                  label                  unit
+//   latency_ms             route ("entry request")  p50, p95, p99          ms
+//   responses              route                    HTTP status, 0 = gave up   answers (after warm-up)
+//   cpu_cores              "ns/workload"            ""                     cores
+//   queue                  "ns/workload"            ""                     requests
+//   ready_pods, pods       "ns/workload"            ""                     pods
+//   postgres_connections   "ns/workload"            ""                     connections
+//   kafka_isr              "ns/cluster"             "topic/partition"      replicas
+//   kafka_lag              "ns/cluster"             "group topic/partition"  records
+//   volume_bytes           "ns/claim"               ""                     bytes
+struct Series {
+  std::string metric;
+  std::string subject;
+  std::string label;
+  std::string unit;
+  std::vector<double> values;
+};
+inline constexpr sim::Time kSeriesWindow = sim::seconds(10);
+
 struct RunFigures {
   uint64_t seed = 0;
   double simulated_seconds = 0;  // total, warm-up included
@@ -195,6 +221,8 @@ struct RunFigures {
   std::vector<FaultFigures> faults;                  // in the order they started
   std::vector<FlowFigures> cross_environment_flows;  // the whole run, in order of first sight
   std::vector<KubeEvent> kube_events;                // the whole run, warm-up included
+  std::vector<double> series_times_s;                // when each series value was sampled
+  std::vector<Series> series;                        // empty when nobody sampled
 };
 
 }  // namespace kubetwin::runtime

@@ -170,6 +170,9 @@ class World {
   // An open-loop client's request (no answer callback), sent at `sent` and reaching the cluster
   // now: `sent` = now - arrival_delay(route). The client-to-gateway hop costs no event.
   void arrive(RouteId route, sim::Time sent);
+  // When the run ends (default: never): an answer that would reach its client later is not folded
+  // into the event that sends it (it would count although the run never sees it arrive).
+  void set_horizon(sim::Time end);
   // How long a request sent to `route` takes to reach the cluster (the external hop to a
   // gateway's NodePort; 0 for a Service entry).
   sim::Time arrival_delay(RouteId route) const;
@@ -183,6 +186,11 @@ class World {
   void end_warmup();
   // The figures measured since end_warmup() (or the start).
   RunFigures figures() const;
+  // Closes a window of the time series (RunFigures::series) at the engine's current time: call
+  // between events (after engine().run_until), every kSeriesWindow. Reads state only: it
+  // schedules nothing, so the run's events and fingerprint are the same whether it is called or
+  // not. Costs O(pods + routes x histogram buckets + partitions).
+  void sample_series();
 
   class Impl;
 

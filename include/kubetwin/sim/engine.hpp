@@ -151,9 +151,6 @@ class Engine {
   bool wall_deadline_passed() const { return deadline_passed_; }
 
   size_t pending() const { return queue_.size(); }
-  // The end the last run_until() was given (kTimeMax before any): an event later than it does
-  // not run in that call.
-  Time run_end() const { return run_end_; }
   uint64_t events_processed() const { return processed_; }
   uint64_t fingerprint() const { return fingerprint_; }
   void mix_fingerprint(uint64_t value) { fingerprint_ = mix(fingerprint_ ^ value); }
@@ -202,7 +199,6 @@ class Engine {
   EventQueue queue_;
   Time now_ = 0;
   bool stopped_ = false;
-  Time run_end_ = kTimeMax;
   uint64_t processed_ = 0;
   uint64_t fingerprint_ = 0x6b75626574776e31ULL;  // "kubetwn1"
   uint64_t guard_at_ = kGuardStride;              // processed_ at which guard() runs next
@@ -218,7 +214,6 @@ class Engine {
 // budget, when nearer) guard() looks at the clock, the budget and the wall clock.
 inline void Engine::run_until(Time end) {
   stopped_ = false;
-  run_end_ = end;
   PoppedEvent e{};
   while (!stopped_) {
     if (!queue_.pop(&e, end)) break;

@@ -86,6 +86,19 @@ class LatencyHistogram {
   static int64_t bucket_low(size_t b);
   static int64_t bucket_high(size_t b);  // inclusive
 
+  // The raw state, for storing a histogram (report/results_db) and reading it back exactly:
+  // counts per bucket (index b covers [bucket_low(b), bucket_high(b)]) and the exact sum.
+  const std::vector<uint64_t>& bucket_counts() const { return counts_; }
+  long double sum() const { return sum_; }
+  // A histogram equal to one whose bucket_counts(), sum(), min() and max() were these.
+  static LatencyHistogram restore(std::vector<uint64_t> counts, long double sum, int64_t min,
+                                  int64_t max);
+  // Nearest-rank quantile of the values recorded in `now` but not in `before`, an earlier copy
+  // of the same histogram (a window's share of a running histogram), with no copy made. 0 when
+  // the window holds no value.
+  static int64_t quantile_since(const LatencyHistogram& now, const LatencyHistogram& before,
+                                double q);
+
  private:
   std::vector<uint64_t> counts_;
   uint64_t count_ = 0;
@@ -116,6 +129,9 @@ class TimeWeighted {
   }
   double value() const { return value_; }
   double max() const { return max_; }
+  // The signal's integral over [start, now] (value x nanoseconds): a window's mean is the
+  // difference of two integrals over its length.
+  double integral(Time now) const { return area_ + value_ * static_cast<double>(now - last_); }
   // Time average over [start, now].
   double mean(Time now) const;
   // Restarts the average at `now`, keeping the current value (end of warm-up).
