@@ -475,14 +475,25 @@ TEST(KafkaRetention, WholeSegmentsGoByTimeAndBySize) {
 // (process.roles broker,controller): two lost is a lost majority, and with it every metadata
 // change. Nothing is fenced, no ISR shrinks, so acks=all waits on the dead followers and times
 // out, where controllers elsewhere would have fenced them and refused with NotEnoughReplicas.
-TEST(KafkaQuorum, TwoOfThreeVotersLostFreezeTheMetadataAndAcksAllTimesOut) {
+// Prod's topic on brokers that are also the KRaft voters (one partition led by broker 0).
+struct VoterKafka {
   sim::Engine engine;
   KafkaCluster kafka{engine, {.brokers = 3, .voters = {0, 1, 2}}};
   Client client{&engine, {}};
-  kafka.on_produce_result(&Client::on_result, &client);
-  kafka.create_topic({.name = "order.created", .partitions = 1, .replication_factor = 3,
-                      .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
-  auto run_for = [&](Time d) { engine.run_until(engine.now() + d); };
+  VoterKafka() {
+    kafka.on_produce_result(&Client::on_result, &client);
+    kafka.create_topic({.name = "order.created", .partitions = 1, .replication_factor = 3,
+                        .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
+  }
+  void run_for(Time d) { engine.run_until(engine.now() + d); }
+};
+
+TEST(KafkaQuorum, TwoOfThreeVotersLostFreezeTheMetadataAndAcksAllTimesOut) {
+  VoterKafka v;
+  sim::Engine& engine = v.engine;
+  KafkaCluster& kafka = v.kafka;
+  Client& client = v.client;
+  auto run_for = [&](Time d) { v.run_for(d); };
   kafka.produce(1, 0, 100, Acks::kAll);
   run_for(millis(5));
   ASSERT_EQ(client.find(1)->error, KafkaError::kNone);
@@ -520,13 +531,9 @@ TEST(KafkaQuorum, TwoOfThreeVotersLostFreezeTheMetadataAndAcksAllTimesOut) {
 }
 
 TEST(KafkaQuorum, ADeadLeaderKeepsItsPartitionsUntilAMajorityReturns) {
-  sim::Engine engine;
-  KafkaCluster kafka{engine, {.brokers = 3, .voters = {0, 1, 2}}};
-  Client client{&engine, {}};
-  kafka.on_produce_result(&Client::on_result, &client);
-  kafka.create_topic({.name = "order.created", .partitions = 1, .replication_factor = 3,
-                      .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
-  auto run_for = [&](Time d) { engine.run_until(engine.now() + d); };
+  VoterKafka v;
+  KafkaCluster& kafka = v.kafka;
+  auto run_for = [&](Time d) { v.run_for(d); };
   kafka.stop_broker(0);  // the leader
   kafka.stop_broker(1);
   run_for(seconds(60));

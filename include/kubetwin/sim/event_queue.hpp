@@ -279,17 +279,23 @@ class BasicEventQueue {
     place(pos, e);
   }
 
+  // The smallest of the children heap_[first..first + kArity) that exist (first < n).
+  uint32_t min_child(uint32_t first, uint32_t n) const {
+    uint32_t best = first;
+    const uint32_t end = first + kArity < n ? first + kArity : n;
+    for (uint32_t c = first + 1; c < end; ++c) {
+      if (less(heap_[c], heap_[best])) best = c;
+    }
+    return best;
+  }
+
   void sift_down(uint32_t pos) {
     const uint32_t n = static_cast<uint32_t>(heap_.size());
     HeapEntry e = heap_[pos];
     for (;;) {
       uint32_t first = pos * kArity + 1;
       if (first >= n) break;
-      uint32_t best = first;
-      uint32_t last = first + kArity < n ? first + kArity : n;
-      for (uint32_t c = first + 1; c < last; ++c) {
-        if (less(heap_[c], heap_[best])) best = c;
-      }
+      const uint32_t best = min_child(first, n);
       if (!less(heap_[best], e)) break;
       place(pos, heap_[best]);
       pos = best;
@@ -307,14 +313,8 @@ class BasicEventQueue {
     const uint32_t n = static_cast<uint32_t>(heap_.size());
     if (n == 0) return;
     uint32_t pos = 0;
-    for (;;) {
-      uint32_t first = pos * kArity + 1;
-      if (first >= n) break;
-      uint32_t best = first;
-      uint32_t end = first + kArity < n ? first + kArity : n;
-      for (uint32_t c = first + 1; c < end; ++c) {
-        if (less(heap_[c], heap_[best])) best = c;
-      }
+    for (uint32_t first = 1; first < n; first = pos * kArity + 1) {
+      const uint32_t best = min_child(first, n);
       place(pos, heap_[best]);
       pos = best;
     }
