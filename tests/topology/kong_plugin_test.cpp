@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/topology/model.hpp"
@@ -94,6 +95,72 @@ metadata: {name: limit, namespace: shop}
 config: {second: 5}
 )"),
                k8s::InputError);
+}
+
+// KongUpstreamPolicy (KIC 3.x): the passive health checks' thresholds and unhealthy statuses
+// (domain-facts 6, KHC); active checks only flagged.
+TEST(KongUpstreamPolicy, PassiveThresholdsAreParsedWithKongsDefaultStatuses) {
+  Model m = build(std::string(kNamespace) + R"(
+apiVersion: configuration.konghq.com/v1beta1
+kind: KongUpstreamPolicy
+metadata: {name: breaker, namespace: shop}
+spec:
+  healthchecks:
+    active: {type: http, httpPath: /health}
+    passive:
+      unhealthy: {tcpFailures: 3, timeouts: 2}
+---
+apiVersion: configuration.konghq.com/v1beta1
+kind: KongUpstreamPolicy
+metadata: {name: off, namespace: shop}
+spec:
+  healthchecks:
+    passive:
+      unhealthy: {httpFailures: 0, httpStatuses: [502]}
+)");
+  const KongUpstreamPolicy* b = m.find_kong_upstream_policy("shop", "breaker");
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(b->passive.has_value());
+  EXPECT_EQ(b->passive->tcp_failures, 3);
+  EXPECT_EQ(b->passive->timeouts, 2);
+  EXPECT_EQ(b->passive->http_failures, 0);
+  EXPECT_EQ(b->passive->unhealthy_statuses, (std::vector<int>{429, 500, 503}));
+  EXPECT_TRUE(b->active);
+  const KongUpstreamPolicy* off = m.find_kong_upstream_policy("shop", "off");
+  ASSERT_NE(off, nullptr);
+  EXPECT_FALSE(off->passive.has_value());  // every threshold 0: passive checks are off
+  EXPECT_EQ(m.find_kong_upstream_policy("other", "breaker"), nullptr);
+}
+
+TEST(KongUpstreamPolicy, BadThresholdsAndStatusesNameTheirLine) {
+  const BadConfig cases[] = {
+      {"unhealthy: {tcpFailures: -1}", "unhealthy.tcpFailures must be a whole number from 0 to 255",
+       "test.yaml:12:"},
+      {"unhealthy: {timeouts: lots}", "unhealthy.timeouts must be a whole number from 0 to 255",
+       "test.yaml:12:"},
+      {"unhealthy: {httpFailures: 1, httpStatuses: 500}", "httpStatuses must be a list",
+       "test.yaml:12:"},
+      {"unhealthy: {httpFailures: 1, httpStatuses: [500, teapot]}", "\"teapot\" is not an HTTP status",
+       "test.yaml:12:"},
+  };
+  for (const BadConfig& c : cases) {
+    std::string text = std::string(kNamespace) +
+                       "apiVersion: configuration.konghq.com/v1beta1\n"
+                       "kind: KongUpstreamPolicy\n"
+                       "metadata: {name: breaker, namespace: shop}\n"
+                       "spec:\n"
+                       "  healthchecks:\n"
+                       "    passive:\n"
+                       "      " + std::string(c.config) + "\n";
+    try {
+      build(text);
+      ADD_FAILURE() << "accepted: " << c.config;
+    } catch (const k8s::InputError& e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find(c.message), std::string::npos) << what;
+      EXPECT_NE(what.find(c.location), std::string::npos) << what;
+    }
+  }
 }
 
 }  // namespace
