@@ -234,7 +234,7 @@ uint64_t KafkaCluster::produce(uint64_t token, int partition, int64_t bytes, Ack
       break;
     case Acks::kLeader:
       sends_[sid].state = kSendAcked;
-      deliver(token, KafkaError::kNone, partition, offset, 0);
+      deliver(token, KafkaError::kNone, partition, offset, lb.io.next());
       break;
     case Acks::kAll:
       p.pending.push_back(PendingAck{sid, token, offset, now + config_.request_timeout});
@@ -257,7 +257,7 @@ void KafkaCluster::set_replica_leo(int partition, int pos, int64_t leo) {
 void KafkaCluster::start_fetch(int partition, int pos) {
   Partition& p = partitions_[partition];
   Replica& r = p.replicas[pos];
-  const Broker& b = brokers_[p.brokers[pos]];
+  Broker& b = brokers_[p.brokers[pos]];
   if (!b.alive || b.replication_paused || p.leader < 0 || !brokers_[p.brokers[p.leader]].alive)
     return;
   if (r.leo >= leo_of_leader(p)) {
@@ -274,7 +274,7 @@ void KafkaCluster::start_fetch(int partition, int pos) {
   r.fetch_target = leo_of_leader(p);
   r.fetch_issued = engine_.now();
   r.fetch_event = engine_.schedule_after<&KafkaCluster::on_fetch_done>(
-      config_.fetch_latency, this,
+      config_.fetch_latency + b.io.next() + brokers_[p.brokers[p.leader]].io.next(), this,
       static_cast<uint64_t>(partition) << 8 | static_cast<uint64_t>(pos));
 }
 

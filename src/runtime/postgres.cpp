@@ -190,7 +190,8 @@ void PostgresServer::finish_cpu(uint32_t slot) {
   if (wal_since_checkpoint_ >= config_.max_wal_size) checkpoint(now);
   q.commit_id = ++last_commit_;
   if (config_.synchronous_commit) {
-    engine_.schedule_after<&PostgresServer::on_flush_done>(config_.wal_flush_latency, this, slot);
+    engine_.schedule_after<&PostgresServer::on_flush_done>(config_.wal_flush_latency + io_.next(),
+                                                           this, slot);
     return;
   }
   unflushed_.push_back(AsyncCommit{q.commit_id, now});

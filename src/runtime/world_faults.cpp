@@ -344,6 +344,10 @@ void World::Impl::on_fault_start(uint64_t index) {
               oom_kill(p);
             break;
           }
+          case FaultAction::kIoLatency:
+          case FaultAction::kIoFault:
+            apply_io_fault(plan, p, true);
+            break;
           case FaultAction::kCpuStress: {
             // stress-ng's workers in the container's cgroup spend its CFS quota beside the
             // request threads (PodCpu::set_stress); stressors add up when faults overlap.
@@ -414,6 +418,10 @@ void World::Impl::on_fault_end(uint64_t index) {
     case FaultAction::kMemoryStress:
       for (uint32_t p : f.pods) pods_[p].memory_baseline -= plan.memory_bytes;
       break;
+    case FaultAction::kIoLatency:
+    case FaultAction::kIoFault:
+      for (uint32_t p : f.pods) apply_io_fault(plan, p, false);
+      break;
     case FaultAction::kCpuStress:
       for (uint32_t p : f.pods) {
         PodCpu& cpu = *pods_[p].cpu_view;
@@ -425,6 +433,58 @@ void World::Impl::on_fault_end(uint64_t index) {
       break;
     default:
       break;
+  }
+}
+
+// IOChaos on a data store's volume (chaos-facts IOChaos). Latency slows the writes a commit or an
+// ack waits for: PostgreSQL's WAL flushes, a Kafka broker's appends (IoDelay). A fault (errno) on
+// a write is fatal at the first one: PostgreSQL PANICs when it cannot write its WAL, Kafka fails
+// the log dir and the broker stops (KafkaStorageException); neither can start while the fault
+// lasts, so the pod is down for its duration (without one the process crashes and restarts).
+// ENOSPC (28) is a full volume instead (fill_volume). On a pod with no modelled data store the
+// run says the fault changed nothing.
+void World::Impl::apply_io_fault(const FaultPlan& plan, uint32_t pod, bool on) {
+  PostgresServer* server = nullptr;
+  for (PostgresServerRt& s : pg_servers_) {
+    if (s.pod == pod) server = s.server.get();
+  }
+  KafkaCluster* kafka = nullptr;
+  int broker = -1;
+  for (KafkaClusterRt& k : kafka_) {
+    for (size_t b = 0; b < k.broker_pods.size(); ++b) {
+      if (k.broker_pods[b] == pod) {
+        kafka = k.cluster.get();
+        broker = static_cast<int>(b);
+      }
+    }
+  }
+  if (!server && !kafka) {
+    if (on)
+      note(plan.where.str() + ": " + plan.name + ": " + pods_[pod].name +
+           " runs no data store the twin models (PostgreSQL, a Kafka broker): the IOChaos changed "
+           "nothing");
+    return;
+  }
+  const int percent = static_cast<int>(std::lround(plan.io_percent));
+  if (plan.action == FaultAction::kIoLatency) {
+    const sim::Time delay = on ? plan.latency : 0;
+    if (server) server->set_io_delay(delay, percent);
+    if (kafka) kafka->set_io_delay(broker, delay, percent);
+    return;
+  }
+  if (plan.io_errno == 28) {  // ENOSPC
+    fill_volume(pod, on ? 100 : 0);
+    return;
+  }
+  const bool lasting = plan.duration.has_value();
+  if (on) {
+    if (lasting) {
+      control_->pause_pod(pod);
+    } else {
+      control_->container_died(pod, "io-fault");
+    }
+  } else if (lasting) {
+    control_->resume_pod(pod);
   }
 }
 

@@ -517,6 +517,7 @@ class World::Impl : public PodHost {
                        int status = 0);
   // A Kong pod's process died: its balancers' health state was in its memory.
   void forget_upstream_health(uint32_t kong);
+  void apply_io_fault(const FaultPlan& plan, uint32_t pod, bool on);
   void note(std::string text);  // once per distinct text
 
   // Server requests.

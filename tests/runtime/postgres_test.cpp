@@ -294,5 +294,23 @@ TEST(PostgresLifecycle, AKilledServerRecoversOnStartAndLosesRowsOnlyWithItsVolum
   EXPECT_TRUE(pg.commit_lost(2));
 }
 
+// IOChaos's `percent`: which writes the delay falls on, without a random draw.
+TEST(IoDelay, PercentPicksEveryNthWriteDeterministically) {
+  IoDelay off;
+  EXPECT_EQ(off.next(), 0);
+  IoDelay all{sim::millis(10), 100, 0};
+  IoDelay half{sim::millis(10), 50, 0};
+  IoDelay quarter{sim::millis(10), 25, 0};
+  Time sum_all = 0, sum_half = 0, sum_quarter = 0;
+  for (int i = 0; i < 100; ++i) {
+    sum_all += all.next();
+    sum_half += half.next();
+    sum_quarter += quarter.next();
+  }
+  EXPECT_EQ(sum_all, sim::millis(1000));
+  EXPECT_EQ(sum_half, sim::millis(500));
+  EXPECT_EQ(sum_quarter, sim::millis(250));
+}
+
 }  // namespace
 }  // namespace kubetwin::runtime

@@ -235,6 +235,37 @@ TEST(KongPassiveHealth, AKongNodeTakesACutOffTargetOutAfterItsTcpFailures) {
   EXPECT_GT(without.faults[0].outage_s, 180.0);
 }
 
+// IOChaos on PostgreSQL's volume: 50 ms on every WAL flush slows each commit by that much; EIO on
+// its writes is a PANIC, and the server is down for the fault's duration.
+TEST(IoChaos, LatencySlowsEveryCommitAndAnIoErrorTakesPostgresDown) {
+  auto p50_orders = [](const ScenarioResult& r) {
+    for (const runtime::RouteFigures& f : r.merged.routes) {
+      if (f.request == "POST /orders") return sim::to_millis(f.latency.quantile(0.5));
+    }
+    throw std::runtime_error("no POST /orders");
+  };
+  const std::string pg =
+      "selector: {namespaces: [amazon-api-prod], labelSelectors: {app: postgres}}, volumePath: "
+      "/var/lib/postgresql/data";
+  ScenarioResult calm = run_text(
+      "prod", kProd, "{at: 30s, ioChaos: {action: latency, mode: all, " + pg + ", delay: 1us}}",
+      "    - podsAvailable: {}\n");
+  ScenarioResult slow = run_text(
+      "prod", kProd, "{at: 30s, ioChaos: {action: latency, mode: all, " + pg + ", delay: 50ms}}",
+      "    - podsAvailable: {}\n");
+  EXPECT_GT(p50_orders(slow), p50_orders(calm) + 45) << p50_orders(slow) << " vs " << p50_orders(calm);
+  ScenarioResult broken = run_text(
+      "prod", kProd,
+      "{at: 1m, duration: 1m, ioChaos: {action: fault, mode: all, " + pg + ", errno: 5}}",
+      "    - recovery: {route: \"POST /orders\", within: 2m}\n");
+  ASSERT_EQ(broken.faults.size(), 1u);
+  // Requests wait for a pool connection up to its 30 s acquire timeout before they fail: the
+  // errors start 30 s in and end once PostgreSQL is back.
+  EXPECT_GE(broken.faults[0].outage_s, 20.0);
+  EXPECT_GT(broken.merged.routes[0].error_rate, 0.01);
+  EXPECT_TRUE(check(broken, "recovery").passed) << check(broken, "recovery").measured;
+}
+
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
   ScenarioResult one = run_scenario(spec, RunOptions{.threads = 1});

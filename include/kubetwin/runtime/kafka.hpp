@@ -50,6 +50,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kubetwin/runtime/io_delay.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
 #include "kubetwin/sim/distribution.hpp"
 #include "kubetwin/sim/engine.hpp"
@@ -237,6 +238,12 @@ class KafkaCluster {
   // The broker stays alive and registered but its followers cannot reach any leader (a network
   // fault between brokers): they fall behind and leave the ISR after replica.lag.time.max.ms.
   void set_replication_paused(int broker, bool paused);
+  // IOChaos latency on the broker's log dir: `delay` added to `percent`% of its appends, as a
+  // leader (an acks=1 answer, and the followers' next fetch round) and as a follower (its fetch
+  // round). 0 lifts it.
+  void set_io_delay(int broker, Time delay, int percent) {
+    brokers_[broker].io = IoDelay{delay, percent, 0};
+  }
 
   // --- produce. Appends now (when accepted); the outcome comes through the callback, never from
   // inside this call. Returns the send id (an index into the send history).
@@ -283,6 +290,7 @@ class KafkaCluster {
     uint64_t storage_failures = 0;
     uint64_t incarnation = 0;
     bool replication_paused = false;
+    IoDelay io;  // set_io_delay
     bool refuses = false;       // dead, and its connections are refused rather than silent
     int64_t foreign_bytes = 0;  // counted in log_bytes: the volume's other contents
   };

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "kubetwin/runtime/pod_cpu.hpp"
+#include "kubetwin/runtime/io_delay.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
 #include "kubetwin/sim/engine.hpp"
 #include "kubetwin/sim/time.hpp"
@@ -147,6 +148,9 @@ class PostgresServer {
   void start();
   // Fast shutdown (SIGINT, a shutdown checkpoint) then start.
   void restart();
+  // IOChaos latency on the data volume: `delay` added to `percent`% of the WAL flushes a commit
+  // waits for (0 lifts it).
+  void set_io_delay(Time delay, int percent) { io_ = IoDelay{delay, percent, 0}; }
 
   State state() const { return state_; }
   bool needs_recovery() const { return needs_recovery_; }
@@ -221,6 +225,7 @@ class PostgresServer {
   State state_ = State::kRunning;
   bool needs_recovery_ = false;  // killed without a shutdown checkpoint
   uint64_t epoch_ = 0;
+  IoDelay io_;  // set_io_delay
   std::unique_ptr<PodCpu> cpu_;
   std::vector<Session> sessions_;
   std::vector<int> free_sessions_;
