@@ -91,6 +91,8 @@ const char* reason_text(Failure f) {
       return "call target has no ready endpoint";
     case Failure::kOomKilled:
       return "service: OOMKilled with the request in flight (connection reset)";
+    case Failure::kContainerKilled:
+      return "service: container killed with the request in flight (connection reset)";
     case Failure::kRateLimited:
       return "kong: API rate limit exceeded";
     case Failure::kRefused:
@@ -120,6 +122,7 @@ int status_of(Failure f) {
     case Failure::kQueueFull:
       return 503;
     case Failure::kOomKilled:
+    case Failure::kContainerKilled:
       return 502;  // Kong: the upstream closed the connection (domain-facts 6)
     case Failure::kRateLimited:
       return 429;  // domain-facts 6, KRL

@@ -14,11 +14,103 @@ void World::Impl::build_control_plane() {
   control_ = std::make_unique<ControlPlane>(engine, *this, options_);
   node_silent_.assign(model_.nodes.size(), false);
   for (const topology::ClusterNode& n : model_.nodes) control_->add_node(n.meta.name);
+  build_probes();
+  build_budgets();
   for (uint32_t p = 0; p < pods_.size(); ++p) control_->add_pod(p, life_of(p));
+  // Each pod's probe workers started before the run, at a moment of their own: a phase within
+  // the shortest period, drawn from a stream named after the pod (no other stream shifts).
+  for (uint32_t p = 0; p < pods_.size(); ++p) {
+    const std::vector<ProbeSpec>& probes = pod_probes_[pods_[p].model_pod];
+    if (probes.empty()) continue;
+    sim::Time shortest = probes[0].period;
+    for (const ProbeSpec& s : probes) shortest = std::min(shortest, s.period);
+    sim::Rng rng(options_.seed, "probes/" + pods_[p].name);
+    const uint64_t ms = static_cast<uint64_t>(shortest / sim::millis(1));
+    control_->start_probing(p, sim::millis(static_cast<int64_t>(rng.below(ms))));
+  }
   for (WorkloadRt& w : workloads_) {
     w.ready = 0;
     for (uint32_t p : w.pods) w.ready += pods_[p].ready ? 1 : 0;
     w.ready_min = w.ready;
+  }
+}
+
+// Each simulated pod's probes, by model pod (a replica copies its model pod, so shares them): its
+// app containers' startup, readiness and liveness probes as written. The main container's are
+// answered from its worker pool and CPU; through the accept queue when the probe's port is one
+// the pod's Services send traffic to.
+void World::Impl::build_probes() {
+  pod_probes_.assign(model_.pods.size(), {});
+  for (uint32_t pod = 0; pod < pods_.size(); ++pod) {
+    const topology::Index mp_index = pods_[pod].model_pod;
+    if (!pod_probes_[mp_index].empty()) continue;
+    const topology::Pod& mp = model_.pods[mp_index];
+    std::vector<int> served;  // container ports the pod's Services target
+    for (const ServiceRt& s : services_) {
+      for (size_t e = 0; e < s.all_pods.size(); ++e) {
+        if (s.all_pods[e] != pod) continue;
+        served.insert(served.end(), s.all_target_ports[e].begin(), s.all_target_ports[e].end());
+      }
+    }
+    const topology::Container* main = nullptr;
+    for (const topology::Container& c : mp.containers) {
+      if (!c.init && !c.injected) {
+        main = &c;
+        break;
+      }
+    }
+    std::vector<ProbeSpec>& out = pod_probes_[mp_index];
+    for (const topology::Container& c : mp.containers) {
+      if (c.init || c.injected) continue;
+      const std::pair<ProbeKind, const std::optional<topology::Probe>*> probes[] = {
+          {ProbeKind::kStartup, &c.startup_probe},
+          {ProbeKind::kReadiness, &c.readiness_probe},
+          {ProbeKind::kLiveness, &c.liveness_probe}};
+      for (const auto& [kind, probe] : probes) {
+        if (!probe->has_value()) continue;
+        const topology::Probe& pr = **probe;
+        ProbeSpec spec;
+        spec.kind = kind;
+        spec.handler = pr.handler;
+        spec.serving = &c == main;
+        spec.unresolved_port = pr.handler != topology::ProbeHandler::kExec && pr.port_number == 0;
+        spec.through_queue =
+            spec.serving &&
+            (pr.handler == topology::ProbeHandler::kHttpGet ||
+             pr.handler == topology::ProbeHandler::kGrpc) &&
+            std::find(served.begin(), served.end(), pr.port_number) != served.end();
+        spec.initial_delay = sim::seconds(pr.initial_delay_seconds);
+        spec.period = sim::seconds(pr.period_seconds);
+        spec.timeout = sim::seconds(pr.timeout_seconds);
+        spec.success_threshold = pr.success_threshold;
+        spec.failure_threshold = pr.failure_threshold;
+        spec.container = c.name;
+        spec.target = pr.target();
+        if (spec.unresolved_port) {
+          note(pr.where.str() + ": " + std::string(to_string(kind)) + " probe of " +
+               pods_[pod].name + " container " + c.name + " names port \"" + pr.port +
+               "\", which the container does not declare: the kubelet's probe errs and its "
+               "result is discarded" +
+               (kind == ProbeKind::kLiveness ? " (it never fails)" : " (the pod is never Ready)"));
+        }
+        out.push_back(std::move(spec));
+      }
+    }
+  }
+}
+
+// The PodDisruptionBudgets of the simulated namespaces, and the one selecting each model pod
+// (the Eviction API refuses a pod two budgets select).
+void World::Impl::build_budgets() {
+  budget_of_model_pod_.assign(model_.pods.size(), kNoBudget);
+  for (const topology::PodDisruptionBudget& b : model_.pod_disruption_budgets) {
+    if (!behaviour_for(b.meta.namespace_name)) continue;
+    const uint32_t id = control_->add_budget(
+        DisruptionBudget{b.meta.qualified(), b.min_available, b.max_unavailable});
+    for (topology::Index mp : b.pods) {
+      uint32_t& slot = budget_of_model_pod_[mp];
+      slot = slot == kNoBudget ? id : kSeveralBudgets;
+    }
   }
 }
 
@@ -31,6 +123,8 @@ PodLife World::Impl::life_of(uint32_t pod) const {
   life.workload = p.workload;
   life.name = p.name;
   life.vault = mp.vault.has_value();
+  if (!pod_probes_[p.model_pod].empty()) life.probes = &pod_probes_[p.model_pod];
+  life.budget = budget_of_model_pod_[p.model_pod];
   for (const topology::PodVolume& v : mp.volumes)
     life.has_volume = life.has_volume || v.pvc.has_value();
   if (mp.workload) {
@@ -84,6 +178,9 @@ void World::Impl::start_container(uint32_t pod) {
   if (p.running || p.gone) return;
   p.running = true;
   p.started = engine.now();
+  p.probe_handled = p.handled;  // a probe's view of the worker pool starts with the process
+  p.probe_window_start = p.started;
+  p.probe_rate = 0;
   for (PostgresServerRt& s : pg_servers_) {
     if (s.pod == pod) s.server->start();  // crash recovery when it was killed
   }
@@ -124,6 +221,43 @@ void World::Impl::lose_volume(uint32_t pod) {
 
 std::string World::Impl::pod_name(uint32_t pod) const {
   return pods_[pod].name;
+}
+
+// A probe's answer, estimated from the pod's state now, at no cost per request: nothing listens
+// when the process is not running; a TCP connect is the kernel's (a sidecar's probe, too); an
+// HTTP or gRPC probe on a served port waits behind the accept queue (Little's law: the queue
+// ahead, plus itself, over the rate workers were freed since the last look), and every probe
+// then needs kProbeCpu of the container's CPU, shared under its CFS quota with every running
+// thread (and after the current throttle, if the quota is spent).
+ProbeAnswer World::Impl::probe(uint32_t pod, const ProbeSpec& spec) {
+  PodRt& p = pods_[pod];
+  if (!p.running || p.gone) return ProbeAnswer::kRefused;
+  if (!spec.serving || spec.handler == topology::ProbeHandler::kTcpSocket)
+    return ProbeAnswer::kSuccess;
+  const sim::Time now = engine.now();
+  double wait_s = 0;
+  if (spec.through_queue) {
+    if (now - p.probe_window_start >= sim::seconds(1)) {
+      p.probe_rate = static_cast<double>(p.handled - p.probe_handled) /
+                     sim::to_seconds(now - p.probe_window_start);
+      p.probe_handled = p.handled;
+      p.probe_window_start = now;
+    }
+    if (p.busy >= p.concurrency) {
+      if (p.probe_rate <= 0) return ProbeAnswer::kTimeout;  // no worker freed for a whole window
+      wait_s = static_cast<double>(p.accept_queue.size() + 1) / p.probe_rate;
+    }
+  }
+  const PodCpu& cpu = *p.cpu_view;
+  double cpu_s = sim::to_seconds(options_.probe_cpu);
+  if (cpu.quota() > 0) {
+    const double share = static_cast<double>(cpu.running() + 1) *
+                         static_cast<double>(cpu.config().cfs_period) /
+                         static_cast<double>(cpu.quota());
+    cpu_s = cpu_s * std::max(1.0, share) + sim::to_seconds(cpu.stall_left(now));
+  }
+  return wait_s + cpu_s > sim::to_seconds(spec.timeout) ? ProbeAnswer::kTimeout
+                                                        : ProbeAnswer::kSuccess;
 }
 
 // ---- configuration-resolved targets and run-time isolation ------------------------------------

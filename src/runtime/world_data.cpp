@@ -431,6 +431,8 @@ void World::Impl::end_warmup() {
     p.busy_workers.reset(now);
     p.queued.reset(now);
     p.handled = 0;
+    p.probe_handled = 0;  // the probes' window restarts with the counter; its rate carries on
+    p.probe_window_start = now;
     p.rejected = 0;
     p.ready_time.reset(now);
     p.oom_kills = 0;

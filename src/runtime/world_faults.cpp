@@ -313,7 +313,7 @@ void World::Impl::on_fault_start(uint64_t index) {
             control_->delete_pod(p, plan.grace_period, "pod-kill");
             break;
           case FaultAction::kPodFailure:
-            control_->pause_pod(p);
+            control_->pause_pod(p, /*pause_image=*/true);
             break;
           case FaultAction::kContainerKill:
             control_->container_died(p, "container-kill");

@@ -55,6 +55,7 @@ enum class Failure : uint8_t {
   kDownstream,         // an HTTP call answered with an error
   kNoBackend,          // a call names a Service with no ready endpoint
   kOomKilled,          // the serving container was OOM-killed: connection reset, 502
+  kContainerKilled,    // the serving container was killed otherwise (liveness, pod-kill): reset
   kRateLimited,        // Kong's rate-limiting plugin: over a window's limit, 429
   kRefused,            // the pod's container was not running: connection refused, 502
   kDnsFailure,         // the connection's host name did not resolve (CoreDNS down, DNSChaos)
@@ -169,6 +170,7 @@ struct PodRt {
   uint8_t environment = 0;  // index into Impl::environments_ (run-time isolation)
   uint32_t incarnation = 0;
   uint64_t oom_kills = 0;
+  bool oom_killing = false;       // the container being stopped now was OOM-killed
   sim::Time first_oom_kill = -1;  // after the warm-up
   sim::Time started = 0;          // when the running container started
   sim::Time next_backoff = 0;     // the next crash's restart delay
@@ -180,6 +182,11 @@ struct PodRt {
   bool joined_groups = false;  // its consumer groups (join_consumers ran)
   sim::Time created_at = 0;
   sim::Time cpu_at_sync = 0;  // cpu_view->cpu_used() at the last HPA evaluation
+  // Probes' view of the worker pool (World::Impl::probe): workers freed per second over the last
+  // window of at least 1 s, and where that window started.
+  uint64_t probe_handled = 0;
+  sim::Time probe_window_start = 0;
+  double probe_rate = 0;
   int64_t cpu_request_milli = 0;
   int64_t memory_request_bytes = 0;
   sim::Rng rng;
@@ -454,6 +461,7 @@ class World::Impl : public PodHost {
   void lose_volume(uint32_t pod) override;
   std::string pod_name(uint32_t pod) const override;
   uint32_t node_of(uint32_t pod) const override { return pods_[pod].node; }
+  ProbeAnswer probe(uint32_t pod, const ProbeSpec& probe) override;
 
  private:
   // Construction.
@@ -534,7 +542,11 @@ class World::Impl : public PodHost {
 
   // The control plane (control_plane.hpp) and faults (world_faults.cpp).
   void build_control_plane();
+  void build_probes();
+  void build_budgets();
   PodLife life_of(uint32_t pod) const;
+  std::vector<std::vector<ProbeSpec>> pod_probes_;  // by model pod; built once, never resized
+  std::vector<uint32_t> budget_of_model_pod_;       // kNoBudget, a budget, or kSeveralBudgets
   // A replica of `workload` copying pod `like`, on `node` (kNone: the scheduler picks one with
   // room); kNone when no node has room.
   uint32_t place_replica(uint32_t workload, uint32_t like, uint32_t node, const std::string& why);
@@ -585,7 +597,7 @@ class World::Impl : public PodHost {
   // False when taking one more request would pass the pod's memory limit.
   bool memory_admits(uint32_t pod);
   void oom_kill(uint32_t pod);
-  void reset_request(uint32_t c);  // its caller hears a connection reset
+  void reset_request(uint32_t c, Failure why);  // its caller hears a connection reset
   void set_endpoint(uint32_t pod, bool ready);
   // Everything the container held dies with it (OOM kill, end of termination).
   void kill_container(uint32_t pod);

@@ -47,12 +47,12 @@ void World::Impl::set_endpoint(uint32_t pod, bool ready) {
   }
 }
 
-void World::Impl::reset_request(uint32_t c) {
+void World::Impl::reset_request(uint32_t c, Failure why) {
   Request& q = requests_[c];
   q.holds_worker = false;
   q.work_slot = kNone;
   q.child = kNone;  // an HTTP call it awaited answers nobody now
-  finish_server(c, Failure::kOomKilled);
+  finish_server(c, why);
 }
 
 void World::Impl::kill_container(uint32_t pod) {
@@ -78,7 +78,8 @@ void World::Impl::kill_container(uint32_t pod) {
     PostgresServerRt& s = pg_servers_[pool.server];
     s.connections.set(now, s.server->connections());
   }
-  for (uint32_t c : victims) reset_request(c);
+  const Failure why = p.oom_killing ? Failure::kOomKilled : Failure::kContainerKilled;
+  for (uint32_t c : victims) reset_request(c, why);
 }
 
 void World::Impl::oom_kill(uint32_t pod) {
@@ -90,7 +91,9 @@ void World::Impl::oom_kill(uint32_t pod) {
   p.memory_peak = std::max(p.memory_peak, p.memory_limit);
   // The kubelet's reaction (restart with CrashLoopBackOff, none for a terminating pod) is the
   // control plane's.
+  p.oom_killing = true;
   control_->container_died(pod, "OOMKilled");
+  pods_[pod].oom_killing = false;
 }
 
 }  // namespace kubetwin::runtime

@@ -57,7 +57,14 @@ void World::Impl::build_autoscaling() {
 
 int World::Impl::active_replicas(const WorkloadRt& w) const {
   int n = 0;
-  for (uint32_t p : w.pods) n += (pods_[p].gone || pods_[p].terminating) ? 0 : 1;
+  // A pod the control plane is terminating (a drain, a pod-kill with a grace period) is not a
+  // replica any more: its ReplicaSet already made a new one.
+  for (uint32_t p : w.pods) {
+    n += (pods_[p].gone || pods_[p].terminating ||
+          (control_ && control_->pod(p).phase == PodLifePhase::kTerminating))
+             ? 0
+             : 1;
+  }
   return n;
 }
 

@@ -198,7 +198,8 @@ constexpr DurationKnob kDurationKnobs[] = {
     {"pool.acquireTimeout", &runtime::WorldOptions::pool_acquire_timeout},
     {"restart.backoffInitial", &runtime::WorldOptions::restart_backoff_initial},
     {"restart.backoffMax", &runtime::WorldOptions::restart_backoff_max},
-    {"pod.readyAfterStart", &runtime::WorldOptions::ready_after_start},
+    {"probe.cpu", &runtime::WorldOptions::probe_cpu},
+    {"drain.evictionRetry", &runtime::WorldOptions::drain_eviction_retry},
     {"postgres.commitFsync", &runtime::WorldOptions::postgres_commit_fsync},
     {"hpa.syncPeriod", &runtime::WorldOptions::hpa_sync_period},
     {"hpa.scaleDownStabilization", &runtime::WorldOptions::hpa_scale_down_stabilization},
@@ -271,7 +272,7 @@ std::string percent(double x) {
 const char* const kKnobHelp =
     "known overrides: <namespace>/<workload>.replicas, kong.retries, kong.connectTimeout, "
     "kong.readTimeout, client.timeout, pool.acquireTimeout, restart.backoffInitial, "
-    "restart.backoffMax, pod.readyAfterStart, hpa.enabled, hpa.syncPeriod, "
+    "restart.backoffMax, probe.cpu, drain.evictionRetry, hpa.enabled, hpa.syncPeriod, "
     "hpa.scaleDownStabilization, pod.startDelay, vault.agentInitDelay, "
     "pod.terminationGracePeriod, postgres.commitFsync, postgres.maxConnections, "
     "kafka.retryBackoff, kafka.deliveryTimeout, node.monitorGracePeriod, "

@@ -61,6 +61,44 @@ const char* to_string(ServiceType type) {
   return "?";
 }
 
+const char* to_string(ProbeHandler handler) {
+  switch (handler) {
+    case ProbeHandler::kHttpGet:
+      return "httpGet";
+    case ProbeHandler::kTcpSocket:
+      return "tcpSocket";
+    case ProbeHandler::kExec:
+      return "exec";
+    case ProbeHandler::kGrpc:
+      return "grpc";
+  }
+  return "?";
+}
+
+std::string Probe::target() const {
+  const std::string at = ":" + (port_number > 0 ? std::to_string(port_number) : port);
+  switch (handler) {
+    case ProbeHandler::kHttpGet: {
+      std::string scheme_lower = scheme == "HTTPS" ? "https" : "http";
+      return "GET " + scheme_lower + "://" + at + (path.empty() ? "/" : path);
+    }
+    case ProbeHandler::kTcpSocket:
+      return "tcp " + at;
+    case ProbeHandler::kGrpc:
+      return "grpc " + at;
+    case ProbeHandler::kExec: {
+      std::string text = "exec";
+      for (const std::string& c : command) text += " " + c;
+      return text;
+    }
+  }
+  return "?";
+}
+
+std::string IntOrPercent::text() const {
+  return std::to_string(value) + (percent ? "%" : "");
+}
+
 const EnvVar* Container::find_env(const std::string& name) const {
   for (const EnvVar& e : env)
     if (e.name == name) return &e;

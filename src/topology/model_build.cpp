@@ -180,9 +180,14 @@ class Builder {
   // Admission.
   void admit(const Resource& r);
   void reject(const Resource& r, const std::string& kind, const std::string& name,
-              const std::string& ns, int status, const std::string& reason, std::string message);
+              const std::string& ns, int status, const std::string& reason, std::string message,
+              const k8s::SourceLocation* at = nullptr);
   bool check_quantities(const Resource& r, const std::string& kind, const std::string& name,
                         const std::string& ns);
+  bool check_probes(const Resource& r, const std::string& kind, const std::string& name,
+                    const std::string& ns);
+  bool check_disruption_budget(const Resource& r, const std::string& name, const std::string& ns);
+  void select_budget_pods();
   bool admit_service(const Resource& r, const std::string& ns, const std::string& name,
                      const std::string& key);
   // Building.
@@ -233,7 +238,7 @@ class Builder {
 
 void Builder::reject(const Resource& r, const std::string& kind, const std::string& name,
                      const std::string& ns, int status, const std::string& reason,
-                     std::string message) {
+                     std::string message, const k8s::SourceLocation* at) {
   AdmissionError e;
   e.kind = kind;
   e.name = name;
@@ -241,7 +246,7 @@ void Builder::reject(const Resource& r, const std::string& kind, const std::stri
   e.http_status = status;
   e.reason = reason;
   e.message = std::move(message);
-  e.where = r.location();
+  e.where = at ? *at : r.location();
   m_.rejected.push_back(std::move(e));
 }
 
@@ -272,6 +277,217 @@ bool Builder::check_quantities(const Resource& r, const std::string& kind, const
     }
   }
   return true;
+}
+
+// ---- probes and disruption budgets at admission -------------------------------------------
+
+// "Deployment.apps", "Pod", "PodDisruptionBudget.policy": how the API server names a kind in its
+// Invalid messages.
+std::string kind_with_group(const std::string& kind, const std::string& api_version) {
+  const auto slash = api_version.find('/');
+  return slash == std::string::npos ? kind : kind + "." + api_version.substr(0, slash);
+}
+
+// The JSON decoder's words for a value that is not an int32, as the API server answers a 400
+// ("json: cannot unmarshal string into Go struct field ... of type int32"); "" when it is one.
+std::string not_int32(const Node& v) {
+  if (v.is_null()) return "";
+  if (v.is_mapping()) return "object";
+  if (v.is_sequence()) return "array";
+  if (!v.quoted()) {
+    if (auto i = v.as_int()) {
+      if (*i >= INT32_MIN && *i <= INT32_MAX) return "";
+      return "number " + v.text();
+    }
+    if (v.as_bool()) return "bool";
+    char* end = nullptr;
+    std::strtod(v.text().c_str(), &end);
+    if (!v.text().empty() && end && *end == '\0') return "number " + v.text();
+  }
+  return "string";
+}
+
+// The path of the pod spec inside a workload kind, as field paths print it.
+std::string pod_spec_path(const std::string& kind) {
+  if (kind == "Pod") return "spec";
+  if (kind == "CronJob") return "spec.jobTemplate.spec.template.spec";
+  return "spec.template.spec";
+}
+
+struct FieldError {
+  std::string
+      text;  // "spec...periodSeconds: Invalid value: -1: must be greater than or equal to 0"
+  k8s::SourceLocation where;
+};
+
+// The API server's Invalid message for one or several field errors.
+std::string invalid_message(const std::string& kind, const std::string& name,
+                            const std::vector<FieldError>& errors) {
+  std::string out = kind + " \"" + name + "\" is invalid: ";
+  if (errors.size() == 1) return out + errors[0].text;
+  out += "[";
+  for (std::size_t i = 0; i < errors.size(); ++i) out += (i ? ", " : "") + errors[i].text;
+  return out + "]";
+}
+
+constexpr const char* kProbeFields[] = {"initialDelaySeconds", "timeoutSeconds", "periodSeconds",
+                                        "successThreshold", "failureThreshold"};
+constexpr const char* kProbeHandlers[] = {"exec", "httpGet", "tcpSocket", "grpc"};
+
+// A probe's field errors as the API server validates it (validateProbe, validateHandler): exactly
+// one handler, a port in range, every count non-negative; liveness and startup probes need
+// successThreshold 1 (0 defaults to 1).
+void validate_probe(const Node& probe, const std::string& path, const std::string& which,
+                    std::vector<FieldError>& errors) {
+  int handlers = 0;
+  for (const char* h : kProbeHandlers) {
+    const Node* n = probe.get(h);
+    if (!n) continue;
+    if (++handlers > 1) {
+      errors.push_back({path + "." + h + ": Forbidden: may not specify more than 1 handler type",
+                        n->location()});
+      continue;
+    }
+    const Node* port = n->is_mapping() ? n->get("port") : nullptr;
+    if (auto i = port ? port->as_int() : std::nullopt; i && (*i < 1 || *i > 65535)) {
+      errors.push_back({path + "." + h + ".port: Invalid value: " + port->text() +
+                            ": must be between 1 and 65535, inclusive",
+                        port->location()});
+    }
+  }
+  if (handlers == 0)
+    errors.push_back({path + ": Required value: must specify a handler type", probe.location()});
+  for (const char* f : kProbeFields) {
+    const Node* v = probe.get(f);
+    auto i = v ? v->as_int() : std::nullopt;
+    if (i && *i < 0) {
+      errors.push_back({path + "." + f + ": Invalid value: " + v->text() +
+                            ": must be greater than or equal to 0",
+                        v->location()});
+    }
+  }
+  if (which != "readinessProbe") {
+    const Node* v = probe.get("successThreshold");
+    auto i = v ? v->as_int() : std::nullopt;
+    if (i && *i != 0 && *i != 1)
+      errors.push_back(
+          {path + ".successThreshold: Invalid value: " + v->text() + ": must be 1", v->location()});
+  }
+}
+
+// Probes of every container of a workload's pod template. A value that is not an int32 cannot
+// be decoded (400, the first one found); the rest are the API server's Invalid (422) with every
+// field error, located at the first.
+bool Builder::check_probes(const Resource& r, const std::string& kind, const std::string& name,
+                           const std::string& ns) {
+  const Node* spec = pod_spec_of(r.body, kind);
+  if (!spec) return true;
+  const std::string base = pod_spec_path(kind);
+  std::vector<FieldError> errors;
+  for (const char* list : {"initContainers", "containers"}) {
+    const Node* cs = spec->get(list);
+    if (!cs || !cs->is_sequence()) continue;
+    const bool init = list[0] == 'i';
+    for (std::size_t i = 0; i < cs->items().size(); ++i) {
+      const Node& c = cs->items()[i];
+      const std::string cpath = base + "." + list + "[" + std::to_string(i) + "]";
+      for (const char* which : {"livenessProbe", "readinessProbe", "startupProbe"}) {
+        const Node* probe = c.get(which);
+        if (!probe || probe->is_null()) continue;
+        const std::string path = cpath + "." + which;
+        if (!probe->is_mapping()) {
+          reject(r, kind, name, ns, 400, "BadRequest",
+                 kind + " in version \"" + version_of(r.api_version()) +
+                     "\" cannot be handled as a " + kind + ": json: cannot unmarshal " +
+                     not_int32(*probe) + " into Go struct field Container." + base + "." + list +
+                     "." + which + " of type core.Probe",
+                 &probe->location());
+          return false;
+        }
+        for (const char* f : kProbeFields) {
+          const Node* v = probe->get(f);
+          const std::string what = v ? not_int32(*v) : "";
+          if (what.empty()) continue;
+          reject(r, kind, name, ns, 400, "BadRequest",
+                 kind + " in version \"" + version_of(r.api_version()) +
+                     "\" cannot be handled as a " + kind + ": json: cannot unmarshal " + what +
+                     " into Go struct field Probe." + base + "." + list + "." + which + "." + f +
+                     " of type int32",
+                 &v->location());
+          return false;
+        }
+        // An init container may carry probes only as a sidecar (restartPolicy: Always).
+        if (init && c.str("restartPolicy") != "Always") {
+          errors.push_back(
+              {path +
+                   ": Forbidden: may not be set for init containers without restartPolicy=Always",
+               probe->location()});
+          continue;
+        }
+        validate_probe(*probe, path, which, errors);
+      }
+    }
+  }
+  if (errors.empty()) return true;
+  reject(r, kind, name, ns, 422, "Invalid",
+         invalid_message(kind_with_group(kind, r.api_version()), name, errors), &errors[0].where);
+  return false;
+}
+
+// policy/v1 validation (ValidatePodDisruptionBudgetSpec): minAvailable and maxUnavailable not
+// both; each a non-negative integer or a percentage of at most 100%.
+bool Builder::check_disruption_budget(const Resource& r, const std::string& name,
+                                      const std::string& ns) {
+  const Node* spec = r.body.get("spec");
+  std::vector<FieldError> errors;
+  const Node* min = spec ? spec->get("minAvailable") : nullptr;
+  const Node* max = spec ? spec->get("maxUnavailable") : nullptr;
+  if (min && min->is_null()) min = nullptr;
+  if (max && max->is_null()) max = nullptr;
+  if (min && max) {
+    errors.push_back({"spec: Invalid value: {minAvailable: " + min->text() + ", maxUnavailable: " +
+                          max->text() + "}: minAvailable and maxUnavailable cannot be both set",
+                      spec->location()});
+  }
+  for (const auto& [field, v] :
+       {std::pair{"minAvailable", min}, std::pair{"maxUnavailable", max}}) {
+    if (!v) continue;
+    const std::string path = std::string("spec.") + field;
+    if (!v->is_scalar()) {
+      reject(r, "PodDisruptionBudget", name, ns, 400, "BadRequest",
+             "PodDisruptionBudget in version \"" + version_of(r.api_version()) +
+                 "\" cannot be handled as a PodDisruptionBudget: json: cannot unmarshal " +
+                 not_int32(*v) + " into Go struct field PodDisruptionBudgetSpec." + path +
+                 " of type intstr.IntOrString",
+             &v->location());
+      return false;
+    }
+    if (auto i = v->quoted() ? std::nullopt : v->as_int()) {
+      if (*i < 0)
+        errors.push_back(
+            {path + ": Invalid value: " + v->text() + ": must be greater than or equal to 0",
+             v->location()});
+      continue;
+    }
+    const std::string& t = v->text();
+    const bool numeric_percent =
+        t.size() > 1 && t.back() == '%' && t.find_first_not_of("0123456789") == t.size() - 1;
+    if (!numeric_percent) {
+      errors.push_back({path + ": Invalid value: \"" + t +
+                            "\": a valid percent string must be a numeric string followed by an "
+                            "ending '%' (e.g. '1%',  or '93%', regex used for validation is "
+                            "'[0-9]+%')",
+                        v->location()});
+    } else if (std::atoi(t.c_str()) > 100) {
+      errors.push_back(
+          {path + ": Invalid value: \"" + t + "\": must not be greater than 100%", v->location()});
+    }
+  }
+  if (errors.empty()) return true;
+  reject(r, "PodDisruptionBudget", name, ns, 422, "Invalid",
+         invalid_message(kind_with_group("PodDisruptionBudget", r.api_version()), name, errors),
+         &errors[0].where);
+  return false;
 }
 
 bool Builder::admit_service(const Resource& r, const std::string& ns, const std::string& name,
@@ -422,6 +638,8 @@ void Builder::admit(const Resource& r) {
     return;
   }
   if (!check_quantities(r, kind, name, ns)) return;
+  if (is_workload_kind(kind) && !check_probes(r, kind, name, ns)) return;
+  if (kind == "PodDisruptionBudget" && !check_disruption_budget(r, name, ns)) return;
   std::string key = kind + "/" + ns + "/" + name;
   if (kind == "Service" && !admit_service(r, ns, name, ns + "/" + name)) return;
   if (kind == "Namespace") namespaces_.insert(name);
@@ -484,6 +702,50 @@ ResourceAmounts parse_amounts(const Node* m) {
   return a;
 }
 
+// A probe as admitted (check_probes refused bad values), with the API server's defaults for the
+// fields left out or 0 (domain-facts 2, PROBES); a named port resolved against `ports`.
+std::optional<Probe> parse_probe(const Node* n, const std::vector<ContainerPort>& ports) {
+  if (!n || !n->is_mapping()) return std::nullopt;
+  Probe p;
+  p.where = n->location();
+  auto count = [&](const char* key, int fallback) {
+    auto i = n->get(key) ? n->get(key)->as_int() : std::nullopt;
+    return i && *i > 0 ? static_cast<int>(*i) : fallback;
+  };
+  p.initial_delay_seconds = count("initialDelaySeconds", kProbeInitialDelaySeconds);
+  p.period_seconds = count("periodSeconds", kProbePeriodSeconds);
+  p.timeout_seconds = count("timeoutSeconds", kProbeTimeoutSeconds);
+  p.success_threshold = count("successThreshold", kProbeSuccessThreshold);
+  p.failure_threshold = count("failureThreshold", kProbeFailureThreshold);
+  const Node* h = nullptr;
+  if ((h = n->get("httpGet"))) {
+    p.handler = ProbeHandler::kHttpGet;
+    p.path = h->str("path", "/");
+    p.scheme = h->str("scheme", "HTTP");
+  } else if ((h = n->get("tcpSocket"))) {
+    p.handler = ProbeHandler::kTcpSocket;
+  } else if ((h = n->get("grpc"))) {
+    p.handler = ProbeHandler::kGrpc;
+  } else if ((h = n->get("exec"))) {
+    p.handler = ProbeHandler::kExec;
+    if (const Node* cmd = h->get("command"); cmd && cmd->is_sequence())
+      for (const Node& c : cmd->items()) p.command.push_back(c.text());
+    return p;
+  } else {
+    return std::nullopt;
+  }
+  if (const Node* port = h->get("port")) {
+    p.port = port->text();
+    if (auto i = port->quoted() ? std::nullopt : port->as_int()) {
+      p.port_number = static_cast<int>(*i);
+    } else {
+      for (const ContainerPort& cp : ports)
+        if (cp.name == p.port) p.port_number = cp.port;
+    }
+  }
+  return p;
+}
+
 Container parse_container(const Node& c, bool init) {
   Container out;
   out.name = c.str("name");
@@ -509,6 +771,9 @@ Container parse_container(const Node& c, bool init) {
   if (const Node* vm = c.get("volumeMounts"); vm && vm->is_sequence())
     for (const Node& v : vm->items())
       out.volume_mounts.push_back({v.str("name"), v.str("mountPath")});
+  out.startup_probe = parse_probe(c.get("startupProbe"), out.ports);
+  out.readiness_probe = parse_probe(c.get("readinessProbe"), out.ports);
+  out.liveness_probe = parse_probe(c.get("livenessProbe"), out.ports);
   return out;
 }
 
@@ -1003,6 +1268,26 @@ void Builder::build_object(const Staged& s) {
     build_kong_plugin(s);
   } else if (k == "KongUpstreamPolicy") {
     build_kong_upstream_policy(s);
+  } else if (k == "PodDisruptionBudget") {
+    PodDisruptionBudget pdb;
+    pdb.meta = meta_of(s);
+    if (const Node* sel = spec ? spec->get("selector") : nullptr; sel && !sel->is_null())
+      pdb.selector = parse_selector(sel);
+    auto int_or_percent = [&](const char* key) -> std::optional<IntOrPercent> {
+      const Node* v = spec ? spec->get(key) : nullptr;
+      if (!v || v->is_null()) return std::nullopt;
+      IntOrPercent out;
+      if (auto i = v->quoted() ? std::nullopt : v->as_int()) {
+        out.value = static_cast<int>(*i);
+      } else {
+        out.value = std::atoi(v->text().c_str());
+        out.percent = true;
+      }
+      return out;
+    };
+    pdb.min_available = int_or_percent("minAvailable");
+    pdb.max_unavailable = int_or_percent("maxUnavailable");
+    m_.pod_disruption_budgets.push_back(std::move(pdb));
   } else {
     NotSimulated ns;
     ns.meta = meta_of(s);
@@ -1645,6 +1930,15 @@ void Builder::resolve_envs() {
   }
 }
 
+// The pods each PodDisruptionBudget selects: its namespace's pods whose labels match (policy/v1:
+// an empty selector matches all of them, a missing one none).
+void Builder::select_budget_pods() {
+  for (PodDisruptionBudget& b : m_.pod_disruption_budgets) {
+    if (!b.selector) continue;
+    b.pods = m_.select_pods(b.meta.namespace_name, *b.selector);
+  }
+}
+
 void Builder::compute_endpoints() {
   std::map<std::string, std::vector<Index>> pods_by_ns;
   for (Index p = 0; p < m_.pods.size(); ++p)
@@ -1907,6 +2201,7 @@ Model Builder::run(const k8s::ResourceList& input) {
   compute_endpoints();
   find_gateways();
   route_ingresses();
+  select_budget_pods();
   return std::move(m_);
 }
 

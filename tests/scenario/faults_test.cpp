@@ -159,23 +159,45 @@ TEST(NodeFailure, NotReadyAfter50sEvictionAfter350sAndTheBrokerStays) {
   EXPECT_FALSE(check(r, "podsAvailable amazon-api-prod/kafka").passed);
 }
 
-// Must-show 2, CoreDNS down: open connections keep working (GET /users/{id} never fails); the
-// pod started during the outage stalls 40 s on its database's name (4 search-path names x 5 s x
-// 2 attempts) and fails those queries; after CoreDNS returns it resolves and serves.
-TEST(CoreDnsDown, NewLookupsStallAndFailWhileOpenConnectionsKeepWorking) {
+// Must-show 2, CoreDNS down: open connections keep working (GET /users/{id} never fails). The
+// orders-api pod started during the outage opens its pool at start, and the lookup of its
+// database's name stalls 40 s (4 search-path names x 5 s x 2 attempts). Its workers fill with
+// requests waiting on that pool, so its probes (timeoutSeconds 1) queue behind them: readiness
+// takes it out of the endpoints and liveness (initialDelaySeconds 10, period 10, failureThreshold
+// 3) kills it 36 s after each start, before the 40 s stall could even end, so no lookup failure
+// surfaces; the kubelet restarts it with CrashLoopBackOff until CoreDNS is back, then it serves.
+TEST(CoreDnsDown, NewLookupsStallAndTheStalledPodIsRestartedByItsLivenessProbe) {
   ScenarioResult r = run_file("scenarios/ha/coredns-down.yaml", 1);
-  uint64_t dns = 0, users_errors = 0;
+  uint64_t dns = 0, users_errors = 0, resets = 0;
   for (const RouteSummary& route : r.routes) {
     for (const auto& [reason, n] : route.merged.error_reasons) {
       if (reason.find("did not resolve") != std::string::npos) dns += n;
+      if (reason.find("container killed") != std::string::npos) resets += n;
     }
     if (route.merged.request == "GET /users/{id}") {
       for (const auto& [status, n] : route.merged.status_counts)
         users_errors += status != 200 ? n : 0;
     }
   }
-  EXPECT_GT(dns, 0u);
   EXPECT_EQ(users_errors, 0u);
+  EXPECT_EQ(dns, 0u);
+  EXPECT_GT(resets, 0u);
+  ASSERT_FALSE(r.runs.empty());
+  std::vector<double> started, killed;
+  for (const auto& e : r.runs.front().kube_events) {
+    if (e.object.find("orders-api-r-") == std::string::npos) continue;
+    if (e.reason == "Started") started.push_back(e.at_s);
+    if (e.reason == "Killing") killed.push_back(e.at_s);
+  }
+  // Killed at 2m30s; the replacement starts at 2m34s (sandbox 2 s, Vault agent 2 s); its liveness
+  // ticks (every 10 s from its scheduling at 2m30s, from 10 s after the start) fail at 2m50s, 3m
+  // and 3m10s: killed 36 s after the start, then after every restart while CoreDNS is down.
+  ASSERT_GE(started.size(), 2u);
+  ASSERT_GE(killed.size(), 2u);
+  EXPECT_NEAR(started[0], 154, 1e-6);
+  EXPECT_NEAR(killed[0], 190, 1e-6);
+  for (double k : killed) EXPECT_LT(k, 300 + 40);  // none once CoreDNS is back (at 5m)
+  EXPECT_GT(started.back(), 300);
   ASSERT_EQ(r.faults.size(), 2u);
   // Back within 1% errors one Kong read timeout after CoreDNS returns, at the latest.
   EXPECT_GE(r.faults[0].recover_s, 0);
@@ -259,10 +281,10 @@ TEST(IoChaos, LatencySlowsEveryCommitAndAnIoErrorTakesPostgresDown) {
       "{at: 1m, duration: 1m, ioChaos: {action: fault, mode: all, " + pg + ", errno: 5}}",
       "    - recovery: {route: \"POST /orders\", within: 2m}\n");
   ASSERT_EQ(broken.faults.size(), 1u);
-  // Requests wait for a pool connection up to its 30 s acquire timeout before they fail: the
-  // errors start 30 s in and end once PostgreSQL is back.
-  EXPECT_GE(broken.faults[0].outage_s, 20.0);
-  EXPECT_GT(broken.merged.routes[0].error_rate, 0.01);
+  // Requests wait for a pool connection up to its 30 s acquire timeout before they fail (and the
+  // apps' liveness probes, stuck behind them, restart the pods): errors from 30 s in.
+  EXPECT_GT(broken.faults[0].outage_s, 0.0);
+  EXPECT_GT(broken.merged.routes[0].error_rate, 0.05);
   EXPECT_TRUE(check(broken, "recovery").passed) << check(broken, "recovery").measured;
 }
 

@@ -189,5 +189,129 @@ spec: {clusterIP: 10.96.0.50, ports: [{port: 80}]}
             "failed to allocate IP 10.96.0.50: provided IP is already allocated");
 }
 
+// A Deployment whose app container carries `probe` (YAML lines, indented for the container).
+std::string deployment_with_probe(const std::string& probe) {
+  return R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: app
+          image: web
+)" + probe;
+}
+
+TEST(Admission, NegativeProbeValuesAreInvalidAtTheirLine) {
+  Model m = build(deployment_with_probe(R"(          readinessProbe:
+            httpGet: {path: /, port: 8080}
+            periodSeconds: -5
+            failureThreshold: -1
+)"));
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].http_status, 422);
+  EXPECT_EQ(m.rejected[0].reason, "Invalid");
+  EXPECT_EQ(m.rejected[0].message,
+            "Deployment.apps \"web\" is invalid: [spec.template.spec.containers[0].readinessProbe."
+            "periodSeconds: Invalid value: -5: must be greater than or equal to 0, "
+            "spec.template.spec.containers[0].readinessProbe.failureThreshold: Invalid value: -1: "
+            "must be greater than or equal to 0]");
+  // The error points at the first bad field, not at the document.
+  EXPECT_EQ(m.rejected[0].where.file(), "test.yaml");
+  EXPECT_EQ(m.rejected[0].where.line, 14);
+  EXPECT_EQ(m.rejected[0].where.column, 28);
+  EXPECT_FALSE(m.find_workload("default", "web").has_value());
+}
+
+TEST(Admission, AProbeValueThatIsNotAnIntegerCannotBeDecoded) {
+  Model m = build(deployment_with_probe(R"(          livenessProbe:
+            tcpSocket: {port: 8080}
+            timeoutSeconds: "5"
+)"));
+  ASSERT_EQ(m.rejected.size(), 1u);
+  EXPECT_EQ(m.rejected[0].http_status, 400);
+  EXPECT_EQ(m.rejected[0].message,
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot "
+            "unmarshal string into Go struct field Probe.spec.template.spec.containers."
+            "livenessProbe.timeoutSeconds of type int32");
+  EXPECT_EQ(m.rejected[0].where.line, 14);
+  Model f = build(deployment_with_probe(R"(          livenessProbe:
+            tcpSocket: {port: 8080}
+            periodSeconds: 2.5
+)"));
+  ASSERT_EQ(f.rejected.size(), 1u);
+  EXPECT_NE(f.rejected[0].message.find("cannot unmarshal number 2.5 into Go struct field"),
+            std::string::npos)
+      << f.rejected[0].message;
+}
+
+TEST(Admission, AProbeNeedsExactlyOneHandlerAndLivenessSucceedsOnce) {
+  Model none = build(deployment_with_probe(R"(          readinessProbe:
+            periodSeconds: 5
+)"));
+  ASSERT_EQ(none.rejected.size(), 1u);
+  EXPECT_EQ(none.rejected[0].message,
+            "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].readinessProbe: "
+            "Required value: must specify a handler type");
+  Model two = build(deployment_with_probe(R"(          readinessProbe:
+            exec: {command: [true]}
+            tcpSocket: {port: 99999}
+)"));
+  ASSERT_EQ(two.rejected.size(), 1u);
+  EXPECT_EQ(two.rejected[0].message,
+            "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].readinessProbe."
+            "tcpSocket: Forbidden: may not specify more than 1 handler type");
+  Model live = build(deployment_with_probe(R"(          livenessProbe:
+            httpGet: {path: /, port: 8080}
+            successThreshold: 2
+)"));
+  ASSERT_EQ(live.rejected.size(), 1u);
+  EXPECT_EQ(live.rejected[0].message,
+            "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].livenessProbe."
+            "successThreshold: Invalid value: 2: must be 1");
+  Model ok = build(deployment_with_probe(R"(          readinessProbe:
+            httpGet: {path: /, port: 8080}
+            successThreshold: 2
+            periodSeconds: 0
+)"));
+  EXPECT_TRUE(ok.rejected.empty());
+}
+
+TEST(Admission, DisruptionBudgetValues) {
+  auto pdb = [](const std::string& spec) {
+    return build(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: b, "
+        "namespace: default}\nspec:\n  selector: {matchLabels: {app: web}}\n" +
+        spec);
+  };
+  Model negative = pdb("  minAvailable: -1\n");
+  ASSERT_EQ(negative.rejected.size(), 1u);
+  EXPECT_EQ(negative.rejected[0].message,
+            "PodDisruptionBudget.policy \"b\" is invalid: spec.minAvailable: Invalid value: -1: "
+            "must be greater than or equal to 0");
+  EXPECT_EQ(negative.rejected[0].where.line, 6);
+  Model over = pdb("  maxUnavailable: 150%\n");
+  ASSERT_EQ(over.rejected.size(), 1u);
+  EXPECT_EQ(over.rejected[0].message,
+            "PodDisruptionBudget.policy \"b\" is invalid: spec.maxUnavailable: Invalid value: "
+            "\"150%\": must not be greater than 100%");
+  Model word = pdb("  maxUnavailable: half\n");
+  ASSERT_EQ(word.rejected.size(), 1u);
+  EXPECT_NE(word.rejected[0].message.find("a valid percent string must be a numeric string"),
+            std::string::npos);
+  Model both = pdb("  maxUnavailable: 1\n  minAvailable: 1\n");
+  ASSERT_EQ(both.rejected.size(), 1u);
+  EXPECT_NE(both.rejected[0].message.find("minAvailable and maxUnavailable cannot be both set"),
+            std::string::npos);
+  EXPECT_TRUE(both.pod_disruption_budgets.empty());
+  Model fine = pdb("  minAvailable: 50%\n");
+  EXPECT_TRUE(fine.rejected.empty());
+  ASSERT_EQ(fine.pod_disruption_budgets.size(), 1u);
+  EXPECT_TRUE(fine.pod_disruption_budgets[0].min_available->percent);
+}
+
 }  // namespace
 }  // namespace kubetwin::topology

@@ -524,14 +524,168 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: pdb, namespace: default}
 )Y");
-  ASSERT_EQ(m.not_simulated.size(), 3u);
+  // The PodDisruptionBudget is modelled (drains honour it); the CRD and its resource are not.
+  ASSERT_EQ(m.not_simulated.size(), 2u);
   EXPECT_EQ(m.not_simulated[0].meta.kind, "CustomResourceDefinition");
-  // Admitted in kustomize's kind order: the PodDisruptionBudget before the custom resource.
-  const NotSimulated& topic = m.not_simulated[2];
+  ASSERT_EQ(m.pod_disruption_budgets.size(), 1u);
+  const NotSimulated& topic = m.not_simulated[1];
   EXPECT_EQ(topic.meta.kind, "KafkaTopic");
   EXPECT_EQ(topic.meta.namespace_name, "default");
   EXPECT_EQ(topic.meta.where.line, 6);
   EXPECT_EQ(topic.api_version, "kafka.strimzi.io/v1beta2");
+}
+
+TEST(Model, ProbesAreParsedWithKubernetesDefaults) {
+  Model m = build(std::string(kNs) + R"Y(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: app
+          image: api:1
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe:
+            httpGet: {path: /health/ready, port: http}
+            initialDelaySeconds: 20
+            periodSeconds: 5
+          livenessProbe:
+            tcpSocket: {port: 8080}
+            periodSeconds: 0
+          startupProbe:
+            exec: {command: [pg_isready, -h, 127.0.0.1]}
+            failureThreshold: 30
+            timeoutSeconds: 4
+        - name: sidecar
+          image: side:1
+          readinessProbe:
+            grpc: {port: 9090}
+)Y");
+  auto pods = pods_of(m, "shop", "api");
+  ASSERT_EQ(pods.size(), 1u);
+  const Container& app = pods[0]->containers[0];
+  ASSERT_TRUE(app.readiness_probe.has_value());
+  const Probe& r = *app.readiness_probe;
+  EXPECT_EQ(r.handler, ProbeHandler::kHttpGet);
+  EXPECT_EQ(r.path, "/health/ready");
+  EXPECT_EQ(r.port, "http");
+  EXPECT_EQ(r.port_number, 8080);  // the named port, resolved
+  EXPECT_EQ(r.initial_delay_seconds, 20);
+  EXPECT_EQ(r.period_seconds, 5);
+  EXPECT_EQ(r.timeout_seconds, 1);  // defaults (domain-facts 2, PROBES): 0, 10, 1, 1, 3
+  EXPECT_EQ(r.success_threshold, 1);
+  EXPECT_EQ(r.failure_threshold, 3);
+  EXPECT_EQ(r.target(), "GET http://:8080/health/ready");
+  EXPECT_EQ(r.where.line, 20);  // the probe mapping (its first key)
+  ASSERT_TRUE(app.liveness_probe.has_value());
+  EXPECT_EQ(app.liveness_probe->handler, ProbeHandler::kTcpSocket);
+  EXPECT_EQ(app.liveness_probe->port_number, 8080);
+  EXPECT_EQ(app.liveness_probe->period_seconds, 10);  // 0 is defaulted, as the API server does
+  EXPECT_EQ(app.liveness_probe->initial_delay_seconds, 0);
+  ASSERT_TRUE(app.startup_probe.has_value());
+  EXPECT_EQ(app.startup_probe->handler, ProbeHandler::kExec);
+  EXPECT_EQ(app.startup_probe->target(), "exec pg_isready -h 127.0.0.1");
+  EXPECT_EQ(app.startup_probe->failure_threshold, 30);
+  EXPECT_EQ(app.startup_probe->timeout_seconds, 4);
+  const Container& side = pods[0]->containers[1];
+  ASSERT_TRUE(side.readiness_probe.has_value());
+  EXPECT_EQ(side.readiness_probe->handler, ProbeHandler::kGrpc);
+  EXPECT_EQ(side.readiness_probe->port_number, 9090);
+  EXPECT_FALSE(side.liveness_probe.has_value());
+}
+
+TEST(Model, TheShippedModelsProbesAreRead) {
+  // amazon-store's orders-api as written in models/amazon-store/k8s/base/orders-api.yaml.
+  Model m = build(std::string(kNs) + R"Y(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders-api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: orders-api}}
+  template:
+    metadata: {labels: {app: orders-api}}
+    spec:
+      containers:
+        - name: orders-api
+          image: orders:1
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe:
+            httpGet: {path: /health/ready, port: http}
+            periodSeconds: 10
+            timeoutSeconds: 1
+            failureThreshold: 3
+          livenessProbe:
+            httpGet: {path: /health/live, port: http}
+            initialDelaySeconds: 10
+            periodSeconds: 10
+            timeoutSeconds: 1
+            failureThreshold: 3
+)Y");
+  const Container& c = pods_of(m, "shop", "orders-api")[0]->containers[0];
+  EXPECT_EQ(c.liveness_probe->initial_delay_seconds, 10);
+  EXPECT_EQ(c.liveness_probe->target(), "GET http://:8080/health/live");
+  EXPECT_EQ(c.readiness_probe->initial_delay_seconds, 0);
+}
+
+TEST(Model, PodDisruptionBudgetsSelectTheirPods) {
+  Model m = build(std::string(kNs) + R"Y(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: app, image: api:1}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: other, namespace: shop}
+spec:
+  selector: {matchLabels: {app: other}}
+  template:
+    metadata: {labels: {app: other}}
+    spec: {containers: [{name: app, image: other:1}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: api, namespace: shop}
+spec:
+  minAvailable: 2
+  selector: {matchLabels: {app: api}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: everything, namespace: shop}
+spec:
+  maxUnavailable: 25%
+  selector: {}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: nothing, namespace: shop}
+spec:
+  maxUnavailable: 1
+)Y");
+  EXPECT_TRUE(m.rejected.empty());
+  ASSERT_EQ(m.pod_disruption_budgets.size(), 3u);
+  const PodDisruptionBudget& api = m.pod_disruption_budgets[0];
+  EXPECT_EQ(api.meta.name, "api");
+  ASSERT_TRUE(api.min_available.has_value());
+  EXPECT_EQ(api.min_available->value, 2);
+  EXPECT_FALSE(api.min_available->percent);
+  EXPECT_FALSE(api.max_unavailable.has_value());
+  EXPECT_EQ(api.pods.size(), 3u);
+  const PodDisruptionBudget& all = m.pod_disruption_budgets[1];
+  ASSERT_TRUE(all.max_unavailable.has_value());
+  EXPECT_EQ(all.max_unavailable->text(), "25%");
+  EXPECT_EQ(all.pods.size(), 4u);  // policy/v1: an empty selector selects the whole namespace
+  EXPECT_TRUE(m.pod_disruption_budgets[2].pods.empty());  // no selector selects nothing
 }
 
 }  // namespace

@@ -77,6 +77,10 @@ class PodCpu {
   int running() const { return static_cast<int>(running_.size()); }
   size_t queue_length() const { return queue_.size(); }
   bool throttled() const { return throttled_; }
+  // How long runnable threads still stall for the quota (0 unless throttled now).
+  Time stall_left(Time now) const {
+    return throttled_ && period_end() > now ? period_end() - now : 0;
+  }
 
   uint64_t arrivals() const { return arrivals_; }
   uint64_t completions() const { return completions_; }

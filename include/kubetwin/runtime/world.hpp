@@ -59,11 +59,15 @@ inline constexpr int kGatewayConcurrency = 10'000;  // nginx event loop: no work
 inline constexpr sim::Time kRestartBackoffInitial = sim::seconds(10);
 inline constexpr sim::Time kRestartBackoffMax = sim::seconds(300);
 inline constexpr sim::Time kRestartBackoffReset = sim::minutes(10);
-// From a container's start to Ready: a readiness probe at start finds the app still starting
-// (initialDelaySeconds 0) and the next, one periodSeconds later, passes. periodSeconds defaults to
-// 10 s (domain-facts 2, PROBES) and amazon-store's probes say 10 as well. Without a probe a pod is
-// Ready as soon as it starts; the twin does not read probes yet and uses this delay for all.
-inline constexpr sim::Time kReadyAfterStart = sim::seconds(10);
+// Readiness follows each container's probes as written (the control plane, domain-facts 2,
+// PROBES). A probe's own work when the container answers it (a health handler, pg_isready's
+// connection) is about 1 ms of CPU [U]; under a CFS limit it waits its turn with every runnable
+// thread, which is how a throttled pod fails a short timeout.
+inline constexpr sim::Time kProbeCpu = sim::millis(1);
+// kubectl drain retries an eviction the API refused with 429 (a PodDisruptionBudget allows no
+// disruption now) after 5 s (kubectl's pkg/drain, "will retry after 5s"; domain-facts 2, PDB,
+// EVICT).
+inline constexpr sim::Time kDrainEvictionRetry = sim::seconds(5);
 // HorizontalPodAutoscaler (domain-facts 2, HPA): desired = ceil(current x metric / target) with a
 // tolerance of 0.1, evaluated every 15 s; scale-up at most max(100%, 4 pods) per period, no
 // stabilisation; scale-down takes the highest recommendation of the last 300 s. CPU utilisation
@@ -106,7 +110,8 @@ struct WorldOptions {
   sim::Time postgres_commit_fsync = kPostgresCommitFsync;
   sim::Time restart_backoff_initial = kRestartBackoffInitial;
   sim::Time restart_backoff_max = kRestartBackoffMax;
-  sim::Time ready_after_start = kReadyAfterStart;
+  sim::Time probe_cpu = kProbeCpu;
+  sim::Time drain_eviction_retry = kDrainEvictionRetry;
   bool hpa_enabled = true;  // false: replicas stay as the manifests (and overrides) set them
   sim::Time hpa_sync_period = kHpaSyncPeriod;
   sim::Time hpa_scale_down_stabilization = kHpaScaleDownStabilization;

@@ -169,6 +169,37 @@ struct UnresolvedRef {
   k8s::SourceLocation where;
 };
 
+// A container's probe as the kubelet runs it (domain-facts 2, PROBES). Fields left out, or 0 where
+// the API server defaults 0, take Kubernetes' defaults: initialDelaySeconds 0, periodSeconds 10,
+// timeoutSeconds 1, successThreshold 1, failureThreshold 3. Admission refuses negative values
+// (422), values that are not integers (400), and a probe with no handler or more than one.
+inline constexpr int kProbeInitialDelaySeconds = 0;
+inline constexpr int kProbePeriodSeconds = 10;
+inline constexpr int kProbeTimeoutSeconds = 1;
+inline constexpr int kProbeSuccessThreshold = 1;
+inline constexpr int kProbeFailureThreshold = 3;
+
+enum class ProbeHandler { kHttpGet, kTcpSocket, kExec, kGrpc };
+const char* to_string(ProbeHandler handler);  // "httpGet", "tcpSocket", "exec", "grpc"
+
+struct Probe {
+  ProbeHandler handler = ProbeHandler::kHttpGet;
+  std::string path;                  // httpGet
+  std::string scheme = "HTTP";       // httpGet
+  std::string port;                  // httpGet, tcpSocket, grpc: a number or a port's name
+  int port_number = 0;               // resolved against the container's ports (0: no such name)
+  std::vector<std::string> command;  // exec
+  int initial_delay_seconds = kProbeInitialDelaySeconds;
+  int period_seconds = kProbePeriodSeconds;
+  int timeout_seconds = kProbeTimeoutSeconds;
+  int success_threshold = kProbeSuccessThreshold;
+  int failure_threshold = kProbeFailureThreshold;
+  k8s::SourceLocation where;  // the probe's mapping
+
+  // What the kubelet reaches: "GET http://:8080/health/ready", "tcp :9092", "exec pg_isready ...".
+  std::string target() const;
+};
+
 struct VolumeMount {
   std::string name;
   std::string mount_path;
@@ -186,6 +217,9 @@ struct Container {
   std::vector<std::string> args;     // $(VAR)-expanded
   std::vector<ContainerPort> ports;
   std::vector<VolumeMount> volume_mounts;
+  std::optional<Probe> startup_probe;
+  std::optional<Probe> readiness_probe;
+  std::optional<Probe> liveness_probe;
   k8s::SourceLocation where;
 
   const EnvVar* find_env(const std::string& name) const;
@@ -407,6 +441,24 @@ struct NetworkPolicy {
   std::vector<PolicyRule> egress;
 };
 
+// policy/v1 PodDisruptionBudget (domain-facts 2, PDB): how many of the pods it selects must stay
+// healthy (Ready) through voluntary disruptions, the Eviction API's (EVICT) drains. minAvailable
+// or maxUnavailable (never both), each an integer or a percentage of the pods' controllers' scale.
+struct IntOrPercent {
+  int value = 0;
+  bool percent = false;      // value is a percentage (0-100)
+  std::string text() const;  // "2", "50%"
+};
+
+struct PodDisruptionBudget {
+  ObjectMeta meta;
+  // policy/v1: an empty selector selects every pod of the namespace; a missing one none.
+  std::optional<LabelSelector> selector;
+  std::optional<IntOrPercent> min_available;
+  std::optional<IntOrPercent> max_unavailable;
+  std::vector<Index> pods;  // into Model::pods: the pods it selects
+};
+
 struct ConfigMap {
   ObjectMeta meta;
   std::map<std::string, std::string> data;  // data and binaryData keys
@@ -491,6 +543,7 @@ struct Model {
   std::vector<StorageClass> storage_classes;
   std::vector<PersistentVolumeClaim> pvcs;
   std::vector<NetworkPolicy> network_policies;
+  std::vector<PodDisruptionBudget> pod_disruption_budgets;
   std::vector<ConfigMap> config_maps;
   std::vector<Secret> secrets;
   std::vector<ServiceAccount> service_accounts;
