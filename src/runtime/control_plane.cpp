@@ -58,6 +58,22 @@ void ControlPlane::add_pod(uint32_t pod, PodLife life) {
   pods_[pod] = std::move(life);
 }
 
+// The HPA controller (autoscaler.hpp): one sync loop for every autoscaler, started by the first.
+void ControlPlane::add_autoscaler(const topology::Hpa& hpa, uint32_t workload, int replicas) {
+  if (autoscalers_.empty())
+    engine_.schedule_after<&ControlPlane::on_hpa_sync>(options_.hpa_sync_period, this);
+  autoscalers_.emplace_back(hpa, workload, replicas, engine_.now(), options_.hpa_sync_period,
+                            options_.hpa_scale_down_stabilization);
+}
+
+void ControlPlane::on_hpa_sync() {
+  for (Autoscaler& a : autoscalers_) {
+    if (std::optional<int> want = a.desired(host_.hpa_sample(a.workload()), engine_.now()))
+      host_.scale(a.workload(), *want);
+  }
+  engine_.schedule_after<&ControlPlane::on_hpa_sync>(options_.hpa_sync_period, this);
+}
+
 uint32_t ControlPlane::add_budget(DisruptionBudget budget) {
   budgets_.push_back(std::move(budget));
   return static_cast<uint32_t>(budgets_.size() - 1);

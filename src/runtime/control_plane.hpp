@@ -44,6 +44,7 @@
 #include "kubetwin/runtime/world.hpp"
 #include "kubetwin/sim/engine.hpp"
 #include "kubetwin/topology/model.hpp"
+#include "runtime/autoscaler.hpp"
 
 namespace kubetwin::runtime {
 
@@ -103,6 +104,10 @@ class PodHost {
   virtual uint32_t node_of(uint32_t pod) const = 0;
   // How the pod's container answers `probe` now (called once per probe tick, never per request).
   virtual ProbeAnswer probe(uint32_t pod, const ProbeSpec& probe) = 0;
+  // The HPA's metrics for a workload over the sync period just ended (autoscaler.hpp).
+  virtual HpaSample hpa_sample(uint32_t workload) = 0;
+  // The HPA's decision carried out: new replicas placed and started, or the surplus removed.
+  virtual void scale(uint32_t workload, int desired) = 0;
 };
 
 enum class PodLifePhase : uint8_t {
@@ -190,6 +195,8 @@ class ControlPlane {
   // so pods of a run are not all probed at the same instants.
   void start_probing(uint32_t pod, sim::Time phase = 0);
   uint32_t add_budget(DisruptionBudget budget);
+  // An HPA on a workload with `replicas` now: evaluated every hpa_sync_period from now on.
+  void add_autoscaler(const topology::Hpa& hpa, uint32_t workload, int replicas);
   // A pod the HPA created: its start sequence from scheduling.
   void pod_created(uint32_t pod, PodLife life);
 
@@ -270,6 +277,8 @@ class ControlPlane {
   sim::Engine& engine_;
   PodHost& host_;
   const WorldOptions& options_;
+  std::vector<Autoscaler> autoscalers_;
+  void on_hpa_sync();
   std::vector<PodLife> pods_;
   std::vector<NodeLife> nodes_;
   std::vector<uint32_t> blocked_on_vault_;  // pods whose init waits for Vault to unseal

@@ -200,11 +200,6 @@ struct WorkloadRt {
   const topology::Hpa* hpa = nullptr;
   uint32_t template_pod = kNone;  // the pod new replicas copy
   int created = 0;                // replicas the HPA created (names their pods)
-  struct Recommendation {
-    sim::Time at;
-    int replicas;
-  };
-  std::vector<Recommendation> recommendations;  // the scale-down stabilisation window
   sim::TimeWeighted replicas;                   // pods not terminating
   int replicas_min = 0;
   int replicas_max = 0;
@@ -608,8 +603,8 @@ class World::Impl : public PodHost {
 
   // Autoscaling (world_scale.cpp).
   void build_autoscaling();
-  void on_hpa_sync();
-  void evaluate(WorkloadRt& w, uint32_t index);
+  HpaSample hpa_sample(uint32_t workload) override;
+  void scale(uint32_t workload, int desired) override;
   bool create_replica(uint32_t workload);
   void terminate(uint32_t pod);
   void stop_pod(uint32_t pod);

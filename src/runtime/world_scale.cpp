@@ -2,12 +2,8 @@
 // room for their requests, started (Vault agent init, then the app) and Ready a probe period
 // later, and replicas scaled down leaving their endpoints, draining, and stopping.
 //
-// The HPA (domain-facts 2, HPA) runs every 15 s per Deployment it targets: the ready pods' CPU over
-// the last period as a fraction of their CPU request, against the target; desired =
-// ceil(ratio x ready pods), nothing within the 0.1 tolerance. Not-ready pods count as 0% when
-// scaling up and as on target when scaling down, as the controller does for missing metrics.
-// Scale-up is capped at max(2 x current, current + 4) per period; scale-down takes the highest
-// recommendation of the last 300 s. Replicas stay within minReplicas..maxReplicas.
+// The HPA's decision is the control plane's (autoscaler.hpp, every 15 s); this file measures for it
+// (hpa_sample) and carries its decision out (scale).
 #include <algorithm>
 #include <cmath>
 
@@ -23,7 +19,6 @@ void World::Impl::build_autoscaling() {
     rt.free_pods = n.max_pods - static_cast<int>(n.pods.size());
     nodes_.push_back(rt);
   }
-  bool any = false;
   for (uint32_t i = 0; i < workloads_.size(); ++i) {
     WorkloadRt& w = workloads_[i];
     w.replicas_start = w.replicas_min = w.replicas_max = active_replicas(w);
@@ -44,15 +39,16 @@ void World::Impl::build_autoscaling() {
              ": only Deployments of services are scaled in a run");
         continue;
       }
+      if (pods_[w.pods.front()].cpu_request_milli <= 0) {
+        note("HorizontalPodAutoscaler " + h.meta.qualified() +
+             ": the pods request no CPU, so utilisation is undefined and the HPA does nothing");
+        continue;
+      }
       w.hpa = &h;
       w.template_pod = w.pods.front();
-      // The HPA has been running before the run starts: its window holds today's replicas, so
-      // it cannot scale down during the first 300 s merely for lack of history.
-      w.recommendations.push_back({engine.now(), w.replicas_start});
-      any = true;
+      control_->add_autoscaler(h, i, w.replicas_start);
     }
   }
-  if (any) engine.schedule_after<&Impl::on_hpa_sync>(options_.hpa_sync_period, this);
 }
 
 int World::Impl::active_replicas(const WorkloadRt& w) const {
@@ -68,68 +64,33 @@ int World::Impl::active_replicas(const WorkloadRt& w) const {
   return n;
 }
 
-void World::Impl::on_hpa_sync() {
-  for (uint32_t i = 0; i < workloads_.size(); ++i) {
-    if (workloads_[i].hpa) evaluate(workloads_[i], i);
-  }
-  engine.schedule_after<&Impl::on_hpa_sync>(options_.hpa_sync_period, this);
-}
-
-void World::Impl::evaluate(WorkloadRt& w, uint32_t index) {
-  const sim::Time now = engine.now();
-  const topology::Hpa& h = *w.hpa;
-  int current = 0, ready = 0;
-  double used = 0;  // ns of CPU the ready pods used over the period
+// The HPA's metrics (autoscaler.hpp): the pods not terminating, the ready ones, and the CPU the
+// ready ones used since the last sample (cpu_at_sync).
+HpaSample World::Impl::hpa_sample(uint32_t index) {
+  WorkloadRt& w = workloads_[index];
+  HpaSample s;
   for (uint32_t p : w.pods) {
     PodRt& pod = pods_[p];
     if (pod.gone || pod.terminating) continue;
-    ++current;
+    ++s.current;
     sim::Time cpu = pod.cpu_view->cpu_used();
     sim::Time delta = cpu - pod.cpu_at_sync;
     pod.cpu_at_sync = cpu;
     if (!pod.ready) continue;
-    ++ready;
-    used += static_cast<double>(delta);
+    ++s.ready;
+    s.used_ns += static_cast<double>(delta);
   }
-  const double request = static_cast<double>(pods_[w.template_pod].cpu_request_milli) / 1000;
-  if (ready == 0 || request <= 0) {
-    if (request <= 0)
-      note("HorizontalPodAutoscaler " + h.meta.qualified() +
-           ": the pods request no CPU, so utilisation is undefined and the HPA does nothing");
-    return;
-  }
-  const double target = *h.target_cpu_utilization_percent / 100.0;
-  // Utilisation summed over the ready pods, in units of one pod's request.
-  const double pods_busy = used / static_cast<double>(options_.hpa_sync_period) / request;
-  const double ratio = pods_busy / ready / target;
-  const int unready = current - ready;
-  int desired = current;
-  if (std::abs(ratio - 1) > kHpaTolerance) {
-    if (unready == 0) {
-      desired = static_cast<int>(std::ceil(ratio * ready));
-    } else {
-      // Missing metrics: the not-ready pods at 0% for a scale-up, on target for a scale-down.
-      double adjusted = ratio > 1 ? pods_busy / current / target
-                                  : (pods_busy + unready * target) / current / target;
-      bool same_direction = ratio > 1 ? adjusted > 1 : adjusted < 1;
-      if (same_direction && std::abs(adjusted - 1) > kHpaTolerance)
-        desired = static_cast<int>(std::ceil(adjusted * current));
-    }
-  }
-  desired = std::min(desired, std::max(2 * current, current + 4));
-  // Scale-down stabilisation: the highest recommendation of the window.
-  w.recommendations.push_back({now, desired});
-  auto old = std::find_if(w.recommendations.begin(), w.recommendations.end(),
-                          [&](const WorkloadRt::Recommendation& r) {
-                            return now - r.at < options_.hpa_scale_down_stabilization;
-                          });
-  w.recommendations.erase(w.recommendations.begin(), old);
-  if (desired < current) {
-    int highest = desired;
-    for (const auto& r : w.recommendations) highest = std::max(highest, r.replicas);
-    desired = std::min(current, highest);
-  }
-  desired = std::clamp(desired, h.min_replicas, h.max_replicas);
+  s.request_cores = static_cast<double>(pods_[w.template_pod].cpu_request_milli) / 1000;
+  return s;
+}
+
+// The HPA's decision carried out: replicas placed and started, or the surplus terminated (the
+// ReplicaSet removes not-ready pods first, then the newest); the figures follow.
+void World::Impl::scale(uint32_t index, int desired) {
+  WorkloadRt& w = workloads_[index];
+  const sim::Time now = engine.now();
+  int current = 0;  // as hpa_sample counted them
+  for (uint32_t p : w.pods) current += (pods_[p].gone || pods_[p].terminating) ? 0 : 1;
   if (desired > current) {
     int added = 0;
     for (int i = current; i < desired; ++i) added += create_replica(index) ? 1 : 0;
@@ -139,7 +100,6 @@ void World::Impl::evaluate(WorkloadRt& w, uint32_t index) {
           std::max<uint64_t>(w.unschedulable, static_cast<uint64_t>(desired - current - added));
     }
   } else if (desired < current) {
-    // The ReplicaSet removes not-ready pods first, then the newest.
     std::vector<uint32_t> order;
     for (auto it = w.pods.rbegin(); it != w.pods.rend(); ++it) {
       if (!pods_[*it].gone && !pods_[*it].terminating) order.push_back(*it);

@@ -54,9 +54,16 @@ class RecordingHost : public PodHost {
     if (!running.count(pod)) return ProbeAnswer::kRefused;
     return hung.count(pod) ? ProbeAnswer::kTimeout : ProbeAnswer::kSuccess;
   }
+  // The HPA's metrics: what `sample` says, every sync; its decisions are logged.
+  HpaSample hpa_sample(uint32_t) override { return sample; }
+  void scale(uint32_t workload, int desired) override {
+    log("scale " + std::to_string(workload) + " to " + std::to_string(desired));
+    sample.current = sample.ready = desired;
+  }
   std::set<uint32_t> running;
   std::set<uint32_t> hung;
   int probes = 0;
+  HpaSample sample;
 
   // When `what` first happened at or after `from`; -1 when never.
   Time when(const std::string& what, Time from = 0) const {
@@ -509,6 +516,32 @@ TEST(ControlPlaneDrain, ThePdbDrainIsDeterministic) {
     return std::make_pair(log, f.engine.fingerprint());
   };
   EXPECT_EQ(run(), run());
+}
+
+// The HPA controller is the control plane's (autoscaler.hpp): every 15 s it reads the metrics the
+// host gives and asks the host to scale. Two pods at twice their 50% target want four; the load
+// gone, the stabilisation window holds the four for 300 s before it lets them go (domain-facts 2,
+// HPA).
+TEST(ControlPlaneAutoscaler, ScalesUpAtOnceAndDownAfterTheStabilisationWindow) {
+  sim::Engine engine;
+  RecordingHost host{engine};
+  WorldOptions options;
+  ControlPlane cp(engine, host, options);
+  topology::Hpa hpa;
+  hpa.min_replicas = 1;
+  hpa.max_replicas = 5;
+  hpa.target_cpu_utilization_percent = 50;
+  // Two ready pods of 500m, each using a whole request over the period: 200% of the target.
+  host.sample = HpaSample{2, 2, 2 * 0.5 * static_cast<double>(options.hpa_sync_period), 0.5};
+  cp.add_autoscaler(hpa, 7, 2);
+  engine.run_until(sim::seconds(15));
+  EXPECT_EQ(host.when("scale 7 to 4"), sim::seconds(15));
+  host.sample.used_ns = 0;  // idle from now on
+  engine.run_until(sim::seconds(300));
+  EXPECT_EQ(host.when("scale 7 to 1"), -1);
+  engine.run_until(sim::seconds(331));
+  // The window (the last 300 s) holds the 15 s recommendation of 4 until 315 s.
+  EXPECT_EQ(host.when("scale 7 to 1"), sim::seconds(315));
 }
 
 }  // namespace
