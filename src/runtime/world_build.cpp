@@ -99,6 +99,8 @@ const char* reason_text(Failure f) {
       return "connection refused (the pod's container was not running)";
     case Failure::kDnsFailure:
       return "the host name did not resolve (EAI_AGAIN: CoreDNS down or DNSChaos)";
+    case Failure::kGatewayKilled:
+      return "kong: its pod died with the request in flight (connection reset)";
     case Failure::kCount:
       break;
   }

@@ -59,6 +59,7 @@ enum class Failure : uint8_t {
   kRateLimited,        // Kong's rate-limiting plugin: over a window's limit, 429
   kRefused,            // the pod's container was not running: connection refused, 502
   kDnsFailure,         // the connection's host name did not resolve (CoreDNS down, DNSChaos)
+  kGatewayKilled,      // the Kong pod holding the client's connection died: reset, no status
   kCount
 };
 const char* reason_text(Failure f);

@@ -80,6 +80,21 @@ void World::Impl::kill_container(uint32_t pod) {
   }
   const Failure why = p.oom_killing ? Failure::kOomKilled : Failure::kContainerKilled;
   for (uint32_t c : victims) reset_request(c, why);
+  // A Kong pod: the clients' connections it held are reset, whatever their request was doing
+  // (in Kong's CPU, waiting on an upstream); the upstream's answer, if any, finds nobody. One
+  // pass over the request table, on a Kong pod's death only.
+  if (std::any_of(gateways_.begin(), gateways_.end(), [&](const GatewayRt& g) {
+        return std::find(g.pods.begin(), g.pods.end(), pod) != g.pods.end();
+      })) {
+    for (uint32_t r = 0; r < requests_.size(); ++r) {
+      const Request& q = requests_[r];
+      if (!q.root || q.pod != pod) continue;
+      if (q.stage == Stage::kFree || q.stage == Stage::kRespond ||
+          q.stage == Stage::kClientToGateway)
+        continue;
+      answer_client(r, 0, Failure::kGatewayKilled);
+    }
+  }
 }
 
 void World::Impl::oom_kill(uint32_t pod) {

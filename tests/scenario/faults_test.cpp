@@ -288,6 +288,24 @@ TEST(IoChaos, LatencySlowsEveryCommitAndAnIoErrorTakesPostgresDown) {
   EXPECT_TRUE(check(broken, "recovery").passed) << check(broken, "recovery").measured;
 }
 
+// A Kong process killed (not a graceful pod deletion) resets the clients' connections it held:
+// requests waiting on a slowed orders-api through it end with no status, named as Kong's death.
+TEST(KongKilled, TheConnectionsAKilledKongPodHeldAreReset) {
+  ScenarioResult r = run_text(
+      "prod", kProd,
+      "{at: 1m, duration: 2m, networkChaos: {action: delay, mode: all, selector: {namespaces: "
+      "[amazon-api-prod], labelSelectors: {app: orders-api}}, delay: {latency: 2s}}}\n"
+      "    - {at: 2m, podChaos: {action: container-kill, mode: one, selector: {namespaces: "
+      "[kong-prod], labelSelectors: {app: kong}}, containerNames: [proxy]}}",
+      "    - podsAvailable: {}\n");
+  uint64_t reset = 0;
+  for (const runtime::RouteFigures& f : r.merged.routes) {
+    auto it = f.error_reasons.find("kong: its pod died with the request in flight (connection reset)");
+    if (it != f.error_reasons.end()) reset += it->second;
+  }
+  EXPECT_GT(reset, 0u);
+}
+
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
   ScenarioResult one = run_scenario(spec, RunOptions{.threads = 1});
