@@ -672,9 +672,60 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
         v.passed = true;
         if (slo.below && h.quantile(quantile_fraction(slo.quantile)) >= *slo.below)
           v.passed = false;
-        if (slo.error_rate_below && error_rate >= *slo.error_rate_below) v.passed = false;
+        if (slo.error_rate_below && error_rate >= *slo.error_rate_below && !slo.window)
+          v.passed = false;
         v.measured = fmt::format("{} {:.1f}ms, errors {}", to_string(slo.quantile), q_ms,
                                  percent(error_rate));
+        if (slo.window) {
+          // Availability: the route's 10 s windows of the measured span (every replication
+          // summed), and the error rate over each run of window / 10 s consecutive ones.
+          std::vector<std::pair<uint64_t, uint64_t>> w;  // answered, errors
+          std::vector<double> starts;
+          const double warmup_s = sim::to_seconds(spec.warmup);
+          for (const runtime::RunFigures& run : result.runs) {
+            for (const runtime::RouteFigures& r : run.routes) {
+              if (r.request != slo.route) continue;
+              if (!entry_filter.empty() && r.entry != entry_filter) continue;
+              for (const runtime::RouteWindow& rw : r.windows) {
+                if (rw.start_s + 1e-9 < warmup_s) continue;
+                const size_t i = static_cast<size_t>(std::llround((rw.start_s - warmup_s) / 10.0));
+                if (i >= w.size()) {
+                  w.resize(i + 1);
+                  starts.resize(i + 1);
+                }
+                w[i].first += rw.answered;
+                w[i].second += rw.errors;
+                starts[i] = rw.start_s;
+              }
+            }
+          }
+          const size_t k = static_cast<size_t>(*slo.window / runtime::RouteFigures::kWindow);
+          size_t windows = 0, good = 0;
+          double worst = -1, worst_at = 0;
+          for (size_t s = 0; s + k <= w.size(); ++s) {
+            uint64_t answered_w = 0, errors_w = 0;
+            for (size_t j = s; j < s + k; ++j) {
+              answered_w += w[j].first;
+              errors_w += w[j].second;
+            }
+            const double rate =
+                answered_w ? static_cast<double>(errors_w) / static_cast<double>(answered_w)
+                           : (errors_w ? 1.0 : 0.0);
+            ++windows;
+            if (rate < *slo.error_rate_below) ++good;
+            if (rate > worst) {
+              worst = rate;
+              worst_at = starts[s];
+            }
+          }
+          const double share =
+              windows ? static_cast<double>(good) / static_cast<double>(windows) : 0;
+          if (windows == 0 || share < slo.availability) v.passed = false;
+          v.measured += fmt::format(
+              "; {} of {} {} windows within (availability {}), worst {} from {}", good, windows,
+              sim::format_duration(*slo.window), percent(share), percent(std::max(worst, 0.0)),
+              sim::format_duration(sim::from_seconds(worst_at)));
+        }
         break;
       }
       case CheckSpec::Kind::kNoLostWrites: {

@@ -10,6 +10,7 @@
 
 #include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/runtime/behaviour_spec.hpp"
+#include "kubetwin/runtime/results.hpp"
 #include "kubetwin/scenario/behaviour_file.hpp"
 #include "kubetwin/scenario/values.hpp"
 #include "scenario/fields.hpp"
@@ -444,7 +445,9 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
   c.where = node.location();
   if (kind == "slo") {
     c.kind = CheckSpec::Kind::kSlo;
-    FieldReader r(body, f, {"route", "load", "quantile", "below", "errorRateBelow"});
+    FieldReader r(
+        body, f,
+        {"route", "load", "quantile", "below", "errorRateBelow", "window", "availability"});
     check_request(r.require("route", "e.g. route: \"POST /orders\""), r.field("route"),
                   &c.slo.route);
     if (const Node* v = r.get("load")) c.slo.load = parse_string(*v, r.field("load"));
@@ -459,6 +462,28 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
     if (r.has("quantile") && !c.slo.below)
       throw InputError(r.get("quantile")->location(), r.field("quantile") + " without `below`",
                        "add the latency bound, e.g. below: 300ms");
+    if (const Node* v = r.get("window")) {
+      const sim::Time w = parse_duration(*v, r.field("window"));
+      const sim::Time step = runtime::RouteFigures::kWindow;
+      if (w < step || w % step != 0)
+        throw InputError(v->location(),
+                         r.field("window") + " must be a whole number of the routes' 10s windows",
+                         "e.g. window: 1m");
+      if (!c.slo.error_rate_below)
+        throw InputError(v->location(), r.field("window") + " bounds the error rate over time",
+                         "add errorRateBelow (latency over time: recovery's latencyBelow)");
+      c.slo.window = w;
+    }
+    if (const Node* v = r.get("availability")) {
+      if (!c.slo.window)
+        throw InputError(v->location(), r.field("availability") + " without `window`",
+                         "add the sliding window, e.g. window: 1m");
+      c.slo.availability = parse_percentage(*v, r.field("availability"));
+      if (c.slo.availability <= 0 || c.slo.availability > 1)
+        throw InputError(v->location(),
+                         r.field("availability") + " must be above 0% and at most 100%",
+                         "e.g. availability: 99.9%");
+    }
   } else if (kind == "noLostWrites") {
     c.kind = CheckSpec::Kind::kNoLostWrites;
     FieldReader r(body, f, {"kafkaTopics", "postgres"});
@@ -586,6 +611,10 @@ std::string CheckSpec::describe() const {
         out << " " << to_string(slo.quantile) << " < " << sim::format_duration(*slo.below);
       if (slo.error_rate_below)
         out << (slo.below ? "," : "") << " errors < " << *slo.error_rate_below * 100 << "%";
+      if (slo.window) {
+        out << " per " << sim::format_duration(*slo.window);
+        if (slo.availability < 1) out << " in " << slo.availability * 100 << "% of windows";
+      }
       break;
     }
     case Kind::kNoLostWrites: {

@@ -306,6 +306,26 @@ TEST(KongKilled, TheConnectionsAKilledKongPodHeldAreReset) {
   EXPECT_GT(reset, 0u);
 }
 
+// Availability: the error-rate bound over every sliding minute. PostgreSQL down for a minute fails
+// it (the minutes over the outage), and passes it when half the minutes may miss.
+TEST(SloWindows, AnOutageFailsEverySlidingMinuteButNotAHalfAvailability) {
+  const std::string kill =
+      "{at: 2m, duration: 1m, postgresChaos: {action: kill, mode: all, selector: {namespaces: "
+      "[amazon-api-prod], labelSelectors: {app: postgres}}}}";
+  ScenarioResult r = run_text("prod", kProd, kill,
+                              "    - slo: {route: \"POST /orders\", errorRateBelow: 1%, window: "
+                              "1m}\n    - slo: {route: \"POST /orders\", errorRateBelow: 1%, "
+                              "window: 1m, availability: 50%}\n",
+                              "6m");
+  ASSERT_EQ(r.checks.size(), 2u);
+  EXPECT_FALSE(r.checks[0].passed) << r.checks[0].measured;
+  EXPECT_TRUE(r.checks[1].passed) << r.checks[1].measured;
+  EXPECT_NE(r.checks[0].measured.find("windows within (availability"), std::string::npos)
+      << r.checks[0].measured;
+  EXPECT_NE(r.checks[0].measured.find("worst 100.00% from 2m"), std::string::npos)
+      << r.checks[0].measured;
+}
+
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
   ScenarioResult one = run_scenario(spec, RunOptions{.threads = 1});

@@ -206,6 +206,17 @@ TEST(ScenarioFile, DistributionsFaultsAndChecks) {
   e = with_model(
       "  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", errorRateBelow: 0.1}\n");
   EXPECT_NE(e.find("add the percent sign: 0.1%"), std::string::npos) << e;
+  e = with_model(
+      "  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", errorRateBelow: 1%, "
+      "window: 15s}\n");
+  EXPECT_NE(e.find("must be a whole number of the routes' 10s windows"), std::string::npos) << e;
+  e = with_model(
+      "  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", below: 1s, window: 1m}\n");
+  EXPECT_NE(e.find("bounds the error rate over time"), std::string::npos) << e;
+  e = with_model(
+      "  duration: 10m\n  checks:\n    - slo: {route: \"POST /orders\", errorRateBelow: 1%, "
+      "availability: 99%}\n");
+  EXPECT_NE(e.find("availability without `window`"), std::string::npos) << e;
   e = with_model("  duration: 10m\n  overrides: {maxConnections: 5}\n");
   EXPECT_NE(e.find("is not a knob name"), std::string::npos) << e;
 }

@@ -100,6 +100,11 @@ struct SloCheck {
   Quantile quantile = Quantile::kP99;
   std::optional<sim::Time> below;          // latency bound at `quantile`
   std::optional<double> error_rate_below;  // fraction, "0.1%" -> 0.001
+  // Availability: with `window`, the error rate bound holds over every sliding window of that
+  // length (a multiple of the routes' 10 s windows, stepping 10 s), or over `availability` of
+  // them (a fraction; 1 = every one).
+  std::optional<sim::Time> window;
+  double availability = 1;
 };
 
 struct NoLostWritesCheck {
