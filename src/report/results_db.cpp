@@ -19,6 +19,7 @@
 #include "kubetwin/k8s/emitter.hpp"
 #include "kubetwin/topology/dns.hpp"
 #include "kubetwin/topology/graph.hpp"
+#include "kubetwin/topology/sqlite.hpp"
 #include "kubetwin/topology/twin_index.hpp"
 
 #ifndef KUBETWIN_VERSION
@@ -283,33 +284,8 @@ class Insert {
   Statement stmt_;
 };
 
-void exec(sqlite3* db, const char* sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string m = msg ? msg : "unknown error";
-    sqlite3_free(msg);
-    throw std::runtime_error("sqlite: " + m);
-  }
-}
-
-// Rolls back unless committed: a failed write leaves the runs that were there.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    exec(db_, "COMMIT");
-    done_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  bool done_ = false;
-};
+using sqlite::exec;
+using sqlite::Transaction;
 
 std::string hex64(uint64_t v) {
   return fmt::format("0x{:016x}", v);

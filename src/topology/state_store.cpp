@@ -9,6 +9,8 @@
 #include <system_error>
 #include <utility>
 
+#include "kubetwin/topology/sqlite.hpp"
+
 namespace kubetwin::topology {
 
 namespace {
@@ -86,33 +88,8 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-void exec(sqlite3* db, const char* sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string m = msg ? msg : "unknown error";
-    sqlite3_free(msg);
-    throw std::runtime_error("sqlite: " + m);
-  }
-}
-
-// Rolls back unless committed: a failed change leaves the previous state.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    exec(db_, "COMMIT");
-    done_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  bool done_ = false;
-};
+using sqlite::exec;
+using sqlite::Transaction;
 
 std::string meta(sqlite3* db, const char* key) {
   Statement s(db, "SELECT value FROM meta WHERE key = ?1");
