@@ -522,12 +522,26 @@ Knee find_knee(const PreparedScenario& prepared, const ScenarioResult& result) {
       all[i].mean_ms += r.windows[i].mean_ms * static_cast<double>(r.windows[i].answered);
     }
   }
+  // A fault's own spike is not a knee: the windows a fault is active in, and the bad ones right
+  // after it ends (until the first good one), are left out, of the baseline too.
+  struct Span {
+    double at, end;
+    bool tail_open = true;
+  };
+  std::vector<Span> spans;
+  for (const runtime::FaultFigures& f : run.faults)
+    spans.push_back({f.at_s, f.lifted_s >= 0 ? f.lifted_s : f.at_s});
+  const double width = sim::to_seconds(runtime::RouteFigures::kWindow);
   double base_sum = 0;
   uint64_t base_n = 0;
   int base_windows = 0;
   for (auto& w : all) {
     if (w.answered) w.mean_ms /= static_cast<double>(w.answered);
     if (w.start_s < warmup || w.answered == 0) continue;
+    if (std::any_of(spans.begin(), spans.end(), [&](const Span& s) {
+          return w.start_s + width > s.at && w.start_s < s.end;
+        }))
+      continue;
     if (base_windows < 3) {
       base_sum += w.mean_ms * static_cast<double>(w.answered);
       base_n += w.answered;
@@ -537,7 +551,14 @@ Knee find_knee(const PreparedScenario& prepared, const ScenarioResult& result) {
     double baseline = base_sum / static_cast<double>(base_n);
     double error_rate = static_cast<double>(w.errors) / static_cast<double>(w.answered);
     double limit = std::max(3 * baseline, baseline + 20);
-    if (error_rate <= 0.01 && w.mean_ms <= limit) continue;
+    const bool bad = error_rate > 0.01 || w.mean_ms > limit;
+    bool fault_tail = false;
+    for (Span& s : spans) {
+      if (w.start_s < s.end || !s.tail_open) continue;
+      if (bad) fault_tail = true;
+      else s.tail_open = false;
+    }
+    if (!bad || fault_tail) continue;
     knee.found = true;
     knee.at_s = w.start_s;
     knee.baseline_ms = baseline;

@@ -326,6 +326,12 @@ TEST(SloWindows, AnOutageFailsEverySlidingMinuteButNotAHalfAvailability) {
       << r.checks[0].measured;
 }
 
+// A fault's own latency spike is not a knee: a broker's death at a steady 200/s reports none.
+TEST(Knee, AFaultsSpikeIsNotTakenForTheKnee) {
+  ScenarioResult r = run_file("scenarios/ha/prod-broker-loss.yaml", 2);
+  EXPECT_FALSE(r.knee.found) << r.knee.reason << " at " << r.knee.at_s;
+}
+
 TEST(FaultDeterminism, SameSeedSameJsonAcrossThreadCounts) {
   const ScenarioSpec spec = load_scenario_file(source_path("scenarios/ha/prod-broker-loss.yaml"));
   ScenarioResult one = run_scenario(spec, RunOptions{.threads = 1});

@@ -57,7 +57,8 @@ struct RouteSummary {
 
 // Where latency or errors turn up as load grows over a run (a ramp): the first 10 s window,
 // after the warm-up, whose error rate passes 1% or whose mean latency passes
-// max(3 x the first measured windows' mean, that mean + 20 ms), over all routes together.
+// max(3 x the first measured windows' mean, that mean + 20 ms), over all routes together. Windows
+// a fault is active in, and the bad ones right after it ends, are skipped: not a load knee.
 struct Knee {
   bool found = false;
   double at_s = 0;                // start of that window
