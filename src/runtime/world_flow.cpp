@@ -224,30 +224,45 @@ bool path_prefix_matches(const IngressRouteRt& r, std::string_view path) {
 
 void World::Impl::gateway_cpu_done(uint32_t r) {
   Request& q = requests_[r];
-  const RouteRt& rt = routes_[q.route];
+  RouteRt& rt = routes_[q.route];
   const EntryRt& e = entries_[rt.entry];
   GatewayRt& gw = gateways_[e.gateway];
-  for (IngressRouteRt& ir : gw.routes) {
-    if (!host_matches(ir.host, e.host) || !path_prefix_matches(ir, q.path)) continue;
-    if (!ir.limits.empty()) {
-      if (int status = rate_limit(ir, gw, q.pod); status != 0) {
-        answer_client(r, status, Failure::kRateLimited);
-        return;
+  if (rt.ingress_route == -2) {
+    // Kong's router, once per route: the first Ingress route (longest prefix first) matching the
+    // route's host and path, and the path it passes upstream.
+    rt.ingress_route = -1;
+    for (size_t i = 0; i < gw.routes.size(); ++i) {
+      const IngressRouteRt& ir = gw.routes[i];
+      if (!host_matches(ir.host, e.host) || !path_prefix_matches(ir, rt.path)) continue;
+      rt.ingress_route = static_cast<int32_t>(i);
+      rt.upstream_path = rt.path;
+      if (ir.strip_path && ir.prefix != "/") {
+        std::string_view p = ir.prefix;
+        if (p.back() == '/') p.remove_suffix(1);
+        rt.upstream_path = rt.upstream_path.size() == p.size()
+                               ? std::string_view("/")
+                               : rt.upstream_path.substr(p.size());
       }
+      break;
     }
-    q.service = ir.service;
-    q.stage = Stage::kAwaitUpstream;
-    if (ir.strip_path && ir.prefix != "/") {
-      std::string_view p = ir.prefix;
-      if (p.back() == '/') p.remove_suffix(1);
-      q.path = q.path.size() == p.size() ? std::string_view("/") : q.path.substr(p.size());
-    }
-    // The port index travels in call_index (a root makes no calls).
-    q.call_index = static_cast<uint16_t>(ir.port_index);
-    try_upstream(r);
+  }
+  if (rt.ingress_route < 0) {
+    answer_client(r, 404, Failure::kRouteNotFound);
     return;
   }
-  answer_client(r, 404, Failure::kRouteNotFound);
+  IngressRouteRt& ir = gw.routes[static_cast<size_t>(rt.ingress_route)];
+  if (!ir.limits.empty()) {
+    if (int status = rate_limit(ir, gw, q.pod); status != 0) {
+      answer_client(r, status, Failure::kRateLimited);
+      return;
+    }
+  }
+  q.service = ir.service;
+  q.stage = Stage::kAwaitUpstream;
+  q.path = rt.upstream_path;
+  // The port index travels in call_index (a root makes no calls).
+  q.call_index = static_cast<uint16_t>(ir.port_index);
+  try_upstream(r);
 }
 
 // Kong's passive health checks (domain-facts 6, KHC): each Kong node counts what its own traffic

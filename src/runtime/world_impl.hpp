@@ -309,6 +309,11 @@ struct RouteRt {
   const ServiceBehaviour* cached_service = nullptr;
   const Endpoint* cached_endpoint = nullptr;
   uint64_t status_200 = 0;  // the common status, kept out of the map on the hot path
+  // The gateway's Ingress route this route's requests match (host and path are the route's own,
+  // and a gateway's routes never change in a run): found once, -1 when none, -2 not looked yet;
+  // and the path the upstream sees (strip-path applied).
+  int32_t ingress_route = -2;
+  std::string_view upstream_path;
   sim::Rng rng;
   explicit RouteRt(uint64_t seed, const std::string& stream) : rng(seed, stream) {}
 };
