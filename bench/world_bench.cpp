@@ -5,10 +5,16 @@
 // BM_ProdHour700: the same hour at 700 req/s, just below prod's knee.
 // BM_ProdHour1000FiveFaults: the 1,000 req/s hour with five faults
 // (bench/scenarios/prod-hour-faults.yaml).
+// BM_ProdHour1000Report / BM_ProdHour1000ReportAndDb: the hour as `kubetwin run` does it (the
+// scenario's result, time series included), without and with writing it to a results database
+// (issue 9, must-show 4: the database adds under 10% to the wall time).
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
+#include "kubetwin/report/results_db.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
 
@@ -50,6 +56,34 @@ void BM_ProdHour1000FiveFaults(benchmark::State& state) {
   run_scenario_file(state, "bench/scenarios/prod-hour-faults.yaml");
 }
 BENCHMARK(BM_ProdHour1000FiveFaults)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// The whole run as `kubetwin run --no-db` and `kubetwin run --db FILE` do it: one replication's
+// scenario result, then (with_db) one transaction into a fresh results database.
+void run_report(benchmark::State& state, bool with_db) {
+  auto spec =
+      ks::load_scenario_file(std::string(KUBETWIN_SOURCE_DIR) + "/bench/scenarios/prod-hour.yaml");
+  auto prepared = ks::prepare_scenario(spec);
+  const std::filesystem::path db_path = std::filesystem::temp_directory_path() /
+                                        ("kubetwin-bench-" + std::to_string(::getpid()) + ".db");
+  for (auto _ : state) {
+    ks::ScenarioResult r = ks::run_scenario(*prepared, ks::RunOptions{.threads = 1});
+    if (with_db) {
+      auto db =
+          kubetwin::report::ResultsDb::open(db_path, kubetwin::report::ResultsDb::Mode::kCreate);
+      benchmark::DoNotOptimize(db.write_run(*prepared, r, {"bench", "2026-01-01T00:00:00Z"}));
+    }
+    benchmark::DoNotOptimize(r.fingerprint);
+  }
+  std::filesystem::remove(db_path);
+}
+void BM_ProdHour1000Report(benchmark::State& state) {
+  run_report(state, false);
+}
+BENCHMARK(BM_ProdHour1000Report)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+void BM_ProdHour1000ReportAndDb(benchmark::State& state) {
+  run_report(state, true);
+}
+BENCHMARK(BM_ProdHour1000ReportAndDb)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 void BM_ProdSteady300TenMinutes(benchmark::State& state) {
   run_scenario_file(state, "scenarios/capacity/prod-steady.yaml");
