@@ -373,13 +373,7 @@ void ControlPlane::container_died(uint32_t pod, const std::string& reason) {
   const sim::Time now = engine_.now();
   stop(pod);
   PodLife& q = pods_[pod];  // the host's calls may have grown pods_
-  ++q.restarts;
-  event(q.name, "Warning", "BackOff", "Back-off restarting failed container (" + reason + ")");
-  // CrashLoopBackOff (RESTART): at once, then 10 s doubling to 300 s; reset after 10 min clean.
-  if (now - q.started >= kRestartBackoffReset) q.next_backoff = 0;
-  const sim::Time delay = q.next_backoff;
-  q.next_backoff = delay == 0 ? options_.restart_backoff_initial
-                              : std::min(2 * delay, options_.restart_backoff_max);
+  const sim::Time delay = back_off(q, reason, now);
   q.phase = PodLifePhase::kBackoff;
   engine_.schedule_after<&ControlPlane::on_container_start>(delay, this, pack(pod, q.incarnation));
 }
@@ -527,17 +521,24 @@ void ControlPlane::pause_pod(uint32_t pod, bool pause_image) {
   schedule_probe_timer(pod);
 }
 
-// A liveness or startup probe killed the pause container: the kubelet restarts it (still pause)
-// after the CrashLoopBackOff delay, and probes it again from then.
-void ControlPlane::restart_paused(uint32_t pod, const std::string& reason) {
-  PodLife& p = pods_[pod];
-  const sim::Time now = engine_.now();
+// CrashLoopBackOff (RESTART): counts the restart, says so, and returns its delay: at once, then
+// 10 s doubling to 300 s; reset after 10 min clean.
+sim::Time ControlPlane::back_off(PodLife& p, const std::string& reason, sim::Time now) {
   ++p.restarts;
   event(p.name, "Warning", "BackOff", "Back-off restarting failed container (" + reason + ")");
   if (now - p.started >= kRestartBackoffReset) p.next_backoff = 0;
   const sim::Time delay = p.next_backoff;
   p.next_backoff = delay == 0 ? options_.restart_backoff_initial
                               : std::min(2 * delay, options_.restart_backoff_max);
+  return delay;
+}
+
+// A liveness or startup probe killed the pause container: the kubelet restarts it (still pause)
+// after the CrashLoopBackOff delay, and probes it again from then.
+void ControlPlane::restart_paused(uint32_t pod, const std::string& reason) {
+  PodLife& p = pods_[pod];
+  const sim::Time now = engine_.now();
+  const sim::Time delay = back_off(p, reason, now);
   p.started = now + delay;
   arm_probes(pod, now + delay);
   schedule_probe_timer(pod);

@@ -279,6 +279,7 @@ class ControlPlane {
   const WorldOptions& options_;
   std::vector<Autoscaler> autoscalers_;
   void on_hpa_sync();
+  sim::Time back_off(PodLife& p, const std::string& reason, sim::Time now);
   std::vector<PodLife> pods_;
   std::vector<NodeLife> nodes_;
   std::vector<uint32_t> blocked_on_vault_;  // pods whose init waits for Vault to unseal
