@@ -43,8 +43,7 @@ constexpr Verb kVerbs[] = {
      "\"p99<300ms,errors<0.1%\" [--route R] [--output text|json]",
      verb_capacity},
     {"runs", "list the runs a results database holds: runs [DB] [-o table|json]", verb_runs},
-    {"report",
-     "a stored run again: report [DB] [--run ID] (--html FILE | --output text|json)",
+    {"report", "a stored run again: report [DB] [--run ID] (--html FILE | --output text|json)",
      verb_report},
 };
 

@@ -22,10 +22,10 @@ namespace kubetwin::runtime {
 
 // One sync period of the target's pods, as the metrics pipeline would give it.
 struct HpaSample {
-  int current = 0;            // replicas (pods not terminating)
-  int ready = 0;              // of them Ready
-  double used_ns = 0;         // CPU the ready pods used over the period, ns of one core
-  double request_cores = 0;   // one pod's CPU request
+  int current = 0;           // replicas (pods not terminating)
+  int ready = 0;             // of them Ready
+  double used_ns = 0;        // CPU the ready pods used over the period, ns of one core
+  double request_cores = 0;  // one pod's CPU request
 };
 
 class Autoscaler {

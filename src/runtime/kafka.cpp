@@ -421,8 +421,8 @@ void KafkaCluster::check_quorum() {
     quorum_lost_at_ = engine_.now();
   } else if (!quorum_ && majority) {
     // A controller is elected an election timeout later, unless the majority is lost again.
-    engine_.schedule_after<&KafkaCluster::on_quorum_regained>(config_.quorum_election_timeout,
-                                                              this, quorum_epoch_);
+    engine_.schedule_after<&KafkaCluster::on_quorum_regained>(config_.quorum_election_timeout, this,
+                                                              quorum_epoch_);
   }
 }
 
@@ -437,8 +437,7 @@ void KafkaCluster::on_quorum_regained(uint64_t epoch) {
     } else if (!b.fenced) {
       // The new controller has not heard from it: fenced a session timeout from now.
       engine_.schedule_after<&KafkaCluster::on_fence>(
-          config_.broker_session_timeout, this,
-          pack(static_cast<uint64_t>(broker), b.incarnation));
+          config_.broker_session_timeout, this, pack(static_cast<uint64_t>(broker), b.incarnation));
     }
   }
   for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {

@@ -48,9 +48,14 @@ bool World::route(EntryId entry, const std::string& request_line, RouteId* out,
 void World::send(RouteId route, ResponseFn done, void* context, uint64_t token) {
   impl_->send(route, done, context, token, impl_->engine.now());
 }
-void World::set_horizon(sim::Time end) { impl_->set_horizon(end); }
-void World::arrive(RouteId route, sim::Time sent) { impl_->send(route, nullptr, nullptr, 0, sent); }
-sim::Time World::arrival_delay(RouteId route) const { return impl_->arrival_delay(route);
+void World::set_horizon(sim::Time end) {
+  impl_->set_horizon(end);
+}
+void World::arrive(RouteId route, sim::Time sent) {
+  impl_->send(route, nullptr, nullptr, 0, sent);
+}
+sim::Time World::arrival_delay(RouteId route) const {
+  return impl_->arrival_delay(route);
 }
 
 void World::schedule_faults(const std::vector<FaultPlan>& faults) {

@@ -283,7 +283,8 @@ void World::Impl::build_services() {
                ": active health checks are not simulated (its passive checks are)");
         if (policy->passive) {
           s.passive = static_cast<uint32_t>(passive_health_.size());
-          passive_health_.push_back(PassiveHealthRt{*policy->passive, policy->meta.qualified(), {}});
+          passive_health_.push_back(
+              PassiveHealthRt{*policy->passive, policy->meta.qualified(), {}});
         }
       }
     }

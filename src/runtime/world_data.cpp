@@ -686,7 +686,8 @@ RunFigures World::Impl::figures() const {
   for (const KafkaClusterRt& k : kafka_) {
     const KafkaCluster& c = *k.cluster;
     if (c.quorum_losses() == 0) continue;
-    f.notes.push_back(k.namespace_name + "/" + k.workload + ": the KRaft controller quorum was lost " +
+    f.notes.push_back(k.namespace_name + "/" + k.workload +
+                      ": the KRaft controller quorum was lost " +
                       std::to_string(c.quorum_losses()) + " time(s), " +
                       sim::format_duration(c.quorum_lost_time()) +
                       " in all (fewer than a majority of its voters alive: nothing fenced, "

@@ -80,9 +80,10 @@ std::string short_name(const std::string& qualified) {
   return qualified.substr(qualified.find('/') + 1);
 }
 
-
 // StressChaos's CPU stressors as milliCPU: workers x load% (chaos-facts StressChaos).
-int64_t stress_milli(const FaultPlan& plan) { return std::llround(plan.cpu_cores * 1000); }
+int64_t stress_milli(const FaultPlan& plan) {
+  return std::llround(plan.cpu_cores * 1000);
+}
 }  // namespace
 
 const char* fault_action_name(FaultAction a) {

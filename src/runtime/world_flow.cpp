@@ -146,8 +146,8 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   if (q.counted) ++rt.sent;
   rt.in_flight.add_at(now, sent, 1);
   uint64_t t = token_of(r, q.generation);
-  q.client_deadline = arm<&Impl::on_client_deadlines>(
-      client_deadlines_, options_.client_timeout - (now - sent), t, 0);
+  q.client_deadline = arm<&Impl::on_client_deadlines>(client_deadlines_,
+                                                      options_.client_timeout - (now - sent), t, 0);
   const EntryRt& e = entries_[rt.entry];
   if (e.gateway != kNone) {
     const GatewayRt& gw = gateways_[e.gateway];
@@ -239,9 +239,8 @@ void World::Impl::gateway_cpu_done(uint32_t r) {
       if (ir.strip_path && ir.prefix != "/") {
         std::string_view p = ir.prefix;
         if (p.back() == '/') p.remove_suffix(1);
-        rt.upstream_path = rt.upstream_path.size() == p.size()
-                               ? std::string_view("/")
-                               : rt.upstream_path.substr(p.size());
+        rt.upstream_path = rt.upstream_path.size() == p.size() ? std::string_view("/")
+                                                               : rt.upstream_path.substr(p.size());
       }
       break;
     }
@@ -312,9 +311,9 @@ void World::Impl::report_upstream(uint32_t service, uint32_t kong, uint32_t targ
   const PodRt& k = pods_[kong];
   const PodRt& p = pods_[target];
   note(sim::format_duration(engine.now() / sim::millis(1) * sim::millis(1)) + ": Kong " + k.name +
-       " took " + p.name + " out of Service " +
-       services_[service].namespace_name + "/" + services_[service].name + "'s balancer after " +
-       std::to_string(seen) + " " + what + " (KongUpstreamPolicy " + h.policy +
+       " took " + p.name + " out of Service " + services_[service].namespace_name + "/" +
+       services_[service].name + "'s balancer after " + std::to_string(seen) + " " + what +
+       " (KongUpstreamPolicy " + h.policy +
        ", passive: it stays out until the pod is replaced or Kong restarts)");
 }
 
@@ -772,10 +771,10 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
     Request& p = requests_[parent];
     p.child = kNone;
     if (services_[p.service].passive != kNone) {
-      report_upstream(p.service, p.pod, q.pod,
-                      failure == Failure::kRefused ? UpstreamOutcome::kTcpFailure
-                                                   : UpstreamOutcome::kAnswered,
-                      failure == Failure::kRefused ? 0 : q.status);
+      report_upstream(
+          p.service, p.pod, q.pod,
+          failure == Failure::kRefused ? UpstreamOutcome::kTcpFailure : UpstreamOutcome::kAnswered,
+          failure == Failure::kRefused ? 0 : q.status);
     }
     // A refused connection is a connect failure: Kong tries the next target (domain-facts 6).
     if (failure == Failure::kRefused && p.attempts < options_.kong_retries) {

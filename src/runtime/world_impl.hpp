@@ -201,7 +201,7 @@ struct WorkloadRt {
   const topology::Hpa* hpa = nullptr;
   uint32_t template_pod = kNone;  // the pod new replicas copy
   int created = 0;                // replicas the HPA created (names their pods)
-  sim::TimeWeighted replicas;                   // pods not terminating
+  sim::TimeWeighted replicas;     // pods not terminating
   int replicas_min = 0;
   int replicas_max = 0;
   int replicas_start = 0;
@@ -672,10 +672,10 @@ class World::Impl : public PodHost {
   std::deque<ServiceBehaviour> generic_services_;
   std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
   bool measuring_ = false;
-  sim::Time measure_start_ = 0;  // when measuring_ became true
+  sim::Time measure_start_ = 0;        // when measuring_ became true
   sim::Time horizon_ = sim::kTimeMax;  // the run's end (World::set_horizon)
-  DeadlineFifo client_deadlines_;  // options_.client_timeout after each send
-  DeadlineFifo read_deadlines_;    // options_.kong_read_timeout after each upstream attempt
+  DeadlineFifo client_deadlines_;      // options_.client_timeout after each send
+  DeadlineFifo read_deadlines_;        // options_.kong_read_timeout after each upstream attempt
 
   void on_sample();
   // The series sampler's state (world_series.cpp): the cumulative counters as they were at the
@@ -685,16 +685,16 @@ class World::Impl : public PodHost {
     std::vector<double> times_s;
     std::vector<Series> series;
     std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
-    std::vector<sim::LatencyHistogram> route_latency;  // by route
+    std::vector<sim::LatencyHistogram> route_latency;   // by route
     std::vector<std::map<int, uint64_t>> route_status;  // by route
-    std::vector<double> pod_cpu;                       // by pod: cpu_used (ns)
-    std::vector<double> pod_queue;                     // by pod: queued.integral
-    std::vector<double> pg_connections;                // by server: connections.integral
+    std::vector<double> pod_cpu;                        // by pod: cpu_used (ns)
+    std::vector<double> pod_queue;                      // by pod: queued.integral
+    std::vector<double> pg_connections;                 // by server: connections.integral
     std::vector<std::vector<uint64_t>> group_consumed;  // by Kafka cluster, group
   };
   SeriesState series_;
-  Series& series_at(const std::string& metric, const std::string& subject,
-                    const std::string& label, const char* unit);
+  Series& series_at(const std::string& metric, const std::string& subject, const std::string& label,
+                    const char* unit);
   RequestArena requests_;
   std::vector<uint32_t> free_requests_;
   std::map<topology::Index, uint32_t> pod_index_;

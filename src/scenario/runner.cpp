@@ -538,9 +538,8 @@ Knee find_knee(const PreparedScenario& prepared, const ScenarioResult& result) {
   for (auto& w : all) {
     if (w.answered) w.mean_ms /= static_cast<double>(w.answered);
     if (w.start_s < warmup || w.answered == 0) continue;
-    if (std::any_of(spans.begin(), spans.end(), [&](const Span& s) {
-          return w.start_s + width > s.at && w.start_s < s.end;
-        }))
+    if (std::any_of(spans.begin(), spans.end(),
+                    [&](const Span& s) { return w.start_s + width > s.at && w.start_s < s.end; }))
       continue;
     if (base_windows < 3) {
       base_sum += w.mean_ms * static_cast<double>(w.answered);
@@ -555,8 +554,10 @@ Knee find_knee(const PreparedScenario& prepared, const ScenarioResult& result) {
     bool fault_tail = false;
     for (Span& s : spans) {
       if (w.start_s < s.end || !s.tail_open) continue;
-      if (bad) fault_tail = true;
-      else s.tail_open = false;
+      if (bad)
+        fault_tail = true;
+      else
+        s.tail_open = false;
     }
     if (!bad || fault_tail) continue;
     knee.found = true;

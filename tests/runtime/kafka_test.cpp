@@ -470,7 +470,6 @@ TEST(KafkaRetention, WholeSegmentsGoByTimeAndBySize) {
   EXPECT_EQ(kafka.log_dir_bytes(0), 10'000 + 30'000);
 }
 
-
 // Issue 8: the KRaft controller quorum. Prod's three brokers are also its three voters
 // (process.roles broker,controller): two lost is a lost majority, and with it every metadata
 // change. Nothing is fenced, no ISR shrinks, so acks=all waits on the dead followers and times
@@ -482,8 +481,12 @@ struct VoterKafka {
   Client client{&engine, {}};
   VoterKafka() {
     kafka.on_produce_result(&Client::on_result, &client);
-    kafka.create_topic({.name = "order.created", .partitions = 1, .replication_factor = 3,
-                        .min_insync_replicas = 2, .start_index = 0, .replica_shift = 0});
+    kafka.create_topic({.name = "order.created",
+                        .partitions = 1,
+                        .replication_factor = 3,
+                        .min_insync_replicas = 2,
+                        .start_index = 0,
+                        .replica_shift = 0});
   }
   void run_for(Time d) { engine.run_until(engine.now() + d); }
 };
@@ -519,7 +522,8 @@ TEST(KafkaQuorum, TwoOfThreeVotersLostFreezeTheMetadataAndAcksAllTimesOut) {
   run_for(kKafkaDefaultQuorumElectionTimeout);
   EXPECT_TRUE(kafka.has_quorum());
   EXPECT_EQ(kafka.quorum_losses(), 1u);
-  EXPECT_EQ(kafka.quorum_lost_time(), back + kKafkaDefaultQuorumElectionTimeout - (back - seconds(71)));
+  EXPECT_EQ(kafka.quorum_lost_time(),
+            back + kKafkaDefaultQuorumElectionTimeout - (back - seconds(71)));
   run_for(kKafkaDefaultBrokerSessionTimeout);
   EXPECT_TRUE(kafka.broker_fenced(2));
   run_for(seconds(20));

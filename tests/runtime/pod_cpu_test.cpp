@@ -327,7 +327,6 @@ TEST(PodCpu, WorkDoneAsTheQuotaRunsOutIsAnsweredThenEvenIfAnArrivalStallsThePod)
   EXPECT_EQ(cpu.throttled_time(), millis(90));
 }
 
-
 // StressChaos's CPU stressors (chaos-facts StressChaos) are threads of the pod's own cgroup: they
 // spend its quota beside the request threads, so a limited pod runs out sooner and answers later.
 TEST(PodCpuStress, StressorsSpendTheQuotaBesideTheRequestThreads) {

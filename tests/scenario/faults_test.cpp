@@ -216,14 +216,14 @@ TEST(CpuStress, StressorsInOrdersApiSlowItsRequestsAndCountInItsCpu) {
   };
   const std::string selector =
       "selector: {namespaces: [amazon-api-prod], labelSelectors: {app: orders-api}}";
-  ScenarioResult calm = run_text(
-      "prod", kProd, "{at: 1m, duration: 3m, stressChaos: {mode: all, " + selector +
-                         ", stressors: {memory: {workers: 1, size: 1MB}}}}",
-      "    - podsAvailable: {}\n");
-  ScenarioResult stressed = run_text(
-      "prod", kProd, "{at: 1m, duration: 3m, stressChaos: {mode: all, " + selector +
-                         ", stressors: {cpu: {workers: 2, load: 100}}}}",
-      "    - podsAvailable: {}\n");
+  ScenarioResult calm = run_text("prod", kProd,
+                                 "{at: 1m, duration: 3m, stressChaos: {mode: all, " + selector +
+                                     ", stressors: {memory: {workers: 1, size: 1MB}}}}",
+                                 "    - podsAvailable: {}\n");
+  ScenarioResult stressed = run_text("prod", kProd,
+                                     "{at: 1m, duration: 3m, stressChaos: {mode: all, " + selector +
+                                         ", stressors: {cpu: {workers: 2, load: 100}}}}",
+                                     "    - podsAvailable: {}\n");
   EXPECT_GT(p99_orders(stressed), 3 * p99_orders(calm))
       << p99_orders(stressed) << " ms vs " << p99_orders(calm) << " ms";
   double calm_cores = 0, stressed_cores = 0;
@@ -244,9 +244,8 @@ TEST(KongPassiveHealth, AKongNodeTakesACutOffTargetOutAfterItsTcpFailures) {
   ScenarioResult with = run_file("tests/scenario/testdata/kong-passive/scenario.yaml", 1);
   ScenarioResult without = run_file("tests/scenario/testdata/kong-passive/shipped.yaml", 1);
   auto notes_with = [](const ScenarioResult& r, const std::string& text) {
-    return std::count_if(r.notes.begin(), r.notes.end(), [&](const std::string& n) {
-      return n.find(text) != std::string::npos;
-    });
+    return std::count_if(r.notes.begin(), r.notes.end(),
+                         [&](const std::string& n) { return n.find(text) != std::string::npos; });
   };
   EXPECT_EQ(notes_with(with, "out of Service amazon-api-prod/orders-api's balancer after 3 TCP"),
             3);  // one per Kong node
@@ -275,11 +274,12 @@ TEST(IoChaos, LatencySlowsEveryCommitAndAnIoErrorTakesPostgresDown) {
   ScenarioResult slow = run_text(
       "prod", kProd, "{at: 30s, ioChaos: {action: latency, mode: all, " + pg + ", delay: 50ms}}",
       "    - podsAvailable: {}\n");
-  EXPECT_GT(p50_orders(slow), p50_orders(calm) + 45) << p50_orders(slow) << " vs " << p50_orders(calm);
-  ScenarioResult broken = run_text(
-      "prod", kProd,
-      "{at: 1m, duration: 1m, ioChaos: {action: fault, mode: all, " + pg + ", errno: 5}}",
-      "    - recovery: {route: \"POST /orders\", within: 2m}\n");
+  EXPECT_GT(p50_orders(slow), p50_orders(calm) + 45)
+      << p50_orders(slow) << " vs " << p50_orders(calm);
+  ScenarioResult broken =
+      run_text("prod", kProd,
+               "{at: 1m, duration: 1m, ioChaos: {action: fault, mode: all, " + pg + ", errno: 5}}",
+               "    - recovery: {route: \"POST /orders\", within: 2m}\n");
   ASSERT_EQ(broken.faults.size(), 1u);
   // Requests wait for a pool connection up to its 30 s acquire timeout before they fail (and the
   // apps' liveness probes, stuck behind them, restart the pods): errors from 30 s in.
@@ -300,7 +300,8 @@ TEST(KongKilled, TheConnectionsAKilledKongPodHeldAreReset) {
       "    - podsAvailable: {}\n");
   uint64_t reset = 0;
   for (const runtime::RouteFigures& f : r.merged.routes) {
-    auto it = f.error_reasons.find("kong: its pod died with the request in flight (connection reset)");
+    auto it =
+        f.error_reasons.find("kong: its pod died with the request in flight (connection reset)");
     if (it != f.error_reasons.end()) reset += it->second;
   }
   EXPECT_GT(reset, 0u);

@@ -140,8 +140,8 @@ TEST(KongUpstreamPolicy, BadThresholdsAndStatusesNameTheirLine) {
        "test.yaml:12:"},
       {"unhealthy: {httpFailures: 1, httpStatuses: 500}", "httpStatuses must be a list",
        "test.yaml:12:"},
-      {"unhealthy: {httpFailures: 1, httpStatuses: [500, teapot]}", "\"teapot\" is not an HTTP status",
-       "test.yaml:12:"},
+      {"unhealthy: {httpFailures: 1, httpStatuses: [500, teapot]}",
+       "\"teapot\" is not an HTTP status", "test.yaml:12:"},
   };
   for (const BadConfig& c : cases) {
     std::string text = std::string(kNamespace) +
@@ -151,7 +151,8 @@ TEST(KongUpstreamPolicy, BadThresholdsAndStatusesNameTheirLine) {
                        "spec:\n"
                        "  healthchecks:\n"
                        "    passive:\n"
-                       "      " + std::string(c.config) + "\n";
+                       "      " +
+                       std::string(c.config) + "\n";
     try {
       build(text);
       ADD_FAILURE() << "accepted: " << c.config;

@@ -290,7 +290,7 @@ class KafkaCluster {
     uint64_t storage_failures = 0;
     uint64_t incarnation = 0;
     bool replication_paused = false;
-    IoDelay io;  // set_io_delay
+    IoDelay io;                 // set_io_delay
     bool refuses = false;       // dead, and its connections are refused rather than silent
     int64_t foreign_bytes = 0;  // counted in log_bytes: the volume's other contents
   };
@@ -408,13 +408,13 @@ class KafkaCluster {
   void* produce_context_ = nullptr;
   BatchFn batch_fn_ = nullptr;
   void* batch_context_ = nullptr;
-  bool quorum_ = true;             // see has_quorum()
-  uint64_t quorum_epoch_ = 0;      // bumped on every loss: a stale regain event does nothing
+  bool quorum_ = true;         // see has_quorum()
+  uint64_t quorum_epoch_ = 0;  // bumped on every loss: a stale regain event does nothing
   uint64_t quorum_losses_ = 0;
   Time quorum_lost_at_ = 0;
   Time quorum_lost_total_ = 0;
   bool majority_alive() const;
-  void check_quorum();             // after a broker stops or starts
+  void check_quorum();  // after a broker stops or starts
   void on_quorum_regained(uint64_t epoch);
   bool isr_check_armed_ = false;
   bool retention_armed_ = false;

@@ -41,8 +41,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kubetwin/runtime/pod_cpu.hpp"
 #include "kubetwin/runtime/io_delay.hpp"
+#include "kubetwin/runtime/pod_cpu.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
 #include "kubetwin/sim/engine.hpp"
 #include "kubetwin/sim/time.hpp"

@@ -186,11 +186,10 @@ struct FlowFigures {
 // nothing to say (no answer, a topic not created yet).
 //   metric                 subject                  label                  unit
 //   latency_ms             route ("entry request")  p50, p95, p99          ms
-//   responses              route                    HTTP status, 0 = gave up   answers (after warm-up)
-//   cpu_cores              "ns/workload"            ""                     cores
-//   queue                  "ns/workload"            ""                     requests
-//   ready_pods, pods       "ns/workload"            ""                     pods
-//   postgres_connections   "ns/workload"            ""                     connections
+//   responses              route                    HTTP status, 0 = gave up   answers (after
+//   warm-up) cpu_cores              "ns/workload"            ""                     cores queue
+//   "ns/workload"            ""                     requests ready_pods, pods       "ns/workload"
+//   ""                     pods postgres_connections   "ns/workload"            "" connections
 //   kafka_isr              "ns/cluster"             "topic/partition"      replicas
 //   kafka_lag              "ns/cluster"             "group topic/partition"  records
 //   volume_bytes           "ns/claim"               ""                     bytes

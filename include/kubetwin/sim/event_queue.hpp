@@ -340,7 +340,7 @@ class BasicEventQueue {
   std::vector<HeapEntry> heap_;
   std::vector<Record> records_;
   uint32_t free_head_ = kNoSlot;  // top of the free-slot stack
-  std::vector<uint64_t> fifo_;  // keys of events pushed at now_, in push order
+  std::vector<uint64_t> fifo_;    // keys of events pushed at now_, in push order
   size_t fifo_head_ = 0;
   size_t fifo_live_ = 0;
 };

@@ -365,9 +365,9 @@ struct KongPlugin {
 // disabled target, so nothing re-enables it (only active checks, or a new target, would). A
 // threshold of 0 turns that counter off (Kong's default for all three).
 struct KongPassiveHealth {
-  int http_failures = 0;                            // unhealthy.httpFailures
-  int tcp_failures = 0;                             // unhealthy.tcpFailures
-  int timeouts = 0;                                 // unhealthy.timeouts
+  int http_failures = 0;                                  // unhealthy.httpFailures
+  int tcp_failures = 0;                                   // unhealthy.tcpFailures
+  int timeouts = 0;                                       // unhealthy.timeouts
   std::vector<int> unhealthy_statuses = {429, 500, 503};  // unhealthy.httpStatuses (Kong's default)
 };
 
