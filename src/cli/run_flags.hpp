@@ -1,6 +1,9 @@
-// Flag helpers shared by the `run` and `capacity` verbs: whole-number flags and --threads.
+// Helpers shared by the `run` and `capacity` verbs: whole-number flags, --threads, and what the
+// results database keeps of the invocation (the command line, the wall-clock start).
 #pragma once
 
+#include <chrono>
+#include <ctime>
 #include <exception>
 #include <string>
 
@@ -27,6 +30,34 @@ inline int positive_flag(const ParsedArgs& args, const std::string& name, int ma
 // --threads N, or 0 (one thread per replication, up to the hardware's) when absent.
 inline int threads_flag(const ParsedArgs& args) {
   return args.has("threads") ? positive_flag(args, "threads", 1024) : 0;
+}
+
+// The command as typed ("kubetwin VERB ARGS..."), for the results database: arguments quoted
+// when they need it.
+inline std::string command_line(const std::string& verb, const Invocation& inv) {
+  std::string out = "kubetwin " + verb;
+  for (const std::string& a : inv.args) {
+    const bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`*?;&|<>()") == std::string::npos;
+    out += " ";
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out += "'";
+    for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    out += "'";
+  }
+  return out;
+}
+
+// Now, UTC ISO 8601 ("2025-01-31T12:00:00Z").
+inline std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace kubetwin::cli

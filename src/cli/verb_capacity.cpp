@@ -1,9 +1,13 @@
 // `kubetwin capacity SCENARIO --slo TEXT`: the highest load a scenario's system carries within an
-// SLO, and what saturates first, as text or JSON.
+// SLO, and what saturates first, as text or JSON; the search and its probes kept in the results
+// database (--db, --no-db), as `kubetwin run` keeps runs.
+#include <chrono>
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "cli_common.hpp"
+#include "kubetwin/report/results_db.hpp"
 #include "kubetwin/report/run_report.hpp"
 #include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
@@ -16,7 +20,7 @@ namespace {
 
 constexpr const char* kCapacityUsage =
     "usage: kubetwin capacity SCENARIO --slo \"p99<300ms,errors<0.1%\" [--route \"POST /orders\"] "
-    "[--output text|json] [--threads N] [--replications N]";
+    "[--output text|json] [--threads N] [--replications N] [--db FILE | --no-db]";
 
 }  // namespace
 
@@ -29,6 +33,8 @@ int verb_capacity(const Invocation& inv) {
                                             {"output", 'o', true},
                                             {"threads", 0, true},
                                             {"replications", 0, true},
+                                            {"db", 0, true},
+                                            {"no-db", 0, false},
                                             {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kCapacityUsage << "\n";
@@ -47,12 +53,36 @@ int verb_capacity(const Invocation& inv) {
     if (args.has("replications"))
       options.run.replications = positive_flag(args, "replications", scenario::kMaxReplications);
 
+    if (args.has("db") && args.has("no-db"))
+      throw UsageError("--db and --no-db exclude each other");
+
     scenario::CapacitySlo slo = scenario::parse_capacity_slo(*args.value("slo"));
     if (auto route = args.value("route")) slo.route = *route;
     const scenario::ScenarioSpec spec = scenario::load_scenario_file(args.positional.front());
+    // Opened (and made) before the search: a path that cannot hold it must not cost the probes.
+    std::optional<report::ResultsDb> db;
+    if (!args.has("no-db"))
+      db = report::ResultsDb::open(report::resolve_results_path(args.value("db")),
+                                   report::ResultsDb::Mode::kCreate);
+    const std::string started_at = utc_now();
+    const auto started = std::chrono::steady_clock::now();
     const scenario::CapacityResult result = scenario::find_capacity(spec, slo, options);
+    const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - started;
+    bool db_failed = false;
+    if (db) {
+      try {
+        db->write_capacity(spec, result,
+                           report::RunContext{command_line("capacity", inv), started_at},
+                           wall.count());
+      } catch (const std::exception& e) {
+        inv.err << "error: " << db->path().string() << ": cannot write the search: " << e.what()
+                << "\n  hint: the answer follows; --no-db searches without the database\n";
+        db_failed = true;
+      }
+    }
     inv.out << (format == report::RunFormat::kJson ? report::render_capacity_json(result)
                                                    : report::render_capacity_text(result));
+    if (db_failed) return kExitInternal;
     bool any_passed = false;
     for (const scenario::CapacityProbe& p : result.probes) any_passed = any_passed || p.passed;
     return any_passed ? kExitOk : kExitCheckFailed;

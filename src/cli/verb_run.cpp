@@ -27,32 +27,6 @@ constexpr const char* kRunUsage =
     "usage: kubetwin run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
     "[--threads N] [--timing] [--max-wall DURATION] [--chaos FILE]... [--db FILE | --no-db]";
 
-// The command as typed, for the results database: arguments quoted when they need it.
-std::string command_line(const Invocation& inv) {
-  std::string out = "kubetwin run";
-  for (const std::string& a : inv.args) {
-    const bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`*?;&|<>()") == std::string::npos;
-    out += " ";
-    if (plain) {
-      out += a;
-      continue;
-    }
-    out += "'";
-    for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    out += "'";
-  }
-  return out;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 int verb_run(const Invocation& inv) {
@@ -129,7 +103,8 @@ int verb_run(const Invocation& inv) {
       incomplete = incomplete || result.incomplete;
       if (db) {
         try {
-          db->write_run(*prepared[i], result, report::RunContext{command_line(inv), started_at});
+          db->write_run(*prepared[i], result,
+                        report::RunContext{command_line("run", inv), started_at});
         } catch (const std::exception& e) {
           inv.err << "error: " << db->path().string() << ": cannot write the run: " << e.what()
                   << "\n  hint: the run's report follows; --no-db runs without the database\n";

@@ -163,6 +163,38 @@ CREATE TABLE topology_edges (run_id INTEGER NOT NULL REFERENCES runs(id),
   PRIMARY KEY (run_id, position));
 )sql";
 
+// Version 2: audit findings of a run's model, and capacity searches. Created with the rest in a
+// new file, and added to a version 1 file opened writable (README "The schema").
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS audit_findings (run_id INTEGER NOT NULL REFERENCES runs(id),
+  position INTEGER NOT NULL, id TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
+  kind TEXT NOT NULL, namespace_name TEXT NOT NULL, name TEXT NOT NULL,
+  environment TEXT NOT NULL, file TEXT, line INTEGER NOT NULL, "column" INTEGER NOT NULL,
+  message TEXT NOT NULL, hint TEXT NOT NULL, PRIMARY KEY (run_id, position));
+CREATE TABLE IF NOT EXISTS capacity_searches (id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scenario_name TEXT NOT NULL, scenario_path TEXT NOT NULL, model_path TEXT NOT NULL,
+  model_digest TEXT NOT NULL, environments TEXT NOT NULL, seed INTEGER NOT NULL,
+  replications INTEGER NOT NULL, duration_s REAL NOT NULL, base_offered_rate_per_s REAL NOT NULL,
+  slo TEXT NOT NULL, slo_quantile TEXT NOT NULL, slo_below_ms REAL, slo_error_rate_below REAL,
+  slo_route TEXT NOT NULL, found INTEGER NOT NULL, scale REAL NOT NULL,
+  max_rate_per_s REAL NOT NULL, bottleneck_resource TEXT NOT NULL,
+  bottleneck_kind TEXT NOT NULL, bottleneck_saturation REAL NOT NULL,
+  bottleneck_evidence TEXT NOT NULL, summary TEXT NOT NULL, kubetwin_version TEXT NOT NULL,
+  command_line TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS capacity_clock (
+  search_id INTEGER PRIMARY KEY REFERENCES capacity_searches(id), started_at TEXT NOT NULL,
+  wall_seconds REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS capacity_probes (
+  search_id INTEGER NOT NULL REFERENCES capacity_searches(id), position INTEGER NOT NULL,
+  scale REAL NOT NULL, offered_rate_per_s REAL NOT NULL, passed INTEGER NOT NULL,
+  measured TEXT NOT NULL, PRIMARY KEY (search_id, position));
+CREATE TABLE IF NOT EXISTS capacity_probe_routes (
+  search_id INTEGER NOT NULL REFERENCES capacity_searches(id), probe INTEGER NOT NULL,
+  route INTEGER NOT NULL, entry TEXT NOT NULL, request TEXT NOT NULL, quantile_ms REAL,
+  p99_ms REAL, error_rate REAL NOT NULL, throughput_per_s REAL NOT NULL,
+  PRIMARY KEY (search_id, probe, route));
+)sql";
+
 // Tables holding a run's rows, in the order write_run fills them (run_clock last but one).
 constexpr const char* kRunTables[] = {"parameters",
                                       "overrides",
@@ -190,6 +222,7 @@ constexpr const char* kRunTables[] = {"parameters",
                                       "series_points",
                                       "topology_nodes",
                                       "topology_edges",
+                                      "audit_findings",
                                       "run_clock"};
 
 [[noreturn]] void input_error(const fs::path& path, const std::string& what,
@@ -404,6 +437,15 @@ std::vector<double> offered_rates(const scenario::ScenarioSpec& spec, double rat
   return out;
 }
 
+const char* severity_text(k8s::Severity s) {
+  return s == k8s::Severity::kError ? "error" : s == k8s::Severity::kWarning ? "warning" : "info";
+}
+k8s::Severity severity_of(const std::string& s) {
+  return s == "error"     ? k8s::Severity::kError
+         : s == "warning" ? k8s::Severity::kWarning
+                          : k8s::Severity::kInfo;
+}
+
 }  // namespace
 
 fs::path resolve_results_path(const std::optional<std::string>& flag_value) {
@@ -423,6 +465,46 @@ std::string model_digest(const scenario::ScenarioSpec& spec) {
   if (!spec.behaviour_path.empty()) h = fnv1a(h, read_whole(spec.behaviour_path));
   if (!spec.cluster_path.empty()) h = fnv1a(h, read_whole(spec.cluster_path));
   return fmt::format("fnv1a64:{:016x}", h);
+}
+
+// ---- Audit findings ----------------------------------------------------------------------
+
+std::vector<topology::Finding> run_findings(const scenario::PreparedScenario& prepared) {
+  const scenario::ScenarioSpec& spec = prepared.spec;
+  topology::AuditContext context;
+  for (const std::string& name : spec.environments) {
+    const topology::TwinEnvironment* env = spec.model.find_environment(name);
+    if (!env) continue;
+    topology::AuditEnvironment ae;
+    ae.name = env->name;
+    ae.highly_available = env->highly_available;
+    ae.namespaces = env->namespaces;
+    ae.resources = topology::render_environment(*env);
+    for (const topology::TwinEntrypoint& ep : env->entrypoints)
+      ae.entrypoints.push_back(topology::AuditEntrypoint{ep.gateway, ep.url, ep.host, ep.where});
+    context.applied.insert(context.applied.end(), ae.resources.begin(), ae.resources.end());
+    context.environments.push_back(std::move(ae));
+  }
+  std::vector<topology::Finding> findings = topology::audit(prepared.model, context);
+  // As `kubetwin check` prints them: paths under the working directory relative to it.
+  std::error_code ec;
+  const std::string cwd = fs::current_path(ec).string() + "/";
+  if (ec) return findings;
+  std::map<const std::string*, std::shared_ptr<const std::string>> done;
+  for (topology::Finding& f : findings) {
+    if (!f.where.path) continue;
+    auto [it, fresh] = done.try_emplace(f.where.path.get());
+    if (fresh) {
+      it->second = f.where.path;
+      if (f.where.path->starts_with(cwd))
+        it->second = std::make_shared<const std::string>(f.where.path->substr(cwd.size()));
+    }
+    f.where.path = it->second;
+    for (std::string* text : {&f.message, &f.hint})
+      for (auto p = text->find(cwd); p != std::string::npos; p = text->find(cwd, p))
+        text->erase(p, cwd.size());
+  }
+  return findings;
 }
 
 // ---- Topology ----------------------------------------------------------------------------
@@ -616,6 +698,7 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
     try {
       Transaction tx(raw);
       exec(raw, kSchema);
+      exec(raw, kSchemaV2);
       Statement s(raw, "INSERT INTO kubetwin_schema (name, version) VALUES (?, ?)");
       s.run(kSchemaName, kResultsSchemaVersion);
       tx.commit();
@@ -634,7 +717,23 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
   }
   if (version == 0)
     input_error(path, "is a SQLite database, but not a kubetwin results database", kNotOurs);
-  if (version != kResultsSchemaVersion)
+  if (version == 1 && !sqlite3_db_readonly(raw, "main")) {
+    // Migrated in place: version 2 only adds tables. A file this process may not write is read
+    // as it is (has_table() guards the readers).
+    try {
+      Transaction tx(raw);
+      exec(raw, kSchemaV2);
+      Statement s(raw, "UPDATE kubetwin_schema SET version = ? WHERE name = ?");
+      s.run(kResultsSchemaVersion, kSchemaName);
+      tx.commit();
+      version = kResultsSchemaVersion;
+    } catch (const std::exception&) {
+      if (mode == Mode::kCreate)
+        input_error(path, "has results schema version 1 and cannot be upgraded to version 2",
+                    "check that the file is writable, or start a new file with --db FILE");
+    }
+  }
+  if (version != kResultsSchemaVersion && !(version == 1 && mode == Mode::kReadOnly))
     input_error(path,
                 fmt::format("has results schema version {}; this kubetwin reads version {}",
                             version, kResultsSchemaVersion),
@@ -649,6 +748,7 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
   const scenario::ScenarioSpec& spec = prepared.spec;
   const std::string digest = model_digest(spec);
   const Topology topo = run_topology(prepared, r);
+  const std::vector<topology::Finding> findings = run_findings(prepared);
   auto done = [&](const char* table) {
     if (after_table_for_tests) after_table_for_tests(table);
   };
@@ -963,6 +1063,19 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
     for (const TopologyEdge& e : topo.edges)
       edges.row(id, i++, e.from, e.to, e.kind, e.label, e.crosses_environment, e.calls);
     done("topology");
+  }
+  {
+    Insert rows(db_, "audit_findings",
+                {"run_id", "position", "id", "rule", "severity", "kind", "namespace_name", "name",
+                 "environment", "file", "line", "column", "message", "hint"});
+    int i = 0;
+    for (const topology::Finding& f : findings) {
+      rows.row(id, i++, f.id, f.rule, severity_text(f.severity), f.subject.kind,
+               f.subject.namespace_name, f.subject.name, f.environment,
+               f.where.path ? f.where.file() : std::string(), f.where.line, f.where.column,
+               f.message, f.hint);
+    }
+    done("audit_findings");
   }
   Insert(db_, "run_clock", {"run_id", "started_at", "wall_seconds"})
       .row(id, context.started_at, r.wall_seconds);
@@ -1376,6 +1489,182 @@ StoredRun ResultsDb::load_run(int64_t id) const {
         out.topology.edges.push_back(TopologyEdge{s.text(0), s.text(1), s.text(2), s.text(3),
                                                   s.integer(4) != 0, s.uinteger(5)});
       });
+  if (has_table("audit_findings"))
+    rows(
+        "SELECT id, rule, severity, kind, namespace_name, name, environment, file, line, "
+        "\"column\", message, hint FROM audit_findings WHERE run_id = ? ORDER BY position",
+        [&](const Statement& s) {
+          topology::Finding f;
+          f.id = s.text(0);
+          f.rule = s.text(1);
+          f.severity = severity_of(s.text(2));
+          f.subject = topology::FindingSubject{s.text(3), s.text(4), s.text(5)};
+          f.environment = s.text(6);
+          if (!s.is_null(7) && !s.text(7).empty())
+            f.where.path = std::make_shared<const std::string>(s.text(7));
+          f.where.line = s.small(8);
+          f.where.column = s.small(9);
+          f.message = s.text(10);
+          f.hint = s.text(11);
+          out.findings.push_back(std::move(f));
+        });
+  return out;
+}
+
+bool ResultsDb::has_table(const char* name) const {
+  Statement s(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+  s.bind(1, std::string(name));
+  return s.step() && s.integer(0) > 0;
+}
+
+// ---- Capacity searches -------------------------------------------------------------------
+
+int64_t ResultsDb::write_capacity(const scenario::ScenarioSpec& spec,
+                                  const scenario::CapacityResult& c, const RunContext& context,
+                                  double wall_seconds) {
+  const std::string digest = model_digest(spec);
+  double base_rate = 0;
+  for (const scenario::LoadSpec& l : spec.loads)
+    if (!l.closed)
+      base_rate += l.profile.expected_arrivals(0, spec.duration) / sim::to_seconds(spec.duration);
+  Transaction tx(db_);
+  const scenario::CapacitySlo& slo = c.slo;
+  Insert(db_, "capacity_searches",
+         {"scenario_name",
+          "scenario_path",
+          "model_path",
+          "model_digest",
+          "environments",
+          "seed",
+          "replications",
+          "duration_s",
+          "base_offered_rate_per_s",
+          "slo",
+          "slo_quantile",
+          "slo_below_ms",
+          "slo_error_rate_below",
+          "slo_route",
+          "found",
+          "scale",
+          "max_rate_per_s",
+          "bottleneck_resource",
+          "bottleneck_kind",
+          "bottleneck_saturation",
+          "bottleneck_evidence",
+          "summary",
+          "kubetwin_version",
+          "command_line"})
+      .row(spec.name, spec.path, spec.model_path, digest, join(spec.environments, ","), spec.seed,
+           spec.replications, sim::to_seconds(spec.duration), base_rate, slo.text,
+           std::string(scenario::to_string(slo.quantile)),
+           slo.below ? static_cast<double>(*slo.below) / 1e6 : kNaN,
+           slo.error_rate_below ? *slo.error_rate_below : kNaN, slo.route, c.found, c.scale,
+           c.max_rate_per_s, c.bottleneck.resource, c.bottleneck.kind, c.bottleneck.saturation,
+           c.bottleneck.evidence, c.summary, std::string(KUBETWIN_VERSION), context.command_line);
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  Insert probes(db_, "capacity_probes",
+                {"search_id", "position", "scale", "offered_rate_per_s", "passed", "measured"});
+  Insert routes(db_, "capacity_probe_routes",
+                {"search_id", "probe", "route", "entry", "request", "quantile_ms", "p99_ms",
+                 "error_rate", "throughput_per_s"});
+  for (size_t i = 0; i < c.probes.size(); ++i) {
+    const scenario::CapacityProbe& p = c.probes[i];
+    probes.row(id, static_cast<int64_t>(i), p.scale, p.offered_rate_per_s, p.passed, p.measured);
+    for (size_t k = 0; k < p.routes.size(); ++k) {
+      const scenario::CapacityProbeRoute& r = p.routes[k];
+      routes.row(id, static_cast<int64_t>(i), static_cast<int64_t>(k), r.entry, r.request,
+                 r.quantile_ms, r.p99_ms, r.error_rate, r.throughput_per_s);
+    }
+  }
+  Insert(db_, "capacity_clock", {"search_id", "started_at", "wall_seconds"})
+      .row(id, context.started_at, wall_seconds);
+  tx.commit();
+  return id;
+}
+
+std::vector<StoredCapacitySearch> ResultsDb::list_capacity_searches() const {
+  std::vector<StoredCapacitySearch> out;
+  if (!has_table("capacity_searches")) return out;
+  std::vector<int64_t> ids;
+  Statement s(db_, "SELECT search_id FROM capacity_clock ORDER BY search_id");
+  while (s.step()) ids.push_back(s.integer(0));
+  for (int64_t id : ids) out.push_back(load_capacity_search(id));
+  return out;
+}
+
+std::optional<int64_t> ResultsDb::latest_capacity_search() const {
+  if (!has_table("capacity_clock")) return std::nullopt;
+  Statement s(db_, "SELECT max(search_id) FROM capacity_clock");
+  if (s.step() && !s.is_null(0)) return s.integer(0);
+  return std::nullopt;
+}
+
+StoredCapacitySearch ResultsDb::load_capacity_search(int64_t id) const {
+  StoredCapacitySearch out;
+  const std::string hint = "`kubetwin runs " + path_.string() + "` lists the searches it holds";
+  if (!has_table("capacity_searches"))
+    input_error(path_, fmt::format("has no capacity search {}", id), hint);
+  Statement s(db_,
+              "SELECT c.started_at, c.wall_seconds, s.scenario_name, s.scenario_path, "
+              "s.model_path, s.model_digest, s.environments, s.seed, s.replications, "
+              "s.duration_s, s.base_offered_rate_per_s, s.slo, s.slo_quantile, s.slo_below_ms, "
+              "s.slo_error_rate_below, s.slo_route, s.found, s.scale, s.max_rate_per_s, "
+              "s.bottleneck_resource, s.bottleneck_kind, s.bottleneck_saturation, "
+              "s.bottleneck_evidence, s.summary, s.kubetwin_version, s.command_line "
+              "FROM capacity_searches s JOIN capacity_clock c ON c.search_id = s.id "
+              "WHERE s.id = ?");
+  s.bind(1, id);
+  if (!s.step()) input_error(path_, fmt::format("has no capacity search {}", id), hint);
+  out.id = id;
+  out.started_at = s.text(0);
+  out.wall_seconds = s.real(1);
+  out.scenario_name = s.text(2);
+  out.scenario_path = s.text(3);
+  out.model_path = s.text(4);
+  out.model_digest = s.text(5);
+  out.environments = s.text(6);
+  out.seed = s.uinteger(7);
+  out.replications = s.small(8);
+  out.duration_s = s.real(9);
+  out.base_offered_rate_per_s = s.real(10);
+  scenario::CapacityResult& c = out.result;
+  c.scenario = out.scenario_name;
+  c.slo.text = s.text(11);
+  for (scenario::Quantile q :
+       {scenario::Quantile::kP50, scenario::Quantile::kP95, scenario::Quantile::kP99,
+        scenario::Quantile::kP999, scenario::Quantile::kMax})
+    if (s.text(12) == scenario::to_string(q)) c.slo.quantile = q;
+  if (!s.is_null(13)) c.slo.below = static_cast<sim::Time>(std::llround(s.real(13) * 1e6));
+  if (!s.is_null(14)) c.slo.error_rate_below = s.real(14);
+  c.slo.route = s.text(15);
+  c.found = s.integer(16) != 0;
+  c.scale = s.real(17);
+  c.max_rate_per_s = s.real(18);
+  c.bottleneck = scenario::Bottleneck{s.text(19), s.text(20), s.real(21), s.text(22)};
+  c.summary = s.text(23);
+  out.kubetwin_version = s.text(24);
+  out.command_line = s.text(25);
+  {
+    Statement p(db_,
+                "SELECT scale, offered_rate_per_s, passed, measured FROM capacity_probes WHERE "
+                "search_id = ? ORDER BY position");
+    p.bind(1, id);
+    while (p.step())
+      c.probes.push_back(
+          scenario::CapacityProbe{p.real(0), p.real(1), p.integer(2) != 0, p.text(3), {}});
+  }
+  {
+    Statement r(db_,
+                "SELECT probe, entry, request, quantile_ms, p99_ms, error_rate, throughput_per_s "
+                "FROM capacity_probe_routes WHERE search_id = ? ORDER BY probe, route");
+    r.bind(1, id);
+    while (r.step()) {
+      const size_t probe = static_cast<size_t>(r.integer(0));
+      if (probe >= c.probes.size()) continue;
+      c.probes[probe].routes.push_back(scenario::CapacityProbeRoute{
+          r.text(1), r.text(2), r.real(3), r.real(4), r.real(5), r.real(6)});
+    }
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kubetwin::scenario {
 
@@ -208,7 +209,19 @@ CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
     run.rate_scale = scale;
     ScenarioResult r = run_scenario(*prepared, run);
     SloOutcome o = evaluate(r, slo);
-    out.probes.push_back(CapacityProbe{scale, r.offered_rate_per_s, o.passed, o.worst});
+    CapacityProbe p{scale, r.offered_rate_per_s, o.passed, o.worst, {}};
+    const double q = quantile_fraction(slo.quantile);
+    for (const RouteSummary& route : r.routes) {
+      const auto& m = route.merged;
+      const bool any = m.latency.count() > 0;
+      auto ms = [&](double f) {
+        return any ? static_cast<double>(m.latency.quantile(f)) / 1e6
+                   : std::numeric_limits<double>::quiet_NaN();
+      };
+      p.routes.push_back(CapacityProbeRoute{m.entry, m.request, ms(q), ms(0.99), m.error_rate,
+                                            m.throughput_per_s});
+    }
+    out.probes.push_back(std::move(p));
     if (!o.passed && (!first_fail || scale < first_fail_scale)) {
       first_fail = std::move(r);
       first_fail_scale = scale;

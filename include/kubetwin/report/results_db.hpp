@@ -24,13 +24,18 @@
 #include <string>
 #include <vector>
 
+#include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/scenario/runner.hpp"
+#include "kubetwin/topology/audit.hpp"
 
 struct sqlite3;
 
 namespace kubetwin::report {
 
-inline constexpr int kResultsSchemaVersion = 1;
+// Version 2 added audit_findings and the capacity_* tables. A version 1 file is migrated in
+// place when it is opened writable (the new tables created, empty), and read as it is otherwise
+// (its runs show no audit findings).
+inline constexpr int kResultsSchemaVersion = 2;
 
 // The results file for an invocation: --db, else $KUBETWIN_RESULTS, else .kubetwin/results.db.
 std::filesystem::path resolve_results_path(const std::optional<std::string>& flag_value);
@@ -93,6 +98,29 @@ struct StoredRun {
   Topology topology;
   // The offered open-loop rate (all loads) per series sample of replication 0, per second.
   std::vector<double> offered_rate_per_s;
+  // What `kubetwin check` says of the model the run used (its environments, its cluster), in the
+  // audit's order; paths relative to the working directory when under it.
+  std::vector<topology::Finding> findings;
+};
+
+// One `kubetwin capacity` search as kept (tables capacity_searches, capacity_probes,
+// capacity_probe_routes, capacity_clock).
+struct StoredCapacitySearch {
+  int64_t id = 0;
+  std::string started_at;  // capacity_clock
+  double wall_seconds = 0;
+  std::string scenario_name;
+  std::string scenario_path;
+  std::string model_path;
+  std::string model_digest;
+  std::string environments;  // comma-separated
+  uint64_t seed = 0;
+  int replications = 0;
+  double duration_s = 0;
+  double base_offered_rate_per_s = 0;  // the scenario's own open-loop rate (scale 1)
+  std::string kubetwin_version;
+  std::string command_line;
+  scenario::CapacityResult result;  // probes with their per-route figures
 };
 
 class ResultsDb {
@@ -110,10 +138,21 @@ class ResultsDb {
   int64_t write_run(const scenario::PreparedScenario& prepared,
                     const scenario::ScenarioResult& result, const RunContext& context);
 
+  // Writes one capacity search (its probes and their per-route figures) in one transaction and
+  // returns its id. Throws std::runtime_error when SQLite fails.
+  int64_t write_capacity(const scenario::ScenarioSpec& spec, const scenario::CapacityResult& result,
+                         const RunContext& context, double wall_seconds);
+
   std::vector<RunListing> list_runs() const;  // oldest first
   std::optional<int64_t> latest_run() const;
   // Throws k8s::InputError when there is no run `id`.
   StoredRun load_run(int64_t id) const;
+
+  // Capacity searches, oldest first (probes included).
+  std::vector<StoredCapacitySearch> list_capacity_searches() const;
+  std::optional<int64_t> latest_capacity_search() const;
+  // Throws k8s::InputError when there is no search `id`.
+  StoredCapacitySearch load_capacity_search(int64_t id) const;
 
   const std::filesystem::path& path() const { return path_; }
 
@@ -123,6 +162,7 @@ class ResultsDb {
 
  private:
   ResultsDb(std::filesystem::path path, sqlite3* db);
+  bool has_table(const char* name) const;
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
 };
@@ -130,6 +170,10 @@ class ResultsDb {
 // The model digest written with a run: FNV-1a 64 over every environment's rendered manifests,
 // the behaviour file and the cluster profile, as "fnv1a64:0123456789abcdef".
 std::string model_digest(const scenario::ScenarioSpec& spec);
+
+// What `kubetwin check` finds in the model a prepared scenario runs: the audit of its model with
+// the index's environments the scenario simulates.
+std::vector<topology::Finding> run_findings(const scenario::PreparedScenario& prepared);
 
 // The topology a run's diagram draws, from its prepared model and its result's flows.
 Topology run_topology(const scenario::PreparedScenario& prepared,

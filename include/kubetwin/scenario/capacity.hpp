@@ -40,11 +40,22 @@ struct CapacityOptions {
   RunOptions run;           // threads, replications override
 };
 
+// One route's merged figures at a probe (what the capacity curve draws).
+struct CapacityProbeRoute {
+  std::string entry;
+  std::string request;
+  double quantile_ms = 0;  // the SLO's quantile (p99 by default); NaN when nothing was answered
+  double p99_ms = 0;       // NaN when nothing was answered
+  double error_rate = 0;
+  double throughput_per_s = 0;
+};
+
 struct CapacityProbe {
   double scale = 0;
   double offered_rate_per_s = 0;
   bool passed = false;
   std::string measured;  // the worst route: "POST /orders p99 412.0ms, errors 0.00%"
+  std::vector<CapacityProbeRoute> routes;  // every route of the scenario, in its order
 };
 
 struct Bottleneck {
