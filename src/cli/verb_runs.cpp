@@ -1,4 +1,5 @@
-// `kubetwin runs [DB] [-o table|json]`: the runs a results database holds, oldest first.
+// `kubetwin runs [DB] [-o table|json]`: the runs (and capacity searches) a results database
+// holds, oldest first.
 #include <ostream>
 
 #include "cli_common.hpp"
@@ -28,12 +29,17 @@ int verb_runs(const Invocation& inv) {
     const report::ResultsDb db = report::ResultsDb::open(report::resolve_results_path(path),
                                                          report::ResultsDb::Mode::kReadOnly);
     const std::vector<report::RunListing> runs = db.list_runs();
+    const std::vector<report::StoredCapacitySearch> searches = db.list_capacity_searches();
     if (format == "json") {
-      inv.out << report::render_runs_json(runs);
-    } else if (runs.empty()) {
+      inv.out << report::render_runs_json(runs, searches);
+    } else if (runs.empty() && searches.empty()) {
       inv.err << "No runs in " << db.path().string() << ".\n";
     } else {
-      inv.out << report::render_runs_table(runs);
+      if (!runs.empty()) inv.out << report::render_runs_table(runs);
+      if (!searches.empty())
+        inv.out << (runs.empty() ? "" : "\n") << "Capacity searches (`kubetwin report --capacity "
+                << "ID`):\n"
+                << report::render_capacity_searches_table(searches);
     }
     return kExitOk;
   } catch (const UsageError& e) {
