@@ -234,11 +234,15 @@ std::string render_chart(const Chart& c) {
           "style=\"fill:{}\">{}</text>\n",
           num(std::min(last_x, L + pw - 2)), num(last_y - 6), l.color, esc(l.end_label));
   }
-  for (const auto& [x, label] : c.markers) {
+  for (size_t i = 0; i < c.markers.size(); ++i) {
+    const auto& [x, label] = c.markers[i];
+    // Two markers side by side: the first labelled on its left, the next on its right.
+    const bool left = c.markers.size() > 1 && i % 2 == 0;
     s += fmt::format(
         "<line class=\"marker\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/><text "
-        "class=\"marker-label\" x=\"{3}\" y=\"{4}\">{5}</text>\n",
-        num(sx(x)), num(T), num(T + ph), num(sx(x) + 4), num(T + 24), esc(label));
+        "class=\"marker-label\" x=\"{3}\" y=\"{4}\"{5}>{6}</text>\n",
+        num(sx(x)), num(T), num(T + ph), num(sx(x) + (left ? -4 : 4)), num(T + 24 + 14.0 * (i % 2)),
+        left ? " text-anchor=\"end\"" : "", esc(label));
   }
   s += "</svg>\n";
   std::string legend = "<ul class=\"legend\">";
