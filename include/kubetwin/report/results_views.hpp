@@ -39,8 +39,9 @@ std::string render_capacity_html(const StoredCapacitySearch& search);
 //
 // A figure "moved" when, with 95% intervals on both sides (two replications or more), the
 // intervals do not overlap; otherwise when it changed by more than kCompareRelative of the larger
-// value and by more than its floor (1 ms, 1 request/s, 0.1 percentage point, 0.01 cores, 1 for
-// counts). A check "changed" when it passed in one run and not in the other.
+// value and by more than its floor (1 ms, 1 request/s, 0.1 percentage point, 0.01 cores, 1 s, 1
+// for mean counts, any whole event: a restart, a lost write). A check "changed" when it passed in
+// one run and not in the other.
 inline constexpr double kCompareRelative = 0.10;
 
 struct SettingChange {
@@ -56,7 +57,7 @@ struct CheckChange {
 struct FigureChange {
   std::string subject;  // "route POST /orders", "workload amazon-api-prod/orders-api"
   std::string figure;   // "p99", "throughput", "error rate", "CPU", ...
-  std::string unit;     // ms, req/s, %, cores, count, s
+  std::string unit;     // ms, req/s, %, cores, s, count (a mean), events (whole events)
   double a = 0, b = 0;  // NaN when the run lacks it
   double a_half_width = -1, b_half_width = -1;  // 95% interval half widths; -1 when none
   bool moved = false;
