@@ -1182,8 +1182,8 @@ double floor_of(const std::string& unit) {
   if (unit == "%") return 0.1;
   if (unit == "cores") return 0.01;
   if (unit == "s") return 1.0;
-  if (unit == "events") return 0.5;  // whole events: one more restart, one more write lost
-  return 1.0;                        // means of counts (queue)
+  if (unit == "events") return 0;  // whole events: one more restart, one more write lost
+  return 1.0;                      // means of counts (queue)
 }
 
 void judge(FigureChange& f) {
@@ -1215,6 +1215,7 @@ std::string figure_text(double v, const std::string& unit) {
   if (unit == "%") return fmt::format("{:.2f}%", v);
   if (unit == "cores") return fmt::format("{:.3f}", v);
   if (unit == "s") return format_span(v);
+  if (unit == "events" && v != std::floor(v)) return fmt::format("{:.2f}", v);  // per replication
   return format_count(v);
 }
 
@@ -1365,6 +1366,14 @@ RunComparison compare_runs(const StoredRun& a, const StoredRun& b) {
       if (w.namespace_name == like.namespace_name && w.name == like.name) return &w;
     return nullptr;
   };
+  // Events are totals over a run's replications: compared per replication when the counts differ.
+  const bool per_replication = a.result.replications != b.result.replications;
+  const double na = per_replication ? std::max(1, a.result.replications) : 1;
+  const double nb = per_replication ? std::max(1, b.result.replications) : 1;
+  auto events = [&](std::string subject, std::string figure, double va, double vb) {
+    add(std::move(subject), figure + (per_replication ? " per replication" : ""), "events", va / na,
+        vb / nb);
+  };
   std::vector<const runtime::WorkloadFigures*> workloads;
   for (const auto* run : {&a, &b})
     for (const auto& w : run->result.merged.workloads)
@@ -1383,28 +1392,28 @@ RunComparison compare_runs(const StoredRun& a, const StoredRun& b) {
         v(wb, [](const auto& w) { return w.queue_mean; }));
     add(subject, "ready", "%", v(wa, [](const auto& w) { return 100 * w.ready_fraction; }),
         v(wb, [](const auto& w) { return 100 * w.ready_fraction; }));
-    add(subject, "restarts", "events",
-        v(wa, [](const auto& w) { return static_cast<double>(w.restarts); }),
-        v(wb, [](const auto& w) { return static_cast<double>(w.restarts); }));
-    add(subject, "OOM kills", "events",
-        v(wa, [](const auto& w) { return static_cast<double>(w.oom_kills); }),
-        v(wb, [](const auto& w) { return static_cast<double>(w.oom_kills); }));
+    events(subject, "restarts",
+           v(wa, [](const auto& w) { return static_cast<double>(w.restarts); }),
+           v(wb, [](const auto& w) { return static_cast<double>(w.restarts); }));
+    events(subject, "OOM kills",
+           v(wa, [](const auto& w) { return static_cast<double>(w.oom_kills); }),
+           v(wb, [](const auto& w) { return static_cast<double>(w.oom_kills); }));
   }
   for (const auto& pa : a.result.merged.postgres)
     for (const auto& pb : b.result.merged.postgres)
       if (pa.namespace_name == pb.namespace_name && pa.name == pb.name) {
         const std::string subject = "postgres " + pa.namespace_name + "/" + pa.name;
         add(subject, "connections at peak", "count", pa.connections_max, pb.connections_max);
-        add(subject, "refused connections", "events", static_cast<double>(pa.connection_refusals),
-            static_cast<double>(pb.connection_refusals));
-        add(subject, "commits lost", "events", static_cast<double>(pa.commits_lost),
-            static_cast<double>(pb.commits_lost));
+        events(subject, "refused connections", static_cast<double>(pa.connection_refusals),
+               static_cast<double>(pb.connection_refusals));
+        events(subject, "commits lost", static_cast<double>(pa.commits_lost),
+               static_cast<double>(pb.commits_lost));
       }
   for (const auto& ka : a.result.merged.kafka_lost_writes)
     for (const auto& kb : b.result.merged.kafka_lost_writes)
       if (ka.namespace_name == kb.namespace_name && ka.topic == kb.topic)
-        add("kafka " + ka.namespace_name + " " + ka.topic, "acknowledged writes lost", "events",
-            static_cast<double>(ka.lost), static_cast<double>(kb.lost));
+        events("kafka " + ka.namespace_name + " " + ka.topic, "acknowledged writes lost",
+               static_cast<double>(ka.lost), static_cast<double>(kb.lost));
   for (const auto& fa : a.result.faults)
     for (const auto& fb : b.result.faults)
       if (fa.fault.name == fb.fault.name && fa.fault.action == fb.fault.action) {
