@@ -99,27 +99,6 @@ topology::ClusterProfile load_profile(const std::string& path) {
   return topology::cluster_profile_from_node(docs.front());
 }
 
-// Paths under the working directory print relative to it, as the user typed them.
-void relativise_paths(std::vector<topology::Finding>& findings) {
-  std::error_code ec;
-  const std::string cwd = std::filesystem::current_path(ec).string() + "/";
-  if (ec) return;
-  std::map<const std::string*, std::shared_ptr<const std::string>> done;
-  for (topology::Finding& f : findings) {
-    if (!f.where.path) continue;
-    auto [it, fresh] = done.try_emplace(f.where.path.get());
-    if (fresh) {
-      it->second = f.where.path;
-      if (f.where.path->starts_with(cwd))
-        it->second = std::make_shared<const std::string>(f.where.path->substr(cwd.size()));
-    }
-    f.where.path = it->second;
-    for (std::string* text : {&f.message, &f.hint})
-      for (auto p = text->find(cwd); p != std::string::npos; p = text->find(cwd, p))
-        text->erase(p, cwd.size());
-  }
-}
-
 k8s::ResourceList load_path(bool kustomize, const std::string& path) {
   return kustomize ? k8s::build_kustomization(path) : k8s::load_manifests(path);
 }
@@ -170,7 +149,7 @@ int verb_check(const Invocation& inv) {
   const topology::Model model =
       topology::build_model(context.applied, load_profile(cluster_path), build);
   std::vector<topology::Finding> findings = topology::audit(model, context);
-  relativise_paths(findings);
+  report::relativise_paths(findings);
   inv.out << report::render_findings(findings, target, args.format);
   if (args.sarif_file) {
     std::ofstream f(*args.sarif_file);

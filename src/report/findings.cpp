@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "kubetwin/k8s/json.hpp"
@@ -212,6 +214,26 @@ std::string render_findings(const std::vector<Finding>& findings, const std::str
       return render_findings_sarif(findings, target);
   }
   return render_findings_text(findings, target);
+}
+
+void relativise_paths(std::vector<topology::Finding>& findings) {
+  std::error_code ec;
+  const std::string cwd = std::filesystem::current_path(ec).string() + "/";
+  if (ec) return;
+  std::map<const std::string*, std::shared_ptr<const std::string>> done;
+  for (topology::Finding& f : findings) {
+    if (!f.where.path) continue;
+    auto [it, fresh] = done.try_emplace(f.where.path.get());
+    if (fresh) {
+      it->second = f.where.path;
+      if (f.where.path->starts_with(cwd))
+        it->second = std::make_shared<const std::string>(f.where.path->substr(cwd.size()));
+    }
+    f.where.path = it->second;
+    for (std::string* text : {&f.message, &f.hint})
+      for (auto p = text->find(cwd); p != std::string::npos; p = text->find(cwd, p))
+        text->erase(p, cwd.size());
+  }
 }
 
 }  // namespace kubetwin::report

@@ -17,6 +17,7 @@
 
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/k8s/emitter.hpp"
+#include "kubetwin/report/findings.hpp"
 #include "kubetwin/topology/dns.hpp"
 #include "kubetwin/topology/graph.hpp"
 #include "kubetwin/topology/sqlite.hpp"
@@ -486,24 +487,7 @@ std::vector<topology::Finding> run_findings(const scenario::PreparedScenario& pr
     context.environments.push_back(std::move(ae));
   }
   std::vector<topology::Finding> findings = topology::audit(prepared.model, context);
-  // As `kubetwin check` prints them: paths under the working directory relative to it.
-  std::error_code ec;
-  const std::string cwd = fs::current_path(ec).string() + "/";
-  if (ec) return findings;
-  std::map<const std::string*, std::shared_ptr<const std::string>> done;
-  for (topology::Finding& f : findings) {
-    if (!f.where.path) continue;
-    auto [it, fresh] = done.try_emplace(f.where.path.get());
-    if (fresh) {
-      it->second = f.where.path;
-      if (f.where.path->starts_with(cwd))
-        it->second = std::make_shared<const std::string>(f.where.path->substr(cwd.size()));
-    }
-    f.where.path = it->second;
-    for (std::string* text : {&f.message, &f.hint})
-      for (auto p = text->find(cwd); p != std::string::npos; p = text->find(cwd, p))
-        text->erase(p, cwd.size());
-  }
+  relativise_paths(findings);  // as `kubetwin check` prints them
   return findings;
 }
 

@@ -453,6 +453,16 @@ tr.changed td{background:#fff4e5}ul.differences li{margin:2px 0}
 .projection{fill:none;stroke-width:1.6}.end-label{font-weight:600;font-size:11px}.dot{stroke:#fff;stroke-width:1}
 )css";
 
+// The start of a page: doctype, title, the shared style, <body> opened.
+std::string page_head(const std::string& title) {
+  std::string s = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  s += "<title>" + esc(title) + "</title>\n";
+  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>";
+  s += kStyle;
+  s += "</style>\n</head>\n<body>\n";
+  return s;
+}
+
 std::string check_location(const scenario::CheckVerdict& v) {
   if (!v.where.path) return "";
   return fmt::format("{}:{}", v.where.file(), v.where.line);
@@ -955,11 +965,8 @@ std::string render_runs_json(const std::vector<RunListing>& runs,
 
 std::string render_html_report(const StoredRun& run) {
   const scenario::ScenarioResult& r = run.result;
-  std::string s = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  s += fmt::format("<title>kubetwin run {}: {}</title>\n", run.listing.id, esc(r.name));
-  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>";
-  s += kStyle;
-  s += "</style>\n</head>\n<body>\n<header>\n";
+  std::string s = page_head(fmt::format("kubetwin run {}: {}", run.listing.id, r.name));
+  s += "<header>\n";
   s += fmt::format("<h1>{} <span class=\"badge {}\">{}</span></h1>\n", esc(r.name),
                    run.listing.verdict, run.listing.verdict);
   if (!r.description.empty()) s += "<p class=\"description\">" + esc(r.description) + "</p>\n";
@@ -1012,15 +1019,6 @@ std::vector<const scenario::CapacityProbe*> probes_by_rate(const scenario::Capac
     return x->offered_rate_per_s < y->offered_rate_per_s;
   });
   return out;
-}
-
-std::string page_head(const std::string& title) {
-  std::string s = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  s += "<title>" + esc(title) + "</title>\n";
-  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>";
-  s += kStyle;
-  s += "</style>\n</head>\n<body>\n";
-  return s;
 }
 
 }  // namespace

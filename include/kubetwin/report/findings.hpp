@@ -34,6 +34,10 @@ std::string render_findings_sarif(const std::vector<topology::Finding>& findings
 std::string render_findings(const std::vector<topology::Finding>& findings,
                             const std::string& target, FindingsFormat format);
 
+// Paths under the working directory made relative to it, as the user typed them (the findings'
+// locations, and any mention in their message or hint). Locations sharing a path still share it.
+void relativise_paths(std::vector<topology::Finding>& findings);
+
 // JSON string literal for `text` (quotes included), escaping as RFC 8259 requires.
 std::string json_quote(std::string_view text);
 
