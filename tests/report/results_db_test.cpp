@@ -20,49 +20,16 @@
 #include <thread>
 #include <vector>
 
-#include "html_check.hpp"
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/report/results_views.hpp"
 #include "kubetwin/report/run_report.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
+#include "results_test_support.hpp"
 
 namespace kubetwin::report {
 namespace {
 
 namespace fs = std::filesystem;
-
-const std::string kScenario =
-    std::string(KUBETWIN_SOURCE_DIR) + "/tests/report/testdata/broker-blip.yaml";
-
-struct Fixture {
-  std::shared_ptr<const scenario::PreparedScenario> prepared;
-  scenario::ScenarioResult result;
-};
-
-// One prepared run shared by the tests of this file (2 replications of 60 s, about 0.1 s).
-const Fixture& fixture() {
-  static const Fixture f = [] {
-    Fixture x;
-    x.prepared = scenario::prepare_scenario(scenario::load_scenario_file(kScenario));
-    scenario::RunOptions options;
-    options.threads = 1;
-    x.result = scenario::run_scenario(*x.prepared, options);
-    return x;
-  }();
-  return f;
-}
-
-fs::path temp_dir() {
-  fs::path d =
-      fs::temp_directory_path() / ("kubetwin-results-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-const RunContext kContext{"kubetwin run tests/report/testdata/broker-blip.yaml",
-                          "2025-01-31T12:00:00Z"};
 
 // Every row of every table, as text, table by table; `skip` tables left out.
 std::string dump(const fs::path& path, const std::vector<std::string>& skip = {}) {
@@ -92,19 +59,6 @@ std::string dump(const fs::path& path, const std::vector<std::string>& skip = {}
   }
   sqlite3_close(db);
   return out;
-}
-
-int64_t count(const fs::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* s = nullptr;
-  int64_t n = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW)
-    n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return n;
 }
 
 std::string text_of(const fs::path& path, const std::string& sql) {
