@@ -31,36 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every row of every table, as text, table by table; `skip` tables left out.
-std::string dump(const fs::path& path, const std::vector<std::string>& skip = {}) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  std::vector<std::string> tables;
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1,
-                     &s, nullptr);
-  while (sqlite3_step(s) == SQLITE_ROW)
-    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-  sqlite3_finalize(s);
-  std::string out;
-  for (const std::string& t : tables) {
-    if (std::find(skip.begin(), skip.end(), t) != skip.end()) continue;
-    out += "== " + t + "\n";
-    sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\" ORDER BY 1, 2, 3").c_str(), -1, &s,
-                       nullptr);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-      for (int c = 0; c < sqlite3_column_count(s); ++c) {
-        const unsigned char* v = sqlite3_column_text(s, c);
-        out += (c ? "|" : "") + std::string(v ? reinterpret_cast<const char*>(v) : "NULL");
-      }
-      out += "\n";
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(db);
-  return out;
-}
-
 std::string text_of(const fs::path& path, const std::string& sql) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);

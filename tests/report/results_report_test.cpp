@@ -169,6 +169,22 @@ TEST(CapacitySearches, AreKeptWithTheirProbesAndReadBack) {
   }
 }
 
+TEST(CapacitySearches, TheSameSearchGivesTheSameRowsButTheWallClock) {
+  const fs::path dir = temp_dir();
+  ResultsDb::open(dir / "a.db", ResultsDb::Mode::kCreate)
+      .write_capacity(fixture().prepared->spec, a_search(),
+                      {"kubetwin capacity x", "2025-01-31T12:00:00Z"}, 1.25);
+  ResultsDb::open(dir / "b.db", ResultsDb::Mode::kCreate)
+      .write_capacity(fixture().prepared->spec, a_search(),
+                      {"kubetwin capacity x", "2025-02-01T08:30:00Z"}, 2.5);
+  const std::string a = dump(dir / "a.db", {"capacity_clock"});
+  EXPECT_EQ(a, dump(dir / "b.db", {"capacity_clock"}));
+  EXPECT_NE(a.find("\n1|3|1|kong-prod api.amazon-store.com|POST /orders|NULL|NULL|0.5|"),
+            std::string::npos)
+      << a;
+  EXPECT_NE(dump(dir / "a.db"), dump(dir / "b.db"));  // only capacity_clock differs
+}
+
 TEST(CapacitySearches, TheCurveHasADotPerProbeTheSloAndTheKnee) {
   StoredCapacitySearch s;
   s.id = 3;
