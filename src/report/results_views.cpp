@@ -1,4 +1,5 @@
-// Views of the results database: the `kubetwin runs` table and JSON, and the HTML report.
+// Views of the results database: the `kubetwin runs` table and JSON, the HTML report of a run,
+// the page of a capacity search, and two runs compared (text, JSON, HTML).
 #include "kubetwin/report/results_views.hpp"
 
 #include <fmt/format.h>

@@ -1,14 +1,17 @@
-// Views of the results database (results_db.hpp): the `kubetwin runs` list and the HTML report.
+// Views of the results database (results_db.hpp): the `kubetwin runs` list, the HTML report of
+// a run, the page of a capacity search, and two runs compared.
 //
 // Pure functions of what the database holds: the same stored run gives the same bytes.
 //
 // The HTML report is one self-contained file: inline CSS and SVG, no script, no network. The
-// verdict table comes first; then the faults, the topology (namespaces as boxes holding
-// workloads, Services and volumes; edges from the dependency graph; cross-environment edges and
-// flows in red), then charts over simulated time with axes, units and legends (throughput with
-// the offered rate, error rate, answers by status, latency quantiles per route, CPU, queue and
-// Ready pods per workload, PostgreSQL connections, Kafka ISR and lag per partition, volume bytes
-// with each volume's projection to full), faults shaded and the knee marked; then the figures.
+// verdict table comes first; then the faults, the audit findings of the run's model, the
+// topology (namespaces as boxes holding workloads, Services and volumes; edges from the
+// dependency graph; cross-environment edges and flows in red), then charts over simulated time
+// with axes, units and legends (throughput with the offered rate, error rate, answers by status,
+// latency quantiles per route, CPU, queue and Ready pods per workload, PostgreSQL connections,
+// Kafka ISR and lag per partition, volume bytes with each growing volume's fitted line carried
+// dashed to its capacity and the time to full), faults shaded and the knee marked; then the
+// figures.
 #pragma once
 
 #include <optional>
