@@ -5,6 +5,7 @@
 
 #include "internal.hpp"
 #include "kubetwin/k8s/kustomize.hpp"
+#include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/k8s/quantity.hpp"
 #include "kubetwin/topology/model.hpp"
 
@@ -186,6 +187,8 @@ class Builder {
                         const std::string& ns);
   bool check_probes(const Resource& r, const std::string& kind, const std::string& name,
                     const std::string& ns);
+  bool check_counts(const Resource& r, const std::string& kind, const std::string& name,
+                    const std::string& ns);
   bool check_disruption_budget(const Resource& r, const std::string& name, const std::string& ns);
   void select_budget_pods();
   bool admit_service(const Resource& r, const std::string& ns, const std::string& name,
@@ -247,6 +250,7 @@ void Builder::reject(const Resource& r, const std::string& kind, const std::stri
   e.reason = reason;
   e.message = std::move(message);
   e.where = at ? *at : r.location();
+  e.at_field = at != nullptr;
   m_.rejected.push_back(std::move(e));
 }
 
@@ -269,10 +273,14 @@ bool Builder::check_quantities(const Resource& r, const std::string& kind, const
   for (const auto& [path, n] : qs) {
     int64_t dummy = 0;
     if (!n->is_scalar() || !parse_memory_bytes(n->text(), dummy)) {
-      // The API server cannot decode the object at all: a 400 from the JSON decoder.
+      // The API server cannot decode the object at all: a 400 from the JSON decoder. Its message
+      // does not name the field; the error carries it, at the value's line.
       reject(r, kind, name, ns, 400, "BadRequest",
              kind + " in version \"" + version_of(r.api_version()) + "\" cannot be handled as a " +
-                 kind + ": " + std::string(k8s::kQuantityFormatError));
+                 kind + ": " + std::string(k8s::kQuantityFormatError),
+             &n->location());
+      m_.rejected.back().field =
+          path + ": " + (n->is_scalar() ? "\"" + n->text() + "\"" : k8s::describe_node(*n));
       return false;
     }
   }
@@ -328,6 +336,72 @@ std::string invalid_message(const std::string& kind, const std::string& name,
   out += "[";
   for (std::size_t i = 0; i < errors.size(); ++i) out += (i ? ", " : "") + errors[i].text;
   return out + "]";
+}
+
+// ---- counts at admission ------------------------------------------------------------------
+
+// The int32 counts of a kind's spec the twin reads, with the Go type the JSON decoder names and
+// the least value validation accepts.
+struct CountField {
+  const char* kind;
+  const char* field;
+  const char* go_type;
+  int min;
+};
+constexpr CountField kCountFields[] = {
+    {"Deployment", "replicas", "DeploymentSpec", 0},
+    {"Deployment", "minReadySeconds", "DeploymentSpec", 0},
+    {"Deployment", "revisionHistoryLimit", "DeploymentSpec", 0},
+    {"Deployment", "progressDeadlineSeconds", "DeploymentSpec", 0},
+    {"StatefulSet", "replicas", "StatefulSetSpec", 0},
+    {"StatefulSet", "minReadySeconds", "StatefulSetSpec", 0},
+    {"ReplicaSet", "replicas", "ReplicaSetSpec", 0},
+    {"Job", "parallelism", "JobSpec", 0},
+    {"Job", "completions", "JobSpec", 0},
+    {"Job", "backoffLimit", "JobSpec", 0},
+    {"HorizontalPodAutoscaler", "minReplicas", "HorizontalPodAutoscalerSpec", 1},
+    {"HorizontalPodAutoscaler", "maxReplicas", "HorizontalPodAutoscalerSpec", 1},
+};
+
+// A count that is not an int32 cannot be decoded (400, the JSON decoder's message naming the Go
+// struct field); one below its minimum is Invalid (422) at the field. Both at the value's line.
+bool Builder::check_counts(const Resource& r, const std::string& kind, const std::string& name,
+                           const std::string& ns) {
+  const Node* spec = r.body.get("spec");
+  if (!spec || !spec->is_mapping()) return true;
+  std::vector<FieldError> errors;
+  for (const CountField& f : kCountFields) {
+    if (kind != f.kind) continue;
+    const Node* v = spec->get(f.field);
+    if (!v || v->is_null()) continue;
+    const std::string path = std::string("spec.") + f.field;
+    if (const std::string what = not_int32(*v); !what.empty()) {
+      reject(r, kind, name, ns, 400, "BadRequest",
+             kind + " in version \"" + version_of(r.api_version()) + "\" cannot be handled as a " +
+                 kind + ": json: cannot unmarshal " + what + " into Go struct field " + f.go_type +
+                 "." + path + " of type int32",
+             &v->location());
+      return false;
+    }
+    if (auto i = v->as_int(); i && *i < f.min)
+      errors.push_back({path + ": Invalid value: " + v->text() +
+                            ": must be greater than or equal to " + std::to_string(f.min),
+                        v->location()});
+  }
+  if (kind == "HorizontalPodAutoscaler") {
+    const Node* lo = spec->get("minReplicas");
+    const Node* hi = spec->get("maxReplicas");
+    auto a = lo ? lo->as_int() : std::optional<int64_t>(1);
+    auto b = hi ? hi->as_int() : std::nullopt;
+    if (a && b && *b < *a && *a >= 1)
+      errors.push_back({"spec.maxReplicas: Invalid value: " + hi->text() +
+                            ": must be greater than or equal to `minReplicas`",
+                        hi->location()});
+  }
+  if (errors.empty()) return true;
+  reject(r, kind, name, ns, 422, "Invalid",
+         invalid_message(kind_with_group(kind, r.api_version()), name, errors), &errors[0].where);
+  return false;
 }
 
 constexpr const char* kProbeFields[] = {"initialDelaySeconds", "timeoutSeconds", "periodSeconds",
@@ -638,6 +712,7 @@ void Builder::admit(const Resource& r) {
     return;
   }
   if (!check_quantities(r, kind, name, ns)) return;
+  if (!check_counts(r, kind, name, ns)) return;
   if (is_workload_kind(kind) && !check_probes(r, kind, name, ns)) return;
   if (kind == "PodDisruptionBudget" && !check_disruption_budget(r, name, ns)) return;
   std::string key = kind + "/" + ns + "/" + name;
@@ -794,6 +869,11 @@ Pod Builder::make_pod(const Node& spec, const Node* meta, const Workload* w,
   if (!sa.empty()) pod.service_account = sa;
   pod.hostname = spec.str("hostname");
   pod.subdomain = spec.str("subdomain");
+  if (const Node* aliases = spec.get("hostAliases"); aliases && aliases->is_sequence())
+    for (const Node& a : aliases->items())
+      if (const Node* names = a.get("hostnames"); names && names->is_sequence())
+        for (const Node& n : names->items())
+          if (n.is_scalar()) pod.host_aliases.push_back(n.text());
   for (const char* list : {"initContainers", "containers"}) {
     const Node* cs = spec.get(list);
     if (!cs || !cs->is_sequence()) continue;
