@@ -122,8 +122,8 @@ double parse_rate(const Node& node, std::string_view field) {
     throw InputError(n.location(),
                      std::string(field) + ": " + t + " is above the twin's limit of " +
                          rate_limit_text() + " per load entry",
-                     "the engine simulates every request as events; split the load or scale the "
-                     "model down (e.g. 1/10 of the pods and of the rate)");
+                     "the engine simulates every request as events: scale the model and the "
+                     "rate down together (e.g. 1/10 of the pods and of the rate)");
   return *r;
 }
 

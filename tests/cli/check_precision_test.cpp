@@ -16,16 +16,16 @@ namespace {
 const std::string kSource = KUBETWIN_SOURCE_DIR;
 const std::string kPlatform = kSource + "/tests/cli/testdata/platform";
 
-struct Run {
+struct CheckRun {
   int code = 0;
   std::string out;
   std::string err;
 };
 
-Run kubetwin(std::vector<std::string> args) {
+CheckRun kubetwin(std::vector<std::string> args) {
   std::istringstream in;
   std::ostringstream out, err;
-  Run r;
+  CheckRun r;
   r.code = run_main(args, in, out, err);
   r.out = out.str();
   r.err = err.str();
@@ -59,7 +59,7 @@ const std::map<std::string, std::string>* find(const Findings& f, const std::str
 }
 
 TEST(CheckPrecision, EachPlantedDefectOnceAndNothingElse) {
-  const Run r = kubetwin({"check", "-o", "json", kPlatform});
+  const CheckRun r = kubetwin({"check", "-o", "json", kPlatform});
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   const Findings f = findings_of(r.out);
   const std::map<std::string, int> planted = {{"KT102", 1}, {"KT201", 1}, {"KT202", 1},
@@ -82,11 +82,13 @@ TEST(CheckPrecision, EachPlantedDefectOnceAndNothingElse) {
         << pending->at("message");
     EXPECT_NE(pending->at("message").find("is scheduled"), std::string::npos);
   }
-  if (const auto* isr = find(f, "KT502")) EXPECT_EQ(isr->at("name"), "kafka");
+  if (const auto* isr = find(f, "KT502")) {
+    EXPECT_EQ(isr->at("name"), "kafka");
+  }
 }
 
 TEST(CheckPrecision, TheLocalProfileFitsEveryPodSoOnlyTheOtherDefectsRemain) {
-  const Run r = kubetwin(
+  const CheckRun r = kubetwin(
       {"check", "-o", "json", kPlatform, "--cluster", kSource + "/models/clusters/local.yaml"});
   ASSERT_EQ(r.code, 1) << r.err;
   const Findings f = findings_of(r.out);
@@ -96,8 +98,8 @@ TEST(CheckPrecision, TheLocalProfileFitsEveryPodSoOnlyTheOtherDefectsRemain) {
 }
 
 TEST(CheckPrecision, TheSameBytesEveryTime) {
-  const Run a = kubetwin({"check", kPlatform});
-  const Run b = kubetwin({"check", kPlatform});
+  const CheckRun a = kubetwin({"check", kPlatform});
+  const CheckRun b = kubetwin({"check", kPlatform});
   EXPECT_EQ(a.out, b.out);
   EXPECT_FALSE(a.out.empty());
 }
@@ -112,7 +114,8 @@ TEST(CheckPrecision, ApplyNamesTheFieldAndItsLine) {
       "    metadata: {labels: {app: web}}\n"
       "    spec:\n      containers: [{name: web, image: nginx:1.27}]\n");
   std::ostringstream out, err;
-  const int code = run_main({"apply", "-f", "-", "--state", state}, in, out, err);
+  const std::vector<std::string> args = {"apply", "-f", "-", "--state", state};
+  const int code = run_main(args, in, out, err);
   EXPECT_EQ(code, 1);
   EXPECT_EQ(out.str(), "namespace/shop created\n");
   EXPECT_EQ(err.str(),

@@ -116,12 +116,19 @@ TEST(SemanticCheck, TwoServicesCallingEachOtherAreACycle) {
 }
 
 TEST(SemanticCheck, PostgresQueryToAServiceTheEnvironmentDoesNotHave) {
-  const ScenarioSpec spec = scenario_with_behaviour(
-      behaviour_with("          - postgres: {service: postgress, query: read}\n"));
-  const std::string e = prepare_error(spec);
-  // The pool check (pools.postgres is for "postgres") speaks first, at parse time.
-  EXPECT_NE(e.find("postgress"), std::string::npos) << e;
-  EXPECT_NE(e.find("hint: "), std::string::npos) << e;
+  // notifications has no PostgreSQL pool, so only the model can say the Service is missing.
+  std::string text = k8s::read_file(source_path(kBehaviour));
+  const std::string anchor =
+      "          - kafka: {topic: notification.email, acks: all, bytes: 2500}\n";
+  const auto at = text.find(anchor);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + anchor.size(), "          - postgres: {service: postgress, query: read}\n");
+  const std::string e = prepare_error(scenario_with_behaviour(text));
+  EXPECT_NE(e.find("service notifications queries PostgreSQL Service \"postgress\", which "
+                   "namespace amazon-api-prod does not have"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("hint: did you mean `postgres`?"), std::string::npos) << e;
 }
 
 ScenarioSpec with_check(const std::string& check_yaml) {

@@ -171,7 +171,8 @@ data:
   EXPECT_TRUE(with_id(findings, "KT201").empty()) << describe(findings);
   const auto refused = with_id(findings, "KT702");
   ASSERT_EQ(refused.size(), 1u) << describe(findings);
-  EXPECT_NE(refused[0].message.find("http://web"), std::string::npos) << refused[0].message;
+  EXPECT_NE(refused[0].message.find("web:80 (ConfigMap shop/app key WEB_URL)"), std::string::npos)
+      << refused[0].message;
   EXPECT_NE(refused[0].message.find("resolves once the Service is admitted"), std::string::npos);
 }
 
@@ -225,14 +226,12 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      hostname: web
-      subdomain: web-internal
       hostAliases:
         - {ip: 10.1.2.3, hostnames: [legacy-erp]}
       containers:
         - name: web
           image: nginx:1.27
-          args: ["--erp=legacy-erp:8443", "--self=web.web-internal:8080"]
+          args: ["--erp=legacy-erp:8443"]
           env:
             - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
             - {name: ADVERTISED_HOST, value: $(POD_NAME)}
@@ -240,6 +239,30 @@ spec:
             - {name: CACHE_HOST, value: "off"}
             - {name: DATA_DIR, value: /var/lib/web}
             - {name: START, value: "sh -c 'until nc -z ${HOSTNAME} 8080; do sleep 1; done'"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api-internal, namespace: shop}
+spec:
+  clusterIP: None
+  selector: {app: api}
+  ports: [{port: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      hostname: api
+      subdomain: api-internal
+      containers:
+        - name: api
+          image: nginx:1.27
+          args: ["--self=api:8080", "--peer=api.api-internal:8080"]
 )";
   const auto findings = audit_yaml(yaml);
   EXPECT_TRUE(findings.empty()) << describe(findings);
@@ -365,12 +388,12 @@ spec:
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot "
             "unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32");
   const AdmissionError quantity = find("api", "Deployment");
-  EXPECT_EQ(quantity.where.line, 29);
+  EXPECT_EQ(quantity.where.line, 30);
   EXPECT_NE(quantity.message.find("quantities must match the regular expression"),
             std::string::npos);
   EXPECT_EQ(quantity.field, "spec.template.spec.containers[0].resources.requests[cpu]: \"two\"");
   const AdmissionError negative = find("db", "StatefulSet");
-  EXPECT_EQ(negative.where.line, 35);
+  EXPECT_EQ(negative.where.line, 36);
   EXPECT_EQ(negative.http_status, 422);
   EXPECT_EQ(negative.message,
             "StatefulSet.apps \"db\" is invalid: spec.replicas: Invalid value: -1: must be greater "
