@@ -240,7 +240,9 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
       const Node& sigma_node = r.require("sigma");
       double mu = parse_number(mu_node, r.field("mu"));
       double sigma = parse_number(sigma_node, r.field("sigma"));
-      if (sigma < 0) throw InputError(sigma_node.location(), f + ".sigma must not be negative", "");
+      if (sigma < 0)
+        throw InputError(sigma_node.location(), f + ".sigma must not be negative",
+                         "sigma is the standard deviation of ln(seconds): 0 or more, e.g. 0.5");
       return sim::Distribution::lognormal(mu, sigma);
     }
     const Node& median_node =
