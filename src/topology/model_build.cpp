@@ -586,6 +586,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
   std::string type = text_at(spec, "type");
   if (type.empty()) type = "ClusterIP";
   std::string cip = text_at(spec, "clusterIP");
+  const Node* cip_node = spec ? spec->get("clusterIP") : nullptr;
+  const k8s::SourceLocation* cip_at = cip_node ? &cip_node->location() : nullptr;
   uint32_t base = 0;
   parse_ipv4("10.96.0.0", base);
   if (type == "ExternalName") {
@@ -597,7 +599,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
     if (!parse_ipv4(cip, ip)) {
       reject(r, "Service", name, ns, 422, "Invalid",
              invalid + "spec.clusterIPs[0]: Invalid value: \"" + cip +
-                 "\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+                 "\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+             cip_at);
       restore();
       return false;
     }
@@ -605,14 +608,16 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
       reject(r, "Service", name, ns, 422, "Invalid",
              invalid + "spec.clusterIPs: Invalid value: []string{\"" + cip +
                  "\"}: failed to allocate IP " + cip + ": the provided IP (" + cip +
-                 ") is not in the valid range. The range of valid IPs is " + kServiceCidr);
+                 ") is not in the valid range. The range of valid IPs is " + kServiceCidr,
+             cip_at);
       restore();
       return false;
     }
     if (cluster_ips_used_.count(ip)) {
       reject(r, "Service", name, ns, 422, "Invalid",
              invalid + "spec.clusterIPs: Invalid value: []string{\"" + cip +
-                 "\"}: failed to allocate IP " + cip + ": provided IP is already allocated");
+                 "\"}: failed to allocate IP " + cip + ": provided IP is already allocated",
+             cip_at);
       restore();
       return false;
     }
@@ -634,9 +639,12 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
       std::string proto = p.str("protocol", "TCP");
       int np = int_at(&p, "nodePort", 0);
       const std::string field = "spec.ports[" + std::to_string(i) + "].nodePort";
+      const k8s::SourceLocation* np_at =
+          p.get("nodePort") ? &p.get("nodePort")->location() : nullptr;
       if (np != 0 && !wants_node_ports) {
         reject(r, "Service", name, ns, 422, "Invalid",
-               invalid + field + ": Forbidden: may not be used when `type` is '" + type + "'");
+               invalid + field + ": Forbidden: may not be used when `type` is '" + type + "'",
+               np_at);
         restore();
         return false;
       }
@@ -645,7 +653,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
           reject(r, "Service", name, ns, 422, "Invalid",
                  invalid + field + ": Invalid value: " + std::to_string(np) +
                      ": provided port is not in the valid range. The range of valid ports is " +
-                     std::to_string(kNodePortMin) + "-" + std::to_string(kNodePortMax));
+                     std::to_string(kNodePortMin) + "-" + std::to_string(kNodePortMax),
+                 np_at);
           restore();
           return false;
         }
@@ -653,7 +662,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
         if (node_ports_used_.count(k) || std::count(taken.begin(), taken.end(), k)) {
           reject(r, "Service", name, ns, 422, "Invalid",
                  invalid + field + ": Invalid value: " + std::to_string(np) +
-                     ": provided port is already allocated");
+                     ": provided port is already allocated",
+                 np_at);
           restore();
           return false;
         }

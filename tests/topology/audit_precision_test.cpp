@@ -320,6 +320,36 @@ spec:
 
 // ---- admission errors at the field ----
 
+TEST(AuditPrecision, ServiceAdmissionErrorsPointAtClusterIpAndNodePort) {
+  const Model model = testing::build(R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec:
+  clusterIP: 10.0.0.1
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: shop}
+spec:
+  type: NodePort
+  ports:
+    - port: 80
+      nodePort: 99999
+)");
+  ASSERT_EQ(model.rejected.size(), 2u);
+  EXPECT_EQ(model.rejected[0].where.line, 9);
+  EXPECT_TRUE(model.rejected[0].at_field);
+  EXPECT_EQ(model.rejected[1].where.line, 19);
+  EXPECT_NE(model.rejected[1].message.find("spec.ports[0].nodePort: Invalid value: 99999"),
+            std::string::npos)
+      << model.rejected[1].message;
+}
+
 TEST(AuditPrecision, AdmissionErrorsPointAtTheFieldsLine) {
   const std::string yaml = R"(apiVersion: v1
 kind: Namespace
