@@ -134,6 +134,10 @@ int verb_apply(const Invocation& inv) {
     }
     if (!errors.empty()) {
       inv.err << report::apply_errors(errors);
+      // kubectl's lines name the field (but not a bad quantity's); the twin adds where it is.
+      for (const auto& [e, source] : errors)
+        if (e.at_field && e.where.line > 0)
+          inv.err << "  at " << e.where.str() << (e.field.empty() ? "" : ": " + e.field) << "\n";
       return static_cast<int>(kExitCheckFailed);
     }
     return static_cast<int>(kExitOk);

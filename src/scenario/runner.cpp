@@ -16,6 +16,7 @@
 #include "kubetwin/sim/random.hpp"
 #include "kubetwin/topology/cluster.hpp"
 #include "kubetwin/topology/twin_index.hpp"
+#include "scenario/semantic_check.hpp"
 
 namespace kubetwin::scenario {
 
@@ -306,6 +307,7 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
                                 pod.reason + ")");
     }
   }
+  internal::check_scenario_semantics(spec, prepared->model, prepared->environments);
   prepared->faults = build_fault_timeline(spec, prepared->model, &prepared->notes);
   // Bind every load once now, so a bad target is an input error before any thread starts.
   World probe(prepared->model, prepared->environments, prepared->options);

@@ -62,6 +62,25 @@ sim::Distribution build(const Node& node, std::string_view field, Make make) {
   }
 }
 
+std::string rate_limit_text() {
+  return "1000000/s";
+}
+
+// "1e300s" style text sim::parse_duration refuses only for its size: digits and units that
+// would parse if smaller.
+bool looks_too_long(std::string_view t) {
+  std::string small;  // each number replaced by 1: "99999999999h" -> "1h"
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const bool number = (t[i] >= '0' && t[i] <= '9') || t[i] == '.';
+    const bool prev = i > 0 && ((t[i - 1] >= '0' && t[i - 1] <= '9') || t[i - 1] == '.');
+    if (!number)
+      small += t[i];
+    else if (!prev)
+      small += '1';
+  }
+  return small != t && sim::parse_duration(small).has_value();
+}
+
 }  // namespace
 
 std::optional<double> try_parse_rate(std::string_view text) {
@@ -99,6 +118,12 @@ double parse_rate(const Node& node, std::string_view field) {
       hint = "a rate needs a unit: write " + t + "/s (per second) or " + t + "/m";
     throw InputError(n.location(), std::string(field) + ": \"" + t + "\" is not a rate", hint);
   }
+  if (*r > kMaxRatePerSecond)
+    throw InputError(n.location(),
+                     std::string(field) + ": " + t + " is above the twin's limit of " +
+                         rate_limit_text() + " per load entry",
+                     "the engine simulates every request as events: scale the model and the "
+                     "rate down together (e.g. 1/10 of the pods and of the rate)");
   return *r;
 }
 
@@ -109,6 +134,12 @@ sim::Time parse_duration(const Node& node, std::string_view field) {
   if (!d) {
     std::string hint = kDurationHint;
     if (parse_decimal(t)) hint = "a duration needs a unit: write " + t + "s or " + t + "ms";
+    if (looks_too_long(t))
+      throw InputError(n.location(),
+                       std::string(field) + ": " + t +
+                           " is longer than the twin's clock can count (106751d: nanoseconds in "
+                           "a signed 64-bit integer)",
+                       "give a shorter duration, e.g. 30d");
     throw InputError(n.location(), std::string(field) + ": \"" + t + "\" is not a duration", hint);
   }
   if (*d < 0)
@@ -209,7 +240,9 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
       const Node& sigma_node = r.require("sigma");
       double mu = parse_number(mu_node, r.field("mu"));
       double sigma = parse_number(sigma_node, r.field("sigma"));
-      if (sigma < 0) throw InputError(sigma_node.location(), f + ".sigma must not be negative", "");
+      if (sigma < 0)
+        throw InputError(sigma_node.location(), f + ".sigma must not be negative",
+                         "sigma is the standard deviation of ln(seconds): 0 or more, e.g. 0.5");
       return sim::Distribution::lognormal(mu, sigma);
     }
     const Node& median_node =
@@ -276,7 +309,7 @@ int64_t parse_integer(const Node& node, std::string_view field, int64_t min, int
                             : "between " + std::to_string(min) + " and " + std::to_string(max);
     throw InputError(node.location(),
                      std::string(field) + " must be " + range + ", found " + std::to_string(*v),
-                     "");
+                     "give a value " + range);
   }
   return *v;
 }

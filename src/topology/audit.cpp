@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <tuple>
 
 #include "audit_internal.hpp"
@@ -195,20 +196,77 @@ const k8s::Resource* AuditRun::applied(std::string_view kind, std::string_view n
   return found;
 }
 
-void AuditRun::add(std::string_view id, FindingSubject subject, const k8s::SourceLocation& where,
-                   std::string message, std::string hint, std::string environment,
-                   std::optional<k8s::Severity> severity) {
+Finding make_finding(std::string_view id, FindingSubject subject, const k8s::SourceLocation& where,
+                     std::string message, std::string hint, std::string environment) {
   const AuditRule* rule = find_audit_rule(id);
   Finding f;
   f.id = std::string(id);
   f.rule = rule ? rule->name : "";
-  f.severity = severity ? *severity : (rule ? rule->severity : Severity::kError);
+  f.severity = rule ? rule->severity : Severity::kError;
   f.subject = std::move(subject);
   f.where = where;
   f.message = std::move(message);
   f.hint = std::move(hint);
   f.environment = std::move(environment);
+  return f;
+}
+
+void AuditRun::add(std::string_view id, FindingSubject subject, const k8s::SourceLocation& where,
+                   std::string message, std::string hint, std::string environment,
+                   std::optional<k8s::Severity> severity) {
+  Finding f = make_finding(id, std::move(subject), where, std::move(message), std::move(hint),
+                           std::move(environment));
+  if (severity) f.severity = *severity;
   findings_.push_back(std::move(f));
+}
+
+void AuditRun::fold(std::string_view id, const FindingSubject& into, std::string note,
+                    Finding original) {
+  folded_.push_back(
+      Folded{std::string(id) + "|" + into.str(), std::move(note), std::move(original)});
+}
+
+void AuditRun::alias(std::string_view id, const FindingSubject& from, const FindingSubject& to) {
+  aliases_[std::string(id) + "|" + from.str()] = std::string(id) + "|" + to.str();
+}
+
+std::vector<Finding> AuditRun::take() {
+  // Notes per target, in the order the rules folded them, each once.
+  std::map<std::string, std::vector<std::string>> notes;
+  for (Folded& f : folded_) {
+    if (auto a = aliases_.find(f.target); a != aliases_.end()) f.target = a->second;
+    bool found = false;
+    for (const Finding& g : findings_)
+      if (g.id + "|" + g.subject.str() == f.target) found = true;
+    if (!found) {
+      findings_.push_back(std::move(f.original));
+      continue;
+    }
+    std::vector<std::string>& list = notes[f.target];
+    if (std::find(list.begin(), list.end(), f.note) == list.end()) list.push_back(f.note);
+  }
+  folded_.clear();
+  for (auto& [target, list] : notes) {
+    for (Finding& g : findings_) {
+      if (g.id + "|" + g.subject.str() != target) continue;
+      constexpr std::size_t kShown = 6;
+      g.message += "; so ";
+      for (std::size_t i = 0; i < list.size() && i < kShown; ++i)
+        g.message += (i ? "; " : "") + list[i];
+      if (list.size() > kShown)
+        g.message += "; and " + std::to_string(list.size() - kShown) + " more";
+      break;  // the first finding about it carries them
+    }
+  }
+  return std::move(findings_);
+}
+
+const AdmissionError* rejected(const Model& model, std::string_view kind, std::string_view ns,
+                               std::string_view name) {
+  for (const AdmissionError& e : model.rejected)
+    if (e.kind == kind && e.name == name && (e.namespace_name == ns || e.namespace_name.empty()))
+      return &e;
+  return nullptr;
 }
 
 FindingSubject subject_of(const ObjectMeta& meta) {

@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "audit_internal.hpp"
 
@@ -60,8 +62,12 @@ KafkaSetting kafka_int(const Container& c, std::string_view key, int fallback,
   return s;
 }
 
-// A Kafka broker container: the image is Kafka's, or its env says it is a node of a cluster.
-const Container* kafka_broker(const Pod& pod) {
+// A Kafka broker container of a long-running workload: the env says it is a node of a cluster,
+// or the image is Kafka's and runs its server (no command, or kafka-server-start / the image's
+// run script). A Job or CronJob running kafka-topics.sh with the same image is a client, and so
+// is an application that only carries KAFKA_BOOTSTRAP_SERVERS-style settings.
+const Container* kafka_broker(const Workload& w, const Pod& pod) {
+  if (w.kind == WorkloadKind::kJob || w.kind == WorkloadKind::kCronJob) return nullptr;
   for (const Container& c : pod.containers) {
     if (c.init || c.injected) continue;
     const std::string image = lower(c.image);
@@ -72,6 +78,13 @@ const Container* kafka_broker(const Pod& pod) {
     const bool kafka_env_node =
         kafka_env(c, "process.roles") || kafka_env(c, "node.id") || kafka_env(c, "broker.id");
     if (!kafka_image && !kafka_env_node) continue;
+    if (!kafka_env_node && !c.command.empty()) {
+      std::string cmd;
+      for (const std::string& part : c.command) cmd += part + " ";
+      for (const std::string& part : c.args) cmd += part + " ";
+      if (cmd.find("server-start") == std::string::npos && cmd.find("/run.sh") == std::string::npos)
+        continue;  // the image runs a client tool
+    }
     if (const EnvVar* roles = kafka_env(c, "process.roles"))
       if (roles->value.find("broker") == std::string::npos) continue;  // controller only
     return &c;
@@ -117,7 +130,7 @@ void check_single_points(AuditRun& run) {
               env->name);
     }
     const Pod* pod = first_pod(model, w);
-    const Container* broker = pod ? kafka_broker(*pod) : nullptr;
+    const Container* broker = pod ? kafka_broker(w, *pod) : nullptr;
     if (!broker) continue;
     if (const EnvVar* voters = kafka_env(*broker, "controller.quorum.voters")) {
       const std::size_t count =
@@ -189,7 +202,7 @@ void check_kafka(AuditRun& run) {
   for (const Workload& w : model.workloads) {
     if (w.meta.builtin) continue;
     const Pod* pod = first_pod(model, w);
-    const Container* broker = pod ? kafka_broker(*pod) : nullptr;
+    const Container* broker = pod ? kafka_broker(w, *pod) : nullptr;
     if (!broker) continue;
     const int brokers = w.replicas;
     const std::string env = run.environment_name(w.meta.namespace_name);
@@ -253,8 +266,17 @@ void check_kafka(AuditRun& run) {
 }
 
 // ---- KT701-KT702 ----
+// One cause, one finding: the workloads whose pods stay Pending for the same scheduler reason
+// (the cluster lacks CPU) are one finding, about the first of them by location, naming the rest.
 void check_scheduling(AuditRun& run) {
   const Model& model = run.model();
+  struct Stuck {
+    FindingSubject subject;
+    k8s::SourceLocation where;
+    std::string what;  // "StatefulSet shop/kafka: 1 of 3 pods"
+    std::string env;
+  };
+  std::map<std::string, std::vector<Stuck>> by_reason;
   for (const Workload& w : model.workloads) {
     if (w.meta.builtin) continue;
     std::map<std::string, std::size_t> reasons;  // reason -> pods
@@ -262,23 +284,35 @@ void check_scheduling(AuditRun& run) {
       const Pod& pod = model.pods[p];
       if (pod.phase == PodPhase::kPending && !pod.node) ++reasons[pod.reason];
     }
-    for (const auto& [reason, count] : reasons) {
-      run.add("KT701", subject_of(w.meta), w.meta.where,
-              w.meta.kind + " " + w.meta.qualified() + ": " + std::to_string(count) + " of " +
-                  plural(w.pods.size(), "pod") +
-                  " stay Pending: " + (reason.empty() ? std::string("no node fits") : reason),
-              "lower the requests, or add nodes/capacity to the cluster profile (--cluster)",
-              run.environment_name(w.meta.namespace_name));
-    }
+    for (const auto& [reason, count] : reasons)
+      by_reason[reason].push_back(Stuck{subject_of(w.meta), w.meta.where,
+                                        w.meta.kind + " " + w.meta.qualified() + ": " +
+                                            std::to_string(count) + " of " +
+                                            plural(w.pods.size(), "pod"),
+                                        run.environment_name(w.meta.namespace_name)});
   }
   // Bare pods (no workload).
   for (const Pod& pod : model.pods) {
     if (pod.workload || pod.meta.builtin || pod.phase != PodPhase::kPending || pod.node) continue;
-    run.add("KT701", subject_of(pod.meta), pod.meta.where,
-            "Pod " + pod.meta.qualified() + " stays Pending: " +
-                (pod.reason.empty() ? std::string("no node fits") : pod.reason),
+    by_reason[pod.reason].push_back(Stuck{subject_of(pod.meta), pod.meta.where,
+                                          "Pod " + pod.meta.qualified(),
+                                          run.environment_name(pod.meta.namespace_name)});
+  }
+  for (auto& [reason, stuck] : by_reason) {
+    std::stable_sort(stuck.begin(), stuck.end(), [](const Stuck& a, const Stuck& b) {
+      return std::tie(a.where.file(), a.where.line, a.what) <
+             std::tie(b.where.file(), b.where.line, b.what);
+    });
+    const Stuck& first = stuck.front();
+    std::string message =
+        first.what + " stay Pending: " + (reason.empty() ? std::string("no node fits") : reason);
+    for (std::size_t i = 1; i < stuck.size(); ++i) {
+      message += (i == 1 ? "; for the same reason " : ", ") + stuck[i].what;
+      run.alias("KT701", stuck[i].subject, first.subject);
+    }
+    run.add("KT701", first.subject, first.where, message,
             "lower the requests, or add nodes/capacity to the cluster profile (--cluster)",
-            run.environment_name(pod.meta.namespace_name));
+            first.env);
   }
 }
 
@@ -291,7 +325,7 @@ void check_admission(AuditRun& run) {
     run.add("KT702", FindingSubject{e.kind, e.namespace_name, e.name}, e.where,
             e.kind + " " + (e.namespace_name.empty() ? "" : e.namespace_name + "/") + e.name +
                 " is refused by the API server (" + std::to_string(e.http_status) + " " + e.reason +
-                "): " + e.message,
+                "): " + e.message + (e.field.empty() ? "" : " (the field: " + e.field + ")"),
             "fix the resource; `kubetwin apply` shows the same error",
             run.environment_name(e.namespace_name));
   }

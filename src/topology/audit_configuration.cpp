@@ -1,5 +1,6 @@
 // Audit rules KT201-KT203 (host names and $(VAR)s in configuration) and KT601-KT603 (secrets
 // in plain configuration, placeholder secret values).
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,8 +17,16 @@ namespace {
 // Is `host` meant to be an in-cluster name? Single labels walk the search path; names under
 // cluster.local, `.svc`, or ending in (or passing through) a namespace of the model are
 // Service/pod names. Anything else is an external name the twin forwards upstream.
-bool looks_in_cluster(const Model& model, const std::string& host) {
+bool looks_in_cluster(const Model& model, const std::string& host, const std::string& from_ns) {
   if (host.find('.') == std::string::npos) return true;
+  // hostname.subdomain: the last label is a Service (or a StatefulSet's serviceName) of the
+  // pod's namespace, which the search path completes.
+  const std::string last = host.substr(host.rfind('.') + 1);
+  if (model.find_service(from_ns, last)) return true;
+  for (const Workload& w : model.workloads)
+    if (w.kind == WorkloadKind::kStatefulSet && w.meta.namespace_name == from_ns &&
+        w.service_name == last)
+      return true;
   const std::string suffix = std::string(".") + kClusterDomain;
   if (host.ends_with(suffix) || host.ends_with(".svc") || host.find(".svc.") != std::string::npos)
     return true;
@@ -43,12 +52,124 @@ bool pending_pod_record(const Dns& dns, const std::string& host) {
   return q.rcode == DnsRcode::kNoError && q.record.find("headless") != std::string::npos;
 }
 
+// Does `host` resolve inside `pod` without asking DNS? The kubelet writes the pod's own hostname
+// (and, with a subdomain, its FQDN) and spec.hostAliases into /etc/hosts, which glibc reads
+// before DNS for each name of the search walk.
+bool resolves_in_pod(const Dns& dns, const Pod& pod, const std::string& host) {
+  const std::string own = pod.hostname.empty() ? pod.meta.name : pod.hostname;
+  std::vector<std::string> names = {lower(own)};
+  if (!pod.subdomain.empty()) {
+    const std::string fqdn =
+        lower(own + "." + pod.subdomain + "." + pod.meta.namespace_name + ".svc." + kClusterDomain);
+    names.push_back(fqdn);
+  }
+  for (const std::string& a : pod.host_aliases) names.push_back(lower(a));
+  std::vector<std::string> tried = {host};
+  for (const std::string& s : dns.search_path(pod.meta.namespace_name))
+    tried.push_back(host + "." + s);
+  for (const std::string& t : tried)
+    if (std::find(names.begin(), names.end(), t) != names.end()) return true;
+  return false;
+}
+
+// What an in-cluster name would answer from namespace `ns`: the absolute names of the search walk
+// that end in the cluster domain, split into labels before it ("kafka-0", "kafka-headless",
+// "shop", "svc").
+std::vector<std::vector<std::string>> cluster_candidates(const Dns& dns, const std::string& host,
+                                                         const std::string& ns) {
+  std::vector<std::string> names = {host};
+  for (const std::string& s : dns.search_path(ns)) names.push_back(host + "." + s);
+  const std::string suffix = std::string(".") + kClusterDomain;
+  std::vector<std::vector<std::string>> out;
+  for (const std::string& n : names) {
+    if (!n.ends_with(suffix)) continue;
+    std::vector<std::string> labels;
+    std::string rest = n.substr(0, n.size() - suffix.size());
+    for (std::size_t start = 0; start <= rest.size();) {
+      std::size_t dot = rest.find('.', start);
+      if (dot == std::string::npos) dot = rest.size();
+      labels.push_back(rest.substr(start, dot - start));
+      start = dot + 1;
+    }
+    out.push_back(std::move(labels));
+  }
+  return out;
+}
+
+bool scheduled(const Pod& pod) {
+  return pod.node.has_value();
+}
+
+// Why an in-cluster name that does not resolve today is not a broken name of its own: the finding
+// it folds into, and the note it adds there. nullopt when the name is simply wrong.
+struct Explanation {
+  std::string id;
+  FindingSubject into;
+  std::string note;
+};
+
+std::optional<Explanation> explain_unresolved(const Model& model, const Dns& dns,
+                                              const std::string& host, const std::string& ns,
+                                              const std::string& shown) {
+  for (const std::vector<std::string>& l : cluster_candidates(dns, host, ns)) {
+    // <hostname>.<subdomain>.<ns>.svc: a StatefulSet pod that is Pending, or whose serviceName
+    // has no Service (KT107).
+    if (l.size() == 4 && l[3] == "svc") {
+      for (const Pod& pod : model.pods) {
+        if (pod.meta.namespace_name != l[2] || pod.hostname != l[0] || pod.subdomain != l[1])
+          continue;
+        if (!model.find_service(l[2], l[1]) && pod.workload)
+          return Explanation{"KT107", subject_of(model.workloads[*pod.workload].meta),
+                             shown + " does not resolve until Service " + l[1] + " exists"};
+        if (!scheduled(pod))
+          return Explanation{"KT701", owner_subject(model, pod),
+                             shown + " resolves once " + pod.meta.name + " is scheduled"};
+      }
+    }
+    if (l.size() == 3 && l[2] == "svc") {
+      if (rejected(model, "Service", l[1], l[0]))
+        return Explanation{"KT702", FindingSubject{"Service", l[1], l[0]},
+                           shown + " resolves once the Service is admitted"};
+      auto si = model.find_service(l[1], l[0]);
+      if (!si) {
+        // The serviceName of a StatefulSet that has no Service: one cause, KT107.
+        for (const Workload& w : model.workloads)
+          if (w.kind == WorkloadKind::kStatefulSet && w.meta.namespace_name == l[1] &&
+              w.service_name == l[0])
+            return Explanation{"KT107", subject_of(w.meta),
+                               shown + " does not resolve until Service " + l[0] + " exists"};
+        continue;
+      }
+      // A headless Service whose pods are all Pending: its records appear once they run.
+      const Service& svc = model.services[*si];
+      if (!svc.headless || !svc.selector || svc.selector->empty()) continue;
+      LabelSelector sel;
+      sel.match_labels = *svc.selector;
+      const Pod* waiting = nullptr;
+      bool any_scheduled = false;
+      for (Index p : model.select_pods(l[1], sel)) {
+        const Pod& pod = model.pods[p];
+        if (scheduled(pod))
+          any_scheduled = true;
+        else if (!waiting)
+          waiting = &pod;
+      }
+      if (waiting && !any_scheduled)
+        return Explanation{"KT701", owner_subject(model, *waiting),
+                           shown + " resolves once " + waiting->meta.name + " is scheduled"};
+    }
+  }
+  return std::nullopt;
+}
+
 // One configured host at one place (a ConfigMap key read by several workloads is one place).
 struct HostUse {
   const ConfigHost* first = nullptr;
   std::optional<std::string> config_map;  // set when a ConfigMap holds it
   std::string config_map_field;           // "app-config key DB_HOST"
   std::set<std::string> workloads;        // "Deployment users-api", in name order
+  bool pod_user = false;                  // some pod reads it
+  bool local_in_every_pod = true;         // /etc/hosts of every such pod has it
 };
 
 void check_hosts(AuditRun& run) {
@@ -76,6 +197,10 @@ void check_hosts(AuditRun& run) {
       const ObjectMeta& wm = model.workloads[*ch.workload].meta;
       use.workloads.insert(wm.kind + " " + wm.name);
     }
+    if (ch.pod) {
+      use.pod_user = true;
+      if (!resolves_in_pod(dns, model.pods[*ch.pod], m.host)) use.local_in_every_pod = false;
+    }
   }
   for (const std::string& key : order) {
     const HostUse& use = uses[key];
@@ -102,13 +227,22 @@ void check_hosts(AuditRun& run) {
     const std::string port = m.port ? ":" + std::to_string(*m.port) : "";
     const DnsResolution res = dns.resolve(m.host, ch.namespace_name);
     if (!res.found) {
-      if (!looks_in_cluster(model, m.host) || pending_pod_record(dns, m.host)) continue;
-      run.add("KT201", subject, ch.where,
-              what + " names host " + m.host + port + ", which does not resolve from namespace " +
-                  ch.namespace_name + " (NXDOMAIN)",
-              "check the Service name and namespace: `kubetwin dns " + m.host + " -n " +
-                  ch.namespace_name + "` shows each query tried",
-              env);
+      if (use.pod_user && use.local_in_every_pod) continue;  // /etc/hosts answers it
+      if (!looks_in_cluster(model, m.host, ch.namespace_name)) continue;
+      Finding broken = make_finding(
+          "KT201", subject, ch.where,
+          what + " names host " + m.host + port + ", which does not resolve from namespace " +
+              ch.namespace_name + " (NXDOMAIN)",
+          "check the Service name and namespace: `kubetwin dns " + m.host + " -n " +
+              ch.namespace_name + "` shows each query tried",
+          env);
+      if (auto why = explain_unresolved(model, dns, m.host, ch.namespace_name,
+                                        m.host + port + " (" + what + ")")) {
+        run.fold(why->id, why->into, why->note, std::move(broken));
+        continue;
+      }
+      if (pending_pod_record(dns, m.host)) continue;
+      run.add(broken.id, broken.subject, broken.where, broken.message, broken.hint, env);
       continue;
     }
     const DnsQuery* answer = res.answer();

@@ -35,7 +35,16 @@ class AuditRun {
   void add(std::string_view id, FindingSubject subject, const k8s::SourceLocation& where,
            std::string message, std::string hint, std::string environment = "",
            std::optional<k8s::Severity> severity = std::nullopt);
-  std::vector<Finding> take() { return std::move(findings_); }
+  // One cause, one finding: `original` follows from finding `id` about `into` (a Pending pod's
+  // workload, a refused resource...). It is not reported on its own; `note`
+  // ("kafka-0.kafka-headless
+  // ... resolves once kafka-0 is scheduled") is added to that finding's message instead. When no
+  // such finding exists after every family ran, `original` is reported after all.
+  void fold(std::string_view id, const FindingSubject& into, std::string note, Finding original);
+  // Notes folded into finding `id` about `from` go to the one about `to` (which reports both).
+  void alias(std::string_view id, const FindingSubject& from, const FindingSubject& to);
+  // The findings, folded notes merged into their findings.
+  std::vector<Finding> take();
 
  private:
   const Model& model_;
@@ -43,7 +52,22 @@ class AuditRun {
   std::vector<AuditEnvironment> environments_;
   std::map<std::string, std::size_t, std::less<>> environment_by_namespace_;
   std::vector<Finding> findings_;
+  struct Folded {
+    std::string target;  // "KT701|StatefulSet shop/kafka"
+    std::string note;
+    Finding original;
+  };
+  std::vector<Folded> folded_;
+  std::map<std::string, std::string, std::less<>> aliases_;
 };
+
+// Builds a finding of rule `id` without adding it (for AuditRun::fold).
+Finding make_finding(std::string_view id, FindingSubject subject, const k8s::SourceLocation& where,
+                     std::string message, std::string hint, std::string environment);
+
+// A resource the API server refused (KT702) of `kind` `ns`/`name`, nullptr when admitted.
+const AdmissionError* rejected(const Model& model, std::string_view kind, std::string_view ns,
+                               std::string_view name);
 
 FindingSubject subject_of(const ObjectMeta& meta);
 // "Deployment orders-api" style subject for a pod's workload, or the pod itself.

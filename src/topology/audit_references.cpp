@@ -36,12 +36,20 @@ void check_backend(AuditRun& run, const Ingress& ing, const IngressBackend& back
   const std::string port_text =
       backend.port_name.empty() ? std::to_string(backend.port_number) : backend.port_name;
   if (!backend.service_index) {
-    run.add("KT101", subject_of(ing.meta), where,
-            "Ingress " + ing.meta.qualified() + " routes to Service \"" + backend.service +
-                "\", which does not exist in namespace " + ing.meta.namespace_name,
-            "create Service " + backend.service + " in " + ing.meta.namespace_name +
-                " or fix the backend's service.name",
-            env);
+    Finding f =
+        make_finding("KT101", subject_of(ing.meta), where,
+                     "Ingress " + ing.meta.qualified() + " routes to Service \"" + backend.service +
+                         "\", which does not exist in namespace " + ing.meta.namespace_name,
+                     "create Service " + backend.service + " in " + ing.meta.namespace_name +
+                         " or fix the backend's service.name",
+                     env);
+    if (rejected(model, "Service", ing.meta.namespace_name, backend.service)) {
+      // The Service exists in the manifests; the API server refused it (KT702).
+      run.fold("KT702", FindingSubject{"Service", ing.meta.namespace_name, backend.service},
+               "Ingress " + ing.meta.qualified() + " routes to it", std::move(f));
+      return;
+    }
+    run.add(f.id, f.subject, f.where, f.message, f.hint, env);
     return;
   }
   const Service& svc = model.services[*backend.service_index];
@@ -71,6 +79,26 @@ void check_ingresses(AuditRun& run) {
   }
 }
 
+// A workload of namespace `ns` the API server refused whose pod template `sel` selects.
+const AdmissionError* refused_workload_selected(const AuditRun& run, const std::string& ns,
+                                                const LabelSelector& sel) {
+  for (const AdmissionError& e : run.model().rejected) {
+    if (e.namespace_name != ns) continue;
+    const k8s::Resource* raw = run.applied(e.kind, ns, e.name);
+    if (!raw) continue;
+    const k8s::Node* labels = raw->body.at({"spec", "template", "metadata", "labels"});
+    if (e.kind == "Pod") labels = raw->body.at({"metadata", "labels"});
+    if (e.kind == "CronJob")
+      labels = raw->body.at({"spec", "jobTemplate", "spec", "template", "metadata", "labels"});
+    if (!labels || !labels->is_mapping()) continue;
+    Labels l;
+    for (const auto& [k, v] : labels->fields())
+      if (v.is_scalar()) l[k] = v.text();
+    if (sel.matches(l)) return &e;
+  }
+  return nullptr;
+}
+
 void check_selectors(AuditRun& run) {
   const Model& model = run.model();
   for (const Service& svc : model.services) {
@@ -78,11 +106,20 @@ void check_selectors(AuditRun& run) {
     LabelSelector sel;
     sel.match_labels = *svc.selector;
     if (!model.select_pods(svc.meta.namespace_name, sel).empty()) continue;
-    run.add("KT103", subject_of(svc.meta), svc.meta.where,
-            "Service " + svc.meta.qualified() + " selects " + sel.str() + " but no pod in " +
-                svc.meta.namespace_name + " has those labels: it has no endpoints",
-            "align the selector with the pod template labels of the workload it fronts",
-            run.environment_name(svc.meta.namespace_name));
+    Finding f = make_finding(
+        "KT103", subject_of(svc.meta), svc.meta.where,
+        "Service " + svc.meta.qualified() + " selects " + sel.str() + " but no pod in " +
+            svc.meta.namespace_name + " has those labels: it has no endpoints",
+        "align the selector with the pod template labels of the workload it fronts",
+        run.environment_name(svc.meta.namespace_name));
+    // The pods it selects belong to a workload the API server refused (KT702).
+    if (const AdmissionError* e = refused_workload_selected(run, svc.meta.namespace_name, sel)) {
+      run.fold("KT702", FindingSubject{e->kind, e->namespace_name, e->name},
+               "Service " + svc.meta.qualified() + " has no endpoints until it is admitted",
+               std::move(f));
+      continue;
+    }
+    run.add(f.id, f.subject, f.where, f.message, f.hint, f.environment);
   }
 }
 
@@ -98,12 +135,29 @@ void check_config_refs(AuditRun& run) {
     for (const UnresolvedRef& ref : pod.unresolved) {
       if (!ref.blocking) continue;
       if (!seen.insert(owner.str() + "|" + ref.container + "|" + ref.what).second) continue;
-      run.add("KT104", owner, ref.where.line ? ref.where : owner_location(model, pod),
-              owner.str() + " container " + ref.container + ": " + ref.what +
-                  " (CreateContainerConfigError)",
-              "create the object or key in " + pod.meta.namespace_name +
-                  ", or mark the reference optional: true",
-              env);
+      Finding f =
+          make_finding("KT104", owner, ref.where.line ? ref.where : owner_location(model, pod),
+                       owner.str() + " container " + ref.container + ": " + ref.what +
+                           " (CreateContainerConfigError)",
+                       "create the object or key in " + pod.meta.namespace_name +
+                           ", or mark the reference optional: true",
+                       env);
+      // `configmap "x" not found` for a ConfigMap the API server refused (KT702).
+      const bool cm = ref.what.starts_with("configmap \"");
+      if (cm || ref.what.starts_with("secret \"")) {
+        const auto open = ref.what.find('"');
+        const auto close = ref.what.find('"', open + 1);
+        const std::string name = ref.what.substr(open + 1, close - open - 1);
+        const std::string kind = cm ? "ConfigMap" : "Secret";
+        if (close != std::string::npos && rejected(model, kind, pod.meta.namespace_name, name)) {
+          run.fold(
+              "KT702", FindingSubject{kind, pod.meta.namespace_name, name},
+              owner.str() + " container " + ref.container + " cannot start until it is admitted",
+              std::move(f));
+          continue;
+        }
+      }
+      run.add(f.id, f.subject, f.where, f.message, f.hint, env);
     }
     for (const PodVolume& vol : pod.volumes) {
       const bool is_cm = vol.kind == "configMap";

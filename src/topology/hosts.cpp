@@ -66,6 +66,15 @@ bool key_says_host(std::string_view key) {
   return false;
 }
 
+// Words that are settings, not names, even under a key that says host
+// (KAFKA_CFG_NODE_ID_FROM_HOSTNAME: "true", USE_HOSTNAME: "no").
+bool is_setting_word(std::string_view h) {
+  static constexpr std::string_view kWords[] = {"true", "false", "yes",  "no",      "on",
+                                                "off",  "none",  "null", "enabled", "disabled",
+                                                "auto", "any",   "all",  "default"};
+  return std::find(std::begin(kWords), std::end(kWords), h) != std::end(kWords);
+}
+
 bool in_cluster_name(std::string_view h) {
   auto ends = [&](std::string_view suf) {
     return h.size() > suf.size() && h.substr(h.size() - suf.size()) == suf;
@@ -165,7 +174,7 @@ void scan_token(std::string_view token, std::size_t offset, std::string_view key
   }
   std::string host = lower(t);
   if (!host.empty() && host.back() == '.') host.pop_back();
-  if (!valid_host(host)) return;
+  if (!valid_host(host) || is_setting_word(host)) return;
   if (key_says_host(key) || in_cluster_name(host))
     add(out, host, std::nullopt, HostForm::kBareName, token, offset);
 }

@@ -5,6 +5,7 @@
 
 #include "internal.hpp"
 #include "kubetwin/k8s/kustomize.hpp"
+#include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/k8s/quantity.hpp"
 #include "kubetwin/topology/model.hpp"
 
@@ -186,6 +187,8 @@ class Builder {
                         const std::string& ns);
   bool check_probes(const Resource& r, const std::string& kind, const std::string& name,
                     const std::string& ns);
+  bool check_counts(const Resource& r, const std::string& kind, const std::string& name,
+                    const std::string& ns);
   bool check_disruption_budget(const Resource& r, const std::string& name, const std::string& ns);
   void select_budget_pods();
   bool admit_service(const Resource& r, const std::string& ns, const std::string& name,
@@ -247,6 +250,7 @@ void Builder::reject(const Resource& r, const std::string& kind, const std::stri
   e.reason = reason;
   e.message = std::move(message);
   e.where = at ? *at : r.location();
+  e.at_field = at != nullptr;
   m_.rejected.push_back(std::move(e));
 }
 
@@ -269,10 +273,14 @@ bool Builder::check_quantities(const Resource& r, const std::string& kind, const
   for (const auto& [path, n] : qs) {
     int64_t dummy = 0;
     if (!n->is_scalar() || !parse_memory_bytes(n->text(), dummy)) {
-      // The API server cannot decode the object at all: a 400 from the JSON decoder.
+      // The API server cannot decode the object at all: a 400 from the JSON decoder. Its message
+      // does not name the field; the error carries it, at the value's line.
       reject(r, kind, name, ns, 400, "BadRequest",
              kind + " in version \"" + version_of(r.api_version()) + "\" cannot be handled as a " +
-                 kind + ": " + std::string(k8s::kQuantityFormatError));
+                 kind + ": " + std::string(k8s::kQuantityFormatError),
+             &n->location());
+      m_.rejected.back().field =
+          path + ": " + (n->is_scalar() ? "\"" + n->text() + "\"" : k8s::describe_node(*n));
       return false;
     }
   }
@@ -328,6 +336,72 @@ std::string invalid_message(const std::string& kind, const std::string& name,
   out += "[";
   for (std::size_t i = 0; i < errors.size(); ++i) out += (i ? ", " : "") + errors[i].text;
   return out + "]";
+}
+
+// ---- counts at admission ------------------------------------------------------------------
+
+// The int32 counts of a kind's spec the twin reads, with the Go type the JSON decoder names and
+// the least value validation accepts.
+struct CountField {
+  const char* kind;
+  const char* field;
+  const char* go_type;
+  int min;
+};
+constexpr CountField kCountFields[] = {
+    {"Deployment", "replicas", "DeploymentSpec", 0},
+    {"Deployment", "minReadySeconds", "DeploymentSpec", 0},
+    {"Deployment", "revisionHistoryLimit", "DeploymentSpec", 0},
+    {"Deployment", "progressDeadlineSeconds", "DeploymentSpec", 0},
+    {"StatefulSet", "replicas", "StatefulSetSpec", 0},
+    {"StatefulSet", "minReadySeconds", "StatefulSetSpec", 0},
+    {"ReplicaSet", "replicas", "ReplicaSetSpec", 0},
+    {"Job", "parallelism", "JobSpec", 0},
+    {"Job", "completions", "JobSpec", 0},
+    {"Job", "backoffLimit", "JobSpec", 0},
+    {"HorizontalPodAutoscaler", "minReplicas", "HorizontalPodAutoscalerSpec", 1},
+    {"HorizontalPodAutoscaler", "maxReplicas", "HorizontalPodAutoscalerSpec", 1},
+};
+
+// A count that is not an int32 cannot be decoded (400, the JSON decoder's message naming the Go
+// struct field); one below its minimum is Invalid (422) at the field. Both at the value's line.
+bool Builder::check_counts(const Resource& r, const std::string& kind, const std::string& name,
+                           const std::string& ns) {
+  const Node* spec = r.body.get("spec");
+  if (!spec || !spec->is_mapping()) return true;
+  std::vector<FieldError> errors;
+  for (const CountField& f : kCountFields) {
+    if (kind != f.kind) continue;
+    const Node* v = spec->get(f.field);
+    if (!v || v->is_null()) continue;
+    const std::string path = std::string("spec.") + f.field;
+    if (const std::string what = not_int32(*v); !what.empty()) {
+      reject(r, kind, name, ns, 400, "BadRequest",
+             kind + " in version \"" + version_of(r.api_version()) + "\" cannot be handled as a " +
+                 kind + ": json: cannot unmarshal " + what + " into Go struct field " + f.go_type +
+                 "." + path + " of type int32",
+             &v->location());
+      return false;
+    }
+    if (auto i = v->as_int(); i && *i < f.min)
+      errors.push_back({path + ": Invalid value: " + v->text() +
+                            ": must be greater than or equal to " + std::to_string(f.min),
+                        v->location()});
+  }
+  if (kind == "HorizontalPodAutoscaler") {
+    const Node* lo = spec->get("minReplicas");
+    const Node* hi = spec->get("maxReplicas");
+    auto a = lo ? lo->as_int() : std::optional<int64_t>(1);
+    auto b = hi ? hi->as_int() : std::nullopt;
+    if (a && b && *b < *a && *a >= 1)
+      errors.push_back({"spec.maxReplicas: Invalid value: " + hi->text() +
+                            ": must be greater than or equal to `minReplicas`",
+                        hi->location()});
+  }
+  if (errors.empty()) return true;
+  reject(r, kind, name, ns, 422, "Invalid",
+         invalid_message(kind_with_group(kind, r.api_version()), name, errors), &errors[0].where);
+  return false;
 }
 
 constexpr const char* kProbeFields[] = {"initialDelaySeconds", "timeoutSeconds", "periodSeconds",
@@ -512,6 +586,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
   std::string type = text_at(spec, "type");
   if (type.empty()) type = "ClusterIP";
   std::string cip = text_at(spec, "clusterIP");
+  const Node* cip_node = spec ? spec->get("clusterIP") : nullptr;
+  const k8s::SourceLocation* cip_at = cip_node ? &cip_node->location() : nullptr;
   uint32_t base = 0;
   parse_ipv4("10.96.0.0", base);
   if (type == "ExternalName") {
@@ -523,7 +599,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
     if (!parse_ipv4(cip, ip)) {
       reject(r, "Service", name, ns, 422, "Invalid",
              invalid + "spec.clusterIPs[0]: Invalid value: \"" + cip +
-                 "\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+                 "\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+             cip_at);
       restore();
       return false;
     }
@@ -531,14 +608,16 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
       reject(r, "Service", name, ns, 422, "Invalid",
              invalid + "spec.clusterIPs: Invalid value: []string{\"" + cip +
                  "\"}: failed to allocate IP " + cip + ": the provided IP (" + cip +
-                 ") is not in the valid range. The range of valid IPs is " + kServiceCidr);
+                 ") is not in the valid range. The range of valid IPs is " + kServiceCidr,
+             cip_at);
       restore();
       return false;
     }
     if (cluster_ips_used_.count(ip)) {
       reject(r, "Service", name, ns, 422, "Invalid",
              invalid + "spec.clusterIPs: Invalid value: []string{\"" + cip +
-                 "\"}: failed to allocate IP " + cip + ": provided IP is already allocated");
+                 "\"}: failed to allocate IP " + cip + ": provided IP is already allocated",
+             cip_at);
       restore();
       return false;
     }
@@ -560,9 +639,12 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
       std::string proto = p.str("protocol", "TCP");
       int np = int_at(&p, "nodePort", 0);
       const std::string field = "spec.ports[" + std::to_string(i) + "].nodePort";
+      const k8s::SourceLocation* np_at =
+          p.get("nodePort") ? &p.get("nodePort")->location() : nullptr;
       if (np != 0 && !wants_node_ports) {
         reject(r, "Service", name, ns, 422, "Invalid",
-               invalid + field + ": Forbidden: may not be used when `type` is '" + type + "'");
+               invalid + field + ": Forbidden: may not be used when `type` is '" + type + "'",
+               np_at);
         restore();
         return false;
       }
@@ -571,7 +653,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
           reject(r, "Service", name, ns, 422, "Invalid",
                  invalid + field + ": Invalid value: " + std::to_string(np) +
                      ": provided port is not in the valid range. The range of valid ports is " +
-                     std::to_string(kNodePortMin) + "-" + std::to_string(kNodePortMax));
+                     std::to_string(kNodePortMin) + "-" + std::to_string(kNodePortMax),
+                 np_at);
           restore();
           return false;
         }
@@ -579,7 +662,8 @@ bool Builder::admit_service(const Resource& r, const std::string& ns, const std:
         if (node_ports_used_.count(k) || std::count(taken.begin(), taken.end(), k)) {
           reject(r, "Service", name, ns, 422, "Invalid",
                  invalid + field + ": Invalid value: " + std::to_string(np) +
-                     ": provided port is already allocated");
+                     ": provided port is already allocated",
+                 np_at);
           restore();
           return false;
         }
@@ -638,6 +722,7 @@ void Builder::admit(const Resource& r) {
     return;
   }
   if (!check_quantities(r, kind, name, ns)) return;
+  if (!check_counts(r, kind, name, ns)) return;
   if (is_workload_kind(kind) && !check_probes(r, kind, name, ns)) return;
   if (kind == "PodDisruptionBudget" && !check_disruption_budget(r, name, ns)) return;
   std::string key = kind + "/" + ns + "/" + name;
@@ -794,6 +879,11 @@ Pod Builder::make_pod(const Node& spec, const Node* meta, const Workload* w,
   if (!sa.empty()) pod.service_account = sa;
   pod.hostname = spec.str("hostname");
   pod.subdomain = spec.str("subdomain");
+  if (const Node* aliases = spec.get("hostAliases"); aliases && aliases->is_sequence())
+    for (const Node& a : aliases->items())
+      if (const Node* names = a.get("hostnames"); names && names->is_sequence())
+        for (const Node& n : names->items())
+          if (n.is_scalar()) pod.host_aliases.push_back(n.text());
   for (const char* list : {"initContainers", "containers"}) {
     const Node* cs = spec.get(list);
     if (!cs || !cs->is_sequence()) continue;

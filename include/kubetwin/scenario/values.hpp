@@ -23,6 +23,9 @@ namespace kubetwin::scenario {
 // "300/s", "18000/m", "5/ms", "2/h", "0.5/s" (also /us, /min) -> per second. nullopt otherwise
 // (a bare number has no unit and is refused: is 300 per second or per minute?).
 std::optional<double> try_parse_rate(std::string_view text);
+// The highest rate a load entry may offer: every request is simulated as events, and a rate the
+// engine cannot work through in a run's time ends in the event budget's internal error instead.
+inline constexpr double kMaxRatePerSecond = 1e6;
 double parse_rate(const k8s::Node& node, std::string_view field);
 
 // "30s", "250ms", "1h30m", "0" (see sim::parse_duration); never negative.

@@ -246,6 +246,9 @@ struct Pod {
   int ordinal = -1;               // StatefulSet ordinal
   std::string hostname;           // set for StatefulSet pods (= pod name)
   std::string subdomain;          // StatefulSet serviceName
+  // Names the kubelet writes to the pod's /etc/hosts from spec.hostAliases: they resolve in the
+  // pod without DNS.
+  std::vector<std::string> host_aliases;
   std::string service_account = "default";
   std::vector<Container> containers;  // init containers first (init == true), then app ones
   std::vector<PodVolume> volumes;
@@ -508,7 +511,11 @@ struct AdmissionError {
   int http_status = 0;  // 404, 422, 403, 400
   std::string reason;   // "NotFound", "Invalid", "Forbidden", "BadRequest"
   std::string message;  // the API server's text, e.g. `namespaces "x" not found`
-  k8s::SourceLocation where;
+  // The offending field and value when one field is at fault and the message does not name it
+  // (a bad quantity): `spec.template.spec.containers[0].resources.requests[cpu]: "lots"`.
+  std::string field;
+  k8s::SourceLocation where;  // the offending field's scalar when known, else the resource
+  bool at_field = false;      // `where` is the offending field's
 
   // kubectl's line: `Error from server (NotFound): error when creating "PATH": MESSAGE`.
   std::string kubectl_line() const;

@@ -1,0 +1,130 @@
+// `kubetwin check` on a realistic two-environment platform (issue 10, must-show 1): each planted
+// defect once, nothing else; and the same bytes every time.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kubetwin/cli/verbs.hpp"
+#include "kubetwin/k8s/loader.hpp"
+
+namespace kubetwin::cli {
+namespace {
+
+const std::string kSource = KUBETWIN_SOURCE_DIR;
+const std::string kPlatform = kSource + "/tests/cli/testdata/platform";
+
+struct CheckRun {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+CheckRun kubetwin(std::vector<std::string> args) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  CheckRun r;
+  r.code = run_main(args, in, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+// Finding ids with their counts, and each finding's id, environment and message.
+struct Findings {
+  std::map<std::string, int> counts;
+  std::vector<std::map<std::string, std::string>> items;
+};
+
+Findings findings_of(const std::string& json) {
+  Findings f;
+  const auto docs = k8s::parse_yaml_documents(json, "check.json");
+  const k8s::Node* list = docs.at(0).get("findings");
+  if (!list) return f;
+  for (const k8s::Node& n : list->items()) {
+    std::map<std::string, std::string> item;
+    for (const char* key : {"id", "environment", "message", "file", "name"}) item[key] = n.str(key);
+    ++f.counts[item["id"]];
+    f.items.push_back(item);
+  }
+  return f;
+}
+
+const std::map<std::string, std::string>* find(const Findings& f, const std::string& id) {
+  for (const auto& item : f.items)
+    if (item.at("id") == id) return &item;
+  return nullptr;
+}
+
+TEST(CheckPrecision, EachPlantedDefectOnceAndNothingElse) {
+  const CheckRun r = kubetwin({"check", "-o", "json", kPlatform});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const Findings f = findings_of(r.out);
+  const std::map<std::string, int> planted = {{"KT102", 1}, {"KT201", 1}, {"KT202", 1},
+                                              {"KT401", 1}, {"KT502", 1}, {"KT603", 1},
+                                              {"KT701", 1}};
+  EXPECT_EQ(f.counts, planted) << r.out;
+  if (const auto* typo = find(f, "KT201")) {
+    EXPECT_NE(typo->at("message").find("catalogue"), std::string::npos) << typo->at("message");
+    EXPECT_EQ(typo->at("environment"), "staging");
+  }
+  if (const auto* leak = find(f, "KT202")) {
+    EXPECT_NE(leak->at("message").find("catalog.bookshop-staging"), std::string::npos);
+    EXPECT_EQ(leak->at("environment"), "production");
+  }
+  if (const auto* pending = find(f, "KT701")) {
+    EXPECT_EQ(pending->at("name"), "kafka");
+    EXPECT_EQ(pending->at("environment"), "production");
+    // The names that need the Pending brokers are listed in it, not reported as broken.
+    EXPECT_NE(pending->at("message").find("kafka-2.kafka-headless:9093"), std::string::npos)
+        << pending->at("message");
+    EXPECT_NE(pending->at("message").find("is scheduled"), std::string::npos);
+  }
+  if (const auto* isr = find(f, "KT502")) {
+    EXPECT_EQ(isr->at("name"), "kafka");
+  }
+}
+
+TEST(CheckPrecision, TheLocalProfileFitsEveryPodSoOnlyTheOtherDefectsRemain) {
+  const CheckRun r = kubetwin(
+      {"check", "-o", "json", kPlatform, "--cluster", kSource + "/models/clusters/local.yaml"});
+  ASSERT_EQ(r.code, 1) << r.err;
+  const Findings f = findings_of(r.out);
+  const std::map<std::string, int> planted = {{"KT102", 1}, {"KT201", 1}, {"KT202", 1},
+                                              {"KT401", 1}, {"KT502", 1}, {"KT603", 1}};
+  EXPECT_EQ(f.counts, planted) << r.out;
+}
+
+TEST(CheckPrecision, TheSameBytesEveryTime) {
+  const CheckRun a = kubetwin({"check", kPlatform});
+  const CheckRun b = kubetwin({"check", kPlatform});
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_FALSE(a.out.empty());
+}
+
+TEST(CheckPrecision, ApplyNamesTheFieldAndItsLine) {
+  const std::string state = ::testing::TempDir() + "check-precision-apply.db";
+  std::remove(state.c_str());
+  std::istringstream in(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
+      "  replicas: lots\n  selector: {matchLabels: {app: web}}\n  template:\n"
+      "    metadata: {labels: {app: web}}\n"
+      "    spec:\n      containers: [{name: web, image: nginx:1.27}]\n");
+  std::ostringstream out, err;
+  const std::vector<std::string> args = {"apply", "-f", "-", "--state", state};
+  const int code = run_main(args, in, out, err);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(out.str(), "namespace/shop created\n");
+  EXPECT_EQ(err.str(),
+            "Error from server (BadRequest): error when creating \"STDIN\": Deployment in version "
+            "\"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go "
+            "struct field DeploymentSpec.spec.replicas of type int32\n"
+            "  at STDIN:9:13\n");
+  std::remove(state.c_str());
+}
+
+}  // namespace
+}  // namespace kubetwin::cli

@@ -1,0 +1,451 @@
+// The audit's precision (issue 10): nothing on a realistic correct platform, one finding per
+// cause, no false alarm from what a real pod resolves, and admission errors at the field's line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/topology/audit.hpp"
+#include "topology_test_util.hpp"
+
+namespace kubetwin::topology {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = fs::path(KUBETWIN_SOURCE_DIR);
+
+std::string describe(const std::vector<Finding>& findings) {
+  std::string s;
+  for (const Finding& f : findings)
+    s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
+  return s.empty() ? "  (none)\n" : s;
+}
+
+std::vector<Finding> audit_resources(const k8s::ResourceList& resources,
+                                     const ClusterProfile& cluster = single_node_cluster()) {
+  AuditContext context;
+  context.applied = resources;
+  return audit(build_model(context.applied, cluster), context);
+}
+
+std::vector<Finding> audit_yaml(const std::string& yaml,
+                                const ClusterProfile& cluster = single_node_cluster()) {
+  return audit_resources(testing::parse(yaml), cluster);
+}
+
+std::vector<Finding> with_id(const std::vector<Finding>& findings, const std::string& id) {
+  std::vector<Finding> out;
+  std::copy_if(findings.begin(), findings.end(), std::back_inserter(out),
+               [&](const Finding& f) { return f.id == id; });
+  return out;
+}
+
+ClusterProfile local_profile() {
+  const std::string path = (kSource / "models/clusters/local.yaml").string();
+  return cluster_profile_from_node(k8s::parse_yaml_documents(k8s::read_file(path), path).front());
+}
+
+// ---- a realistic, correct platform: the whole audit reports nothing ----
+
+TEST(AuditPrecision, CleanPlatformHasNoFindingOnTheBuiltInProfile) {
+  const auto resources = k8s::load_manifests((kSource / "tests/topology/testdata/clean").string());
+  ASSERT_GT(resources.size(), 20u);
+  const std::vector<Finding> findings = audit_resources(resources);
+  EXPECT_TRUE(findings.empty()) << describe(findings);
+}
+
+TEST(AuditPrecision, CleanPlatformHasNoFindingOnTheLocalProfile) {
+  const auto resources = k8s::load_manifests((kSource / "tests/topology/testdata/clean").string());
+  const std::vector<Finding> findings = audit_resources(resources, local_profile());
+  EXPECT_TRUE(findings.empty()) << describe(findings);
+}
+
+// ---- one cause, one finding ----
+
+constexpr const char* kBrokers = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kafka-headless, namespace: shop}
+spec:
+  clusterIP: None
+  selector: {app: kafka}
+  ports: [{name: client, port: 9092}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kafka, namespace: shop}
+spec:
+  serviceName: kafka-headless
+  replicas: 3
+  selector: {matchLabels: {app: kafka}}
+  template:
+    metadata: {labels: {app: kafka}}
+    spec:
+      containers:
+        - name: kafka
+          image: bitnami/kafka:3.7.1
+          env:
+            - {name: KAFKA_CFG_PROCESS_ROLES, value: "broker,controller"}
+            - {name: KAFKA_CFG_CONTROLLER_QUORUM_VOTERS, value: "0@kafka-0.kafka-headless:9093,1@kafka-1.kafka-headless:9093,2@kafka-2.kafka-headless:9093"}
+            - {name: KAFKA_CFG_DEFAULT_REPLICATION_FACTOR, value: "3"}
+            - {name: KAFKA_CFG_MIN_INSYNC_REPLICAS, value: "2"}
+          resources:
+            requests: {cpu: "CPU"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app, namespace: shop}
+data:
+  KAFKA_BOOTSTRAP_SERVERS: kafka-headless:9092
+)";
+
+std::string brokers(const std::string& cpu) {
+  std::string yaml = kBrokers;
+  yaml.replace(yaml.find("CPU"), 3, cpu);
+  return yaml;
+}
+
+TEST(AuditPrecision, NamesThatNeedPendingPodsFoldIntoTheUnschedulableFinding) {
+  // 1.5 CPU each on a 4-CPU node: kafka-0 and kafka-1 run, kafka-2 stays Pending.
+  const std::vector<Finding> some = audit_yaml(brokers("1500m"));
+  EXPECT_TRUE(with_id(some, "KT201").empty()) << describe(some);
+  const auto pending = with_id(some, "KT701");
+  ASSERT_EQ(pending.size(), 1u) << describe(some);
+  EXPECT_NE(pending[0].message.find("kafka-2.kafka-headless:9093"), std::string::npos)
+      << pending[0].message;
+  EXPECT_NE(pending[0].message.find("resolves once kafka-2 is scheduled"), std::string::npos)
+      << pending[0].message;
+  // 5 CPU each: no broker runs, so the headless Service has no record either.
+  const std::vector<Finding> none = audit_yaml(brokers("5"));
+  EXPECT_TRUE(with_id(none, "KT201").empty()) << describe(none);
+  const auto all = with_id(none, "KT701");
+  ASSERT_EQ(all.size(), 1u) << describe(none);
+  EXPECT_NE(all[0].message.find("kafka-headless:9092 (ConfigMap shop/app key "
+                                "KAFKA_BOOTSTRAP_SERVERS) resolves once kafka-0 is scheduled"),
+            std::string::npos)
+      << all[0].message;
+  EXPECT_NE(all[0].message.find("kafka-1.kafka-headless:9093"), std::string::npos);
+  EXPECT_EQ(none.size(), 1u) << describe(none);
+  // Once everything fits there is nothing to say.
+  EXPECT_TRUE(audit_yaml(brokers("500m")).empty()) << describe(audit_yaml(brokers("500m")));
+}
+
+TEST(AuditPrecision, AMisspeltPerPodNameIsStillReported) {
+  std::string yaml = brokers("500m");
+  yaml.replace(yaml.find("kafka-headless:9092"), 19, "kafka-headles:9092");
+  const auto findings = audit_yaml(yaml);
+  const auto broken = with_id(findings, "KT201");
+  ASSERT_EQ(broken.size(), 1u) << describe(findings);
+  EXPECT_NE(broken[0].message.find("kafka-headles"), std::string::npos);
+}
+
+TEST(AuditPrecision, NamesOfARefusedServiceFoldIntoTheAdmissionFinding) {
+  const std::string yaml = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  clusterIP: 10.0.0.1
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app, namespace: shop}
+data:
+  WEB_URL: http://web
+)";
+  const auto findings = audit_yaml(yaml);
+  EXPECT_TRUE(with_id(findings, "KT201").empty()) << describe(findings);
+  const auto refused = with_id(findings, "KT702");
+  ASSERT_EQ(refused.size(), 1u) << describe(findings);
+  EXPECT_NE(refused[0].message.find("web:80 (ConfigMap shop/app key WEB_URL)"), std::string::npos)
+      << refused[0].message;
+  EXPECT_NE(refused[0].message.find("resolves once the Service is admitted"), std::string::npos);
+}
+
+TEST(AuditPrecision, AServiceOfARefusedWorkloadFoldsIntoTheAdmissionFinding) {
+  const std::string yaml = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: lots
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+)";
+  const auto findings = audit_yaml(yaml);
+  EXPECT_TRUE(with_id(findings, "KT103").empty()) << describe(findings);
+  const auto refused = with_id(findings, "KT702");
+  ASSERT_EQ(refused.size(), 1u) << describe(findings);
+  EXPECT_NE(refused[0].message.find("Service shop/web has no endpoints until it is admitted"),
+            std::string::npos)
+      << refused[0].message;
+}
+
+// ---- what a real pod resolves ----
+
+TEST(AuditPrecision, OwnHostnameHostAliasesAndSettingsAreNotBrokenNames) {
+  const std::string yaml = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostAliases:
+        - {ip: 10.1.2.3, hostnames: [legacy-erp]}
+      containers:
+        - name: web
+          image: nginx:1.27
+          args: ["--erp=legacy-erp:8443"]
+          env:
+            - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+            - {name: ADVERTISED_HOST, value: $(POD_NAME)}
+            - {name: USE_HOSTNAME, value: "true"}
+            - {name: CACHE_HOST, value: "off"}
+            - {name: DATA_DIR, value: /var/lib/web}
+            - {name: START, value: "sh -c 'until nc -z ${HOSTNAME} 8080; do sleep 1; done'"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api-internal, namespace: shop}
+spec:
+  clusterIP: None
+  selector: {app: api}
+  ports: [{port: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      hostname: api
+      subdomain: api-internal
+      containers:
+        - name: api
+          image: nginx:1.27
+          args: ["--self=api:8080", "--peer=api.api-internal:8080"]
+)";
+  const auto findings = audit_yaml(yaml);
+  EXPECT_TRUE(findings.empty()) << describe(findings);
+  // The same names in a pod without those aliases do not resolve.
+  std::string other = yaml;
+  other.erase(other.find("      hostAliases:"),
+              std::string("      hostAliases:\n        - {ip: 10.1.2.3, hostnames: [legacy-erp]}\n")
+                  .size());
+  const auto broken = with_id(audit_yaml(other), "KT201");
+  ASSERT_EQ(broken.size(), 1u) << describe(audit_yaml(other));
+  EXPECT_NE(broken[0].message.find("legacy-erp:8443"), std::string::npos);
+}
+
+TEST(AuditPrecision, KafkaRulesAttachToBrokersNotToAJobWithKafkasImage) {
+  const std::string yaml = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: create-topics, namespace: shop}
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+        - name: topics
+          image: bitnami/kafka:3.7.1
+          command: ["kafka-topics.sh", "--bootstrap-server", "kafka.example.com:9092", "--list"]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec:
+      containers:
+        - name: client
+          image: apache/kafka:3.8.0
+          command: ["/opt/kafka/bin/kafka-console-consumer.sh"]
+          args: ["--bootstrap-server", "kafka.example.com:9092", "--topic", "orders"]
+)";
+  const auto findings = audit_yaml(yaml);
+  EXPECT_TRUE(findings.empty()) << describe(findings);
+  // A broker started by its own script is judged (one broker, offsets RF 3 by default).
+  std::string broker = yaml;
+  broker.replace(broker.find("/opt/kafka/bin/kafka-console-consumer.sh"), 40,
+                 "/opt/kafka/bin/kafka-server-start.sh");
+  EXPECT_FALSE(with_id(audit_yaml(broker), "KT503").empty()) << describe(audit_yaml(broker));
+}
+
+// ---- admission errors at the field ----
+
+TEST(AuditPrecision, ServiceAdmissionErrorsPointAtClusterIpAndNodePort) {
+  const Model model = testing::build(R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec:
+  clusterIP: 10.0.0.1
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: shop}
+spec:
+  type: NodePort
+  ports:
+    - port: 80
+      nodePort: 99999
+)");
+  ASSERT_EQ(model.rejected.size(), 2u);
+  EXPECT_EQ(model.rejected[0].where.line, 9);
+  EXPECT_TRUE(model.rejected[0].at_field);
+  EXPECT_EQ(model.rejected[1].where.line, 19);
+  EXPECT_NE(model.rejected[1].message.find("spec.ports[0].nodePort: Invalid value: 99999"),
+            std::string::npos)
+      << model.rejected[1].message;
+}
+
+TEST(AuditPrecision, AdmissionErrorsPointAtTheFieldsLine) {
+  const std::string yaml = R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: lots
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: nginx:1.27
+          resources:
+            requests:
+              cpu: two
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  replicas: -1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: postgres:16}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  minReplicas: 3
+  maxReplicas: 2
+)";
+  const Model model = testing::build(yaml);
+  ASSERT_EQ(model.rejected.size(), 4u);
+  auto find = [&](const std::string& name, const std::string& kind) {
+    for (const AdmissionError& e : model.rejected)
+      if (e.name == name && e.kind == kind) return e;
+    ADD_FAILURE() << kind << " " << name << " was admitted";
+    return AdmissionError{};
+  };
+  const AdmissionError replicas = find("web", "Deployment");
+  EXPECT_EQ(replicas.where.line, 9);
+  EXPECT_EQ(replicas.where.column, 13);
+  EXPECT_EQ(replicas.http_status, 400);
+  EXPECT_EQ(replicas.message,
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot "
+            "unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32");
+  const AdmissionError quantity = find("api", "Deployment");
+  EXPECT_EQ(quantity.where.line, 30);
+  EXPECT_NE(quantity.message.find("quantities must match the regular expression"),
+            std::string::npos);
+  EXPECT_EQ(quantity.field, "spec.template.spec.containers[0].resources.requests[cpu]: \"two\"");
+  const AdmissionError negative = find("db", "StatefulSet");
+  EXPECT_EQ(negative.where.line, 36);
+  EXPECT_EQ(negative.http_status, 422);
+  EXPECT_EQ(negative.message,
+            "StatefulSet.apps \"db\" is invalid: spec.replicas: Invalid value: -1: must be greater "
+            "than or equal to 0");
+  const AdmissionError hpa = find("api", "HorizontalPodAutoscaler");
+  EXPECT_EQ(hpa.where.line, 50);
+  EXPECT_NE(hpa.message.find("spec.maxReplicas: Invalid value: 2: must be greater than or equal "
+                             "to `minReplicas`"),
+            std::string::npos)
+      << hpa.message;
+  // check reports each at that line, the quantity with its field named.
+  const auto findings = with_id(audit_yaml(yaml), "KT702");
+  ASSERT_EQ(findings.size(), 4u) << describe(findings);
+  bool quantity_named = false;
+  for (const Finding& f : findings) {
+    EXPECT_GT(f.where.line, 5) << f.message;
+    if (f.message.find("(the field: spec.template.spec.containers[0].resources.requests[cpu]: "
+                       "\"two\")") != std::string::npos)
+      quantity_named = true;
+  }
+  EXPECT_TRUE(quantity_named) << describe(findings);
+}
+
+}  // namespace
+}  // namespace kubetwin::topology
