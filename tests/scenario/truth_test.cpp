@@ -415,8 +415,9 @@ double wall_seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The report's reproduction: a 60 s run, one replication, no warm-up. It spun forever; a bound of
-// 10 s (not the second it takes) keeps sanitizer builds green.
+// The report's reproduction: a 60 s run, one replication, no warm-up. It spun forever. That it ends
+// is the engine's progress guard's to judge (a stopped clock or a spent event budget throws
+// sim::NoProgress, which fails the test), not a wall-clock bound: timings live in bench/.
 class TruthCfs : public ::testing::TestWithParam<CfsCase> {};
 
 TEST_P(TruthCfs, TheReproductionEndsAtOnce) {
@@ -433,7 +434,6 @@ TEST_P(TruthCfs, TheReproductionEndsAtOnce) {
   std::printf("reproduction %s, %d thread(s), %.3g req/s for 60 s: %llu answered, wall %.4f s\n",
               run.environment.c_str(), c.threads, c.rate(),
               static_cast<unsigned long long>(route.completed), wall);
-  EXPECT_LT(wall, 10.0);
   EXPECT_GT(route.completed, 0u);
   EXPECT_EQ(route.error_rate, 0.0);
   EXPECT_EQ(worker_of(result).cpu_limit_milli, c.milli_cpu);
@@ -470,7 +470,6 @@ TEST_P(TruthCfsValidation, MeanResponseMatchesTheReference) {
       run.measured_s + run.warmup_s * run.replications, wall,
       100 * worker_of(result).throttled_period_fraction, 100 * ref.se,
       static_cast<unsigned long long>(ref.requests));
-  EXPECT_LT(wall, 10.0);
   EXPECT_EQ(route.error_rate, 0.0);
 }
 
