@@ -7,6 +7,7 @@
 #include "kubetwin/report/run_report.hpp"
 #include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
+#include "progress.hpp"
 #include "run_flags.hpp"
 #include "verb_functions.hpp"
 
@@ -16,7 +17,7 @@ namespace {
 
 constexpr const char* kCapacityUsage =
     "usage: kubetwin capacity SCENARIO --slo \"p99<300ms,errors<0.1%\" [--route \"POST /orders\"] "
-    "[--output text|json] [--threads N] [--replications N]";
+    "[--output text|json] [--threads N] [--replications N] [--quiet]";
 
 }  // namespace
 
@@ -29,6 +30,7 @@ int verb_capacity(const Invocation& inv) {
                                             {"output", 'o', true},
                                             {"threads", 0, true},
                                             {"replications", 0, true},
+                                            {"quiet", 'q', false},
                                             {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kCapacityUsage << "\n";
@@ -50,7 +52,12 @@ int verb_capacity(const Invocation& inv) {
     scenario::CapacitySlo slo = scenario::parse_capacity_slo(*args.value("slo"));
     if (auto route = args.value("route")) slo.route = *route;
     const scenario::ScenarioSpec spec = scenario::load_scenario_file(args.positional.front());
+    // Progress on stderr (a terminal only): the search's probes are not known ahead, so no ETA.
+    Progress progress(inv.err, progress_wanted(inv.err, args.has("quiet")),
+                      "capacity " + spec.name, "replications", 0, 0, progress_delay());
+    options.run.observer = &progress;
     const scenario::CapacityResult result = scenario::find_capacity(spec, slo, options);
+    progress.finish();
     inv.out << (format == report::RunFormat::kJson ? report::render_capacity_json(result)
                                                    : report::render_capacity_text(result));
     bool any_passed = false;

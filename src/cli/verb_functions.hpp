@@ -20,5 +20,7 @@ int verb_run(const Invocation& inv);
 int verb_capacity(const Invocation& inv);
 int verb_runs(const Invocation& inv);
 int verb_report(const Invocation& inv);
+int verb_sweep(const Invocation& inv);
+int verb_merge(const Invocation& inv);
 
 }  // namespace kubetwin::cli
