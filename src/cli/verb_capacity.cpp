@@ -53,8 +53,8 @@ int verb_capacity(const Invocation& inv) {
     if (auto route = args.value("route")) slo.route = *route;
     const scenario::ScenarioSpec spec = scenario::load_scenario_file(args.positional.front());
     // Progress on stderr (a terminal only): the search's probes are not known ahead, so no ETA.
-    Progress progress(inv.err, progress_wanted(inv.err, args.has("quiet")),
-                      "capacity " + spec.name, "replications", 0, 0, progress_delay());
+    Progress progress(inv.err, progress_wanted(inv.err, args.has("quiet")), "capacity " + spec.name,
+                      "replications", 0, 0, progress_delay());
     options.run.observer = &progress;
     const scenario::CapacityResult result = scenario::find_capacity(spec, slo, options);
     progress.finish();
