@@ -36,6 +36,7 @@ int64_t run_id_flag(const std::string& v) {
 
 // Exit 0 when written; 2 on bad input (no such run, not a results database, unwritable file).
 int verb_report(const Invocation& inv) {
+  if (wants_sweep_report(inv.args)) return verb_report_sweep(inv);  // in verb_sweep.cpp
   try {
     ParsedArgs args = parse_args(
         inv.args,

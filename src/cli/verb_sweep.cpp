@@ -3,9 +3,13 @@
 // which combines the shards' files. `--emit-job N` writes the Kubernetes Indexed Job instead.
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -292,6 +296,58 @@ int verb_merge(const Invocation& inv) {
     return kExitOk;
   } catch (const UsageError& e) {
     inv.err << "error: " << e.what() << "\n  hint: " << kMergeUsage << "\n";
+    return kExitBadInput;
+  }
+}
+
+bool wants_sweep_report(std::span<const std::string> args) {
+  for (const std::string& a : args)
+    if (a == "--sweep" || a.rfind("--sweep=", 0) == 0) return true;
+  return false;
+}
+
+// Exit 0 when written; 2 on bad input (no such sweep, an incomplete one, an unwritable file).
+int verb_report_sweep(const Invocation& inv) {
+  constexpr const char* kUsage =
+      "usage: kubetwin report [DB] --sweep ID|latest --html FILE [--route ROUTE]";
+  try {
+    ParsedArgs args =
+        parse_args(inv.args, {{"sweep", 0, true}, {"html", 0, true}, {"route", 0, true}});
+    if (args.positional.size() > 1) throw UsageError("report takes at most one DB file");
+    if (!args.value("html"))
+      throw UsageError("--sweep draws the sweep's surface: give --html FILE");
+    std::optional<std::string> path;
+    if (!args.positional.empty()) path = args.positional.front();
+    const std::filesystem::path file = report::resolve_results_path(path);
+    // Read-only first: a missing or foreign file is an input error, and nothing is created.
+    { report::ResultsDb::open(file, report::ResultsDb::Mode::kReadOnly); }
+    report::SweepDb db = report::SweepDb::open(file);
+    int64_t id = 0;
+    if (*args.value("sweep") == "latest") {
+      std::optional<int64_t> latest = db.latest_sweep();
+      if (!latest) throw UsageError(file.string() + " holds no sweep");
+      id = *latest;
+    } else {
+      id = whole_number(*args.value("sweep"), "--sweep", 1, 1'000'000'000);
+    }
+    if (id > db.latest_sweep().value_or(0))
+      throw UsageError(fmt::format("{} holds no sweep {}", file.string(), id));
+    const std::string html =
+        report::render_sweep_html(db.surface(id, args.value("route").value_or("")));
+    const std::string out = *args.value("html");
+    const std::string tmp = out + ".tmp";
+    std::ofstream f(tmp);
+    f << html;
+    f.close();
+    if (!f || std::rename(tmp.c_str(), out.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      inv.err << "error: " << out << ": cannot write the report\n  hint: check that its directory "
+              << "exists and is writable\n";
+      return kExitBadInput;
+    }
+    return kExitOk;
+  } catch (const UsageError& e) {
+    inv.err << "error: " << e.what() << "\n  hint: " << kUsage << "\n";
     return kExitBadInput;
   }
 }

@@ -469,6 +469,92 @@ std::optional<std::string> SweepDb::stored_fingerprint(int64_t sweep_id, int run
   return q.str(0);
 }
 
+std::optional<int64_t> SweepDb::latest_sweep() const {
+  Query q(db_, "SELECT max(id) FROM sweeps");
+  if (!q.next() || std::isnan(q.num(0))) return std::nullopt;
+  return q.i64(0);
+}
+
+SweepSurface SweepDb::surface(int64_t sweep_id, const std::string& route) const {
+  const SweepSummary s = read_summary(db_, sweep_id, route);
+  if (s.runs_done != s.runs || s.rows.empty())
+    refuse(path_,
+           fmt::format("sweep {} holds {} of its {} runs: nothing to draw yet", sweep_id,
+                       s.runs_done, s.runs),
+           "run the rest (kubetwin sweep again on this file, or merge every shard)");
+  SweepSurface out;
+  out.scenario_name = s.scenario_name;
+  out.sweep_hash = s.sweep_hash;
+  out.route = s.route;
+  out.replications = s.replications;
+  {
+    Query q(db_, "SELECT count(*) FROM sweep_run_checks WHERE sweep_id = ?");
+    q.with(sweep_id);
+    out.has_checks = q.next() && q.i64(0) > 0;
+  }
+  // The x variable: the first load rate, else the first whose values are all numbers.
+  auto numeric = [&](size_t k) {
+    for (const SweepPointRow& r : s.rows) {
+      char* end = nullptr;
+      std::strtod(r.values[k].c_str(), &end);
+      if (r.values[k].empty() || *end != '\0') return false;
+    }
+    return true;
+  };
+  size_t xk = s.variables.size();
+  for (size_t k = 0; k < s.variables.size() && xk == s.variables.size(); ++k)
+    if (s.variables[k].size() > 5 && s.variables[k].rfind("load.", 0) == 0 &&
+        s.variables[k].substr(s.variables[k].size() - 5) == ".rate" && numeric(k))
+      xk = k;
+  for (size_t k = 0; k < s.variables.size() && xk == s.variables.size(); ++k)
+    if (numeric(k)) xk = k;
+  out.x_variable = xk < s.variables.size() ? s.variables[xk] : "point";
+  auto figure = [&](int point, const char* name, double* low, double* high) {
+    Query q(db_,
+            "SELECT mean, ci95_low, ci95_high FROM sweep_point_figures WHERE sweep_id = ? AND "
+            "point = ? AND route = ? AND figure = ?");
+    q.with(sweep_id, static_cast<int64_t>(point), s.route, name);
+    if (!q.next()) {
+      *low = *high = std::numeric_limits<double>::quiet_NaN();
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    *low = q.num(1);
+    *high = q.num(2);
+    return q.num(0);
+  };
+  std::map<std::string, size_t> curve_of;
+  for (const SweepPointRow& r : s.rows) {
+    std::string label;
+    for (size_t k = 0; k < s.variables.size(); ++k)
+      if (k != xk) label += (label.empty() ? "" : ", ") + s.variables[k] + " = " + r.values[k];
+    auto [it, fresh] = curve_of.emplace(label, out.curves.size());
+    if (fresh) out.curves.push_back(SurfaceCurve{label, {}, -1});
+    SurfacePoint p;
+    p.point = r.point;
+    p.x = xk < s.variables.size() ? std::strtod(r.values[xk].c_str(), nullptr) : r.point;
+    p.p99_ms = figure(r.point, "p99_ms", &p.p99_low, &p.p99_high);
+    p.error_rate = figure(r.point, "error_rate", &p.error_low, &p.error_high);
+    p.passed = r.passed;
+    out.curves[it->second].points.push_back(p);
+  }
+  for (SurfaceCurve& c : out.curves) {
+    std::stable_sort(c.points.begin(), c.points.end(),
+                     [](const SurfacePoint& a, const SurfacePoint& b) { return a.x < b.x; });
+    bool passing_seen = false;
+    for (size_t i = 0; i < c.points.size() && c.knee < 0; ++i) {
+      if (out.has_checks) {
+        if (c.points[i].passed >= 0.5)
+          passing_seen = true;
+        else if (passing_seen)
+          c.knee = static_cast<int>(i);
+      } else if (i > 0 && c.points[i].p99_ms > 3 * c.points[0].p99_ms) {
+        c.knee = static_cast<int>(i);
+      }
+    }
+  }
+  return out;
+}
+
 SweepSummary SweepDb::summary(int64_t sweep_id, const std::string& route) const {
   return read_summary(db_, sweep_id, route);
 }

@@ -57,6 +57,33 @@ struct SweepSummary {
   std::vector<SweepPointRow> rows;  // empty until every run is in
 };
 
+// A sweep drawn as curves (`kubetwin report --sweep ID --html FILE`): the x variable is the first
+// `load.<name>.rate` variable (else the first numeric one), one curve per combination of the other
+// variables' values; per point the mean and 95% interval of p99 and the error rate of one route.
+struct SurfacePoint {
+  int point = 0;
+  double x = 0;
+  double p99_ms = 0, p99_low = 0, p99_high = 0;  // NaN when unknown
+  double error_rate = 0, error_low = 0, error_high = 0;
+  double passed = 0;  // share of the point's runs whose checks all passed
+};
+struct SurfaceCurve {
+  std::string label;                 // "amazon-api-prod/orders-api.replicas = 3"; "" with one curve
+  std::vector<SurfacePoint> points;  // by x
+  // The knee: the first point where fewer than half the runs pass their checks, after one where
+  // at least half did (-1: none). With no checks, the first p99 above 3 x the curve's first.
+  int knee = -1;
+};
+struct SweepSurface {
+  std::string scenario_name;
+  std::string sweep_hash;
+  std::string route;
+  std::string x_variable;
+  int replications = 0;
+  bool has_checks = false;
+  std::vector<SurfaceCurve> curves;
+};
+
 class SweepDb {
  public:
   // Opens (kCreate) a results database as ResultsDb::open does and adds the sweep tables.
@@ -75,6 +102,12 @@ class SweepDb {
   bool write_points(int64_t sweep_id);
   // `route` "": the route of the scenario's first slo check, else the first route.
   SweepSummary summary(int64_t sweep_id, const std::string& route = "") const;
+
+  // The surface of a complete sweep (route "" as summary()). Throws k8s::InputError when the
+  // file does not hold every run of it yet.
+  SweepSurface surface(int64_t sweep_id, const std::string& route = "") const;
+  // The newest sweep's id, if any.
+  std::optional<int64_t> latest_sweep() const;
 
   // The fingerprint stored for a run ("0x..."), if the file holds it.
   std::optional<std::string> stored_fingerprint(int64_t sweep_id, int run) const;
@@ -98,6 +131,11 @@ std::string sweep_hash(const scenario::SweepPlan& plan, const std::string& model
 // scenario, model, or variables); a run held by two shards; runs missing. Returns the summary.
 SweepSummary merge_sweep_shards(const std::filesystem::path& out,
                                 const std::vector<std::filesystem::path>& shards);
+
+// The surface as one self-contained HTML file (inline SVG and CSS, no script): p99 and error
+// rate over the x variable, a curve per combination of the other variables, the 95% interval as
+// a band, the knee of each curve marked. Deterministic: the same surface gives the same bytes.
+std::string render_sweep_html(const SweepSurface& surface);
 
 // The text table `kubetwin sweep` and `kubetwin merge` print.
 std::string render_sweep_summary(const SweepSummary& s);
