@@ -37,20 +37,6 @@ struct Shard {
   int count = 1;
 };
 
-int whole_number(const std::string& text, const std::string& what, int min, int max) {
-  size_t used = 0;
-  long n = 0;
-  try {
-    n = std::stol(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || n < min || n > max)
-    throw UsageError(
-        fmt::format("{} must be a whole number from {} to {}, got \"{}\"", what, min, max, text));
-  return static_cast<int>(n);
-}
-
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
   if (!v || !*v) return std::nullopt;

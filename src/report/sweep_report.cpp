@@ -7,6 +7,7 @@
 #include <string>
 #include <tuple>
 
+#include "kubetwin/report/run_report.hpp"
 #include "kubetwin/report/sweep_db.hpp"
 
 namespace kubetwin::report {
@@ -17,26 +18,7 @@ constexpr const char* kColors[] = {"#4e79a7", "#e15759", "#59a14f", "#f28e2b",
                                    "#b07aa1", "#76b7b2", "#9c755f", "#edc948"};
 
 std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return xml_escape(s);
 }
 
 std::string n1(double v) {
