@@ -100,7 +100,7 @@ spec:
   completionMode: Indexed
   completions: {shards}
   parallelism: {shards}
-  backoffLimitPerIndex: 2
+  backoffLimitPerIndex: 2  # a failed shard is retried alone (Kubernetes 1.29 and later)
   template:
     metadata:
       labels:
