@@ -1,5 +1,5 @@
-// Helpers shared by the `run` and `capacity` verbs: whole-number flags, --threads, and what the
-// results database keeps of the invocation (the command line, the wall-clock start).
+// Helpers shared by the `run`, `capacity` and `sweep` verbs: whole-number flags, --threads, and
+// what the results database keeps of the invocation (the command line, the wall-clock start).
 #pragma once
 
 #include <chrono>
@@ -11,20 +11,24 @@
 
 namespace kubetwin::cli {
 
-// The value of flag `name` as a whole number in [1, max]; UsageError otherwise.
-inline int positive_flag(const ParsedArgs& args, const std::string& name, int max) {
-  const std::string v = args.value(name).value_or("");
+// `text` as a whole number in [min, max]; UsageError naming `what` otherwise.
+inline int whole_number(const std::string& text, const std::string& what, int min, int max) {
   size_t used = 0;
   long n = 0;
   try {
-    n = std::stol(v, &used);
+    n = std::stol(text, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (v.empty() || used != v.size() || n < 1 || n > max)
-    throw UsageError("--" + name + " must be a whole number from 1 to " + std::to_string(max) +
-                     ", got \"" + v + "\"");
+  if (text.empty() || used != text.size() || n < min || n > max)
+    throw UsageError(what + " must be a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", got \"" + text + "\"");
   return static_cast<int>(n);
+}
+
+// The value of flag `name` as a whole number in [1, max]; UsageError otherwise.
+inline int positive_flag(const ParsedArgs& args, const std::string& name, int max) {
+  return whole_number(args.value(name).value_or(""), "--" + name, 1, max);
 }
 
 // --threads N, or 0 (one thread per replication, up to the hardware's) when absent.

@@ -11,6 +11,7 @@
 #include "kubetwin/report/run_report.hpp"
 #include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
+#include "progress.hpp"
 #include "run_flags.hpp"
 #include "verb_functions.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 
 constexpr const char* kCapacityUsage =
     "usage: kubetwin capacity SCENARIO --slo \"p99<300ms,errors<0.1%\" [--route \"POST /orders\"] "
-    "[--output text|json] [--threads N] [--replications N] [--db FILE | --no-db]";
+    "[--output text|json] [--threads N] [--replications N] [--db FILE | --no-db] [--quiet]";
 
 }  // namespace
 
@@ -35,6 +36,7 @@ int verb_capacity(const Invocation& inv) {
                                             {"replications", 0, true},
                                             {"db", 0, true},
                                             {"no-db", 0, false},
+                                            {"quiet", 'q', false},
                                             {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kCapacityUsage << "\n";
@@ -66,7 +68,12 @@ int verb_capacity(const Invocation& inv) {
                                    report::ResultsDb::Mode::kCreate);
     const std::string started_at = utc_now();
     const auto started = std::chrono::steady_clock::now();
+    // Progress on stderr (a terminal only): the search's probes are not known ahead, so no ETA.
+    Progress progress(inv.err, progress_wanted(inv.err, args.has("quiet")), "capacity " + spec.name,
+                      "replications", 0, 0, progress_delay());
+    options.run.observer = &progress;
     const scenario::CapacityResult result = scenario::find_capacity(spec, slo, options);
+    progress.finish();
     const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - started;
     bool db_failed = false;
     if (db) {

@@ -1,6 +1,9 @@
 // Declarations of the verb functions; each lives in src/cli/verb_<name>.cpp.
 #pragma once
 
+#include <span>
+#include <string>
+
 #include "kubetwin/cli/verbs.hpp"
 
 namespace kubetwin::cli {
@@ -20,5 +23,10 @@ int verb_run(const Invocation& inv);
 int verb_capacity(const Invocation& inv);
 int verb_runs(const Invocation& inv);
 int verb_report(const Invocation& inv);
+int verb_sweep(const Invocation& inv);
+int verb_merge(const Invocation& inv);
+// `kubetwin report [DB] --sweep ID --html FILE`: a sweep's surface (verb_sweep.cpp).
+bool wants_sweep_report(std::span<const std::string> args);
+int verb_report_sweep(const Invocation& inv);
 
 }  // namespace kubetwin::cli

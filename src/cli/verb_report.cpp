@@ -50,6 +50,7 @@ bool write_file(const std::string& path, const std::string& text) {
 // Exit 0 when written; 2 on bad input (no such run or search, not a results database,
 // unwritable file).
 int verb_report(const Invocation& inv) {
+  if (wants_sweep_report(inv.args)) return verb_report_sweep(inv);  // in verb_sweep.cpp
   try {
     // --compare takes two values: taken out before the flags are parsed.
     std::vector<std::string> rest;

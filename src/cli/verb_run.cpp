@@ -16,6 +16,7 @@
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
 #include "kubetwin/sim/time.hpp"
+#include "progress.hpp"
 #include "run_flags.hpp"
 #include "verb_functions.hpp"
 
@@ -25,7 +26,8 @@ namespace {
 
 constexpr const char* kRunUsage =
     "usage: kubetwin run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
-    "[--threads N] [--timing] [--max-wall DURATION] [--chaos FILE]... [--db FILE | --no-db]";
+    "[--threads N] [--timing] [--max-wall DURATION] [--chaos FILE]... [--db FILE | --no-db] "
+    "[--quiet]";
 
 }  // namespace
 
@@ -41,6 +43,7 @@ int verb_run(const Invocation& inv) {
                                  {"chaos", 0, true},
                                  {"db", 0, true},
                                  {"no-db", 0, false},
+                                 {"quiet", 'q', false},
                                  {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kRunUsage << "\n";
@@ -88,6 +91,19 @@ int verb_run(const Invocation& inv) {
       db = report::ResultsDb::open(report::resolve_results_path(args.value("db")),
                                    report::ResultsDb::Mode::kCreate);
 
+    // Progress on stderr (a terminal only): replications and simulated time of every scenario.
+    int total_replications = 0;
+    sim::Time total_simulated = 0;
+    for (const auto& p : prepared) {
+      const int n = options.replications.value_or(p->spec.replications);
+      total_replications += n;
+      total_simulated += p->spec.duration * n;
+    }
+    Progress progress(inv.err, progress_wanted(inv.err, args.has("quiet")),
+                      specs.size() == 1 ? "run " + specs.front().name : "run", "replications",
+                      total_replications, total_simulated, progress_delay());
+    options.observer = &progress;
+
     std::vector<scenario::ScenarioResult> results;
     bool passed = true;
     bool incomplete = false;
@@ -100,6 +116,7 @@ int verb_run(const Invocation& inv) {
         these.max_wall = *options.max_wall - (std::chrono::steady_clock::now() - started);
       const std::string started_at = utc_now();
       scenario::ScenarioResult result = scenario::run_scenario(*prepared[i], these);
+      progress.finish();
       incomplete = incomplete || result.incomplete;
       if (db) {
         try {

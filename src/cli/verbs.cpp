@@ -42,6 +42,11 @@ constexpr Verb kVerbs[] = {
      "highest load within an SLO and the first bottleneck: capacity SCENARIO --slo "
      "\"p99<300ms,errors<0.1%\" [--route R] [--output text|json]",
      verb_capacity},
+    {"sweep",
+     "a scenario over iteration variables: sweep SCENARIO --set PATH=VALUES... [--jobs N] "
+     "[--shard i/N] [--run N] [--db FILE] [--emit-job N]",
+     verb_sweep},
+    {"merge", "combine a sweep's shard files: merge OUT.db SHARD.db...", verb_merge},
     {"runs", "list the runs a results database holds: runs [DB] [-o table|json]", verb_runs},
     {"report", "a stored run again: report [DB] [--run ID] (--html FILE | --output text|json)",
      verb_report},

@@ -335,7 +335,8 @@ uint64_t event_budget(const PreparedScenario& prepared, double rate_scale) {
 }
 
 runtime::RunFigures run_replication(const PreparedScenario& prepared, int index, double rate_scale,
-                                    std::optional<std::chrono::steady_clock::time_point> deadline) {
+                                    std::optional<std::chrono::steady_clock::time_point> deadline,
+                                    RunObserver* observer) {
   const ScenarioSpec& spec = prepared.spec;
   runtime::WorldOptions options = prepared.options;
   options.seed = spec.seed + static_cast<uint64_t>(index);
@@ -370,8 +371,12 @@ runtime::RunFigures run_replication(const PreparedScenario& prepared, int index,
   // order as in one run_until(duration) (a test compares fingerprints).
   for (sim::Time t = 0; t < spec.duration && !world.engine().wall_deadline_passed();) {
     t = std::min(t + runtime::kSeriesWindow, spec.duration);
+    const sim::Time from = world.engine().now();
+    const uint64_t events = world.engine().events_processed();
     world.engine().run_until(t);
     if (!world.engine().wall_deadline_passed()) world.sample_series();
+    if (observer)
+      observer->advanced(world.engine().now() - from, world.engine().events_processed() - events);
   }
   runtime::RunFigures f = world.figures();
   f.incomplete = world.engine().wall_deadline_passed();
@@ -937,7 +942,8 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
       }
       try {
         result.runs[static_cast<size_t>(i)] =
-            run_replication(prepared, i, options.rate_scale, deadline);
+            run_replication(prepared, i, options.rate_scale, deadline, options.observer);
+        if (options.observer) options.observer->replication_done();
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();

@@ -674,7 +674,7 @@ ScenarioSpec scenario_from_node(const Node& document) {
 
   FieldReader spec(top.require("spec"), "spec",
                    {"model", "environments", "cluster", "duration", "warmup", "seed",
-                    "replications", "load", "faults", "checks", "overrides"});
+                    "replications", "load", "faults", "checks", "overrides", "sweep"});
 
   // The model first: environments and defaults come from it.
   const Node& model =
@@ -812,6 +812,7 @@ ScenarioSpec scenario_from_node(const Node& document) {
       sc.overrides.emplace_back(key, value);
     }
   }
+  if (const Node* sweep = spec.get("sweep")) sc.sweep = *sweep;
   return sc;
 }
 

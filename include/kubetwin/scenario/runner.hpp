@@ -32,6 +32,18 @@ inline constexpr uint64_t kEventBudgetFloor = 50'000'000;
 inline constexpr uint64_t kEventBudgetPerRequest = 256;
 inline constexpr uint64_t kEventBudgetPerPodSecond = 200;
 
+// Watches replications as they run, for progress on stderr (cli/progress.hpp). Called from the
+// replications' threads between the 10 s series windows, never inside the engine: it adds no
+// simulation event and cannot change a result.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // One replication went `simulated` further and processed `events` more since its last call.
+  virtual void advanced(sim::Time simulated, uint64_t events) = 0;
+  // One replication finished (run_scenario only).
+  virtual void replication_done() {}
+};
+
 struct RunOptions {
   int threads = 0;                  // 0: min(replications, hardware threads)
   double rate_scale = 1.0;          // multiplies open-loop rates and closed-loop users
@@ -39,6 +51,7 @@ struct RunOptions {
   // Wall-clock limit of the whole scenario (`--max-wall`): past it every replication stops
   // between two events and the result is marked incomplete.
   std::optional<std::chrono::steady_clock::duration> max_wall;
+  RunObserver* observer = nullptr;  // progress; not owned
 };
 
 struct CheckVerdict {
@@ -135,7 +148,8 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
 // deadline: stop between two events once the wall clock passes it (RunFigures::incomplete).
 runtime::RunFigures run_replication(
     const PreparedScenario& prepared, int index, double rate_scale = 1.0,
-    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt,
+    RunObserver* observer = nullptr);
 
 // The event budget of one replication (kEventBudget*), from its offered load and its pods.
 uint64_t event_budget(const PreparedScenario& prepared, double rate_scale);

@@ -194,6 +194,9 @@ struct ScenarioSpec {
   std::vector<CheckSpec> checks;
   // Knob overrides in file order: "kafka.replicaLagTimeMaxMs" -> its Node (the runtime reads it).
   std::vector<std::pair<std::string, k8s::Node>> overrides;
+  // `spec.sweep`, kept as written (null when absent): the iteration variables `kubetwin sweep`
+  // reads (scenario/sweep.hpp); `run` ignores it.
+  k8s::Node sweep;
   k8s::SourceLocation where;
 };
 
