@@ -64,9 +64,10 @@ bench: build
 # leaves the input in $(FUZZ_BUILD)/crashes/<h>/: fix it and copy it to tests/fuzz/crashes/<h>/,
 # which `make test` replays from then on. FUZZ=name runs one harness.
 FUZZ_SECONDS ?= 600
+FUZZ_PACKAGES := clang
 FUZZ ?= $(patsubst tests/fuzz/%_fuzz.cpp,%,$(wildcard tests/fuzz/*_fuzz.cpp))
 fuzz: deps
-	@command -v clang++ >/dev/null || { echo "make fuzz needs clang++ (Debian: apt-get install clang)"; exit 2; }
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_PACKAGES)"
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DKUBETWIN_FUZZ=ON -DKUBETWIN_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ))

@@ -34,7 +34,15 @@ class TreeBuilder : public YAML::EventHandler {
 
   std::vector<Node>& documents() { return documents_; }
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 answers a document that starts with a token no node can start with (a ','
+    // outside a flow collection) with a null document that consumes nothing, every time it is
+    // asked for the next one: without this check the loader loops forever (fuzz crash
+    // tests/fuzz/crashes/yaml/loop-stray-comma).
+    if (mark.pos == last_document_start_)
+      throw InputError(loc(mark), "invalid YAML: did not find expected node content",
+                       "a ',' belongs inside [...] or {...}; quote it or remove it");
+    last_document_start_ = mark.pos;
     stack_.clear();
     have_root_ = false;
     root_ = Node();
@@ -163,6 +171,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, std::pair<Node, std::size_t>> anchors_;
   std::vector<Node> documents_;
+  int last_document_start_ = -1;  // YAML::Mark::pos of the last document start
   Node root_;
   bool have_root_ = false;
   std::size_t nodes_ = 0;        // all nodes, aliases counted expanded (sizes of anchors)

@@ -40,7 +40,8 @@ bool safe_path(const std::string& p) {
 
 const fs::path& temp_root() {
   static const fs::path root = [] {
-    fs::path p = fs::temp_directory_path() / ("kubetwin-fuzz-kustomize-" + std::to_string(getpid()));
+    fs::path p =
+        fs::temp_directory_path() / ("kubetwin-fuzz-kustomize-" + std::to_string(getpid()));
     fs::create_directories(p);
     return p;
   }();
@@ -57,12 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t nl = text.find('\n', start);
-    std::string_view line = text.substr(start, nl == std::string_view::npos ? text.npos : nl - start + 1);
+    std::string_view line =
+        text.substr(start, nl == std::string_view::npos ? text.npos : nl - start + 1);
     start = nl == std::string_view::npos ? text.size() : nl + 1;
     if (line.starts_with("#file ")) {
       files.emplace_back(name, body);
       std::string_view p = line.substr(6);
-      while (!p.empty() && (p.back() == '\n' || p.back() == '\r' || p.back() == ' ')) p.remove_suffix(1);
+      while (!p.empty() && (p.back() == '\n' || p.back() == '\r' || p.back() == ' '))
+        p.remove_suffix(1);
       name = std::string(p);
       body.clear();
     } else {

@@ -8,7 +8,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   using namespace kubetwin;
   if (size > 64 * 1024) return 0;
-  static const std::string path = std::string(KUBETWIN_SOURCE_DIR) + "/scenarios/capacity/fuzz.yaml";
+  static const std::string path =
+      std::string(KUBETWIN_SOURCE_DIR) + "/scenarios/capacity/fuzz.yaml";
   fuzz::expect_input_errors_only(
       [&] { (void)scenario::parse_scenario(fuzz::as_text(data, size), path); });
   return 0;

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     k8s::ResourceList resources = k8s::parse_resources(text, "fuzz.yaml", limits);
     const std::string once = k8s::emit_stream(resources);
     const std::string twice = k8s::emit_stream(k8s::parse_resources(once, "emitted.yaml", limits));
-    if (once != twice) fuzz::fail("emit(parse(emit(x))) != emit(x):\n" + once + "\n---- vs ----\n" + twice);
+    if (once != twice)
+      fuzz::fail("emit(parse(emit(x))) != emit(x):\n" + once + "\n---- vs ----\n" + twice);
   });
   return 0;
 }

@@ -59,6 +59,19 @@ TEST(Loader, MalformedYamlNamesThePlace) {
   EXPECT_NE(e.find("dup.yaml:2:1: mapping key \"a\" already defined"), std::string::npos) << e;
 }
 
+// Found by tests/fuzz (yaml): yaml-cpp 0.7 answers a stray ',' at document level with empty
+// documents forever; the loader must refuse it at its place instead of looping.
+TEST(Loader, StrayCommaOutsideAFlowCollectionIsAnErrorNotALoop) {
+  EXPECT_TRUE(error_of([] { parse_yaml_documents(",\n", "comma.yaml"); })
+                  .starts_with("comma.yaml:1:1: invalid YAML: did not find expected node content\n"
+                               "  hint: "));
+  EXPECT_EQ(error_of([] { parse_yaml_documents("- a\n- b\n[c],\n", "comma.yaml"); }).substr(0, 15),
+            "comma.yaml:3:4:");
+  // Empty documents still parse as nothing, and several documents are not mistaken for a loop.
+  EXPECT_TRUE(parse_yaml_documents("---\n---\n", "empty.yaml").empty());
+  EXPECT_EQ(parse_yaml_documents("a: 1\n---\nb: 2\n", "two.yaml").size(), 2u);
+}
+
 TEST(Loader, WrongTypesAreClearErrors) {
   std::string e =
       error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: 5\n", "t.yaml"); });
