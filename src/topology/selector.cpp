@@ -92,7 +92,12 @@ std::string LabelSelector::str() const {
         add(r.key + " in (" + values + ")");
         break;
       case LabelRequirement::Operator::kNotIn:
-        add(r.key + " notin (" + values + ")");
+        // `k!=` (a NotIn of the empty value) as kubectl writes it: "k notin ()" would read as an
+        // empty set, which kubectl refuses (found by tests/fuzz selector).
+        if (r.values.size() == 1 && r.values[0].empty())
+          add(r.key + "!=");
+        else
+          add(r.key + " notin (" + values + ")");
         break;
       case LabelRequirement::Operator::kExists:
         add(r.key);

@@ -21,6 +21,7 @@ TEST(Selector, ParsesKubectlSyntax) {
   EXPECT_EQ(round_trip("example.com/name=v-1.2_3"), "example.com/name=v-1.2_3");
   EXPECT_EQ(round_trip("app="), "app=");
   EXPECT_EQ(round_trip(""), "");
+  EXPECT_EQ(round_trip("abe!="), "abe!=");  // found by tests/fuzz: once rendered "abe notin ()"
 }
 
 // Found by tests/fuzz (selector): "b===" was read as b = "=", which str() renders as "b==", a
@@ -38,7 +39,8 @@ TEST(Selector, RefusesWhatKubectlRefuses) {
 }
 
 TEST(Selector, StrParsesBackToTheSameSelector) {
-  for (const char* text : {"app=x,tier!=y", "env in (a,b),!gone,k", "a.b/c-d notin (e,f_g)"}) {
+  for (const char* text : {"app=x,tier!=y", "env in (a,b),!gone,k", "a.b/c-d notin (e,f_g)",
+                           "abe!=", "a notin (,b)"}) {
     SCOPED_TRACE(text);
     const std::string once = round_trip(text);
     EXPECT_EQ(round_trip(once), once);
