@@ -3,9 +3,10 @@ DEBIAN_PACKAGES := g++ cmake make libyaml-cpp-dev libboost-graph-dev libsqlite3-
                    libbenchmark-dev libgtest-dev chromium fonts-dejavu-core sqlite3
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-asan proptest bench format clean
+.PHONY: all deps build run test test-asan proptest bench fuzz format clean
 
 all: build
 
@@ -57,8 +58,30 @@ bench: build
 	@./$(BUILD)/bench/runtime_bench
 	@./$(BUILD)/bench/world_bench
 
+# libFuzzer under ASan+UBSan (tests/fuzz, README "Fuzzing"): builds every harness with clang++ in
+# $(FUZZ_BUILD) and runs each, one after the other, for FUZZ_SECONDS from its seed corpus
+# (tests/fuzz/corpus/<h>; new inputs go to $(FUZZ_BUILD)/corpus/<h>). A crash stops the run and
+# leaves the input in $(FUZZ_BUILD)/crashes/<h>/: fix it and copy it to tests/fuzz/crashes/<h>/,
+# which `make test` replays from then on. FUZZ=name runs one harness.
+FUZZ_SECONDS ?= 600
+FUZZ_PACKAGES := clang
+FUZZ ?= $(patsubst tests/fuzz/%_fuzz.cpp,%,$(wildcard tests/fuzz/*_fuzz.cpp))
+fuzz: deps
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_PACKAGES)"
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DKUBETWIN_FUZZ=ON -DKUBETWIN_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ))
+	@for h in $(FUZZ); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$h $(FUZZ_BUILD)/crashes/$$h; \
+	  echo "== fuzz $$h for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ./$(FUZZ_BUILD)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$h/ \
+	    $(FUZZ_BUILD)/corpus/$$h tests/fuzz/corpus/$$h || exit 1; \
+	done
+
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

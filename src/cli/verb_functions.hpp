@@ -19,6 +19,7 @@ int verb_reset(const Invocation& inv);
 int verb_dns(const Invocation& inv);
 int verb_exec(const Invocation& inv);
 int verb_graph(const Invocation& inv);
+int verb_explain(const Invocation& inv);
 int verb_run(const Invocation& inv);
 int verb_capacity(const Invocation& inv);
 int verb_runs(const Invocation& inv);

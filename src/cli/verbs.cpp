@@ -34,6 +34,9 @@ constexpr Verb kVerbs[] = {
     {"graph",
      "service dependency or reachability graph: graph [--view deps|reach] [--format dot|mermaid]",
      verb_graph},
+    {"explain",
+     "a guided tour of a model for a new engineer: explain MODEL [--output text|markdown]",
+     verb_explain},
     {"run",
      "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
      "[--threads N] [--timing] [--db FILE | --no-db]",

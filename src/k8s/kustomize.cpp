@@ -437,6 +437,23 @@ Kustomization load_kustomization(const std::string& dir, const LoadLimits& limit
     throw InputError(k.doc.get("kind")->location(),
                      "invalid kind '" + kind + "' in kustomization file",
                      "use Kustomization (or Component)");
+  // kustomize 5.5: each kind has its own apiVersion (a Component's is v1alpha1, a
+  // Kustomization's v1beta1; no kind means Kustomization), and a file holding nothing but
+  // apiVersion and kind is refused as empty.
+  if (const Node* api = k.doc.get("apiVersion"); api && !api->text().empty()) {
+    const char* want =
+        k.component ? "kustomize.config.k8s.io/v1alpha1" : "kustomize.config.k8s.io/v1beta1";
+    if (api->text() != want)
+      throw InputError(api->location(),
+                       std::string("apiVersion for ") +
+                           (k.component ? "Component" : "Kustomization") + " should be " + want,
+                       std::string("write apiVersion: ") + want + " (or leave apiVersion out)");
+  }
+  if (std::all_of(k.doc.fields().begin(), k.doc.fields().end(),
+                  [](const auto& kv) { return kv.first == "apiVersion" || kv.first == "kind"; }))
+    throw InputError(k.doc.location().path ? k.doc.location() : file_loc(k.file),
+                     "kustomization.yaml is empty",
+                     "list resources:, components: or generators in it");
   return k;
 }
 
@@ -1622,8 +1639,13 @@ class Builder {
  public:
   explicit Builder(const KustomizeOptions& options) : options_(options) {}
 
+  // What a directory may hold where it is listed: under `resources` a Kustomization, under
+  // `components` a Component; the directory built at the top may be either (`kubectl kustomize`
+  // renders a Component on its own, as a Kustomization with the same fields).
+  enum class Expect { kKustomization, kComponent, kEither };
+
   // Runs the kustomization (or component) at dir, adding to `set`.
-  void run(const std::string& dir, ResSet& set, bool expect_component, const SourceLocation& from) {
+  void run(const std::string& dir, ResSet& set, Expect expect, const SourceLocation& from) {
     std::string root = canonical_path(dir);
     std::error_code ec;
     if (!fs::is_directory(root, ec))
@@ -1635,12 +1657,12 @@ class Builder {
             from, "cycle detected: candidate root '" + root + "' contains visited root '" + v + "'",
             "a kustomization may not include a directory that contains it");
     Kustomization k = load_kustomization(root, options_.limits);
-    if (expect_component && !k.component)
+    if (expect == Expect::kComponent && !k.component)
       throw InputError(from,
                        "expected kind 'Component' for path '" + root + "' but got '" +
                            (k.doc.str("kind").empty() ? "Kustomization" : k.doc.str("kind")) + "'",
                        "list kustomizations under resources:, components under components:");
-    if (!expect_component && k.component)
+    if (expect == Expect::kKustomization && k.component)
       throw InputError(from, "expected kind != 'Component' for path '" + root + "'",
                        "list components under components:");
     stack_.push_back(root);
@@ -1653,7 +1675,7 @@ class Builder {
     generate(k, target, "configMapGenerator", false, options_.limits);
     generate(k, target, "secretGenerator", true, options_.limits);
     for (const Node* c : string_list(k, "components"))
-      run((fs::path(root) / c->text()).string(), target, true, c->location());
+      run((fs::path(root) / c->text()).string(), target, Expect::kComponent, c->location());
     transform(k, target);
     if (!k.component) add_resources(set, std::move(local));
     stack_.pop_back();
@@ -1694,7 +1716,7 @@ class Builder {
       return;
     }
     if (fs::is_directory(p, ec)) {
-      run(p.string(), set, false, entry.location());
+      run(p.string(), set, Expect::kKustomization, entry.location());
       return;
     }
     throw InputError(entry.location(),
@@ -1789,7 +1811,7 @@ ResourceList build_kustomization(const std::string& dir, const KustomizeOptions&
   Builder builder(options);
   ResSet set;
   std::string root = canonical_path(dir);
-  builder.run(dir, set, false, file_loc(dir));
+  builder.run(dir, set, Builder::Expect::kEither, file_loc(dir));
   // Top level only: hash suffixes, name references, local-config, sort, internal annotations.
   for (KRes& r : set)
     if (r.generated && r.hash) r.rename(r.name() + "-" + name_hash(r));

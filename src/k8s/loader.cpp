@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -34,7 +35,15 @@ class TreeBuilder : public YAML::EventHandler {
 
   std::vector<Node>& documents() { return documents_; }
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 answers a document that starts with a token no node can start with (a ','
+    // outside a flow collection) with a null document that consumes nothing, every time it is
+    // asked for the next one: without this check the loader loops forever (fuzz crash
+    // tests/fuzz/crashes/yaml/loop-stray-comma).
+    if (mark.pos == last_document_start_)
+      throw InputError(loc(mark), "invalid YAML: did not find expected node content",
+                       "a ',' belongs inside [...] or {...}; quote it or remove it");
+    last_document_start_ = mark.pos;
     stack_.clear();
     have_root_ = false;
     root_ = Node();
@@ -163,6 +172,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, std::pair<Node, std::size_t>> anchors_;
   std::vector<Node> documents_;
+  int last_document_start_ = -1;  // YAML::Mark::pos of the last document start
   Node root_;
   bool have_root_ = false;
   std::size_t nodes_ = 0;        // all nodes, aliases counted expanded (sizes of anchors)
@@ -239,6 +249,48 @@ std::string read_file(const std::string& path, const LoadLimits& limits) {
   return text;
 }
 
+namespace {
+
+// The line and column (1-based, columns in bytes) of the first byte that does not belong to a
+// well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
+std::optional<std::pair<int, int>> first_invalid_utf8(std::string_view s) {
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    uint32_t cp = 0, min = 0;
+    if (c < 0x80) {
+      n = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 2, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 3, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+      return std::make_pair(line, col);
+    }
+    if (i + n > s.size()) return std::make_pair(line, col);
+    for (std::size_t k = 1; k < n; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return std::make_pair(line, col);
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (n > 1 && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
+      return std::make_pair(line, col);
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      col += static_cast<int>(n);
+    }
+    i += n;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<Node> parse_yaml_documents(std::string_view text, const std::string& path,
                                        const LoadLimits& limits) {
   auto shared_path = std::make_shared<const std::string>(path);
@@ -247,6 +299,17 @@ std::vector<Node> parse_yaml_documents(std::string_view text, const std::string&
                      "input is " + mib(text.size()) + ", above the " + mib(limits.max_file_bytes) +
                          " limit for one input file",
                      "split the manifests into several files");
+  // YAML is Unicode: like kubectl (go-yaml), refuse bytes that are not UTF-8 at their place.
+  // yaml-cpp passes them through, and the emitter then reads them as parts of characters and
+  // folds lines where it should not (found by tests/fuzz yaml). Inputs with a UTF-16/32 byte-order
+  // mark are left to yaml-cpp, which decodes them.
+  if (!(text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+        text.starts_with(std::string_view("\0\0\xFE\xFF", 4)))) {
+    if (auto bad = first_invalid_utf8(text))
+      throw InputError(SourceLocation{shared_path, bad->first, bad->second},
+                       "invalid YAML: invalid UTF-8 byte sequence",
+                       "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)");
+  }
   // yaml-cpp rejects tab indentation and a few other things with terse messages; keep them but
   // point at the place.
   std::istringstream in{std::string(text)};

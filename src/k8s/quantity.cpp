@@ -122,12 +122,13 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
   Int128 value = mantissa;
   if (value != 0) {
     if (exp2 > 0) {
-      if (exp2 >= 64) return fail("quantity is too large");
+      // Checked before shifting and multiplying: a 30-digit mantissa times 2^60 or 10^20 would
+      // overflow even 128 bits (found by tests/fuzz quantity: "-2222222222222222222222P").
+      if (exp2 >= 64 || value > (Int128(kMax) * 1000) >> exp2) return fail("quantity is too large");
       value <<= exp2;
-      if (value > kMax * 1000) return fail("quantity is too large");
     }
     if (scale > 0) {
-      if (scale > 20) return fail("quantity is too large");
+      if (scale > 20 || value > Int128(kMax) / pow10(scale)) return fail("quantity is too large");
       value *= pow10(scale);
     } else if (scale < 0) {
       if (scale < -36) {

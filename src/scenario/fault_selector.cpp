@@ -257,10 +257,13 @@ runtime::PodSelector parse_pod_selector(FaultContext& ctx, const Node& node,
     if (!n) return;
     const std::string f = r.field(key_name);
     for (const auto& [key, value] : string_map(*n, f)) {
+      // Named copies: clang before 16 cannot capture structured bindings in a lambda.
+      const std::string& k = key;
+      const std::string& v = value.first;
       std::vector<Index> next = filtered(pods, [&](Index i) {
         const auto& m = model.pods[i].meta.*which;
-        auto it = m.find(key);
-        return it != m.end() && it->second == value.first;
+        auto it = m.find(k);
+        return it != m.end() && it->second == v;
       });
       if (next.empty())
         throw InputError(value.second->location(),
@@ -423,12 +426,14 @@ runtime::PodSelector parse_pod_selector(FaultContext& ctx, const Node& node,
   if (const Node* n = r.get("nodeSelectors")) {
     const std::string f = r.field("nodeSelectors");
     for (const auto& [key, value] : string_map(*n, f)) {
+      const std::string& k = key;  // see narrow_by_pairs: clang < 16 and structured bindings
+      const std::string& v = value.first;
       std::vector<Index> next = filtered(pods, [&](Index i) {
         std::optional<Index> node = model.pods[i].node;
         if (!node) return false;
         const auto& labels = model.nodes[*node].meta.labels;
-        auto it = labels.find(key);
-        return it != labels.end() && it->second == value.first;
+        auto it = labels.find(k);
+        return it != labels.end() && it->second == v;
       });
       if (next.empty()) {
         std::vector<std::map<std::string, std::string>> node_labels;

@@ -234,7 +234,7 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
     } else if (knob == "kong.retries") {
       options.kong_retries = static_cast<int>(knob_int(value, knob, 0));
     } else if (auto d = std::find_if(std::begin(kDurationKnobs), std::end(kDurationKnobs),
-                                     [&](const DurationKnob& k) { return knob == k.name; });
+                                     [&knob = knob](const DurationKnob& k) { return knob == k.name; });
                d != std::end(kDurationKnobs)) {
       options.*(d->field) = knob_duration(value, knob);
     } else if (knob == "test.plantLivelockAt") {

@@ -15,6 +15,37 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+// A label value as the API server validates it: empty, or at most 63 of [A-Za-z0-9-_.] starting
+// and ending with an alphanumeric.
+bool valid_label_value(const std::string& v) {
+  if (v.empty()) return true;
+  if (v.size() > 63) return false;
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (!alnum(v.front()) || !alnum(v.back())) return false;
+  return std::all_of(v.begin(), v.end(),
+                     [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+// A label key: an optional DNS subdomain prefix (lower case, at most 253) and '/', then a name
+// that is a non-empty label value.
+bool valid_label_key(const std::string& k) {
+  const std::size_t slash = k.find('/');
+  std::string name = k;
+  if (slash != std::string::npos) {
+    const std::string prefix = k.substr(0, slash);
+    name = k.substr(slash + 1);
+    if (prefix.empty() || prefix.size() > 253) return false;
+    for (char c : prefix)
+      if (!(std::islower(static_cast<unsigned char>(c)) ||
+            std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.'))
+        return false;
+    if (!std::isalnum(static_cast<unsigned char>(prefix.front())) ||
+        !std::isalnum(static_cast<unsigned char>(prefix.back())))
+      return false;
+  }
+  return !name.empty() && valid_label_value(name);
+}
+
 bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -61,7 +92,12 @@ std::string LabelSelector::str() const {
         add(r.key + " in (" + values + ")");
         break;
       case LabelRequirement::Operator::kNotIn:
-        add(r.key + " notin (" + values + ")");
+        // `k!=` (a NotIn of the empty value) as kubectl writes it: "k notin ()" would read as an
+        // empty set, which kubectl refuses (found by tests/fuzz selector).
+        if (r.values.size() == 1 && r.values[0].empty())
+          add(r.key + "!=");
+        else
+          add(r.key + " notin (" + values + ")");
         break;
       case LabelRequirement::Operator::kExists:
         add(r.key);
@@ -105,6 +141,7 @@ bool parse_label_selector(const std::string& text, LabelSelector& out) {
       if (key.empty() || list.size() < 2 || list.front() != '(' || list.back() != ')') return false;
       LabelRequirement r{key, op, {}};
       std::string inner = list.substr(1, list.size() - 2), v;
+      if (trim(inner).empty()) return false;  // "values set can't be empty"
       for (char c : inner + ",") {
         if (c == ',') {
           r.values.push_back(trim(v));
@@ -136,6 +173,19 @@ bool parse_label_selector(const std::string& text, LabelSelector& out) {
     } else {
       result.match_expressions.push_back({part, LabelRequirement::Operator::kExists, {}});
     }
+  }
+  // kubectl (apimachinery labels.Parse) refuses keys and values the API server would not store,
+  // and an empty set after in/notin; so does the twin (found by tests/fuzz selector: "b===" was
+  // read as b = "=", which renders back as a different selector).
+  for (const auto& [k, v] : result.match_labels)
+    if (!valid_label_key(k) || !valid_label_value(v)) return false;
+  for (const LabelRequirement& r : result.match_expressions) {
+    if (!valid_label_key(r.key)) return false;
+    for (const std::string& v : r.values)
+      if (!valid_label_value(v)) return false;
+    if ((r.op == LabelRequirement::Operator::kIn || r.op == LabelRequirement::Operator::kNotIn) &&
+        r.values.empty())
+      return false;
   }
   out = std::move(result);
   return true;

@@ -59,6 +59,38 @@ TEST(Loader, MalformedYamlNamesThePlace) {
   EXPECT_NE(e.find("dup.yaml:2:1: mapping key \"a\" already defined"), std::string::npos) << e;
 }
 
+// Found by tests/fuzz (yaml): yaml-cpp 0.7 answers a stray ',' at document level with empty
+// documents forever; the loader must refuse it at its place instead of looping.
+TEST(Loader, StrayCommaOutsideAFlowCollectionIsAnErrorNotALoop) {
+  EXPECT_TRUE(error_of([] { parse_yaml_documents(",\n", "comma.yaml"); })
+                  .starts_with("comma.yaml:1:1: invalid YAML: did not find expected node content\n"
+                               "  hint: "));
+  EXPECT_EQ(error_of([] { parse_yaml_documents("- a\n- b\n[c],\n", "comma.yaml"); }).substr(0, 15),
+            "comma.yaml:3:4:");
+  // Empty documents still parse as nothing, and several documents are not mistaken for a loop.
+  EXPECT_TRUE(parse_yaml_documents("---\n---\n", "empty.yaml").empty());
+  EXPECT_EQ(parse_yaml_documents("a: 1\n---\nb: 2\n", "two.yaml").size(), 2u);
+}
+
+// Found by tests/fuzz (yaml): bytes that are not UTF-8 went through yaml-cpp and came out of the
+// emitter folded differently each time. Refused at their place, as kubectl (go-yaml) refuses them.
+TEST(Loader, BytesThatAreNotUtf8AreRefusedAtTheirPlace) {
+  for (const char* bad : {"a: b\n  c: \xFF\n", "a: \xC3\n", "a: \xC0\xAF\n", "a: \xED\xA0\x80\n"}) {
+    SCOPED_TRACE(bad);
+    const std::string e = error_of([&] { parse_yaml_documents(bad, "latin1.yaml"); });
+    EXPECT_NE(e.find("invalid YAML: invalid UTF-8 byte sequence"), std::string::npos) << e;
+  }
+  EXPECT_TRUE(error_of([] {
+                parse_yaml_documents("a: 1\nb: \xFF\n", "latin1.yaml");
+              }).starts_with("latin1.yaml:2:4: "));
+  // Well-formed UTF-8 of every length, and a byte-order mark, still parse.
+  EXPECT_EQ(parse_yaml_documents("\xEF\xBB\xBF"
+                                 "a: \"\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"\n",
+                                 "utf8.yaml")
+                .size(),
+            1u);
+}
+
 TEST(Loader, WrongTypesAreClearErrors) {
   std::string e =
       error_of([] { parse_resources("apiVersion: v1\nkind: Pod\nmetadata: 5\n", "t.yaml"); });
