@@ -20,5 +20,15 @@ int verb_run(const Invocation& inv);
 int verb_capacity(const Invocation& inv);
 int verb_runs(const Invocation& inv);
 int verb_report(const Invocation& inv);
+// The live twin (verb_live.cpp).
+int verb_advance(const Invocation& inv);
+int verb_cordon(const Invocation& inv);
+int verb_uncordon(const Invocation& inv);
+int verb_drain(const Invocation& inv);
+int verb_fault(const Invocation& inv);
+int verb_load(const Invocation& inv);
+int verb_rollout(const Invocation& inv);
+int verb_logs(const Invocation& inv);
+int verb_top(const Invocation& inv);
 
 }  // namespace kubetwin::cli
