@@ -1,5 +1,6 @@
 // The live twin's verbs: advance, cordon, uncordon, drain, fault, load, rollout, logs, top; and
 // `delete pod` as an act (verb_delete.cpp calls delete_pod_act).
+#include <cctype>
 #include <filesystem>
 #include <iterator>
 #include <ostream>
@@ -72,6 +73,11 @@ std::pair<std::string, std::string> act_yaml(const Invocation& inv, const Parsed
 
 int verb_advance(const Invocation& inv) {
   return guarded(inv, [&] {
+    // "-1m" would read as flags: a negative time is refused as what it is.
+    for (const std::string& a : inv.args) {
+      if (a.size() > 1 && a[0] == '-' && std::isdigit(static_cast<unsigned char>(a[1])))
+        scenario::parse_live_duration(a, "duration");
+    }
     ParsedArgs args = parse_args(inv.args, {{"seed", 0, true}});
     if (args.positional.size() != 1)
       throw UsageError("advance needs one DURATION, e.g. advance 1m");

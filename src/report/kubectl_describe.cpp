@@ -69,9 +69,10 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
   } else {
     tw << "Status:\t" << (running ? "Running" : "Pending") << "\n";
   }
-  tw << "IP:\t" << pod.ip << "\n";
-  tw << "IPs:\t" << (pod.ip.empty() ? "<none>" : "") << "\n";
-  if (!pod.ip.empty()) tw << "  IP:\t" << pod.ip << "\n";
+  const std::string ip = live ? live_pod_ip(view, *live) : pod.ip;
+  tw << "IP:\t" << ip << "\n";
+  tw << "IPs:\t" << (ip.empty() ? "<none>" : "") << "\n";
+  if (!ip.empty()) tw << "  IP:\t" << ip << "\n";
   if (pod.workload) {
     const topology::Workload& w = model.workloads[*pod.workload];
     std::string owner_kind = w.meta.kind == "Deployment" ? "ReplicaSet" : w.meta.kind;

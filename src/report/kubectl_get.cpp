@@ -188,12 +188,7 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
         meta.name = lp.name;
         const std::vector<std::string> cells = live_pod_cells(view, lp, total);
         int64_t created = lp.created_ms / 1000;
-        std::string ip = pod.ip;
-        if (lp.replacement && !ip.empty()) {
-          // A new pod gets a new address in its node's pod CIDR.
-          ip = ip.substr(0, ip.rfind('.') + 1) +
-               std::to_string(100 + sim::stable_hash(lp.namespace_name + "/" + lp.name) % 150);
-        }
+        const std::string ip = live_pod_ip(view, lp);
         add(meta, created, cells,
             {lp.phase == "Pending" || ip.empty() ? "<none>" : ip,
              lp.phase == "Pending" ? "<none>" : lp.node, "<none>", "<none>"});
@@ -420,13 +415,23 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
                       "Container-Runtime"};
     for (size_t i = 0; i < model.nodes.size(); ++i) {
       const topology::ClusterNode& n = model.nodes[i];
+      std::string status = "Ready";
+      if (view.live) {
+        // The running twin's node: NotReady once its kubelet is silent past the grace period,
+        // SchedulingDisabled while cordoned.
+        for (const runtime::NodeStatus& s : view.live->nodes) {
+          if (s.name != n.meta.name) continue;
+          status = s.ready ? "Ready" : "NotReady";
+          if (s.cordoned) status += ",SchedulingDisabled";
+        }
+      }
       std::vector<std::string> roles;
       for (const auto& [k, v] : n.meta.labels) {
         const std::string prefix = "node-role.kubernetes.io/";
         if (k.rfind(prefix, 0) == 0) roles.push_back(k.substr(prefix.size()));
       }
       add(n.meta, 0,
-          {"Ready", roles.empty() ? "<none>" : join(roles, ","), view.age(0), kKubeletVersion},
+          {status, roles.empty() ? "<none>" : join(roles, ","), view.age(0), kKubeletVersion},
           {"172.18.0." + std::to_string(2 + i), "<none>", "Debian GNU/Linux 12 (bookworm)",
            "6.1.0-kubetwin", "containerd://1.7.24"});
     }

@@ -32,12 +32,14 @@ std::string ago(const TwinView& view, int64_t twin_ms) {
 }
 
 // "{{at:NS}}" in a line: a moment of the World's clock, printed as PostgreSQL prints times.
-std::string expand_times(const scenario::LiveTwin& live, std::string text) {
+// "{{at:line}}": the line's own time.
+std::string expand_times(const scenario::LiveTwin& live, std::string text, int64_t line_ms) {
   for (size_t pos = text.find("{{at:"); pos != std::string::npos; pos = text.find("{{at:", pos)) {
     const size_t end = text.find("}}", pos);
     if (end == std::string::npos) break;
-    const int64_t ns = std::stoll(text.substr(pos + 5, end - pos - 5));
-    const int64_t ms = live.start_ms + floor_div(ns, 1'000'000);
+    const std::string value = text.substr(pos + 5, end - pos - 5);
+    const int64_t ms =
+        value == "line" ? line_ms : live.start_ms + floor_div(std::stoll(value), 1'000'000);
     std::tm tm = twin_tm(ms);
     char buf[40];
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
@@ -169,6 +171,21 @@ std::string describe_events(const TwinView& view, const std::string& kind, const
          rows;
 }
 
+std::string live_pod_ip(const TwinView& view, const scenario::LivePod& pod) {
+  const topology::Model& model = view.model;
+  auto mp = model.find_pod(pod.namespace_name, pod.model_pod);
+  if (!mp || pod.phase == "Pending") return "";
+  const topology::Pod& p = model.pods[*mp];
+  if (p.ip.empty() || (!pod.replacement && pod.node == model.node_name(p))) return p.ip;
+  // A new pod, or one rescheduled, gets a new address in its node's pod CIDR.
+  int cidr = 0;
+  for (const topology::ClusterNode& n : model.nodes) {
+    if (n.meta.name == pod.node) cidr = n.pod_cidr_index;
+  }
+  return "10.244." + std::to_string(cidr) + "." +
+         std::to_string(100 + sim::stable_hash(pod.namespace_name + "/" + pod.name) % 150);
+}
+
 std::vector<std::string> live_pod_cells(const TwinView& view, const scenario::LivePod& pod,
                                         int containers) {
   std::string status = "Running";
@@ -181,7 +198,8 @@ std::vector<std::string> live_pod_cells(const TwinView& view, const scenario::Li
       for (const topology::Container& c : view.model.pods[*mp].containers) inits += c.init ? 1 : 0;
       if (inits > 0) status = "Init:0/" + std::to_string(inits);
     }
-  } else if (pod.phase == "BackOff") {
+  } else if (pod.phase == "BackOff" || (pod.phase == "Paused" && !pod.running)) {
+    // The container is down: waiting for its restart (held by a fault, or backing off).
     status = pod.restarts > 0 ? "CrashLoopBackOff" : "Error";
   } else if (pod.phase == "Terminating") {
     status = "Terminating";
@@ -212,8 +230,10 @@ CommandOutput render_logs(const TwinView& view, const LogsRequest& request) {
       view.live ? view.live->find_pod(request.namespace_name, request.pod) : nullptr;
   if (!pod) {
     r.err = "error: error from server (NotFound): pods \"" + request.pod +
-            "\" not found in namespace \"" + request.namespace_name + "\"\n";
-    r.exit_code = 1;
+            "\" not found in namespace \"" + request.namespace_name +
+            "\"\n  hint: `kubetwin get pods -n " + request.namespace_name +
+            "` lists the pods the twin runs now\n";
+    r.exit_code = 2;
     return r;
   }
   std::vector<std::string> containers;
@@ -251,7 +271,7 @@ CommandOutput render_logs(const TwinView& view, const LogsRequest& request) {
       prefix += " INFO";
     else if (l.style == runtime::kLogPostgres)
       prefix += " [1]";
-    out.push_back(prefix + " " + expand_times(live, l.text));
+    out.push_back(prefix + " " + expand_times(live, l.text, at_ms));
   }
   size_t first = 0;
   if (request.tail && *request.tail >= 0 && static_cast<size_t>(*request.tail) < out.size())

@@ -307,8 +307,12 @@ void PostgresServer::log_startup(Time duration, bool recovery) const {
     log(now + duration, "LOG:  redo done at " + lsn(redo + wal_since_checkpoint_) + usage);
     log(now + duration, "LOG:  checkpoint starting: end-of-recovery immediate wait");
   } else {
-    log(now, "LOG:  database system was shut down at {{at:" +
-                 std::to_string(next_checkpoint_ - config_.checkpoint_timeout) + "}}");
+    // Its shutdown checkpoint's time: the last checkpoint (a server created running: its own
+    // start, "{{at:line}}").
+    log(now, checkpoints_ > 0
+                 ? "LOG:  database system was shut down at {{at:" +
+                       std::to_string(next_checkpoint_ - config_.checkpoint_timeout) + "}}"
+                 : std::string("LOG:  database system was shut down at {{at:line}}"));
   }
   log(now + duration, "LOG:  database system is ready to accept connections");
 }

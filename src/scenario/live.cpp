@@ -431,7 +431,8 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
   for (const runtime::PodStatus& s : world.pod_statuses()) {
     if (auto mp = model.find_pod(s.namespace_name, s.name)) {
       sink.started_[s.namespace_name + "/" + s.name] =
-          sim::seconds(pod_created_s(state, model, model.pods[*mp])) + options.pod_start_delay -
+          sim::seconds(pod_created_s(state, model, model.pods[*mp])) + options.pod_start_delay +
+          (model.pods[*mp].vault ? options.vault_agent_init_delay : 0) -
           sim::millis(twin->start_ms);
     }
   }
@@ -469,7 +470,11 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     p.workload = s.workload;
     p.workload_kind = s.workload_kind;
     p.node = s.node;
-    p.phase = s.phase;
+    p.phase = s.phase == "Running"               ? "Ready"
+              : s.phase == "Running (not ready)" ? "Starting"
+              : s.phase == "Running (paused)"    ? "Paused"
+              : s.phase == "CrashLoopBackOff"    ? "BackOff"
+                                                 : s.phase;
     p.ready = s.ready;
     p.running = s.running;
     p.restarts = s.restarts;
@@ -500,7 +505,8 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     e.source = "default-scheduler";
     e.message = "Successfully assigned " + s.namespace_name + "/" + s.name + " to " + s.node;
     twin->events.push_back(e);
-    e.at_ms += to_ms(options.pod_start_delay);
+    e.at_ms += to_ms(options.pod_start_delay +
+                     (model.pods[*mp].vault ? options.vault_agent_init_delay : 0));
     container_started(twin->events, e, main_container(model, s.namespace_name, s.model_pod));
   }
   auto rename = [&](std::string text) {

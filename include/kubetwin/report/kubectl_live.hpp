@@ -51,6 +51,10 @@ std::string describe_events(const TwinView& view, const std::string& kind, const
 std::vector<std::string> live_pod_cells(const TwinView& view, const scenario::LivePod& pod,
                                         int containers);
 
+// The pod's IP: the applied one, or a new address in its node's pod CIDR for a replacement or a
+// pod rescheduled elsewhere; "" while Pending.
+std::string live_pod_ip(const TwinView& view, const scenario::LivePod& pod);
+
 struct LogsRequest {
   std::string pod;
   std::string namespace_name = "default";

@@ -53,7 +53,9 @@ struct LivePod {
   std::string workload;
   std::string workload_kind;
   std::string node;
-  std::string phase;  // the control plane's (runtime::PodLifePhase)
+  // The control plane's (runtime::PodLifePhase): Pending, Init, Starting (running, not Ready),
+  // Ready, BackOff (waiting for a restart), Paused, Terminating, Unknown.
+  std::string phase;
   bool ready = false;
   bool running = false;
   int restarts = 0;
