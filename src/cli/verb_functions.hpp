@@ -28,6 +28,7 @@ int verb_drain(const Invocation& inv);
 int verb_fault(const Invocation& inv);
 int verb_load(const Invocation& inv);
 int verb_rollout(const Invocation& inv);
+int verb_scale(const Invocation& inv);
 int verb_logs(const Invocation& inv);
 int verb_top(const Invocation& inv);
 

@@ -308,7 +308,12 @@ int verb_rollout(const Invocation& inv) {
       ++total;
       ready += p.ready ? 1 : 0;
     }
-    const int want = w->replicas;
+    int want = w->replicas;  // as applied, or as the last `scale` taken set it
+    for (const topology::ActRecord& a : twin.state.acts) {
+      if (a.verb == "scale" && a.args.size() >= 4 && a.args[1] == ns && a.args[2] == name &&
+          a.at_ms >= twin.live->start_ms && a.at_ms < twin.live->now_ms)
+        want = std::stoi(a.args[3]);
+    }
     const std::string lk = kind == "Deployment" ? "deployment" : "statefulset";
     if (ready >= want && total == want) {
       inv.out << lk << " \"" << name << "\" successfully rolled out\n";
@@ -316,6 +321,48 @@ int verb_rollout(const Invocation& inv) {
       inv.out << "Waiting for " << lk << " \"" << name << "\" rollout to finish: " << ready
               << " of " << want << " updated replicas are available...\n";
     }
+    return static_cast<int>(kExitOk);
+  });
+}
+
+int verb_scale(const Invocation& inv) {
+  return guarded(inv, [&] {
+    ParsedArgs args = parse_args(inv.args, {{"namespace", 'n', true}, {"replicas", 0, true}});
+    if (args.positional.size() != 1 || args.positional[0].find('/') == std::string::npos)
+      throw UsageError("scale needs deployment/NAME --replicas N [-n NS]");
+    const std::string ns = args.value("namespace").value_or("default");
+    const std::string target = args.positional[0];
+    const std::string kind = target.substr(0, target.find('/'));
+    const std::string name = target.substr(target.find('/') + 1);
+    if (kind != "deployment" && kind != "deploy" && kind != "deployments" &&
+        kind != "deployment.apps") {
+      throw k8s::InputError(arg_location("scale"),
+                            "the live twin scales Deployments, not \"" + kind + "\"",
+                            "a StatefulSet's new identities (kafka-3) are not simulated yet; "
+                            "apply a changed manifest instead");
+    }
+    const std::string replicas = args.value("replicas").value_or("");
+    if (replicas.empty() || replicas.size() > 4 ||
+        replicas.find_first_not_of("0123456789") != std::string::npos) {
+      throw k8s::InputError(arg_location("--replicas"), "invalid --replicas \"" + replicas + "\"",
+                            "a count of pods from 0 to 9999, e.g. --replicas 5");
+    }
+    const fs::path path = state_path(args);
+    Twin twin = load_twin(path, LiveMode::kIfAdvanced);
+    require_applied(twin);
+    bool found = false;
+    for (const topology::Workload& w : twin.model.workloads) {
+      found = found || (w.meta.kind == "Deployment" && w.meta.namespace_name == ns &&
+                        w.meta.name == name && !w.pods.empty());
+    }
+    if (!found) {
+      inv.err << "Error from server (NotFound): deployments.apps \"" << name
+              << "\" not found\n  hint: `kubetwin get deployments -n " << ns << "` lists them\n";
+      return static_cast<int>(kExitBadInput);
+    }
+    topology::StateStore store = topology::StateStore::open(path);
+    store.record_act("scale", {"Deployment", ns, name, std::to_string(std::stoi(replicas))});
+    inv.out << "deployment.apps/" << name << " scaled\n";
     return static_cast<int>(kExitOk);
   });
 }

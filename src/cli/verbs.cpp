@@ -41,6 +41,8 @@ constexpr Verb kVerbs[] = {
     {"load", "a background load on the running twin: load set (-f FILE | YAML) | load clear [NAME]",
      verb_load},
     {"rollout", "rollout restart|status deployment/NAME|statefulset/NAME [-n NS]", verb_rollout},
+    {"scale", "set a Deployment's replicas at the twin's now: scale deployment/NAME --replicas N",
+     verb_scale},
     {"dns", "resolve NAME step by step from a pod's namespace: dns NAME -n NS [--pod POD]",
      verb_dns},
     {"exec", "run BusyBox nslookup or nc -zv in a pod: exec -n NS POD -- nslookup NAME", verb_exec},
