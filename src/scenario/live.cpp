@@ -393,28 +393,20 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
         p.at += at;
         plans.push_back(std::move(p));
       }
-    } else if (a->verb == "rollout-restart" && args.size() >= 3) {
+    } else if ((a->verb == "rollout-restart" && args.size() >= 3) ||
+               (a->verb == "scale" && args.size() >= 4)) {
+      // Acts on a workload (args: kind, namespace, name[, replicas]): one of its pods selects it.
       auto w = std::find_if(model.workloads.begin(), model.workloads.end(), [&](const auto& x) {
         return x.meta.kind == args[0] && x.meta.namespace_name == args[1] && x.meta.name == args[2];
       });
       if (w == model.workloads.end() || w->pods.empty()) continue;
-      plan.action = runtime::FaultAction::kRollout;
+      const bool scale = a->verb == "scale";
+      plan.action = scale ? runtime::FaultAction::kScale : runtime::FaultAction::kRollout;
       plan.target.mode = runtime::SelectMode::kOne;
       plan.target.selector.namespaces = {args[1]};
       plan.target.selector.labels = w->template_labels;
-      plan.name = "rollout restart " + args[0] + "/" + args[2];
-      plans.push_back(plan);
-    } else if (a->verb == "scale" && args.size() >= 4) {
-      auto w = std::find_if(model.workloads.begin(), model.workloads.end(), [&](const auto& x) {
-        return x.meta.kind == args[0] && x.meta.namespace_name == args[1] && x.meta.name == args[2];
-      });
-      if (w == model.workloads.end() || w->pods.empty()) continue;
-      plan.action = runtime::FaultAction::kScale;
-      plan.target.mode = runtime::SelectMode::kOne;
-      plan.target.selector.namespaces = {args[1]};
-      plan.target.selector.labels = w->template_labels;
-      plan.replicas = std::stoi(args[3]);
-      plan.name = "scale " + args[0] + "/" + args[2];
+      if (scale) plan.replicas = std::stoi(args[3]);
+      plan.name = (scale ? "scale " : "rollout restart ") + args[0] + "/" + args[2];
       plans.push_back(plan);
     } else if (a->verb == "load-set" && args.size() >= 2) {
       LoadSpec l = parse_load_entry(parse_entry(args[0], args[1], "load"), "load");
