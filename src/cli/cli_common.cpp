@@ -103,7 +103,7 @@ topology::ClusterProfile load_cluster_profile(const std::string& path) {
   return topology::cluster_profile_from_node(docs.front());
 }
 
-Twin load_twin(const fs::path& state_file) {
+Twin load_twin(const fs::path& state_file, LiveMode live) {
   Twin twin;
   twin.state = topology::StateStore::load_or_empty(state_file);
   k8s::ResourceList resources;
@@ -112,6 +112,10 @@ Twin load_twin(const fs::path& state_file) {
   options.sort_by_kind = false;  // the state is already in apply order
   twin.model =
       topology::build_model(resources, load_cluster_profile(twin.state.cluster_profile), options);
+  if (!twin.state.resources.empty() &&
+      (live == LiveMode::kAlways || scenario::has_live_twin(twin.state))) {
+    twin.live = scenario::replay_live(twin.state, twin.model);
+  }
   return twin;
 }
 

@@ -10,6 +10,7 @@
 
 #include "kubetwin/cli/verbs.hpp"
 #include "kubetwin/k8s/resource.hpp"
+#include "kubetwin/scenario/live.hpp"
 #include "kubetwin/topology/cluster.hpp"
 #include "kubetwin/topology/model.hpp"
 #include "kubetwin/topology/state_store.hpp"
@@ -61,12 +62,19 @@ std::filesystem::path state_path(const ParsedArgs& args);
 // A cluster profile file (kind: ClusterProfile), or the built-in single node when path is "".
 topology::ClusterProfile load_cluster_profile(const std::string& path);
 
-// The twin as the read verbs see it: the state and the model built from it.
+// The twin as the read verbs see it: the state, the model built from it, and the running twin
+// replayed to its now (scenario/live.hpp) when the state was advanced or `live` asks for it.
 struct Twin {
   topology::State state;
   topology::Model model;
+  std::unique_ptr<scenario::LiveTwin> live;
 };
-Twin load_twin(const std::filesystem::path& state_file);
+enum class LiveMode { kIfAdvanced, kAlways };
+Twin load_twin(const std::filesystem::path& state_file, LiveMode live = LiveMode::kIfAdvanced);
+
+// `kubetwin delete pod NAME`: journals the pod's deletion on the running twin (verb_live.cpp).
+int delete_pod_act(const Invocation& inv, const ParsedArgs& args, const std::string& name,
+                   const std::string& ns);
 
 // The namespace a resource lands in: its own, else `fallback` for namespaced kinds, else "".
 std::string effective_namespace(const k8s::Resource& r, const std::string& fallback);

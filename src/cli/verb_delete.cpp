@@ -14,9 +14,20 @@ namespace kubetwin::cli {
 int verb_delete(const Invocation& inv) {
   return guarded(inv, [&] {
     namespace fs = std::filesystem;
-    ParsedArgs args = parse_args(
-        inv.args, {{"filename", 'f', true}, {"kustomize", 'k', true}, {"namespace", 'n', true}});
+    ParsedArgs args = parse_args(inv.args, {{"filename", 'f', true},
+                                            {"kustomize", 'k', true},
+                                            {"namespace", 'n', true},
+                                            {"grace-period", 0, true}});
     std::string ns_flag = args.value("namespace").value_or("default");
+    // A pod is an act on the running twin: its controller replaces it (verb_live.cpp).
+    if (args.positional.size() == 2 && args.values["filename"].empty() &&
+        args.values["kustomize"].empty()) {
+      const report::ResourceType* type = report::find_resource_type(args.positional[0]);
+      if (type && std::string(type->plural) == "pods")
+        return delete_pod_act(inv, args, args.positional[1], ns_flag);
+    }
+    if (args.positional.size() == 1 && args.positional[0].rfind("pod/", 0) == 0)
+      return delete_pod_act(inv, args, args.positional[0].substr(4), ns_flag);
     // What to delete: keys, with the type used to name them in messages.
     std::vector<topology::ResourceKey> wanted;
     for (const std::string& f : args.values["filename"]) {

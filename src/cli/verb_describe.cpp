@@ -17,7 +17,7 @@ int verb_describe(const Invocation& inv) {
     }
     if (pos.size() != 2) throw UsageError("describe needs KIND NAME (or KIND/NAME)");
     Twin twin = load_twin(state_path(args));
-    report::TwinView view{twin.state, twin.model};
+    report::TwinView view{twin.state, twin.model, twin.live.get()};
     report::CommandOutput r =
         report::render_describe(view, pos[0], pos[1], args.value("namespace").value_or("default"));
     inv.out << r.out;

@@ -29,5 +29,16 @@ int verb_merge(const Invocation& inv);
 // `kubetwin report [DB] --sweep ID --html FILE`: a sweep's surface (verb_sweep.cpp).
 bool wants_sweep_report(std::span<const std::string> args);
 int verb_report_sweep(const Invocation& inv);
+// The live twin (verb_live.cpp).
+int verb_advance(const Invocation& inv);
+int verb_cordon(const Invocation& inv);
+int verb_uncordon(const Invocation& inv);
+int verb_drain(const Invocation& inv);
+int verb_fault(const Invocation& inv);
+int verb_load(const Invocation& inv);
+int verb_rollout(const Invocation& inv);
+int verb_scale(const Invocation& inv);
+int verb_logs(const Invocation& inv);
+int verb_top(const Invocation& inv);
 
 }  // namespace kubetwin::cli

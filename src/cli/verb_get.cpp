@@ -1,4 +1,5 @@
 // `kubetwin get KIND[,KIND] [NAME] [-n NS|-A] [-l SEL] [-o wide|name|yaml|json]`.
+#include <algorithm>
 #include <ostream>
 
 #include "cli_common.hpp"
@@ -53,8 +54,11 @@ int verb_get(const Invocation& inv) {
     }
     req.no_headers = args.has("no-headers");
     req.show_labels = args.has("show-labels");
-    Twin twin = load_twin(state_path(args));
-    report::TwinView view{twin.state, twin.model};
+    const bool events = std::any_of(req.types.begin(), req.types.end(), [](const std::string& t) {
+      return t == "events" || t == "event" || t == "ev";
+    });
+    Twin twin = load_twin(state_path(args), events ? LiveMode::kAlways : LiveMode::kIfAdvanced);
+    report::TwinView view{twin.state, twin.model, twin.live.get()};
     report::CommandOutput result = report::render_get(view, req);
     inv.out << result.out;
     inv.err << result.err;

@@ -2,6 +2,7 @@
 #include "kubetwin/report/kubectl_describe.hpp"
 
 #include "kubetwin/report/kubectl_kinds.hpp"
+#include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
 
 namespace kubetwin::report {
@@ -26,20 +27,32 @@ void write_map(TabWriter& tw, const std::string& title,
   }
 }
 
-std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
+// `live`: the pod as the running twin holds it (its name, node, state, restarts, events);
+// nullptr: as applied.
+std::string describe_pod(const TwinView& view, const topology::Pod& pod,
+                         const scenario::LivePod* live = nullptr) {
   const topology::Model& model = view.model;
   int64_t created = pod.workload
                         ? view.created_at(model.workloads[*pod.workload].meta.kind,
                                           model.workloads[*pod.workload].meta.namespace_name,
                                           model.workloads[*pod.workload].meta.name)
                         : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
+  if (live && live->replacement) created = live->created_ms / 1000;
   TabWriter tw = TabWriter::for_describe();
-  std::string node = model.node_name(pod);
-  tw << "Name:\t" << pod.meta.name << "\n";
+  std::string node = live ? live->node : model.node_name(pod);
+  const std::string name = live ? live->name : pod.meta.name;
+  tw << "Name:\t" << name << "\n";
   tw << "Namespace:\t" << pod.meta.namespace_name << "\n";
   tw << "Priority:\t0\n";
   tw << "Service Account:\t" << pod.service_account << "\n";
-  if (pod.node) {
+  if (live && live->phase != "Pending") {
+    size_t i = 0;
+    for (size_t n = 0; n < model.nodes.size(); ++n) {
+      if (model.nodes[n].meta.name == node) i = n;
+    }
+    tw << "Node:\t" << node << "/172.18.0." << std::to_string(2 + i) << "\n";
+    tw << "Start Time:\t" << twin_timestamp_rfc1123z(created) << "\n";
+  } else if (pod.node && !live) {
     size_t i = *pod.node;
     tw << "Node:\t" << node << "/172.18.0." << std::to_string(2 + i) << "\n";
     tw << "Start Time:\t" << twin_timestamp_rfc1123z(created) << "\n";
@@ -48,11 +61,18 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   }
   write_map(tw, "Labels", pod.meta.labels);
   write_map(tw, "Annotations", pod.meta.annotations);
-  bool running = pod.phase == topology::PodPhase::kRunning;
-  tw << "Status:\t" << (running ? "Running" : "Pending") << "\n";
-  tw << "IP:\t" << pod.ip << "\n";
-  tw << "IPs:\t" << (pod.ip.empty() ? "<none>" : "") << "\n";
-  if (!pod.ip.empty()) tw << "  IP:\t" << pod.ip << "\n";
+  bool running = live ? live->phase != "Pending" : pod.phase == topology::PodPhase::kRunning;
+  const bool ready = live ? live->ready : pod.ready;
+  if (live && live->phase == "Terminating") {
+    tw << "Status:\tTerminating (lasts 30s)\n";
+    tw << "Termination Grace Period:\t30s\n";
+  } else {
+    tw << "Status:\t" << (running ? "Running" : "Pending") << "\n";
+  }
+  const std::string ip = live ? live_pod_ip(view, *live) : pod.ip;
+  tw << "IP:\t" << ip << "\n";
+  tw << "IPs:\t" << (ip.empty() ? "<none>" : "") << "\n";
+  if (!ip.empty()) tw << "  IP:\t" << ip << "\n";
   if (pod.workload) {
     const topology::Workload& w = model.workloads[*pod.workload];
     std::string owner_kind = w.meta.kind == "Deployment" ? "ReplicaSet" : w.meta.kind;
@@ -80,7 +100,30 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
         }
         tw << "    Port" << (c.ports.size() > 1 ? "s" : "") << ":\t" << ports << "\n";
       }
-      if (running) {
+      if (live && !init) {
+        // The running twin's container: its state, its last termination, its restarts.
+        if (live->running) {
+          tw << "    State:\tRunning\n";
+          tw << "      Started:\t" << twin_timestamp_rfc1123z(live->started_ms / 1000) << "\n";
+        } else {
+          tw << "    State:\tWaiting\n";
+          tw << "      Reason:\t"
+             << (live->phase == "BackOff"  ? "CrashLoopBackOff"
+                 : live->phase == "Init"   ? "PodInitializing"
+                 : live->phase == "Paused" ? "ContainerCreating"
+                                           : "ContainerCreating")
+             << "\n";
+        }
+        if (live->restarts > 0 && live->last_termination_ms >= 0) {
+          tw << "    Last State:\tTerminated\n";
+          tw << "      Reason:\tError\n";
+          tw << "      Exit Code:\t137\n";
+          tw << "      Finished:\t" << twin_timestamp_rfc1123z(live->last_termination_ms / 1000)
+             << "\n";
+        }
+        tw << "    Ready:\t" << (ready ? "True" : "False") << "\n";
+        tw << "    Restart Count:\t" << std::to_string(live->restarts) << "\n";
+      } else if (running) {
         tw << "    State:\t" << (init ? "Terminated" : "Running") << "\n";
         if (init) {
           tw << "      Reason:\tCompleted\n";
@@ -89,11 +132,12 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
           tw << "      Started:\t" << twin_timestamp_rfc1123z(created) << "\n";
         }
         tw << "    Ready:\tTrue\n";
+        tw << "    Restart Count:\t0\n";
       } else {
         tw << "    State:\tWaiting\n";
         tw << "    Ready:\tFalse\n";
+        tw << "    Restart Count:\t0\n";
       }
-      tw << "    Restart Count:\t0\n";
       if (c.limits.has_cpu || c.limits.has_memory) {
         tw << "    Limits:\n";
         if (c.limits.has_cpu)
@@ -128,12 +172,13 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   containers(false);
   tw << "Conditions:\n";
   tw << "  Type\tStatus\n";
-  std::string s = running && pod.ready ? "True " : "False ";
+  std::string s = running && ready ? "True " : "False ";
   tw << "  PodReadyToStartContainers\t" << (running ? "True " : "False ") << "\n";
   tw << "  Initialized\t" << (running ? "True " : "False ") << "\n";
   tw << "  Ready\t" << s << "\n";
   tw << "  ContainersReady\t" << s << "\n";
-  tw << "  PodScheduled\t" << (pod.node ? "True " : "False ") << "\n";
+  tw << "  PodScheduled\t" << ((live ? running : pod.node.has_value()) ? "True " : "False ")
+     << "\n";
   if (!pod.volumes.empty()) {
     tw << "Volumes:\n";
     for (const topology::PodVolume& v : pod.volumes) {
@@ -147,7 +192,9 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   tw << "Node-Selectors:\t<none>\n";
   tw << "Tolerations:\tnode.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n";
   tw << "\tnode.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n";
-  if (pod.node) {
+  if (live) {
+    tw << describe_events(view, "Pod", pod.meta.namespace_name, name);
+  } else if (pod.node) {
     tw << "Events:\n";
     tw << "  Type\tReason\tAge\tFrom\tMessage\n";
     tw << "  ----\t------\t----\t----\t-------\n";
@@ -227,7 +274,14 @@ CommandOutput render_describe(const TwinView& view, const std::string& kind,
     return r;
   }
   std::string plural = type->plural;
-  if (plural == "pods") {
+  if (plural == "pods" && view.live && view.live->simulates(ns)) {
+    if (const scenario::LivePod* lp = view.live->find_pod(ns, name)) {
+      if (auto p = view.model.find_pod(ns, lp->model_pod)) {
+        r.out = describe_pod(view, view.model.pods[*p], lp);
+        return r;
+      }
+    }
+  } else if (plural == "pods") {
     if (auto p = view.model.find_pod(ns, name)) {
       r.out = describe_pod(view, view.model.pods[*p]);
       return r;

@@ -7,8 +7,10 @@
 #include <set>
 
 #include "kubetwin/report/kubectl_kinds.hpp"
+#include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_serialize.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
+#include "kubetwin/sim/random.hpp"
 
 namespace kubetwin::report {
 
@@ -173,8 +175,28 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
   if (plural == "pods") {
     t.columns = {"Ready", "Status", "Restarts", "Age"};
     t.wide_columns = {"IP", "Node", "Nominated Node", "Readiness Gates"};
+    if (view.live) {
+      // The running twin's pods (kubectl_live.hpp) in the namespaces it simulates.
+      for (const scenario::LivePod& lp : view.live->pods) {
+        if (!in_ns(ns, lp.namespace_name)) continue;
+        auto mp = model.find_pod(lp.namespace_name, lp.model_pod);
+        if (!mp) continue;
+        const topology::Pod& pod = model.pods[*mp];
+        int total = static_cast<int>(std::count_if(pod.containers.begin(), pod.containers.end(),
+                                                   [](const auto& c) { return !c.init; }));
+        topology::ObjectMeta meta = pod.meta;
+        meta.name = lp.name;
+        const std::vector<std::string> cells = live_pod_cells(view, lp, total);
+        int64_t created = lp.created_ms / 1000;
+        const std::string ip = live_pod_ip(view, lp);
+        add(meta, created, cells,
+            {lp.phase == "Pending" || ip.empty() ? "<none>" : ip,
+             lp.phase == "Pending" ? "<none>" : lp.node, "<none>", "<none>"});
+      }
+    }
     for (const topology::Pod& pod : model.pods) {
       if (!in_ns(ns, pod.meta.namespace_name)) continue;
+      if (view.live && view.live->simulates(pod.meta.namespace_name)) continue;
       int64_t created = pod.workload
                             ? workload_created(view, model.workloads[*pod.workload])
                             : view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
@@ -393,13 +415,23 @@ TypeRows collect(const TwinView& view, const ResourceType& type,
                       "Container-Runtime"};
     for (size_t i = 0; i < model.nodes.size(); ++i) {
       const topology::ClusterNode& n = model.nodes[i];
+      std::string status = "Ready";
+      if (view.live) {
+        // The running twin's node: NotReady once its kubelet is silent past the grace period,
+        // SchedulingDisabled while cordoned.
+        for (const runtime::NodeStatus& s : view.live->nodes) {
+          if (s.name != n.meta.name) continue;
+          status = s.ready ? "Ready" : "NotReady";
+          if (s.cordoned) status += ",SchedulingDisabled";
+        }
+      }
       std::vector<std::string> roles;
       for (const auto& [k, v] : n.meta.labels) {
         const std::string prefix = "node-role.kubernetes.io/";
         if (k.rfind(prefix, 0) == 0) roles.push_back(k.substr(prefix.size()));
       }
       add(n.meta, 0,
-          {"Ready", roles.empty() ? "<none>" : join(roles, ","), view.age(0), kKubeletVersion},
+          {status, roles.empty() ? "<none>" : join(roles, ","), view.age(0), kKubeletVersion},
           {"172.18.0." + std::to_string(2 + i), "<none>", "Debian GNU/Linux 12 (bookworm)",
            "6.1.0-kubetwin", "containerd://1.7.24"});
     }
@@ -514,6 +546,11 @@ CommandOutput render_get(const TwinView& view, const GetRequest& req) {
       return result;
     }
     types.push_back(rt);
+  }
+  // Events come from the running twin's stream (kubectl_live.hpp): their own table.
+  if (types.size() == 1 && std::string(types.front()->plural) == "events" && !req.name &&
+      (req.output.empty() || req.output == "wide")) {
+    return render_events(view, req);
   }
   if (req.name && req.selector) {
     result.err = "error: name cannot be provided when a selector is specified\n";

@@ -265,7 +265,14 @@ void KafkaCluster::start_fetch(int partition, int pos) {
     // caught up and lets it rejoin the ISR; no event is needed until the leader appends.
     r.last_caught_up = engine_.now();
     if (quorum_ && !(p.isr >> pos & 1) && r.leo >= p.hw) {
+      const std::string before = log_fn_ ? isr_text(p) : std::string();
       p.isr |= 1ULL << pos;
+      if (log_fn_) {
+        const int leader = p.brokers[p.leader];
+        log(leader, "[Partition " + partition_name(partition) +
+                        " broker=" + std::to_string(leader) + "] Expanding ISR from " + before +
+                        " to " + isr_text(p) + " (kafka.cluster.Partition)");
+      }
       update_high_watermark(partition);
     }
     return;
@@ -301,7 +308,16 @@ void KafkaCluster::on_fetch_done(uint64_t packed) {
   }
   const Time now = engine_.now();
   r.last_caught_up = r.leo >= leo_of_leader(p) ? now : r.fetch_issued;
-  if (quorum_ && !(p.isr >> pos & 1) && r.leo >= p.hw) p.isr |= 1ULL << pos;  // back in sync
+  if (quorum_ && !(p.isr >> pos & 1) && r.leo >= p.hw) {  // back in sync
+    const std::string before = log_fn_ ? isr_text(p) : std::string();
+    p.isr |= 1ULL << pos;
+    if (log_fn_) {
+      const int leader = p.brokers[p.leader];
+      log(leader, "[Partition " + partition_name(partition) + " broker=" + std::to_string(leader) +
+                      "] Expanding ISR from " + before + " to " + isr_text(p) +
+                      " (kafka.cluster.Partition)");
+    }
+  }
   update_high_watermark(partition);
   if (r.leo < leo_of_leader(p)) start_fetch(partition, pos);
 }
@@ -403,6 +419,32 @@ void KafkaCluster::stop_broker(int broker, bool connections_refused) {
 
 // --- the KRaft controller quorum -----------------------------------------------------------
 
+int KafkaCluster::active_controller() const {
+  for (int v : config_.voters) {
+    if (v >= 0 && v < static_cast<int>(brokers_.size()) && brokers_[v].alive) return v;
+  }
+  for (int b = 0; b < static_cast<int>(brokers_.size()); ++b) {
+    if (brokers_[b].alive) return b;
+  }
+  return -1;
+}
+
+std::string KafkaCluster::partition_name(int partition) const {
+  const Partition& p = partitions_[partition];
+  const Topic& t = topics_[p.topic];
+  return t.config.name + "-" + std::to_string(partition - t.first_partition);
+}
+
+std::string KafkaCluster::isr_text(const Partition& p) const {
+  std::string out;
+  for (size_t i = 0; i < p.brokers.size(); ++i) {
+    if (!(p.isr >> i & 1)) continue;
+    if (!out.empty()) out += ",";
+    out += std::to_string(p.brokers[i]);
+  }
+  return out;
+}
+
 bool KafkaCluster::majority_alive() const {
   if (config_.voters.empty()) return true;
   size_t alive = 0;
@@ -472,6 +514,12 @@ void KafkaCluster::on_fence(uint64_t packed) {
   if (b.alive || b.incarnation != lo32(packed)) return;  // came back in time
   if (!quorum_) return;  // no controller to fence it: on_quorum_regained starts its clock again
   b.fenced = true;
+  if (log_fn_) {
+    log(active_controller(), "[QuorumController id=" + std::to_string(active_controller()) +
+                                 "] Fencing broker " + std::to_string(broker) +
+                                 " because its session has timed out. "
+                                 "(org.apache.kafka.controller.ReplicationControlManager)");
+  }
   for (int pi = 0; pi < static_cast<int>(partitions_.size()); ++pi) {
     Partition& p = partitions_[pi];
     for (int i = 0; i < static_cast<int>(p.brokers.size()); ++i) {
@@ -518,6 +566,24 @@ void KafkaCluster::elect_leader(int partition) {
     }
   }
   p.leader = chosen;
+  if (log_fn_) {
+    const std::string name = partition_name(partition);
+    if (chosen < 0) {
+      log(active_controller(), "[QuorumController id=" + std::to_string(active_controller()) +
+                                   "] Partition " + name + " is offline: no replica of its ISR [" +
+                                   isr_text(p) +
+                                   "] is alive and unclean leader election is disabled. "
+                                   "(org.apache.kafka.controller.ReplicationControlManager)");
+    } else {
+      log(p.brokers[chosen],
+          "[Partition " + name + " broker=" + std::to_string(p.brokers[chosen]) + "] " + name +
+              " starts at leader epoch " + std::to_string(p.leader_epoch) + " from offset " +
+              std::to_string(std::max(p.replicas[chosen].leo, p.log_start)) +
+              " with partition epoch " + std::to_string(p.leader_epoch) + ", high watermark " +
+              std::to_string(p.hw) + ". Previous leader epoch was " +
+              std::to_string(p.leader_epoch - 1) + ". (kafka.cluster.Partition)");
+    }
+  }
   if (chosen < 0) return;  // offline until an ISR member returns
   // The new leader's log is the partition's log: everything past its end is truncated away on
   // every replica (the acks=1 records the old leader alone had are gone).
@@ -668,8 +734,18 @@ void KafkaCluster::on_isr_check() {
           watch = true;  // AlterPartition needs the controller: it shrinks once there is one
           continue;
         }
+        const std::string before = log_fn_ ? isr_text(p) : std::string();
         p.isr &= ~(1ULL << i);
         changed = true;
+        if (log_fn_) {
+          const int leader = p.brokers[p.leader];
+          log(leader, "[Partition " + partition_name(pi) + " broker=" + std::to_string(leader) +
+                          "] Shrinking ISR from " + before + " to " + isr_text(p) +
+                          ". Leader: (highWatermark: " + std::to_string(p.hw) +
+                          ", endOffset: " + std::to_string(leo_of_leader(p)) +
+                          "). Out of sync replicas: (brokerId: " + std::to_string(p.brokers[i]) +
+                          ", endOffset: " + std::to_string(r.leo) + "). (kafka.cluster.Partition)");
+        }
       } else if (!healthy || (r.leo < leo_of_leader(p) && !r.fetching)) {
         watch = true;  // may fall out later: keep checking
       }

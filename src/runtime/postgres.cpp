@@ -2,7 +2,9 @@
 #include "kubetwin/runtime/postgres.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
+#include <string>
 
 namespace kubetwin::runtime {
 
@@ -80,7 +82,14 @@ int PostgresServer::connect(bool superuser, PgError* error) {
     return -1;
   };
   if (state_ == State::kDown) return fail(PgError::kConnectionRefused);
-  if (state_ != State::kRunning) return fail(PgError::kCannotConnectNow);
+  if (state_ != State::kRunning) {
+    if (log_fn_) {
+      log(engine_.now(), state_ == State::kRecovering
+                             ? "FATAL:  the database system is in recovery mode"
+                             : "FATAL:  the database system is starting up");
+    }
+    return fail(PgError::kCannotConnectNow);
+  }
   if (open_sessions_ >= config_.max_connections) return fail(PgError::kTooManyClients);
   if (!superuser &&
       open_sessions_ >= config_.max_connections - config_.superuser_reserved_connections) {
@@ -262,10 +271,50 @@ void PostgresServer::checkpoint(Time at) {
 // --- lifecycle -----------------------------------------------------------------------------
 
 void PostgresServer::begin_startup(Time duration, State state) {
+  if (log_fn_) log_startup(duration, state == State::kRecovering);
   ++epoch_;
   cpu_->abandon();  // queries in flight died with the old server (the PodCpu object stays)
   state_ = state;
   engine_.schedule_after<&PostgresServer::on_ready>(duration, this, epoch_);
+}
+
+// PostgreSQL 16's lines for a start (postmaster, startup process), the last one at the moment
+// the server accepts connections. Byte positions in the WAL are rendered as LSNs.
+void PostgresServer::log_startup(Time duration, bool recovery) const {
+  const Time now = engine_.now();
+  auto lsn = [](int64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(bytes >> 32),
+                  static_cast<unsigned>(bytes & 0xffffffff));
+    return std::string(buf);
+  };
+  log(now,
+      "LOG:  starting PostgreSQL 16.4 (Debian 16.4-1.pgdg120+2) on x86_64-pc-linux-gnu, compiled "
+      "by gcc (Debian 12.2.0-14) 12.2.0, 64-bit");
+  log(now, "LOG:  listening on IPv4 address \"0.0.0.0\", port 5432");
+  log(now, "LOG:  listening on Unix socket \"/var/run/postgresql/.s.PGSQL.5432\"");
+  const int64_t redo = 0x1000000 + data_bytes_ - wal_since_checkpoint_;
+  if (recovery) {
+    // "{{at:NS}}": a timestamp the printer renders in the twin's clock (live_view.hpp).
+    log(now, "LOG:  database system was interrupted; last known up at {{at:" +
+                 std::to_string(next_checkpoint_ - config_.checkpoint_timeout) + "}}");
+    log(now, "LOG:  database system was not properly shut down; automatic recovery in progress");
+    log(now, "LOG:  redo starts at " + lsn(redo));
+    char usage[96];
+    std::snprintf(usage, sizeof usage,
+                  " system usage: CPU: user: %.2f s, system: 0.01 s, elapsed: %.2f s",
+                  sim::to_seconds(duration), sim::to_seconds(duration));
+    log(now + duration, "LOG:  redo done at " + lsn(redo + wal_since_checkpoint_) + usage);
+    log(now + duration, "LOG:  checkpoint starting: end-of-recovery immediate wait");
+  } else {
+    // Its shutdown checkpoint's time: the last checkpoint (a server created running: its own
+    // start, "{{at:line}}").
+    log(now, checkpoints_ > 0
+                 ? "LOG:  database system was shut down at {{at:" +
+                       std::to_string(next_checkpoint_ - config_.checkpoint_timeout) + "}}"
+                 : std::string("LOG:  database system was shut down at {{at:line}}"));
+  }
+  log(now + duration, "LOG:  database system is ready to accept connections");
 }
 
 void PostgresServer::on_ready(uint64_t epoch) {
@@ -288,6 +337,7 @@ void PostgresServer::die() {
 
 void PostgresServer::kill() {
   if (state_ == State::kDown) return;
+  // The postmaster itself is SIGKILLed: it writes nothing; its backends' clients see the drop.
   die();
   ++epoch_;
   // The backends die with the server: their CPU work is dropped without answers. The PodCpu
@@ -315,6 +365,10 @@ void PostgresServer::crash() {
 
 void PostgresServer::stop() {
   if (state_ == State::kDown) return;
+  if (log_fn_) {
+    log(engine_.now(), "LOG:  received fast shutdown request");
+    log(engine_.now(), "LOG:  database system is shut down");
+  }
   // Fast shutdown: sessions terminated, WAL flushed, a shutdown checkpoint.
   while (!unflushed_.empty())
     durable_commit_ = std::max(durable_commit_, unflushed_.pop_front().id);

@@ -74,5 +74,17 @@ RunFigures World::figures() const {
 void World::sample_series() {
   impl_->sample_series();
 }
+void World::set_log_sink(LogSink* sink) {
+  impl_->set_log_sink(sink);
+}
+std::vector<PodStatus> World::pod_statuses() const {
+  return impl_->pod_statuses();
+}
+std::vector<NodeStatus> World::node_statuses() const {
+  return impl_->node_statuses();
+}
+const std::vector<KubeEvent>& World::kube_events() const {
+  return impl_->kube_events();
+}
 
 }  // namespace kubetwin::runtime

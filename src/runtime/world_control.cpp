@@ -147,6 +147,7 @@ void World::Impl::stop_container(uint32_t pod) {
   PodRt& p = pods_[pod];
   if (!p.running) return;
   p.running = false;
+  p.last_stop = engine.now();
   kill_container(pod);
   if (!passive_health_.empty()) forget_upstream_health(pod);
   // The systems on the pod die with its process.
@@ -186,7 +187,9 @@ void World::Impl::start_container(uint32_t pod) {
   }
   for (KafkaClusterRt& k : kafka_) {
     for (size_t b = 0; b < k.broker_pods.size(); ++b) {
-      if (k.broker_pods[b] == pod) k.cluster->start_broker(static_cast<int>(b));
+      if (k.broker_pods[b] != pod) continue;
+      if (log_) log_startup(pod);
+      k.cluster->start_broker(static_cast<int>(b));
     }
   }
   open_pools(pod, false);

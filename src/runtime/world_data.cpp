@@ -324,6 +324,15 @@ void World::Impl::on_consumer_batch(void* context, int group, int member, int64_
 // ---- Start, warm-up, sampling ----
 
 void World::Impl::start() {
+  // The start-up lines of what runs from the start (only with a log sink: no event either way).
+  if (log_) {
+    for (uint32_t p = 0; p < pods_.size(); ++p) {
+      if (pods_[p].running) log_startup(p);
+    }
+    for (PostgresServerRt& s : pg_servers_) {
+      if (s.pod != kNone && pods_[s.pod].running) s.server->log_startup(0, false);
+    }
+  }
   // Every declared PostgreSQL pool, in pod order: its size counts as wanted; with eager fill the
   // pool opens its connections now and the server refuses those past its usable slots (53300).
   for (uint32_t p = 0; p < pods_.size(); ++p) open_pools(p, true);

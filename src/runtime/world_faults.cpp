@@ -138,6 +138,8 @@ const char* fault_action_name(FaultAction a) {
       return "rollout";
     case FaultAction::kConfigChange:
       return "config-change";
+    case FaultAction::kScale:
+      return "scale";
   }
   return "?";
 }
@@ -290,6 +292,18 @@ void World::Impl::on_fault_start(uint64_t index) {
       f.figures.targets.push_back(plan.resource);
       apply_config_change(plan);
       break;
+    case FaultAction::kScale: {
+      f.pods = select_pods(plan.target, rng);
+      if (!f.pods.empty() && pods_[f.pods.front()].workload != kNone) {
+        const uint32_t w = pods_[f.pods.front()].workload;
+        // New replicas copy a pod of the workload (the HPA's template when it has one).
+        if (workloads_[w].template_pod == kNone) workloads_[w].template_pod = f.pods.front();
+        f.figures.targets.push_back(
+            model_.workloads[workloads_[w].model_workload].meta.qualified());
+        scale(w, plan.replicas);
+      }
+      break;
+    }
     case FaultAction::kRollout: {
       f.pods = select_pods(plan.target, rng);
       std::vector<uint32_t> workloads;

@@ -1,5 +1,6 @@
 // World::Impl request flow: client -> NodePort -> Kong -> pod -> calls -> answer.
 #include <algorithm>
+#include <cstdio>
 
 #include "runtime/world_impl.hpp"
 
@@ -315,6 +316,24 @@ void World::Impl::report_upstream(uint32_t service, uint32_t kong, uint32_t targ
        services_[service].name + "'s balancer after " + std::to_string(seen) + " " + what +
        " (KongUpstreamPolicy " + h.policy +
        ", passive: it stays out until the pod is replaced or Kong restarts)");
+  if (log_) {
+    // Kong's lua-resty-healthcheck, as the proxy container writes it.
+    const std::string upstream =
+        services_[service].name + "." + services_[service].namespace_name + ".svc";
+    const std::string addr = "'" + p.name.substr(p.name.find('/') + 1) + "'";
+    const char* kind = outcome == UpstreamOutcome::kAnswered     ? "http"
+                       : outcome == UpstreamOutcome::kTcpFailure ? "TCP"
+                                                                 : "timeout";
+    log_line(kong, engine.now(), kLogKong,
+             "[warn] 1#0: *" + std::to_string(seen) +
+                 " [lua] healthcheck.lua:1150: log(): [healthcheck] (" + upstream + ") unhealthy " +
+                 kind + " increment (" + std::to_string(seen) + "/" + std::to_string(threshold) +
+                 ") for " + addr + ", context: ngx.timer");
+    log_line(kong, engine.now(), kLogKong,
+             "[warn] 1#0: *" + std::to_string(seen) +
+                 " [lua] healthcheck.lua:1150: log(): [healthcheck] (" + upstream +
+                 ") target status " + addr + " from 'true' to 'false', context: ngx.timer");
+  }
 }
 
 void World::Impl::forget_upstream_health(uint32_t kong) {
@@ -760,6 +779,16 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
   Request& q = requests_[c];
   q.failure = failure;
   q.status = status_of(failure);
+  // The app's request line (only with a log sink: formatting costs nothing otherwise).
+  if (log_ && q.pod != kNone && pods_[q.pod].service && failure != Failure::kRefused) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", sim::to_seconds(engine.now() - q.sent) * 1000.0);
+    log_line(q.pod, engine.now(), kLogApp,
+             "{\"level\":\"" + std::string(q.status >= 500 ? "error" : "info") +
+                 "\",\"msg\":\"request\",\"method\":\"" + std::string(q.method) + "\",\"path\":\"" +
+                 std::string(q.path) + "\",\"status\":" + std::to_string(q.status) +
+                 ",\"duration_ms\":" + ms + "}");
+  }
   q.stage = Stage::kRespond;
   // Answering a gateway's client: Kong relays the answer at once, so the trip pod -> Kong ->
   // client is one event (Kong's read timeout cannot fire once the answer has left the pod).

@@ -82,7 +82,8 @@ struct PostgresServerRt {
   uint64_t failed_writes = 0;
   uint64_t committed_writes = 0;
   int64_t disk_used_at_warmup = 0;
-  std::string claim;  // PVC name
+  std::string claim;                 // PVC name
+  World::Impl* log_world = nullptr;  // where its log lines go (World::set_log_sink)
   int usable() const { return max_connections - reserved; }
   uint64_t refusals() const;  // 53300 answers so far
 };
@@ -182,6 +183,7 @@ struct PodRt {
   bool gone = false;
   bool joined_groups = false;  // its consumer groups (join_consumers ran)
   sim::Time created_at = 0;
+  sim::Time last_stop = -1;   // the container's last stop (the live view's RESTARTS "(45s ago)")
   sim::Time cpu_at_sync = 0;  // cpu_view->cpu_used() at the last HPA evaluation
   // Probes' view of the worker pool (World::Impl::probe): workers freed per second over the last
   // window of at least 1 s, and where that window started.
@@ -450,6 +452,11 @@ class World::Impl : public PodHost {
   // window that straddles the warm-up whole when end_warmup resets the counters under it.
   void sample_series();
   void rebase_series();
+  // The live twin (world_live.cpp).
+  void set_log_sink(LogSink* sink);
+  std::vector<PodStatus> pod_statuses() const;
+  std::vector<NodeStatus> node_statuses() const;
+  const std::vector<KubeEvent>& kube_events() const;
 
   sim::Engine engine;
 
@@ -704,6 +711,19 @@ class World::Impl : public PodHost {
   sim::Time warmup_end_ = 0;
   std::unique_ptr<LivelockProbe> livelock_probe_;  // WorldOptions::plant_livelock_at
   std::unique_ptr<ControlPlane> control_;
+
+  // Log lines (world_live.cpp): written only when a sink is set, never scheduling anything.
+  LogSink* log_ = nullptr;
+  // The pod's first app container (what `kubectl logs` shows by default).
+  const std::string& log_container(uint32_t pod) const;
+  void log_line(uint32_t pod, sim::Time at, char style, std::string text);
+  void log_startup(uint32_t pod);  // a broker's or server's start-up lines
+  static void on_kafka_log(void* context, int broker, const std::string& line);
+  struct KafkaLogContext {
+    Impl* world;
+    uint32_t cluster;
+  };
+  std::vector<std::unique_ptr<KafkaLogContext>> kafka_log_contexts_;
 
   // Faults (world_faults.cpp): the timeline, what each hit, and the network's active faults.
   struct FaultRt {

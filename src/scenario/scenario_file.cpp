@@ -833,4 +833,13 @@ FaultSpec chaos_mesh_fault(const std::string& file) {
   return f;
 }
 
+FaultSpec parse_fault_entry(const k8s::Node& node, const std::string& field,
+                            const std::string& base_dir) {
+  return parse_fault(node, field, base_dir);
+}
+
+LoadSpec parse_load_entry(const k8s::Node& node, const std::string& field) {
+  return parse_load(node, field);
+}
+
 }  // namespace kubetwin::scenario

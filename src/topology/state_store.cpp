@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -17,12 +18,38 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
+// An act's arguments in one TEXT cell: each as its byte length, ':', the bytes.
+std::string encode_args(const std::vector<std::string>& args) {
+  std::string out;
+  for (const std::string& a : args) out += std::to_string(a.size()) + ":" + a;
+  return out;
+}
+
+std::vector<std::string> decode_args(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t colon = text.find(':', i);
+    if (colon == std::string::npos) break;
+    size_t n = std::stoul(text.substr(i, colon - i));
+    out.push_back(text.substr(colon + 1, n));
+    i = colon + 1 + n;
+  }
+  return out;
+}
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS applies (
   seq INTEGER PRIMARY KEY,
   at_seconds INTEGER NOT NULL,
   source TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS acts (
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  verb TEXT NOT NULL,
+  args TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS resources (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -95,6 +122,21 @@ std::string meta(sqlite3* db, const char* key) {
   Statement s(db, "SELECT value FROM meta WHERE key = ?1");
   s.bind(1, std::string_view(key));
   return s.step() ? s.text(0) : "";
+}
+
+std::vector<ApplyRecord> load_applies(sqlite3* db) {
+  std::vector<ApplyRecord> out;
+  Statement s(db, "SELECT seq, at_seconds, source FROM applies ORDER BY seq");
+  while (s.step()) out.push_back(ApplyRecord{s.integer(0), s.integer(1), s.text(2)});
+  return out;
+}
+
+std::vector<ActRecord> load_acts(sqlite3* db) {
+  std::vector<ActRecord> out;
+  Statement s(db, "SELECT seq, at_ms, verb, args FROM acts ORDER BY seq");
+  while (s.step())
+    out.push_back(ActRecord{s.integer(0), s.integer(1), s.text(2), decode_args(s.text(3))});
+  return out;
 }
 
 void set_meta(sqlite3* db, const char* key, std::string_view value) {
@@ -278,8 +320,17 @@ std::filesystem::path resolve_state_path(const std::optional<std::string>& flag_
   return std::filesystem::path(".kubetwin") / "state.db";
 }
 
-int64_t State::now_seconds() const {
-  return applies.empty() ? 0 : applies.back().at_seconds + kApplyStepSeconds;
+int64_t State::live_start_ms() const {
+  return applies.empty() ? 0 : (applies.back().at_seconds + kApplyStepSeconds) * 1000;
+}
+
+int64_t State::now_ms() const {
+  int64_t now = live_start_ms();
+  for (const ActRecord& a : acts) {
+    if (a.verb != "advance" || a.args.empty() || a.at_ms < live_start_ms()) continue;
+    now = std::max<int64_t>(now, a.at_ms + std::stoll(a.args[0]));
+  }
+  return now;
 }
 
 const StoredResource* State::find(const ResourceKey& key) const {
@@ -395,10 +446,8 @@ State StateStore::load() const {
   State state;
   sqlite3* db = db_.get();
   state.cluster_profile = meta(db, "cluster_profile");
-  {
-    Statement s(db, "SELECT seq, at_seconds, source FROM applies ORDER BY seq");
-    while (s.step()) state.applies.push_back(ApplyRecord{s.integer(0), s.integer(1), s.text(2)});
-  }
+  state.applies = load_applies(db);
+  state.acts = load_acts(db);
   Statement s(db,
               "SELECT api_group, kind, namespace, name, created_seq, updated_seq, created_at, body "
               "FROM resources ORDER BY created_seq, id");
@@ -425,6 +474,13 @@ int64_t StateStore::commit(const StateChange& change) {
     seq = s.integer(0);
     at = s.integer(1) + kApplyStepSeconds;
     if (s.integer(1) < 0) at = 0;
+  }
+  // An apply after the running twin advanced happens at its now (whole seconds, rounded up).
+  if (change.record_apply) {
+    State clock;
+    clock.applies = load_applies(db);
+    clock.acts = load_acts(db);
+    at = std::max(at, (clock.now_ms() + 999) / 1000);
   }
   if (change.record_apply) {
     ++seq;
@@ -472,12 +528,39 @@ int64_t StateStore::commit(const StateChange& change) {
   return change.record_apply ? seq : 0;
 }
 
+ActRecord StateStore::record_act(const std::string& verb, const std::vector<std::string>& args) {
+  sqlite3* db = db_.get();
+  Transaction tx(db);
+  State clock;
+  clock.applies = load_applies(db);
+  clock.acts = load_acts(db);
+  ActRecord act;
+  act.seq = clock.acts.empty() ? 1 : clock.acts.back().seq + 1;
+  act.at_ms = clock.now_ms();
+  act.verb = verb;
+  act.args = args;
+  Statement ins(db, "INSERT INTO acts(seq, at_ms, verb, args) VALUES(?1, ?2, ?3, ?4)");
+  ins.bind(1, act.seq);
+  ins.bind(2, act.at_ms);
+  ins.bind(3, verb);
+  ins.bind(4, encode_args(args));
+  ins.run();
+  tx.commit();
+  return act;
+}
+
+void StateStore::drop_act(int64_t seq) {
+  Statement del(db_.get(), "DELETE FROM acts WHERE seq = ?1");
+  del.bind(1, seq);
+  del.run();
+}
+
 void StateStore::reset() {
   sqlite3* db = db_.get();
   Transaction tx(db);
   exec(db,
-       "DELETE FROM resources; DELETE FROM applies; DELETE FROM meta WHERE key = "
-       "'cluster_profile';");
+       "DELETE FROM resources; DELETE FROM applies; DELETE FROM acts; DELETE FROM meta WHERE "
+       "key = 'cluster_profile';");
   tx.commit();
 }
 

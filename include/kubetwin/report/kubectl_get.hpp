@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kubetwin/k8s/resource.hpp"
+#include "kubetwin/scenario/live.hpp"
 #include "kubetwin/topology/model.hpp"
 #include "kubetwin/topology/selector.hpp"
 #include "kubetwin/topology/state_store.hpp"
@@ -28,6 +29,9 @@ inline constexpr const char* kKubeletVersion = "v1.32.4";
 struct TwinView {
   const topology::State& state;
   const topology::Model& model;
+  // The running twin at its now (scenario/live.hpp), when the state has been advanced: pods,
+  // events, logs and metrics come from it. nullptr: the static view of what was applied.
+  const scenario::LiveTwin* live = nullptr;
 
   int64_t now_seconds() const { return state.now_seconds(); }
   // Twin time a stored resource was created; 0 (cluster start) for built-in objects.

@@ -83,6 +83,9 @@ enum class FaultAction {
   // Changes (the twin's changeChaos)
   kRollout,       // a rolling restart of the selected pods' Deployment or StatefulSet
   kConfigChange,  // a resource patched mid-run; pods see it on their next start
+  // The live twin's `kubetwin scale`: the selected pods' Deployment set to `replicas` (the
+  // ReplicaSet adds or removes pods as the HPA's decision would).
+  kScale,
 };
 
 const char* fault_action_name(FaultAction a);  // "pod-kill", "network-delay", ...
@@ -120,6 +123,9 @@ struct FaultPlan {
   double fill_percent = 0;
   int io_errno = 0;
   double io_percent = 100;
+
+  // kScale
+  int replicas = 0;
 
   // changeChaos kConfigChange: "kind/namespace/name" and a strategic-merge patch as YAML text
   std::string resource;

@@ -192,6 +192,15 @@ class KafkaCluster {
     batch_context_ = context;
   }
 
+  // The brokers' own log lines (log4j's message with its logger, no timestamp or level): a
+  // controller fencing a broker, a partition's new leader, an ISR shrinking or expanding.
+  // Nullable: without a listener no line is formatted and nothing else changes.
+  using LogFn = void (*)(void* context, int broker, const std::string& line);
+  void on_log(LogFn fn, void* context) {
+    log_fn_ = fn;
+    log_context_ = context;
+  }
+
   // --- topics and partitions; partitions are numbered globally from 0 in creation order.
   // Returns the topic id, or -1 with *error set.
   int create_topic(const TopicConfig& topic, KafkaError* error = nullptr);
@@ -408,7 +417,15 @@ class KafkaCluster {
   void* produce_context_ = nullptr;
   BatchFn batch_fn_ = nullptr;
   void* batch_context_ = nullptr;
-  bool quorum_ = true;         // see has_quorum()
+  LogFn log_fn_ = nullptr;
+  void* log_context_ = nullptr;
+  void log(int broker, const std::string& line) const {
+    if (log_fn_) log_fn_(log_context_, broker, line);
+  }
+  std::string partition_name(int partition) const;  // "order.created-0"
+  std::string isr_text(const Partition& p) const;   // "0,2"
+  int active_controller() const;                    // the lowest live voter, -1: none
+  bool quorum_ = true;                              // see has_quorum()
   uint64_t quorum_epoch_ = 0;  // bumped on every loss: a stale regain event does nothing
   uint64_t quorum_losses_ = 0;
   Time quorum_lost_at_ = 0;

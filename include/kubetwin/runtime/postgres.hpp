@@ -120,6 +120,20 @@ class PostgresServer {
     query_context_ = context;
   }
 
+  // The server's own log lines (the message after PostgreSQL's "timestamp [pid] " prefix, e.g.
+  // "LOG:  database system is ready to accept connections"), written at `at` (a line about the
+  // end of a start-up is written when the start-up begins, with its future time). Nullable:
+  // without a listener nothing is formatted and nothing else changes.
+  using LogFn = void (*)(void* context, Time at, const std::string& line);
+  void on_log(LogFn fn, void* context) {
+    log_fn_ = fn;
+    log_context_ = context;
+  }
+
+  // Writes the lines of a start-up lasting `duration` that begins now: a clean start, or crash
+  // recovery. start() writes them itself; a World writes them for a server created running.
+  void log_startup(Time duration, bool recovery) const;
+
   // Opens a session (a backend). Returns its id, or -1 with *error set.
   int connect(bool superuser = false, PgError* error = nullptr);
   void disconnect(int session);
@@ -242,6 +256,12 @@ class PostgresServer {
   std::vector<uint32_t> free_deliveries_;
   QueryFn query_fn_ = nullptr;
   void* query_context_ = nullptr;
+  LogFn log_fn_ = nullptr;
+  void* log_context_ = nullptr;
+  void log(Time at, const std::string& line) const {
+    if (log_fn_) log_fn_(log_context_, at, line);
+  }
+
   uint64_t connect_errors_[8] = {};
 
   int64_t data_bytes_ = 0;

@@ -27,6 +27,7 @@
 
 #include "kubetwin/runtime/behaviour_spec.hpp"
 #include "kubetwin/runtime/fault_plan.hpp"
+#include "kubetwin/runtime/live_view.hpp"
 #include "kubetwin/runtime/results.hpp"
 #include "kubetwin/sim/engine.hpp"
 #include "kubetwin/topology/model.hpp"
@@ -196,6 +197,16 @@ class World {
   // schedules nothing, so the run's events and fingerprint are the same whether it is called or
   // not. Costs O(pods + routes x histogram buckets + partitions).
   void sample_series();
+
+  // The live twin (live_view.hpp). All read between events and schedule nothing.
+  // Where the components write their log lines (nullptr: nowhere, the default). Set before
+  // start(): start() writes the start-up lines of every broker and server already running.
+  void set_log_sink(LogSink* sink);
+  // Every pod the World ever had, gone ones included, in creation order.
+  std::vector<PodStatus> pod_statuses() const;
+  std::vector<NodeStatus> node_statuses() const;
+  // The Kubernetes event stream so far (RunFigures::kube_events without the rest of the figures).
+  const std::vector<KubeEvent>& kube_events() const;
 
   class Impl;
 

@@ -200,6 +200,13 @@ struct ScenarioSpec {
   k8s::SourceLocation where;
 };
 
+// One entry of a scenario's `faults:` / `load:` list, parsed as the scenario parser parses it
+// (the live twin's `fault` and `load set` acts take the same YAML). `field` names the entry in
+// messages; relative files resolve against base_dir. Throw k8s::InputError at the value's line.
+FaultSpec parse_fault_entry(const k8s::Node& node, const std::string& field,
+                            const std::string& base_dir);
+LoadSpec parse_load_entry(const k8s::Node& node, const std::string& field);
+
 // Reads and parses a scenario file (and the twin index it names).
 ScenarioSpec load_scenario_file(const std::string& path);
 // Parses scenario YAML text; `path` names it in locations and anchors relative paths.

@@ -50,14 +50,28 @@ struct ApplyRecord {
   std::string source;
 };
 
+// One act on the running twin, journaled in order with the twin time it was taken at (the twin's
+// now then): `advance`, a pod deleted, a node cordoned or drained, a fault, a load set. The live
+// twin (scenario/live.hpp) replays them; the state stores them as given.
+struct ActRecord {
+  int64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string verb;  // "advance", "delete-pod", "cordon", "uncordon", "drain", "fault", ...
+  std::vector<std::string> args;
+};
+
 // Everything the state holds, loaded at once (states are small: thousands of resources at most).
 struct State {
   std::vector<StoredResource> resources;  // in creation order
   std::vector<ApplyRecord> applies;       // in order
+  std::vector<ActRecord> acts;            // in order
   std::string cluster_profile;            // path of the cluster profile, "" for the built-in one
-  // Twin time of the next apply and "now" for a static state: each apply is one step of
-  // kApplyStepSeconds on the twin's clock, starting at 0, and "now" is one step after the last.
-  int64_t now_seconds() const;
+  // The twin's clock. Each apply is one step of kApplyStepSeconds, starting at 0; the running
+  // twin starts one step after the last apply (live_start_ms), and each `advance` act moves
+  // "now" forward from there. Without advances "now" is one step after the last apply.
+  int64_t now_seconds() const { return now_ms() / 1000; }
+  int64_t now_ms() const;
+  int64_t live_start_ms() const;
   const StoredResource* find(const ResourceKey& key) const;
 };
 
@@ -94,7 +108,11 @@ class StateStore {
   // Applies the change in one transaction. Upserts keep their creation sequence when the
   // resource already exists. Returns the apply sequence number used (0 when none was recorded).
   int64_t commit(const StateChange& change);
-  // Empties the state (resources, applies, cluster profile) in one transaction.
+  // Journals an act at the twin's current time (State::now_ms). Returns it as recorded.
+  ActRecord record_act(const std::string& verb, const std::vector<std::string>& args);
+  // Removes a journaled act (one that turned out not to run: a load whose target is unknown).
+  void drop_act(int64_t seq);
+  // Empties the state (resources, applies, acts, cluster profile) in one transaction.
   void reset();
 
   const std::filesystem::path& path() const { return path_; }

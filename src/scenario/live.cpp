@@ -1,0 +1,566 @@
+// The live twin: the state's journal of acts replayed on a World built from its manifests.
+#include "kubetwin/scenario/live.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "kubetwin/k8s/diagnostic.hpp"
+#include "kubetwin/k8s/loader.hpp"
+#include "kubetwin/runtime/world.hpp"
+#include "kubetwin/scenario/behaviour_file.hpp"
+#include "kubetwin/scenario/fault_timeline.hpp"
+#include "kubetwin/scenario/load_profile.hpp"
+#include "kubetwin/scenario/scenario_file.hpp"
+#include "kubetwin/sim/random.hpp"
+#include "kubetwin/topology/twin_index.hpp"
+
+namespace kubetwin::scenario {
+
+namespace {
+
+namespace fs = std::filesystem;
+using runtime::World;
+
+k8s::SourceLocation arg_location(const std::string& what) {
+  return k8s::SourceLocation{std::make_shared<const std::string>(what), 0, 0};
+}
+
+// A load set by `load set`, from its act to the next `load clear` of its name (or now): open
+// loop, its profile's times counted from the act.
+class LiveLoad {
+ public:
+  LiveLoad(World& world, LoadSpec spec, sim::Time from, sim::Time to, uint64_t seed)
+      : world_(world),
+        spec_(std::move(spec)),
+        from_(from),
+        generator_(spec_.arrivals, spec_.profile, 0, std::max<sim::Time>(0, to - from)),
+        rng_(seed, "live-load/" + spec_.name) {
+    std::string error;
+    runtime::EntryId entry = 0;
+    const bool ok =
+        spec_.target.kind == LoadTarget::Kind::kGateway
+            ? world.gateway_entry(spec_.target.gateway, spec_.target.host, &entry, &error)
+            : world.service_entry(spec_.target.namespace_name, spec_.target.service,
+                                  spec_.target.port, &entry, &error);
+    if (!ok) {
+      throw k8s::InputError(spec_.target.where, "load \"" + spec_.name + "\": " + error,
+                            "name a gateway by the IngressClass it serves (`kubetwin get "
+                            "ingressclass`), or a Service of the applied state");
+    }
+    std::vector<std::string> lines;
+    for (const MixEntry& m : spec_.mix.entries()) lines.push_back(m.request);
+    if (lines.empty()) lines.emplace_back(runtime::kGenericRequest);
+    for (const std::string& line : lines) {
+      runtime::RouteId r = 0;
+      if (!world.route(entry, line, &r, &error))
+        throw k8s::InputError(spec_.where, error, "write requests as \"METHOD /path\"");
+      routes_.push_back(r);
+    }
+    delay_ = world.arrival_delay(routes_.front());
+  }
+
+  void start() { schedule_next(); }
+
+ private:
+  void schedule_next() {
+    if (auto t = generator_.next(rng_)) {
+      world_.engine().schedule_at<&LiveLoad::arrive>(from_ + *t + delay_, this);
+    }
+  }
+  void arrive() {
+    const size_t pick = routes_.size() == 1 ? 0 : spec_.mix.pick(rng_);
+    world_.arrive(routes_[pick], world_.engine().now() - delay_);
+    schedule_next();
+  }
+
+  World& world_;
+  LoadSpec spec_;
+  sim::Time from_;
+  ArrivalGenerator generator_;
+  sim::Rng rng_;
+  std::vector<runtime::RouteId> routes_;
+  sim::Time delay_ = 0;
+};
+
+k8s::Node parse_entry(const std::string& yaml, const std::string& path, const std::string& what) {
+  std::vector<k8s::Node> docs = k8s::parse_yaml_documents(yaml, path);
+  if (docs.empty() || !docs.front().is_mapping()) {
+    throw k8s::InputError(docs.empty() ? arg_location(path) : docs.front().location(),
+                          "the " + what + " is not a YAML mapping",
+                          what == "fault"
+                              ? "write one entry of a scenario's faults:, e.g. "
+                                "'{kafkaChaos: {action: broker-kill, selector: {namespaces: "
+                                "[amazon-api-prod], pods: {amazon-api-prod: [kafka-1]}}}}'"
+                              : "write one entry of a scenario's load:, e.g. '{name: shoppers, "
+                                "target: {gateway: kong-prod, host: api.amazon-store.com}, "
+                                "rate: 20/s}'");
+  }
+  return docs.front();
+}
+
+// kubectl's generated-name alphabet (k8s.io/apimachinery/pkg/util/rand: no vowels, no 0/1/3).
+constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+std::string generated_suffix(const std::string& seed_text, size_t length) {
+  uint64_t h = sim::stable_hash(seed_text);
+  std::string out;
+  for (size_t i = 0; i < length; ++i) {
+    out += kNameAlphabet[h % kNameAlphabet.size()];
+    h = h / kNameAlphabet.size() ^ (h * 0x9E3779B97F4A7C15ULL);
+  }
+  return out;
+}
+
+// The ReplicaSet's name a Deployment's pods carry: the model pod's name without its suffix.
+std::string replica_set_prefix(const topology::Model& model, const std::string& ns,
+                               const std::string& model_pod) {
+  if (auto p = model.find_pod(ns, model_pod)) {
+    const topology::Pod& pod = model.pods[*p];
+    auto it = pod.meta.labels.find("pod-template-hash");
+    if (pod.workload && it != pod.meta.labels.end())
+      return model.workloads[*pod.workload].meta.name + "-" + it->second;
+  }
+  size_t dash = model_pod.rfind('-');
+  return dash == std::string::npos ? model_pod : model_pod.substr(0, dash);
+}
+
+// Who writes an event of `reason` (kubectl's FROM column).
+std::string event_source(const std::string& reason) {
+  if (reason == "Scheduled" || reason == "FailedScheduling") return "default-scheduler";
+  if (reason == "NodeNotReady" || reason == "NodeReady") return "node-controller";
+  if (reason == "TaintManagerEviction") return "taint-eviction-controller";
+  if (reason == "FailedAttachVolume") return "attachdetach-controller";
+  if (reason == "EvictionRefused" || reason == "FailedEviction") return "kubectl-drain";
+  if (reason == "NodeNotSchedulable" || reason == "NodeSchedulable") return "kubelet";
+  if (reason == "VolumeLost") return "kubetwin";
+  return "kubelet";
+}
+
+const topology::Container* main_container(const topology::Model& model, const std::string& ns,
+                                          const std::string& model_pod) {
+  auto p = model.find_pod(ns, model_pod);
+  if (!p) return nullptr;
+  for (const topology::Container& c : model.pods[*p].containers) {
+    if (!c.init && !c.injected) return &c;
+  }
+  return nullptr;
+}
+
+// The kubelet's three events for a container it starts (image present: IfNotPresent).
+void container_started(std::vector<LiveEvent>& out, const LiveEvent& base,
+                       const topology::Container* c) {
+  const std::string name = c ? c->name : "main";
+  LiveEvent e = base;
+  e.source = "kubelet";
+  e.type = "Normal";
+  e.reason = "Pulled";
+  e.message = "Container image \"" + (c ? c->image : std::string("unknown")) +
+              "\" already present on machine";
+  out.push_back(e);
+  e.reason = "Created";
+  e.message = "Created container: " + name;
+  out.push_back(e);
+  e.reason = "Started";
+  e.message = "Started container " + name;
+  out.push_back(e);
+}
+
+// Twin time (seconds) the pod's workload, or the bare pod, was applied.
+int64_t pod_created_s(const topology::State& state, const topology::Model& model,
+                      const topology::Pod& pod) {
+  const topology::ObjectMeta& m = pod.workload ? model.workloads[*pod.workload].meta : pod.meta;
+  for (const topology::StoredResource& s : state.resources) {
+    if (s.key.kind == m.kind && s.key.namespace_name == m.namespace_name && s.key.name == m.name)
+      return s.created_at_seconds;
+  }
+  return 0;
+}
+
+int64_t to_ms(sim::Time t) {
+  return t / sim::millis(1);
+}
+
+// What the World writes while it starts (its brokers' and servers' start-up lines, at time 0)
+// happened when each pod started after its apply: those lines are dated back to then.
+class StartupDatingSink : public runtime::LogSink {
+ public:
+  explicit StartupDatingSink(runtime::LogBook& book) : book_(book) {}
+  void write(sim::Time at, const std::string& pod, const std::string& container, char style,
+             std::string text) override {
+    if (starting_) {
+      auto it = started_.find(pod);
+      if (it != started_.end()) at += it->second;
+    }
+    book_.write(at, pod, container, style, std::move(text));
+  }
+  std::map<std::string, sim::Time> started_;  // "ns/pod" -> its start, before the World's
+  bool starting_ = true;
+
+ private:
+  runtime::LogBook& book_;
+};
+
+struct Environments {
+  std::string index;
+  std::vector<runtime::WorldEnvironment> list;
+};
+
+Environments world_environments(const topology::State& state, const topology::Model& model) {
+  Environments out;
+  std::set<std::string> present;
+  for (const topology::Namespace& n : model.namespaces) present.insert(n.meta.name);
+  out.index = find_model_index(state);
+  if (!out.index.empty()) {
+    topology::TwinIndex index = topology::load_twin_index(out.index);
+    runtime::BehaviourSpec behaviour = index.behaviour.empty()
+                                           ? runtime::generic_behaviour()
+                                           : load_behaviour_file(index.behaviour);
+    for (const topology::TwinEnvironment& env : index.environments) {
+      std::vector<std::string> ns;
+      for (const std::string& n : env.namespaces) {
+        if (present.count(n)) ns.push_back(n);
+      }
+      if (ns.empty()) continue;
+      out.list.push_back(
+          runtime::WorldEnvironment{env.name, std::move(ns), behaviour.for_environment(env.name)});
+    }
+  }
+  if (out.list.empty()) {
+    std::vector<std::string> all(present.begin(), present.end());
+    out.list.push_back(runtime::WorldEnvironment{"", all, runtime::generic_behaviour()});
+  }
+  return out;
+}
+
+}  // namespace
+
+const LivePod* LiveTwin::find_pod(const std::string& ns, const std::string& name) const {
+  for (const LivePod& p : pods) {
+    if (p.namespace_name == ns && p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+bool LiveTwin::simulates(const std::string& ns) const {
+  return std::find(namespaces.begin(), namespaces.end(), ns) != namespaces.end();
+}
+
+std::string find_model_index(const topology::State& state) {
+  for (const topology::ApplyRecord& a : state.applies) {
+    if (a.source.empty() || a.source == "-") continue;
+    std::error_code ec;
+    fs::path p = fs::absolute(a.source, ec);
+    if (ec || !fs::exists(p, ec)) continue;
+    fs::path dir = fs::is_directory(p, ec) ? p : p.parent_path();
+    for (; !dir.empty(); dir = dir.parent_path()) {
+      fs::path candidate = dir / "twin.yaml";
+      if (fs::is_regular_file(candidate, ec) && topology::is_twin_index(candidate.string()))
+        return candidate.lexically_normal().string();
+      if (dir == dir.root_path()) break;
+    }
+  }
+  return "";
+}
+
+bool has_live_twin(const topology::State& state) {
+  const int64_t start = state.live_start_ms();
+  return std::any_of(state.acts.begin(), state.acts.end(), [&](const topology::ActRecord& a) {
+    return a.verb == "advance" && a.at_ms >= start;
+  });
+}
+
+sim::Time parse_live_duration(const std::string& text, const std::string& what) {
+  std::string_view t = text;
+  const bool negative = !t.empty() && t.front() == '-';
+  std::optional<sim::Time> d = negative ? std::nullopt : sim::parse_duration(t);
+  if (!d || *d <= 0) {
+    throw k8s::InputError(arg_location(what),
+                          negative ? what + " \"" + text +
+                                         "\" is negative: the twin's time only "
+                                         "moves forward"
+                                   : "invalid " + what + " \"" + text + "\"",
+                          "write a positive duration such as 30s, 1m, 1h30m or 500ms");
+  }
+  return *d;
+}
+
+std::vector<runtime::FaultPlan> live_fault_plans(const std::string& yaml, const std::string& path,
+                                                 const std::string& for_duration,
+                                                 const topology::Model& model) {
+  k8s::Node entry = parse_entry(yaml, path, "fault");
+  if (!entry.get("at") && !entry.get("chaosMesh"))
+    entry.set("at", k8s::Node::scalar("0s", false, entry.location()));
+  if (!for_duration.empty()) {
+    const sim::Time d = parse_live_duration(for_duration, "--for");
+    entry.set("duration", k8s::Node::scalar(sim::format_duration(d), false, entry.location()));
+  }
+  const std::string base = path.empty() || path == "-" || path == "<argument>"
+                               ? fs::current_path().string()
+                               : fs::absolute(path).parent_path().string();
+  ScenarioSpec spec;
+  spec.name = "live";
+  spec.path = path;
+  spec.duration = sim::hours(24 * 365);
+  spec.faults.push_back(parse_fault_entry(entry, "fault", base));
+  return build_fault_timeline(spec, model, nullptr);
+}
+
+void check_live_load(const std::string& yaml, const std::string& path) {
+  LoadSpec l = parse_load_entry(parse_entry(yaml, path, "load"), "load");
+  if (l.closed) {
+    throw k8s::InputError(l.where, "load \"" + l.name + "\" is a closed loop",
+                          "the live twin takes open-loop loads (rate: or profile:); a closed "
+                          "loop's users need `kubetwin run`");
+  }
+}
+
+std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topology::Model& model,
+                                      int64_t until_ms) {
+  auto twin = std::make_unique<LiveTwin>();
+  twin->start_ms = state.live_start_ms();
+  twin->now_ms = until_ms < 0 ? state.now_ms() : until_ms;
+  const sim::Time end = sim::millis(std::max<int64_t>(0, twin->now_ms - twin->start_ms));
+
+  std::vector<const topology::ActRecord*> acts;
+  for (const topology::ActRecord& a : state.acts) {
+    // An act taken at the twin's now is pending: it happens at the next advance.
+    if (a.at_ms < twin->start_ms || a.at_ms >= twin->now_ms) continue;
+    acts.push_back(&a);
+  }
+  for (const topology::ActRecord* a : acts) {
+    if (a->verb == "advance" && a->args.size() > 1 && !a->args[1].empty()) {
+      twin->seed = std::stoull(a->args[1]);
+      break;
+    }
+  }
+
+  Environments envs = world_environments(state, model);
+  twin->model_index = envs.index;
+  for (const runtime::WorldEnvironment& e : envs.list) {
+    twin->namespaces.insert(twin->namespaces.end(), e.namespaces.begin(), e.namespaces.end());
+  }
+  runtime::WorldOptions options;
+  options.seed = twin->seed;
+  World world(model, envs.list, options);
+  StartupDatingSink sink(twin->logs);
+  world.set_log_sink(&sink);
+
+  // The acts as the runtime's faults, and the loads.
+  std::vector<runtime::FaultPlan> plans;
+  std::map<std::string, size_t> cordoned;  // node -> its cordon or drain plan
+  struct LoadAct {
+    LoadSpec spec;
+    sim::Time from;
+    sim::Time to;
+  };
+  std::vector<LoadAct> loads;
+  std::map<std::string, size_t> open_loads;  // by name
+  for (const topology::ActRecord* a : acts) {
+    const sim::Time at = sim::millis(a->at_ms - twin->start_ms);
+    const std::vector<std::string>& args = a->args;
+    runtime::FaultPlan plan;
+    plan.at = at;
+    plan.name = a->verb + "#" + std::to_string(a->seq);
+    if (a->verb == "delete-pod" && args.size() >= 4) {
+      plan.action = runtime::FaultAction::kPodKill;
+      plan.target.mode = runtime::SelectMode::kAll;
+      plan.target.selector.namespaces = {args[0]};
+      plan.target.selector.pods[args[0]] = {args[2]};
+      plan.grace_period = sim::millis(std::stoll(args[3]));
+      plan.name = "delete pod/" + args[1];
+      plans.push_back(plan);
+    } else if ((a->verb == "cordon" || a->verb == "drain") && !args.empty()) {
+      if (cordoned.count(args[0])) continue;  // already cordoned: kubectl says so, nothing more
+      plan.action = a->verb == "cordon" ? runtime::FaultAction::kNodeCordon
+                                        : runtime::FaultAction::kNodeDrain;
+      plan.nodes = {args[0]};
+      plan.target.mode = runtime::SelectMode::kAll;
+      plan.name = a->verb + " node/" + args[0];
+      cordoned[args[0]] = plans.size();
+      plans.push_back(plan);
+    } else if (a->verb == "uncordon" && !args.empty()) {
+      auto it = cordoned.find(args[0]);
+      if (it == cordoned.end()) continue;
+      runtime::FaultPlan& c = plans[it->second];
+      c.duration = std::max<sim::Time>(1, at - c.at);
+      cordoned.erase(it);
+    } else if (a->verb == "fault" && args.size() >= 3) {
+      for (runtime::FaultPlan p : live_fault_plans(args[0], args[1], args[2], model)) {
+        p.at += at;
+        plans.push_back(std::move(p));
+      }
+    } else if ((a->verb == "rollout-restart" && args.size() >= 3) ||
+               (a->verb == "scale" && args.size() >= 4)) {
+      // Acts on a workload (args: kind, namespace, name[, replicas]): one of its pods selects it.
+      auto w = std::find_if(model.workloads.begin(), model.workloads.end(), [&](const auto& x) {
+        return x.meta.kind == args[0] && x.meta.namespace_name == args[1] && x.meta.name == args[2];
+      });
+      if (w == model.workloads.end() || w->pods.empty()) continue;
+      const bool scale = a->verb == "scale";
+      plan.action = scale ? runtime::FaultAction::kScale : runtime::FaultAction::kRollout;
+      plan.target.mode = runtime::SelectMode::kOne;
+      plan.target.selector.namespaces = {args[1]};
+      plan.target.selector.labels = w->template_labels;
+      if (scale) plan.replicas = std::stoi(args[3]);
+      plan.name = (scale ? "scale " : "rollout restart ") + args[0] + "/" + args[2];
+      plans.push_back(plan);
+    } else if (a->verb == "load-set" && args.size() >= 2) {
+      LoadSpec l = parse_load_entry(parse_entry(args[0], args[1], "load"), "load");
+      if (auto it = open_loads.find(l.name); it != open_loads.end()) loads[it->second].to = at;
+      open_loads[l.name] = loads.size();
+      loads.push_back(LoadAct{std::move(l), at, end});
+    } else if (a->verb == "load-clear") {
+      for (auto it = open_loads.begin(); it != open_loads.end();) {
+        if (args.empty() || args[0].empty() || args[0] == it->first) {
+          loads[it->second].to = at;
+          it = open_loads.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+  std::stable_sort(plans.begin(), plans.end(),
+                   [](const auto& x, const auto& y) { return x.at < y.at; });
+  std::vector<std::unique_ptr<LiveLoad>> clients;
+  for (LoadAct& l : loads) {
+    if (l.to <= l.from) continue;
+    clients.push_back(std::make_unique<LiveLoad>(world, l.spec, l.from, l.to, twin->seed));
+  }
+  world.schedule_faults(plans);
+  for (const runtime::PodStatus& s : world.pod_statuses()) {
+    if (auto mp = model.find_pod(s.namespace_name, s.name)) {
+      sink.started_[s.namespace_name + "/" + s.name] =
+          sim::seconds(pod_created_s(state, model, model.pods[*mp])) + options.pod_start_delay +
+          (model.pods[*mp].vault ? options.vault_agent_init_delay : 0) -
+          sim::millis(twin->start_ms);
+    }
+  }
+  world.start();
+  sink.starting_ = false;
+  for (auto& c : clients) c->start();
+  world.set_horizon(end);
+
+  // Run to now, reading every pod's CPU kTopWindow before the end for `top`.
+  const sim::Time window_start = std::max<sim::Time>(0, end - kTopWindow);
+  world.engine().run_until(window_start);
+  std::vector<double> cpu_before;
+  for (const runtime::PodStatus& p : world.pod_statuses()) cpu_before.push_back(p.cpu_seconds);
+  world.engine().run_until(end);
+  twin->events_processed = world.engine().events_processed();
+  twin->fingerprint = world.engine().fingerprint();
+  const double window_s = sim::to_seconds(end - window_start);
+
+  // Pods, with the names Kubernetes would have given the replacements.
+  std::map<std::string, std::string> shown;  // "ns/world" -> "ns/shown"
+  std::vector<runtime::PodStatus> statuses = world.pod_statuses();
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    const runtime::PodStatus& s = statuses[i];
+    LivePod p;
+    p.namespace_name = s.namespace_name;
+    p.world_name = s.name;
+    p.name = s.name;
+    if (s.name != s.model_pod && s.workload_kind == "Deployment") {
+      p.name = replica_set_prefix(model, s.namespace_name, s.model_pod) + "-" +
+               generated_suffix(s.namespace_name + "/" + s.name, 5);
+    }
+    shown[s.namespace_name + "/" + s.name] = s.namespace_name + "/" + p.name;
+    if (s.phase == "Gone") continue;
+    p.model_pod = s.model_pod;
+    p.workload = s.workload;
+    p.workload_kind = s.workload_kind;
+    p.node = s.node;
+    p.phase = s.phase == "Running"               ? "Ready"
+              : s.phase == "Running (not ready)" ? "Starting"
+              : s.phase == "Running (paused)"    ? "Paused"
+              : s.phase == "CrashLoopBackOff"    ? "BackOff"
+                                                 : s.phase;
+    p.ready = s.ready;
+    p.running = s.running;
+    p.restarts = s.restarts;
+    p.replacement = s.replacement;
+    p.created_ms = twin->start_ms + to_ms(s.created);
+    p.started_ms = twin->start_ms + to_ms(s.started);
+    p.last_termination_ms =
+        s.last_termination < 0 ? -1 : twin->start_ms + to_ms(s.last_termination);
+    p.cpu_cores =
+        window_s > 0 && i < cpu_before.size() ? (s.cpu_seconds - cpu_before[i]) / window_s : 0;
+    p.memory_bytes = s.memory_bytes;
+    twin->pods.push_back(std::move(p));
+  }
+  twin->nodes = world.node_statuses();
+
+  // Events: the creation of what ran from the start (at its apply), then the stream.
+  for (const runtime::PodStatus& s : statuses) {
+    if (s.name != s.model_pod || s.created > 0) continue;
+    auto mp = model.find_pod(s.namespace_name, s.name);
+    if (!mp || !twin->simulates(s.namespace_name)) continue;
+    LiveEvent e;
+    e.at_ms = pod_created_s(state, model, model.pods[*mp]) * 1000;
+    e.namespace_name = s.namespace_name;
+    e.kind = "Pod";
+    e.name = s.name;
+    e.type = "Normal";
+    e.reason = "Scheduled";
+    e.source = "default-scheduler";
+    e.message = "Successfully assigned " + s.namespace_name + "/" + s.name + " to " + s.node;
+    twin->events.push_back(e);
+    e.at_ms += to_ms(options.pod_start_delay +
+                     (model.pods[*mp].vault ? options.vault_agent_init_delay : 0));
+    container_started(twin->events, e, main_container(model, s.namespace_name, s.model_pod));
+  }
+  auto rename = [&](std::string text) {
+    for (const auto& [from, to] : shown) {
+      if (from == to) continue;
+      for (size_t pos = text.find(from); pos != std::string::npos;
+           pos = text.find(from, pos + to.size())) {
+        const size_t after = pos + from.size();
+        if (after < text.size() &&
+            (std::isalnum(static_cast<unsigned char>(text[after])) || text[after] == '-'))
+          continue;
+        text.replace(pos, from.size(), to);
+      }
+    }
+    return text;
+  };
+  std::map<std::string, std::string> model_pod_of;  // "ns/shown" -> model pod
+  for (const runtime::PodStatus& s : statuses)
+    model_pod_of[shown[s.namespace_name + "/" + s.name]] = s.model_pod;
+  for (const runtime::KubeEvent& k : world.kube_events()) {
+    LiveEvent e;
+    e.at_ms = twin->start_ms + static_cast<int64_t>(std::llround(k.at_s * 1000.0));
+    std::string object = rename(k.object);
+    const size_t slash = object.find('/');
+    if (object.rfind("node/", 0) == 0) {
+      e.kind = "Node";
+      e.name = object.substr(5);
+    } else {
+      e.kind = "Pod";
+      e.namespace_name = object.substr(0, slash);
+      e.name = object.substr(slash + 1);
+    }
+    e.type = k.type;
+    e.reason = k.reason;
+    e.message = rename(k.message);
+    e.source = event_source(k.reason);
+    const topology::Container* c =
+        e.kind == "Pod" ? main_container(model, e.namespace_name, model_pod_of[object]) : nullptr;
+    if (k.reason == "Started" && k.message == "Started container") {
+      container_started(twin->events, e, c);
+      continue;
+    }
+    if (k.reason == "Killing" && k.message.rfind("Stopping container (", 0) == 0)
+      e.message = "Stopping container " + (c ? c->name : std::string("main"));
+    twin->events.push_back(std::move(e));
+  }
+  std::stable_sort(twin->events.begin(), twin->events.end(),
+                   [](const LiveEvent& x, const LiveEvent& y) { return x.at_ms < y.at_ms; });
+  twin->notes = world.figures().notes;
+  return twin;
+}
+
+}  // namespace kubetwin::scenario
