@@ -333,10 +333,12 @@ uint64_t event_budget(const PreparedScenario& prepared, double rate_scale) {
 }
 
 runtime::RunFigures run_replication(const PreparedScenario& prepared, int index, double rate_scale,
-                                    std::optional<std::chrono::steady_clock::time_point> deadline) {
+                                    std::optional<std::chrono::steady_clock::time_point> deadline,
+                                    runtime::RequestTracer* tracer) {
   const ScenarioSpec& spec = prepared.spec;
   runtime::WorldOptions options = prepared.options;
   options.seed = spec.seed + static_cast<uint64_t>(index);
+  options.tracer = tracer;
   World world(prepared.model, prepared.environments, options);
   std::vector<BoundLoad> loads;
   loads.reserve(spec.loads.size());
@@ -934,8 +936,8 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
         continue;
       }
       try {
-        result.runs[static_cast<size_t>(i)] =
-            run_replication(prepared, i, options.rate_scale, deadline);
+        result.runs[static_cast<size_t>(i)] = run_replication(
+            prepared, i, options.rate_scale, deadline, i == 0 ? options.tracer : nullptr);
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();

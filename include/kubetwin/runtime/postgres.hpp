@@ -120,6 +120,16 @@ class PostgresServer {
     query_context_ = context;
   }
 
+  // Tracing only (runtime/trace.hpp): a query's steps on the server as they happen: its CPU done
+  // (when it arrived and when a backend ran it), its commit's WAL flush started, and flushed.
+  // Unset (the default) it costs one branch per step.
+  enum class QueryStep : uint8_t { kCpuDone, kFlushStarted, kFlushed };
+  using QueryTraceFn = void (*)(void* context, uint64_t token, QueryStep step, Time arrived,
+                                Time started);
+  void on_query_trace(QueryTraceFn fn, void* context) {
+    trace_fn_ = fn;
+    trace_context_ = context;
+  }
   // Opens a session (a backend). Returns its id, or -1 with *error set.
   int connect(bool superuser = false, PgError* error = nullptr);
   void disconnect(int session);
@@ -242,6 +252,8 @@ class PostgresServer {
   std::vector<uint32_t> free_deliveries_;
   QueryFn query_fn_ = nullptr;
   void* query_context_ = nullptr;
+  QueryTraceFn trace_fn_ = nullptr;
+  void* trace_context_ = nullptr;
   uint64_t connect_errors_[8] = {};
 
   int64_t data_bytes_ = 0;
