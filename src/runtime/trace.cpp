@@ -130,24 +130,22 @@ uint32_t RequestTracer::track(const std::string& process, const std::string& thr
   return static_cast<uint32_t>(traces_.tracks.size() - 1);
 }
 
+namespace {
+uint64_t key(uint32_t trace, uint32_t slot) { return uint64_t{trace} << 32 | slot; }
+}  // namespace
+
 RequestTracer::SlotState* RequestTracer::find(uint32_t trace, uint32_t slot) {
-  for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
-    if (it->trace == trace && it->slot == slot) return &*it;
-  }
-  return nullptr;
+  auto it = slots_.find(key(trace, slot));
+  return it == slots_.end() ? nullptr : &it->second;
 }
 
 const RequestTracer::SlotState* RequestTracer::find(uint32_t trace, uint32_t slot) const {
-  for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
-    if (it->trace == trace && it->slot == slot) return &*it;
-  }
-  return nullptr;
+  auto it = slots_.find(key(trace, slot));
+  return it == slots_.end() ? nullptr : &it->second;
 }
 
 RequestTracer::SlotState& RequestTracer::state(uint32_t trace, uint32_t slot) {
-  if (SlotState* s = find(trace, slot)) return *s;
-  slots_.push_back(SlotState{trace, slot, kNoSpan, {}, {0, 0}});
-  return slots_.back();
+  return slots_[key(trace, slot)];
 }
 
 void RequestTracer::adopt(uint32_t trace, uint32_t slot, uint32_t parent_slot,
@@ -225,16 +223,13 @@ uint32_t RequestTracer::complete_under(uint32_t trace, uint32_t parent, SpanKind
 }
 
 void RequestTracer::release(uint32_t trace, uint32_t slot, sim::Time at) {
-  for (size_t k = slots_.size(); k-- > 0;) {
-    SlotState& s = slots_[k];
-    if (s.trace != trace || s.slot != slot) continue;
-    std::vector<TraceSpan>& spans = traces_.traces[trace].spans;
-    for (uint32_t index : s.stack) {
-      if (spans[index].end < 0) spans[index].end = std::max(spans[index].start, at);
-    }
-    slots_.erase(slots_.begin() + static_cast<std::ptrdiff_t>(k));
-    return;
+  auto it = slots_.find(key(trace, slot));
+  if (it == slots_.end()) return;
+  std::vector<TraceSpan>& spans = traces_.traces[trace].spans;
+  for (uint32_t index : it->second.stack) {
+    if (spans[index].end < 0) spans[index].end = std::max(spans[index].start, at);
   }
+  slots_.erase(it);
 }
 
 void RequestTracer::set_aux(uint32_t trace, uint32_t slot, int64_t value, int which) {

@@ -696,7 +696,8 @@ class World::Impl : public PodHost {
     uint32_t trace;
     uint32_t replicate_span;  // the leader's span: follower fetches go under it
   };
-  std::vector<TracedRecord> traced_records_;
+  // By (cluster << 32 | partition): the latest few sampled records of each partition.
+  std::unordered_map<uint64_t, std::deque<TracedRecord>> traced_records_;
   struct PendingConsume {  // a traced record in the batch on_consumer_batch is about to run
     uint32_t kafka;
     int group;

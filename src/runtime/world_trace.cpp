@@ -32,7 +32,7 @@ std::string offsets(int64_t from, int64_t to) {
                         : "offsets " + std::to_string(from) + ".." + std::to_string(to - 1);
 }
 
-constexpr size_t kTracedRecordsKept = 256;  // the latest sampled Kafka records followed
+constexpr size_t kTracedRecordsKept = 64;  // per partition: the latest sampled records followed
 constexpr size_t kStallsKept = 1024;        // recent CFS stalls per CPU
 constexpr sim::Time kStallHorizon = sim::seconds(120);
 
@@ -464,8 +464,10 @@ void World::Impl::trace_produce_arrive(uint32_t c) {
   const sim::Time now = engine.now();
   const uint32_t span = tracer_->begin(q.trace, c, SpanKind::kKafkaReplicate,
                                        trace_track(q.peer_pod), now, "leader append", text);
-  traced_records_.push_back(TracedRecord{q.kafka, q.partition, offset, q.trace, span});
-  if (traced_records_.size() > kTracedRecordsKept) traced_records_.erase(traced_records_.begin());
+  std::deque<TracedRecord>& records =
+      traced_records_[uint64_t{q.kafka} << 32 | static_cast<uint32_t>(q.partition)];
+  records.push_back(TracedRecord{q.kafka, q.partition, offset, q.trace, span});
+  if (records.size() > kTracedRecordsKept) records.pop_front();
 }
 
 void World::Impl::on_fetch_trace(void* context, int partition, int broker, int64_t from, int64_t to,
@@ -475,10 +477,11 @@ void World::Impl::on_fetch_trace(void* context, int partition, int broker, int64
   const KafkaClusterRt& kr = w->kafka_[ctx->kafka];
   const uint32_t pod = kr.broker_pods[static_cast<size_t>(broker)];
   if (pod == kNone) return;
-  for (const TracedRecord& rec : w->traced_records_) {
-    if (rec.kafka != ctx->kafka || rec.partition != partition || rec.offset < from ||
-        rec.offset >= to)
-      continue;
+  auto found = w->traced_records_.find(uint64_t{ctx->kafka} << 32 |
+                                       static_cast<uint32_t>(partition));
+  if (found == w->traced_records_.end()) return;
+  for (const TracedRecord& rec : found->second) {
+    if (rec.offset < from || rec.offset >= to) continue;
     w->tracer_->complete_under(
         rec.trace, rec.replicate_span, SpanKind::kFollowerFetch, w->trace_track(pod), issued,
         w->engine.now(), "follower fetch",
@@ -531,10 +534,11 @@ void World::Impl::on_batch_trace(void* context, int group, int member, int parti
       g->pods[static_cast<size_t>(member)] == kNone)
     return;
   const uint32_t pod = g->pods[static_cast<size_t>(member)];
-  for (const TracedRecord& rec : w->traced_records_) {
-    if (rec.kafka != ctx->kafka || rec.partition != partition || rec.offset < from ||
-        rec.offset >= to)
-      continue;
+  auto found = w->traced_records_.find(uint64_t{ctx->kafka} << 32 |
+                                       static_cast<uint32_t>(partition));
+  if (found == w->traced_records_.end()) return;
+  for (const TracedRecord& rec : found->second) {
+    if (rec.offset < from || rec.offset >= to) continue;
     const int topic = kr.cluster->find_topic(g->topic);
     const int index = topic >= 0 ? partition - kr.cluster->partition_of(topic, 0) : partition;
     const uint32_t span = w->tracer_->complete_under(

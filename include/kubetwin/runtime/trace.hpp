@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kubetwin/sim/time.hpp"
@@ -156,9 +157,7 @@ class RequestTracer {
 
  private:
   struct SlotState {
-    uint32_t trace;
-    uint32_t slot;
-    uint32_t parent;              // the first span's parent
+    uint32_t parent = kNoSpan;    // the first span's parent
     std::vector<uint32_t> stack;  // open spans, innermost last
     int64_t aux[2] = {0, 0};
   };
@@ -168,7 +167,9 @@ class RequestTracer {
 
   TraceOptions options_;
   RequestTraces traces_;
-  std::vector<SlotState> slots_;  // few: only sampled requests' slots
+  // Only sampled requests' live slots, by (trace << 32 | slot); never iterated in an order that
+  // reaches the output.
+  std::unordered_map<uint64_t, SlotState> slots_;
   std::vector<OpenCpu> open_cpu_;
 };
 
