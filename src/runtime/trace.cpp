@@ -131,7 +131,9 @@ uint32_t RequestTracer::track(const std::string& process, const std::string& thr
 }
 
 namespace {
-uint64_t key(uint32_t trace, uint32_t slot) { return uint64_t{trace} << 32 | slot; }
+uint64_t key(uint32_t trace, uint32_t slot) {
+  return uint64_t{trace} << 32 | slot;
+}
 }  // namespace
 
 RequestTracer::SlotState* RequestTracer::find(uint32_t trace, uint32_t slot) {

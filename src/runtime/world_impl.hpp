@@ -661,6 +661,9 @@ class World::Impl : public PodHost {
   void trace_to_gateway(uint32_t r);
   void trace_gateway_arrive(uint32_t r, sim::Time demand);
   void trace_cpu(uint32_t r, sim::Time arrived, sim::Time started);
+  // The CFS stalls of `cpu` within [from, to], as child spans of `span`.
+  void trace_stalls(uint32_t trace, uint32_t span, uint32_t track, const PodCpu& cpu,
+                    sim::Time from, sim::Time to);
   void trace_route(uint32_t r, const IngressRouteRt& route);
   void trace_upstream(uint32_t r, uint32_t target, bool dropped);
   void trace_server_start(uint32_t c, uint32_t parent, sim::Time travel);

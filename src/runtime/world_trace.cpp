@@ -33,7 +33,7 @@ std::string offsets(int64_t from, int64_t to) {
 }
 
 constexpr size_t kTracedRecordsKept = 64;  // per partition: the latest sampled records followed
-constexpr size_t kStallsKept = 1024;        // recent CFS stalls per CPU
+constexpr size_t kStallsKept = 1024;       // recent CFS stalls per CPU
 constexpr sim::Time kStallHorizon = sim::seconds(120);
 
 }  // namespace
@@ -143,14 +143,19 @@ void World::Impl::trace_cpu(uint32_t r, sim::Time arrived, sim::Time started) {
       q.trace, r, SpanKind::kCpu, track, started, now, gateway ? "Kong CPU" : "CPU",
       cpu_text(head, demand, stalled, p.cpu->config().milli_cpu_limit));
   if (stalled <= 0) return;
-  auto it = stalls_.find(p.cpu.get());
+  trace_stalls(q.trace, span, track, *p.cpu, started, now);
+}
+
+void World::Impl::trace_stalls(uint32_t trace, uint32_t span, uint32_t track, const PodCpu& cpu,
+                               sim::Time from, sim::Time to) {
+  auto it = stalls_.find(&cpu);
   if (it == stalls_.end()) return;
   for (const Stall& s : it->second) {
-    const sim::Time from = std::max(s.from, started);
-    const sim::Time to = std::min(s.to, now);
-    if (to <= from) continue;
-    tracer_->complete_under(q.trace, span, SpanKind::kCfsStall, track, from, to, "CFS throttled",
-                            "stalls {d}: the pod's CFS quota for this 100 ms period is spent");
+    const sim::Time a = std::max(s.from, from);
+    const sim::Time b = std::min(s.to, to);
+    if (b <= a) continue;
+    tracer_->complete_under(trace, span, SpanKind::kCfsStall, track, a, b, "CFS throttled",
+                            "stalls {d}: its CFS quota for this 100 ms period is spent");
   }
 }
 
@@ -383,16 +388,7 @@ void World::Impl::on_query_trace(void* self, uint64_t token, PostgresServer::Que
           tracer.complete(q.trace, c, SpanKind::kPostgresCpu, track, started, now, "query CPU",
                           cpu_text("runs the query for {d} on PostgreSQL's CPU", demand, stalled,
                                    cpu.config().milli_cpu_limit));
-      if (stalled <= 0) break;
-      auto it = w->stalls_.find(&cpu);
-      if (it == w->stalls_.end()) break;
-      for (const Stall& st : it->second) {
-        const sim::Time from = std::max(st.from, started);
-        const sim::Time to = std::min(st.to, now);
-        if (to <= from) continue;
-        tracer.complete_under(q.trace, span, SpanKind::kCfsStall, track, from, to, "CFS throttled",
-                              "stalls {d}: PostgreSQL's CFS quota for this period is spent");
-      }
+      if (stalled > 0) w->trace_stalls(q.trace, span, track, cpu, started, now);
       break;
     }
     case PostgresServer::QueryStep::kFlushStarted:
@@ -477,8 +473,8 @@ void World::Impl::on_fetch_trace(void* context, int partition, int broker, int64
   const KafkaClusterRt& kr = w->kafka_[ctx->kafka];
   const uint32_t pod = kr.broker_pods[static_cast<size_t>(broker)];
   if (pod == kNone) return;
-  auto found = w->traced_records_.find(uint64_t{ctx->kafka} << 32 |
-                                       static_cast<uint32_t>(partition));
+  auto found =
+      w->traced_records_.find(uint64_t{ctx->kafka} << 32 | static_cast<uint32_t>(partition));
   if (found == w->traced_records_.end()) return;
   for (const TracedRecord& rec : found->second) {
     if (rec.offset < from || rec.offset >= to) continue;
@@ -534,8 +530,8 @@ void World::Impl::on_batch_trace(void* context, int group, int member, int parti
       g->pods[static_cast<size_t>(member)] == kNone)
     return;
   const uint32_t pod = g->pods[static_cast<size_t>(member)];
-  auto found = w->traced_records_.find(uint64_t{ctx->kafka} << 32 |
-                                       static_cast<uint32_t>(partition));
+  auto found =
+      w->traced_records_.find(uint64_t{ctx->kafka} << 32 | static_cast<uint32_t>(partition));
   if (found == w->traced_records_.end()) return;
   for (const TracedRecord& rec : found->second) {
     if (rec.offset < from || rec.offset >= to) continue;
