@@ -8,13 +8,18 @@
 // BM_ProdHour1000Report / BM_ProdHour1000ReportAndDb: the hour as `kubetwin run` does it (the
 // scenario's result, time series included), without and with writing it to a results database
 // (issue 9, must-show 4: the database adds under 10% to the wall time).
+// BM_ProdHour1000Traced: BM_ProdHour1000 with request tracing on (`run --trace`'s default: every
+// 100th request, at most 5,000 traces), the trace file rendered; against BM_ProdHour1000, the
+// cost of tracing.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
+#include "kubetwin/report/request_traces.hpp"
 #include "kubetwin/report/results_db.hpp"
+#include "kubetwin/runtime/trace.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
 
@@ -42,6 +47,23 @@ void BM_ProdHour1000(benchmark::State& state) {
   run_scenario_file(state, "bench/scenarios/prod-hour.yaml");
 }
 BENCHMARK(BM_ProdHour1000)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+void BM_ProdHour1000Traced(benchmark::State& state) {
+  auto prepared = ks::prepare_scenario(
+      ks::load_scenario_file(std::string(KUBETWIN_SOURCE_DIR) + "/bench/scenarios/prod-hour.yaml"));
+  uint64_t events = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    kubetwin::runtime::RequestTracer tracer(kubetwin::runtime::TraceOptions{});
+    kubetwin::runtime::RunFigures f = ks::run_replication(*prepared, 0, 1.0, std::nullopt, &tracer);
+    events += f.events;
+    bytes += kubetwin::report::render_chrome_trace(tracer.finish(prepared->spec.duration), "bench")
+                 .size();
+  }
+  state.counters["events"] = static_cast<double>(events);
+  state.counters["trace_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_ProdHour1000Traced)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 // Below the knee: 700 req/s for one simulated hour (2.5M requests), nearly all answered 200, so
 // every request takes the whole path (Kong, the API, PostgreSQL, Kafka).

@@ -40,5 +40,6 @@ int verb_rollout(const Invocation& inv);
 int verb_scale(const Invocation& inv);
 int verb_logs(const Invocation& inv);
 int verb_top(const Invocation& inv);
+int verb_trace(const Invocation& inv);
 
 }  // namespace kubetwin::cli

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "cli_common.hpp"
+#include "kubetwin/report/request_traces.hpp"
 #include "kubetwin/report/results_db.hpp"
 #include "kubetwin/report/run_report.hpp"
+#include "kubetwin/runtime/trace.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/scenario/scenario_file.hpp"
 #include "kubetwin/sim/time.hpp"
@@ -27,7 +29,7 @@ namespace {
 constexpr const char* kRunUsage =
     "usage: kubetwin run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
     "[--threads N] [--timing] [--max-wall DURATION] [--chaos FILE]... [--db FILE | --no-db] "
-    "[--quiet]";
+    "[--quiet] [--trace FILE [--trace-sample N]]";
 
 }  // namespace
 
@@ -44,6 +46,8 @@ int verb_run(const Invocation& inv) {
                                  {"db", 0, true},
                                  {"no-db", 0, false},
                                  {"quiet", 'q', false},
+                                 {"trace", 0, true},
+                                 {"trace-sample", 0, true},
                                  {"help", 'h', false}});
     if (args.has("help")) {
       inv.out << kRunUsage << "\n";
@@ -68,6 +72,16 @@ int verb_run(const Invocation& inv) {
     report_options.timing = args.has("timing");
     if (args.has("db") && args.has("no-db"))
       throw UsageError("--db and --no-db exclude each other");
+    // --trace FILE: the first replication's sampled requests as Chrome trace events.
+    std::optional<std::string> trace_path = args.value("trace");
+    runtime::TraceOptions trace_options;
+    if (args.has("trace-sample")) {
+      if (!trace_path) throw UsageError("--trace-sample needs --trace FILE");
+      trace_options.sample_every =
+          static_cast<uint64_t>(positive_flag(args, "trace-sample", 1'000'000'000));
+    }
+    if (trace_path && args.positional.size() != 1)
+      throw UsageError("--trace writes one scenario's requests: give one SCENARIO");
 
     // Every file is read and validated before anything runs: a typo in the third scenario must
     // not cost the first two runs.
@@ -103,6 +117,22 @@ int verb_run(const Invocation& inv) {
                       specs.size() == 1 ? "run " + specs.front().name : "run", "replications",
                       total_replications, total_simulated, progress_delay());
     options.observer = &progress;
+    // The trace file must be writable before anything runs.
+    std::optional<runtime::RequestTracer> tracer;
+    if (trace_path) {
+      const std::string tmp = *trace_path + ".tmp";
+      std::ofstream probe(tmp);
+      if (!probe) {
+        inv.err << "error: " << *trace_path
+                << ": cannot write the trace file there\n  hint: --trace FILE needs a path in "
+                   "an existing, writable directory\n";
+        return kExitBadInput;
+      }
+      probe.close();
+      std::remove(tmp.c_str());
+      tracer.emplace(trace_options);
+      options.tracer = &*tracer;
+    }
 
     std::vector<scenario::ScenarioResult> results;
     bool passed = true;
@@ -118,10 +148,29 @@ int verb_run(const Invocation& inv) {
       scenario::ScenarioResult result = scenario::run_scenario(*prepared[i], these);
       progress.finish();
       incomplete = incomplete || result.incomplete;
+      std::optional<runtime::RequestTraces> traces;
+      if (tracer) {
+        traces = tracer->finish(prepared[i]->spec.duration);
+        // Written whole or not at all: a temporary renamed into place.
+        const std::string tmp = *trace_path + ".tmp";
+        std::ofstream f(tmp);
+        f << report::render_chrome_trace(*traces, result.name);
+        f.close();
+        if (!f || std::rename(tmp.c_str(), trace_path->c_str()) != 0) {
+          std::remove(tmp.c_str());
+          inv.err << "error: " << *trace_path << ": cannot write the trace file\n  hint: check "
+                  << "the disk's free space and the directory's permissions\n";
+          return kExitInternal;
+        }
+        inv.err << "traces: " << traces->traces.size() << " requests (1 in "
+                << traces->sample_every << " of the " << traces->requests_sent
+                << " replication 0 sent) in " << *trace_path << "\n";
+      }
       if (db) {
         try {
-          db->write_run(*prepared[i], result,
-                        report::RunContext{command_line("run", inv), started_at});
+          report::RunContext context{command_line("run", inv), started_at};
+          if (traces) context.traces = &*traces;
+          db->write_run(*prepared[i], result, context);
         } catch (const std::exception& e) {
           inv.err << "error: " << db->path().string() << ": cannot write the run: " << e.what()
                   << "\n  hint: the run's report follows; --no-db runs without the database\n";

@@ -54,7 +54,7 @@ constexpr Verb kVerbs[] = {
      verb_explain},
     {"run",
      "run scenarios: run SCENARIO... [--output text|json] [--junit FILE] [--replications N] "
-     "[--threads N] [--timing] [--db FILE | --no-db]",
+     "[--threads N] [--timing] [--db FILE | --no-db] [--trace FILE]",
      verb_run},
     {"capacity",
      "highest load within an SLO and the first bottleneck: capacity SCENARIO --slo "
@@ -68,6 +68,8 @@ constexpr Verb kVerbs[] = {
     {"runs", "list the runs a results database holds: runs [DB] [-o table|json]", verb_runs},
     {"report", "a stored run again: report [DB] [--run ID] (--html FILE | --output text|json)",
      verb_report},
+    {"trace", "narrate one request hop by hop: trace SCENARIO --request N [--route R] [--seed S]",
+     verb_trace},
 };
 
 int print_help(std::ostream& out) {

@@ -18,6 +18,7 @@
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/k8s/emitter.hpp"
 #include "kubetwin/report/findings.hpp"
+#include "kubetwin/report/request_traces.hpp"
 #include "kubetwin/topology/dns.hpp"
 #include "kubetwin/topology/graph.hpp"
 #include "kubetwin/topology/sqlite.hpp"
@@ -1061,6 +1062,7 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
     }
     done("audit_findings");
   }
+  if (context.traces) write_request_traces(db_, id, *context.traces);  // results_traces.cpp
   Insert(db_, "run_clock", {"run_id", "started_at", "wall_seconds"})
       .row(id, context.started_at, r.wall_seconds);
   done("run_clock");

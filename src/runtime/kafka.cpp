@@ -304,6 +304,8 @@ void KafkaCluster::on_fetch_done(uint64_t packed) {
       storage_failure(broker);
       return;
     }
+    if (trace_.fetched)
+      trace_.fetched(trace_.context, partition, broker, r.leo, target, r.fetch_issued);
     set_replica_leo(partition, pos, target);
   }
   const Time now = engine_.now();
@@ -1001,6 +1003,7 @@ void KafkaCluster::poll(int group, int member) {
     m.busy = true;
     m.batch_partition = pi;
     m.batch_end = pos + count;
+    if (trace_.batch) m.batch_began = now;
     m.cursor = (idx + 1) % n;
     m.batch_event =
         engine_.schedule_after<&KafkaCluster::on_batch_done>(cost, this, pack(group, member));
@@ -1033,6 +1036,8 @@ void KafkaCluster::on_batch_done(uint64_t packed) {
     for (int64_t off = from; off < to; ++off) sends_[p.ids[off - p.log_base]].read = 1;
     if (to > from) p.max_read = std::max(p.max_read, to - 1);
     const int64_t records = std::max<int64_t>(0, m.batch_end - g.position[pi]);
+    if (trace_.batch && records > 0)
+      trace_.batch(trace_.context, group, member, pi, g.position[pi], m.batch_end, m.batch_began);
     g.consumed += static_cast<uint64_t>(records);
     g.position[pi] = m.batch_end;
     if (g.config.commit == CommitMode::kAfterEachBatch) commit_member(group, member);

@@ -183,6 +183,7 @@ void PodCpu::begin_stall(Time at) {
 // period boundary) stalled nothing: it is neither throttled time nor a throttled period.
 void PodCpu::end_stall(Time at) {
   throttled_ = false;
+  if (stall_fn_ && at > throttle_start_) stall_fn_(stall_context_, *this, throttle_start_, at);
   const Time from = std::max(throttle_start_, stats_start_);
   if (at <= from) return;
   throttled_time_ += at - from;

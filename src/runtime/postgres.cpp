@@ -161,8 +161,12 @@ void PostgresServer::query(int session, uint64_t token, Time cpu, int64_t rows_w
   cpu_->submit(slot, cpu);
 }
 
-void PostgresServer::on_cpu_done(void* self, uint64_t slot, Time, Time) {
-  static_cast<PostgresServer*>(self)->finish_cpu(static_cast<uint32_t>(slot));
+void PostgresServer::on_cpu_done(void* self, uint64_t slot, Time arrived, Time started) {
+  auto* s = static_cast<PostgresServer*>(self);
+  if (s->trace_fn_) {
+    s->trace_fn_(s->trace_context_, s->queries_[slot].token, QueryStep::kCpuDone, arrived, started);
+  }
+  s->finish_cpu(static_cast<uint32_t>(slot));
 }
 
 void PostgresServer::finish_cpu(uint32_t slot) {
@@ -199,6 +203,7 @@ void PostgresServer::finish_cpu(uint32_t slot) {
   if (wal_since_checkpoint_ >= config_.max_wal_size) checkpoint(now);
   q.commit_id = ++last_commit_;
   if (config_.synchronous_commit) {
+    if (trace_fn_) trace_fn_(trace_context_, q.token, QueryStep::kFlushStarted, now, now);
     engine_.schedule_after<&PostgresServer::on_flush_done>(config_.wal_flush_latency + io_.next(),
                                                            this, slot);
     return;
@@ -216,6 +221,9 @@ void PostgresServer::on_flush_done(uint64_t slot) {
   Query& q = queries_[slot];
   if (q.session < 0 || q.epoch != epoch_) return;  // the crash answered it already
   durable_commit_ = std::max(durable_commit_, q.commit_id);
+  if (trace_fn_) {
+    trace_fn_(trace_context_, q.token, QueryStep::kFlushed, engine_.now(), engine_.now());
+  }
   deliver(q.token, PgError::kNone, q.commit_id, q.reply_delay);
   q.session = -1;
   free_queries_.push_back(static_cast<uint32_t>(slot));

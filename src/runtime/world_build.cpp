@@ -144,6 +144,7 @@ World::Impl::Impl(const topology::Model& model, std::vector<WorldEnvironment> en
       network_(NetworkConfig{model.cluster.network.same_node_ns, model.cluster.network.same_zone_ns,
                              model.cluster.network.cross_zone_ns,
                              model.cluster.network.external_ns}) {
+  tracer_ = options.tracer;
   build_pods();
   build_services();
   build_gateways();
@@ -250,6 +251,7 @@ void World::Impl::build_pods() {
     cfg.concurrency = p.concurrency;
     p.cpu = std::make_unique<PodCpu>(engine, p.name, cfg);
     p.cpu->on_completion(&World::Impl::on_cpu_done, this);
+    if (tracer_) watch_for_trace(*p.cpu);
     p.cpu_view = p.cpu.get();
   }
 }
@@ -418,6 +420,10 @@ void World::Impl::build_postgres() {
     }
     s.server = std::make_unique<PostgresServer>(engine, cfg);
     s.server->on_query_result(&World::Impl::on_query_result, this);
+    if (tracer_) {
+      s.server->on_query_trace(&World::Impl::on_query_trace, this);
+      watch_for_trace(s.server->cpu());
+    }
     // The pod's CPU figures are the server's: its backends run on the server's own PodCpu.
     pods_[i].cpu_view = &s.server->cpu();
     pg_servers_.push_back(std::move(s));
@@ -472,6 +478,10 @@ void World::Impl::build_kafka() {
     k.batch_context = std::make_unique<KafkaClusterRt::BatchContext>(
         KafkaClusterRt::BatchContext{this, static_cast<uint32_t>(kafka_.size())});
     k.cluster->on_batch(&World::Impl::on_consumer_batch, k.batch_context.get());
+    if (tracer_) {
+      k.cluster->on_trace(KafkaCluster::TraceHooks{
+          &World::Impl::on_fetch_trace, &World::Impl::on_batch_trace, k.batch_context.get()});
+    }
     // Brokers whose pod is not running are down.
     for (int b = 0; b < brokers; ++b) {
       if (k.broker_pods[static_cast<size_t>(b)] == kNone) k.cluster->stop_broker(b);

@@ -70,10 +70,17 @@ void World::Impl::call_postgres(uint32_t c, const Call& call) {
   q.stage = Stage::kAwaitPool;
   uint64_t t = token_of(c, q.generation);
   int session = pr.pool->acquire(t);
-  if (session < 0) return;  // on_pool_acquired answers
+  if (session < 0) {  // on_pool_acquired answers
+    if (q.trace != kNone) [[unlikely]]
+      trace_postgres_call(c, pr, true, 0);
+    return;
+  }
   q.session = session;
   q.stage = Stage::kPostgresQuery;
-  engine.schedule_after<&Impl::on_query_arrive>(latency(q.pod, q.peer_pod), this, t);
+  const sim::Time travel = latency(q.pod, q.peer_pod);
+  if (q.trace != kNone) [[unlikely]]
+    trace_postgres_call(c, pr, false, travel);
+  engine.schedule_after<&Impl::on_query_arrive>(travel, this, t);
 }
 
 void World::Impl::on_pool_acquired(void* self, uint64_t t, int session, PgError error) {
@@ -84,12 +91,17 @@ void World::Impl::on_pool_acquired(void* self, uint64_t t, int session, PgError 
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = w->requests_[c];
   if (session < 0) {
+    if (q.trace != kNone) [[unlikely]]
+      w->trace_pool_acquired(c, error, 0);
     w->call_done(c, failure_of(error));
     return;
   }
   q.session = session;
   q.stage = Stage::kPostgresQuery;
-  w->engine.schedule_after<&Impl::on_query_arrive>(w->latency(q.pod, q.peer_pod), w, t);
+  const sim::Time travel = w->latency(q.pod, q.peer_pod);
+  if (q.trace != kNone) [[unlikely]]
+    w->trace_pool_acquired(c, PgError::kNone, travel);
+  w->engine.schedule_after<&Impl::on_query_arrive>(travel, w, t);
 }
 
 void World::Impl::on_pool_timeout(uint64_t t) {
@@ -121,8 +133,11 @@ void World::Impl::on_query_arrive(uint64_t t) {
   s.connections.set(engine.now(), s.server->connections());
   bool write = call.postgres.query == QueryKind::kWrite;
   // The answer's trip back rides on the server's delivery: one event instead of two.
-  s.server->query(q.session, t, call.postgres.cpu.sample_time(pods_[s.pod].rng), write ? 1 : 0,
-                  write ? call.postgres.row_bytes : 0, latency(q.peer_pod, q.pod));
+  const sim::Time demand = call.postgres.cpu.sample_time(pods_[s.pod].rng);
+  const sim::Time back = latency(q.peer_pod, q.pod);
+  if (q.trace != kNone) [[unlikely]]
+    trace_query_arrive(c, demand, back);
+  s.server->query(q.session, t, demand, write ? 1 : 0, write ? call.postgres.row_bytes : 0, back);
 }
 
 void World::Impl::on_query_result(void* self, uint64_t t, PgError error, uint64_t commit_id) {
@@ -148,6 +163,8 @@ void World::Impl::on_query_answer(uint64_t t) {
   s.connections.set(engine.now(), s.server->connections());
   Failure f = failure_of(q.pg_error);
   q.pg_error = PgError::kNone;
+  if (q.trace != kNone) [[unlikely]]
+    trace_query_answer(c, f);
   call_done(c, f);
 }
 
@@ -197,8 +214,10 @@ void World::Impl::call_kafka(uint32_t c, const Call& call) {
     return;
   }
   q.stage = Stage::kKafkaProduce;
-  engine.schedule_after<&Impl::on_produce_arrive>(latency(q.pod, q.peer_pod), this,
-                                                  token_of(c, q.generation));
+  const sim::Time travel = latency(q.pod, q.peer_pod);
+  if (q.trace != kNone) [[unlikely]]
+    trace_kafka_call(c, travel);
+  engine.schedule_after<&Impl::on_produce_arrive>(travel, this, token_of(c, q.generation));
 }
 
 int World::Impl::ensure_topic(KafkaClusterRt& k, const std::string& name) {
@@ -220,6 +239,8 @@ void World::Impl::on_produce_arrive(uint64_t t) {
   if (q.stage != Stage::kKafkaProduce) return;  // reset by an OOM kill meanwhile
   const Call& call = (*q.calls)[q.call_index];
   Acks acks = call.kafka.acks == KafkaAcks::kAll ? Acks::kAll : Acks::kLeader;
+  if (q.trace != kNone) [[unlikely]]
+    trace_produce_arrive(static_cast<uint32_t>(t));
   kafka_[q.kafka].cluster->produce(t, q.partition, call.kafka.bytes, acks);
 }
 
@@ -229,7 +250,10 @@ void World::Impl::on_produce_result(void* self, uint64_t t, KafkaError error, in
   Request& q = w->requests_[static_cast<uint32_t>(t)];
   if (q.stage != Stage::kKafkaProduce) return;  // reset by an OOM kill meanwhile
   q.kafka_error = error;
-  w->engine.schedule_after<&Impl::on_produce_answer>(w->latency(q.peer_pod, q.pod), w, t);
+  const sim::Time back = w->latency(q.peer_pod, q.pod);
+  if (q.trace != kNone) [[unlikely]]
+    w->trace_produce_result(static_cast<uint32_t>(t), error, back);
+  w->engine.schedule_after<&Impl::on_produce_answer>(back, w, t);
 }
 
 void World::Impl::on_produce_answer(uint64_t t) {
@@ -244,7 +268,11 @@ void World::Impl::on_produce_answer(uint64_t t) {
     case KafkaError::kNetworkException:
     case KafkaError::kNotEnoughReplicas:
     case KafkaError::kNotEnoughReplicasAfterAppend:
-      if (retry_produce(c)) return;
+      if (retry_produce(c)) {
+        if (q.trace != kNone) [[unlikely]]
+          trace_produce_answer(c, true);
+        return;
+      }
       break;
     default:
       break;
@@ -262,6 +290,8 @@ void World::Impl::on_produce_answer(uint64_t t) {
       break;
   }
   if (q.counted) ++(f == Failure::kNone ? stats.produced : stats.failed);
+  if (q.trace != kNone) [[unlikely]]
+    trace_produce_answer(c, false);
   call_done(c, f);
 }
 
@@ -270,6 +300,8 @@ bool World::Impl::retry_produce(uint32_t c) {
   if (engine.now() + options_.kafka_retry_backoff - q.produce_began >
       options_.kafka_delivery_timeout)
     return false;
+  if (q.trace != kNone) [[unlikely]]
+    trace_produce_retry(c);
   engine.schedule_after<&Impl::on_produce_retry>(options_.kafka_retry_backoff, this,
                                                  token_of(c, q.generation));
   return true;
@@ -290,7 +322,10 @@ void World::Impl::on_produce_retry(uint64_t t) {
     return;
   }
   q.peer_pod = kr.broker_pods[static_cast<size_t>(leader)];
-  engine.schedule_after<&Impl::on_produce_arrive>(latency(q.pod, q.peer_pod), this, t);
+  const sim::Time travel = latency(q.pod, q.peer_pod);
+  if (q.trace != kNone) [[unlikely]]
+    trace_kafka_call(c, travel);
+  engine.schedule_after<&Impl::on_produce_arrive>(travel, this, t);
 }
 
 void World::Impl::on_consumer_batch(void* context, int group, int member, int64_t records) {
@@ -317,6 +352,8 @@ void World::Impl::on_consumer_batch(void* context, int group, int member, int64_
     q.call_index = 0;
     q.counted = w->measuring_;
     q.stage = Stage::kCall;
+    if (!w->pending_consume_.empty()) [[unlikely]]
+      w->trace_consumer_record(c, ctx->kafka, group, member, i);
     w->next_call(c);
   }
 }

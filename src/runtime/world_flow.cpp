@@ -30,6 +30,8 @@ void World::Impl::release(uint32_t r) {
     client_deadlines_.kill(q.client_deadline, t);
     read_deadlines_.kill(q.read_deadline, t);
   }
+  if (q.trace != kNone) [[unlikely]]
+    tracer_->release(q.trace, r, engine.now());
   q.stage = Stage::kFree;
   ++q.generation;
   free_requests_.push_back(r);
@@ -144,6 +146,8 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
   q.counted = measuring_ && sent >= measure_start_;
   q.method = rt.method;
   q.path = rt.path;
+  if (tracer_) [[unlikely]]
+    trace_send(r);
   if (q.counted) ++rt.sent;
   rt.in_flight.add_at(now, sent, 1);
   uint64_t t = token_of(r, q.generation);
@@ -169,9 +173,13 @@ void World::Impl::send(RouteId route, ResponseFn done, void* context, uint64_t t
       // An endpoint on a node that stopped answering (until the node is NotReady): the SYN is
       // lost and the client waits for its own timeout.
       q.stage = Stage::kClientToGateway;
+      if (q.trace != kNone) [[unlikely]]
+        trace_to_gateway(r);
       return;
     }
     q.stage = Stage::kClientToGateway;
+    if (q.trace != kNone) [[unlikely]]
+      trace_to_gateway(r);
     if (sent < now) {
       on_gateway_arrive(t);  // the client's arrival event paid the external hop
     } else {
@@ -201,6 +209,8 @@ void World::Impl::on_gateway_arrive(uint64_t t) {
   }
   q.stage = Stage::kGatewayCpu;
   sim::Time demand = kong.gateway ? kong.gateway->cpu.sample_time(kong.rng) : kDefaultGatewayCpu;
+  if (q.trace != kNone) [[unlikely]]
+    trace_gateway_arrive(r, demand);
   kong.cpu->submit(t, demand);
 }
 
@@ -257,6 +267,8 @@ void World::Impl::gateway_cpu_done(uint32_t r) {
       return;
     }
   }
+  if (q.trace != kNone) [[unlikely]]
+    trace_route(r, ir);
   q.service = ir.service;
   q.stage = Stage::kAwaitUpstream;
   q.path = rt.upstream_path;
@@ -407,10 +419,14 @@ void World::Impl::try_upstream(uint32_t r) {
   int port = q.call_index < ports.size() ? ports[q.call_index] : 0;
   uint64_t t = token_of(r, q.generation);
   if (!allowed(q.pod, target, port)) {
+    if (q.trace != kNone) [[unlikely]]
+      trace_upstream(r, target, true);
     q.upstream_timer = engine.schedule_after<&Impl::on_upstream_connect_timeout>(
         options_.kong_connect_timeout, this, t);
     return;
   }
+  if (q.trace != kNone) [[unlikely]]
+    trace_upstream(r, target, false);
   q.child = start_server_request(r, target, q.pod);
   q.read_deadline =
       arm<&Impl::on_read_deadlines>(read_deadlines_, options_.kong_read_timeout, t, q.child);
@@ -495,6 +511,9 @@ void World::Impl::on_upstream_read_timeout(uint64_t t) {
   Request& q = requests_[r];
   if (q.stage != Stage::kAwaitUpstream) return;
   q.child = kNone;  // the upstream may still answer: nobody reads it
+  if (q.trace != kNone) [[unlikely]]
+    tracer_->end(q.trace, r, SpanKind::kUpstream, engine.now(),
+                 "; no answer within Kong's read timeout");
   report_upstream(q.service, q.pod, q.peer_pod, UpstreamOutcome::kTimeout);
   // Kong's nginx passes a timed-out request to the next target (proxy_next_upstream error
   // timeout), `retries` times, so timeouts stack (domain-facts 6, KRETRY) - except a
@@ -529,7 +548,10 @@ void World::Impl::answer_client(uint32_t r, int status, Failure failure) {
   // Through a gateway the answer still has to leave the cluster; from a Service entry the pod's
   // answer has already travelled to the client (finish_server paid that hop).
   bool via_gateway = entries_[routes_[q.route].entry].gateway != kNone;
-  deliver_answer(r, engine.now() + (via_gateway ? external_latency() : 0));
+  const sim::Time at = engine.now() + (via_gateway ? external_latency() : 0);
+  if (q.trace != kNone) [[unlikely]]
+    trace_answer_client(r, failure, at);
+  deliver_answer(r, at);
 }
 
 void World::Impl::deliver_answer(uint32_t r, sim::Time at) {
@@ -549,6 +571,8 @@ void World::Impl::on_client_answer(uint64_t t) {
 
 void World::Impl::finish_client(uint32_t r, sim::Time at) {
   Request& q = requests_[r];
+  if (q.trace != kNone) [[unlikely]]
+    trace_finish_client(r, at);
   RouteRt& rt = routes_[q.route];
   rt.in_flight.add_at(engine.now(), at, -1);
   size_t w = static_cast<size_t>(at / RouteFigures::kWindow);
@@ -597,8 +621,10 @@ uint32_t World::Impl::start_server_request(uint32_t parent, uint32_t to_pod, uin
   q.peer_pod = from_pod;
   q.sent = engine.now();
   q.stage = Stage::kTravelToPod;
-  engine.schedule_after<&Impl::on_pod_arrive>(latency(from_pod, to_pod), this,
-                                              token_of(c, q.generation));
+  const sim::Time travel = latency(from_pod, to_pod);
+  if (p.trace != kNone) [[unlikely]]
+    trace_server_start(c, parent, travel);
+  engine.schedule_after<&Impl::on_pod_arrive>(travel, this, token_of(c, q.generation));
   return c;
 }
 
@@ -607,6 +633,8 @@ void World::Impl::on_pod_arrive(uint64_t t) {
   uint32_t c = static_cast<uint32_t>(t);
   Request& q = requests_[c];
   PodRt& p = pods_[q.pod];
+  if (q.trace != kNone) [[unlikely]]
+    trace_pod_arrive(c);
   if (!p.ready || !p.running) {  // its container stopped (killed, scaled down) on the way
     finish_server(c, Failure::kRefused);
     return;
@@ -621,6 +649,8 @@ void World::Impl::on_pod_arrive(uint64_t t) {
     return;
   }
   q.stage = Stage::kAwaitWorker;
+  if (q.trace != kNone) [[unlikely]]
+    trace_queued(c);
   p.accept_queue.push_back(c);
   p.queued.set(engine.now(), static_cast<double>(p.accept_queue.size()));
 }
@@ -661,13 +691,18 @@ void World::Impl::begin_work(uint32_t c) {
   q.endpoint = e;
   q.calls = &e->calls;
   q.stage = Stage::kEndpointCpu;
-  p.cpu->submit(token_of(c, q.generation), e->cpu.sample_time(p.rng));
+  const sim::Time demand = e->cpu.sample_time(p.rng);
+  if (q.trace != kNone) [[unlikely]]
+    trace_begin_work(c, demand);
+  p.cpu->submit(token_of(c, q.generation), demand);
 }
 
-void World::Impl::on_cpu_done(void* self, uint64_t t, sim::Time, sim::Time) {
+void World::Impl::on_cpu_done(void* self, uint64_t t, sim::Time arrived, sim::Time started) {
   auto* w = static_cast<World::Impl*>(self);
   if (!w->alive(t)) return;
   uint32_t r = static_cast<uint32_t>(t);
+  if (w->requests_[r].trace != kNone) [[unlikely]]
+    w->trace_cpu(r, arrived, started);
   switch (w->requests_[r].stage) {
     case Stage::kGatewayCpu:
       w->gateway_cpu_done(r);
@@ -704,6 +739,10 @@ void World::Impl::next_call(uint32_t c) {
       dq.calls = src.calls;
       dq.call_index = src.call_index;
       dq.stage = Stage::kCall;
+      if (src.trace != kNone) [[unlikely]] {
+        dq.trace = src.trace;
+        tracer_->adopt(src.trace, d, c);
+      }
       ++requests_[c].call_index;
       switch (call.kind) {
         case Call::Kind::kHttp:
@@ -808,15 +847,20 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
     // A refused connection is a connect failure: Kong tries the next target (domain-facts 6).
     if (failure == Failure::kRefused && p.attempts < options_.kong_retries) {
       ++p.attempts;
-      engine.schedule_after<&Impl::on_upstream_retry>(latency(q.pod, q.peer_pod), this,
-                                                      token_of(parent, p.generation));
+      const sim::Time back = latency(q.pod, q.peer_pod);
+      if (q.trace != kNone) [[unlikely]]
+        trace_finish_server(c, failure, back, false);
+      engine.schedule_after<&Impl::on_upstream_retry>(back, this, token_of(parent, p.generation));
       release(c);
       return;
     }
     p.stage = Stage::kRespond;
     p.status = q.status;
     p.failure = q.failure;
-    const sim::Time at = engine.now() + latency(q.pod, q.peer_pod) + external_latency();
+    const sim::Time back = latency(q.pod, q.peer_pod);
+    const sim::Time at = engine.now() + back + external_latency();
+    if (q.trace != kNone) [[unlikely]]
+      trace_finish_server(c, failure, back, true);
     release(c);
     deliver_answer(parent, at);
     return;
@@ -825,11 +869,15 @@ void World::Impl::finish_server(uint32_t c, Failure failure) {
   // request ends here, without an event for a trip whose arrival nobody would notice.
   if (parent == kNone || requests_[parent].generation != q.parent_generation ||
       requests_[parent].stage == Stage::kFree || requests_[parent].child != c) {
+    if (q.trace != kNone) [[unlikely]]
+      trace_finish_server(c, failure, -1, false);
     release(c);
     return;
   }
-  engine.schedule_after<&Impl::on_server_answer>(latency(q.pod, q.peer_pod), this,
-                                                 token_of(c, q.generation));
+  const sim::Time back = latency(q.pod, q.peer_pod);
+  if (q.trace != kNone) [[unlikely]]
+    trace_finish_server(c, failure, back, false);
+  engine.schedule_after<&Impl::on_server_answer>(back, this, token_of(c, q.generation));
 }
 
 void World::Impl::on_server_answer(uint64_t t) {
@@ -883,7 +931,10 @@ void World::Impl::call_http(uint32_t c, const Call& call) {
   const std::vector<int>& ports = target->target_ports[pick];
   int port = port_index < ports.size() ? ports[port_index] : 0;
   q.stage = Stage::kAwaitChild;
-  if (!allowed(q.pod, to, port)) {
+  const bool dropped = !allowed(q.pod, to, port);
+  if (q.trace != kNone) [[unlikely]]
+    trace_http_call(c, to, dropped);
+  if (dropped) {
     // A dropped SYN: the caller's HTTP client gives up at its connect timeout.
     q.timer = engine.schedule_after<&Impl::on_pool_timeout>(kHttpConnectTimeout, this,
                                                             token_of(c, q.generation));

@@ -24,6 +24,7 @@
 #include "kubetwin/runtime/postgres.hpp"
 #include "kubetwin/runtime/results.hpp"
 #include "kubetwin/runtime/ring_buffer.hpp"
+#include "kubetwin/runtime/trace.hpp"
 #include "kubetwin/runtime/world.hpp"
 #include "kubetwin/sim/engine.hpp"
 #include "kubetwin/sim/random.hpp"
@@ -399,6 +400,7 @@ struct Request {
   int topic = -1;
   KafkaError kafka_error = KafkaError::kNone;
   sim::Time produce_began = 0;  // the send's first attempt (delivery.timeout.ms runs from it)
+  uint32_t trace = kNone;       // its sampled request's trace (WorldOptions::tracer), or kNone
 };
 
 // The request arena: slots in chunks of 4096 that never move, so a reference stays valid while
@@ -655,6 +657,71 @@ class World::Impl : public PodHost {
   bool retry_produce(uint32_t r);
   // A consumer handled a batch: each record runs the consumer's calls from the member's pod.
   static void on_consumer_batch(void* context, int group, int member, int64_t records);
+
+  // Request traces (world_trace.cpp): called only for a request whose `trace` is set (or, for
+  // trace_send, when a tracer is), so a run without a tracer pays one branch per hook. They read
+  // state and latencies the caller already drew: never an event, never a random number.
+  RequestTracer* tracer_ = nullptr;
+  uint32_t trace_track(uint32_t pod);
+  uint32_t client_track(uint32_t r);
+  void trace_send(uint32_t r);
+  void trace_to_gateway(uint32_t r);
+  void trace_gateway_arrive(uint32_t r, sim::Time demand);
+  void trace_cpu(uint32_t r, sim::Time arrived, sim::Time started);
+  // The CFS stalls of `cpu` within [from, to], as child spans of `span`.
+  void trace_stalls(uint32_t trace, uint32_t span, uint32_t track, const PodCpu& cpu,
+                    sim::Time from, sim::Time to);
+  void trace_route(uint32_t r, const IngressRouteRt& route);
+  void trace_upstream(uint32_t r, uint32_t target, bool dropped);
+  void trace_server_start(uint32_t c, uint32_t parent, sim::Time travel);
+  void trace_pod_arrive(uint32_t c);
+  void trace_queued(uint32_t c);
+  void trace_begin_work(uint32_t c, sim::Time demand);
+  void trace_finish_server(uint32_t c, Failure failure, sim::Time back, bool relayed);
+  void trace_answer_client(uint32_t r, Failure failure, sim::Time at);
+  void trace_finish_client(uint32_t r, sim::Time at);
+  void trace_http_call(uint32_t c, uint32_t to, bool dropped);
+  void trace_postgres_call(uint32_t c, const PoolRt& pool, bool waits, sim::Time travel);
+  void trace_pool_acquired(uint32_t c, PgError error, sim::Time travel);
+  void trace_query_arrive(uint32_t c, sim::Time demand, sim::Time back);
+  static void on_query_trace(void* self, uint64_t token, PostgresServer::QueryStep step,
+                             sim::Time arrived, sim::Time started);
+  void trace_query_answer(uint32_t c, Failure failure);
+  void trace_kafka_call(uint32_t c, sim::Time travel);
+  void trace_produce_arrive(uint32_t c);
+  void trace_produce_result(uint32_t c, KafkaError error, sim::Time back);
+  void trace_produce_answer(uint32_t c, bool retrying);
+  void trace_produce_retry(uint32_t c);
+  void trace_consumer_record(uint32_t c, uint32_t kafka, int group, int member, int64_t index);
+  static void on_stall(void* self, const PodCpu& cpu, sim::Time from, sim::Time to);
+  static void on_fetch_trace(void* context, int partition, int broker, int64_t from, int64_t to,
+                             sim::Time issued);
+  static void on_batch_trace(void* context, int group, int member, int partition, int64_t from,
+                             int64_t to, sim::Time began);
+  void watch_for_trace(PodCpu& cpu);
+  struct TracedRecord {  // a sampled request's Kafka record, for its fetches and its consumer
+    uint32_t kafka;
+    int partition;
+    int64_t offset;
+    uint32_t trace;
+    uint32_t replicate_span;  // the leader's span: follower fetches go under it
+  };
+  // By (cluster << 32 | partition): the latest few sampled records of each partition.
+  std::unordered_map<uint64_t, std::deque<TracedRecord>> traced_records_;
+  struct PendingConsume {  // a traced record in the batch on_consumer_batch is about to run
+    uint32_t kafka;
+    int group;
+    int member;
+    int64_t index;  // its place in the batch
+    uint32_t trace;
+    uint32_t span;  // the batch's span
+  };
+  std::vector<PendingConsume> pending_consume_;
+  struct Stall {
+    sim::Time from;
+    sim::Time to;
+  };
+  std::unordered_map<const PodCpu*, std::deque<Stall>> stalls_;  // recent CFS stalls per CPU
 
   const topology::Model& model_;
   std::vector<WorldEnvironment> environments_;

@@ -167,6 +167,7 @@ uint32_t World::Impl::place_replica(uint32_t index, uint32_t like, uint32_t node
   pod.at = NetworkEndpoint{static_cast<int>(best), z->second};
   pod.cpu = std::make_unique<PodCpu>(engine, pod.name, from.cpu->config());
   pod.cpu->on_completion(&World::Impl::on_cpu_done, this);
+  if (tracer_) watch_for_trace(*pod.cpu);
   pod.cpu_view = pod.cpu.get();
   pod.concurrency = from.concurrency;
   pod.service = from.service;

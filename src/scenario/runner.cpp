@@ -336,10 +336,12 @@ uint64_t event_budget(const PreparedScenario& prepared, double rate_scale) {
 
 runtime::RunFigures run_replication(const PreparedScenario& prepared, int index, double rate_scale,
                                     std::optional<std::chrono::steady_clock::time_point> deadline,
-                                    RunObserver* observer) {
+                                    RunObserver* observer,
+                                    runtime::RequestTracer* tracer) {
   const ScenarioSpec& spec = prepared.spec;
   runtime::WorldOptions options = prepared.options;
   options.seed = spec.seed + static_cast<uint64_t>(index);
+  options.tracer = tracer;
   World world(prepared.model, prepared.environments, options);
   std::vector<BoundLoad> loads;
   loads.reserve(spec.loads.size());
@@ -942,7 +944,8 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
       }
       try {
         result.runs[static_cast<size_t>(i)] =
-            run_replication(prepared, i, options.rate_scale, deadline, options.observer);
+            run_replication(prepared, i, options.rate_scale, deadline, options.observer,
+                            i == 0 ? options.tracer : nullptr);
         if (options.observer) options.observer->replication_done();
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);

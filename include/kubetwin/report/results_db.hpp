@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "kubetwin/scenario/capacity.hpp"
+#include "kubetwin/runtime/trace.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/topology/audit.hpp"
 
@@ -44,6 +45,9 @@ std::filesystem::path resolve_results_path(const std::optional<std::string>& fla
 struct RunContext {
   std::string command_line;  // as typed, arguments joined by spaces (quoted when they need it)
   std::string started_at;    // wall clock, UTC ISO 8601 ("2025-01-31T12:00:00Z"); run_clock only
+  // The run's sampled request traces (`run --trace`), written to traced_requests and trace_spans
+  // (report/request_traces.hpp); nullptr: none.
+  const runtime::RequestTraces* traces = nullptr;
 };
 
 // One line of `kubetwin runs`.

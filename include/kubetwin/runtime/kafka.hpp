@@ -201,6 +201,18 @@ class KafkaCluster {
     log_context_ = context;
   }
 
+  // Tracing only (runtime/trace.hpp): a follower's fetch brought offsets [from, to) of
+  // `partition` to `broker` (the fetch was issued at `issued`); a member's poll batch of offsets
+  // [from, to) of `partition`, begun at `began`, ended (called before the on_batch listener).
+  // Unset (the default) they cost one branch per fetch and per batch.
+  struct TraceHooks {
+    void (*fetched)(void* context, int partition, int broker, int64_t from, int64_t to,
+                    Time issued) = nullptr;
+    void (*batch)(void* context, int group, int member, int partition, int64_t from, int64_t to,
+                  Time began) = nullptr;
+    void* context = nullptr;
+  };
+  void on_trace(const TraceHooks& hooks) { trace_ = hooks; }
   // --- topics and partitions; partitions are numbered globally from 0 in creation order.
   // Returns the topic id, or -1 with *error set.
   int create_topic(const TopicConfig& topic, KafkaError* error = nullptr);
@@ -356,6 +368,7 @@ class KafkaCluster {
     int batch_partition = -1;
     int64_t batch_end = 0;
     Time last_commit = 0;
+    Time batch_began = 0;  // set only when tracing
     sim::EventId batch_event;
   };
   struct Group {
@@ -425,6 +438,7 @@ class KafkaCluster {
   std::string partition_name(int partition) const;  // "order.created-0"
   std::string isr_text(const Partition& p) const;   // "0,2"
   int active_controller() const;                    // the lowest live voter, -1: none
+  TraceHooks trace_;
   bool quorum_ = true;                              // see has_quorum()
   uint64_t quorum_epoch_ = 0;  // bumped on every loss: a stale regain event does nothing
   uint64_t quorum_losses_ = 0;

@@ -68,6 +68,14 @@ class PodCpu {
     done_context_ = context;
   }
 
+  // Tracing only (runtime/trace.hpp): told of each stall of the quota, [from, to), as it ends.
+  // Unset (the default) it costs one branch per stall.
+  using StallFn = void (*)(void* context, const PodCpu& cpu, Time from, Time to);
+  void on_stall(StallFn fn, void* context) {
+    stall_fn_ = fn;
+    stall_context_ = context;
+  }
+
   // Offers a request needing `cpu_demand` of one full core. False when rejected (queue full).
   bool submit(uint64_t token, Time cpu_demand);
 
@@ -174,6 +182,8 @@ class PodCpu {
   bool in_wake_ = false;
   CompletionFn done_fn_ = nullptr;
   void* done_context_ = nullptr;
+  StallFn stall_fn_ = nullptr;
+  void* stall_context_ = nullptr;
 
   uint64_t arrivals_ = 0;
   uint64_t completions_ = 0;

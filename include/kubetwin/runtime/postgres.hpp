@@ -134,6 +134,16 @@ class PostgresServer {
   // recovery. start() writes them itself; a World writes them for a server created running.
   void log_startup(Time duration, bool recovery) const;
 
+  // Tracing only (runtime/trace.hpp): a query's steps on the server as they happen: its CPU done
+  // (when it arrived and when a backend ran it), its commit's WAL flush started, and flushed.
+  // Unset (the default) it costs one branch per step.
+  enum class QueryStep : uint8_t { kCpuDone, kFlushStarted, kFlushed };
+  using QueryTraceFn = void (*)(void* context, uint64_t token, QueryStep step, Time arrived,
+                                Time started);
+  void on_query_trace(QueryTraceFn fn, void* context) {
+    trace_fn_ = fn;
+    trace_context_ = context;
+  }
   // Opens a session (a backend). Returns its id, or -1 with *error set.
   int connect(bool superuser = false, PgError* error = nullptr);
   void disconnect(int session);
@@ -262,6 +272,8 @@ class PostgresServer {
     if (log_fn_) log_fn_(log_context_, at, line);
   }
 
+  QueryTraceFn trace_fn_ = nullptr;
+  void* trace_context_ = nullptr;
   uint64_t connect_errors_[8] = {};
 
   int64_t data_bytes_ = 0;

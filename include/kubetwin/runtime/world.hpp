@@ -34,6 +34,8 @@
 
 namespace kubetwin::runtime {
 
+class RequestTracer;  // runtime/trace.hpp
+
 // Kong's service defaults (domain-facts 6, KSVC): retries 5, connect/write/read timeouts 60 s.
 inline constexpr int kKongRetries = 5;
 inline constexpr sim::Time kKongConnectTimeout = sim::seconds(60);
@@ -130,6 +132,9 @@ struct WorldOptions {
   // Tests of the progress guard only (override test.plantLivelockAt): at this time a test-only
   // component starts re-arming itself at the same instant forever. -1: never.
   sim::Time plant_livelock_at = -1;
+  // Records sampled requests span by span (runtime/trace.hpp); nullptr: no tracing. It adds no
+  // event: the run's events and fingerprint are the same with it or without.
+  RequestTracer* tracer = nullptr;
 };
 
 // One environment's part of a World: its namespaces and the behaviour spec as it sees it

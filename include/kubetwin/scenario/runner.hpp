@@ -52,6 +52,9 @@ struct RunOptions {
   // between two events and the result is marked incomplete.
   std::optional<std::chrono::steady_clock::duration> max_wall;
   RunObserver* observer = nullptr;  // progress; not owned
+  // Request traces (`--trace`): the first replication records its sampled requests here. It adds
+  // no event: the figures and fingerprints are the same with it or without.
+  runtime::RequestTracer* tracer = nullptr;
 };
 
 struct CheckVerdict {
@@ -146,10 +149,11 @@ std::shared_ptr<const PreparedScenario> prepare_scenario(const ScenarioSpec& spe
 
 // Runs one replication (seed spec.seed + index) and returns its figures.
 // deadline: stop between two events once the wall clock passes it (RunFigures::incomplete).
+// tracer: records the replication's sampled requests (runtime/trace.hpp); nullptr: none.
 runtime::RunFigures run_replication(
     const PreparedScenario& prepared, int index, double rate_scale = 1.0,
     std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt,
-    RunObserver* observer = nullptr);
+    RunObserver* observer = nullptr, runtime::RequestTracer* tracer = nullptr);
 
 // The event budget of one replication (kEventBudget*), from its offered load and its pods.
 uint64_t event_budget(const PreparedScenario& prepared, double rate_scale);
