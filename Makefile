@@ -1,6 +1,6 @@
 # Thin wrapper over CMake: `make run` and `make test` are the whole quick start (README.md).
 DEBIAN_PACKAGES := g++ cmake make libyaml-cpp-dev libboost-graph-dev libsqlite3-dev libfmt-dev \
-                   libbenchmark-dev libgtest-dev
+                   libbenchmark-dev libgtest-dev libcpp-httplib-dev nlohmann-json3-dev pkg-config
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)

@@ -67,6 +67,8 @@ struct Twin {
   topology::Model model;
 };
 Twin load_twin(const std::filesystem::path& state_file);
+// The twin of a state already loaded (the model built from its resources, in apply order).
+Twin twin_from_state(topology::State state);
 
 // The namespace a resource lands in: its own, else `fallback` for namespaced kinds, else "".
 std::string effective_namespace(const k8s::Resource& r, const std::string& fallback);

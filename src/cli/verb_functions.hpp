@@ -20,5 +20,6 @@ int verb_run(const Invocation& inv);
 int verb_capacity(const Invocation& inv);
 int verb_runs(const Invocation& inv);
 int verb_report(const Invocation& inv);
+int verb_serve(const Invocation& inv);
 
 }  // namespace kubetwin::cli

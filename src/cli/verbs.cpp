@@ -45,6 +45,10 @@ constexpr Verb kVerbs[] = {
     {"runs", "list the runs a results database holds: runs [DB] [-o table|json]", verb_runs},
     {"report", "a stored run again: report [DB] [--run ID] (--html FILE | --output text|json)",
      verb_report},
+    {"serve",
+     "the state as a read-only Kubernetes API for kubectl and k9s: serve [--port N] "
+     "[--kubeconfig FILE] [--at DURATION] [--for DURATION]",
+     verb_serve},
 };
 
 int print_help(std::ostream& out) {

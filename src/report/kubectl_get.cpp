@@ -18,21 +18,8 @@ using k8s::Node;
 using topology::Index;
 using topology::Model;
 
-// One object of a type: its cells after NAME, its wide cells, labels and a document for -o.
-struct Row {
-  std::string ns;
-  std::string name;
-  std::vector<std::string> cells;
-  std::vector<std::string> wide;
-  topology::Labels labels;
-  Node object;
-};
-
-struct TypeRows {
-  std::vector<std::string> columns;  // after NAME
-  std::vector<std::string> wide_columns;
-  std::vector<Row> rows;
-};
+using Row = GetRow;
+using TypeRows = GetRows;
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -494,6 +481,11 @@ std::string twin_timestamp_rfc1123z(int64_t twin_seconds) {
                 tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
                 tm.tm_sec);
   return buf;
+}
+
+GetRows collect_get_rows(const TwinView& view, const ResourceType& type,
+                         const std::optional<std::string>& ns) {
+  return collect(view, type, type.namespaced ? ns : std::nullopt);
 }
 
 CommandOutput render_get(const TwinView& view, const GetRequest& req) {

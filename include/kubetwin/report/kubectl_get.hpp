@@ -59,6 +59,32 @@ struct CommandOutput {
 
 CommandOutput render_get(const TwinView& view, const GetRequest& request);
 
+struct ResourceType;
+
+// One object of a type as `get` computes it: its cells after NAME, its wide cells, its labels
+// and the document `-o yaml|json` prints.
+struct GetRow {
+  std::string ns;  // "" for cluster-scoped types
+  std::string name;
+  std::vector<std::string> cells;
+  std::vector<std::string> wide;
+  topology::Labels labels;
+  k8s::Node object;
+};
+
+// The rows of one type, sorted by namespace then name, with the column names after NAME
+// (as kubectl names them, e.g. "Port(s)"); wide_columns are the ones `-o wide` adds.
+struct GetRows {
+  std::vector<std::string> columns;
+  std::vector<std::string> wide_columns;
+  std::vector<GetRow> rows;
+};
+
+// What `get` shows of one type in namespace ns (every namespace when nullopt), unfiltered by
+// name or labels: the same cells `render_get` prints, for the API server (`kubetwin serve`).
+GetRows collect_get_rows(const TwinView& view, const ResourceType& type,
+                         const std::optional<std::string>& ns);
+
 // "2027-01-01T00:01:00Z" for a twin time.
 std::string twin_timestamp_rfc3339(int64_t twin_seconds);
 // "Fri, 01 Jan 2027 00:01:00 +0000" for a twin time (describe's Start Time).

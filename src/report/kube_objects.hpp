@@ -1,0 +1,38 @@
+// The API objects the twin serves that `get` does not already hold as documents: Pods and
+// Services with their spec and status from the model, Events' table cells. Private to report.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kubetwin/k8s/node.hpp"
+#include "kubetwin/report/kubectl_get.hpp"
+
+namespace kubetwin::report {
+
+// FNV-1a 64 over text, continuing from h: the hashes behind uids and resourceVersions.
+uint64_t fnv1a(std::string_view text, uint64_t h = 14695981039346656037ULL);
+
+// A Node as JSON: scalars typed as YAML 1.1 reads them (1 a number, "1" a string, true a bool).
+nlohmann::json node_to_json(const k8s::Node& node);
+
+// A Pod as the API server would hold it: the model's containers, volumes, node, IP, phase,
+// readiness and owner, so that kubectl describe prints what `kubetwin describe pod` prints.
+nlohmann::json pod_json(const TwinView& view, const topology::Pod& pod);
+
+// A Service: the stored document (as `get -o json` shows it) with what the API server fills in
+// (clusterIP, nodePorts, defaults).
+nlohmann::json service_json(const TwinView& view, const topology::Service& service,
+                            nlohmann::json stored);
+
+// The cells of an Event's table row as the API server prints them (always wide): Last Seen,
+// Type, Reason, Object, Subobject, Source, Message, First Seen, Count, Name.
+std::vector<std::string> event_cells(const TwinView& view, const nlohmann::json& event);
+
+// Twin seconds of an RFC 3339 timestamp written by twin_timestamp_rfc3339; nullopt when unparsable.
+std::optional<int64_t> parse_twin_timestamp(const std::string& text);
+
+}  // namespace kubetwin::report
