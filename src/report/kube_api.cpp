@@ -160,6 +160,14 @@ json table_of(const std::vector<Column>& columns, const std::vector<const ApiObj
   return t;
 }
 
+// Served but not in `get`'s table: kubectl describe service reads a Service's endpoints from
+// its EndpointSlices.
+const ResourceType& endpoint_slice_type() {
+  static const ResourceType kType{
+      "endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1", true, {}};
+  return kType;
+}
+
 bool wants_table(const std::string& accept) {
   return accept.find("as=Table") != std::string::npos;
 }
@@ -175,6 +183,7 @@ std::string KubeApi::status_json(int code, const std::string& reason, const std:
 
 struct KubeApi::Impl {
   const TwinView& view;
+  std::vector<k8s::Node> event_nodes;
   std::vector<json> events;
   std::deque<std::string> strings;      // storage of the CRD types' names
   std::vector<ResourceType> crd_types;  // the CRDs the state loaded, served as resources
@@ -182,7 +191,8 @@ struct KubeApi::Impl {
 
   Impl(const TwinView& v, const EventSource& source) : view(v) {
     if (source) {
-      for (const k8s::Node& e : source(view)) events.push_back(node_to_json(e));
+      event_nodes = source(view);
+      for (const k8s::Node& e : event_nodes) events.push_back(node_to_json(e));
     }
     load_crds();
     uint64_t h = fnv1a(std::to_string(view.now_seconds()));
@@ -233,6 +243,7 @@ struct KubeApi::Impl {
   std::vector<const ResourceType*> all_types() const {
     std::vector<const ResourceType*> out;
     for (const ResourceType* t : builtin_resource_types()) out.push_back(t);
+    out.push_back(&endpoint_slice_type());
     for (const ResourceType& t : crd_types) out.push_back(&t);
     return out;
   }
@@ -268,11 +279,45 @@ struct KubeApi::Impl {
   ObjectSet objects_of(const ResourceType& type, const std::optional<std::string>& ns) const {
     ObjectSet set;
     std::string plural = type.plural;
+    if (plural == "endpointslices") {
+      set.columns = {{"Name", 0}, {"AddressType", 0}, {"Ports", 0}, {"Endpoints", 0}, {"Age", 0}};
+      for (const topology::Service& svc : view.model.services) {
+        if (!svc.selector || (ns && *ns != svc.meta.namespace_name)) continue;
+        int64_t created = view.created_at("Service", svc.meta.namespace_name, svc.meta.name);
+        for (json& slice : endpoint_slices_json(svc, created)) {
+          ApiObject o;
+          o.ns = svc.meta.namespace_name;
+          o.name = slice["metadata"]["name"].get<std::string>();
+          o.labels = {
+              {"kubernetes.io/service-name", svc.meta.name},
+              {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}};
+          std::string ports, addresses;
+          for (const json& p : slice["ports"]) {
+            ports += (ports.empty() ? "" : ",") + std::to_string(p["port"].get<int>());
+          }
+          size_t shown = 0, total = 0;
+          for (const json& e : slice["endpoints"]) {
+            ++total;
+            if (shown++ < 3) {
+              addresses += (addresses.empty() ? "" : ",") + e["addresses"][0].get<std::string>();
+            }
+          }
+          if (total > 3) addresses += " + " + std::to_string(total - 3) + " more...";
+          o.cells = {o.name, "IPv4", ports.empty() ? "<unset>" : ports,
+                     addresses.empty() ? "<unset>" : addresses, view.age(created)};
+          o.object = with_identity(std::move(slice), "EndpointSlice", o.ns, o.name);
+          set.objects.push_back(std::move(o));
+        }
+      }
+      std::stable_sort(set.objects.begin(), set.objects.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+      });
+      return set;
+    }
     if (plural == "events") {
-      set.columns = {{"Last Seen", 0}, {"Type", 0},   {"Reason", 0},  {"Object", 0},
-                     {"Subobject", 1}, {"Source", 1}, {"Message", 0}, {"First Seen", 1},
-                     {"Count", 1},     {"Name", 1}};
-      for (const json& e : events) {
+      for (const EventColumn& c : event_columns()) set.columns.push_back({c.name, c.priority});
+      for (size_t i = 0; i < events.size(); ++i) {
+        const json& e = events[i];
         ApiObject o;
         o.ns = e["metadata"].value("namespace", "");
         o.name = e["metadata"].value("name", "");
@@ -282,7 +327,7 @@ struct KubeApi::Impl {
             if (v.is_string()) o.labels[k] = v.get<std::string>();
           }
         }
-        o.cells = event_cells(view, e);
+        o.cells = event_cells(view, event_nodes[i]);
         o.object = with_identity(e, "Event", o.ns, o.name);
         set.objects.push_back(std::move(o));
       }
@@ -307,6 +352,11 @@ struct KubeApi::Impl {
       } else if (plural == "services") {
         if (auto s = view.model.find_service(r.ns, r.name)) {
           object = service_json(view, view.model.services[*s], node_to_json(r.object));
+        }
+      }
+      if (plural == "endpoints") {
+        if (auto s = view.model.find_service(r.ns, r.name)) {
+          object = endpoints_json(view.model.services[*s], node_to_json(r.object));
         }
       }
       if (object.is_null()) object = node_to_json(r.object);

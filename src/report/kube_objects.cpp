@@ -1,10 +1,11 @@
 // Pods, Services and Events as API objects, built from the model the `get` tables read.
 #include "kube_objects.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
-#include "kubetwin/report/kube_api.hpp"
+#include "kubetwin/report/kubectl_events.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
 
 namespace kubetwin::report {
@@ -51,33 +52,6 @@ json node_to_json(const k8s::Node& n) {
   return n.text();
 }
 
-std::string twin_uid(const std::string& kind, const std::string& ns, const std::string& name) {
-  std::string key = kind + "/" + ns + "/" + name;
-  uint64_t a = fnv1a(key);
-  uint64_t b = fnv1a(key, a ^ 0x9e3779b97f4a7c15ULL);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
-}
-
-std::optional<int64_t> parse_twin_timestamp(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-      static_cast<size_t>(consumed) != text.size()) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm)) - kTwinEpochUnixSeconds;
-}
-
-namespace {
-
 int64_t pod_created(const TwinView& view, const topology::Pod& pod) {
   const topology::Model& model = view.model;
   if (pod.workload) {
@@ -86,6 +60,8 @@ int64_t pod_created(const TwinView& view, const topology::Pod& pod) {
   }
   return view.created_at("Pod", pod.meta.namespace_name, pod.meta.name);
 }
+
+namespace {
 
 json resources_json(const topology::Container& c) {
   json r = json::object();
@@ -127,6 +103,13 @@ json container_json(const topology::Container& c) {
       env.push_back(std::move(v));
     }
     j["env"] = std::move(env);
+  }
+  if (!c.volume_mounts.empty()) {
+    json mounts = json::array();
+    for (const topology::VolumeMount& m : c.volume_mounts) {
+      mounts.push_back({{"name", m.name}, {"mountPath", m.mount_path}});
+    }
+    j["volumeMounts"] = std::move(mounts);
   }
   if (!c.command.empty()) j["command"] = c.command;
   if (!c.args.empty()) j["args"] = c.args;
@@ -178,7 +161,9 @@ json pod_json(const TwinView& view, const topology::Pod& pod) {
                {"started", running && !c.init},
                {"ready", running && (c.init || pod.ready)}};
     if (running && c.init) {
-      st["state"] = {{"terminated", {{"exitCode", 0}, {"reason", "Completed"}}}};
+      st["state"] = {
+          {"terminated",
+           {{"exitCode", 0}, {"reason", "Completed"}, {"startedAt", at}, {"finishedAt", at}}}};
     } else if (running) {
       st["state"] = {{"running", {{"startedAt", at}}}};
     } else {
@@ -234,10 +219,9 @@ json pod_json(const TwinView& view, const topology::Pod& pod) {
     status["podIP"] = pod.ip;
     status["podIPs"] = json::array({{{"ip", pod.ip}}});
   }
-  if (pod.node) {
-    status["containerStatuses"] = statuses;
-    if (!init_statuses.empty()) status["initContainerStatuses"] = init_statuses;
-  }
+  // Every container has a status, waiting until the pod runs (as `kubetwin describe` shows).
+  status["containerStatuses"] = statuses;
+  if (!init_statuses.empty()) status["initContainerStatuses"] = init_statuses;
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata", std::move(meta)},
@@ -279,90 +263,69 @@ json service_json(const TwinView& view, const topology::Service& s, json stored)
   return stored;
 }
 
-std::vector<std::string> event_cells(const TwinView& view, const json& e) {
-  auto str = [&](const json& o, const char* key) {
-    auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  auto since = [&](const std::string& ts) -> std::string {
-    if (ts.empty()) return "<unknown>";
-    auto t = parse_twin_timestamp(ts);
-    return t ? view.age(*t) : "<unknown>";
-  };
-  json involved = e.value("involvedObject", json::object());
-  json source = e.value("source", json::object());
-  std::string first = since(str(e, "firstTimestamp"));
-  std::string last = str(e, "lastTimestamp").empty() ? first : since(str(e, "lastTimestamp"));
-  int64_t count =
-      e.contains("count") && e["count"].is_number_integer() ? e["count"].get<int64_t>() : 1;
-  if (count == 0) count = 1;
-  std::string kind = str(involved, "kind");
-  for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string name = str(involved, "name");
-  std::string target = name.empty() ? kind : kind + "/" + name;
-  std::string from = str(source, "component");
-  if (!str(source, "host").empty()) from += ", " + str(source, "host");
-  std::string message = str(e, "message");
-  while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back()))) {
-    message.pop_back();
+json endpoints_json(const topology::Service& s, json stored) {
+  // One subset per address, in the model's order, so that kubectl lists them as `get` does.
+  json subsets = json::array();
+  for (const topology::EndpointAddress& a : s.endpoints) {
+    if (!a.ready) continue;
+    json ports = json::array();
+    for (size_t i = 0; i < s.ports.size(); ++i) {
+      int port = i < a.ports.size() ? a.ports[i] : 0;
+      if (!port) continue;
+      json p = {{"port", port}, {"protocol", s.ports[i].protocol}};
+      if (!s.ports[i].name.empty()) p["name"] = s.ports[i].name;
+      ports.push_back(std::move(p));
+    }
+    if (ports.empty()) continue;
+    subsets.push_back({{"addresses", json::array({{{"ip", a.ip}}})}, {"ports", ports}});
   }
-  size_t lead = message.find_first_not_of(" \t\n\r");
-  message = lead == std::string::npos ? "" : message.substr(lead);
-  json meta = e.value("metadata", json::object());
-  return {last,
-          str(e, "type"),
-          str(e, "reason"),
-          target,
-          str(involved, "fieldPath"),
-          from,
-          message,
-          first,
-          std::to_string(count),
-          str(meta, "name")};
+  if (!subsets.empty()) stored["subsets"] = std::move(subsets);
+  return stored;
 }
 
-std::vector<k8s::Node> static_twin_events(const TwinView& view) {
-  using k8s::Node;
-  std::vector<k8s::Node> out;
-  auto s = [](const std::string& text) { return Node::scalar(text, true); };
-  for (const topology::Pod& pod : view.model.pods) {
-    int64_t created = pod_created(view, pod);
-    std::string at = twin_timestamp_rfc3339(created);
-    std::string node = view.model.node_name(pod);
-    bool scheduled = pod.node.has_value();
-    std::string reason = scheduled ? "Scheduled" : "FailedScheduling";
-    char suffix[24];
-    std::snprintf(suffix, sizeof suffix, ".%016llx",
-                  static_cast<unsigned long long>(
-                      fnv1a(pod.meta.namespace_name + "/" + pod.meta.name + "/" + reason)));
-    Node e = Node::mapping();
-    e.set("apiVersion", s("v1"));
-    e.set("kind", s("Event"));
-    Node meta = Node::mapping();
-    meta.set("name", s(pod.meta.name + suffix));
-    meta.set("namespace", s(pod.meta.namespace_name));
-    meta.set("creationTimestamp", s(at));
-    e.set("metadata", std::move(meta));
-    Node involved = Node::mapping();
-    involved.set("apiVersion", s("v1"));
-    involved.set("kind", s("Pod"));
-    involved.set("name", s(pod.meta.name));
-    involved.set("namespace", s(pod.meta.namespace_name));
-    involved.set("uid", s(twin_uid("Pod", pod.meta.namespace_name, pod.meta.name)));
-    e.set("involvedObject", std::move(involved));
-    e.set("reason", s(reason));
-    e.set("message", s(scheduled ? "Successfully assigned " + pod.meta.namespace_name + "/" +
-                                       pod.meta.name + " to " + node
-                                 : pod.reason));
-    Node source = Node::mapping();
-    source.set("component", s("default-scheduler"));
-    e.set("source", std::move(source));
-    e.set("firstTimestamp", s(at));
-    e.set("lastTimestamp", s(at));
-    e.set("count", Node::scalar("1", false));
-    e.set("type", s(scheduled ? "Normal" : "Warning"));
-    e.set("reportingComponent", s("default-scheduler"));
-    out.push_back(std::move(e));
+std::vector<json> endpoint_slices_json(const topology::Service& s, int64_t created) {
+  // One slice per distinct set of target ports (named ports may resolve differently per pod).
+  std::vector<std::pair<std::vector<int>, json>> slices;
+  for (const topology::EndpointAddress& a : s.endpoints) {
+    if (!a.ready) continue;
+    std::vector<int> ports(s.ports.size(), 0);
+    for (size_t i = 0; i < s.ports.size() && i < a.ports.size(); ++i) ports[i] = a.ports[i];
+    auto it = std::find_if(slices.begin(), slices.end(),
+                           [&](const auto& sl) { return sl.first == ports; });
+    if (it == slices.end()) {
+      slices.push_back({ports, json::array()});
+      it = slices.end() - 1;
+    }
+    json endpoint = {{"addresses", json::array({a.ip})},
+                     {"conditions", {{"ready", true}, {"serving", true}, {"terminating", false}}}};
+    it->second.push_back(std::move(endpoint));
+  }
+  std::vector<json> out;
+  for (size_t k = 0; k < slices.size(); ++k) {
+    json ports = json::array();
+    for (size_t i = 0; i < s.ports.size(); ++i) {
+      if (!slices[k].first[i]) continue;
+      ports.push_back({{"name", s.ports[i].name},
+                       {"port", slices[k].first[i]},
+                       {"protocol", s.ports[i].protocol}});
+    }
+    char suffix[8];
+    std::snprintf(
+        suffix, sizeof suffix, "%05llx",
+        static_cast<unsigned long long>(
+            fnv1a(s.meta.namespace_name + "/" + s.meta.name + "/" + std::to_string(k)) & 0xfffff));
+    json meta = {{"name", s.meta.name + "-" + suffix},
+                 {"namespace", s.meta.namespace_name},
+                 {"creationTimestamp", twin_timestamp_rfc3339(created)},
+                 {"labels",
+                  {{"kubernetes.io/service-name", s.meta.name},
+                   {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}}}};
+    out.push_back({{"apiVersion", "discovery.k8s.io/v1"},
+                   {"kind", "EndpointSlice"},
+                   {"metadata", meta},
+                   {"addressType", "IPv4"},
+                   {"endpoints", slices[k].second},
+                   {"ports", ports}});
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // The API objects the twin serves that `get` does not already hold as documents: Pods and
-// Services with their spec and status from the model, Events' table cells. Private to report.
+// Services with their spec and status from the model. Private to report.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +28,14 @@ nlohmann::json pod_json(const TwinView& view, const topology::Pod& pod);
 nlohmann::json service_json(const TwinView& view, const topology::Service& service,
                             nlohmann::json stored);
 
-// The cells of an Event's table row as the API server prints them (always wide): Last Seen,
-// Type, Reason, Object, Subobject, Source, Message, First Seen, Count, Name.
-std::vector<std::string> event_cells(const TwinView& view, const nlohmann::json& event);
+// The Endpoints of a selector Service: its ready addresses and their target ports.
+nlohmann::json endpoints_json(const topology::Service& service, nlohmann::json stored);
 
-// Twin seconds of an RFC 3339 timestamp written by twin_timestamp_rfc3339; nullopt when unparsable.
-std::optional<int64_t> parse_twin_timestamp(const std::string& text);
+// The EndpointSlices of a selector Service (kubectl describe service reads these): its ready
+// addresses, one slice per distinct set of target ports.
+std::vector<nlohmann::json> endpoint_slices_json(const topology::Service& service, int64_t created);
+
+// Twin time a pod was created: its workload's creation (controllers create pods at once).
+int64_t pod_created(const TwinView& view, const topology::Pod& pod);
 
 }  // namespace kubetwin::report

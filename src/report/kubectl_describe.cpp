@@ -1,6 +1,8 @@
 // `kubetwin describe pod|service`: kubectl's describe layout through one describe tabwriter.
 #include "kubetwin/report/kubectl_describe.hpp"
 
+#include <algorithm>
+
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
 
@@ -26,6 +28,40 @@ void write_map(TabWriter& tw, const std::string& title,
   }
 }
 
+// kubectl's printAnnotationsMultiline: "key: value"; a value with a newline, or longer than
+// 140 characters with its key, goes under "key:" one line per line, each cut at 138 with "...".
+void write_annotations(TabWriter& tw, const std::map<std::string, std::string>& m) {
+  constexpr size_t kMaxAnnotationLen = 140;
+  tw << "Annotations:\t";
+  if (m.empty()) {
+    tw << "<none>\n";
+    return;
+  }
+  bool first = true;
+  for (const auto& [k, raw] : m) {
+    if (!first) tw << "\t";
+    first = false;
+    std::string v = raw;
+    if (!v.empty() && v.back() == '\n') v.pop_back();
+    if (v.size() + k.size() + 2 > kMaxAnnotationLen || v.find('\n') != std::string::npos) {
+      tw << k << ":\n";
+      size_t start = 0;
+      while (true) {
+        size_t nl = v.find('\n', start);
+        std::string line =
+            v.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        if (line.size() > kMaxAnnotationLen - 2)
+          line = line.substr(0, kMaxAnnotationLen - 2) + "...";
+        tw << "\t  " << line << "\n";
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+      }
+    } else {
+      tw << k << ": " << v << "\n";
+    }
+  }
+}
+
 std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   const topology::Model& model = view.model;
   int64_t created = pod.workload
@@ -47,11 +83,12 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
     tw << "Node:\t<none>\n";
   }
   write_map(tw, "Labels", pod.meta.labels);
-  write_map(tw, "Annotations", pod.meta.annotations);
+  write_annotations(tw, pod.meta.annotations);
   bool running = pod.phase == topology::PodPhase::kRunning;
   tw << "Status:\t" << (running ? "Running" : "Pending") << "\n";
   tw << "IP:\t" << pod.ip << "\n";
-  tw << "IPs:\t" << (pod.ip.empty() ? "<none>" : "") << "\n";
+  // kubectl writes "IPs:" without a tab when it lists them, which ends the column block.
+  tw << (pod.ip.empty() ? "IPs:\t<none>\n" : "IPs:\n");
   if (!pod.ip.empty()) tw << "  IP:\t" << pod.ip << "\n";
   if (pod.workload) {
     const topology::Workload& w = model.workloads[*pod.workload];
@@ -70,7 +107,10 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
       if (!any) tw << (init ? "Init Containers:\n" : "Containers:\n");
       any = true;
       tw << "  " << c.name << ":\n";
+      // Every container has a status, so kubectl prints its (here empty) IDs.
+      tw << "    Container ID:\t\n";
       tw << "    Image:\t" << c.image << "\n";
+      tw << "    Image ID:\t\n";
       if (c.ports.empty()) {
         tw << "    Port:\t<none>\n";
       } else {
@@ -80,11 +120,19 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
         }
         tw << "    Port" << (c.ports.size() > 1 ? "s" : "") << ":\t" << ports << "\n";
       }
+      std::string host_ports;
+      for (size_t i = 0; i < c.ports.size(); ++i) {
+        host_ports += (i ? ", " : "") + std::string("0/") + c.ports[i].protocol;
+      }
+      tw << "    Host Port" << (c.ports.size() > 1 ? "s" : "") << ":\t"
+         << (host_ports.empty() ? "<none>" : host_ports) << "\n";
       if (running) {
         tw << "    State:\t" << (init ? "Terminated" : "Running") << "\n";
         if (init) {
           tw << "      Reason:\tCompleted\n";
           tw << "      Exit Code:\t0\n";
+          tw << "      Started:\t" << twin_timestamp_rfc1123z(created) << "\n";
+          tw << "      Finished:\t" << twin_timestamp_rfc1123z(created) << "\n";
         } else {
           tw << "      Started:\t" << twin_timestamp_rfc1123z(created) << "\n";
         }
@@ -115,12 +163,22 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
         for (const topology::EnvVar& e : c.env) {
           std::string shown = e.value;
           if (e.source == topology::EnvSource::kConfigMapKey) {
-            shown = "<set to the key '" + e.source_key + "' of config map '" + e.source_name + "'>";
+            shown = "<set to the key '" + e.source_key + "' of config map '" + e.source_name +
+                    "'>\tOptional: false";
           } else if (e.source == topology::EnvSource::kSecretKey) {
-            shown = "<set to the key '" + e.source_key + "' in secret '" + e.source_name + "'>";
+            shown = "<set to the key '" + e.source_key + "' in secret '" + e.source_name +
+                    "'>\tOptional: false";
           }
           tw << "      " << e.name << ":\t" << shown << "\n";
         }
+      }
+      // kubectl lists the mounts by path; the model keeps no readOnly flag, so all are rw.
+      std::vector<topology::VolumeMount> mounts = c.volume_mounts;
+      std::sort(mounts.begin(), mounts.end(),
+                [](const auto& a, const auto& b) { return a.mount_path < b.mount_path; });
+      tw << "    Mounts:" << (mounts.empty() ? "\t<none>" : "") << "\n";
+      for (const topology::VolumeMount& m : mounts) {
+        tw << "      " << m.mount_path << " from " << m.name << " (rw)\n";
       }
     }
   };
@@ -129,17 +187,39 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   tw << "Conditions:\n";
   tw << "  Type\tStatus\n";
   std::string s = running && pod.ready ? "True " : "False ";
-  tw << "  PodReadyToStartContainers\t" << (running ? "True " : "False ") << "\n";
-  tw << "  Initialized\t" << (running ? "True " : "False ") << "\n";
-  tw << "  Ready\t" << s << "\n";
-  tw << "  ContainersReady\t" << s << "\n";
-  tw << "  PodScheduled\t" << (pod.node ? "True " : "False ") << "\n";
+  // kubectl writes each condition as "%v \t%v \n": a space after the type too.
+  tw << "  PodReadyToStartContainers \t" << (running ? "True " : "False ") << "\n";
+  tw << "  Initialized \t" << (running ? "True " : "False ") << "\n";
+  tw << "  Ready \t" << s << "\n";
+  tw << "  ContainersReady \t" << s << "\n";
+  tw << "  PodScheduled \t" << (pod.node ? "True " : "False ") << "\n";
+  if (pod.volumes.empty()) tw << "Volumes:\t<none>\n";
   if (!pod.volumes.empty()) {
     tw << "Volumes:\n";
     for (const topology::PodVolume& v : pod.volumes) {
       tw << "  " << v.name << ":\n";
-      tw << "    Type:\t" << v.kind << "\n";
-      if (!v.source.empty()) tw << "    Name:\t" << v.source << "\n";
+      // kubectl's words per volume source (describe.go print*VolumeSource).
+      if (v.kind == "persistentVolumeClaim") {
+        tw << "    Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the "
+              "same namespace)\n";
+        tw << "    ClaimName:\t" << v.source << "\n";
+        tw << "    ReadOnly:\tfalse\n";
+      } else if (v.kind == "configMap") {
+        tw << "    Type:\tConfigMap (a volume populated by a ConfigMap)\n";
+        tw << "    Name:\t" << v.source << "\n";
+        tw << "    Optional:\tfalse\n";
+      } else if (v.kind == "secret") {
+        tw << "    Type:\tSecret (a volume populated by a Secret)\n";
+        tw << "    SecretName:\t" << v.source << "\n";
+        tw << "    Optional:\tfalse\n";
+      } else if (v.kind == "emptyDir") {
+        tw << "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n";
+        tw << "    Medium:\t\n";
+        tw << "    SizeLimit:\t<unset>\n";
+      } else {
+        tw << "    Type:\t" << v.kind << "\n";
+        if (!v.source.empty()) tw << "    Name:\t" << v.source << "\n";
+      }
     }
   }
   bool has_requests = pod.requests.has_cpu || pod.requests.has_memory;
@@ -170,7 +250,7 @@ std::string describe_service(const TwinView& view, const topology::Service& s) {
   tw << "Name:\t" << s.meta.name << "\n";
   tw << "Namespace:\t" << s.meta.namespace_name << "\n";
   write_map(tw, "Labels", s.meta.labels);
-  write_map(tw, "Annotations", s.meta.annotations);
+  write_annotations(tw, s.meta.annotations);
   std::string selector;
   if (s.selector) {
     for (const auto& [k, v] : *s.selector) selector += (selector.empty() ? "" : ",") + k + "=" + v;

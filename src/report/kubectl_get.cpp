@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "kubetwin/report/kubectl_events.hpp"
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_serialize.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
@@ -489,6 +490,11 @@ GetRows collect_get_rows(const TwinView& view, const ResourceType& type,
 }
 
 CommandOutput render_get(const TwinView& view, const GetRequest& req) {
+  // Events have their own columns (no NAME first): kubectl_events.cpp.
+  if (req.types.size() == 1 && find_resource_type(req.types[0]) &&
+      std::string(find_resource_type(req.types[0])->plural) == "events") {
+    return render_get_events(view, req);
+  }
   CommandOutput result;
   // Resolve the types first: an unknown one fails the whole command, as kubectl does.
   std::vector<const ResourceType*> types;

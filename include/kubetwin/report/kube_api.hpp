@@ -21,24 +21,15 @@
 #include <vector>
 
 #include "kubetwin/k8s/node.hpp"
+#include "kubetwin/report/kubectl_events.hpp"
 #include "kubetwin/report/kubectl_get.hpp"
 
 namespace kubetwin::report {
 
-// The Event hook: the state's Kubernetes events as core/v1 Event objects (metadata.name and
-// namespace, involvedObject {apiVersion, kind, name, namespace, uid}, reason, message, type,
-// source.component, firstTimestamp, lastTimestamp, count), in the order `get events` lists them.
-// The served `events` resource, describe's Events (kubectl asks with
-// fieldSelector=involvedObject.name=...) and watches read only this.
+// Where the served events come from (kubectl_events.hpp's twin_events by default): core/v1
+// Event objects. The `events` resource, describe's Events (kubectl asks with
+// fieldSelector=involvedObject.name=...) and watches of events read only this.
 using EventSource = std::function<std::vector<k8s::Node>(const TwinView&)>;
-
-// The default source until the live twin keeps an event stream: the events `kubetwin describe
-// pod` prints today, one per pod (Scheduled, or FailedScheduling with the scheduler's reason).
-std::vector<k8s::Node> static_twin_events(const TwinView& view);
-
-// The uid the served object (kind, namespace, name) carries: a UUID-shaped hash, stable across
-// runs, so that involvedObject.uid of an event matches its pod.
-std::string twin_uid(const std::string& kind, const std::string& ns, const std::string& name);
 
 struct ApiRequest {
   std::string method = "GET";
@@ -63,7 +54,7 @@ struct WatchItem {
 class KubeApi {
  public:
   // The view must outlive the KubeApi. Reads everything once (events included).
-  explicit KubeApi(const TwinView& view, EventSource events = static_twin_events);
+  explicit KubeApi(const TwinView& view, EventSource events = twin_events);
   ~KubeApi();
   KubeApi(const KubeApi&) = delete;
   KubeApi& operator=(const KubeApi&) = delete;
