@@ -245,8 +245,10 @@ struct ApiServer::Impl {
         return;
       }
       res.status = 200;
+      // ";stream=watch" as the API server says it; it also keeps httplib from gzipping the
+      // stream, which would hold every event back until the watch ends.
       res.set_chunked_content_provider(
-          "application/json",
+          "application/json;stream=watch",
           [this, request, snap, items = std::move(*items)](size_t, httplib::DataSink& sink) {
             return stream_watch(request, snap, items, sink);
           });
