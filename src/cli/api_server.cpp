@@ -270,9 +270,16 @@ ApiServer::ApiServer(ApiServerOptions options) : impl_(std::make_unique<Impl>())
   size_t queued = static_cast<size_t>(std::max(1, im.options.queued_connections));
   http.new_task_queue = [threads, queued] { return new BoundedPool(threads, queued); };
   http.set_payload_max_length(kMaxBody);
-  http.set_read_timeout(5, 0);
-  http.set_write_timeout(5, 0);
-  http.set_keep_alive_timeout(5);
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
+  // (or anyone) bind the same port beside this one.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  time_t io = std::max(1, im.options.io_timeout_seconds);
+  http.set_read_timeout(io, 0);
+  http.set_write_timeout(io, 0);
+  http.set_keep_alive_timeout(io);
   http.set_keep_alive_max_count(100);
   auto handler = [&im](const httplib::Request& req, httplib::Response& res) { im.serve(req, res); };
   http.Get(".*", handler);

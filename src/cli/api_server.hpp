@@ -26,6 +26,7 @@ struct ApiServerOptions {
   int queued_connections = 64;        // accepted, waiting for a worker
   int64_t max_watch_seconds = 1800;   // a watch without timeoutSeconds ends after this
   int reload_interval_millis = 500;   // how often the state file is checked for changes
+  int io_timeout_seconds = 5;         // read, write and keep-alive timeouts of a connection
 };
 
 inline constexpr size_t kMaxBody = 1 << 20;  // 1 MiB: a larger request is refused (413)

@@ -10,6 +10,7 @@
 #include "kube_objects.hpp"
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
+#include "kubetwin/sim/time.hpp"
 #include "kubetwin/topology/selector.hpp"
 
 namespace kubetwin::report {
@@ -424,9 +425,24 @@ std::optional<std::vector<WatchItem>> KubeApi::watch_items(const ApiRequest& req
   std::vector<std::string> seg = split(request.path.substr(request.path.empty() ? 0 : 1), '/');
   auto rp = parse_resource_path(seg);
   const ResourceType* type = rp ? impl_->find_type(rp->group, rp->version, rp->plural) : nullptr;
-  if (!type || rp->subresource || (rp->ns && !type->namespaced)) {
+  if (!type || rp->subresource || (rp->ns && !type->namespaced) || (rp->ns && rp->ns->empty()) ||
+      (rp->name && rp->name->empty())) {
     error = {404, dump(not_found_path())};
     return std::nullopt;
+  }
+  for (const char* key : {"timeoutSeconds", "timeout"}) {
+    auto it = request.query.find(key);
+    if (it == request.query.end()) continue;
+    const std::string& v = it->second;
+    bool seconds =
+        !v.empty() && v.size() < 10 && v.find_first_not_of("0123456789") == std::string::npos;
+    if (!seconds && !sim::parse_duration(v)) {
+      error = {400, status_json(400, "BadRequest",
+                                std::string("invalid ") + key + " \"" + v +
+                                    "\": a number of seconds (timeoutSeconds) or a duration "
+                                    "such as 30s (timeout)")};
+      return std::nullopt;
+    }
   }
   std::optional<topology::LabelSelector> labels;
   if (auto it = request.query.find("labelSelector");
@@ -555,7 +571,10 @@ ApiResponse KubeApi::handle(const ApiRequest& request) const {
   }
   auto rp = parse_resource_path(seg);
   const ResourceType* type = rp ? im.find_type(rp->group, rp->version, rp->plural) : nullptr;
-  if (!type || (rp->ns && !type->namespaced)) return {404, dump(not_found_path())};
+  if (!type || (rp->ns && !type->namespaced) || (rp->ns && rp->ns->empty()) ||
+      (rp->name && rp->name->empty())) {
+    return {404, dump(not_found_path())};
+  }
   if (rp->subresource) {
     return {404, status_json(404, "NotFound",
                              "the twin serves no subresource \"" + *rp->subresource + "\" of " +

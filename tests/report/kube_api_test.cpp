@@ -285,6 +285,16 @@ TEST(KubeApi, WatchItemsAreTheListsObjectsOneRowTablesWhenAsked) {
   r.path = "/api/v1/namespaces/shop/nosuch";
   EXPECT_FALSE(api.watch_items(r, error));
   EXPECT_EQ(error.status, 404);
+  r.path = "/api/v1/namespaces//pods";
+  EXPECT_FALSE(api.watch_items(r, error));
+  EXPECT_EQ(error.status, 404);
+  r.path = "/api/v1/namespaces/shop/pods";
+  r.query["timeoutSeconds"] = "forever";
+  EXPECT_FALSE(api.watch_items(r, error));
+  EXPECT_EQ(error.status, 400) << "a watch must end: an unreadable timeout is refused";
+  r.query["timeoutSeconds"] = "5";
+  r.query["timeout"] = "1m0s";
+  EXPECT_TRUE(api.watch_items(r, error));
 }
 
 TEST(KubeApi, SameStateGivesByteIdenticalAnswers) {
