@@ -412,6 +412,22 @@ TEST(Serve, AWatchStreamsWhatTheNextApplyChanges) {
   EXPECT_NE(got.find("\"name\":\"debug\""), std::string::npos) << got;
 }
 
+TEST(Serve, AtServesThePastMomentOfTheState) {
+  // amazon-store's applies: dev at 0 s, then kong-dev, prod at 120 s, kong-prod.
+  ApiServerOptions o;
+  o.state_file = amazon_state();
+  o.at_seconds = 60;
+  ApiServer past(o);
+  past.start();
+  std::string then = body_of(http_exchange(past.port(), request("GET", "/api/v1/namespaces")));
+  EXPECT_NE(then.find("\"name\":\"amazon-api-dev\""), std::string::npos) << then;
+  EXPECT_EQ(then.find("\"name\":\"amazon-api-prod\""), std::string::npos) << then;
+  InProcessServer now(amazon_state());
+  std::string later =
+      body_of(http_exchange(now.server.port(), request("GET", "/api/v1/namespaces")));
+  EXPECT_NE(later.find("\"name\":\"amazon-api-prod\""), std::string::npos);
+}
+
 TEST(Serve, BadFlagsAndABusyPortExitTwoWithAHint) {
   std::string err;
   EXPECT_EQ(call({"serve", "--port", "http"}, &err), 2);
