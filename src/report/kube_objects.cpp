@@ -52,6 +52,17 @@ json node_to_json(const k8s::Node& n) {
   return n.text();
 }
 
+std::pair<std::string, std::string> pod_controller(const topology::Model& model,
+                                                   const topology::Pod& pod) {
+  if (!pod.workload) return {};
+  const topology::Workload& w = model.workloads[*pod.workload];
+  if (w.meta.kind != "Deployment") return {w.meta.kind, w.meta.name};
+  std::string owner = w.meta.name;
+  auto it = pod.meta.labels.find("pod-template-hash");
+  if (it != pod.meta.labels.end()) owner += "-" + it->second;
+  return {"ReplicaSet", owner};
+}
+
 int64_t pod_created(const TwinView& view, const topology::Pod& pod) {
   const topology::Model& model = view.model;
   if (pod.workload) {
@@ -133,12 +144,7 @@ json pod_json(const TwinView& view, const topology::Pod& pod) {
   if (!pod.meta.annotations.empty()) meta["annotations"] = pod.meta.annotations;
   if (pod.workload) {
     const topology::Workload& w = model.workloads[*pod.workload];
-    std::string kind = w.meta.kind == "Deployment" ? "ReplicaSet" : w.meta.kind;
-    std::string owner = w.meta.name;
-    if (w.meta.kind == "Deployment") {
-      auto it = pod.meta.labels.find("pod-template-hash");
-      if (it != pod.meta.labels.end()) owner += "-" + it->second;
-    }
+    auto [kind, owner] = pod_controller(model, pod);
     bool apps = kind == "ReplicaSet" || kind == "StatefulSet" || kind == "DaemonSet";
     std::string api = apps ? "apps/v1" : (kind == "Job" ? "batch/v1" : "v1");
     if (kind != "Pod") {

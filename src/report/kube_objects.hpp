@@ -35,6 +35,11 @@ nlohmann::json endpoints_json(const topology::Service& service, nlohmann::json s
 // addresses, one slice per distinct set of target ports.
 std::vector<nlohmann::json> endpoint_slices_json(const topology::Service& service, int64_t created);
 
+// The kind and name of the object controlling a pod of a workload ({"ReplicaSet", "web-7d4b9"}
+// for a Deployment's, {"StatefulSet", "kafka"}...); empty for a bare pod.
+std::pair<std::string, std::string> pod_controller(const topology::Model& model,
+                                                   const topology::Pod& pod);
+
 // Twin time a pod was created: its workload's creation (controllers create pods at once).
 int64_t pod_created(const TwinView& view, const topology::Pod& pod);
 

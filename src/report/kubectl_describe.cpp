@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "kube_objects.hpp"
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
 
@@ -91,13 +92,7 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod) {
   tw << (pod.ip.empty() ? "IPs:\t<none>\n" : "IPs:\n");
   if (!pod.ip.empty()) tw << "  IP:\t" << pod.ip << "\n";
   if (pod.workload) {
-    const topology::Workload& w = model.workloads[*pod.workload];
-    std::string owner_kind = w.meta.kind == "Deployment" ? "ReplicaSet" : w.meta.kind;
-    std::string owner = w.meta.name;
-    if (w.meta.kind == "Deployment") {
-      auto it = pod.meta.labels.find("pod-template-hash");
-      if (it != pod.meta.labels.end()) owner += "-" + it->second;
-    }
+    auto [owner_kind, owner] = pod_controller(model, pod);
     tw << "Controlled By:\t" << owner_kind << "/" << owner << "\n";
   }
   auto containers = [&](bool init) {
