@@ -1,6 +1,7 @@
 # Thin wrapper over CMake: `make run` and `make test` are the whole quick start (README.md).
 DEBIAN_PACKAGES := g++ cmake make libyaml-cpp-dev libboost-graph-dev libsqlite3-dev libfmt-dev \
-                   libbenchmark-dev libgtest-dev chromium fonts-dejavu-core sqlite3 nlohmann-json3-dev
+                   libbenchmark-dev libgtest-dev chromium fonts-dejavu-core sqlite3 nlohmann-json3-dev \
+                   libcpp-httplib-dev pkg-config
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz

@@ -104,8 +104,12 @@ topology::ClusterProfile load_cluster_profile(const std::string& path) {
 }
 
 Twin load_twin(const fs::path& state_file, LiveMode live) {
+  return twin_from_state(topology::StateStore::load_or_empty(state_file), live);
+}
+
+Twin twin_from_state(topology::State state, LiveMode live) {
   Twin twin;
-  twin.state = topology::StateStore::load_or_empty(state_file);
+  twin.state = std::move(state);
   k8s::ResourceList resources;
   for (const topology::StoredResource& r : twin.state.resources) resources.push_back(r.resource);
   topology::BuildOptions options;

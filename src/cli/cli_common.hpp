@@ -71,6 +71,9 @@ struct Twin {
 };
 enum class LiveMode { kIfAdvanced, kAlways };
 Twin load_twin(const std::filesystem::path& state_file, LiveMode live = LiveMode::kIfAdvanced);
+// The twin of a state already loaded (the model built from its resources, in apply order; the
+// running twin replayed as load_twin does).
+Twin twin_from_state(topology::State state, LiveMode live = LiveMode::kIfAdvanced);
 
 // `kubetwin delete pod NAME`: journals the pod's deletion on the running twin (verb_live.cpp).
 int delete_pod_act(const Invocation& inv, const ParsedArgs& args, const std::string& name,

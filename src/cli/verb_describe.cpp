@@ -3,6 +3,7 @@
 
 #include "cli_common.hpp"
 #include "kubetwin/report/kubectl_describe.hpp"
+#include "kubetwin/scenario/live.hpp"
 #include "verb_functions.hpp"
 
 namespace kubetwin::cli {
@@ -16,8 +17,11 @@ int verb_describe(const Invocation& inv) {
       pos = {pos[0].substr(0, slash), pos[0].substr(slash + 1)};
     }
     if (pos.size() != 2) throw UsageError("describe needs KIND NAME (or KIND/NAME)");
-    Twin twin = load_twin(state_path(args));
-    report::TwinView view{twin.state, twin.model, twin.live.get()};
+    // Objects from the running twin once advanced; its events always (as `get events`).
+    Twin twin = load_twin(state_path(args), LiveMode::kAlways);
+    const bool advanced = scenario::has_live_twin(twin.state);
+    report::TwinView view{twin.state, twin.model, advanced ? twin.live.get() : nullptr};
+    view.events = twin.live.get();
     report::CommandOutput r =
         report::render_describe(view, pos[0], pos[1], args.value("namespace").value_or("default"));
     inv.out << r.out;

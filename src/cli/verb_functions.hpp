@@ -41,5 +41,6 @@ int verb_scale(const Invocation& inv);
 int verb_logs(const Invocation& inv);
 int verb_top(const Invocation& inv);
 int verb_trace(const Invocation& inv);
+int verb_serve(const Invocation& inv);
 
 }  // namespace kubetwin::cli

@@ -70,6 +70,10 @@ constexpr Verb kVerbs[] = {
      verb_report},
     {"trace", "narrate one request hop by hop: trace SCENARIO --request N [--route R] [--seed S]",
      verb_trace},
+    {"serve",
+     "the state as a read-only Kubernetes API for kubectl and k9s: serve [--port N] "
+     "[--kubeconfig FILE] [--at DURATION] [--for DURATION]",
+     verb_serve},
 };
 
 int print_help(std::ostream& out) {

@@ -1,6 +1,9 @@
 // `kubetwin describe pod|service`: kubectl's describe layout through one describe tabwriter.
 #include "kubetwin/report/kubectl_describe.hpp"
 
+#include <algorithm>
+
+#include "kube_objects.hpp"
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
@@ -24,6 +27,40 @@ void write_map(TabWriter& tw, const std::string& title,
     if (!first) tw << "\t";
     tw << k << "=" << v << "\n";
     first = false;
+  }
+}
+
+// kubectl's printAnnotationsMultiline: "key: value"; a value with a newline, or longer than
+// 140 characters with its key, goes under "key:" one line per line, each cut at 138 with "...".
+void write_annotations(TabWriter& tw, const std::map<std::string, std::string>& m) {
+  constexpr size_t kMaxAnnotationLen = 140;
+  tw << "Annotations:\t";
+  if (m.empty()) {
+    tw << "<none>\n";
+    return;
+  }
+  bool first = true;
+  for (const auto& [k, raw] : m) {
+    if (!first) tw << "\t";
+    first = false;
+    std::string v = raw;
+    if (!v.empty() && v.back() == '\n') v.pop_back();
+    if (v.size() + k.size() + 2 > kMaxAnnotationLen || v.find('\n') != std::string::npos) {
+      tw << k << ":\n";
+      size_t start = 0;
+      while (true) {
+        size_t nl = v.find('\n', start);
+        std::string line =
+            v.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        if (line.size() > kMaxAnnotationLen - 2)
+          line = line.substr(0, kMaxAnnotationLen - 2) + "...";
+        tw << "\t  " << line << "\n";
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+      }
+    } else {
+      tw << k << ": " << v << "\n";
+    }
   }
 }
 
@@ -60,7 +97,7 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
     tw << "Node:\t<none>\n";
   }
   write_map(tw, "Labels", pod.meta.labels);
-  write_map(tw, "Annotations", pod.meta.annotations);
+  write_annotations(tw, pod.meta.annotations);
   bool running = live ? live->phase != "Pending" : pod.phase == topology::PodPhase::kRunning;
   const bool ready = live ? live->ready : pod.ready;
   if (live && live->phase == "Terminating") {
@@ -71,16 +108,11 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
   }
   const std::string ip = live ? live_pod_ip(view, *live) : pod.ip;
   tw << "IP:\t" << ip << "\n";
-  tw << "IPs:\t" << (ip.empty() ? "<none>" : "") << "\n";
+  // kubectl writes "IPs:" without a tab when it lists them, which ends the column block.
+  tw << (ip.empty() ? "IPs:\t<none>\n" : "IPs:\n");
   if (!ip.empty()) tw << "  IP:\t" << ip << "\n";
   if (pod.workload) {
-    const topology::Workload& w = model.workloads[*pod.workload];
-    std::string owner_kind = w.meta.kind == "Deployment" ? "ReplicaSet" : w.meta.kind;
-    std::string owner = w.meta.name;
-    if (w.meta.kind == "Deployment") {
-      auto it = pod.meta.labels.find("pod-template-hash");
-      if (it != pod.meta.labels.end()) owner += "-" + it->second;
-    }
+    auto [owner_kind, owner] = pod_controller(model, pod);
     tw << "Controlled By:\t" << owner_kind << "/" << owner << "\n";
   }
   auto containers = [&](bool init) {
@@ -90,7 +122,10 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
       if (!any) tw << (init ? "Init Containers:\n" : "Containers:\n");
       any = true;
       tw << "  " << c.name << ":\n";
+      // Every container has a status, so kubectl prints its (here empty) IDs.
+      tw << "    Container ID:\t\n";
       tw << "    Image:\t" << c.image << "\n";
+      tw << "    Image ID:\t\n";
       if (c.ports.empty()) {
         tw << "    Port:\t<none>\n";
       } else {
@@ -100,6 +135,12 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
         }
         tw << "    Port" << (c.ports.size() > 1 ? "s" : "") << ":\t" << ports << "\n";
       }
+      std::string host_ports;
+      for (size_t i = 0; i < c.ports.size(); ++i) {
+        host_ports += (i ? ", " : "") + std::string("0/") + c.ports[i].protocol;
+      }
+      tw << "    Host Port" << (c.ports.size() > 1 ? "s" : "") << ":\t"
+         << (host_ports.empty() ? "<none>" : host_ports) << "\n";
       if (live && !init) {
         // The running twin's container: its state, its last termination, its restarts.
         if (live->running) {
@@ -128,6 +169,8 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
         if (init) {
           tw << "      Reason:\tCompleted\n";
           tw << "      Exit Code:\t0\n";
+          tw << "      Started:\t" << twin_timestamp_rfc1123z(created) << "\n";
+          tw << "      Finished:\t" << twin_timestamp_rfc1123z(created) << "\n";
         } else {
           tw << "      Started:\t" << twin_timestamp_rfc1123z(created) << "\n";
         }
@@ -159,12 +202,22 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
         for (const topology::EnvVar& e : c.env) {
           std::string shown = e.value;
           if (e.source == topology::EnvSource::kConfigMapKey) {
-            shown = "<set to the key '" + e.source_key + "' of config map '" + e.source_name + "'>";
+            shown = "<set to the key '" + e.source_key + "' of config map '" + e.source_name +
+                    "'>\tOptional: false";
           } else if (e.source == topology::EnvSource::kSecretKey) {
-            shown = "<set to the key '" + e.source_key + "' in secret '" + e.source_name + "'>";
+            shown = "<set to the key '" + e.source_key + "' in secret '" + e.source_name +
+                    "'>\tOptional: false";
           }
           tw << "      " << e.name << ":\t" << shown << "\n";
         }
+      }
+      // kubectl lists the mounts by path; the model keeps no readOnly flag, so all are rw.
+      std::vector<topology::VolumeMount> mounts = c.volume_mounts;
+      std::sort(mounts.begin(), mounts.end(),
+                [](const auto& a, const auto& b) { return a.mount_path < b.mount_path; });
+      tw << "    Mounts:" << (mounts.empty() ? "\t<none>" : "") << "\n";
+      for (const topology::VolumeMount& m : mounts) {
+        tw << "      " << m.mount_path << " from " << m.name << " (rw)\n";
       }
     }
   };
@@ -173,18 +226,40 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
   tw << "Conditions:\n";
   tw << "  Type\tStatus\n";
   std::string s = running && ready ? "True " : "False ";
-  tw << "  PodReadyToStartContainers\t" << (running ? "True " : "False ") << "\n";
-  tw << "  Initialized\t" << (running ? "True " : "False ") << "\n";
-  tw << "  Ready\t" << s << "\n";
-  tw << "  ContainersReady\t" << s << "\n";
-  tw << "  PodScheduled\t" << ((live ? running : pod.node.has_value()) ? "True " : "False ")
+  // kubectl writes each condition as "%v \t%v \n": a space after the type too.
+  tw << "  PodReadyToStartContainers \t" << (running ? "True " : "False ") << "\n";
+  tw << "  Initialized \t" << (running ? "True " : "False ") << "\n";
+  tw << "  Ready \t" << s << "\n";
+  tw << "  ContainersReady \t" << s << "\n";
+  tw << "  PodScheduled \t" << ((live ? running : pod.node.has_value()) ? "True " : "False ")
      << "\n";
+  if (pod.volumes.empty()) tw << "Volumes:\t<none>\n";
   if (!pod.volumes.empty()) {
     tw << "Volumes:\n";
     for (const topology::PodVolume& v : pod.volumes) {
       tw << "  " << v.name << ":\n";
-      tw << "    Type:\t" << v.kind << "\n";
-      if (!v.source.empty()) tw << "    Name:\t" << v.source << "\n";
+      // kubectl's words per volume source (describe.go print*VolumeSource).
+      if (v.kind == "persistentVolumeClaim") {
+        tw << "    Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the "
+              "same namespace)\n";
+        tw << "    ClaimName:\t" << v.source << "\n";
+        tw << "    ReadOnly:\tfalse\n";
+      } else if (v.kind == "configMap") {
+        tw << "    Type:\tConfigMap (a volume populated by a ConfigMap)\n";
+        tw << "    Name:\t" << v.source << "\n";
+        tw << "    Optional:\tfalse\n";
+      } else if (v.kind == "secret") {
+        tw << "    Type:\tSecret (a volume populated by a Secret)\n";
+        tw << "    SecretName:\t" << v.source << "\n";
+        tw << "    Optional:\tfalse\n";
+      } else if (v.kind == "emptyDir") {
+        tw << "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n";
+        tw << "    Medium:\t\n";
+        tw << "    SizeLimit:\t<unset>\n";
+      } else {
+        tw << "    Type:\t" << v.kind << "\n";
+        if (!v.source.empty()) tw << "    Name:\t" << v.source << "\n";
+      }
     }
   }
   bool has_requests = pod.requests.has_cpu || pod.requests.has_memory;
@@ -192,8 +267,8 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
   tw << "Node-Selectors:\t<none>\n";
   tw << "Tolerations:\tnode.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n";
   tw << "\tnode.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n";
-  if (live) {
-    tw << describe_events(view, "Pod", pod.meta.namespace_name, name);
+  if (live || view.events) {
+    tw << describe_events(view.for_events(), "Pod", pod.meta.namespace_name, name);
   } else if (pod.node) {
     tw << "Events:\n";
     tw << "  Type\tReason\tAge\tFrom\tMessage\n";
@@ -217,7 +292,7 @@ std::string describe_service(const TwinView& view, const topology::Service& s) {
   tw << "Name:\t" << s.meta.name << "\n";
   tw << "Namespace:\t" << s.meta.namespace_name << "\n";
   write_map(tw, "Labels", s.meta.labels);
-  write_map(tw, "Annotations", s.meta.annotations);
+  write_annotations(tw, s.meta.annotations);
   std::string selector;
   if (s.selector) {
     for (const auto& [k, v] : *s.selector) selector += (selector.empty() ? "" : ",") + k + "=" + v;

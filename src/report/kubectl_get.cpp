@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "kubetwin/report/kubectl_events.hpp"
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_serialize.hpp"
@@ -20,21 +21,8 @@ using k8s::Node;
 using topology::Index;
 using topology::Model;
 
-// One object of a type: its cells after NAME, its wide cells, labels and a document for -o.
-struct Row {
-  std::string ns;
-  std::string name;
-  std::vector<std::string> cells;
-  std::vector<std::string> wide;
-  topology::Labels labels;
-  Node object;
-};
-
-struct TypeRows {
-  std::vector<std::string> columns;  // after NAME
-  std::vector<std::string> wide_columns;
-  std::vector<Row> rows;
-};
+using Row = GetRow;
+using TypeRows = GetRows;
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -528,7 +516,19 @@ std::string twin_timestamp_rfc1123z(int64_t twin_seconds) {
   return buf;
 }
 
+GetRows collect_get_rows(const TwinView& view, const ResourceType& type,
+                         const std::optional<std::string>& ns) {
+  return collect(view, type, type.namespaced ? ns : std::nullopt);
+}
+
 CommandOutput render_get(const TwinView& view, const GetRequest& req) {
+  // Events have their own columns (no NAME first): the running twin's stream once the state has
+  // been advanced (kubectl_live.cpp), else what the static state implies (kubectl_events.cpp).
+  if (req.types.size() == 1 && find_resource_type(req.types[0]) &&
+      std::string(find_resource_type(req.types[0])->plural) == "events" &&
+      !(view.live && !req.name && (req.output.empty() || req.output == "wide"))) {
+    return render_get_events(view, req);
+  }
   CommandOutput result;
   // Resolve the types first: an unknown one fails the whole command, as kubectl does.
   std::vector<const ResourceType*> types;

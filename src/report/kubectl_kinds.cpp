@@ -170,6 +170,12 @@ bool is_namespaced_kind(std::string_view kind, std::string_view group) {
   return t ? t->namespaced : true;
 }
 
+std::vector<const ResourceType*> builtin_resource_types() {
+  std::vector<const ResourceType*> out;
+  for (const ResourceType& t : types()) out.push_back(&t);
+  return out;
+}
+
 std::vector<const ResourceType*> all_category_types() {
   std::vector<const ResourceType*> out;
   for (const char* p :

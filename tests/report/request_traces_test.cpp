@@ -35,7 +35,7 @@ struct Traced {
 Traced run_traced(const scenario::PreparedScenario& prepared, runtime::TraceOptions options) {
   runtime::RequestTracer tracer(options);
   Traced t;
-  t.figures = scenario::run_replication(prepared, 0, 1.0, std::nullopt, &tracer);
+  t.figures = scenario::run_replication(prepared, 0, 1.0, std::nullopt, nullptr, &tracer);
   t.traces = tracer.finish(prepared.spec.duration);
   return t;
 }

@@ -32,6 +32,16 @@ struct TwinView {
   // The running twin at its now (scenario/live.hpp), when the state has been advanced: pods,
   // events, logs and metrics come from it. nullptr: the static view of what was applied.
   const scenario::LiveTwin* live = nullptr;
+  // The running twin the event stream comes from, advanced or not: right after an apply the
+  // kubelet has already pulled, created and started the containers. nullptr: `live`.
+  const scenario::LiveTwin* events = nullptr;
+
+  // The view whose `live` is the twin the events come from.
+  TwinView for_events() const {
+    TwinView v = *this;
+    if (events) v.live = events;
+    return v;
+  }
 
   int64_t now_seconds() const { return state.now_seconds(); }
   // Twin time a stored resource was created; 0 (cluster start) for built-in objects.
@@ -62,6 +72,32 @@ struct CommandOutput {
 };
 
 CommandOutput render_get(const TwinView& view, const GetRequest& request);
+
+struct ResourceType;
+
+// One object of a type as `get` computes it: its cells after NAME, its wide cells, its labels
+// and the document `-o yaml|json` prints.
+struct GetRow {
+  std::string ns;  // "" for cluster-scoped types
+  std::string name;
+  std::vector<std::string> cells;
+  std::vector<std::string> wide;
+  topology::Labels labels;
+  k8s::Node object;
+};
+
+// The rows of one type, sorted by namespace then name, with the column names after NAME
+// (as kubectl names them, e.g. "Port(s)"); wide_columns are the ones `-o wide` adds.
+struct GetRows {
+  std::vector<std::string> columns;
+  std::vector<std::string> wide_columns;
+  std::vector<GetRow> rows;
+};
+
+// What `get` shows of one type in namespace ns (every namespace when nullopt), unfiltered by
+// name or labels: the same cells `render_get` prints, for the API server (`kubetwin serve`).
+GetRows collect_get_rows(const TwinView& view, const ResourceType& type,
+                         const std::optional<std::string>& ns);
 
 // "2027-01-01T00:01:00Z" for a twin time.
 std::string twin_timestamp_rfc3339(int64_t twin_seconds);

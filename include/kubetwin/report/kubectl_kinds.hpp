@@ -36,6 +36,8 @@ std::string kubectl_object_name(std::string_view kind, std::string_view group,
                                 std::string_view name);
 // Whether a kind lives in a namespace; unknown kinds (custom resources) are taken as namespaced.
 bool is_namespaced_kind(std::string_view kind, std::string_view group);
+// Every built-in type, in discovery order (what `kubetwin serve` lists).
+std::vector<const ResourceType*> builtin_resource_types();
 // The types `get all` expands to, in kubectl's order.
 std::vector<const ResourceType*> all_category_types();
 
