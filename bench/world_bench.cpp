@@ -55,8 +55,8 @@ void BM_ProdHour1000Traced(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     kubetwin::runtime::RequestTracer tracer(kubetwin::runtime::TraceOptions{});
-    kubetwin::runtime::RunFigures f = ks::run_replication(*prepared, 0, 1.0, std::nullopt,
-                                                          nullptr, &tracer);
+    kubetwin::runtime::RunFigures f =
+        ks::run_replication(*prepared, 0, 1.0, std::nullopt, nullptr, &tracer);
     events += f.events;
     bytes += kubetwin::report::render_chrome_trace(tracer.finish(prepared->spec.duration), "bench")
                  .size();

@@ -162,9 +162,9 @@ int verb_run(const Invocation& inv) {
                   << "the disk's free space and the directory's permissions\n";
           return kExitInternal;
         }
-        inv.err << "traces: " << traces->traces.size() << " requests (1 in "
-                << traces->sample_every << " of the " << traces->requests_sent
-                << " replication 0 sent) in " << *trace_path << "\n";
+        inv.err << "traces: " << traces->traces.size() << " requests (1 in " << traces->sample_every
+                << " of the " << traces->requests_sent << " replication 0 sent) in " << *trace_path
+                << "\n";
       }
       if (db) {
         try {

@@ -233,8 +233,9 @@ void apply_overrides(const ScenarioSpec& spec, k8s::ResourceList& resources,
       }
     } else if (knob == "kong.retries") {
       options.kong_retries = static_cast<int>(knob_int(value, knob, 0));
-    } else if (auto d = std::find_if(std::begin(kDurationKnobs), std::end(kDurationKnobs),
-                                     [&knob = knob](const DurationKnob& k) { return knob == k.name; });
+    } else if (auto d =
+                   std::find_if(std::begin(kDurationKnobs), std::end(kDurationKnobs),
+                                [&knob = knob](const DurationKnob& k) { return knob == k.name; });
                d != std::end(kDurationKnobs)) {
       options.*(d->field) = knob_duration(value, knob);
     } else if (knob == "test.plantLivelockAt") {
@@ -336,8 +337,7 @@ uint64_t event_budget(const PreparedScenario& prepared, double rate_scale) {
 
 runtime::RunFigures run_replication(const PreparedScenario& prepared, int index, double rate_scale,
                                     std::optional<std::chrono::steady_clock::time_point> deadline,
-                                    RunObserver* observer,
-                                    runtime::RequestTracer* tracer) {
+                                    RunObserver* observer, runtime::RequestTracer* tracer) {
   const ScenarioSpec& spec = prepared.spec;
   runtime::WorldOptions options = prepared.options;
   options.seed = spec.seed + static_cast<uint64_t>(index);

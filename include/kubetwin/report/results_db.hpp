@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/runtime/trace.hpp"
+#include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/scenario/runner.hpp"
 #include "kubetwin/topology/audit.hpp"
 

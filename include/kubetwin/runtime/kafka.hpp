@@ -439,7 +439,7 @@ class KafkaCluster {
   std::string isr_text(const Partition& p) const;   // "0,2"
   int active_controller() const;                    // the lowest live voter, -1: none
   TraceHooks trace_;
-  bool quorum_ = true;                              // see has_quorum()
+  bool quorum_ = true;         // see has_quorum()
   uint64_t quorum_epoch_ = 0;  // bumped on every loss: a stale regain event does nothing
   uint64_t quorum_losses_ = 0;
   Time quorum_lost_at_ = 0;
