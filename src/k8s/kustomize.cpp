@@ -5,7 +5,9 @@
 
 // Patch targets and image names are user-supplied regular expressions, so std::regex stays.
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex> under -O1 with sanitizers.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <algorithm>
 #include <cctype>
@@ -808,7 +810,7 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-bool valid_utf8(std::string_view s) {
+bool is_utf8_text(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
     int w = c < 0x80             ? 1
@@ -1015,7 +1017,7 @@ void generate(const Kustomization& k, ResSet& set, const char* field, bool secre
           enc = folded;
         }
         data.set(key, Node::scalar(enc, true));
-      } else if (valid_utf8(value)) {
+      } else if (is_utf8_text(value)) {
         data.set(key, Node::scalar(value, true));
       } else {
         binary.set(key, Node::scalar(base64(value), true));

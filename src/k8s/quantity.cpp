@@ -10,7 +10,7 @@ namespace {
 using Int128 = __int128;
 constexpr Int128 kMax = Int128(INT64_MAX);
 
-bool is_digit(char c) {
+bool is_ascii_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
@@ -40,7 +40,7 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
   Int128 mantissa = 0;
   int frac_digits = 0, digits = 0;
   bool seen_dot = false;
-  for (; i < s.size() && (is_digit(s[i]) || s[i] == '.'); ++i) {
+  for (; i < s.size() && (is_ascii_digit(s[i]) || s[i] == '.'); ++i) {
     if (s[i] == '.') {
       if (seen_dot) return fail(kQuantityFormatError);
       seen_dot = true;
@@ -62,7 +62,7 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
            std::string_view("eEinumkKMGTP").find(suffix[j]) != std::string_view::npos)
       ++j;
     if (j < suffix.size() && (suffix[j] == '+' || suffix[j] == '-')) ++j;
-    while (j < suffix.size() && is_digit(suffix[j])) ++j;
+    while (j < suffix.size() && is_ascii_digit(suffix[j])) ++j;
     if (j != suffix.size()) return fail(kQuantityFormatError);
   }
   int exp10 = 0, exp2 = 0;
@@ -110,7 +110,7 @@ std::optional<Quantity> try_parse_quantity(std::string_view s, std::string* erro
     if (j >= suffix.size()) return fail(kQuantityFormatError);
     int e = 0;
     for (; j < suffix.size(); ++j) {
-      if (!is_digit(suffix[j])) return fail(kQuantityFormatError);
+      if (!is_ascii_digit(suffix[j])) return fail(kQuantityFormatError);
       if (e < 1000) e = e * 10 + (suffix[j] - '0');
     }
     exp10 = neg_exp ? -e : e;

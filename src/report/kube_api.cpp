@@ -26,11 +26,6 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -232,7 +227,7 @@ struct KubeApi::Impl {
       std::string plural = names->str("plural");
       std::string kind = names->str("kind");
       if (plural.empty() || kind.empty()) continue;
-      std::string singular = names->str("singular", lower(kind));
+      std::string singular = names->str("singular", lower_ascii(kind));
       bool namespaced =
           b.at({"spec", "scope"}) == nullptr || b.at({"spec", "scope"})->text() != "Cluster";
       crd_types.push_back(ResourceType{keep(plural), keep(singular), keep(kind), keep(group),

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "kube_objects.hpp"
+#include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_serialize.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
@@ -30,11 +31,6 @@ std::optional<int64_t> parse_twin_timestamp(const std::string& text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<int64_t>(timegm(&tm)) - kTwinEpochUnixSeconds;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string trim(const std::string& s) {
@@ -192,7 +188,7 @@ std::vector<std::string> event_cells(const TwinView& view, const Node& e) {
   std::string last = e.str("lastTimestamp").empty() ? first : since(e.str("lastTimestamp"));
   std::string count = e.str("count", "1");
   if (count.empty() || count == "0") count = "1";
-  std::string kind = lower(involved ? involved->str("kind") : "");
+  std::string kind = lower_ascii(involved ? involved->str("kind") : "");
   std::string name = involved ? involved->str("name") : "";
   std::string from = source ? source->str("component") : "";
   if (source && !source->str("host").empty()) from += ", " + source->str("host");

@@ -108,12 +108,6 @@ const std::vector<ResourceType>& types() {
   return kTypes;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string ResourceType::qualified_plural() const {
@@ -131,10 +125,10 @@ std::string ResourceType::api_version() const {
 }
 
 const ResourceType* find_resource_type(std::string_view alias) {
-  std::string a = lower(alias);
+  std::string a = lower_ascii(alias);
   for (const ResourceType& t : types()) {
     std::string g = t.group;
-    if (a == t.plural || a == t.singular || a == lower(t.kind) ||
+    if (a == t.plural || a == t.singular || a == lower_ascii(t.kind) ||
         std::find(t.short_names.begin(), t.short_names.end(), a) != t.short_names.end()) {
       return &t;
     }
@@ -155,7 +149,7 @@ const ResourceType* resource_type_for_kind(std::string_view kind, std::string_vi
 
 std::string kubectl_object_name(std::string_view kind, std::string_view group,
                                 std::string_view name) {
-  std::string out = lower(kind);
+  std::string out = lower_ascii(kind);
   if (!group.empty()) {
     out += '.';
     out += group;
@@ -183,6 +177,12 @@ std::vector<const ResourceType*> all_category_types() {
         "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs"}) {
     out.push_back(find_resource_type(p));
   }
+  return out;
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

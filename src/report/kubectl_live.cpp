@@ -8,6 +8,7 @@
 #include <map>
 #include <tuple>
 
+#include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
 #include "kubetwin/sim/random.hpp"
 
@@ -46,11 +47,6 @@ std::string expand_times(const scenario::LiveTwin& live, std::string text, int64
     text.replace(pos, end + 2 - pos, buf);
   }
   return text;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -141,7 +137,7 @@ CommandOutput render_events(const TwinView& view, const GetRequest& request) {
     row.push_back(ago(view, e.last_ms));
     row.push_back(e.type);
     row.push_back(e.reason);
-    row.push_back(lower(e.involved_kind) + "/" + e.involved_name);
+    row.push_back(lower_ascii(e.involved_kind) + "/" + e.involved_name);
     row.push_back(e.message);
     table.rows.push_back(std::move(row));
   }

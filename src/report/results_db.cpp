@@ -197,36 +197,6 @@ CREATE TABLE IF NOT EXISTS capacity_probe_routes (
   PRIMARY KEY (search_id, probe, route));
 )sql";
 
-// Tables holding a run's rows, in the order write_run fills them (run_clock last but one).
-constexpr const char* kRunTables[] = {"parameters",
-                                      "overrides",
-                                      "checks",
-                                      "routes",
-                                      "route_statuses",
-                                      "route_error_reasons",
-                                      "replications",
-                                      "replication_routes",
-                                      "replication_route_statuses",
-                                      "latency_bins",
-                                      "route_windows",
-                                      "workloads",
-                                      "postgres",
-                                      "kafka_topics",
-                                      "kafka_groups",
-                                      "kafka_lost_writes",
-                                      "volumes",
-                                      "faults",
-                                      "fault_targets",
-                                      "cross_environment_flows",
-                                      "kube_events",
-                                      "notes",
-                                      "series",
-                                      "series_points",
-                                      "topology_nodes",
-                                      "topology_edges",
-                                      "audit_findings",
-                                      "run_clock"};
-
 [[noreturn]] void input_error(const fs::path& path, const std::string& what,
                               const std::string& hint) {
   k8s::SourceLocation where{std::make_shared<const std::string>(path.string()), 0, 0};

@@ -99,7 +99,6 @@ class ScheduleExpander {
 
  private:
   FaultContext& ctx_;
-  const Node& spec_;
   std::string field_;
   std::string name_;
   std::string text_;
@@ -160,7 +159,7 @@ class WorkflowExpander {
 
 ScheduleExpander::ScheduleExpander(FaultContext& ctx, const Node& spec, const std::string& field,
                                    const BodyOrigin& origin, const std::string& name)
-    : ctx_(ctx), spec_(spec), field_(field), name_(name) {
+    : ctx_(ctx), field_(field), name_(name) {
   std::vector<std::string> known = {
       "schedule", "type", "concurrencyPolicy", "historyLimit", "startingDeadlineSeconds",
       "workflow"};

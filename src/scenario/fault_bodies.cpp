@@ -30,7 +30,8 @@ void refuse_action(const Node& body, const std::string& field,
     if (a->text() == x.key) not_simulated(*a, field + ".action " + a->text(), x.why, x.hint);
 }
 
-std::optional<double> number_text(std::string_view s) {
+// A number, or a percentage with its `%` (the number without it).
+std::optional<double> number_or_percent(std::string_view s) {
   if (!s.empty() && s.back() == '%') s.remove_suffix(1);
   double v = 0;
   if (s.empty()) return std::nullopt;
@@ -162,7 +163,7 @@ PlanDraft draft(const Node& body, const std::string& name, FaultAction action,
 // A Chaos Mesh percent ("25", 25, "25%"), in [min, 100].
 double percent_of(const Node& node, const std::string& field, double min_exclusive) {
   if (!node.is_scalar()) wrong_type(node, field, "a percentage", "e.g. \"25\" (percent)");
-  std::optional<double> v = number_text(node.text());
+  std::optional<double> v = number_or_percent(node.text());
   if (!v || *v <= min_exclusive || *v > 100)
     throw InputError(node.location(),
                      field + " must be a percentage above " +
@@ -274,7 +275,7 @@ double parse_bandwidth_rate(const Node& node, const std::string& field) {
   std::string t = parse_string(node, field);
   std::size_t i = 0;
   while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-  std::optional<double> v = number_text(std::string_view(t).substr(0, i));
+  std::optional<double> v = number_or_percent(std::string_view(t).substr(0, i));
   std::string unit = t.substr(i);
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::pair<const char*, double> kUnits[] = {
@@ -494,7 +495,7 @@ int64_t parse_memory_size(const Node& node, const std::string& field, double* pe
   std::string t = parse_string(node, field);
   *percent = 0;
   if (!t.empty() && t.back() == '%') {
-    std::optional<double> v = number_text(t);
+    std::optional<double> v = number_or_percent(t);
     if (!v || *v <= 0 || *v > 100)
       throw InputError(node.location(), field + ": \"" + t + "\" is not a percent above 0", hint);
     *percent = *v;
@@ -502,7 +503,7 @@ int64_t parse_memory_size(const Node& node, const std::string& field, double* pe
   }
   std::size_t i = 0;
   while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-  std::optional<double> v = number_text(std::string_view(t).substr(0, i));
+  std::optional<double> v = number_or_percent(std::string_view(t).substr(0, i));
   std::string unit = t.substr(i);
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::pair<const char*, double> kUnits[] = {

@@ -41,4 +41,7 @@ std::vector<const ResourceType*> builtin_resource_types();
 // The types `get all` expands to, in kubectl's order.
 std::vector<const ResourceType*> all_category_types();
 
+// `s` with ASCII letters in lower case (kinds, resources, reasons).
+std::string lower_ascii(std::string_view s);
+
 }  // namespace kubetwin::report
