@@ -136,29 +136,38 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
     if (!line.empty())
       out += fmt::format("<path class=\"curve\" d=\"{}\" stroke=\"{}\"><title>{}</title></path>\n",
                          line, color, esc(c.label.empty() ? s.scenario_name : c.label));
-    // Labels stack per curve: the knee, then (name_bottlenecks) the bottleneck under it; on the
-    // right half of the plot they end at the line instead of starting there.
+    // Labels stack per curve: the knee, then (name_bottlenecks) the bottleneck under it. A label
+    // starts right of its line when it fits there (about 6.3 px a character at 11 px), else ends
+    // left of it, else starts at the plot's left edge.
     const double label_y = T + 14 + (name_bottlenecks ? 28 : 14) * static_cast<double>(k);
-    auto label_x = [&](double x) {
-      return x > L + pw / 2 ? fmt::format("x=\"{}\" text-anchor=\"end\"", n1(x - 4))
-                            : fmt::format("x=\"{}\"", n1(x + 4));
+    auto label_x = [&](double x, const std::string& text) {
+      const double width = 6.3 * static_cast<double>(text.size());
+      if (x + 4 + width <= L + pw) return fmt::format("x=\"{}\"", n1(x + 4));
+      if (x - 4 - width >= L) return fmt::format("x=\"{}\" text-anchor=\"end\"", n1(x - 4));
+      return fmt::format("x=\"{}\"", n1(L + 6));
     };
     if (c.knee >= 0) {
       const double x = sx(c.points[static_cast<size_t>(c.knee)].x);
+      const std::string text = "knee " + number_text(c.points[static_cast<size_t>(c.knee)].x);
       out += fmt::format(
           "<line class=\"knee\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\"/><text "
-          "class=\"knee-label\" {4} y=\"{5}\" fill=\"{3}\">knee {6}</text>\n",
-          n1(x), n1(T), n1(T + ph), color, label_x(x), n1(label_y),
-          number_text(c.points[static_cast<size_t>(c.knee)].x));
+          "class=\"knee-label\" {4} y=\"{5}\" style=\"fill:{3}\">{6}</text>\n",
+          n1(x), n1(T), n1(T + ph), color, label_x(x, text), n1(label_y), text);
     }
     if (name_bottlenecks && c.limit >= 0) {
       const SurfacePoint& at = c.points[static_cast<size_t>(c.limit)];
-      if (!at.bottleneck.resource.empty())
+      auto [m, l, h] = pick(at);
+      if (!at.bottleneck.resource.empty() && std::isfinite(m)) {
+        const std::string text =
+            fmt::format("{} {}: {}", c.knee >= 0 ? "first bottleneck, at" : "most saturated at",
+                        number_text(at.x), bottleneck_text(at.bottleneck));
+        // The point named is ringed.
         out += fmt::format(
-            "<text class=\"bottleneck-label\" {} y=\"{}\" fill=\"{}\">{} {}: {}</text>\n",
-            label_x(sx(at.x)), n1(label_y + (c.knee >= 0 ? 14 : 0)), color,
-            c.knee >= 0 ? "first bottleneck, at" : "most saturated at", number_text(at.x),
-            esc(bottleneck_text(at.bottleneck)));
+            "<circle class=\"limit\" cx=\"{}\" cy=\"{}\" r=\"6\" stroke=\"{}\"/><text "
+            "class=\"bottleneck-label\" {} y=\"{}\" style=\"fill:{}\">{}</text>\n",
+            n1(sx(at.x)), n1(sy(m * scale)), color, label_x(sx(at.x), text),
+            n1(label_y + (c.knee >= 0 ? 14 : 0)), color, esc(text));
+      }
     }
   }
   out += "</svg>\n<ul class=\"legend\">";
@@ -178,7 +187,8 @@ std::string render_sweep_html(const SweepSurface& s) {
       "<style>body{{font:14px system-ui,sans-serif;margin:24px;color:#222}}"
       "svg text{{font:11px system-ui,sans-serif;fill:#333}}.grid{{stroke:#eee}}"
       ".axis,.tickmark{{stroke:#555}}.band{{opacity:.18;stroke:none}}"
-      ".curve{{fill:none;stroke-width:2}}.knee{{stroke-dasharray:5 4;stroke-width:1.5}}"
+      ".curve{{fill:none;stroke-width:2}}.limit{{fill:none;stroke-width:1.5}}.knee{{stroke-"
+      "dasharray:5 4;stroke-width:1.5}}"
       ".legend{{list-style:none;padding:0;display:flex;gap:18px}}"
       ".swatch{{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle}}"
       "table{{border-collapse:collapse}}td,th{{padding:2px 10px;text-align:right;border-bottom:1px "
