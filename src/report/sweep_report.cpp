@@ -79,7 +79,8 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
     return T + ph * (1 - std::clamp(f, 0.0, 1.0));
   };
   std::string out = fmt::format(
-      "<figure><figcaption>{}</figcaption>\n<svg class=\"surface\" role=\"img\" viewBox=\"0 0 {} "
+      "<figure class=\"surface-chart\"><figcaption>{}</figcaption>\n<svg class=\"surface\" "
+      "role=\"img\" viewBox=\"0 0 {} "
       "{}\" width=\"{}\" height=\"{}\"><title>{}</title>\n",
       esc(title), W, H, W, H, esc(title));
   auto y_tick = [&](double v) {
@@ -121,7 +122,9 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
       if (std::isfinite(l)) band += fmt::format("L {},{} ", n1(sx(it->x)), n1(sy(l * scale)));
     }
     if (!band.empty())
-      out += fmt::format("<path class=\"band\" d=\"{}Z\" fill=\"{}\"/>\n", band, color);
+      out += fmt::format(
+          "<path class=\"band\" d=\"{}Z\" fill=\"{}\"><title>{} 95% interval</title></path>\n",
+          band, color, esc(c.label.empty() ? s.scenario_name : c.label));
     std::string line;
     for (const SurfacePoint& p : c.points) {
       auto [m, l, h] = pick(p);
@@ -187,7 +190,8 @@ std::string render_sweep_html(const SweepSurface& s) {
       "<style>body{{font:14px system-ui,sans-serif;margin:24px;color:#222}}"
       "svg text{{font:11px system-ui,sans-serif;fill:#333}}.grid{{stroke:#eee}}"
       ".axis,.tickmark{{stroke:#555}}.band{{opacity:.18;stroke:none}}"
-      ".curve{{fill:none;stroke-width:2}}.limit{{fill:none;stroke-width:1.5}}.knee{{stroke-"
+      ".curve{{fill:none;stroke-width:2}}.limit{{fill:none;stroke-width:1.5}}.knee-label,."
+      "bottleneck-label{{paint-order:stroke;stroke:#fff;stroke-width:3px}}.knee{{stroke-"
       "dasharray:5 4;stroke-width:1.5}}"
       ".legend{{list-style:none;padding:0;display:flex;gap:18px}}"
       ".swatch{{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle}}"
