@@ -107,6 +107,12 @@ spec:
         app.kubernetes.io/name: kubetwin-sweep
     spec:
       restartPolicy: Never
+      # The image runs as nobody; fsGroup makes the results volume writable by it.
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65534
+        runAsGroup: 65534
+        fsGroup: 65534
       containers:
         - name: sweep
           image: {image}
