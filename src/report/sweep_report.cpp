@@ -79,9 +79,9 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
     return T + ph * (1 - std::clamp(f, 0.0, 1.0));
   };
   std::string out = fmt::format(
-      "<figure class=\"surface-chart\"><figcaption>{}</figcaption>\n<svg class=\"surface\" "
-      "role=\"img\" viewBox=\"0 0 {} "
-      "{}\" width=\"{}\" height=\"{}\"><title>{}</title>\n",
+      "<figure class=\"surface-chart\"><figcaption>{}</figcaption>\n"
+      "<svg class=\"surface\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\">"
+      "<title>{}</title>\n",
       esc(title), W, H, W, H, esc(title));
   auto y_tick = [&](double v) {
     out += fmt::format(
@@ -190,15 +190,15 @@ std::string render_sweep_html(const SweepSurface& s) {
       "<style>body{{font:14px system-ui,sans-serif;margin:24px;color:#222}}"
       "svg text{{font:11px system-ui,sans-serif;fill:#333}}.grid{{stroke:#eee}}"
       ".axis,.tickmark{{stroke:#555}}.band{{opacity:.18;stroke:none}}"
-      ".curve{{fill:none;stroke-width:2}}.limit{{fill:none;stroke-width:1.5}}.knee-label,."
-      "bottleneck-label{{paint-order:stroke;stroke:#fff;stroke-width:3px}}.knee{{stroke-"
-      "dasharray:5 4;stroke-width:1.5}}"
+      ".curve{{fill:none;stroke-width:2}}.limit{{fill:none;stroke-width:1.5}}"
+      ".knee-label,.bottleneck-label{{paint-order:stroke;stroke:#fff;stroke-width:3px}}"
+      ".knee{{stroke-dasharray:5 4;stroke-width:1.5}}"
       ".legend{{list-style:none;padding:0;display:flex;gap:18px}}"
       ".swatch{{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle}}"
       "table{{border-collapse:collapse}}td,th{{padding:2px 10px;text-align:right;border-bottom:1px "
-      "solid #eee}}td.bottleneck{{text-align:left}}</style></head><body>\n<h1>Sweep of "
-      "{0}</h1>\n<p>{1}: {2} over {3}, {4} "
-      "replications a point, mean and 95% interval (bands). Knee: {5}.</p>\n",
+      "solid #eee}}td.bottleneck{{text-align:left}}</style></head><body>\n"
+      "<h1>Sweep of {0}</h1>\n<p>{1}: {2} over {3}, {4} replications a point, mean and 95% "
+      "interval (bands). Knee: {5}.</p>\n",
       esc(s.scenario_name), esc(s.sweep_hash), esc(s.route), esc(s.x_variable), s.replications,
       s.has_checks ? "the first point where fewer than half the runs pass their checks"
                    : "the first point whose p99 passes 3 x the curve's first");
