@@ -80,8 +80,10 @@ std::string yaml_quoted(const std::string& s) {
 
 // The Indexed Job that runs this sweep as `shards` pods (deploy/sweep/, README "Sweeps on a
 // cluster"): each pod runs `kubetwin sweep` on its shard into its own file on the results volume.
+// `command` (the command line that asked for it) goes into its header.
 std::string emit_job(const std::string& scenario_path, const std::vector<std::string>& sets,
-                     std::optional<int> replications, int shards, const std::string& image) {
+                     std::optional<int> replications, int shards, const std::string& image,
+                     const std::string& command) {
   std::string args = "            - sweep\n            - " + yaml_quoted(scenario_path) + "\n";
   for (const std::string& s : sets)
     args += "            - --set\n            - " + yaml_quoted(s) + "\n";
@@ -89,7 +91,8 @@ std::string emit_job(const std::string& scenario_path, const std::vector<std::st
     args += fmt::format("            - --replications\n            - \"{}\"\n", *replications);
   return fmt::format(
       R"(# The sweep as a Kubernetes Indexed Job: pod i runs shard i of {shards} and writes its own results
-# file; merge/ combines them. Written by `kubetwin sweep {scenario} --emit-job {shards}`.
+# file; merge/ combines them. Written by:
+#   {command}
 apiVersion: batch/v1
 kind: Job
 metadata:
@@ -107,6 +110,12 @@ spec:
         app.kubernetes.io/name: kubetwin-sweep
     spec:
       restartPolicy: Never
+      # The image runs as nobody; fsGroup makes the results volume writable by it.
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65534
+        runAsGroup: 65534
+        fsGroup: 65534
       containers:
         - name: sweep
           image: {image}
@@ -146,7 +155,7 @@ spec:
           persistentVolumeClaim:
             claimName: kubetwin-sweep-results
 )",
-      fmt::arg("shards", shards), fmt::arg("scenario", scenario_path), fmt::arg("image", image),
+      fmt::arg("shards", shards), fmt::arg("command", command), fmt::arg("image", image),
       fmt::arg("args", args));
 }
 
@@ -193,8 +202,14 @@ int verb_sweep(const Invocation& inv) {
     const scenario::SweepPlan plan = scenario::plan_sweep(path, set, replications);
     if (auto n = args.value("emit-job")) {
       const int shards = whole_number(*n, "--emit-job", 1, 10'000);
-      inv.out << emit_job(path, set_texts, replications, shards,
-                          args.value("image").value_or("kubetwin:latest"));
+      const std::string image = args.value("image").value_or("kubetwin:latest");
+      if (image.empty() ||
+          image.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                                  "._/:@-") != std::string::npos)
+        throw UsageError(
+            "--image must be an image reference (registry/name:tag or @digest), got \"" + image +
+            "\"");
+      inv.out << emit_job(path, set_texts, replications, shards, image, command_line("sweep", inv));
       return kExitOk;
     }
     std::vector<int> runs;

@@ -12,11 +12,13 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
 #include "kubetwin/k8s/diagnostic.hpp"
 #include "kubetwin/report/results_db.hpp"
+#include "kubetwin/scenario/capacity.hpp"
 #include "kubetwin/sim/statistics.hpp"
 #include "kubetwin/topology/sqlite.hpp"
 
@@ -44,6 +46,8 @@ CREATE TABLE IF NOT EXISTS sweep_runs (sweep_id INTEGER NOT NULL REFERENCES swee
   seed INTEGER NOT NULL, passed INTEGER NOT NULL, checks INTEGER NOT NULL,
   checks_passed INTEGER NOT NULL, offered_rate_per_s REAL NOT NULL, events INTEGER NOT NULL,
   fingerprint TEXT NOT NULL, knee_found INTEGER NOT NULL, knee_offered_rate_per_s REAL,
+  bottleneck_resource TEXT, bottleneck_kind TEXT, bottleneck_saturation REAL,
+  bottleneck_evidence TEXT,
   PRIMARY KEY (sweep_id, run)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sweep_run_routes (sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
   run INTEGER NOT NULL, route INTEGER NOT NULL, entry TEXT NOT NULL, request TEXT NOT NULL,
@@ -59,6 +63,24 @@ CREATE TABLE IF NOT EXISTS sweep_point_figures (sweep_id INTEGER NOT NULL REFERE
   point INTEGER NOT NULL, route TEXT NOT NULL, figure TEXT NOT NULL, n INTEGER NOT NULL,
   mean REAL, ci95_low REAL, ci95_high REAL, ci95_half_width REAL,
   PRIMARY KEY (sweep_id, point, route, figure)) WITHOUT ROWID;
+)sql";
+
+// Version 2 of the sweep tables (row `kubetwin-sweeps` of kubetwin_schema; version 1 had no row):
+// each run's first bottleneck, and each point's.
+constexpr const char* kSweepSchemaName = "kubetwin-sweeps";
+constexpr int kSweepSchemaVersion = 2;
+constexpr const char* kSweepSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS sweep_point_bottlenecks (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id), point INTEGER NOT NULL,
+  resource TEXT NOT NULL, kind TEXT NOT NULL, runs INTEGER NOT NULL, n INTEGER NOT NULL,
+  saturation REAL NOT NULL, PRIMARY KEY (sweep_id, point)) WITHOUT ROWID;
+)sql";
+// What a version 1 file lacks besides that table: sweep_runs' bottleneck columns.
+constexpr const char* kSweepUpgradeV1 = R"sql(
+ALTER TABLE sweep_runs ADD COLUMN bottleneck_resource TEXT;
+ALTER TABLE sweep_runs ADD COLUMN bottleneck_kind TEXT;
+ALTER TABLE sweep_runs ADD COLUMN bottleneck_saturation REAL;
+ALTER TABLE sweep_runs ADD COLUMN bottleneck_evidence TEXT;
 )sql";
 
 // The per-route figures a point summarises, columns of sweep_run_routes.
@@ -124,6 +146,12 @@ class Query {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void put(int i, const char* v) { put(i, std::string(v)); }
+  void put(int i, const std::optional<std::string>& v) {
+    if (v)
+      put(i, *v);
+    else
+      sqlite3_bind_null(s_, i);
+  }
 
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
@@ -168,6 +196,47 @@ sqlite3* open_raw(const fs::path& path, int flags) {
   }
   sqlite3_busy_timeout(raw, 30'000);
   return raw;
+}
+
+// Each point's first bottleneck: the resource most of its runs name (ties: the higher mean
+// saturation, then the name), how many of the point's runs name it, and their mean saturation.
+// Runs that name none (or were written before version 2) count in `n` only.
+void compute_point_bottlenecks(sqlite3* db, int64_t sweep_id) {
+  Query(db, "DELETE FROM sweep_point_bottlenecks WHERE sweep_id = ?").with(sweep_id).exec_once();
+  struct Named {
+    std::string kind;
+    int64_t runs = 0;
+    double saturation_sum = 0;
+  };
+  std::map<int64_t, std::map<std::string, Named>> named;
+  std::map<int64_t, int64_t> runs_of;
+  Query q(db,
+          "SELECT point, bottleneck_resource, bottleneck_kind, bottleneck_saturation FROM "
+          "sweep_runs WHERE sweep_id = ? ORDER BY run");
+  for (q.with(sweep_id); q.next();) {
+    ++runs_of[q.i64(0)];
+    if (q.str(1).empty()) continue;
+    Named& n = named[q.i64(0)][q.str(1)];
+    n.kind = q.str(2);
+    ++n.runs;
+    n.saturation_sum += q.num(3);
+  }
+  Query ins(db,
+            "INSERT INTO sweep_point_bottlenecks (sweep_id, point, resource, kind, runs, n, "
+            "saturation) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& [point, resources] : named) {
+    const std::pair<const std::string, Named>* best = nullptr;
+    for (const auto& entry : resources) {
+      const double mean = entry.second.saturation_sum / static_cast<double>(entry.second.runs);
+      if (!best || entry.second.runs > best->second.runs ||
+          (entry.second.runs == best->second.runs &&
+           mean > best->second.saturation_sum / static_cast<double>(best->second.runs)))
+        best = &entry;
+    }
+    ins.with(sweep_id, point, best->first, best->second.kind, best->second.runs, runs_of[point],
+             best->second.saturation_sum / static_cast<double>(best->second.runs))
+        .exec_once();
+  }
 }
 
 // Computes sweep_point_figures from the runs in `db` (every run is there).
@@ -225,6 +294,17 @@ void compute_points(sqlite3* db, int64_t sweep_id) {
   for (const auto& key : order)
     for (size_t f = 0; f < std::size(kPointFigures); ++f)
       put(key.first, key.second, kPointFigures[f], samples[key][f]);
+  compute_point_bottlenecks(db, sweep_id);
+}
+
+// The version of the sweep tables in `db`: its kubetwin_schema row; 1 for sweep tables without
+// a row (the first kubetwin with sweeps), 0 for a file without sweep tables.
+int sweep_schema_version(sqlite3* db) {
+  Query v(db, "SELECT version FROM kubetwin_schema WHERE name = ?");
+  v.with(kSweepSchemaName);
+  if (v.next()) return static_cast<int>(v.i64(0));
+  Query t(db, "SELECT count(*) FROM sqlite_master WHERE name = 'sweeps'");
+  return t.next() && t.i64(0) > 0 ? 1 : 0;
 }
 
 int64_t count_runs(sqlite3* db, int64_t sweep_id) {
@@ -287,6 +367,9 @@ SweepSummary read_summary(sqlite3* db, int64_t sweep_id, const std::string& rout
                "SELECT v.value FROM sweep_values v JOIN sweep_variables w ON w.sweep_id = "
                "v.sweep_id AND w.variable = v.variable WHERE v.sweep_id = ? AND v.point = ? "
                "ORDER BY w.position");
+  Query bottleneck(db,
+                   "SELECT resource, kind, saturation, runs, n FROM sweep_point_bottlenecks "
+                   "WHERE sweep_id = ? AND point = ?");
   for (pts.with(s.route, s.route, s.route, s.route, sweep_id); pts.next();) {
     SweepPointRow row;
     row.point = static_cast<int>(pts.i64(0));
@@ -298,6 +381,13 @@ SweepSummary read_summary(sqlite3* db, int64_t sweep_id, const std::string& rout
     row.throughput_per_s = pts.num(6);
     for (values.with(sweep_id, static_cast<int64_t>(row.point)); values.next();)
       row.values.push_back(values.str(0));
+    if (bottleneck.with(sweep_id, static_cast<int64_t>(row.point)).next()) {
+      row.bottleneck.resource = bottleneck.str(0);
+      row.bottleneck.kind = bottleneck.str(1);
+      row.bottleneck.saturation = bottleneck.num(2);
+      row.bottleneck.runs = static_cast<int>(bottleneck.i64(3));
+      row.bottleneck.of_runs = static_cast<int>(bottleneck.i64(4));
+    }
     s.rows.push_back(std::move(row));
   }
   return s;
@@ -334,9 +424,25 @@ SweepDb SweepDb::open(const fs::path& path) {
   // The run tables and the schema version first, as every results file has them.
   { ResultsDb::open(path, ResultsDb::Mode::kCreate); }
   SweepDb db(path, open_raw(path, SQLITE_OPEN_READWRITE));
+  const std::string kNewer = "use the kubetwin that wrote it, or start a new file with --db FILE";
+  if (const int v = sweep_schema_version(db.db_); v > kSweepSchemaVersion)
+    refuse(path,
+           fmt::format("has sweep tables of version {}; this kubetwin reads version {}", v,
+                       kSweepSchemaVersion),
+           kNewer);
   try {
+    // Created, or upgraded in place from version 1 (whose runs keep NULL bottlenecks); the
+    // version is read again inside the write lock, as another process may have done it.
     sqlite::Transaction tx(db.db_);
-    sqlite::exec(db.db_, kSweepSchema);
+    const int version = sweep_schema_version(db.db_);
+    if (version < kSweepSchemaVersion) {
+      sqlite::exec(db.db_, kSweepSchema);
+      if (version == 1) sqlite::exec(db.db_, kSweepUpgradeV1);
+      sqlite::exec(db.db_, kSweepSchemaV2);
+      Query(db.db_, "INSERT INTO kubetwin_schema (name, version) VALUES (?, ?)")
+          .with(kSweepSchemaName, kSweepSchemaVersion)
+          .exec_once();
+    }
     tx.commit();
   } catch (const std::exception& e) {
     refuse(path, std::string("cannot create the sweep tables: ") + e.what(),
@@ -413,15 +519,24 @@ void SweepDb::write_run(int64_t sweep_id, const scenario::SweepRun& run) {
   const scenario::ScenarioResult& r = run.result;
   int checks_passed = 0;
   for (const auto& c : r.checks) checks_passed += c.passed ? 1 : 0;
+  // What saturates first, as `kubetwin capacity` names it (NULL when nothing was measured).
+  const scenario::Bottleneck b = scenario::find_bottleneck(r);
+  const bool named = !b.resource.empty();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto known = [&](const std::string& v) {
+    return named ? std::optional<std::string>(v) : std::nullopt;
+  };
   sqlite::Transaction tx(db_);
   Query(db_,
         "INSERT INTO sweep_runs (sweep_id, run, point, replication, seed, passed, checks, "
         "checks_passed, offered_rate_per_s, events, fingerprint, knee_found, "
-        "knee_offered_rate_per_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "knee_offered_rate_per_s, bottleneck_resource, bottleneck_kind, bottleneck_saturation, "
+        "bottleneck_evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .with(sweep_id, run.run, run.point, run.replication, run.seed, r.passed,
             static_cast<int64_t>(r.checks.size()), checks_passed, r.offered_rate_per_s, r.events,
             fmt::format("0x{:016x}", r.fingerprint), r.knee.found,
-            r.knee.found ? r.knee.offered_rate_per_s : std::numeric_limits<double>::quiet_NaN())
+            r.knee.found ? r.knee.offered_rate_per_s : nan, known(b.resource), known(b.kind),
+            named ? b.saturation : nan, known(b.evidence))
       .exec_once();
   Query route(db_,
               "INSERT INTO sweep_run_routes (sweep_id, run, route, entry, request, sent, "
@@ -528,13 +643,14 @@ SweepSurface SweepDb::surface(int64_t sweep_id, const std::string& route) const 
     for (size_t k = 0; k < s.variables.size(); ++k)
       if (k != xk) label += (label.empty() ? "" : ", ") + s.variables[k] + " = " + r.values[k];
     auto [it, fresh] = curve_of.emplace(label, out.curves.size());
-    if (fresh) out.curves.push_back(SurfaceCurve{label, {}, -1});
+    if (fresh) out.curves.push_back(SurfaceCurve{label, {}, -1, -1});
     SurfacePoint p;
     p.point = r.point;
     p.x = xk < s.variables.size() ? std::strtod(r.values[xk].c_str(), nullptr) : r.point;
     p.p99_ms = figure(r.point, "p99_ms", &p.p99_low, &p.p99_high);
     p.error_rate = figure(r.point, "error_rate", &p.error_low, &p.error_high);
     p.passed = r.passed;
+    p.bottleneck = r.bottleneck;
     out.curves[it->second].points.push_back(p);
   }
   for (SurfaceCurve& c : out.curves) {
@@ -551,6 +667,7 @@ SweepSurface SweepDb::surface(int64_t sweep_id, const std::string& route) const 
         c.knee = static_cast<int>(i);
       }
     }
+    c.limit = c.knee > 0 ? c.knee - 1 : static_cast<int>(c.points.size()) - 1;
   }
   return out;
 }
@@ -604,6 +721,11 @@ SweepSummary merge_sweep_shards(const fs::path& out, const std::vector<fs::path>
       }
       if (count != 1)
         refuse(path, fmt::format("holds {} sweeps; a shard file holds one", count), kTorn);
+      if (const int v = sweep_schema_version(raw); v != kSweepSchemaVersion)
+        refuse(path,
+               fmt::format("has sweep tables of version {}; this kubetwin merges version {}", v,
+                           kSweepSchemaVersion),
+               "run every shard and the merge with one kubetwin (the same image)");
       Query runs(raw, "SELECT run FROM sweep_runs WHERE sweep_id = ? ORDER BY run");
       for (runs.with(id); runs.next();) s.run_numbers.push_back(runs.i64(0));
     } catch (const k8s::InputError&) {
@@ -688,6 +810,13 @@ SweepSummary merge_sweep_shards(const fs::path& out, const std::vector<fs::path>
   }
 }
 
+std::string bottleneck_text(const PointBottleneck& b) {
+  if (b.resource.empty()) return "-";
+  std::string out = fmt::format("{} {:.0f}%", b.resource, b.saturation * 100);
+  if (b.runs < b.of_runs) out += fmt::format(" ({} of {} runs)", b.runs, b.of_runs);
+  return out;
+}
+
 std::string render_sweep_summary(const SweepSummary& s) {
   std::string out = fmt::format("sweep {} ({}): {} points x {} replications = {} runs",
                                 s.scenario_name, s.sweep_hash, s.points, s.replications, s.runs);
@@ -703,6 +832,7 @@ std::string render_sweep_summary(const SweepSummary& s) {
   header.push_back(s.route + " p99 (95% CI)");
   header.push_back("errors");
   header.push_back("throughput");
+  header.push_back("first bottleneck");
   std::vector<std::vector<std::string>> rows;
   for (const SweepPointRow& r : s.rows) {
     std::vector<std::string> row = r.values;
@@ -718,6 +848,7 @@ std::string render_sweep_summary(const SweepSummary& s) {
     row.push_back(std::isnan(r.error_rate) ? "-" : fmt::format("{:.2f}%", r.error_rate * 100));
     row.push_back(std::isnan(r.throughput_per_s) ? "-"
                                                  : fmt::format("{:.1f}/s", r.throughput_per_s));
+    row.push_back(bottleneck_text(r.bottleneck));
     rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size());

@@ -39,10 +39,12 @@ std::string number_text(double v) {
   return fmt::format("{}", v);
 }
 
-// One chart: a curve (and its band) per SurfaceCurve; `value` picks (mean, low, high).
+// One chart: a curve (and its band) per SurfaceCurve; `pick` gives (mean, low, high). With
+// `name_bottlenecks`, each curve's first bottleneck is written under its knee: the bottleneck of
+// the point before the knee (of the last point when the curve has none).
 template <typename Pick>
 std::string chart(const SweepSurface& s, const std::string& title, const std::string& unit,
-                  bool log_scale, double scale, Pick pick) {
+                  bool log_scale, double scale, bool name_bottlenecks, Pick pick) {
   constexpr double W = 720, H = 320, L = 72, R = 16, T = 16, B = 50;
   const double pw = W - L - R, ph = H - T - B;
   double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
@@ -77,8 +79,9 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
     return T + ph * (1 - std::clamp(f, 0.0, 1.0));
   };
   std::string out = fmt::format(
-      "<figure><figcaption>{}</figcaption>\n<svg class=\"surface\" role=\"img\" viewBox=\"0 0 {} "
-      "{}\" width=\"{}\" height=\"{}\"><title>{}</title>\n",
+      "<figure class=\"surface-chart\"><figcaption>{}</figcaption>\n"
+      "<svg class=\"surface\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\">"
+      "<title>{}</title>\n",
       esc(title), W, H, W, H, esc(title));
   auto y_tick = [&](double v) {
     out += fmt::format(
@@ -119,7 +122,9 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
       if (std::isfinite(l)) band += fmt::format("L {},{} ", n1(sx(it->x)), n1(sy(l * scale)));
     }
     if (!band.empty())
-      out += fmt::format("<path class=\"band\" d=\"{}Z\" fill=\"{}\"/>\n", band, color);
+      out += fmt::format(
+          "<path class=\"band\" d=\"{}Z\" fill=\"{}\"><title>{} 95% interval</title></path>\n",
+          band, color, esc(c.label.empty() ? s.scenario_name : c.label));
     std::string line;
     for (const SurfacePoint& p : c.points) {
       auto [m, l, h] = pick(p);
@@ -127,20 +132,45 @@ std::string chart(const SweepSurface& s, const std::string& title, const std::st
       line += fmt::format("{} {},{} ", line.empty() ? "M" : "L", n1(sx(p.x)), n1(sy(m * scale)));
       out += fmt::format(
           "<circle class=\"dot\" cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\"><title>{} = {}: {} "
-          "{}</title></circle>\n",
+          "{}; first bottleneck: {}</title></circle>\n",
           n1(sx(p.x)), n1(sy(m * scale)), color, esc(s.x_variable), number_text(p.x),
-          fmt::format("{:.3g}", m * scale), esc(unit));
+          fmt::format("{:.3g}", m * scale), esc(unit), esc(bottleneck_text(p.bottleneck)));
     }
     if (!line.empty())
       out += fmt::format("<path class=\"curve\" d=\"{}\" stroke=\"{}\"><title>{}</title></path>\n",
                          line, color, esc(c.label.empty() ? s.scenario_name : c.label));
+    // Labels stack per curve: the knee, then (name_bottlenecks) the bottleneck under it. A label
+    // starts right of its line when it fits there (about 6.3 px a character at 11 px), else ends
+    // left of it, else starts at the plot's left edge.
+    const double label_y = T + 14 + (name_bottlenecks ? 28 : 14) * static_cast<double>(k);
+    auto label_x = [&](double x, const std::string& text) {
+      const double width = 6.3 * static_cast<double>(text.size());
+      if (x + 4 + width <= L + pw) return fmt::format("x=\"{}\"", n1(x + 4));
+      if (x - 4 - width >= L) return fmt::format("x=\"{}\" text-anchor=\"end\"", n1(x - 4));
+      return fmt::format("x=\"{}\"", n1(L + 6));
+    };
     if (c.knee >= 0) {
       const double x = sx(c.points[static_cast<size_t>(c.knee)].x);
+      const std::string text = "knee " + number_text(c.points[static_cast<size_t>(c.knee)].x);
       out += fmt::format(
           "<line class=\"knee\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\"/><text "
-          "class=\"knee-label\" x=\"{4}\" y=\"{5}\" fill=\"{3}\">knee {6}</text>\n",
-          n1(x), n1(T), n1(T + ph), color, n1(x + 4), n1(T + 14 + 14 * static_cast<double>(k)),
-          number_text(c.points[static_cast<size_t>(c.knee)].x));
+          "class=\"knee-label\" {4} y=\"{5}\" style=\"fill:{3}\">{6}</text>\n",
+          n1(x), n1(T), n1(T + ph), color, label_x(x, text), n1(label_y), text);
+    }
+    if (name_bottlenecks && c.limit >= 0) {
+      const SurfacePoint& at = c.points[static_cast<size_t>(c.limit)];
+      auto [m, l, h] = pick(at);
+      if (!at.bottleneck.resource.empty() && std::isfinite(m)) {
+        const std::string text =
+            fmt::format("{} {}: {}", c.knee >= 0 ? "first bottleneck, at" : "most saturated at",
+                        number_text(at.x), bottleneck_text(at.bottleneck));
+        // The point named is ringed.
+        out += fmt::format(
+            "<circle class=\"limit\" cx=\"{}\" cy=\"{}\" r=\"6\" stroke=\"{}\"/><text "
+            "class=\"bottleneck-label\" {} y=\"{}\" style=\"fill:{}\">{}</text>\n",
+            n1(sx(at.x)), n1(sy(m * scale)), color, label_x(sx(at.x), text),
+            n1(label_y + (c.knee >= 0 ? 14 : 0)), color, esc(text));
+      }
     }
   }
   out += "</svg>\n<ul class=\"legend\">";
@@ -160,33 +190,42 @@ std::string render_sweep_html(const SweepSurface& s) {
       "<style>body{{font:14px system-ui,sans-serif;margin:24px;color:#222}}"
       "svg text{{font:11px system-ui,sans-serif;fill:#333}}.grid{{stroke:#eee}}"
       ".axis,.tickmark{{stroke:#555}}.band{{opacity:.18;stroke:none}}"
-      ".curve{{fill:none;stroke-width:2}}.knee{{stroke-dasharray:5 4;stroke-width:1.5}}"
+      ".curve{{fill:none;stroke-width:2}}.limit{{fill:none;stroke-width:1.5}}"
+      ".knee-label,.bottleneck-label{{paint-order:stroke;stroke:#fff;stroke-width:3px}}"
+      ".knee{{stroke-dasharray:5 4;stroke-width:1.5}}"
       ".legend{{list-style:none;padding:0;display:flex;gap:18px}}"
       ".swatch{{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle}}"
       "table{{border-collapse:collapse}}td,th{{padding:2px 10px;text-align:right;border-bottom:1px "
-      "solid #eee}}</style></head><body>\n<h1>Sweep of {0}</h1>\n<p>{1}: {2} over {3}, {4} "
-      "replications a point, mean and 95% interval (bands). Knee: {5}.</p>\n",
+      "solid #eee}}td.bottleneck{{text-align:left}}</style></head><body>\n"
+      "<h1>Sweep of {0}</h1>\n<p>{1}: {2} over {3}, {4} replications a point, mean and 95% "
+      "interval (bands). Knee: {5}.</p>\n",
       esc(s.scenario_name), esc(s.sweep_hash), esc(s.route), esc(s.x_variable), s.replications,
       s.has_checks ? "the first point where fewer than half the runs pass their checks"
                    : "the first point whose p99 passes 3 x the curve's first");
-  out += chart(s, "p99 of " + s.route, "ms", true, 1.0, [](const SurfacePoint& p) {
+  out += chart(s, "p99 of " + s.route, "ms", true, 1.0, true, [](const SurfacePoint& p) {
     return std::tuple{p.p99_ms, p.p99_low, p.p99_high};
   });
-  out += chart(s, "error rate of " + s.route, "%", false, 100.0, [](const SurfacePoint& p) {
+  out += chart(s, "error rate of " + s.route, "%", false, 100.0, false, [](const SurfacePoint& p) {
     return std::tuple{p.error_rate, p.error_low, p.error_high};
   });
-  out += "<h2>Points</h2>\n<table><tr><th>curve</th><th>" + esc(s.x_variable) +
-         "</th><th>p99 ms</th><th>95% interval</th><th>errors</th><th>passed</th></tr>\n";
+  out +=
+      "<h2>Points</h2>\n<p>First bottleneck: the resource most of the point's runs find the "
+      "most saturated (CPU of its limit, worker pool, PostgreSQL connections, Kafka consumer "
+      "lag, disk), as <code>kubetwin capacity</code> names it, with its mean saturation.</p>\n"
+      "<table><tr><th>curve</th><th>" +
+      esc(s.x_variable) +
+      "</th><th>p99 ms</th><th>95% interval</th><th>errors</th><th>passed</th><th>first "
+      "bottleneck</th></tr>\n";
   for (const SurfaceCurve& c : s.curves)
     for (size_t i = 0; i < c.points.size(); ++i) {
       const SurfacePoint& p = c.points[i];
       out += fmt::format(
           "<tr{}><td>{}</td><td>{}</td><td>{:.1f}</td><td>{}</td><td>{:.2f}%</td><td>{:.0f}%</td>"
-          "</tr>\n",
+          "<td class=\"bottleneck\">{}</td></tr>\n",
           static_cast<int>(i) == c.knee ? " class=\"knee-row\"" : "", esc(c.label),
           number_text(p.x), p.p99_ms,
           std::isfinite(p.p99_low) ? fmt::format("{:.1f} - {:.1f}", p.p99_low, p.p99_high) : "-",
-          p.error_rate * 100, p.passed * 100);
+          p.error_rate * 100, p.passed * 100, esc(bottleneck_text(p.bottleneck)));
     }
   out += "</table>\n</body></html>\n";
   return out;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Issue 9, must-show 1: kubetwin's HTML pages open in headless Chromium with no console error,
-# and what they should draw is drawn. Writes a run report of a shipped scenario
-# (scenarios/ha/prod-broker-loss.yaml), a capacity search and a comparison of two runs, loads
+# Issue 9, must-show 1, and issue 15, must-show 2: kubetwin's HTML pages open in headless
+# Chromium with no console error, and what they should draw is drawn. Writes a run report of a
+# shipped scenario (scenarios/ha/prod-broker-loss.yaml), a capacity search, a comparison of two
+# runs and a sweep's surface (tests/browser/sweep.yaml), loads
 # each in Chromium with tests/browser/measure.js injected into a copy (the pages themselves run no
 # script), and checks the measured boxes: every chart's SVG, the expected series of each chart,
-# the topology's nodes and edges, the capacity probes' dots. Screenshots of the unmodified pages
-# go to OUT_DIR. Two negative controls prove the checks can fail: a page with a series removed
-# and a page with a console error must both be refused.
+# the topology's nodes and edges, the capacity probes' dots, the sweep's curves, bands, knees and
+# bottleneck labels. Screenshots of the unmodified pages go to OUT_DIR. Negative controls prove
+# the checks can fail: a page with a series removed, a page with a console error, a surface
+# without its bands and one with a label off its chart must all be refused.
 # Usage: report_in_chromium.sh KUBETWIN_BINARY OUT_DIR   (exit 77 = skipped: no chromium)
 set -u
 if [ $# -ne 2 ]; then echo "usage: $0 KUBETWIN_BINARY OUT_DIR" >&2; exit 2; fi
@@ -135,6 +137,35 @@ check_page compare
 expect_series compare "Throughput" "A answered" "B answered"
 expect_series compare "p99 latency of POST /orders" "A p99" "B p99"
 
+# The surface of a sweep (tests/browser/sweep.yaml: 5 rates x 3 and 5 orders-api replicas):
+# per replica count a p99 curve and an error-rate curve, each with its 95% band; a dot per point
+# whose tooltip names its first bottleneck; each curve's knee marked and the bottleneck before it
+# named, every label drawn whole inside its chart; the table's bottleneck column filled.
+"$kubetwin" sweep tests/browser/sweep.yaml --db "$out/sweep.db" --quiet >/dev/null \
+  || fail "sweep exited $?"
+"$kubetwin" report "$out/sweep.db" --sweep latest --html "$out/sweep.html" \
+  || fail "report --sweep exited $?"
+measure "$out/sweep.html" sweep
+check_page sweep
+for c in "p99 of POST /orders" "error rate of POST /orders"; do
+  expect_series sweep "$c" "amazon-api-prod/orders-api.replicas = 3" \
+    "amazon-api-prod/orders-api.replicas = 3 95% interval" \
+    "amazon-api-prod/orders-api.replicas = 5" "amazon-api-prod/orders-api.replicas = 5 95% interval"
+  [ "$(grep -F "dots|$c|" "$out/sweep.measure" | cut -d'|' -f3)" = 10 ] \
+    || fail "sweep: \"$c\" does not draw 10 dots (5 rates x 2 replica counts)"
+  [ "$(grep -c -F "label|$c|knee-label|knee " "$out/sweep.measure")" = 2 ] \
+    || fail "sweep: \"$c\" does not mark both curves' knees"
+done
+[ "$(grep -F 'dot-bottlenecks|p99 of POST /orders|' "$out/sweep.measure" | cut -d'|' -f3)" = 10 ] \
+  || fail "sweep: not every point's dot names its first bottleneck"
+[ "$(grep -c -E '^label\|p99 of POST /orders\|bottleneck-label\|first bottleneck, at [0-9]+: .*[0-9]+%\|' \
+  "$out/sweep.measure")" = 2 ] || fail "sweep: the knees' bottlenecks are not both named"
+if grep '^label|' "$out/sweep.measure" | grep -q '|out$'; then
+  fail "sweep: labels drawn outside their chart:"; grep '^label|.*|out$' "$out/sweep.measure"
+fi
+[ "$(grep -c '<td class="bottleneck">[^-<]' "$out/sweep.html")" = 10 ] \
+  || fail "sweep: the table does not name a bottleneck at each of its 10 points"
+
 # Negative controls: the checks refuse a page missing a series, and one with a console error.
 sed 's#<path class="series"\([^>]*\)><title>POST /orders</title></path>##' "$out/report.html" \
   >"$out/broken-series.html"
@@ -142,15 +173,28 @@ measure "$out/broken-series.html" broken-series
 sed 's#</body>#<script>console.error("deliberate")</script></body>#' "$out/capacity.html" \
   >"$out/broken-console.html"
 measure "$out/broken-console.html" broken-console
+# And a surface whose bands are gone and one whose bottleneck label runs off its chart.
+sed 's#<path class="band"[^>]*><title>[^<]*</title></path>##' "$out/sweep.html" >"$out/broken-bands.html"
+measure "$out/broken-bands.html" broken-bands
+sed 's#class="bottleneck-label" x="[0-9.]*"#class="bottleneck-label" x="-400"#' "$out/sweep.html" \
+  >"$out/broken-label.html"
+measure "$out/broken-label.html" broken-label
 kept=$failures
 expect_series broken-series "Throughput" "POST /orders" >/dev/null
 missed_series=$((failures == kept))
 failures=$kept
+expect_series broken-bands "p99 of POST /orders" "amazon-api-prod/orders-api.replicas = 3 95% interval" >/dev/null
+missed_bands=$((failures == kept))
+failures=$kept
+grep -q '^label|.*bottleneck-label.*|out$' "$out/broken-label.measure"
+missed_label=$?
 check_page broken-console >/dev/null
 missed_console=$((failures == kept))
 failures=$kept
 [ $missed_series = 0 ] || fail "the negative control with a series removed was not refused"
 [ $missed_console = 0 ] || fail "the negative control with a console error was not refused"
+[ $missed_bands = 0 ] || fail "the negative control of a surface without bands was not refused"
+[ $missed_label = 0 ] || fail "the negative control of a label off its chart was not seen"
 
 # Screenshots of the pages as a reader sees them.
 browse --window-size=1500,4400 --screenshot="$out/report.png" "file://$out/report.html" \
@@ -159,7 +203,9 @@ browse --window-size=1500,1250 --screenshot="$out/capacity.png" "file://$out/cap
   >/dev/null 2>&1 || fail "no screenshot of the capacity page"
 browse --window-size=1500,1300 --screenshot="$out/compare.png" "file://$out/compare.html" \
   >/dev/null 2>&1 || fail "no screenshot of the comparison"
-for p in report capacity compare; do
+browse --window-size=1000,1500 --screenshot="$out/sweep.png" "file://$out/sweep.html" \
+  >/dev/null 2>&1 || fail "no screenshot of the sweep's surface"
+for p in report capacity compare sweep; do
   [ "$(stat -c %s "$out/$p.png" 2>/dev/null || echo 0)" -gt 20000 ] || fail "$p.png is empty"
 done
 

@@ -10,6 +10,9 @@
 //   sweep_run_checks   each run's check verdicts
 //   sweep_point_figures  per point, route and figure: mean and 95% Student-t interval over the
 //                      point's replications; written once the file holds every run of the sweep
+//   sweep_point_bottlenecks  per point, what saturates first (with sweep_point_figures)
+// The sweep tables carry their own version (row `kubetwin-sweeps` of kubetwin_schema, 2 since
+// bottlenecks): a version 1 file is upgraded in place when opened, a newer one refused.
 // Promises:
 // - Nothing in these tables depends on the wall clock, the thread count or the shard count: the
 //   same sweep gives the same `sqlite3 FILE .dump`, run locally in one process or as N shards
@@ -33,6 +36,16 @@ struct sqlite3;
 
 namespace kubetwin::report {
 
+// What saturates first at a point: the resource most of its runs name (scenario::find_bottleneck,
+// as `kubetwin capacity` names it), with their mean saturation; resource "" when none was named.
+struct PointBottleneck {
+  std::string resource;   // "amazon-api-prod/postgres CPU (limit 250m per pod)"
+  std::string kind;       // "cpu", "workers", "postgres-connections", "kafka-lag", "disk"
+  double saturation = 0;  // mean over the runs that named it (1 = full)
+  int runs = 0;           // how many of the point's runs named it
+  int of_runs = 0;        // the point's runs
+};
+
 // A point's figures as `kubetwin sweep` prints them (one route).
 struct SweepPointRow {
   int point = 0;
@@ -42,6 +55,7 @@ struct SweepPointRow {
   double p99_ms = 0, p99_half_width = 0;
   double error_rate = 0;
   double throughput_per_s = 0;
+  PointBottleneck bottleneck;
 };
 
 struct SweepSummary {
@@ -66,6 +80,7 @@ struct SurfacePoint {
   double p99_ms = 0, p99_low = 0, p99_high = 0;  // NaN when unknown
   double error_rate = 0, error_low = 0, error_high = 0;
   double passed = 0;  // share of the point's runs whose checks all passed
+  PointBottleneck bottleneck;
 };
 struct SurfaceCurve {
   std::string label;                 // "amazon-api-prod/orders-api.replicas = 3"; "" with one curve
@@ -73,6 +88,9 @@ struct SurfaceCurve {
   // The knee: the first point where fewer than half the runs pass their checks, after one where
   // at least half did (-1: none). With no checks, the first p99 above 3 x the curve's first.
   int knee = -1;
+  // The point whose first bottleneck names what limits the curve: the last one before the knee
+  // (past it the system is in collapse, restarts and queues blur what is full), else the last.
+  int limit = -1;
 };
 struct SweepSurface {
   std::string scenario_name;
@@ -134,8 +152,14 @@ SweepSummary merge_sweep_shards(const std::filesystem::path& out,
 
 // The surface as one self-contained HTML file (inline SVG and CSS, no script): p99 and error
 // rate over the x variable, a curve per combination of the other variables, the 95% interval as
-// a band, the knee of each curve marked. Deterministic: the same surface gives the same bytes.
+// a band, the knee of each curve marked and its first bottleneck named (SurfaceCurve::limit),
+// each point's own bottleneck in its dot's tooltip and in the table of points.
+// Deterministic: the same surface gives the same bytes.
 std::string render_sweep_html(const SweepSurface& surface);
+
+// "amazon-api-prod/postgres CPU (limit 250m per pod) 97%", "... (2 of 3 runs)" when not every run
+// of the point named it; "-" when none did.
+std::string bottleneck_text(const PointBottleneck& b);
 
 // The text table `kubetwin sweep` and `kubetwin merge` print.
 std::string render_sweep_summary(const SweepSummary& s);
