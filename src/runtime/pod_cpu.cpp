@@ -203,7 +203,7 @@ void PodCpu::start(uint64_t token, Time arrived, Time demand, Time now) {
   // A thread that becomes runnable in a period whose quota is already spent stalls at once.
   if (limited() && quota_left_ == 0 && !throttled_) begin_stall(now);
   running_.push_back(Running{v_ + demand, seq_++, token, arrived, now});
-  std::push_heap(running_.begin(), running_.end(), later);
+  std::push_heap(running_.begin(), running_.end(), Later{});
   busy_threads_.set(now, static_cast<double>(running_.size()));
   waits_.add(sim::to_seconds(now - arrived));
 }
@@ -250,7 +250,7 @@ void PodCpu::on_wake() {
   advance(now);
   in_wake_ = true;
   while (!running_.empty() && running_.front().finish_v <= v_) {
-    std::pop_heap(running_.begin(), running_.end(), later);
+    std::pop_heap(running_.begin(), running_.end(), Later{});
     const Running done = running_.back();
     running_.pop_back();
     ++completions_;

@@ -491,6 +491,17 @@ void World::Impl::build_kafka() {
 }
 
 uint32_t World::Impl::kafka_for(uint32_t pod) const {
+  if (kafka_of_pod_changes_ != config_changes_.size()) {
+    kafka_of_pod_.clear();
+    kafka_of_pod_changes_ = config_changes_.size();
+  }
+  if (pod >= kafka_of_pod_.size()) kafka_of_pod_.resize(pods_.size(), kUnknown);
+  uint32_t& k = kafka_of_pod_[pod];
+  if (k == kUnknown) k = find_kafka_for(pod);
+  return k;
+}
+
+uint32_t World::Impl::find_kafka_for(uint32_t pod) const {
   // The cluster the pod's bootstrap servers name (resolved through DNS from its configuration),
   // else the one in its own namespace.
   for (uint32_t k = 0; k < kafka_.size(); ++k) {

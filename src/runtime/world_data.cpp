@@ -184,12 +184,19 @@ void World::Impl::call_kafka(uint32_t c, const Call& call) {
   }
   KafkaClusterRt& kr = kafka_[k];
   KafkaCluster& cluster = *kr.cluster;
-  int topic = ensure_topic(kr, call.kafka.topic);
-  if (topic < 0) {
-    call_done(c, Failure::kNoLeader);
-    return;
+  auto site = std::find_if(produce_sites_.begin(), produce_sites_.end(),
+                           [&](const ProduceSite& s) { return s.call == &call && s.kafka == k; });
+  if (site == produce_sites_.end()) {
+    int topic = ensure_topic(kr, call.kafka.topic);
+    if (topic < 0) {  // not created (too few live brokers): asked again next time
+      call_done(c, Failure::kNoLeader);
+      return;
+    }
+    produce_sites_.push_back(ProduceSite{&call, k, topic, &kr.round_robin[topic]});
+    site = produce_sites_.end() - 1;
   }
-  uint32_t& rr = kr.round_robin[topic];
+  const int topic = site->topic;
+  uint32_t& rr = *site->round_robin;
   int partition =
       cluster.partition_of(topic, static_cast<int>(rr++ % cluster.partition_count(topic)));
   int leader = cluster.leader(partition);

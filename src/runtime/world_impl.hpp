@@ -644,6 +644,22 @@ class World::Impl : public PodHost {
   // Kafka.
   void build_kafka();
   uint32_t kafka_for(uint32_t pod) const;
+  uint32_t find_kafka_for(uint32_t pod) const;  // kafka_for without its cache
+  // kafka_for's answers by pod (kUnknown: not asked yet). The answer depends only on the pod and
+  // the config changes so far (Services, broker pods and namespaces are fixed once built), so the
+  // cache is dropped when a config change is added.
+  static constexpr uint32_t kUnknown = UINT32_MAX - 1;
+  mutable std::vector<uint32_t> kafka_of_pod_;
+  mutable size_t kafka_of_pod_changes_ = 0;  // config_changes_.size() the cache is for
+  // A Kafka call's topic id and round-robin counter on its cluster, found once per call site (a
+  // topic, once created, keeps its id; round_robin's map nodes never move).
+  struct ProduceSite {
+    const Call* call;
+    uint32_t kafka;
+    int topic;
+    uint32_t* round_robin;
+  };
+  std::vector<ProduceSite> produce_sites_;
   // The topic's id, auto-created with the brokers' defaults (auto.create.topics.enable, KLOG);
   // -1 when it cannot be created (replication factor above the live brokers).
   static int ensure_topic(KafkaClusterRt& k, const std::string& name);

@@ -258,7 +258,10 @@ ArrivalGenerator::ArrivalGenerator(ArrivalProcess process, RateProfile profile, 
     : process_(process),
       profile_(std::move(profile)),
       end_(end),
-      now_(std::max<sim::Time>(start, 0)) {}
+      now_(std::max<sim::Time>(start, 0)) {
+  if (profile_.shape() == RateProfile::Shape::kConstant && profile_.spikes().empty())
+    flat_rate_ = profile_.rate_at(0);
+}
 
 std::optional<sim::Time> ArrivalGenerator::next(sim::Rng& rng) {
   return process_ == ArrivalProcess::kPoisson ? next_poisson(rng) : next_constant();
@@ -270,7 +273,7 @@ std::optional<sim::Time> ArrivalGenerator::next(sim::Rng& rng) {
 std::optional<sim::Time> ArrivalGenerator::next_poisson(sim::Rng& rng) {
   while (now_ < end_) {
     sim::Time segment_end = std::min(end_, (now_ / kThinningSegment + 1) * kThinningSegment);
-    double bound = profile_.max_rate(now_, segment_end);
+    double bound = flat_rate_ >= 0 ? flat_rate_ : profile_.max_rate(now_, segment_end);
     if (bound <= 0) {
       now_ = segment_end;
       continue;
@@ -285,7 +288,8 @@ std::optional<sim::Time> ArrivalGenerator::next_poisson(sim::Rng& rng) {
       now_ = segment_end;
       continue;
     }
-    if (rng.uniform() * bound < profile_.rate_at(now_)) return now_;
+    const double rate = flat_rate_ >= 0 ? flat_rate_ : profile_.rate_at(now_);
+    if (rng.uniform() * bound < rate) return now_;
   }
   return std::nullopt;
 }

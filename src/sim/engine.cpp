@@ -51,6 +51,10 @@ std::string method_from_signature(std::string_view pretty) {
 
 }  // namespace internal
 
+void Engine::past(const char* who) {
+  throw std::logic_error(std::string(who) + ": time is in the past");
+}
+
 void Engine::rearm_guard() {
   guard_at_ = processed_ + kGuardStride;
   if (budget_ != 0) guard_at_ = std::min(guard_at_, budget_ + 1);

@@ -6,8 +6,8 @@
 
 namespace kubetwin::sim {
 
-Time from_seconds(double s) {
-  return static_cast<Time>(std::llround(s * 1e9));
+Time from_seconds_slow(double ns) {
+  return static_cast<Time>(std::llround(ns));
 }
 
 std::optional<Time> parse_duration(std::string_view text) {

@@ -123,6 +123,38 @@ TEST(ArrivalGenerator, ThinningPoissonCountMatchesTheIntegral) {
   EXPECT_NEAR(static_cast<double>(late), 36000, 4 * std::sqrt(36000.0));
 }
 
+// A constant profile skips the thinning's bound and rate look-ups (the speed issue's fast path);
+// the same rate as a one-point piecewise profile takes the general path. Both must draw the same
+// arrivals from the same stream, to the nanosecond, scaled or not: the fast path may not change
+// a single figure of a run.
+TEST(ArrivalGenerator, ConstantFastPathDrawsWhatThinningDraws) {
+  for (double rate : {0.5, 300.0, 1000.0}) {
+    for (double scale : {1.0, 1.7}) {
+      RateProfile flat = RateProfile::constant(rate).scaled(scale);
+      RateProfile general = RateProfile::piecewise({{0, rate, 0}}).scaled(scale);
+      ASSERT_EQ(flat.shape(), RateProfile::Shape::kConstant);
+      ASSERT_NE(general.shape(), RateProfile::Shape::kConstant);
+      auto a =
+          all_arrivals(ArrivalGenerator(ArrivalProcess::kPoisson, flat, seconds(3), minutes(3)),
+                       sim::Rng(11, "shoppers"));
+      auto b =
+          all_arrivals(ArrivalGenerator(ArrivalProcess::kPoisson, general, seconds(3), minutes(3)),
+                       sim::Rng(11, "shoppers"));
+      EXPECT_GT(a.size(), 10u) << rate;
+      EXPECT_EQ(a, b) << "rate " << rate << " scale " << scale;
+    }
+  }
+  // With a spike the constant profile is not flat: the general path, same draws as piecewise.
+  auto spiked = [](RateProfile p) { return p.with_spikes({{seconds(30), seconds(10), 900}}); };
+  EXPECT_EQ(
+      all_arrivals(ArrivalGenerator(ArrivalProcess::kPoisson, spiked(RateProfile::constant(100)), 0,
+                                    minutes(1)),
+                   sim::Rng(3, "x")),
+      all_arrivals(ArrivalGenerator(ArrivalProcess::kPoisson,
+                                    spiked(RateProfile::piecewise({{0, 100, 0}})), 0, minutes(1)),
+                   sim::Rng(3, "x")));
+}
+
 TEST(ArrivalGenerator, PoissonGapsAreExponential) {
   ArrivalGenerator gen(ArrivalProcess::kPoisson, RateProfile::constant(1000), 0, seconds(100));
   std::vector<sim::Time> t = all_arrivals(gen, sim::Rng(7, "x"));

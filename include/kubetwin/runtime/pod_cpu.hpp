@@ -141,9 +141,13 @@ class PodCpu {
     Time arrived;
     Time demand;
   };
-  static bool later(const Running& a, const Running& b) {
-    return a.finish_v > b.finish_v || (a.finish_v == b.finish_v && a.seq > b.seq);
-  }
+  // The heap's order, as a type so std::push_heap and pop_heap inline it (a function pointer
+  // they called).
+  struct Later {
+    bool operator()(const Running& a, const Running& b) const {
+      return a.finish_v > b.finish_v || (a.finish_v == b.finish_v && a.seq > b.seq);
+    }
+  };
 
   bool limited() const { return quota_ > 0; }
   Time period_end() const { return origin_ + (period_index_ + 1) * config_.cfs_period; }

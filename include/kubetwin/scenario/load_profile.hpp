@@ -127,6 +127,9 @@ class ArrivalGenerator {
   RateProfile profile_;
   sim::Time end_;
   sim::Time now_;  // the last arrival (or candidate) time
+  // A constant profile without spikes: its rate (the bound and the rate of every candidate, so
+  // thinning keeps each one; the draws stay the same), else -1.
+  double flat_rate_ = -1;
 };
 
 // A closed loop: `users` clients, each sending a request, waiting for its answer, thinking for

@@ -95,7 +95,8 @@ class Engine {
   Time now() const { return now_; }
 
   EventId schedule_at(Time t, EventFn fn, void* context, uint64_t arg = 0) {
-    if (t < now_) throw std::logic_error("Engine::schedule_at: time is in the past");
+    if (t < now_) [[unlikely]]
+      past("Engine::schedule_at");
     return queue_.push(t, fn, context, arg);
   }
   EventId schedule_after(Time delay, EventFn fn, void* context, uint64_t arg = 0) {
@@ -122,7 +123,8 @@ class Engine {
   // Moves a pending event to time t (>= now), ordered as if scheduled now; cheaper than cancel
   // plus schedule. Returns its (possibly new) handle; invalid when it was not pending.
   EventId reschedule(EventId id, Time t) {
-    if (t < now_) throw std::logic_error("Engine::reschedule: time is in the past");
+    if (t < now_) [[unlikely]]
+      past("Engine::reschedule");
     return queue_.reschedule(id, t);
   }
 
@@ -182,6 +184,8 @@ class Engine {
   static inline const bool kRegistered = internal::register_event_kind(
       &thunk<Method>, EventKind{internal::method_name<Method>(), &component_of<Method>});
 
+  // Throws std::logic_error "<who>: time is in the past" (out of line: the hot paths stay small).
+  [[noreturn, gnu::cold, gnu::noinline]] static void past(const char* who);
   // Runs up to kNoProgressSample more events, tallies what they are, and throws NoProgress.
   [[noreturn]] void no_progress(const std::string& headline, const PoppedEvent& first);
   // At guard_at_: throws when the clock has not moved for kMaxEventsPerInstant events or the

@@ -33,8 +33,21 @@ constexpr Time hours(int64_t n) {
   return minutes(n * 60);
 }
 
-// Converts a duration in seconds (a sampled service time, say) to Time, rounded to the nearest ns.
-Time from_seconds(double s);
+// std::llround of a nanosecond count of 2^52 or more (or not finite).
+Time from_seconds_slow(double ns);
+// Converts a duration in seconds (a sampled service time, say) to Time, rounded to the nearest ns,
+// halves away from zero: std::llround's rule, computed exactly and without the library call below
+// 2^52 ns (the hot path: every sampled delay passes here).
+inline Time from_seconds(double s) {
+  const double x = s * 1e9;
+  if (x > -0x1p52 && x < 0x1p52) {
+    Time i = static_cast<Time>(x);                   // toward zero
+    const double frac = x - static_cast<double>(i);  // exact: |x| < 2^52
+    i += frac >= 0.5 ? 1 : (frac <= -0.5 ? -1 : 0);
+    return i;
+  }
+  return from_seconds_slow(x);
+}
 constexpr double to_seconds(Time t) {
   return static_cast<double>(t) * 1e-9;
 }
