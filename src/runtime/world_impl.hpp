@@ -624,6 +624,7 @@ class World::Impl : public PodHost {
   void terminate(uint32_t pod);
   void stop_pod(uint32_t pod);
   int active_replicas(const WorkloadRt& w) const;
+  bool is_replica(uint32_t pod) const;  // counted by its ReplicaSet and the HPA
 
   // Calls.
   void call_http(uint32_t r, const Call& call);

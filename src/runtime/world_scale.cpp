@@ -51,16 +51,17 @@ void World::Impl::build_autoscaling() {
   }
 }
 
+// A pod the control plane is terminating (a drain, a pod-kill with a grace period) is not a
+// replica any more: its ReplicaSet already made a new one. The HPA and the ReplicaSet count the
+// same pods, so that an eviction and an HPA sync at the same instant do not remove the new one.
+bool World::Impl::is_replica(uint32_t p) const {
+  return !pods_[p].gone && !pods_[p].terminating &&
+         !(control_ && control_->pod(p).phase == PodLifePhase::kTerminating);
+}
+
 int World::Impl::active_replicas(const WorkloadRt& w) const {
   int n = 0;
-  // A pod the control plane is terminating (a drain, a pod-kill with a grace period) is not a
-  // replica any more: its ReplicaSet already made a new one.
-  for (uint32_t p : w.pods) {
-    n += (pods_[p].gone || pods_[p].terminating ||
-          (control_ && control_->pod(p).phase == PodLifePhase::kTerminating))
-             ? 0
-             : 1;
-  }
+  for (uint32_t p : w.pods) n += is_replica(p) ? 1 : 0;
   return n;
 }
 
@@ -71,7 +72,7 @@ HpaSample World::Impl::hpa_sample(uint32_t index) {
   HpaSample s;
   for (uint32_t p : w.pods) {
     PodRt& pod = pods_[p];
-    if (pod.gone || pod.terminating) continue;
+    if (!is_replica(p)) continue;
     ++s.current;
     sim::Time cpu = pod.cpu_view->cpu_used();
     sim::Time delta = cpu - pod.cpu_at_sync;
@@ -89,8 +90,7 @@ HpaSample World::Impl::hpa_sample(uint32_t index) {
 void World::Impl::scale(uint32_t index, int desired) {
   WorkloadRt& w = workloads_[index];
   const sim::Time now = engine.now();
-  int current = 0;  // as hpa_sample counted them
-  for (uint32_t p : w.pods) current += (pods_[p].gone || pods_[p].terminating) ? 0 : 1;
+  const int current = active_replicas(w);  // as hpa_sample counted them
   if (desired > current) {
     int added = 0;
     for (int i = current; i < desired; ++i) added += create_replica(index) ? 1 : 0;
@@ -102,7 +102,7 @@ void World::Impl::scale(uint32_t index, int desired) {
   } else if (desired < current) {
     std::vector<uint32_t> order;
     for (auto it = w.pods.rbegin(); it != w.pods.rend(); ++it) {
-      if (!pods_[*it].gone && !pods_[*it].terminating) order.push_back(*it);
+      if (is_replica(*it)) order.push_back(*it);
     }
     std::stable_partition(order.begin(), order.end(), [&](uint32_t p) { return !pods_[p].ready; });
     for (int i = 0; i < current - desired; ++i) terminate(order[static_cast<size_t>(i)]);

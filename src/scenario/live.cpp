@@ -487,8 +487,13 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     p.started_ms = twin->start_ms + to_ms(s.started);
     p.last_termination_ms =
         s.last_termination < 0 ? -1 : twin->start_ms + to_ms(s.last_termination);
+    // A pod created inside the window (a replacement) is measured from its creation: it was
+    // not in the first reading, and what it used is all inside the window.
+    const bool read_before = i < cpu_before.size();
+    const double pod_window_s =
+        read_before ? window_s : sim::to_seconds(end - std::max(window_start, s.created));
     p.cpu_cores =
-        window_s > 0 && i < cpu_before.size() ? (s.cpu_seconds - cpu_before[i]) / window_s : 0;
+        pod_window_s > 0 ? (s.cpu_seconds - (read_before ? cpu_before[i] : 0.0)) / pod_window_s : 0;
     p.memory_bytes = s.memory_bytes;
     twin->pods.push_back(std::move(p));
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -158,6 +159,93 @@ TEST(LiveReplay, ADeletedPodIsReplacedWithTheKubeletsTimings) {
   EXPECT_EQ(scheduled, deleted_at);
   // The sandbox (2 s) and the Vault agent's init container (2 s) before the container starts.
   EXPECT_EQ(started, deleted_at + 4'000);
+}
+
+const std::string kShoppers =
+    "{name: shoppers, target: {gateway: kong-prod, host: api.amazon-store.com}, rate: 100/s, "
+    "mix: [{request: \"POST /orders\", weight: 50}, {request: \"GET /users/{id}\", weight: 50}]}";
+
+// Under load, a pod deleted at the instant of an HPA sync (every 15 s from the twin's start) gets
+// one replacement, which joins the endpoints once Ready and takes its share of the traffic.
+TEST(LiveReplay, AReplacementUnderLoadIsKeptAndTakesItsShareOfTheTraffic) {
+  Applied a = applied_prod();
+  act(a.state, "load-set", {kShoppers, "<argument>"});
+  advance(a.state, "1m");
+  auto before = replay_live(a.state, a.model);
+  const LivePod* victim = pod_named(*before, "orders-api-");
+  ASSERT_NE(victim, nullptr);
+  const std::string name = victim->name;
+  act(a.state, "delete-pod", {"amazon-api-prod", name, victim->world_name, "30000"});
+  advance(a.state, "2m");
+  auto t = replay_live(a.state, a.model);
+  std::vector<const LivePod*> orders;
+  const LivePod* fresh = nullptr;
+  for (const LivePod& p : t->pods) {
+    if (p.workload != "orders-api") continue;
+    orders.push_back(&p);
+    if (p.replacement) fresh = &p;
+  }
+  ASSERT_EQ(orders.size(), 3u);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->ready);
+  int killed = 0, scheduled = 0;
+  for (const LiveEvent& e : t->events) {
+    if (e.name.rfind("orders-api-", 0) != 0 || e.at_ms < before->now_ms) continue;
+    killed += e.reason == "Killing" ? 1 : 0;
+    scheduled += e.reason == "Scheduled" ? 1 : 0;
+  }
+  EXPECT_EQ(killed, 1) << "only the deleted pod is stopped";
+  EXPECT_EQ(scheduled, 1) << "one replacement";
+  double others = 0;
+  for (const LivePod* p : orders) {
+    if (p != fresh) others += p->cpu_cores / 2;
+  }
+  EXPECT_GT(others, 0.02);
+  EXPECT_GT(fresh->cpu_cores, others / 2) << "the replacement serves its share";
+  // Read within a minute of its creation, its CPU is measured from then (not 0m).
+  a.state.acts.pop_back();
+  advance(a.state, "30s");
+  auto young = replay_live(a.state, a.model);
+  for (const LivePod& p : young->pods) {
+    if (p.workload == "orders-api" && p.replacement) {
+      EXPECT_GT(p.cpu_cores, others / 4);
+    }
+  }
+}
+
+// kubectl drain evicts each pod of the node once; the ReplicaSet makes one replacement per
+// evicted pod, and none of them is stopped again (an HPA sync at the same instant counts the
+// evicted pods out, as the ReplicaSet does).
+TEST(LiveReplay, ADrainEvictsEachPodOnceAndEachGetsOneReplacement) {
+  Applied a = applied_prod();
+  advance(a.state, "1m");  // the drain lands on an HPA sync
+  auto before = replay_live(a.state, a.model);
+  int evicted_deployment_pods = 0;
+  for (const LivePod& p : before->pods) {
+    if (p.node == "general-1" && p.workload_kind == "Deployment") ++evicted_deployment_pods;
+  }
+  ASSERT_GT(evicted_deployment_pods, 0);
+  act(a.state, "drain", {"general-1"});
+  advance(a.state, "1m");
+  auto t = replay_live(a.state, a.model);
+  std::map<std::string, int> killings;
+  int scheduled = 0;
+  for (const LiveEvent& e : t->events) {
+    if (e.at_ms < before->now_ms || e.kind != "Pod") continue;
+    if (e.reason == "Killing") ++killings[e.name];
+    if (e.reason == "Scheduled" && !before->find_pod(e.namespace_name, e.name)) ++scheduled;
+  }
+  for (const auto& [pod, n] : killings) {
+    EXPECT_EQ(n, 1) << pod;
+    const LivePod* was = nullptr;
+    for (const LivePod& p : before->pods) {
+      if (p.name == pod) was = &p;
+    }
+    ASSERT_NE(was, nullptr) << pod << " was not on the drained node: a replacement killed";
+    EXPECT_EQ(was->node, "general-1") << pod;
+  }
+  EXPECT_GE(scheduled, evicted_deployment_pods);
+  for (const LivePod& p : t->pods) EXPECT_NE(p.node, "general-1") << p.name;
 }
 
 TEST(LiveReplay, ABrokerKillShowsTheElectionInAnotherBrokersLog) {
