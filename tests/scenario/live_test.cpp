@@ -248,6 +248,63 @@ TEST(LiveReplay, ADrainEvictsEachPodOnceAndEachGetsOneReplacement) {
   for (const LivePod& p : t->pods) EXPECT_NE(p.node, "general-1") << p.name;
 }
 
+// kubectl scale statefulset: OrderedReady. Up, one new ordinal at a time, each once the one
+// before is Running and Ready; down, the highest ordinal first, the next once it is gone; an
+// identity scaled back is the same broker again.
+TEST(LiveReplay, AStatefulSetScalesOnePodAtATimeInOrdinalOrder) {
+  Applied a = applied_prod();
+  act(a.state, "scale", {"StatefulSet", "amazon-api-prod", "kafka", "5"});
+  const int64_t up_at = a.state.now_ms();
+  advance(a.state, "2m");
+  auto up = replay_live(a.state, a.model);
+  std::map<std::string, int64_t> scheduled, started;
+  for (const LiveEvent& e : up->events) {
+    if (e.reason == "Scheduled" && e.at_ms >= up_at) scheduled[e.name] = e.at_ms;
+    if (e.reason == "Started" && e.at_ms >= up_at) started[e.name] = e.at_ms;
+  }
+  ASSERT_EQ(scheduled.size(), 2u);
+  EXPECT_EQ(scheduled["kafka-3"], up_at);
+  ASSERT_TRUE(started.count("kafka-3"));
+  EXPECT_GT(scheduled["kafka-4"], started["kafka-3"]) << "kafka-4 waits for kafka-3";
+  for (const char* name : {"kafka-3", "kafka-4"}) {
+    const LivePod* p = up->find_pod("amazon-api-prod", name);
+    ASSERT_NE(p, nullptr) << name;
+    EXPECT_TRUE(p->ready) << name;
+    EXPECT_EQ(p->workload_kind, "StatefulSet");
+  }
+  act(a.state, "scale", {"StatefulSet", "amazon-api-prod", "kafka", "2"});
+  const int64_t down_at = a.state.now_ms();
+  advance(a.state, "3m");
+  auto down = replay_live(a.state, a.model);
+  std::vector<std::pair<int64_t, std::string>> killed;
+  for (const LiveEvent& e : down->events) {
+    if (e.reason == "Killing" && e.at_ms >= down_at) killed.emplace_back(e.at_ms, e.name);
+  }
+  ASSERT_EQ(killed.size(), 3u);
+  EXPECT_EQ(killed[0].second, "kafka-4");
+  EXPECT_EQ(killed[1].second, "kafka-3");
+  EXPECT_EQ(killed[2].second, "kafka-2");
+  EXPECT_GE(killed[1].first - killed[0].first, 30'000) << "after kafka-4's grace period";
+  int kafka = 0;
+  for (const LivePod& p : down->pods) kafka += p.workload == "kafka" ? 1 : 0;
+  EXPECT_EQ(kafka, 2);
+  // Back to 3: kafka-2 is the same identity, broker 2 starting again.
+  act(a.state, "scale", {"StatefulSet", "amazon-api-prod", "kafka", "3"});
+  const int64_t again_at = a.state.now_ms();
+  advance(a.state, "1m");
+  auto again = replay_live(a.state, a.model);
+  const LivePod* k2 = again->find_pod("amazon-api-prod", "kafka-2");
+  ASSERT_NE(k2, nullptr);
+  EXPECT_TRUE(k2->ready);
+  std::string restarted;
+  for (const runtime::LogLine& l :
+       again->logs.lines("amazon-api-prod/kafka-2", sim::millis(again->now_ms - again->start_ms))) {
+    if (again->start_ms + l.at / sim::millis(1) >= again_at) restarted += l.text + "\n";
+  }
+  EXPECT_NE(restarted.find("[KafkaRaftServer nodeId=2] Kafka Server started"), std::string::npos)
+      << restarted;
+}
+
 TEST(LiveReplay, ABrokerKillShowsTheElectionInAnotherBrokersLog) {
   Applied a = applied_prod();
   act(a.state, "fault", {kBrokerKill, "<argument>", "2m"});
