@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -494,6 +495,50 @@ TEST(Serve, AtServesThePastMomentOfTheState) {
   std::string later =
       body_of(http_exchange(now.server.port(), request("GET", "/api/v1/namespaces")));
   EXPECT_NE(later.find("\"name\":\"amazon-api-prod\""), std::string::npos);
+}
+
+// --at on a running twin: the state replayed to that moment (a pod deleted later is still
+// there, with the clock of then); a moment after the twin's now is refused.
+TEST(Serve, AtReplaysTheRunningTwinToThatMoment) {
+  std::string dir = temp_dir("at-live");
+  std::string state = dir + "/state.db";
+  auto kt = [&](const std::string& args) {
+    return shell(std::string(KUBETWIN_BINARY) + " " + args + " --state " + state);
+  };
+  kt(std::string("apply ") + KUBETWIN_SOURCE_DIR + "/models/amazon-store");
+  kt("advance 1m");  // the twin starts at 4m0s: now 5m0s
+  const std::string victim = "orders-api-ssdxw8lqph-88cdp";
+  ASSERT_NE(kt("get pods -n amazon-api-prod").find(victim), std::string::npos);
+  kt("delete pod " + victim + " -n amazon-api-prod --grace-period 0");
+  kt("advance 1m");  // now 6m0s
+  auto pods_at = [&](std::optional<int64_t> at) {
+    ApiServerOptions o;
+    o.state_file = state;
+    o.at_seconds = at;
+    ApiServer server(o);
+    server.start();
+    return body_of(
+        http_exchange(server.port(), request("GET", "/api/v1/namespaces/amazon-api-prod/pods")));
+  };
+  const std::string before = pods_at(4 * 60 + 30);
+  EXPECT_NE(before.find("\"name\":\"" + victim + "\""), std::string::npos) << before;
+  const std::string after = pods_at(std::nullopt);
+  EXPECT_EQ(after.find("\"name\":\"" + victim + "\""), std::string::npos) << after;
+  EXPECT_NE(pods_at(6 * 60).find("orders-api-ssdxw8lqph-"), std::string::npos);
+  // After the twin's now: refused, naming both times.
+  ApiServerOptions late;
+  late.state_file = state;
+  late.at_seconds = 7 * 60;
+  try {
+    ApiServer server(late);
+    ADD_FAILURE() << "a moment after now was served";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("after the twin's now (6m0s)"), std::string::npos)
+        << e.what();
+  }
+  std::string err;
+  EXPECT_EQ(call({"serve", "--state", state, "--at", "1h", "--kubeconfig", dir + "/kc"}, &err), 2);
+  EXPECT_NE(err.find("hint: serve a moment up to 6m0s"), std::string::npos) << err;
 }
 
 TEST(Serve, BadFlagsAndABusyPortExitTwoWithAHint) {
