@@ -33,14 +33,9 @@ struct Snapshot {
 std::shared_ptr<const Snapshot> load_snapshot(const std::filesystem::path& state_file,
                                               std::optional<int64_t> at_seconds) {
   topology::State state = topology::StateStore::load_or_empty(state_file);
-  if (at_seconds) {
-    // The state as it was at twin time `at`: only what the applies before it created.
-    std::erase_if(state.resources, [&](const topology::StoredResource& r) {
-      return r.created_at_seconds >= *at_seconds;
-    });
-    std::erase_if(state.applies,
-                  [&](const topology::ApplyRecord& a) { return a.at_seconds >= *at_seconds; });
-  }
+  // The state as it was at twin time `at`: what the applies before it created, the running twin
+  // replayed to that moment (refused when `at` is after the twin's now).
+  if (at_seconds) state = scenario::state_at(state, *at_seconds * 1000);
   auto snap = std::make_shared<Snapshot>();
   // Served as `kubetwin get` shows it: objects from the running twin once the state has been
   // advanced, events from the running twin always (the kubelet's Pulled/Created/Started follow

@@ -8,6 +8,7 @@
 #include "kubetwin/k8s/kustomize.hpp"
 #include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/report/kubectl_apply.hpp"
+#include "kubetwin/scenario/live.hpp"
 #include "kubetwin/topology/twin_index.hpp"
 #include "verb_functions.hpp"
 
@@ -109,6 +110,9 @@ int verb_apply(const Invocation& inv) {
       }
     }
     topology::StateStore store = topology::StateStore::open(state_path(args));
+    // A running twin (advanced since the last apply) is not carried over: say so, not silently.
+    const topology::State before = store.load();
+    const bool was_running = scenario::has_live_twin(before);
     std::vector<std::pair<topology::AdmissionError, std::string>> errors;
     for (const Batch& b : batches) {
       topology::State state = store.load();
@@ -131,6 +135,16 @@ int verb_apply(const Invocation& inv) {
         if (p.action != topology::ApplyAction::kUnchanged) change.upserts.push_back(p.resource);
       }
       store.commit(change);
+    }
+    if (was_running && store.load().applies.size() > before.applies.size()) {
+      size_t acts = 0;
+      for (const topology::ActRecord& a : before.acts)
+        acts += a.at_ms >= before.live_start_ms() && a.verb != "advance" ? 1 : 0;
+      inv.err << "Warning: the running twin (started at "
+              << sim::format_duration(sim::millis(before.live_start_ms())) << ", now "
+              << sim::format_duration(sim::millis(before.now_ms()))
+              << ") starts afresh from the applied manifests; its " << acts
+              << " earlier act(s) are history and are not replayed\n";
     }
     if (!errors.empty()) {
       inv.err << report::apply_errors(errors);

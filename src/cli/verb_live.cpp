@@ -329,17 +329,24 @@ int verb_scale(const Invocation& inv) {
   return guarded(inv, [&] {
     ParsedArgs args = parse_args(inv.args, {{"namespace", 'n', true}, {"replicas", 0, true}});
     if (args.positional.size() != 1 || args.positional[0].find('/') == std::string::npos)
-      throw UsageError("scale needs deployment/NAME --replicas N [-n NS]");
+      throw UsageError("scale needs deployment/NAME or statefulset/NAME --replicas N [-n NS]");
     const std::string ns = args.value("namespace").value_or("default");
     const std::string target = args.positional[0];
     const std::string kind = target.substr(0, target.find('/'));
     const std::string name = target.substr(target.find('/') + 1);
-    if (kind != "deployment" && kind != "deploy" && kind != "deployments" &&
-        kind != "deployment.apps") {
-      throw k8s::InputError(arg_location("scale"),
-                            "the live twin scales Deployments, not \"" + kind + "\"",
-                            "a StatefulSet's new identities (kafka-3) are not simulated yet; "
-                            "apply a changed manifest instead");
+    std::string kind_name;
+    if (kind == "deployment" || kind == "deploy" || kind == "deployments" ||
+        kind == "deployment.apps") {
+      kind_name = "Deployment";
+    } else if (kind == "statefulset" || kind == "sts" || kind == "statefulsets" ||
+               kind == "statefulset.apps") {
+      kind_name = "StatefulSet";
+    } else {
+      throw k8s::InputError(
+          arg_location("scale"),
+          "the live twin scales Deployments and StatefulSets, not \"" + kind + "\"",
+          "scale deployment/NAME or statefulset/NAME, e.g. kubetwin scale "
+          "statefulset/kafka --replicas 4 -n amazon-api-prod");
     }
     const std::string replicas = args.value("replicas").value_or("");
     if (replicas.empty() || replicas.size() > 4 ||
@@ -352,17 +359,20 @@ int verb_scale(const Invocation& inv) {
     require_applied(twin);
     bool found = false;
     for (const topology::Workload& w : twin.model.workloads) {
-      found = found || (w.meta.kind == "Deployment" && w.meta.namespace_name == ns &&
+      found = found || (w.meta.kind == kind_name && w.meta.namespace_name == ns &&
                         w.meta.name == name && !w.pods.empty());
     }
+    const std::string plural = kind_name == "Deployment" ? "deployments" : "statefulsets";
     if (!found) {
-      inv.err << "Error from server (NotFound): deployments.apps \"" << name
-              << "\" not found\n  hint: `kubetwin get deployments -n " << ns << "` lists them\n";
+      inv.err << "Error from server (NotFound): " << plural << ".apps \"" << name
+              << "\" not found\n  hint: `kubetwin get " << plural << " -n " << ns
+              << "` lists them\n";
       return static_cast<int>(kExitBadInput);
     }
     topology::StateStore store = topology::StateStore::open(path);
-    store.record_act("scale", {"Deployment", ns, name, std::to_string(std::stoi(replicas))});
-    inv.out << "deployment.apps/" << name << " scaled\n";
+    store.record_act("scale", {kind_name, ns, name, std::to_string(std::stoi(replicas))});
+    inv.out << (kind_name == "Deployment" ? "deployment" : "statefulset") << ".apps/" << name
+            << " scaled\n";
     return static_cast<int>(kExitOk);
   });
 }

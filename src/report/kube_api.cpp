@@ -164,6 +164,13 @@ const ResourceType& endpoint_slice_type() {
   return kType;
 }
 
+// Served for kubectl describe node, which reads the node's heartbeat from its Lease.
+const ResourceType& lease_type() {
+  static const ResourceType kType{"leases", "lease", "Lease", "coordination.k8s.io",
+                                  "v1",     true,    {}};
+  return kType;
+}
+
 bool wants_table(const std::string& accept) {
   return accept.find("as=Table") != std::string::npos;
 }
@@ -240,6 +247,7 @@ struct KubeApi::Impl {
     std::vector<const ResourceType*> out;
     for (const ResourceType* t : builtin_resource_types()) out.push_back(t);
     out.push_back(&endpoint_slice_type());
+    out.push_back(&lease_type());
     for (const ResourceType& t : crd_types) out.push_back(&t);
     return out;
   }
@@ -310,6 +318,19 @@ struct KubeApi::Impl {
       });
       return set;
     }
+    if (plural == "leases") {
+      set.columns = {{"Name", 0}, {"Holder", 0}, {"Age", 0}};
+      if (ns && *ns != "kube-node-lease") return set;
+      for (size_t i = 0; i < view.model.nodes.size(); ++i) {
+        ApiObject o;
+        o.ns = "kube-node-lease";
+        o.name = view.model.nodes[i].meta.name;
+        o.cells = {o.name, o.name, view.age(0)};
+        o.object = with_identity(node_lease_json(view, i), "Lease", o.ns, o.name);
+        set.objects.push_back(std::move(o));
+      }
+      return set;
+    }
     if (plural == "events") {
       for (const EventColumn& c : event_columns()) set.columns.push_back({c.name, c.priority});
       for (size_t i = 0; i < events.size(); ++i) {
@@ -342,9 +363,18 @@ struct KubeApi::Impl {
       o.cells.insert(o.cells.end(), r.cells.begin(), r.cells.end());
       o.cells.insert(o.cells.end(), r.wide.begin(), r.wide.end());
       json object;
-      if (plural == "pods") {
+      if (plural == "pods" && view.live && view.live->simulates(r.ns)) {
+        if (const scenario::LivePod* lp = view.live->find_pod(r.ns, r.name)) {
+          if (auto p = view.model.find_pod(r.ns, lp->model_pod))
+            object = live_pod_json(view, view.model.pods[*p], *lp);
+        }
+      } else if (plural == "pods") {
         if (auto p = view.model.find_pod(r.ns, r.name))
           object = pod_json(view, view.model.pods[*p]);
+      } else if (plural == "nodes") {
+        for (size_t i = 0; i < view.model.nodes.size(); ++i) {
+          if (view.model.nodes[i].meta.name == r.name) object = node_json(view, i);
+        }
       } else if (plural == "services") {
         if (auto s = view.model.find_service(r.ns, r.name)) {
           object = service_json(view, view.model.services[*s], node_to_json(r.object));

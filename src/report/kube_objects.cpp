@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <tuple>
 
 #include "kubetwin/report/kubectl_events.hpp"
+#include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
+#include "kubetwin/runtime/world.hpp"
 
 namespace kubetwin::report {
 
@@ -334,6 +337,196 @@ std::vector<json> endpoint_slices_json(const topology::Service& s, int64_t creat
                    {"ports", ports}});
   }
   return out;
+}
+
+}  // namespace kubetwin::report
+
+namespace kubetwin::report {
+
+json live_pod_json(const TwinView& view, const topology::Pod& spec, const scenario::LivePod& live) {
+  json pod = pod_json(view, spec);
+  pod["metadata"]["name"] = live.name;
+  if (live.replacement)
+    pod["metadata"]["creationTimestamp"] = twin_timestamp_rfc3339(live.created_ms / 1000);
+  json& status = pod["status"];
+  if (live.phase == "Pending") {
+    pod["spec"].erase("nodeName");
+    status["phase"] = "Pending";
+    status.erase("hostIP");
+    status.erase("hostIPs");
+    status.erase("podIP");
+    status.erase("podIPs");
+    return pod;
+  }
+  pod["spec"]["nodeName"] = live.node;
+  for (const topology::ClusterNode& n : view.model.nodes) {
+    if (n.meta.name != live.node) continue;
+    status["hostIP"] = n.internal_ip;
+    status["hostIPs"] = json::array({{{"ip", n.internal_ip}}});
+  }
+  const std::string ip = live_pod_ip(view, live);
+  if (!ip.empty()) {
+    status["podIP"] = ip;
+    status["podIPs"] = json::array({{{"ip", ip}}});
+  }
+  status["phase"] = "Running";
+  for (json& c : status["conditions"]) {
+    if (c["type"] == "Ready" || c["type"] == "ContainersReady")
+      c["status"] = live.ready ? "True" : "False";
+  }
+  return pod;
+}
+
+NodeState node_state(const TwinView& view, const std::string& node) {
+  NodeState s;
+  s.heartbeat_s = view.now_seconds();
+  const scenario::LiveTwin* live = view.live ? view.live : view.events;
+  if (!live) return s;
+  for (const runtime::NodeStatus& n : live->nodes) {
+    if (n.name != node) continue;
+    s.ready = n.ready;
+    s.answering = n.answering;
+    s.cordoned = n.cordoned;
+  }
+  // The Ready condition changes with the node controller's NodeNotReady and the kubelet's
+  // NodeReady; a silent kubelet's last status is one grace period before NodeNotReady.
+  for (const scenario::LiveEvent& e : live->events) {
+    if (e.kind != "Node" || e.name != node) continue;
+    if (e.reason == "NodeNotReady" || e.reason == "NodeReady") s.ready_since_s = e.at_ms / 1000;
+    if (e.reason == "NodeNotReady" && !s.answering) {
+      s.heartbeat_s =
+          std::max<int64_t>(0, e.at_ms / 1000 - runtime::kNodeMonitorGracePeriod / sim::seconds(1));
+    }
+  }
+  return s;
+}
+
+std::vector<NodePod> node_pods(const TwinView& view, const std::string& node) {
+  std::vector<NodePod> out;
+  const topology::Model& model = view.model;
+  auto add = [&](const topology::Pod& spec, const std::string& ns, const std::string& name,
+                 int64_t created_s) {
+    out.push_back(NodePod{ns, name, spec.requests, spec.limits, created_s});
+  };
+  for (const topology::Pod& pod : model.pods) {
+    if (view.live && view.live->simulates(pod.meta.namespace_name)) continue;
+    if (pod.node && model.node_name(pod) == node)
+      add(pod, pod.meta.namespace_name, pod.meta.name, pod_created(view, pod));
+  }
+  if (view.live) {
+    for (const scenario::LivePod& p : view.live->pods) {
+      if (p.node != node || p.phase == "Pending" || !view.live->simulates(p.namespace_name))
+        continue;
+      auto mp = model.find_pod(p.namespace_name, p.model_pod);
+      if (!mp) continue;
+      add(model.pods[*mp], p.namespace_name, p.name,
+          p.replacement ? p.created_ms / 1000 : pod_created(view, model.pods[*mp]));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const NodePod& a, const NodePod& b) {
+    return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
+  });
+  return out;
+}
+
+json node_json(const TwinView& view, size_t index) {
+  const topology::ClusterNode& n = view.model.nodes[index];
+  const NodeState st = node_state(view, n.meta.name);
+  json meta = {{"name", n.meta.name},
+               {"creationTimestamp", twin_timestamp_rfc3339(0)},
+               {"annotations",
+                {{"node.alpha.kubernetes.io/ttl", "0"},
+                 {"volumes.kubernetes.io/controller-managed-attach-detach", "true"}}}};
+  json labels = json::object();
+  for (const auto& [k, v] : n.meta.labels) labels[k] = v;
+  meta["labels"] = std::move(labels);
+  const std::string cidr = "10.244." + std::to_string(n.pod_cidr_index) + ".0/24";
+  json spec = {{"podCIDR", cidr}, {"podCIDRs", json::array({cidr})}};
+  json taints = json::array();
+  if (!st.answering || !st.ready) {
+    const char* key =
+        st.answering ? "node.kubernetes.io/not-ready" : "node.kubernetes.io/unreachable";
+    taints.push_back({{"key", key},
+                      {"effect", "NoExecute"},
+                      {"timeAdded", twin_timestamp_rfc3339(st.ready_since_s)}});
+    taints.push_back({{"key", key},
+                      {"effect", "NoSchedule"},
+                      {"timeAdded", twin_timestamp_rfc3339(st.ready_since_s)}});
+  }
+  if (st.cordoned) {
+    spec["unschedulable"] = true;
+    taints.push_back({{"key", "node.kubernetes.io/unschedulable"}, {"effect", "NoSchedule"}});
+  }
+  if (!taints.empty()) spec["taints"] = std::move(taints);
+  const std::string heartbeat = twin_timestamp_rfc3339(st.heartbeat_s);
+  auto condition = [&](const char* type, bool ok_when_false, const char* reason,
+                       const char* message) {
+    json c = {{"type", type},
+              {"lastHeartbeatTime", heartbeat},
+              {"lastTransitionTime", twin_timestamp_rfc3339(st.answering ? 0 : st.ready_since_s)}};
+    if (!st.answering) {
+      c["status"] = "Unknown";
+      c["reason"] = "NodeStatusUnknown";
+      c["message"] = "Kubelet stopped posting node status.";
+    } else {
+      c["status"] = ok_when_false ? "False" : "True";
+      c["reason"] = reason;
+      c["message"] = message;
+    }
+    return c;
+  };
+  json conditions = json::array(
+      {condition("MemoryPressure", true, "KubeletHasSufficientMemory",
+                 "kubelet has sufficient memory available"),
+       condition("DiskPressure", true, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+       condition("PIDPressure", true, "KubeletHasSufficientPID",
+                 "kubelet has sufficient PID available"),
+       condition("Ready", false, "KubeletReady", "kubelet is posting ready status")});
+  if (st.answering) conditions[3]["lastTransitionTime"] = twin_timestamp_rfc3339(st.ready_since_s);
+  json resources = {{"cpu", topology::format_cpu_milli(n.allocatable_cpu_milli)},
+                    {"memory", topology::format_bytes(n.allocatable_memory_bytes)},
+                    {"pods", std::to_string(n.max_pods)}};
+  char machine[40];
+  std::snprintf(machine, sizeof machine, "%016llx%016llx",
+                static_cast<unsigned long long>(fnv1a("machine/" + n.meta.name)),
+                static_cast<unsigned long long>(fnv1a("machine-id/" + n.meta.name)));
+  json status = {{"conditions", std::move(conditions)},
+                 {"addresses", json::array({{{"type", "InternalIP"}, {"address", n.internal_ip}},
+                                            {{"type", "Hostname"}, {"address", n.meta.name}}})},
+                 {"capacity", resources},
+                 {"allocatable", resources},
+                 {"nodeInfo",
+                  {{"machineID", machine},
+                   {"systemUUID", twin_uid("Node", "", n.meta.name)},
+                   {"bootID", twin_uid("Boot", "", n.meta.name)},
+                   {"kernelVersion", "6.1.0-kubetwin"},
+                   {"osImage", "Debian GNU/Linux 12 (bookworm)"},
+                   {"operatingSystem", "linux"},
+                   {"architecture", "amd64"},
+                   {"containerRuntimeVersion", "containerd://1.7.24"},
+                   {"kubeletVersion", "v1.32.4"},
+                   {"kubeProxyVersion", "v1.32.4"}}}};
+  return {{"apiVersion", "v1"},
+          {"kind", "Node"},
+          {"metadata", std::move(meta)},
+          {"spec", std::move(spec)},
+          {"status", std::move(status)}};
+}
+
+json node_lease_json(const TwinView& view, size_t index) {
+  const topology::ClusterNode& n = view.model.nodes[index];
+  const NodeState st = node_state(view, n.meta.name);
+  // A Lease's renewTime is a MicroTime.
+  std::string micro = twin_timestamp_rfc3339(st.heartbeat_s);
+  if (!micro.empty() && micro.back() == 'Z') micro.insert(micro.size() - 1, ".000000");
+  return {{"apiVersion", "coordination.k8s.io/v1"},
+          {"kind", "Lease"},
+          {"metadata",
+           {{"name", n.meta.name},
+            {"namespace", "kube-node-lease"},
+            {"creationTimestamp", twin_timestamp_rfc3339(0)}}},
+          {"spec",
+           {{"holderIdentity", n.meta.name}, {"leaseDurationSeconds", 40}, {"renewTime", micro}}}};
 }
 
 }  // namespace kubetwin::report

@@ -23,6 +23,11 @@ nlohmann::json node_to_json(const k8s::Node& node);
 // readiness and owner, so that kubectl describe prints what `kubetwin describe pod` prints.
 nlohmann::json pod_json(const TwinView& view, const topology::Pod& pod);
 
+// A pod of the running twin: its model pod's spec under its live name, node, address, creation
+// and readiness (a replacement, a pod rescheduled by a drain).
+nlohmann::json live_pod_json(const TwinView& view, const topology::Pod& spec,
+                             const scenario::LivePod& live);
+
 // A Service: the stored document (as `get -o json` shows it) with what the API server fills in
 // (clusterIP, nodePorts, defaults).
 nlohmann::json service_json(const TwinView& view, const topology::Service& service,
@@ -42,5 +47,32 @@ std::pair<std::string, std::string> pod_controller(const topology::Model& model,
 
 // Twin time a pod was created: its workload's creation (controllers create pods at once).
 int64_t pod_created(const TwinView& view, const topology::Pod& pod);
+
+// A node as the running twin holds it (the static view: Ready, schedulable, heartbeat now).
+struct NodeState {
+  bool ready = true;
+  bool answering = true;      // its kubelet posts status (false: Unknown conditions)
+  bool cordoned = false;      // spec.unschedulable
+  int64_t heartbeat_s = 0;    // the last status the kubelet posted
+  int64_t ready_since_s = 0;  // the Ready condition's last transition
+};
+NodeState node_state(const TwinView& view, const std::string& node);
+
+// A pod on a node, as `describe node` lists it (Non-terminated Pods), in the API's list order
+// (namespace, name): the running twin's pods where it simulates the namespace, else as applied.
+struct NodePod {
+  std::string namespace_name;
+  std::string name;
+  topology::ResourceAmounts requests;
+  topology::ResourceAmounts limits;
+  int64_t created_s = 0;
+};
+std::vector<NodePod> node_pods(const TwinView& view, const std::string& node);
+
+// A Node as the API server holds it: the cluster profile's node with its live conditions,
+// taints (unschedulable, unreachable), capacity and allocatable; and its Lease in
+// kube-node-lease (what kubectl describe node reads for the heartbeat).
+nlohmann::json node_json(const TwinView& view, size_t index);
+nlohmann::json node_lease_json(const TwinView& view, size_t index);
 
 }  // namespace kubetwin::report

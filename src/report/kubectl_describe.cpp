@@ -337,6 +337,117 @@ std::string describe_service(const TwinView& view, const topology::Service& s) {
   return tw.flush();
 }
 
+// kubectl's describeNode: the node, its Lease, conditions, capacity, the pods on it with their
+// requests and limits (percentages of allocatable, truncated), their totals, and its events.
+std::string describe_node(const TwinView& view, size_t index) {
+  const topology::ClusterNode& n = view.model.nodes[index];
+  const nlohmann::json node = node_json(view, index);
+  const NodeState st = node_state(view, n.meta.name);
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << n.meta.name << "\n";
+  std::vector<std::string> roles;
+  for (const auto& [k, v] : n.meta.labels) {
+    const std::string prefix = "node-role.kubernetes.io/";
+    if (k.rfind(prefix, 0) == 0) roles.push_back(k.substr(prefix.size()));
+  }
+  std::string role_text;
+  for (const std::string& r : roles) role_text += (role_text.empty() ? "" : ",") + r;
+  tw << "Roles:\t" << (role_text.empty() ? "<none>" : role_text) << "\n";
+  write_map(tw, "Labels", n.meta.labels);
+  std::map<std::string, std::string> annotations;
+  for (const auto& [k, v] : node["metadata"]["annotations"].items())
+    annotations[k] = v.get<std::string>();
+  write_annotations(tw, annotations);
+  tw << "CreationTimestamp:\t" << twin_timestamp_rfc1123z(0) << "\n";
+  tw << "Taints:\t";
+  if (!node["spec"].contains("taints")) {
+    tw << "<none>\n";
+  } else {
+    bool first = true;
+    for (const nlohmann::json& t : node["spec"]["taints"]) {
+      tw << (first ? "" : "\t") << t["key"].get<std::string>() << ":"
+         << t["effect"].get<std::string>() << "\n";
+      first = false;
+    }
+  }
+  tw << "Unschedulable:\t" << (st.cordoned ? "true" : "false") << "\n";
+  tw << "Lease:\n";
+  tw << "  HolderIdentity:\t" << n.meta.name << "\n";
+  tw << "  AcquireTime:\t<unset>\n";
+  tw << "  RenewTime:\t" << twin_timestamp_rfc1123z(st.heartbeat_s) << "\n";
+  tw << "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n";
+  tw << "  ----\t------\t-----------------\t------------------\t------\t-------\n";
+  for (const nlohmann::json& c : node["status"]["conditions"]) {
+    const bool ready_condition = c["type"] == "Ready";
+    tw << "  " << c["type"].get<std::string>() << " \t" << c["status"].get<std::string>() << " \t"
+       << twin_timestamp_rfc1123z(st.heartbeat_s) << " \t"
+       << twin_timestamp_rfc1123z(ready_condition || !st.answering ? st.ready_since_s : 0) << " \t"
+       << c["reason"].get<std::string>() << " \t" << c["message"].get<std::string>() << "\n";
+  }
+  tw << "Addresses:\n";
+  tw << "  InternalIP:\t" << n.internal_ip << "\n";
+  tw << "  Hostname:\t" << n.meta.name << "\n";
+  for (const char* section : {"Capacity", "Allocatable"}) {
+    tw << section << ":\n";
+    tw << "  cpu:\t" << topology::format_cpu_milli(n.allocatable_cpu_milli) << "\n";
+    tw << "  memory:\t" << topology::format_bytes(n.allocatable_memory_bytes) << "\n";
+    tw << "  pods:\t" << std::to_string(n.max_pods) << "\n";
+  }
+  const nlohmann::json& info = node["status"]["nodeInfo"];
+  tw << "System Info:\n";
+  for (const auto& [label, key] : std::vector<std::pair<const char*, const char*>>{
+           {"Machine ID", "machineID"},
+           {"System UUID", "systemUUID"},
+           {"Boot ID", "bootID"},
+           {"Kernel Version", "kernelVersion"},
+           {"OS Image", "osImage"},
+           {"Operating System", "operatingSystem"},
+           {"Architecture", "architecture"},
+           {"Container Runtime Version", "containerRuntimeVersion"},
+           {"Kubelet Version", "kubeletVersion"},
+           {"Kube-Proxy Version", "kubeProxyVersion"}}) {
+    tw << "  " << label << ":\t" << info[key].get<std::string>() << "\n";
+  }
+  const std::string cidr = node["spec"]["podCIDR"].get<std::string>();
+  tw << "PodCIDR:\t" << cidr << "\n";
+  tw << "PodCIDRs:\t" << cidr << "\n";
+  const std::vector<NodePod> pods = node_pods(view, n.meta.name);
+  auto pct = [](int64_t part, int64_t whole) {
+    return whole > 0
+               ? static_cast<int64_t>(static_cast<double>(part) / static_cast<double>(whole) * 100)
+               : int64_t{0};
+  };
+  auto cpu = [&](int64_t milli) {
+    return topology::format_cpu_milli(milli) + " (" +
+           std::to_string(pct(milli, n.allocatable_cpu_milli)) + "%)";
+  };
+  auto mem = [&](int64_t bytes) {
+    return topology::format_bytes(bytes) + " (" +
+           std::to_string(pct(bytes, n.allocatable_memory_bytes)) + "%)";
+  };
+  tw << "Non-terminated Pods:\t(" << std::to_string(pods.size()) << " in total)\n";
+  tw << "  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n";
+  tw << "  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n";
+  int64_t cpu_req = 0, cpu_lim = 0, mem_req = 0, mem_lim = 0;
+  for (const NodePod& p : pods) {
+    tw << "  " << p.namespace_name << "\t" << p.name << "\t\t" << cpu(p.requests.cpu_milli) << "\t"
+       << cpu(p.limits.cpu_milli) << "\t" << mem(p.requests.memory_bytes) << "\t"
+       << mem(p.limits.memory_bytes) << "\t" << view.age(p.created_s) << "\n";
+    cpu_req += p.requests.cpu_milli;
+    cpu_lim += p.limits.cpu_milli;
+    mem_req += p.requests.memory_bytes;
+    mem_lim += p.limits.memory_bytes;
+  }
+  tw << "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n";
+  tw << "  Resource\tRequests\tLimits\n";
+  tw << "  --------\t--------\t------\n";
+  tw << "  cpu\t" << cpu(cpu_req) << "\t" << cpu(cpu_lim) << "\n";
+  tw << "  memory\t" << mem(mem_req) << "\t" << mem(mem_lim) << "\n";
+  tw << "  ephemeral-storage\t0 (0%)\t0 (0%)\n";
+  tw << describe_events(view.for_events(), "Node", "", n.meta.name);
+  return tw.flush();
+}
+
 }  // namespace
 
 CommandOutput render_describe(const TwinView& view, const std::string& kind,
@@ -366,9 +477,15 @@ CommandOutput render_describe(const TwinView& view, const std::string& kind,
       r.out = describe_service(view, view.model.services[*s]);
       return r;
     }
+  } else if (plural == "nodes") {
+    for (size_t i = 0; i < view.model.nodes.size(); ++i) {
+      if (view.model.nodes[i].meta.name != name) continue;
+      r.out = describe_node(view, i);
+      return r;
+    }
   } else {
-    r.err = "error: kubetwin describes pods and services; for " + plural + " use `kubetwin get " +
-            plural + " " + name + " -o yaml`\n";
+    r.err = "error: kubetwin describes pods, services and nodes; for " + plural +
+            " use `kubetwin get " + plural + " " + name + " -o yaml`\n";
     r.exit_code = 2;
     return r;
   }

@@ -199,6 +199,7 @@ void World::Impl::start_container(uint32_t pod) {
 void World::Impl::set_serving(uint32_t pod, bool ready) {
   if (pods_[pod].ready == ready) return;
   set_endpoint(pod, ready);
+  if (ready) stateful_changed(pod);
 }
 
 uint32_t World::Impl::create_pod_like(uint32_t like, uint32_t node) {
@@ -209,6 +210,7 @@ uint32_t World::Impl::create_pod_like(uint32_t like, uint32_t node) {
 
 void World::Impl::remove_pod(uint32_t pod) {
   stop_pod(pod);
+  stateful_changed(pod);
 }
 
 void World::Impl::lose_volume(uint32_t pod) {

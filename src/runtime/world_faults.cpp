@@ -298,9 +298,13 @@ void World::Impl::on_fault_start(uint64_t index) {
         const uint32_t w = pods_[f.pods.front()].workload;
         // New replicas copy a pod of the workload (the HPA's template when it has one).
         if (workloads_[w].template_pod == kNone) workloads_[w].template_pod = f.pods.front();
-        f.figures.targets.push_back(
-            model_.workloads[workloads_[w].model_workload].meta.qualified());
-        scale(w, plan.replicas);
+        const topology::Workload& mw = model_.workloads[workloads_[w].model_workload];
+        f.figures.targets.push_back(mw.meta.qualified());
+        if (mw.kind == topology::WorkloadKind::kStatefulSet) {
+          scale_stateful(w, plan.replicas);
+        } else {
+          scale(w, plan.replicas);
+        }
       }
       break;
     }

@@ -208,6 +208,10 @@ struct WorkloadRt {
   int replicas_min = 0;
   int replicas_max = 0;
   int replicas_start = 0;
+  // A StatefulSet being scaled (OrderedReady, world_scale.cpp): the replicas asked for, -1 when
+  // none is pending, and whether its next step is already scheduled.
+  int stateful_desired = -1;
+  bool stateful_step_scheduled = false;
   uint64_t scale_ups = 0;
   uint64_t scale_downs = 0;
   sim::Time first_scale_up = -1;
@@ -559,7 +563,15 @@ class World::Impl : public PodHost {
   std::vector<uint32_t> budget_of_model_pod_;       // kNoBudget, a budget, or kSeveralBudgets
   // A replica of `workload` copying pod `like`, on `node` (kNone: the scheduler picks one with
   // room); kNone when no node has room.
-  uint32_t place_replica(uint32_t workload, uint32_t like, uint32_t node, const std::string& why);
+  uint32_t place_replica(uint32_t workload, uint32_t like, uint32_t node, const std::string& why,
+                         const std::string& name = "");
+  // A StatefulSet scaled to `desired` as its controller does with podManagementPolicy
+  // OrderedReady: one pod at a time, the next ordinal only once every pod is Running and Ready,
+  // the highest ordinal removed first and only once the previous one is gone.
+  void scale_stateful(uint32_t workload, int desired);
+  void stateful_step(uint32_t workload);
+  void on_stateful_step(uint64_t workload);
+  void stateful_changed(uint32_t pod);  // a pod of it became Ready or went: the next step
   void on_fault_start(uint64_t index);
   void on_fault_end(uint64_t index);
   std::vector<uint32_t> select_pods(const Selection& selection, sim::Rng& rng) const;
@@ -624,6 +636,7 @@ class World::Impl : public PodHost {
   void terminate(uint32_t pod);
   void stop_pod(uint32_t pod);
   int active_replicas(const WorkloadRt& w) const;
+  bool is_replica(uint32_t pod) const;  // counted by its ReplicaSet and the HPA
 
   // Calls.
   void call_http(uint32_t r, const Call& call);

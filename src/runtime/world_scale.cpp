@@ -51,16 +51,17 @@ void World::Impl::build_autoscaling() {
   }
 }
 
+// A pod the control plane is terminating (a drain, a pod-kill with a grace period) is not a
+// replica any more: its ReplicaSet already made a new one. The HPA and the ReplicaSet count the
+// same pods, so that an eviction and an HPA sync at the same instant do not remove the new one.
+bool World::Impl::is_replica(uint32_t p) const {
+  return !pods_[p].gone && !pods_[p].terminating &&
+         !(control_ && control_->pod(p).phase == PodLifePhase::kTerminating);
+}
+
 int World::Impl::active_replicas(const WorkloadRt& w) const {
   int n = 0;
-  // A pod the control plane is terminating (a drain, a pod-kill with a grace period) is not a
-  // replica any more: its ReplicaSet already made a new one.
-  for (uint32_t p : w.pods) {
-    n += (pods_[p].gone || pods_[p].terminating ||
-          (control_ && control_->pod(p).phase == PodLifePhase::kTerminating))
-             ? 0
-             : 1;
-  }
+  for (uint32_t p : w.pods) n += is_replica(p) ? 1 : 0;
   return n;
 }
 
@@ -71,7 +72,7 @@ HpaSample World::Impl::hpa_sample(uint32_t index) {
   HpaSample s;
   for (uint32_t p : w.pods) {
     PodRt& pod = pods_[p];
-    if (pod.gone || pod.terminating) continue;
+    if (!is_replica(p)) continue;
     ++s.current;
     sim::Time cpu = pod.cpu_view->cpu_used();
     sim::Time delta = cpu - pod.cpu_at_sync;
@@ -89,8 +90,7 @@ HpaSample World::Impl::hpa_sample(uint32_t index) {
 void World::Impl::scale(uint32_t index, int desired) {
   WorkloadRt& w = workloads_[index];
   const sim::Time now = engine.now();
-  int current = 0;  // as hpa_sample counted them
-  for (uint32_t p : w.pods) current += (pods_[p].gone || pods_[p].terminating) ? 0 : 1;
+  const int current = active_replicas(w);  // as hpa_sample counted them
   if (desired > current) {
     int added = 0;
     for (int i = current; i < desired; ++i) added += create_replica(index) ? 1 : 0;
@@ -102,7 +102,7 @@ void World::Impl::scale(uint32_t index, int desired) {
   } else if (desired < current) {
     std::vector<uint32_t> order;
     for (auto it = w.pods.rbegin(); it != w.pods.rend(); ++it) {
-      if (!pods_[*it].gone && !pods_[*it].terminating) order.push_back(*it);
+      if (is_replica(*it)) order.push_back(*it);
     }
     std::stable_partition(order.begin(), order.end(), [&](uint32_t p) { return !pods_[p].ready; });
     for (int i = 0; i < current - desired; ++i) terminate(order[static_cast<size_t>(i)]);
@@ -123,7 +123,7 @@ bool World::Impl::create_replica(uint32_t index) {
 }
 
 uint32_t World::Impl::place_replica(uint32_t index, uint32_t like, uint32_t node,
-                                    const std::string& why) {
+                                    const std::string& why, const std::string& given_name) {
   WorkloadRt& w = workloads_[index];
   const int64_t cpu = pods_[like].cpu_request_milli;
   const int64_t memory = pods_[like].memory_request_bytes;
@@ -150,8 +150,9 @@ uint32_t World::Impl::place_replica(uint32_t index, uint32_t like, uint32_t node
   nodes_[best].free_cpu_milli -= cpu;
   nodes_[best].free_memory_bytes -= memory;
   --nodes_[best].free_pods;
-  const std::string name =
-      mw.meta.name + (why.empty() ? "-r-" : "-hpa-") + std::to_string(++w.created);
+  const std::string name = !given_name.empty() ? given_name
+                                               : mw.meta.name + (why.empty() ? "-r-" : "-hpa-") +
+                                                     std::to_string(++w.created);
   const uint32_t p = static_cast<uint32_t>(pods_.size());
   const uint32_t template_index = like;
   pods_.emplace_back(options_.seed, "pod/" + mw.meta.namespace_name + "/" + name);
@@ -236,6 +237,95 @@ void World::Impl::stop_pod(uint32_t pod) {
   node.free_cpu_milli += p.cpu_request_milli;
   node.free_memory_bytes += p.memory_request_bytes;
   ++node.free_pods;
+}
+
+// ---- StatefulSet scaling (OrderedReady) ------------------------------------------------------
+
+namespace {
+
+// The ordinal of a StatefulSet's pod ("ns/kafka-2" -> 2), -1 when the name has none.
+int ordinal_of(const std::string& pod_name) {
+  const size_t dash = pod_name.rfind('-');
+  if (dash == std::string::npos || dash + 1 >= pod_name.size()) return -1;
+  int n = 0;
+  for (size_t i = dash + 1; i < pod_name.size(); ++i) {
+    if (pod_name[i] < '0' || pod_name[i] > '9') return -1;
+    n = n * 10 + (pod_name[i] - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+void World::Impl::scale_stateful(uint32_t index, int desired) {
+  workloads_[index].stateful_desired = std::max(0, desired);
+  stateful_step(index);
+}
+
+void World::Impl::stateful_changed(uint32_t pod) {
+  const uint32_t index = pods_[pod].workload;
+  if (index == kNone) return;
+  WorkloadRt& w = workloads_[index];
+  if (w.stateful_desired < 0 || w.stateful_step_scheduled) return;
+  // Not from inside the control plane's call: the controller reacts to the change it watched.
+  w.stateful_step_scheduled = true;
+  engine.schedule_after<&Impl::on_stateful_step>(0, this, index);
+}
+
+void World::Impl::on_stateful_step(uint64_t index) {
+  workloads_[index].stateful_step_scheduled = false;
+  stateful_step(static_cast<uint32_t>(index));
+}
+
+void World::Impl::stateful_step(uint32_t index) {
+  WorkloadRt& w = workloads_[index];
+  if (w.stateful_desired < 0) return;
+  std::vector<uint32_t> live;  // by ordinal
+  for (uint32_t p : w.pods) {
+    // OrderedReady: nothing is created or removed while a pod is still terminating, or is not
+    // Running and Ready.
+    if (control_->pod(p).phase == PodLifePhase::kTerminating) return;
+    if (pods_[p].gone) continue;
+    if (pods_[p].terminating || !pods_[p].ready) return;
+    live.push_back(p);
+  }
+  std::sort(live.begin(), live.end(), [&](uint32_t a, uint32_t b) {
+    return ordinal_of(pods_[a].name) < ordinal_of(pods_[b].name);
+  });
+  const int current = static_cast<int>(live.size());
+  const std::string& sts = model_.workloads[w.model_workload].meta.name;
+  const std::string& ns = model_.workloads[w.model_workload].meta.namespace_name;
+  if (current > w.stateful_desired) {
+    terminate(live.back());  // the highest ordinal first; the next once it is gone
+  } else if (current < w.stateful_desired) {
+    // The lowest ordinal missing; a new pod copies the one of the highest ordinal.
+    int ordinal = 0;
+    for (uint32_t p : live) ordinal += ordinal_of(pods_[p].name) == ordinal ? 1 : 0;
+    uint32_t like = live.empty() ? kNone : live.back();
+    uint32_t old = kNone;  // the identity's earlier pod, when it had one
+    for (uint32_t p : w.pods) {
+      if (pods_[p].name == ns + "/" + sts + "-" + std::to_string(ordinal)) old = p;
+    }
+    if (like == kNone) like = old != kNone ? old : w.pods.empty() ? kNone : w.pods.front();
+    if (like == kNone) return;
+    const uint32_t fresh =
+        place_replica(index, like, kNone, "", sts + "-" + std::to_string(ordinal));
+    if (fresh == kNone) return;  // Pending: noted; it is tried again on the next change
+    if (old != kNone) {
+      // The same identity again: its broker id or database server is this pod's now.
+      for (KafkaClusterRt& k : kafka_) {
+        for (uint32_t& b : k.broker_pods) b = b == old ? fresh : b;
+      }
+      for (PostgresServerRt& s : pg_servers_) s.pod = s.pod == old ? fresh : s.pod;
+    }
+    control_->pod_created(fresh, life_of(fresh));
+  } else {
+    w.stateful_desired = -1;
+  }
+  const int now_active = active_replicas(w);
+  w.replicas.set(engine.now(), now_active);
+  w.replicas_min = std::min(w.replicas_min, now_active);
+  w.replicas_max = std::max(w.replicas_max, now_active);
 }
 
 }  // namespace kubetwin::runtime

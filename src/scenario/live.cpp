@@ -273,6 +273,31 @@ bool has_live_twin(const topology::State& state) {
   });
 }
 
+topology::State state_at(const topology::State& full, int64_t at_ms) {
+  const int64_t now_ms = full.now_ms();
+  if (at_ms > now_ms) {
+    throw k8s::InputError(
+        arg_location("--at"),
+        "--at " + sim::format_duration(sim::millis(at_ms)) + " is after the twin's now (" +
+            sim::format_duration(sim::millis(now_ms)) + "): a past moment has not happened yet",
+        "serve a moment up to " + sim::format_duration(sim::millis(now_ms)) +
+            ", or `kubetwin advance` the twin first");
+  }
+  topology::State state = full;
+  const int64_t at_s = at_ms / 1000;
+  std::erase_if(state.resources,
+                [&](const topology::StoredResource& r) { return r.created_at_seconds >= at_s; });
+  std::erase_if(state.applies,
+                [&](const topology::ApplyRecord& a) { return a.at_seconds >= at_s; });
+  std::erase_if(state.acts, [&](const topology::ActRecord& a) { return a.at_ms >= at_ms; });
+  for (topology::ActRecord& a : state.acts) {
+    // The advance running at `at` stops there.
+    if (a.verb == "advance" && !a.args.empty() && a.at_ms + std::stoll(a.args[0]) > at_ms)
+      a.args[0] = std::to_string(at_ms - a.at_ms);
+  }
+  return state;
+}
+
 sim::Time parse_live_duration(const std::string& text, const std::string& what) {
   std::string_view t = text;
   const bool negative = !t.empty() && t.front() == '-';
@@ -487,8 +512,13 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     p.started_ms = twin->start_ms + to_ms(s.started);
     p.last_termination_ms =
         s.last_termination < 0 ? -1 : twin->start_ms + to_ms(s.last_termination);
+    // A pod created inside the window (a replacement) is measured from its creation: it was
+    // not in the first reading, and what it used is all inside the window.
+    const bool read_before = i < cpu_before.size();
+    const double pod_window_s =
+        read_before ? window_s : sim::to_seconds(end - std::max(window_start, s.created));
     p.cpu_cores =
-        window_s > 0 && i < cpu_before.size() ? (s.cpu_seconds - cpu_before[i]) / window_s : 0;
+        pod_window_s > 0 ? (s.cpu_seconds - (read_before ? cpu_before[i] : 0.0)) / pod_window_s : 0;
     p.memory_bytes = s.memory_bytes;
     twin->pods.push_back(std::move(p));
   }

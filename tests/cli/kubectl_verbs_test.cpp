@@ -88,5 +88,29 @@ TEST(KubectlVerbs, ApplyFromStdinThenGetAndDelete) {
   std::filesystem::remove(state);
 }
 
+// An apply after advances starts the running twin afresh: said on stderr, with what is lost;
+// an apply before any advance says nothing.
+TEST(KubectlVerbs, AnApplyAfterAdvancesSaysTheRunningTwinStartsAfresh) {
+  std::string state = temp_state("apply-after-advance");
+  const std::string ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n";
+  const std::string pod =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+      "spec: {containers: [{name: web, image: nginx}]}\n";
+  Outcome first = call({"apply", "-f", "-", "--state", state}, ns);
+  EXPECT_EQ(first.err, "");
+  Outcome second = call({"apply", "-f", "-", "--state", state}, pod);
+  EXPECT_EQ(second.err, "") << "nothing ran yet";
+  EXPECT_EQ(call({"cordon", "kubetwin-control-plane", "--state", state}).code, 0);
+  Outcome adv = call({"advance", "1m", "--state", state});
+  ASSERT_EQ(adv.code, 0) << adv.err;
+  Outcome again = call({"apply", "-f", "-", "--state", state},
+                       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n");
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(again.err,
+            "Warning: the running twin (started at 2m0s, now 3m0s) starts afresh from the "
+            "applied manifests; its 1 earlier act(s) are history and are not replayed\n");
+  std::filesystem::remove(state);
+}
+
 }  // namespace
 }  // namespace kubetwin::cli

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -145,6 +146,25 @@ std::string without_event_ages(const std::string& text) {
   return out;
 }
 
+// describe node's pod rows end with the pod's age, which kubectl also takes from the wall clock:
+// the last field of each row of the Non-terminated Pods block is dropped on both sides.
+std::string without_pod_ages(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  bool pods = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("Allocated resources:", 0) == 0) pods = false;
+    if (pods) {
+      const size_t end = line.find_last_not_of(' ');
+      const size_t cut = line.find_last_of(' ', end);
+      line = line.substr(0, cut == std::string::npos ? 0 : cut);
+    }
+    if (line.rfind("Non-terminated Pods:", 0) == 0) pods = true;
+    out += line + "\n";
+  }
+  return out;
+}
+
 TEST(Serve, RealKubectlPrintsWhatKubetwinPrints) {
   if (!have_kubectl())
     GTEST_SKIP() << "kubectl is not installed: the comparison with it is skipped";
@@ -172,6 +192,14 @@ TEST(Serve, RealKubectlPrintsWhatKubetwinPrints) {
     EXPECT_NE(real.find("Successfully assigned"), std::string::npos) << real;
     EXPECT_EQ(without_event_ages(real), without_event_ages(twin_cmd(args))) << "kubectl " << args;
   }
+  for (const char* args : {"describe node docker-desktop"}) {
+    std::string real = shell(kube + args);
+    EXPECT_NE(real.find("Non-terminated Pods:"), std::string::npos) << real;
+    EXPECT_EQ(without_pod_ages(without_event_ages(real)),
+              without_pod_ages(without_event_ages(twin_cmd(args))))
+        << "kubectl " << args;
+  }
+  EXPECT_EQ(shell(kube + "get nodes -o wide"), twin_cmd("get nodes -o wide"));
   // A watch ends after its bounded time, having printed the list as `get` prints it.
   std::string watched = shell(kube + "get pods -n amazon-api-prod -w --request-timeout=2s");
   EXPECT_EQ(watched, twin_cmd("get pods -n amazon-api-prod"));
@@ -184,6 +212,47 @@ TEST(Serve, RealKubectlPrintsWhatKubetwinPrints) {
   auto [code, output] = serve.stop();
   EXPECT_EQ(code, 0) << "SIGTERM is a clean shutdown";
   EXPECT_NE(output.find("kubetwin serve: stopped"), std::string::npos) << output;
+}
+
+// The running twin's nodes and pods as kubectl reads them: a drained (cordoned) node, a silent
+// one (NotReady, Unknown conditions, unreachable taints), pods rescheduled elsewhere.
+TEST(Serve, RealKubectlDescribesTheRunningTwinsNodes) {
+  if (!have_kubectl())
+    GTEST_SKIP() << "kubectl is not installed: the comparison with it is skipped";
+  std::string dir = temp_dir("live-nodes");
+  std::string state = dir + "/state.db";
+  const std::string st = " --state " + state;
+  auto kt = [&](const std::string& args) {
+    return shell(std::string(KUBETWIN_BINARY) + " " + args + st);
+  };
+  kt(std::string("apply --cluster ") + KUBETWIN_SOURCE_DIR + "/models/clusters/three-zones.yaml " +
+     KUBETWIN_SOURCE_DIR + "/models/amazon-store");
+  kt("advance 1m");
+  kt("drain general-1");
+  kt("fault '{nodeChaos: {action: node-down, nodes: [general-2]}}'");
+  kt("advance 2m");
+  std::string kubeconfig = dir + "/kubeconfig";
+  ServeProcess serve(state, kubeconfig);
+  ASSERT_GT(serve.port(), 0) << serve.output();
+  std::string kube = "KUBECONFIG=" + kubeconfig + " kubectl --cache-dir " + dir + "/cache ";
+  const std::string nodes = shell(kube + "get nodes");
+  EXPECT_NE(nodes.find("general-1   Ready,SchedulingDisabled"), std::string::npos) << nodes;
+  EXPECT_NE(nodes.find("general-2   NotReady"), std::string::npos) << nodes;
+  EXPECT_EQ(nodes, kt("get nodes"));
+  EXPECT_EQ(shell(kube + "get pods -A -o wide"), kt("get pods -A -o wide"));
+  for (const char* args : {"describe node general-1", "describe node general-2"}) {
+    std::string real = shell(kube + args);
+    EXPECT_EQ(without_pod_ages(without_event_ages(real)),
+              without_pod_ages(without_event_ages(kt(args))))
+        << "kubectl " << args;
+  }
+  const std::string silent = kt("describe node general-2");
+  EXPECT_NE(silent.find("node.kubernetes.io/unreachable:NoExecute"), std::string::npos) << silent;
+  EXPECT_NE(silent.find("Kubelet stopped posting node status."), std::string::npos) << silent;
+  const std::string drained = kt("describe node general-1");
+  EXPECT_NE(drained.find("Unschedulable:      true"), std::string::npos) << drained;
+  EXPECT_NE(drained.find("NodeNotSchedulable"), std::string::npos) << drained;
+  EXPECT_EQ(drained.find("amazon-api-prod"), std::string::npos) << "drained: " << drained;
 }
 
 // ---- raw HTTP, for what kubectl never sends ----
@@ -426,6 +495,50 @@ TEST(Serve, AtServesThePastMomentOfTheState) {
   std::string later =
       body_of(http_exchange(now.server.port(), request("GET", "/api/v1/namespaces")));
   EXPECT_NE(later.find("\"name\":\"amazon-api-prod\""), std::string::npos);
+}
+
+// --at on a running twin: the state replayed to that moment (a pod deleted later is still
+// there, with the clock of then); a moment after the twin's now is refused.
+TEST(Serve, AtReplaysTheRunningTwinToThatMoment) {
+  std::string dir = temp_dir("at-live");
+  std::string state = dir + "/state.db";
+  auto kt = [&](const std::string& args) {
+    return shell(std::string(KUBETWIN_BINARY) + " " + args + " --state " + state);
+  };
+  kt(std::string("apply ") + KUBETWIN_SOURCE_DIR + "/models/amazon-store");
+  kt("advance 1m");  // the twin starts at 4m0s: now 5m0s
+  const std::string victim = "orders-api-ssdxw8lqph-88cdp";
+  ASSERT_NE(kt("get pods -n amazon-api-prod").find(victim), std::string::npos);
+  kt("delete pod " + victim + " -n amazon-api-prod --grace-period 0");
+  kt("advance 1m");  // now 6m0s
+  auto pods_at = [&](std::optional<int64_t> at) {
+    ApiServerOptions o;
+    o.state_file = state;
+    o.at_seconds = at;
+    ApiServer server(o);
+    server.start();
+    return body_of(
+        http_exchange(server.port(), request("GET", "/api/v1/namespaces/amazon-api-prod/pods")));
+  };
+  const std::string before = pods_at(4 * 60 + 30);
+  EXPECT_NE(before.find("\"name\":\"" + victim + "\""), std::string::npos) << before;
+  const std::string after = pods_at(std::nullopt);
+  EXPECT_EQ(after.find("\"name\":\"" + victim + "\""), std::string::npos) << after;
+  EXPECT_NE(pods_at(6 * 60).find("orders-api-ssdxw8lqph-"), std::string::npos);
+  // After the twin's now: refused, naming both times.
+  ApiServerOptions late;
+  late.state_file = state;
+  late.at_seconds = 7 * 60;
+  try {
+    ApiServer server(late);
+    ADD_FAILURE() << "a moment after now was served";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("after the twin's now (6m0s)"), std::string::npos)
+        << e.what();
+  }
+  std::string err;
+  EXPECT_EQ(call({"serve", "--state", state, "--at", "1h", "--kubeconfig", dir + "/kc"}, &err), 2);
+  EXPECT_NE(err.find("hint: serve a moment up to 6m0s"), std::string::npos) << err;
 }
 
 TEST(Serve, BadFlagsAndABusyPortExitTwoWithAHint) {

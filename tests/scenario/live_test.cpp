@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -158,6 +159,150 @@ TEST(LiveReplay, ADeletedPodIsReplacedWithTheKubeletsTimings) {
   EXPECT_EQ(scheduled, deleted_at);
   // The sandbox (2 s) and the Vault agent's init container (2 s) before the container starts.
   EXPECT_EQ(started, deleted_at + 4'000);
+}
+
+const std::string kShoppers =
+    "{name: shoppers, target: {gateway: kong-prod, host: api.amazon-store.com}, rate: 100/s, "
+    "mix: [{request: \"POST /orders\", weight: 50}, {request: \"GET /users/{id}\", weight: 50}]}";
+
+// Under load, a pod deleted at the instant of an HPA sync (every 15 s from the twin's start) gets
+// one replacement, which joins the endpoints once Ready and takes its share of the traffic.
+TEST(LiveReplay, AReplacementUnderLoadIsKeptAndTakesItsShareOfTheTraffic) {
+  Applied a = applied_prod();
+  act(a.state, "load-set", {kShoppers, "<argument>"});
+  advance(a.state, "1m");
+  auto before = replay_live(a.state, a.model);
+  const LivePod* victim = pod_named(*before, "orders-api-");
+  ASSERT_NE(victim, nullptr);
+  const std::string name = victim->name;
+  act(a.state, "delete-pod", {"amazon-api-prod", name, victim->world_name, "30000"});
+  advance(a.state, "2m");
+  auto t = replay_live(a.state, a.model);
+  std::vector<const LivePod*> orders;
+  const LivePod* fresh = nullptr;
+  for (const LivePod& p : t->pods) {
+    if (p.workload != "orders-api") continue;
+    orders.push_back(&p);
+    if (p.replacement) fresh = &p;
+  }
+  ASSERT_EQ(orders.size(), 3u);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_TRUE(fresh->ready);
+  int killed = 0, scheduled = 0;
+  for (const LiveEvent& e : t->events) {
+    if (e.name.rfind("orders-api-", 0) != 0 || e.at_ms < before->now_ms) continue;
+    killed += e.reason == "Killing" ? 1 : 0;
+    scheduled += e.reason == "Scheduled" ? 1 : 0;
+  }
+  EXPECT_EQ(killed, 1) << "only the deleted pod is stopped";
+  EXPECT_EQ(scheduled, 1) << "one replacement";
+  double others = 0;
+  for (const LivePod* p : orders) {
+    if (p != fresh) others += p->cpu_cores / 2;
+  }
+  EXPECT_GT(others, 0.02);
+  EXPECT_GT(fresh->cpu_cores, others / 2) << "the replacement serves its share";
+  // Read within a minute of its creation, its CPU is measured from then (not 0m).
+  a.state.acts.pop_back();
+  advance(a.state, "30s");
+  auto young = replay_live(a.state, a.model);
+  for (const LivePod& p : young->pods) {
+    if (p.workload == "orders-api" && p.replacement) {
+      EXPECT_GT(p.cpu_cores, others / 4);
+    }
+  }
+}
+
+// kubectl drain evicts each pod of the node once; the ReplicaSet makes one replacement per
+// evicted pod, and none of them is stopped again (an HPA sync at the same instant counts the
+// evicted pods out, as the ReplicaSet does).
+TEST(LiveReplay, ADrainEvictsEachPodOnceAndEachGetsOneReplacement) {
+  Applied a = applied_prod();
+  advance(a.state, "1m");  // the drain lands on an HPA sync
+  auto before = replay_live(a.state, a.model);
+  int evicted_deployment_pods = 0;
+  for (const LivePod& p : before->pods) {
+    if (p.node == "general-1" && p.workload_kind == "Deployment") ++evicted_deployment_pods;
+  }
+  ASSERT_GT(evicted_deployment_pods, 0);
+  act(a.state, "drain", {"general-1"});
+  advance(a.state, "1m");
+  auto t = replay_live(a.state, a.model);
+  std::map<std::string, int> killings;
+  int scheduled = 0;
+  for (const LiveEvent& e : t->events) {
+    if (e.at_ms < before->now_ms || e.kind != "Pod") continue;
+    if (e.reason == "Killing") ++killings[e.name];
+    if (e.reason == "Scheduled" && !before->find_pod(e.namespace_name, e.name)) ++scheduled;
+  }
+  for (const auto& [pod, n] : killings) {
+    EXPECT_EQ(n, 1) << pod;
+    const LivePod* was = nullptr;
+    for (const LivePod& p : before->pods) {
+      if (p.name == pod) was = &p;
+    }
+    ASSERT_NE(was, nullptr) << pod << " was not on the drained node: a replacement killed";
+    EXPECT_EQ(was->node, "general-1") << pod;
+  }
+  EXPECT_GE(scheduled, evicted_deployment_pods);
+  for (const LivePod& p : t->pods) EXPECT_NE(p.node, "general-1") << p.name;
+}
+
+// kubectl scale statefulset: OrderedReady. Up, one new ordinal at a time, each once the one
+// before is Running and Ready; down, the highest ordinal first, the next once it is gone; an
+// identity scaled back is the same broker again.
+TEST(LiveReplay, AStatefulSetScalesOnePodAtATimeInOrdinalOrder) {
+  Applied a = applied_prod();
+  act(a.state, "scale", {"StatefulSet", "amazon-api-prod", "kafka", "5"});
+  const int64_t up_at = a.state.now_ms();
+  advance(a.state, "2m");
+  auto up = replay_live(a.state, a.model);
+  std::map<std::string, int64_t> scheduled, started;
+  for (const LiveEvent& e : up->events) {
+    if (e.reason == "Scheduled" && e.at_ms >= up_at) scheduled[e.name] = e.at_ms;
+    if (e.reason == "Started" && e.at_ms >= up_at) started[e.name] = e.at_ms;
+  }
+  ASSERT_EQ(scheduled.size(), 2u);
+  EXPECT_EQ(scheduled["kafka-3"], up_at);
+  ASSERT_TRUE(started.count("kafka-3"));
+  EXPECT_GT(scheduled["kafka-4"], started["kafka-3"]) << "kafka-4 waits for kafka-3";
+  for (const char* name : {"kafka-3", "kafka-4"}) {
+    const LivePod* p = up->find_pod("amazon-api-prod", name);
+    ASSERT_NE(p, nullptr) << name;
+    EXPECT_TRUE(p->ready) << name;
+    EXPECT_EQ(p->workload_kind, "StatefulSet");
+  }
+  act(a.state, "scale", {"StatefulSet", "amazon-api-prod", "kafka", "2"});
+  const int64_t down_at = a.state.now_ms();
+  advance(a.state, "3m");
+  auto down = replay_live(a.state, a.model);
+  std::vector<std::pair<int64_t, std::string>> killed;
+  for (const LiveEvent& e : down->events) {
+    if (e.reason == "Killing" && e.at_ms >= down_at) killed.emplace_back(e.at_ms, e.name);
+  }
+  ASSERT_EQ(killed.size(), 3u);
+  EXPECT_EQ(killed[0].second, "kafka-4");
+  EXPECT_EQ(killed[1].second, "kafka-3");
+  EXPECT_EQ(killed[2].second, "kafka-2");
+  EXPECT_GE(killed[1].first - killed[0].first, 30'000) << "after kafka-4's grace period";
+  int kafka = 0;
+  for (const LivePod& p : down->pods) kafka += p.workload == "kafka" ? 1 : 0;
+  EXPECT_EQ(kafka, 2);
+  // Back to 3: kafka-2 is the same identity, broker 2 starting again.
+  act(a.state, "scale", {"StatefulSet", "amazon-api-prod", "kafka", "3"});
+  const int64_t again_at = a.state.now_ms();
+  advance(a.state, "1m");
+  auto again = replay_live(a.state, a.model);
+  const LivePod* k2 = again->find_pod("amazon-api-prod", "kafka-2");
+  ASSERT_NE(k2, nullptr);
+  EXPECT_TRUE(k2->ready);
+  std::string restarted;
+  for (const runtime::LogLine& l :
+       again->logs.lines("amazon-api-prod/kafka-2", sim::millis(again->now_ms - again->start_ms))) {
+    if (again->start_ms + l.at / sim::millis(1) >= again_at) restarted += l.text + "\n";
+  }
+  EXPECT_NE(restarted.find("[KafkaRaftServer nodeId=2] Kafka Server started"), std::string::npos)
+      << restarted;
 }
 
 TEST(LiveReplay, ABrokerKillShowsTheElectionInAnotherBrokersLog) {

@@ -111,6 +111,11 @@ bool has_live_twin(const topology::State& state);
 std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topology::Model& model,
                                       int64_t until_ms = -1);
 
+// The state as it was at twin time `at_ms` (serve --at): only what the applies before it
+// created, the acts taken before it, the advance running then cut at it, so that the running
+// twin replays to that moment. Throws k8s::InputError when `at_ms` is after the twin's now.
+topology::State state_at(const topology::State& state, int64_t at_ms);
+
 // ---- acts, checked before they are journaled (each throws k8s::InputError with a hint) ------
 
 // "1m", "90s", "1h30m", "500ms": a positive duration. `what` names the argument in messages.
