@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "kubetwin/k8s/diagnostic.hpp"
@@ -31,6 +32,11 @@ using runtime::WorldEnvironment;
 const ServiceBehaviour* service_of(const BehaviourSpec& b, const topology::Pod& pod) {
   if (b.gateway_for(pod.meta.labels) || b.datastore_for(pod.meta.labels)) return nullptr;
   return b.service_for(pod.meta.labels);
+}
+
+// Where a call's `field` value is written; the call's list entry for a call built in code.
+const k8s::SourceLocation& at(const k8s::SourceLocation& field, const Call& c) {
+  return field.path ? field : c.where;
 }
 
 // One endpoint of a service in a namespace: a node of the call graph.
@@ -90,7 +96,7 @@ class BehaviourCheck {
                   std::optional<Node> from) {
     if (c.kind == Call::Kind::kPostgres) {
       if (model_.find_service(ns, c.postgres.service)) return;
-      throw InputError(c.where,
+      throw InputError(at(c.target_where, c),
                        prefix(s) + "queries PostgreSQL Service \"" + c.postgres.service +
                            "\", which namespace " + ns + " does not have",
                        did_you_mean_hint(c.postgres.service, services_in(ns)));
@@ -98,7 +104,7 @@ class BehaviourCheck {
     if (c.kind != Call::Kind::kHttp) return;
     auto si = model_.find_service(ns, c.http.service);
     if (!si)
-      throw InputError(c.where,
+      throw InputError(at(c.target_where, c),
                        prefix(s) + "calls Service \"" + c.http.service + "\", which namespace " +
                            ns + " does not have: every such call would fail",
                        did_you_mean_hint(c.http.service, services_in(ns)));
@@ -111,7 +117,7 @@ class BehaviourCheck {
         found = found || p.port == c.http.port;
       }
       if (!found)
-        throw InputError(c.where,
+        throw InputError(at(c.port_where, c),
                          prefix(s) + "calls port " + std::to_string(c.http.port) + " of Service " +
                              svc.meta.qualified() + ", which does not expose it",
                          "its ports: " + join(ports));
@@ -129,7 +135,7 @@ class BehaviourCheck {
       if (!e) {
         std::vector<std::string> declared;
         for (const Endpoint& d : callee->endpoints) declared.push_back("\"" + d.request + "\"");
-        throw InputError(c.where,
+        throw InputError(at(c.request_where, c),
                          prefix(s) + "calls \"" + c.http.request + "\" on Service " +
                              c.http.service + ", but " + callee->name +
                              " declares no such endpoint: every such call would answer 404",
@@ -159,7 +165,7 @@ class BehaviourCheck {
             ++start;
           for (std::size_t i = start; i < stack.size(); ++i) path += stack[i].first.str() + " -> ";
           path += edge.to.str();
-          throw InputError(edge.call->where,
+          throw InputError(at(edge.call->request_where, *edge.call),
                            "environment " + env_.name + ": call cycle " + path +
                                ": each request would call itself without end",
                            "remove one call of the cycle (an endpoint cannot wait for itself)");
@@ -199,19 +205,61 @@ bool in_any_environment(const std::vector<WorldEnvironment>& envs, const std::st
   return false;
 }
 
-void check_workload(const topology::Model& model, const std::vector<WorldEnvironment>& envs,
-                    const CheckSpec& c, const std::string& what, const std::string& name,
-                    const std::string& ns) {
-  std::vector<std::string> names;
-  for (const topology::Workload& w : model.workloads) {
-    if (w.meta.builtin || !in_any_environment(envs, w.meta.namespace_name)) continue;
-    if (w.meta.name == name && (ns.empty() || w.meta.namespace_name == ns)) return;
-    names.push_back(w.meta.name);
+// "spec.checks[2].maxUtilisation.workload" ("workload" for a check built in code).
+std::string field_of(const CheckSpec& c, const std::string& key) {
+  return c.field.empty() ? key : c.field + "." + key;
+}
+
+std::string join_set(const std::set<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// A check's name field (`workload`, `pvc`) judged against what the run has, `have` holding each
+// candidate's (namespace, name). Throws at the name's own value, or at `namespace:` when the
+// name is in the run but not in that namespace; the hint names what exists.
+void check_named(const CheckSpec& c, const std::string& noun, const std::string& key,
+                 const std::string& name, const std::string& ns,
+                 const std::vector<std::pair<std::string, std::string>>& have,
+                 const std::string& hint_when_none) {
+  std::set<std::string> names, namespaces_of_name;
+  for (const auto& [candidate_ns, candidate] : have) {
+    if (candidate == name && (ns.empty() || candidate_ns == ns)) return;
+    names.insert(candidate);
+    if (candidate == name) namespaces_of_name.insert(candidate_ns);
   }
-  throw InputError(c.where,
-                   what + " names workload \"" + (ns.empty() ? "" : ns + "/") + name +
-                       "\", which the scenario's environments do not have",
-                   did_you_mean_hint(name, names));
+  if (!namespaces_of_name.empty())
+    throw InputError(c.where_of("namespace"),
+                     field_of(c, "namespace") + ": " + noun + " \"" + name +
+                         "\" is not in namespace \"" + ns + "\"",
+                     "it is in " + join_set(namespaces_of_name) +
+                         " (or leave namespace out to match it in any namespace of the run)");
+  throw InputError(
+      c.where_of(key),
+      field_of(c, key) + ": the scenario's environments have no " + noun + " named \"" + name +
+          "\"",
+      names.empty() ? hint_when_none : did_you_mean_hint(name, {names.begin(), names.end()}));
+}
+
+void check_workload(const topology::Model& model, const std::vector<WorldEnvironment>& envs,
+                    const CheckSpec& c, const std::string& name, const std::string& ns) {
+  std::vector<std::pair<std::string, std::string>> have;
+  for (const topology::Workload& w : model.workloads)
+    if (!w.meta.builtin && in_any_environment(envs, w.meta.namespace_name))
+      have.emplace_back(w.meta.namespace_name, w.meta.name);
+  check_named(c, "workload", "workload", name, ns, have,
+              "the run has no workload: check the scenario's environments");
+}
+
+void check_claim(const topology::Model& model, const std::vector<WorldEnvironment>& envs,
+                 const CheckSpec& c) {
+  std::vector<std::pair<std::string, std::string>> have;
+  for (const topology::PersistentVolumeClaim& pvc : model.pvcs)
+    if (in_any_environment(envs, pvc.meta.namespace_name))
+      have.emplace_back(pvc.meta.namespace_name, pvc.meta.name);
+  check_named(c, "claim", "pvc", c.disk_not_full.pvc, c.disk_not_full.namespace_name, have,
+              "no workload of the run mounts a claim");
 }
 
 }  // namespace
@@ -234,41 +282,30 @@ void check_scenario_semantics(const ScenarioSpec& spec, const topology::Model& m
   for (const CheckSpec& c : spec.checks) {
     switch (c.kind) {
       case CheckSpec::Kind::kMaxUtilisation:
-        check_workload(model, envs, c, "maxUtilisation", c.max_utilisation.workload,
+        check_workload(model, envs, c, c.max_utilisation.workload,
                        c.max_utilisation.namespace_name);
         break;
       case CheckSpec::Kind::kPodsAvailable:
         if (!c.pods_available.workload.empty())
-          check_workload(model, envs, c, "podsAvailable", c.pods_available.workload,
+          check_workload(model, envs, c, c.pods_available.workload,
                          c.pods_available.namespace_name);
         break;
-      case CheckSpec::Kind::kDiskNotFull: {
-        std::vector<std::string> names;
-        bool found = false;
-        for (const topology::PersistentVolumeClaim& pvc : model.pvcs) {
-          if (!in_any_environment(envs, pvc.meta.namespace_name)) continue;
-          names.push_back(pvc.meta.name);
-          found = found || (pvc.meta.name == c.disk_not_full.pvc &&
-                            (c.disk_not_full.namespace_name.empty() ||
-                             pvc.meta.namespace_name == c.disk_not_full.namespace_name));
+      case CheckSpec::Kind::kDiskNotFull:
+        check_claim(model, envs, c);
+        break;
+      case CheckSpec::Kind::kNoLostWrites: {
+        const auto& named = c.no_lost_writes.kafka_topics;
+        for (std::size_t i = 0; i < named.size(); ++i) {
+          if (topics.count(named[i])) continue;
+          const std::string key = "kafkaTopics[" + std::to_string(i) + "]";
+          throw InputError(
+              c.where_of(key),
+              field_of(c, key) + ": no service produces to or consumes topic \"" + named[i] + "\"",
+              topics.empty() ? "the behaviour file has no kafka call"
+                             : did_you_mean_hint(named[i], {topics.begin(), topics.end()}));
         }
-        if (!found)
-          throw InputError(c.where,
-                           "diskNotFull names claim \"" + c.disk_not_full.pvc +
-                               "\", which the scenario's environments do not have",
-                           names.empty() ? "no workload of the run mounts a claim"
-                                         : did_you_mean_hint(c.disk_not_full.pvc, names));
         break;
       }
-      case CheckSpec::Kind::kNoLostWrites:
-        for (const std::string& t : c.no_lost_writes.kafka_topics)
-          if (!topics.count(t))
-            throw InputError(
-                c.where,
-                "noLostWrites names topic \"" + t + "\", which no service produces to or consumes",
-                topics.empty() ? "the behaviour file has no kafka call"
-                               : did_you_mean_hint(t, {topics.begin(), topics.end()}));
-        break;
       default:
         break;
     }
