@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kubetwin/k8s/loader.hpp"
@@ -145,6 +146,94 @@ TEST(AuditPrecision, AMisspeltPerPodNameIsStillReported) {
   const auto broken = with_id(findings, "KT201");
   ASSERT_EQ(broken.size(), 1u) << describe(findings);
   EXPECT_NE(broken[0].message.find("kafka-headles"), std::string::npos);
+}
+
+// A per-pod name of a replica that never exists (kafka-3 of three brokers) is a broken name, not
+// a record waiting for its pod to be Ready; the hint names the pods that are there.
+TEST(AuditPrecision, APerPodNameBeyondTheReplicasIsReported) {
+  std::string yaml = brokers("500m");
+  yaml.replace(yaml.find("kafka-headless:9092\n"), 19,
+               "kafka-3.kafka-headless.shop.svc.cluster.local:9092");
+  const auto findings = audit_yaml(yaml);
+  const auto broken = with_id(findings, "KT201");
+  ASSERT_EQ(broken.size(), 1u) << describe(findings);
+  EXPECT_NE(broken[0].message.find("kafka-3.kafka-headless.shop.svc.cluster.local:9092"),
+            std::string::npos)
+      << broken[0].message;
+  EXPECT_EQ(broken[0].hint,
+            "the pods under headless Service shop/kafka-headless are kafka-0, kafka-1, kafka-2 "
+            "(a StatefulSet's pods count from 0 to replicas-1)");
+  EXPECT_EQ(findings.size(), 1u) << describe(findings);
+  // kafka-2, which exists, is no finding.
+  yaml.replace(yaml.find("kafka-3."), 8, "kafka-2.");
+  EXPECT_TRUE(audit_yaml(yaml).empty()) << describe(audit_yaml(yaml));
+}
+
+// Two environments, each with an ingress-nginx controller behind a NodePort: its proxy port is
+// the public entry, open to anyone who reaches a node, so another environment reaching it is no
+// isolation gap (KT306); its status port 10254 is not public and still counts.
+std::string gateways(const std::string& policy) {
+  std::string out;
+  for (const std::string env : {"dev", "prod"}) {
+    const std::string ns = "shop-" + env;
+    out += R"(---
+apiVersion: v1
+kind: Namespace
+metadata: {name: NS, labels: {environment: ENV}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx, namespace: NS}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ingress-nginx}}
+  template:
+    metadata: {labels: {app: ingress-nginx}}
+    spec:
+      containers:
+        - name: controller
+          image: registry.k8s.io/ingress-nginx/controller:v1.11.2
+          args: [/nginx-ingress-controller, --ingress-class=nginx, --watch-namespace=NS]
+          ports: [{name: http, containerPort: 80}, {name: status, containerPort: 10254}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ingress-nginx, namespace: NS}
+spec:
+  type: NodePort
+  selector: {app: ingress-nginx}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: NS}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: entry, namespace: NS}
+spec:
+  podSelector: {matchLabels: {app: ingress-nginx}}
+  policyTypes: [Ingress]
+  ingress: [{ports: PORTS}]
+)";
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"NS", ns}, {"ENV", env}, {"PORTS", policy}})
+      for (auto at = out.find(from); at != std::string::npos; at = out.find(from))
+        out.replace(at, from.size(), to);
+  }
+  return out;
+}
+
+TEST(AuditPrecision, AGatewaysPublicEntryIsNoIsolationGap) {
+  const std::vector<Finding> entry_only = audit_yaml(gateways("[{port: 80}]"));
+  EXPECT_TRUE(with_id(entry_only, "KT306").empty()) << describe(entry_only);
+  const std::vector<Finding> status_too = audit_yaml(gateways("[{port: 80}, {port: 10254}]"));
+  const auto gaps = with_id(status_too, "KT306");
+  ASSERT_EQ(gaps.size(), 2u) << describe(status_too);  // dev -> prod and prod -> dev
+  for (const Finding& f : gaps) {
+    EXPECT_NE(f.message.find("can reach ingress-nginx:10254 ("), std::string::npos) << f.message;
+  }
 }
 
 TEST(AuditPrecision, NamesOfARefusedServiceFoldIntoTheAdmissionFinding) {
