@@ -439,6 +439,107 @@ spec:
       << model.rejected[1].message;
 }
 
+// Port numbers as the API server decodes and validates them, each at the value's line: not an
+// int32 is the decoder's 400; out of range (or a containerPort of 0) is Invalid, 422. A missing
+// namespace is the 404 at the `namespace:` that names it.
+TEST(AuditPrecision, PortsAndAMissingNamespaceAreRefusedAtTheirLine) {
+  const std::string yaml = R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec:
+  ports:
+    - port: http
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: shop}
+spec:
+  ports:
+    - port: 80
+      targetPort: 70000
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 0
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: nginx:1.27
+          ports:
+            - containerPort: "8080"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: shopp
+)";
+  const Model model = testing::build(yaml);
+  ASSERT_EQ(model.rejected.size(), 5u);
+  auto find = [&](const std::string& name) {
+    for (const AdmissionError& e : model.rejected)
+      if (e.name == name) return e;
+    ADD_FAILURE() << name << " was admitted";
+    return AdmissionError{};
+  };
+  const AdmissionError port = find("a");
+  EXPECT_EQ(port.http_status, 400);
+  EXPECT_EQ(port.message,
+            "Service in version \"v1\" cannot be handled as a Service: json: cannot unmarshal "
+            "string into Go struct field ServicePort.spec.ports.port of type int32");
+  EXPECT_EQ(port.where.line, 10);
+  EXPECT_EQ(port.where.column, 13);
+  EXPECT_TRUE(port.at_field);
+  const AdmissionError target = find("b");
+  EXPECT_EQ(target.http_status, 422);
+  EXPECT_EQ(target.message,
+            "Service \"b\" is invalid: spec.ports[0].targetPort: Invalid value: 70000: must be "
+            "between 1 and 65535, inclusive");
+  EXPECT_EQ(target.where.line, 18);
+  const AdmissionError zero = find("web");
+  EXPECT_EQ(zero.http_status, 422);
+  EXPECT_EQ(zero.message,
+            "Deployment.apps \"web\" is invalid: "
+            "spec.template.spec.containers[0].ports[0].containerPort: Required value");
+  EXPECT_EQ(zero.where.line, 33);
+  const AdmissionError quoted = find("api");
+  EXPECT_EQ(quoted.http_status, 400);
+  EXPECT_EQ(quoted.message,
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot "
+            "unmarshal string into Go struct field "
+            "ContainerPort.spec.template.spec.containers.ports.containerPort of type int32");
+  EXPECT_EQ(quoted.where.line, 48);
+  const AdmissionError ns = find("cfg");
+  EXPECT_EQ(ns.http_status, 404);
+  EXPECT_EQ(ns.where.line, 54);
+  EXPECT_EQ(ns.where.column, 14);
+  EXPECT_TRUE(ns.at_field);
+}
+
 TEST(AuditPrecision, AdmissionErrorsPointAtTheFieldsLine) {
   const std::string yaml = R"(apiVersion: v1
 kind: Namespace
