@@ -103,6 +103,7 @@ LoadTarget parse_target(const Node& node, const std::string& field) {
         r.require("host",
                   "the Host header the gateway's Ingress matches, e.g. host: api.amazon-store.com"),
         r.field("host"));
+    t.host_where = r.get("host")->location();
     for (const char* k : {"namespace", "port"})
       if (const Node* v = r.get(k))
         throw InputError(v->location(), r.field(k) + " applies to a service target only",
@@ -354,7 +355,10 @@ LoadSpec parse_load(const Node& node, const std::string& field) {
     if (const Node* s = r.get("spike"))
       l.profile = l.profile.with_spikes(parse_spikes(*s, r.field("spike")));
   }
-  if (const Node* m = r.get("mix")) l.mix = parse_mix(*m, r.field("mix"));
+  if (const Node* m = r.get("mix")) {
+    l.mix = parse_mix(*m, r.field("mix"));
+    for (const Node& item : m->items()) l.mix_where.push_back(item.get("request")->location());
+  }
   return l;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -262,11 +263,103 @@ void check_claim(const topology::Model& model, const std::vector<WorldEnvironmen
               "no workload of the run mounts a claim");
 }
 
+// Kong's router as the World runs it (runtime/world_flow.cpp): an Ingress rule's host matches
+// the Host header when empty, equal, or a `*.` wildcard over it; a path when Exact and equal, or
+// as a prefix of whole segments.
+bool host_matches(const std::string& pattern, const std::string& host) {
+  if (pattern.empty() || pattern == host) return true;
+  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
+    const std::string suffix = pattern.substr(1);
+    return host.size() > suffix.size() && host.ends_with(suffix);
+  }
+  return false;
+}
+
+bool path_matches_rule(const topology::IngressPath& p, std::string_view path) {
+  const std::string prefix = p.path.empty() ? "/" : p.path;
+  if (p.path_type == "Exact") return path == prefix;
+  if (prefix == "/") return true;
+  std::string_view want = prefix;
+  if (want.back() == '/') want.remove_suffix(1);
+  return path.substr(0, want.size()) == want &&
+         (path.size() == want.size() || path[want.size()] == '/');
+}
+
+// A gateway load whose Host no Ingress rule of that gateway names, or whose request no path of
+// those rules matches, would run with every such request answered 404 by Kong's router: refused
+// at the `host:` or the mix entry's `request:`, naming what the gateway does route.
+void check_load_routes(const ScenarioSpec& spec, const topology::Model& model,
+                       const std::vector<WorldEnvironment>& envs) {
+  for (std::size_t li = 0; li < spec.loads.size(); ++li) {
+    const LoadSpec& load = spec.loads[li];
+    if (load.target.kind != LoadTarget::Kind::kGateway) continue;
+    const std::string field = "spec.load[" + std::to_string(li) + "]";
+    // The routes of every gateway serving that class in the run (as the World binds them).
+    std::vector<std::pair<const topology::IngressRule*, const topology::IngressPath*>> routes;
+    bool gateway_found = false;
+    for (topology::Index g = 0; g < model.gateways.size(); ++g) {
+      const topology::Gateway& gw = model.gateways[g];
+      const topology::Workload& w = model.workloads[gw.workload];
+      if (gw.ingress_class != load.target.gateway || w.pods.empty() ||
+          !in_any_environment(envs, w.meta.namespace_name))
+        continue;
+      gateway_found = true;
+      for (const topology::Ingress& ing : model.ingresses) {
+        if (std::find(ing.gateways.begin(), ing.gateways.end(), g) == ing.gateways.end()) continue;
+        for (const topology::IngressRule& rule : ing.rules)
+          for (const topology::IngressPath& p : rule.paths)
+            if (p.backend.service_index) routes.emplace_back(&rule, &p);
+      }
+    }
+    if (!gateway_found) continue;  // the World refuses it, naming the gateways it knows
+    std::set<std::string> hosts;
+    std::vector<const topology::IngressPath*> paths;
+    for (const auto& [rule, p] : routes) {
+      hosts.insert(rule->host.empty() ? "*" : rule->host);
+      if (host_matches(rule->host, load.target.host)) paths.push_back(p);
+    }
+    const k8s::SourceLocation& host_at =
+        load.target.host_where.path ? load.target.host_where : load.target.where;
+    if (paths.empty())
+      throw InputError(host_at,
+                       field + ".target.host: gateway " + load.target.gateway +
+                           " has no Ingress rule for host \"" + load.target.host +
+                           "\": every request would answer 404 (no Route matched)",
+                       hosts.empty()
+                           ? "no Ingress is served by gateway " + load.target.gateway
+                           : did_you_mean_hint(load.target.host, {hosts.begin(), hosts.end()}));
+    std::vector<std::string> requests;
+    if (load.mix.empty()) requests.emplace_back(runtime::kGenericRequest);
+    for (const MixEntry& m : load.mix.entries()) requests.push_back(m.request);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      std::string method, path;
+      if (!runtime::split_request_line(requests[i], &method, &path)) continue;
+      if (std::any_of(paths.begin(), paths.end(),
+                      [&](const topology::IngressPath* p) { return path_matches_rule(*p, path); }))
+        continue;
+      std::set<std::string> served;
+      for (const topology::IngressPath* p : paths)
+        served.insert(p->path + (p->path_type == "Exact" ? " (Exact)" : ""));
+      const bool has_where = i < load.mix_where.size() && load.mix_where[i].path;
+      throw InputError(
+          has_where ? load.mix_where[i] : load.where,
+          (load.mix.empty() ? field + ": its default request"
+                            : field + ".mix[" + std::to_string(i) + "].request") +
+              ": no path gateway " + load.target.gateway + " routes for host " + load.target.host +
+              " matches \"" + requests[i] +
+              "\": every such request would answer 404 (no Route matched)",
+          "its paths for that host: " + join_set(served) +
+              (load.mix.empty() ? " (a load without a mix sends GET /: add a mix)" : ""));
+    }
+  }
+}
+
 }  // namespace
 
 void check_scenario_semantics(const ScenarioSpec& spec, const topology::Model& model,
                               const std::vector<WorldEnvironment>& envs) {
   for (const WorldEnvironment& env : envs) BehaviourCheck(model, env).run();
+  check_load_routes(spec, model, envs);
   // Topics the behaviour produces to or consumes.
   std::set<std::string> topics;
   for (const WorldEnvironment& env : envs)

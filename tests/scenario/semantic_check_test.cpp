@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "kubetwin/scenario/behaviour_file.hpp"
 #include "kubetwin/scenario/runner.hpp"
@@ -254,6 +256,53 @@ TEST(SemanticCheck, ChecksNamingWhatTheRunHasPrepare) {
   EXPECT_EQ(prepare_error(with_check("diskNotFull: {pvc: data-postgres-0}")), "no error");
   EXPECT_EQ(prepare_error(with_check("noLostWrites: {kafkaTopics: [notification.email]}")),
             "no error");
+}
+
+// The run-small scenario with every `from` replaced by `to` in its text.
+std::string scenario_error_with(const std::string& from, const std::string& to,
+                                std::string* text_out) {
+  const std::string path = source_path(kScenario);
+  std::string text = k8s::read_file(path);
+  EXPECT_NE(text.find(from), std::string::npos) << from;
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  *text_out = text;
+  return prepare_error(parse_scenario(text, path));
+}
+
+// A gateway load whose Host or request Kong's router matches to no Ingress rule would run with
+// every such request answered 404 (a mistyped host ran 40 s of 100% errors without a word).
+TEST(SemanticCheck, AGatewayLoadNoIngressRuleRoutesIsRefusedAtItsHostOrRequest) {
+  std::string text;
+  std::string e =
+      scenario_error_with("host: api.amazon-store.com", "host: api.amazon-stor.com", &text);
+  EXPECT_EQ(e, location_at(source_path(kScenario), text, text.find("api.amazon-stor.com")) +
+                   "spec.load[0].target.host: gateway kong-prod has no Ingress rule for host "
+                   "\"api.amazon-stor.com\": every request would answer 404 (no Route matched)\n"
+                   "  hint: did you mean `api.amazon-store.com`?");
+  // The mix entry and the SLO on it: the request is offered, and routed nowhere.
+  e = scenario_error_with("\"POST /orders\"", "\"POST /order\"", &text);
+  EXPECT_EQ(e.rfind(location_at(source_path(kScenario), text, text.find("\"POST /order\"")) +
+                        "spec.load[0].mix[1].request: no path gateway kong-prod routes for host "
+                        "api.amazon-store.com matches \"POST /order\"",
+                    0),
+            0u)
+      << e;
+  EXPECT_NE(e.find("\n  hint: its paths for that host: "), std::string::npos) << e;
+  EXPECT_NE(e.find("/orders"), std::string::npos) << e;
+}
+
+// What the project ships passes its own semantic check (the checks above refuse no real run).
+TEST(SemanticCheck, EveryShippedScenarioPrepares) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(source_path("scenarios")))
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 10u);
+  for (const std::string& f : files)
+    EXPECT_EQ(error_of([&] { prepare_scenario(load_scenario_file(f)); }), "no error") << f;
 }
 
 // Every wrong-type error of a scenario or behaviour file carries a hint line.

@@ -49,6 +49,7 @@ struct LoadTarget {
   std::string namespace_name;
   int port = 0;  // kService: 0 = the Service's first port
   k8s::SourceLocation where;
+  k8s::SourceLocation host_where;  // kGateway: the `host:` value
 };
 
 struct LoadSpec {
@@ -61,6 +62,7 @@ struct LoadSpec {
   // Empty: the target's default request (runtime::kGenericRequest).
   RequestMix mix;
   k8s::SourceLocation where;
+  std::vector<k8s::SourceLocation> mix_where;  // each mix entry's `request:` value, in order
 };
 
 // A fault of the timeline, kept for the fault layer: the Chaos Mesh-style kind and its body.
