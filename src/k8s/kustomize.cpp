@@ -1231,15 +1231,19 @@ void fix_name_references(ResSet& set) {
       }
       if (Node* subjects = r.body.get("subjects"); subjects && subjects->is_sequence())
         for (Node& s : subjects->items())
-          if (s.is_mapping() && s.str("kind") == "ServiceAccount" && s.get("name")) {
+          if (s.is_mapping() && s.get("name")) {
             // Subjects follow a ServiceAccount of the build even when it was not renamed, so
-            // that they pick up its namespace.
+            // that they pick up its namespace. As kustomize 5.5 does: the subject's kind is not
+            // looked at, a subject without `namespace` matches the account in any namespace,
+            // and one with it matches when it names the account's namespace, current or
+            // previous, an unset one being "default" (an explicit "" matches none).
             std::string sname = s.str("name"), sns = s.str("namespace");
+            auto effective = [](const std::string& ns) { return ns.empty() ? "default" : ns; };
             for (const KRes& t : set) {
               if (t.kind() != "ServiceAccount" || !t.had_name(sname)) continue;
-              bool ns_ok = !s.get("namespace") || t.ns() == sns ||
-                           std::find(t.previous_namespaces.begin(), t.previous_namespaces.end(),
-                                     sns) != t.previous_namespaces.end();
+              bool ns_ok = !s.get("namespace") || effective(t.ns()) == sns ||
+                           std::any_of(t.previous_namespaces.begin(), t.previous_namespaces.end(),
+                                       [&](const std::string& p) { return effective(p) == sns; });
               if (!ns_ok) continue;
               s.set("name", Node::scalar(t.name(), true));
               if (!t.ns().empty()) s.set("namespace", Node::scalar(t.ns(), true));
@@ -1302,7 +1306,8 @@ void apply_replicas(const Kustomization& k, ResSet& set) {
   const Node* reps = k.doc.get("replicas");
   if (!reps || reps->is_null()) return;
   if (!reps->is_sequence())
-    throw InputError(reps->location(), "invalid Kustomization: replicas must be a list", "");
+    throw InputError(reps->location(), "invalid Kustomization: replicas must be a list",
+                     "e.g. replicas: [{name: web, count: 3}]");
   for (const Node& e : reps->items()) {
     std::string name = e.str("name");
     const Node* count = e.get("count");
@@ -1388,7 +1393,8 @@ void apply_images(const Kustomization& k, ResSet& set) {
     const Node* imgs = k.doc.get(field);
     if (!imgs || imgs->is_null()) continue;
     if (!imgs->is_sequence())
-      throw InputError(imgs->location(), "invalid Kustomization: images must be a list", "");
+      throw InputError(imgs->location(), "invalid Kustomization: images must be a list",
+                       "e.g. images: [{name: nginx, newTag: \"1.27\"}]");
     for (const Node& e : imgs->items()) {
       if (!e.is_mapping())
         throw InputError(e.location(), "images entries must be mappings", "give name: and newTag:");
@@ -1396,7 +1402,9 @@ void apply_images(const Kustomization& k, ResSet& set) {
       try {
         rx = std::regex("^" + e.str("name") + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
       } catch (const std::regex_error&) {
-        throw InputError(e.location(), "invalid image name '" + e.str("name") + "'", "");
+        throw InputError(e.location(), "invalid image name '" + e.str("name") + "'",
+                         "kustomize matches the name as a regular expression: escape its special "
+                         "characters");
       }
       for (KRes& r : set) {
         if (r.kind() == "CustomResourceDefinition") continue;
@@ -1598,7 +1606,8 @@ void apply_patches(const Kustomization& k, ResSet& set, const LoadLimits& limits
       for (const auto& [key, v] : e.fields())
         if (key != "path" && key != "patch" && key != "target" && key != "options")
           throw InputError(v.location(),
-                           "invalid Kustomization: json: unknown field \"" + key + "\"", "");
+                           "invalid Kustomization: json: unknown field \"" + key + "\"",
+                           "a patches entry takes path, patch, target and options");
       PatchText t = patch_text(k, e, limits);
       auto docs = parse_patch_docs(t, limits);
       const Node* tnode = e.get("target");
@@ -1746,7 +1755,9 @@ class Builder {
           if (key != "pairs" && key != "includeSelectors" && key != "includeTemplates" &&
               key != "fields")
             throw InputError(v.location(),
-                             "invalid Kustomization: json: unknown field \"" + key + "\"", "");
+                             "invalid Kustomization: json: unknown field \"" + key + "\"",
+                             "a labels entry takes pairs, includeSelectors, includeTemplates and "
+                             "fields");
         bool sel =
             e.get("includeSelectors") && e.get("includeSelectors")->as_bool().value_or(false);
         bool tmpl =

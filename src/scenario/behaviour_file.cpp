@@ -86,9 +86,10 @@ Call parse_call(const Node& node, const std::string& field) {
   if (kind == "postgres") {
     FieldReader r(body, f, {"service", "query", "cpu", "rowBytes", "async"});
     call.kind = Call::Kind::kPostgres;
-    call.postgres.service =
-        parse_string(r.require("service", "name the PostgreSQL Service, e.g. service: postgres"),
-                     r.field("service"));
+    const Node& service =
+        r.require("service", "name the PostgreSQL Service, e.g. service: postgres");
+    call.postgres.service = parse_string(service, r.field("service"));
+    call.target_where = service.location();
     const Node& q = r.require("query", "query: read or query: write");
     std::string query = parse_string(q, r.field("query"));
     if (query == "read")
@@ -106,20 +107,25 @@ Call parse_call(const Node& node, const std::string& field) {
   } else if (kind == "kafka") {
     FieldReader r(body, f, {"topic", "acks", "bytes", "async"});
     call.kind = Call::Kind::kKafka;
-    call.kafka.topic = parse_string(r.require("topic", "name the topic, e.g. topic: order.created"),
-                                    r.field("topic"));
+    const Node& topic = r.require("topic", "name the topic, e.g. topic: order.created");
+    call.kafka.topic = parse_string(topic, r.field("topic"));
+    call.target_where = topic.location();
     if (const Node* n = r.get("acks")) call.kafka.acks = parse_acks(*n, r.field("acks"));
     if (const Node* n = r.get("bytes")) call.kafka.bytes = parse_size(*n, r.field("bytes"));
     if (const Node* n = r.get("async")) call.async = parse_bool(*n, r.field("async"));
   } else if (kind == "http") {
     FieldReader r(body, f, {"service", "port", "request", "async"});
     call.kind = Call::Kind::kHttp;
-    call.http.service = parse_string(r.require("service", "name the Kubernetes Service called"),
-                                     r.field("service"));
-    if (const Node* n = r.get("port"))
+    const Node& service = r.require("service", "name the Kubernetes Service called");
+    call.http.service = parse_string(service, r.field("service"));
+    call.target_where = service.location();
+    if (const Node* n = r.get("port")) {
       call.http.port = static_cast<int>(parse_integer(*n, r.field("port"), 1, 65535));
-    call.http.request = request_line(r.require("request", "e.g. request: \"GET /users/{id}\""),
-                                     r.field("request"), nullptr, nullptr);
+      call.port_where = n->location();
+    }
+    const Node& request = r.require("request", "e.g. request: \"GET /users/{id}\"");
+    call.http.request = request_line(request, r.field("request"), nullptr, nullptr);
+    call.request_where = request.location();
     if (const Node* n = r.get("async")) call.async = parse_bool(*n, r.field("async"));
   } else {
     throw InputError(body.location(), "unknown call kind " + f,
@@ -143,7 +149,7 @@ void check_pool_matches_calls(const ServiceBehaviour& s, const std::string& fiel
     for (const Call& c : calls) {
       if (c.kind != Call::Kind::kPostgres || c.postgres.service == s.pools.postgres->service)
         continue;
-      throw InputError(c.where,
+      throw InputError(c.target_where,
                        field + ": " + s.name + " queries PostgreSQL service \"" +
                            c.postgres.service + "\" but its pool (pools.postgres) is for \"" +
                            s.pools.postgres->service + "\"",
@@ -349,7 +355,8 @@ std::vector<T> apply_overrides(const Node* base_list, const Node* overrides,
                        field + " overrides \"" + name + "\", which the file does not declare",
                        names.empty() ? "declare it first in the base list"
                                      : internal::did_you_mean_hint(name, names));
-    if (!over.is_mapping()) wrong_type(over, field + "." + name, "a mapping of fields to override");
+    if (!over.is_mapping()) wrong_type(over, field + "." + name, "a mapping of fields to override",
+                 "e.g. " + name + ": {concurrency: 10}");
     if (const Node* renamed = over.get("name"))
       throw InputError(renamed->location(), field + "." + name + ".name cannot be overridden",
                        "an override changes fields of the entry it names; remove `name:`");

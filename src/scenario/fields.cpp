@@ -58,6 +58,7 @@ std::string did_you_mean_hint(std::string_view word, const std::vector<std::stri
 
 void wrong_type(const k8s::Node& node, std::string_view field, std::string_view what,
                 std::string hint) {
+  if (hint.empty()) hint = "write " + std::string(what) + " here";  // every error has a hint
   throw k8s::InputError(
       node.location(),
       std::string(field) + " must be " + std::string(what) + ", found " + k8s::describe_node(node),
@@ -71,7 +72,9 @@ FieldReader::FieldReader(const k8s::Node& node, std::string path,
 FieldReader::FieldReader(const k8s::Node& node, std::string path,
                          const std::vector<std::string>& known)
     : node_(node), path_(std::move(path)) {
-  if (!node.is_mapping()) wrong_type(node, path_.empty() ? "the document" : path_, "a mapping");
+  if (!node.is_mapping())
+    wrong_type(node, path_.empty() ? "the document" : path_, "a mapping",
+               "write its fields as `key: value` lines indented under it, or as {key: value}");
   for (const auto& [key, value] : node.fields()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     throw k8s::InputError(value.location(), "unknown field " + field(key),

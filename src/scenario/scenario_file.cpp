@@ -103,6 +103,7 @@ LoadTarget parse_target(const Node& node, const std::string& field) {
         r.require("host",
                   "the Host header the gateway's Ingress matches, e.g. host: api.amazon-store.com"),
         r.field("host"));
+    t.host_where = r.get("host")->location();
     for (const char* k : {"namespace", "port"})
       if (const Node* v = r.get(k))
         throw InputError(v->location(), r.field(k) + " applies to a service target only",
@@ -354,7 +355,10 @@ LoadSpec parse_load(const Node& node, const std::string& field) {
     if (const Node* s = r.get("spike"))
       l.profile = l.profile.with_spikes(parse_spikes(*s, r.field("spike")));
   }
-  if (const Node* m = r.get("mix")) l.mix = parse_mix(*m, r.field("mix"));
+  if (const Node* m = r.get("mix")) {
+    l.mix = parse_mix(*m, r.field("mix"));
+    for (const Node& item : m->items()) l.mix_where.push_back(item.get("request")->location());
+  }
   return l;
 }
 
@@ -443,6 +447,11 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
   const std::string f = field + "." + kind;
   CheckSpec c;
   c.where = node.location();
+  c.field = f;
+  // Records where a name field's value is written, for the semantic check after parsing.
+  auto located = [&c](const Node* v, const std::string& key) {
+    if (v) c.field_where[key] = v->location();
+  };
   if (kind == "slo") {
     c.kind = CheckSpec::Kind::kSlo;
     FieldReader r(
@@ -487,9 +496,12 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
   } else if (kind == "noLostWrites") {
     c.kind = CheckSpec::Kind::kNoLostWrites;
     FieldReader r(body, f, {"kafkaTopics", "postgres"});
-    if (const Node* v = r.get("kafkaTopics"))
+    if (const Node* v = r.get("kafkaTopics")) {
       c.no_lost_writes.kafka_topics =
           string_list(*v, r.field("kafkaTopics"), "e.g. kafkaTopics: [order.created]");
+      for (std::size_t i = 0; i < v->items().size(); ++i)
+        located(&v->items()[i], indexed("kafkaTopics", i));
+    }
     if (const Node* v = r.get("postgres"))
       c.no_lost_writes.postgres = parse_bool(*v, r.field("postgres"));
     if (c.no_lost_writes.kafka_topics.empty() && !c.no_lost_writes.postgres)
@@ -502,6 +514,8 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
         parse_string(r.require("workload", "e.g. workload: orders-api"), r.field("workload"));
     if (const Node* v = r.get("namespace"))
       c.max_utilisation.namespace_name = parse_string(*v, r.field("namespace"));
+    located(r.get("workload"), "workload");
+    located(r.get("namespace"), "namespace");
     c.max_utilisation.below =
         parse_percentage(r.require("below", "e.g. below: 80%"), r.field("below"));
   } else if (kind == "diskNotFull") {
@@ -511,6 +525,8 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
         parse_string(r.require("pvc", "e.g. pvc: data-postgres-0"), r.field("pvc"));
     if (const Node* v = r.get("namespace"))
       c.disk_not_full.namespace_name = parse_string(*v, r.field("namespace"));
+    located(r.get("pvc"), "pvc");
+    located(r.get("namespace"), "namespace");
   } else if (kind == "recovery") {
     c.kind = CheckSpec::Kind::kRecovery;
     FieldReader r(body, f, {"route", "within", "errorRateBelow", "latencyBelow"});
@@ -532,6 +548,8 @@ CheckSpec parse_check(const Node& node, const std::string& field) {
       c.pods_available.workload = parse_string(*v, r.field("workload"));
     if (const Node* v = r.get("namespace"))
       c.pods_available.namespace_name = parse_string(*v, r.field("namespace"));
+    located(r.get("workload"), "workload");
+    located(r.get("namespace"), "namespace");
     if (const Node* v = r.get("atLeast")) {
       auto n = v->as_int();
       if (!v->is_scalar() || !n || *n < 0 || *n > 10000)
@@ -599,6 +617,11 @@ double quantile_fraction(Quantile q) {
       break;
   }
   return 1.0;
+}
+
+const k8s::SourceLocation& CheckSpec::where_of(std::string_view name) const {
+  auto it = field_where.find(name);
+  return it == field_where.end() ? where : it->second;
 }
 
 std::string CheckSpec::describe() const {

@@ -9,7 +9,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "kubetwin/k8s/diagnostic.hpp"
@@ -31,6 +33,11 @@ using runtime::WorldEnvironment;
 const ServiceBehaviour* service_of(const BehaviourSpec& b, const topology::Pod& pod) {
   if (b.gateway_for(pod.meta.labels) || b.datastore_for(pod.meta.labels)) return nullptr;
   return b.service_for(pod.meta.labels);
+}
+
+// Where a call's `field` value is written; the call's list entry for a call built in code.
+const k8s::SourceLocation& at(const k8s::SourceLocation& field, const Call& c) {
+  return field.path ? field : c.where;
 }
 
 // One endpoint of a service in a namespace: a node of the call graph.
@@ -90,7 +97,7 @@ class BehaviourCheck {
                   std::optional<Node> from) {
     if (c.kind == Call::Kind::kPostgres) {
       if (model_.find_service(ns, c.postgres.service)) return;
-      throw InputError(c.where,
+      throw InputError(at(c.target_where, c),
                        prefix(s) + "queries PostgreSQL Service \"" + c.postgres.service +
                            "\", which namespace " + ns + " does not have",
                        did_you_mean_hint(c.postgres.service, services_in(ns)));
@@ -98,7 +105,7 @@ class BehaviourCheck {
     if (c.kind != Call::Kind::kHttp) return;
     auto si = model_.find_service(ns, c.http.service);
     if (!si)
-      throw InputError(c.where,
+      throw InputError(at(c.target_where, c),
                        prefix(s) + "calls Service \"" + c.http.service + "\", which namespace " +
                            ns + " does not have: every such call would fail",
                        did_you_mean_hint(c.http.service, services_in(ns)));
@@ -111,7 +118,7 @@ class BehaviourCheck {
         found = found || p.port == c.http.port;
       }
       if (!found)
-        throw InputError(c.where,
+        throw InputError(at(c.port_where, c),
                          prefix(s) + "calls port " + std::to_string(c.http.port) + " of Service " +
                              svc.meta.qualified() + ", which does not expose it",
                          "its ports: " + join(ports));
@@ -129,7 +136,7 @@ class BehaviourCheck {
       if (!e) {
         std::vector<std::string> declared;
         for (const Endpoint& d : callee->endpoints) declared.push_back("\"" + d.request + "\"");
-        throw InputError(c.where,
+        throw InputError(at(c.request_where, c),
                          prefix(s) + "calls \"" + c.http.request + "\" on Service " +
                              c.http.service + ", but " + callee->name +
                              " declares no such endpoint: every such call would answer 404",
@@ -159,7 +166,7 @@ class BehaviourCheck {
             ++start;
           for (std::size_t i = start; i < stack.size(); ++i) path += stack[i].first.str() + " -> ";
           path += edge.to.str();
-          throw InputError(edge.call->where,
+          throw InputError(at(edge.call->request_where, *edge.call),
                            "environment " + env_.name + ": call cycle " + path +
                                ": each request would call itself without end",
                            "remove one call of the cycle (an endpoint cannot wait for itself)");
@@ -199,19 +206,152 @@ bool in_any_environment(const std::vector<WorldEnvironment>& envs, const std::st
   return false;
 }
 
-void check_workload(const topology::Model& model, const std::vector<WorldEnvironment>& envs,
-                    const CheckSpec& c, const std::string& what, const std::string& name,
-                    const std::string& ns) {
-  std::vector<std::string> names;
-  for (const topology::Workload& w : model.workloads) {
-    if (w.meta.builtin || !in_any_environment(envs, w.meta.namespace_name)) continue;
-    if (w.meta.name == name && (ns.empty() || w.meta.namespace_name == ns)) return;
-    names.push_back(w.meta.name);
+// "spec.checks[2].maxUtilisation.workload" ("workload" for a check built in code).
+std::string field_of(const CheckSpec& c, const std::string& key) {
+  return c.field.empty() ? key : c.field + "." + key;
+}
+
+std::string join_set(const std::set<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// A check's name field (`workload`, `pvc`) judged against what the run has, `have` holding each
+// candidate's (namespace, name). Throws at the name's own value, or at `namespace:` when the
+// name is in the run but not in that namespace; the hint names what exists.
+void check_named(const CheckSpec& c, const std::string& noun, const std::string& key,
+                 const std::string& name, const std::string& ns,
+                 const std::vector<std::pair<std::string, std::string>>& have,
+                 const std::string& hint_when_none) {
+  std::set<std::string> names, namespaces_of_name;
+  for (const auto& [candidate_ns, candidate] : have) {
+    if (candidate == name && (ns.empty() || candidate_ns == ns)) return;
+    names.insert(candidate);
+    if (candidate == name) namespaces_of_name.insert(candidate_ns);
   }
-  throw InputError(c.where,
-                   what + " names workload \"" + (ns.empty() ? "" : ns + "/") + name +
-                       "\", which the scenario's environments do not have",
-                   did_you_mean_hint(name, names));
+  if (!namespaces_of_name.empty())
+    throw InputError(c.where_of("namespace"),
+                     field_of(c, "namespace") + ": " + noun + " \"" + name +
+                         "\" is not in namespace \"" + ns + "\"",
+                     "it is in " + join_set(namespaces_of_name) +
+                         " (or leave namespace out to match it in any namespace of the run)");
+  throw InputError(
+      c.where_of(key),
+      field_of(c, key) + ": the scenario's environments have no " + noun + " named \"" + name +
+          "\"",
+      names.empty() ? hint_when_none : did_you_mean_hint(name, {names.begin(), names.end()}));
+}
+
+void check_workload(const topology::Model& model, const std::vector<WorldEnvironment>& envs,
+                    const CheckSpec& c, const std::string& name, const std::string& ns) {
+  std::vector<std::pair<std::string, std::string>> have;
+  for (const topology::Workload& w : model.workloads)
+    if (!w.meta.builtin && in_any_environment(envs, w.meta.namespace_name))
+      have.emplace_back(w.meta.namespace_name, w.meta.name);
+  check_named(c, "workload", "workload", name, ns, have,
+              "the run has no workload: check the scenario's environments");
+}
+
+void check_claim(const topology::Model& model, const std::vector<WorldEnvironment>& envs,
+                 const CheckSpec& c) {
+  std::vector<std::pair<std::string, std::string>> have;
+  for (const topology::PersistentVolumeClaim& pvc : model.pvcs)
+    if (in_any_environment(envs, pvc.meta.namespace_name))
+      have.emplace_back(pvc.meta.namespace_name, pvc.meta.name);
+  check_named(c, "claim", "pvc", c.disk_not_full.pvc, c.disk_not_full.namespace_name, have,
+              "no workload of the run mounts a claim");
+}
+
+// Kong's router as the World runs it (runtime/world_flow.cpp): an Ingress rule's host matches
+// the Host header when empty, equal, or a `*.` wildcard over it; a path when Exact and equal, or
+// as a prefix of whole segments.
+bool host_matches(const std::string& pattern, const std::string& host) {
+  if (pattern.empty() || pattern == host) return true;
+  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
+    const std::string suffix = pattern.substr(1);
+    return host.size() > suffix.size() && host.ends_with(suffix);
+  }
+  return false;
+}
+
+bool path_matches_rule(const topology::IngressPath& p, std::string_view path) {
+  const std::string prefix = p.path.empty() ? "/" : p.path;
+  if (p.path_type == "Exact") return path == prefix;
+  if (prefix == "/") return true;
+  std::string_view want = prefix;
+  if (want.back() == '/') want.remove_suffix(1);
+  return path.substr(0, want.size()) == want &&
+         (path.size() == want.size() || path[want.size()] == '/');
+}
+
+// A gateway load whose Host no Ingress rule of that gateway names, or whose request no path of
+// those rules matches, would run with every such request answered 404 by Kong's router: refused
+// at the `host:` or the mix entry's `request:`, naming what the gateway does route.
+void check_load_routes(const ScenarioSpec& spec, const topology::Model& model,
+                       const std::vector<WorldEnvironment>& envs) {
+  for (std::size_t li = 0; li < spec.loads.size(); ++li) {
+    const LoadSpec& load = spec.loads[li];
+    if (load.target.kind != LoadTarget::Kind::kGateway) continue;
+    const std::string field = "spec.load[" + std::to_string(li) + "]";
+    // The routes of every gateway serving that class in the run (as the World binds them).
+    std::vector<std::pair<const topology::IngressRule*, const topology::IngressPath*>> routes;
+    bool gateway_found = false;
+    for (topology::Index g = 0; g < model.gateways.size(); ++g) {
+      const topology::Gateway& gw = model.gateways[g];
+      const topology::Workload& w = model.workloads[gw.workload];
+      if (gw.ingress_class != load.target.gateway || w.pods.empty() ||
+          !in_any_environment(envs, w.meta.namespace_name))
+        continue;
+      gateway_found = true;
+      for (const topology::Ingress& ing : model.ingresses) {
+        if (std::find(ing.gateways.begin(), ing.gateways.end(), g) == ing.gateways.end()) continue;
+        for (const topology::IngressRule& rule : ing.rules)
+          for (const topology::IngressPath& p : rule.paths)
+            if (p.backend.service_index) routes.emplace_back(&rule, &p);
+      }
+    }
+    if (!gateway_found) continue;  // the World refuses it, naming the gateways it knows
+    std::set<std::string> hosts;
+    std::vector<const topology::IngressPath*> paths;
+    for (const auto& [rule, p] : routes) {
+      hosts.insert(rule->host.empty() ? "*" : rule->host);
+      if (host_matches(rule->host, load.target.host)) paths.push_back(p);
+    }
+    const k8s::SourceLocation& host_at =
+        load.target.host_where.path ? load.target.host_where : load.target.where;
+    if (paths.empty())
+      throw InputError(host_at,
+                       field + ".target.host: gateway " + load.target.gateway +
+                           " has no Ingress rule for host \"" + load.target.host +
+                           "\": every request would answer 404 (no Route matched)",
+                       hosts.empty()
+                           ? "no Ingress is served by gateway " + load.target.gateway
+                           : did_you_mean_hint(load.target.host, {hosts.begin(), hosts.end()}));
+    std::vector<std::string> requests;
+    if (load.mix.empty()) requests.emplace_back(runtime::kGenericRequest);
+    for (const MixEntry& m : load.mix.entries()) requests.push_back(m.request);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      std::string method, path;
+      if (!runtime::split_request_line(requests[i], &method, &path)) continue;
+      if (std::any_of(paths.begin(), paths.end(),
+                      [&](const topology::IngressPath* p) { return path_matches_rule(*p, path); }))
+        continue;
+      std::set<std::string> served;
+      for (const topology::IngressPath* p : paths)
+        served.insert(p->path + (p->path_type == "Exact" ? " (Exact)" : ""));
+      const bool has_where = i < load.mix_where.size() && load.mix_where[i].path;
+      throw InputError(
+          has_where ? load.mix_where[i] : load.where,
+          (load.mix.empty() ? field + ": its default request"
+                            : field + ".mix[" + std::to_string(i) + "].request") +
+              ": no path gateway " + load.target.gateway + " routes for host " + load.target.host +
+              " matches \"" + requests[i] +
+              "\": every such request would answer 404 (no Route matched)",
+          "its paths for that host: " + join_set(served) +
+              (load.mix.empty() ? " (a load without a mix sends GET /: add a mix)" : ""));
+    }
+  }
 }
 
 }  // namespace
@@ -219,6 +359,7 @@ void check_workload(const topology::Model& model, const std::vector<WorldEnviron
 void check_scenario_semantics(const ScenarioSpec& spec, const topology::Model& model,
                               const std::vector<WorldEnvironment>& envs) {
   for (const WorldEnvironment& env : envs) BehaviourCheck(model, env).run();
+  check_load_routes(spec, model, envs);
   // Topics the behaviour produces to or consumes.
   std::set<std::string> topics;
   for (const WorldEnvironment& env : envs)
@@ -234,41 +375,30 @@ void check_scenario_semantics(const ScenarioSpec& spec, const topology::Model& m
   for (const CheckSpec& c : spec.checks) {
     switch (c.kind) {
       case CheckSpec::Kind::kMaxUtilisation:
-        check_workload(model, envs, c, "maxUtilisation", c.max_utilisation.workload,
+        check_workload(model, envs, c, c.max_utilisation.workload,
                        c.max_utilisation.namespace_name);
         break;
       case CheckSpec::Kind::kPodsAvailable:
         if (!c.pods_available.workload.empty())
-          check_workload(model, envs, c, "podsAvailable", c.pods_available.workload,
+          check_workload(model, envs, c, c.pods_available.workload,
                          c.pods_available.namespace_name);
         break;
-      case CheckSpec::Kind::kDiskNotFull: {
-        std::vector<std::string> names;
-        bool found = false;
-        for (const topology::PersistentVolumeClaim& pvc : model.pvcs) {
-          if (!in_any_environment(envs, pvc.meta.namespace_name)) continue;
-          names.push_back(pvc.meta.name);
-          found = found || (pvc.meta.name == c.disk_not_full.pvc &&
-                            (c.disk_not_full.namespace_name.empty() ||
-                             pvc.meta.namespace_name == c.disk_not_full.namespace_name));
+      case CheckSpec::Kind::kDiskNotFull:
+        check_claim(model, envs, c);
+        break;
+      case CheckSpec::Kind::kNoLostWrites: {
+        const auto& named = c.no_lost_writes.kafka_topics;
+        for (std::size_t i = 0; i < named.size(); ++i) {
+          if (topics.count(named[i])) continue;
+          const std::string key = "kafkaTopics[" + std::to_string(i) + "]";
+          throw InputError(
+              c.where_of(key),
+              field_of(c, key) + ": no service produces to or consumes topic \"" + named[i] + "\"",
+              topics.empty() ? "the behaviour file has no kafka call"
+                             : did_you_mean_hint(named[i], {topics.begin(), topics.end()}));
         }
-        if (!found)
-          throw InputError(c.where,
-                           "diskNotFull names claim \"" + c.disk_not_full.pvc +
-                               "\", which the scenario's environments do not have",
-                           names.empty() ? "no workload of the run mounts a claim"
-                                         : did_you_mean_hint(c.disk_not_full.pvc, names));
         break;
       }
-      case CheckSpec::Kind::kNoLostWrites:
-        for (const std::string& t : c.no_lost_writes.kafka_topics)
-          if (!topics.count(t))
-            throw InputError(
-                c.where,
-                "noLostWrites names topic \"" + t + "\", which no service produces to or consumes",
-                topics.empty() ? "the behaviour file has no kafka call"
-                               : did_you_mean_hint(t, {topics.begin(), topics.end()}));
-        break;
       default:
         break;
     }

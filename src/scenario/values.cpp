@@ -296,13 +296,13 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
 }
 
 std::string parse_string(const Node& node, std::string_view field) {
-  if (!node.is_scalar() || is_null(node)) wrong_type(node, field, "a string");
+  if (!node.is_scalar() || is_null(node)) wrong_type(node, field, "a string", "write one value here (quote it to keep it text)");
   return node.text();
 }
 
 int64_t parse_integer(const Node& node, std::string_view field, int64_t min, int64_t max) {
   std::optional<int64_t> v = node.is_scalar() ? node.as_int() : std::nullopt;
-  if (!v) wrong_type(node, field, "an integer");
+  if (!v) wrong_type(node, field, "an integer", "write a whole number, e.g. 3");
   if (*v < min || *v > max) {
     std::string range = max == std::numeric_limits<int64_t>::max()
                             ? "at least " + std::to_string(min)
@@ -317,21 +317,21 @@ int64_t parse_integer(const Node& node, std::string_view field, int64_t min, int
 double parse_number(const Node& node, std::string_view field) {
   auto t = node.is_scalar() ? node.scalar_type() : Node::ScalarType::kString;
   if (t != Node::ScalarType::kInt && t != Node::ScalarType::kFloat)
-    wrong_type(node, field, "a number");
+    wrong_type(node, field, "a number", "write a number, e.g. 0.5");
   if (t == Node::ScalarType::kInt) return static_cast<double>(*node.as_int());
   std::string_view text = node.text();
   if (!text.empty() && text[0] == '+') text.remove_prefix(1);
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size())
-    wrong_type(node, field, "a finite number");
-  if (!std::isfinite(v)) wrong_type(node, field, "a finite number");
+    wrong_type(node, field, "a finite number", "write a number, e.g. 0.5");
+  if (!std::isfinite(v)) wrong_type(node, field, "a finite number", "write a number, e.g. 0.5");
   return v;
 }
 
 bool parse_bool(const Node& node, std::string_view field) {
   std::optional<bool> b = node.is_scalar() ? node.as_bool() : std::nullopt;
-  if (!b) wrong_type(node, field, "true or false");
+  if (!b) wrong_type(node, field, "true or false", "write true or false");
   return *b;
 }
 

@@ -43,15 +43,6 @@ std::string answer_namespace(const Model& model, const DnsQuery& q) {
   return "";
 }
 
-// A per-pod name (pod.svc.ns.svc.cluster.local) of a headless Service that exists: the record
-// appears once the pod is Ready, so an absent record is not a configuration mistake.
-bool pending_pod_record(const Dns& dns, const std::string& host) {
-  const auto dot = host.find('.');
-  if (dot == std::string::npos) return false;
-  const DnsQuery q = dns.query(host.substr(dot + 1));
-  return q.rcode == DnsRcode::kNoError && q.record.find("headless") != std::string::npos;
-}
-
 // Does `host` resolve inside `pod` without asking DNS? The kubelet writes the pod's own hostname
 // (and, with a subdomain, its FQDN) and spec.hostAliases into /etc/hosts, which glibc reads
 // before DNS for each name of the search walk.
@@ -94,6 +85,35 @@ std::vector<std::vector<std::string>> cluster_candidates(const Dns& dns, const s
     out.push_back(std::move(labels));
   }
   return out;
+}
+
+// A per-pod name <hostname>.<subdomain>.<ns>.svc of a headless Service that exists, as `host`
+// reads from namespace `ns`: whether a pod of that hostname and subdomain exists (its record
+// appears once it is Ready, so its absence today is no configuration mistake), and the hostnames
+// that do, for the hint when none does (postgres-1 of a one-replica StatefulSet never exists).
+struct PerPodName {
+  bool pod_exists = false;
+  std::string service;               // "ns/name" of the headless Service
+  std::vector<std::string> present;  // hostnames of the pods under it, sorted
+};
+
+std::optional<PerPodName> per_pod_name(const Model& model, const Dns& dns, const std::string& host,
+                                       const std::string& ns) {
+  for (const std::vector<std::string>& l : cluster_candidates(dns, host, ns)) {
+    if (l.size() != 4 || l[3] != "svc") continue;
+    auto si = model.find_service(l[2], l[1]);
+    if (!si || !model.services[*si].headless) continue;
+    PerPodName out;
+    out.service = model.services[*si].meta.qualified();
+    for (const Pod& pod : model.pods) {
+      if (pod.meta.namespace_name != l[2] || pod.subdomain != l[1]) continue;
+      out.present.push_back(pod.hostname.empty() ? pod.meta.name : pod.hostname);
+      out.pod_exists = out.pod_exists || out.present.back() == l[0];
+    }
+    std::sort(out.present.begin(), out.present.end());
+    return out;
+  }
+  return std::nullopt;
 }
 
 bool scheduled(const Pod& pod) {
@@ -241,7 +261,17 @@ void check_hosts(AuditRun& run) {
         run.fold(why->id, why->into, why->note, std::move(broken));
         continue;
       }
-      if (pending_pod_record(dns, m.host)) continue;
+      if (auto pod_name = per_pod_name(model, dns, m.host, ch.namespace_name)) {
+        if (pod_name->pod_exists) continue;
+        std::string present;
+        for (const std::string& h : pod_name->present) present += (present.empty() ? "" : ", ") + h;
+        broken.hint = present.empty()
+                          ? "no pod has a per-pod name under headless Service " +
+                                pod_name->service +
+                                " (a StatefulSet gives them when its serviceName is the Service)"
+                          : "the pods under headless Service " + pod_name->service + " are " +
+                                present + " (a StatefulSet's pods count from 0 to replicas-1)";
+      }
       run.add(broken.id, broken.subject, broken.where, broken.message, broken.hint, env);
       continue;
     }

@@ -5,6 +5,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "audit_internal.hpp"
 #include "kubetwin/topology/network_policy.hpp"
@@ -201,17 +203,40 @@ std::string summarise_destinations(const Model& model,
   return out;
 }
 
+// A gateway's proxy ports that a NodePort or LoadBalancer Service publishes: the platform's
+// public entry, which anyone who reaches a node reaches. Another environment's pods reaching
+// them is no isolation gap (they could as well from outside), so KT306 leaves them out; the
+// gateway's other ports (admin, status) still count.
+std::set<std::pair<Index, int>> public_entry_ports(const Model& model) {
+  std::set<std::pair<Index, int>> out;
+  for (const Gateway& g : model.gateways)
+    for (Index si : g.proxy_services) {
+      const Service& svc = model.services[si];
+      if (svc.type != ServiceType::kNodePort && svc.type != ServiceType::kLoadBalancer) continue;
+      for (const EndpointAddress& e : svc.endpoints)
+        for (int port : e.ports)
+          if (port != 0) out.emplace(e.pod, port);
+    }
+  return out;
+}
+
 void check_isolation(AuditRun& run) {
   const Model& model = run.model();
   const auto& envs = run.environments();
   if (envs.size() < 2) return;
   const Reachability reach(model);
   const bool enforced = model.cluster.cni_enforces_network_policy;
+  const std::set<std::pair<Index, int>> public_ports = public_entry_ports(model);
   for (const AuditEnvironment& from : envs) {
     for (const AuditEnvironment& to : envs) {
       if (&from == &to || from.namespaces.empty() || to.namespaces.empty()) continue;
-      const std::vector<ReachablePair> pairs =
-          reach.reachable_pairs(from.namespaces, to.namespaces);
+      std::vector<ReachablePair> pairs;
+      for (ReachablePair p : reach.reachable_pairs(from.namespaces, to.namespaces)) {
+        std::erase_if(p.ports, [&](int port) {
+          return public_ports.count({p.destination_pod, port}) > 0;
+        });
+        if (!p.ports.empty()) pairs.push_back(std::move(p));
+      }
       // Group by (source namespace, destination namespace).
       std::map<std::pair<std::string, std::string>, std::vector<const ReachablePair*>> groups;
       for (const ReachablePair& p : pairs)

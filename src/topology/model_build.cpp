@@ -190,6 +190,8 @@ class Builder {
   bool check_counts(const Resource& r, const std::string& kind, const std::string& name,
                     const std::string& ns);
   bool check_disruption_budget(const Resource& r, const std::string& name, const std::string& ns);
+  bool check_ports(const Resource& r, const std::string& kind, const std::string& name,
+                   const std::string& ns);
   void select_budget_pods();
   bool admit_service(const Resource& r, const std::string& ns, const std::string& name,
                      const std::string& key);
@@ -564,6 +566,84 @@ bool Builder::check_disruption_budget(const Resource& r, const std::string& name
   return false;
 }
 
+// Port numbers as the API server decodes and validates them: a value that is not an int32 is a
+// 400 from the JSON decoder naming the Go struct field; a Service port (and a numeric targetPort)
+// outside 1-65535, a containerPort of 0 or outside it, are Invalid (422). Each at the value's line.
+bool Builder::check_ports(const Resource& r, const std::string& kind, const std::string& name,
+                          const std::string& ns) {
+  std::vector<FieldError> errors;
+  auto range = [&](const Node& v, const std::string& path) {
+    if (auto i = v.as_int(); i && (*i < 1 || *i > 65535))
+      errors.push_back(
+          {path + ": Invalid value: " + v.text() + ": must be between 1 and 65535, inclusive",
+           v.location()});
+  };
+  // A value that cannot be decoded refuses the whole object at once.
+  auto undecodable = [&](const Node& v, const std::string& go_field) {
+    const std::string what = not_int32(v);
+    if (what.empty()) return false;
+    reject(r, kind, name, ns, 400, "BadRequest",
+           kind + " in version \"" + version_of(r.api_version()) + "\" cannot be handled as a " +
+               kind + ": json: cannot unmarshal " + what + " into Go struct field " + go_field +
+               " of type int32",
+           &v.location());
+    return true;
+  };
+  if (kind == "Service") {
+    const Node* ports = r.body.at({"spec", "ports"});
+    if (!ports || !ports->is_sequence()) return true;
+    for (std::size_t i = 0; i < ports->items().size(); ++i) {
+      const Node& p = ports->items()[i];
+      if (!p.is_mapping()) continue;
+      const std::string path = "spec.ports[" + std::to_string(i) + "]";
+      for (const char* f : {"port", "nodePort"}) {
+        const Node* v = p.get(f);
+        if (v && !v->is_null() && undecodable(*v, std::string("ServicePort.spec.ports.") + f))
+          return false;
+      }
+      if (const Node* v = p.get("port"); v && !v->is_null()) range(*v, path + ".port");
+      if (const Node* v = p.get("targetPort"); v && !v->is_null() && !v->quoted())
+        range(*v, path + ".targetPort");
+    }
+  } else if (is_workload_kind(kind)) {
+    const Node* spec = pod_spec_of(r.body, kind);
+    if (!spec) return true;
+    const std::string base = pod_spec_path(kind);
+    for (const char* list : {"initContainers", "containers"}) {
+      const Node* cs = spec->get(list);
+      if (!cs || !cs->is_sequence()) continue;
+      for (std::size_t i = 0; i < cs->items().size(); ++i) {
+        const Node* ports = cs->items()[i].get("ports");
+        if (!ports || !ports->is_sequence()) continue;
+        for (std::size_t j = 0; j < ports->items().size(); ++j) {
+          const Node& p = ports->items()[j];
+          if (!p.is_mapping()) continue;
+          const std::string path =
+              base + "." + list + "[" + std::to_string(i) + "].ports[" + std::to_string(j) + "]";
+          for (const char* f : {"containerPort", "hostPort"}) {
+            const Node* v = p.get(f);
+            if (v && !v->is_null() &&
+                undecodable(*v, "ContainerPort." + base + "." + list + ".ports." + f))
+              return false;
+          }
+          const Node* cp = p.get("containerPort");
+          if (!cp || cp->is_null() || cp->as_int() == 0)
+            errors.push_back({path + ".containerPort: Required value",
+                              cp && !cp->is_null() ? cp->location() : p.location()});
+          else
+            range(*cp, path + ".containerPort");
+          if (const Node* hp = p.get("hostPort"); hp && !hp->is_null() && hp->as_int() != 0)
+            range(*hp, path + ".hostPort");
+        }
+      }
+    }
+  }
+  if (errors.empty()) return true;
+  reject(r, kind, name, ns, 422, "Invalid",
+         invalid_message(kind_with_group(kind, r.api_version()), name, errors), &errors[0].where);
+  return false;
+}
+
 bool Builder::admit_service(const Resource& r, const std::string& ns, const std::string& name,
                             const std::string& key) {
   // Release what a previous apply of the same Service holds.
@@ -718,11 +798,17 @@ void Builder::admit(const Resource& r) {
   }
   if (!namespaced) ns.clear();
   if (namespaced && !namespaces_.count(ns)) {
-    reject(r, kind, name, ns, 404, "NotFound", "namespaces \"" + ns + "\" not found");
+    // At `metadata.namespace` when the manifest names it (not when kustomize set it: then the
+    // value has no line of its own).
+    const Node* written = r.body.at({"metadata", "namespace"});
+    const bool located = written && written->location().line > 0;
+    reject(r, kind, name, ns, 404, "NotFound", "namespaces \"" + ns + "\" not found",
+           located ? &written->location() : nullptr);
     return;
   }
   if (!check_quantities(r, kind, name, ns)) return;
   if (!check_counts(r, kind, name, ns)) return;
+  if (!check_ports(r, kind, name, ns)) return;
   if (is_workload_kind(kind) && !check_probes(r, kind, name, ns)) return;
   if (kind == "PodDisruptionBudget" && !check_disruption_budget(r, name, ns)) return;
   std::string key = kind + "/" + ns + "/" + name;

@@ -97,11 +97,59 @@ TEST(CheckPrecision, TheLocalProfileFitsEveryPodSoOnlyTheOtherDefectsRemain) {
   EXPECT_EQ(f.counts, planted) << r.out;
 }
 
+// A second platform unlike the first (tests/cli/testdata/platform2/twin.yaml lists its planted
+// defects): a PostgreSQL primary and standby whose per-pod names the API uses, ingress-nginx per
+// environment, a CronJob, a Job, RBAC, init containers, and a ConfigMap mixing host names with
+// paths, settings and shell snippets. It found three faults in the audit: a replica that never
+// exists went unreported, a ClusterRoleBinding's subject kept `default` (kustomize moves it),
+// and another environment's gateway entry counted as an isolation gap.
+const std::string kPlatform2 = kSource + "/tests/cli/testdata/platform2";
+
+TEST(CheckPrecision, TheSecondPlatformReportsEachPlantedDefectOnce) {
+  const CheckRun r = kubetwin({"check", "-o", "json", kPlatform2});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const Findings f = findings_of(r.out);
+  const std::map<std::string, int> planted = {{"KT104", 1}, {"KT106", 1}, {"KT201", 1},
+                                              {"KT203", 1}, {"KT301", 1}, {"KT601", 1},
+                                              {"KT701", 1}};
+  EXPECT_EQ(f.counts, planted) << r.out;
+  if (const auto* replica = find(f, "KT201")) {
+    EXPECT_EQ(replica->at("environment"), "qa");
+    EXPECT_NE(replica->at("message").find("postgres-1.postgres-headless.ledger-qa"),
+              std::string::npos)
+        << replica->at("message");
+  }
+  if (const auto* pending = find(f, "KT701")) {
+    EXPECT_EQ(pending->at("environment"), "live");
+    EXPECT_NE(pending->at("message").find("resolves once postgres-1 is scheduled"),
+              std::string::npos)
+        << pending->at("message");
+  }
+  if (const auto* binding = find(f, "KT301")) {
+    EXPECT_EQ(binding->at("name"), "ledger-node-reader");
+  }
+  if (const auto* role = find(f, "KT106")) {
+    EXPECT_EQ(role->at("name"), "ledger-api-secrets");
+  }
+}
+
+TEST(CheckPrecision, TheSecondPlatformOnTheLocalProfileKeepsAllButThePendingStandby) {
+  const CheckRun r = kubetwin(
+      {"check", "-o", "json", kPlatform2, "--cluster", kSource + "/models/clusters/local.yaml"});
+  ASSERT_EQ(r.code, 1) << r.err;
+  const Findings f = findings_of(r.out);
+  const std::map<std::string, int> planted = {{"KT104", 1}, {"KT106", 1}, {"KT201", 1},
+                                              {"KT203", 1}, {"KT301", 1}, {"KT601", 1}};
+  EXPECT_EQ(f.counts, planted) << r.out;
+}
+
 TEST(CheckPrecision, TheSameBytesEveryTime) {
-  const CheckRun a = kubetwin({"check", kPlatform});
-  const CheckRun b = kubetwin({"check", kPlatform});
-  EXPECT_EQ(a.out, b.out);
-  EXPECT_FALSE(a.out.empty());
+  for (const std::string& platform : {kPlatform, kPlatform2}) {
+    const CheckRun a = kubetwin({"check", platform});
+    const CheckRun b = kubetwin({"check", platform});
+    EXPECT_EQ(a.out, b.out);
+    EXPECT_FALSE(a.out.empty());
+  }
 }
 
 TEST(CheckPrecision, ApplyNamesTheFieldAndItsLine) {

@@ -82,7 +82,8 @@ TEST(KubectlVerbs, ApplyFromStdinThenGetAndDelete) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_EQ(bad.err,
             "Error from server (NotFound): error when creating \"STDIN\": namespaces "
-            "\"nope\" not found\n");
+            "\"nope\" not found\n"
+            "  at STDIN:3:32\n");  // the metadata.namespace that names it
   Outcome d = call({"delete", "cm", "cfg", "-n", "shop", "--state", state});
   EXPECT_EQ(d.out, "configmap \"cfg\" deleted\n");
   std::filesystem::remove(state);

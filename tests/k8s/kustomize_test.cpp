@@ -228,6 +228,20 @@ TEST(Kustomize, AliasBombAndHugeFileInAResourceAreRefused) {
   fs::remove_all(dir);
 }
 
+// A (Cluster)RoleBinding's subjects follow a ServiceAccount of the build into the new namespace
+// as kubectl kustomize 5.5 renders them: a subject naming `namespace: default` matches an
+// account written without a namespace (the ledger platform's ClusterRoleBinding rendered with
+// `default` left in, and check reported a missing account instead of the real conflict).
+// kubectl-5.5.yaml was captured from kubectl kustomize; the parity test re-checks it live.
+TEST(Kustomize, RoleBindingSubjectsFollowTheirServiceAccountAsKubectlDoes) {
+  const std::string dir = kTestdata + "kustomize/role_binding_subjects";
+  std::ifstream in(dir + "/kubectl-5.5.yaml");
+  std::stringstream want;
+  want << in.rdbuf();
+  ASSERT_FALSE(want.str().empty());
+  EXPECT_EQ(render(dir), want.str());
+}
+
 // ---- kustomize Components rendered on their own (issue 10) ----
 // A directory whose kustomization is `kind: Component` renders on its own as `kubectl kustomize`
 // 5.5 renders it, and the Component/Kustomization apiVersion and kind rules are kubectl's.

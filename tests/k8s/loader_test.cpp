@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -111,7 +110,8 @@ TEST(Loader, WrongTypesAreClearErrors) {
       << e;
 }
 
-TEST(Loader, AliasBombIsRefusedQuickly) {
+// How fast the refusal comes is bench/k8s_bench.cpp's BM_AliasBombRefused, not a test's.
+TEST(Loader, AliasBombIsRefused) {
   std::string bomb =
       "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
   char prev = 'a';
@@ -121,11 +121,9 @@ TEST(Loader, AliasBombIsRefusedQuickly) {
     bomb += "]\n";
     prev = c;
   }
-  auto start = std::chrono::steady_clock::now();
   std::string e = error_of([&] { parse_yaml_documents(bomb, "bomb.yaml"); });
   EXPECT_NE(e.find("bomb.yaml:"), std::string::npos) << e;
   EXPECT_NE(e.find("alias expansion limit"), std::string::npos) << e;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // Moderate alias use is fine and expanded.
   auto docs = parse_yaml_documents("a: &x {k: v}\nb: *x\n", "ok.yaml");
   ASSERT_EQ(docs.size(), 1u);
@@ -139,6 +137,7 @@ TEST(Loader, DeepNestingIsRefused) {
   EXPECT_NE(e.find("nesting"), std::string::npos) << e;
 }
 
+// How fast (the size is judged before reading) is bench/k8s_bench.cpp's BM_OversizedFileRefused.
 TEST(Loader, OversizedFileIsRefusedNamingTheLimit) {
   fs::path dir = fs::temp_directory_path() / ("kubetwin-loader-" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -150,12 +149,10 @@ TEST(Loader, OversizedFileIsRefusedNamingTheLimit) {
     for (std::size_t written = 0; written < (std::size_t{50} << 20); written += line.size())
       out << line;
   }
-  auto start = std::chrono::steady_clock::now();
   std::string e = error_of([&] { load_manifests(big.string()); });
   EXPECT_NE(e.find(big.string() + ": file is 50.0 MiB, above the 16.0 MiB limit"),
             std::string::npos)
       << e;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   e = error_of([&] { load_manifests((dir / "missing.yaml").string()); });
   EXPECT_NE(e.find("missing.yaml: no such file"), std::string::npos) << e;
   fs::remove_all(dir);

@@ -313,5 +313,87 @@ TEST(Admission, DisruptionBudgetValues) {
   EXPECT_TRUE(fine.pod_disruption_budgets[0].min_available->percent);
 }
 
+// Every admission error located at a field points at that field's own line and column, and is
+// marked at_field (so that `apply` prints its `at FILE:LINE:COL` line).
+TEST(Admission, EveryFieldErrorPointsAtItsLine) {
+  auto at = [](const Model& m, int line, int column) {
+    ASSERT_EQ(m.rejected.size(), 1u);
+    EXPECT_EQ(m.rejected[0].where.line, line) << m.rejected[0].message;
+    EXPECT_EQ(m.rejected[0].where.column, column) << m.rejected[0].message;
+    EXPECT_TRUE(m.rejected[0].at_field) << m.rejected[0].message;
+  };
+  const Model collision = build(R"(apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default}
+spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: default}
+spec:
+  type: NodePort
+  ports:
+    - port: 80
+      nodePort: 30080
+)");
+  at(collision, 13, 17);
+  const Model forbidden = build(R"(apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default}
+spec:
+  ports:
+    - port: 80
+      nodePort: 30080
+)");
+  at(forbidden, 7, 17);
+  EXPECT_EQ(forbidden.rejected[0].message,
+            "Service \"a\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when "
+            "`type` is 'ClusterIP'");
+  const Model ip = build(R"(apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default}
+spec: {clusterIP: 10.96.0.50, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: default}
+spec:
+  clusterIP: 10.96.0.50
+  ports: [{port: 80}]
+)");
+  at(ip, 10, 14);
+  const Model percent = build(
+      "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: b, namespace: "
+      "default}\nspec:\n  selector: {matchLabels: {app: web}}\n  maxUnavailable: 150%\n");
+  at(percent, 6, 19);
+  const Model init_probe = build(R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers:
+        - name: migrate
+          image: web
+          readinessProbe:
+            exec: {command: [true]}
+      containers:
+        - name: app
+          image: web
+)");
+  at(init_probe, 13, 13);
+  EXPECT_EQ(init_probe.rejected[0].message,
+            "Deployment.apps \"web\" is invalid: spec.template.spec.initContainers[0]."
+            "readinessProbe: Forbidden: may not be set for init containers without "
+            "restartPolicy=Always");
+  const Model probe_port = build(deployment_with_probe(R"(          readinessProbe:
+            tcpSocket:
+              port: 99999
+)"));
+  at(probe_port, 14, 21);
+}
+
 }  // namespace
 }  // namespace kubetwin::topology

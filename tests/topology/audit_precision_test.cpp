@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kubetwin/k8s/loader.hpp"
@@ -145,6 +146,94 @@ TEST(AuditPrecision, AMisspeltPerPodNameIsStillReported) {
   const auto broken = with_id(findings, "KT201");
   ASSERT_EQ(broken.size(), 1u) << describe(findings);
   EXPECT_NE(broken[0].message.find("kafka-headles"), std::string::npos);
+}
+
+// A per-pod name of a replica that never exists (kafka-3 of three brokers) is a broken name, not
+// a record waiting for its pod to be Ready; the hint names the pods that are there.
+TEST(AuditPrecision, APerPodNameBeyondTheReplicasIsReported) {
+  std::string yaml = brokers("500m");
+  yaml.replace(yaml.find("kafka-headless:9092\n"), 19,
+               "kafka-3.kafka-headless.shop.svc.cluster.local:9092");
+  const auto findings = audit_yaml(yaml);
+  const auto broken = with_id(findings, "KT201");
+  ASSERT_EQ(broken.size(), 1u) << describe(findings);
+  EXPECT_NE(broken[0].message.find("kafka-3.kafka-headless.shop.svc.cluster.local:9092"),
+            std::string::npos)
+      << broken[0].message;
+  EXPECT_EQ(broken[0].hint,
+            "the pods under headless Service shop/kafka-headless are kafka-0, kafka-1, kafka-2 "
+            "(a StatefulSet's pods count from 0 to replicas-1)");
+  EXPECT_EQ(findings.size(), 1u) << describe(findings);
+  // kafka-2, which exists, is no finding.
+  yaml.replace(yaml.find("kafka-3."), 8, "kafka-2.");
+  EXPECT_TRUE(audit_yaml(yaml).empty()) << describe(audit_yaml(yaml));
+}
+
+// Two environments, each with an ingress-nginx controller behind a NodePort: its proxy port is
+// the public entry, open to anyone who reaches a node, so another environment reaching it is no
+// isolation gap (KT306); its status port 10254 is not public and still counts.
+std::string gateways(const std::string& policy) {
+  std::string out;
+  for (const std::string env : {"dev", "prod"}) {
+    const std::string ns = "shop-" + env;
+    out += R"(---
+apiVersion: v1
+kind: Namespace
+metadata: {name: NS, labels: {environment: ENV}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx, namespace: NS}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ingress-nginx}}
+  template:
+    metadata: {labels: {app: ingress-nginx}}
+    spec:
+      containers:
+        - name: controller
+          image: registry.k8s.io/ingress-nginx/controller:v1.11.2
+          args: [/nginx-ingress-controller, --ingress-class=nginx, --watch-namespace=NS]
+          ports: [{name: http, containerPort: 80}, {name: status, containerPort: 10254}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ingress-nginx, namespace: NS}
+spec:
+  type: NodePort
+  selector: {app: ingress-nginx}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: NS}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: entry, namespace: NS}
+spec:
+  podSelector: {matchLabels: {app: ingress-nginx}}
+  policyTypes: [Ingress]
+  ingress: [{ports: PORTS}]
+)";
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"NS", ns}, {"ENV", env}, {"PORTS", policy}})
+      for (auto at = out.find(from); at != std::string::npos; at = out.find(from))
+        out.replace(at, from.size(), to);
+  }
+  return out;
+}
+
+TEST(AuditPrecision, AGatewaysPublicEntryIsNoIsolationGap) {
+  const std::vector<Finding> entry_only = audit_yaml(gateways("[{port: 80}]"));
+  EXPECT_TRUE(with_id(entry_only, "KT306").empty()) << describe(entry_only);
+  const std::vector<Finding> status_too = audit_yaml(gateways("[{port: 80}, {port: 10254}]"));
+  const auto gaps = with_id(status_too, "KT306");
+  ASSERT_EQ(gaps.size(), 2u) << describe(status_too);  // dev -> prod and prod -> dev
+  for (const Finding& f : gaps) {
+    EXPECT_NE(f.message.find("can reach ingress-nginx:10254 ("), std::string::npos) << f.message;
+  }
 }
 
 TEST(AuditPrecision, NamesOfARefusedServiceFoldIntoTheAdmissionFinding) {
@@ -348,6 +437,107 @@ spec:
   EXPECT_NE(model.rejected[1].message.find("spec.ports[0].nodePort: Invalid value: 99999"),
             std::string::npos)
       << model.rejected[1].message;
+}
+
+// Port numbers as the API server decodes and validates them, each at the value's line: not an
+// int32 is the decoder's 400; out of range (or a containerPort of 0) is Invalid, 422. A missing
+// namespace is the 404 at the `namespace:` that names it.
+TEST(AuditPrecision, PortsAndAMissingNamespaceAreRefusedAtTheirLine) {
+  const std::string yaml = R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: shop}
+spec:
+  ports:
+    - port: http
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: shop}
+spec:
+  ports:
+    - port: 80
+      targetPort: 70000
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 0
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: nginx:1.27
+          ports:
+            - containerPort: "8080"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: shopp
+)";
+  const Model model = testing::build(yaml);
+  ASSERT_EQ(model.rejected.size(), 5u);
+  auto find = [&](const std::string& name) {
+    for (const AdmissionError& e : model.rejected)
+      if (e.name == name) return e;
+    ADD_FAILURE() << name << " was admitted";
+    return AdmissionError{};
+  };
+  const AdmissionError port = find("a");
+  EXPECT_EQ(port.http_status, 400);
+  EXPECT_EQ(port.message,
+            "Service in version \"v1\" cannot be handled as a Service: json: cannot unmarshal "
+            "string into Go struct field ServicePort.spec.ports.port of type int32");
+  EXPECT_EQ(port.where.line, 10);
+  EXPECT_EQ(port.where.column, 13);
+  EXPECT_TRUE(port.at_field);
+  const AdmissionError target = find("b");
+  EXPECT_EQ(target.http_status, 422);
+  EXPECT_EQ(target.message,
+            "Service \"b\" is invalid: spec.ports[0].targetPort: Invalid value: 70000: must be "
+            "between 1 and 65535, inclusive");
+  EXPECT_EQ(target.where.line, 18);
+  const AdmissionError zero = find("web");
+  EXPECT_EQ(zero.http_status, 422);
+  EXPECT_EQ(zero.message,
+            "Deployment.apps \"web\" is invalid: "
+            "spec.template.spec.containers[0].ports[0].containerPort: Required value");
+  EXPECT_EQ(zero.where.line, 33);
+  const AdmissionError quoted = find("api");
+  EXPECT_EQ(quoted.http_status, 400);
+  EXPECT_EQ(quoted.message,
+            "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot "
+            "unmarshal string into Go struct field "
+            "ContainerPort.spec.template.spec.containers.ports.containerPort of type int32");
+  EXPECT_EQ(quoted.where.line, 48);
+  const AdmissionError ns = find("cfg");
+  EXPECT_EQ(ns.http_status, 404);
+  EXPECT_EQ(ns.where.line, 54);
+  EXPECT_EQ(ns.where.column, 14);
+  EXPECT_TRUE(ns.at_field);
 }
 
 TEST(AuditPrecision, AdmissionErrorsPointAtTheFieldsLine) {

@@ -91,7 +91,12 @@ struct Call {
   PostgresCall postgres;
   KafkaCall kafka;
   HttpCall http;
-  k8s::SourceLocation where;
+  k8s::SourceLocation where;  // the list entry
+  // The values a check against the model judges, so that its error points at the field:
+  // `service:` (postgres, http) or `topic:` (kafka), and http's `port:` and `request:`.
+  k8s::SourceLocation target_where;
+  k8s::SourceLocation port_where;
+  k8s::SourceLocation request_where;
 };
 
 // ---- Services, gateways, datastores ----

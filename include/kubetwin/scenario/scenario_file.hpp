@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +49,7 @@ struct LoadTarget {
   std::string namespace_name;
   int port = 0;  // kService: 0 = the Service's first port
   k8s::SourceLocation where;
+  k8s::SourceLocation host_where;  // kGateway: the `host:` value
 };
 
 struct LoadSpec {
@@ -59,6 +62,7 @@ struct LoadSpec {
   // Empty: the target's default request (runtime::kGenericRequest).
   RequestMix mix;
   k8s::SourceLocation where;
+  std::vector<k8s::SourceLocation> mix_where;  // each mix entry's `request:` value, in order
 };
 
 // A fault of the timeline, kept for the fault layer: the Chaos Mesh-style kind and its body.
@@ -164,7 +168,14 @@ struct CheckSpec {
   RecoveryCheck recovery;
   IsolationCheck isolation;
   PodsAvailableCheck pods_available;
-  k8s::SourceLocation where;
+  k8s::SourceLocation where;  // the list entry
+  // The check's field path ("spec.checks[2].maxUtilisation") and where each of its name fields
+  // is written ("workload", "namespace", "pvc", "kafkaTopics[1]"): what is checked against the
+  // model after parsing (a name the run does not have) is reported at the value's own line.
+  std::string field;
+  std::map<std::string, k8s::SourceLocation, std::less<>> field_where;
+  // The value's location, `where` when the field was not written.
+  const k8s::SourceLocation& where_of(std::string_view name) const;
 
   // One line for verdict tables: "slo POST /orders p99 < 300ms, errors < 0.1%".
   std::string describe() const;
