@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <queue>
+#include <string>
 #include <vector>
 
 #include "kubetwin/sim/distribution.hpp"
@@ -67,6 +68,30 @@ void BM_EngineScheduleCancel(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_EngineScheduleCancel);
+
+// How long the progress guard takes to stop a clock that no longer moves (kMaxEventsPerInstant
+// events at one instant): the README's "about 0.1 s"; tests/sim/progress_guard_test.cpp checks
+// only that it stops and what it says.
+struct Spinner {
+  ks::Engine* engine;
+  std::string label = "spinner";
+  const std::string& name() const { return label; }
+  void spin() { engine->schedule_after<&Spinner::spin>(0, this); }
+};
+
+void BM_StoppedClockDetected(benchmark::State& state) {
+  for (auto _ : state) {
+    ks::Engine engine;
+    Spinner s{&engine};
+    engine.schedule_at<&Spinner::spin>(ks::millis(1500), &s);
+    try {
+      engine.run_until(ks::seconds(10));
+      state.SkipWithError("the livelock was not detected");
+    } catch (const ks::NoProgress&) {
+    }
+  }
+}
+BENCHMARK(BM_StoppedClockDetected)->Unit(benchmark::kMillisecond);
 
 void BM_HistogramRecord(benchmark::State& state) {
   ks::LatencyHistogram h;

@@ -28,7 +28,6 @@ TEST(ProgressGuard, AStoppedClockThrowsNamingTheTimeTheEventAndTheComponent) {
   Engine engine;
   Spinner s{&engine};
   engine.schedule_at<&Spinner::spin>(millis(1500), &s);
-  const auto t0 = std::chrono::steady_clock::now();
   try {
     engine.run_until(seconds(10));
     FAIL() << "the livelock was not detected";
@@ -40,8 +39,7 @@ TEST(ProgressGuard, AStoppedClockThrowsNamingTheTimeTheEventAndTheComponent) {
     EXPECT_NE(what.find("kMaxEventsPerInstant"), std::string::npos) << what;
     EXPECT_EQ(e.at(), millis(1500));
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(wall, 5.0);  // loose for sanitizer builds; the release figure is in the README
+  // How long detection takes is a figure, not an assertion: bench/engine_bench.cpp and the README.
 }
 
 TEST(ProgressGuard, ManyEventsAtOneInstantBelowTheBoundAreFine) {
