@@ -355,7 +355,8 @@ std::vector<T> apply_overrides(const Node* base_list, const Node* overrides,
                        field + " overrides \"" + name + "\", which the file does not declare",
                        names.empty() ? "declare it first in the base list"
                                      : internal::did_you_mean_hint(name, names));
-    if (!over.is_mapping()) wrong_type(over, field + "." + name, "a mapping of fields to override",
+    if (!over.is_mapping())
+      wrong_type(over, field + "." + name, "a mapping of fields to override",
                  "e.g. " + name + ": {concurrency: 10}");
     if (const Node* renamed = over.get("name"))
       throw InputError(renamed->location(), field + "." + name + ".name cannot be overridden",

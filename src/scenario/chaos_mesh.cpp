@@ -574,7 +574,8 @@ std::vector<PlanDraft> experiment(FaultContext& ctx, const Node& doc, sim::Time 
     origin.namespace_where = ns->location();
   }
   if (const Node* a = md.get("annotations")) {
-    if (!a->is_mapping()) wrong_type(*a, md.field("annotations"), "a mapping of strings",
+    if (!a->is_mapping())
+      wrong_type(*a, md.field("annotations"), "a mapping of strings",
                  "e.g. annotations: {experiment.chaos-mesh.org/pause: \"true\"}");
     if (const Node* p = a->get(kPauseAnnotation)) {
       std::string v = parse_string(*p, md.field("annotations") + "." + kPauseAnnotation);

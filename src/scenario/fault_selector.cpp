@@ -500,8 +500,9 @@ runtime::Selection parse_selection(FaultContext& ctx, const FieldReader& r,
                      s.mode == runtime::SelectMode::kFixed
                          ? "add value: \"2\" (how many of the selected pods)"
                          : "add value: \"50\" (a percent of the selected pods, 0-100)");
-  if (!value->is_scalar()) wrong_type(*value, r.field("value"), "a number",
-                                          "Chaos Mesh writes it as a string, e.g. value: \"50\"");
+  if (!value->is_scalar())
+    wrong_type(*value, r.field("value"), "a number",
+               "Chaos Mesh writes it as a string, e.g. value: \"50\"");
   std::optional<double> v = number_text(value->text());
   if (s.mode == runtime::SelectMode::kFixed) {
     if (!v || *v < 1 || *v != std::floor(*v))

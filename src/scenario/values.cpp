@@ -296,7 +296,8 @@ sim::Distribution parse_distribution(const Node& node, std::string_view field) {
 }
 
 std::string parse_string(const Node& node, std::string_view field) {
-  if (!node.is_scalar() || is_null(node)) wrong_type(node, field, "a string", "write one value here (quote it to keep it text)");
+  if (!node.is_scalar() || is_null(node))
+    wrong_type(node, field, "a string", "write one value here (quote it to keep it text)");
   return node.text();
 }
 
