@@ -332,6 +332,12 @@ class Writer {
   void put(std::string_view s) {
     for (char c : s) put(c);
   }
+  // go-yaml's write_break: '\n' as itself, any other line break (U+0085, U+2028, U+2029) copied
+  // as it is; either way the next character starts a line.
+  void put_break(std::string_view line_break) {
+    out.append(line_break);
+    column_ = 0;
+  }
   int column() const { return column_; }
   // go-yaml's write_indent: a new line unless already at the start of one, then pad.
   void indent(int n) {
@@ -446,7 +452,7 @@ void write_single(Writer& w, std::string_view v, int indent, bool allow_breaks) 
       spaces = true;
     } else if (is_break(cp)) {
       if (!breaks && cp == '\n') w.put('\n');
-      w.put('\n');
+      w.put_break(v.substr(i, width));
       breaks = true;
     } else {
       if (breaks) w.indent(indent);
@@ -491,17 +497,20 @@ void write_literal(Writer& w, std::string_view v, int indent) {
   if (chomp) w.put(chomp);
   w.put('\n');
   bool breaks = true;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '\n') {
-      w.put('\n');
+  for (size_t i = 0; i < v.size();) {
+    int width;
+    uint32_t cp = utf8_decode(v, i, &width);
+    if (is_break(cp)) {
+      w.put_break(v.substr(i, width));
       breaks = true;
     } else {
       if (breaks) {
         while (w.column() < indent) w.put(' ');
       }
-      w.put(v[i]);
+      w.put(v.substr(i, width));
       breaks = false;
     }
+    i += width;
   }
   w.mark_text();
 }

@@ -30,8 +30,11 @@ std::string mib(std::size_t bytes) {
 // checking that the copy keeps the file under the node budget.
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(std::shared_ptr<const std::string> path, const LoadLimits& limits)
-      : path_(std::move(path)), limits_(limits) {}
+  // `source` is the UTF-8 text yaml-cpp parses (empty when it decodes UTF-16/32 itself): scalars
+  // are looked up in it by their mark to see how they were written.
+  TreeBuilder(std::shared_ptr<const std::string> path, const LoadLimits& limits,
+              std::string_view source)
+      : path_(std::move(path)), limits_(limits), source_(source) {}
 
   std::vector<Node>& documents() { return documents_; }
 
@@ -79,7 +82,7 @@ class TreeBuilder : public YAML::EventHandler {
                 const std::string& value) override {
     // yaml-cpp tags quoted and block scalars "!", plain ones "?".
     bool quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
-    Node n = Node::scalar(value, quoted, loc(mark));
+    Node n = Node::scalar(fold_line_separators(value, mark), quoted, loc(mark));
     count(mark, 1);
     remember(anchor, n, 1);
     attach(std::move(n), mark);
@@ -104,6 +107,65 @@ class TreeBuilder : public YAML::EventHandler {
     std::string key;
     SourceLocation key_where;
   };
+
+  // go-yaml, and so kubectl, reads YAML 1.1, where U+2028 and U+2029 are line breaks: in a
+  // single-quoted scalar the break is kept and the next line's indentation dropped, in a block
+  // scalar the indentation of the block is dropped. yaml-cpp (YAML 1.2) keeps them as content,
+  // indentation included, so kubectl's own output ('a<U+2028>    b', which the emitter writes too)
+  // would read back with four spaces more (found by tests/fuzz yaml). Double-quoted and plain
+  // scalars are left as yaml-cpp reads them: neither kubectl nor the emitter writes a raw
+  // separator there.
+  std::string fold_line_separators(const std::string& value, const YAML::Mark& mark) const {
+    auto is_separator = [](std::string_view s, std::size_t i) {
+      return s.compare(i, 2, "\xE2\x80") == 0 && i + 2 < s.size() &&
+             (s[i + 2] == '\xA8' || s[i + 2] == '\xA9');
+    };
+    if (value.find("\xE2\x80\xA8") == std::string::npos &&
+        value.find("\xE2\x80\xA9") == std::string::npos)
+      return value;
+    // The mark is at the node's properties when it has an anchor or a tag.
+    std::size_t at = mark.pos < 0 ? source_.size() : std::size_t(mark.pos);
+    while (at < source_.size() && (source_[at] == '&' || source_[at] == '!')) {
+      at = source_.find_first_of(" \t\n", at);
+      if (at == std::string_view::npos) return value;
+      at = source_.find_first_not_of(" \t", at);
+      if (at == std::string_view::npos) return value;
+    }
+    if (at >= source_.size()) return value;
+    const char style = source_[at];
+    std::size_t drop = std::string::npos;  // spaces to drop after a separator
+    if (style == '|' || style == '>') {
+      // The block's indentation: that of its first non-empty line.
+      std::size_t line = source_.find('\n', at);
+      while (line != std::string_view::npos) {
+        std::size_t first = source_.find_first_not_of(' ', line + 1);
+        if (first == std::string_view::npos) break;
+        if (source_[first] != '\n') {
+          drop = first - (line + 1);
+          break;
+        }
+        line = first;
+      }
+      if (drop == std::string::npos) return value;
+    } else if (style != '\'') {
+      return value;
+    }
+    std::string out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size();) {
+      if (!is_separator(value, i)) {
+        out += value[i++];
+        continue;
+      }
+      out.append(value, i, 3);
+      i += 3;
+      for (std::size_t n = 0;
+           i < value.size() && n < drop && (value[i] == ' ' || (style == '\'' && value[i] == '\t'));
+           ++n)
+        ++i;
+    }
+    return out;
+  }
 
   SourceLocation loc(const YAML::Mark& mark) const {
     return SourceLocation{path_, mark.line + 1, mark.column + 1};
@@ -169,6 +231,7 @@ class TreeBuilder : public YAML::EventHandler {
 
   std::shared_ptr<const std::string> path_;
   const LoadLimits& limits_;
+  std::string_view source_;
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, std::pair<Node, std::size_t>> anchors_;
   std::vector<Node> documents_;
@@ -303,8 +366,9 @@ std::vector<Node> parse_yaml_documents(std::string_view text, const std::string&
   // yaml-cpp passes them through, and the emitter then reads them as parts of characters and
   // folds lines where it should not (found by tests/fuzz yaml). Inputs with a UTF-16/32 byte-order
   // mark are left to yaml-cpp, which decodes them.
-  if (!(text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
-        text.starts_with(std::string_view("\0\0\xFE\xFF", 4)))) {
+  const bool utf8 = !(text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+                      text.starts_with(std::string_view("\0\0\xFE\xFF", 4)));
+  if (utf8) {
     if (auto bad = first_invalid_utf8(text))
       throw InputError(SourceLocation{shared_path, bad->first, bad->second},
                        "invalid YAML: invalid UTF-8 byte sequence",
@@ -313,7 +377,10 @@ std::vector<Node> parse_yaml_documents(std::string_view text, const std::string&
   // yaml-cpp rejects tab indentation and a few other things with terse messages; keep them but
   // point at the place.
   std::istringstream in{std::string(text)};
-  TreeBuilder builder(shared_path, limits);
+  // yaml-cpp's marks count from after a UTF-8 byte-order mark.
+  std::string_view source = utf8 ? text : std::string_view();
+  if (source.starts_with("\xEF\xBB\xBF")) source.remove_prefix(3);
+  TreeBuilder builder(shared_path, limits, source);
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) {

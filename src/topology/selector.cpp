@@ -92,8 +92,8 @@ std::string LabelSelector::str() const {
         add(r.key + " in (" + values + ")");
         break;
       case LabelRequirement::Operator::kNotIn:
-        // `k!=` (a NotIn of the empty value) as kubectl writes it: "k notin ()" would read as an
-        // empty set, which kubectl refuses (found by tests/fuzz selector).
+        // `k!=` (a NotIn of the empty value) as it was typed; "k notin ()" means the same
+        // (found by tests/fuzz selector).
         if (r.values.size() == 1 && r.values[0].empty())
           add(r.key + "!=");
         else
@@ -117,6 +117,7 @@ bool parse_label_selector(const std::string& text, LabelSelector& out) {
   std::string cur;
   int depth = 0;
   for (char c : text) {
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';  // all whitespace to the lexer
     if (c == '(') ++depth;
     if (c == ')') --depth;
     if (depth < 0) return false;
@@ -140,8 +141,11 @@ bool parse_label_selector(const std::string& text, LabelSelector& out) {
       std::string list = trim(part.substr(pos + len));
       if (key.empty() || list.size() < 2 || list.front() != '(' || list.back() != ')') return false;
       LabelRequirement r{key, op, {}};
+      // apimachinery's parseValues reads the values as a set: "()" and "(,)" are the set of the
+      // empty value, duplicates count once, and String() lists them sorted. Found by
+      // tests/fuzz selector: "nv in (,<newline>)" was kept as two empty values, rendered as
+      // "nv in ()", which the twin then refused.
       std::string inner = list.substr(1, list.size() - 2), v;
-      if (trim(inner).empty()) return false;  // "values set can't be empty"
       for (char c : inner + ",") {
         if (c == ',') {
           r.values.push_back(trim(v));
@@ -150,13 +154,24 @@ bool parse_label_selector(const std::string& text, LabelSelector& out) {
           v += c;
         }
       }
+      std::sort(r.values.begin(), r.values.end());
+      r.values.erase(std::unique(r.values.begin(), r.values.end()), r.values.end());
       result.match_expressions.push_back(std::move(r));
       return true;
     };
-    if (auto p = part.find(" notin "); p != std::string::npos) {
-      if (!set_op(p, 7, LabelRequirement::Operator::kNotIn)) return false;
-    } else if (auto q = part.find(" in "); q != std::string::npos) {
-      if (!set_op(q, 4, LabelRequirement::Operator::kIn)) return false;
+    // The lexer ends a word at whitespace or at '(': "x in(a)" is "x in (a)".
+    auto find_word = [&part](const std::string& word) {
+      for (std::size_t at = part.find(" " + word); at != std::string::npos;
+           at = part.find(" " + word, at + 1)) {
+        const std::size_t after = at + 1 + word.size();
+        if (after < part.size() && (part[after] == ' ' || part[after] == '(')) return at;
+      }
+      return std::string::npos;
+    };
+    if (auto p = find_word("notin"); p != std::string::npos) {
+      if (!set_op(p, 6, LabelRequirement::Operator::kNotIn)) return false;
+    } else if (auto q = find_word("in"); q != std::string::npos) {
+      if (!set_op(q, 3, LabelRequirement::Operator::kIn)) return false;
     } else if (auto ne = part.find("!="); ne != std::string::npos) {
       result.match_expressions.push_back({trim(part.substr(0, ne)),
                                           LabelRequirement::Operator::kNotIn,
@@ -174,8 +189,8 @@ bool parse_label_selector(const std::string& text, LabelSelector& out) {
       result.match_expressions.push_back({part, LabelRequirement::Operator::kExists, {}});
     }
   }
-  // kubectl (apimachinery labels.Parse) refuses keys and values the API server would not store,
-  // and an empty set after in/notin; so does the twin (found by tests/fuzz selector: "b===" was
+  // kubectl (apimachinery labels.Parse) refuses keys and values the API server would not store;
+  // so does the twin (found by tests/fuzz selector: "b===" was
   // read as b = "=", which renders back as a different selector).
   for (const auto& [k, v] : result.match_labels)
     if (!valid_label_key(k) || !valid_label_value(v)) return false;

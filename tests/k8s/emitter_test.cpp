@@ -26,6 +26,27 @@ TEST(Emitter, MatchesKubectlOnScalarZoo) {
   EXPECT_EQ(emit_stream(resources), slurp(dir + "scalars.expected.yaml"));
 }
 
+// U+2028 and U+2029 are line breaks to go-yaml (YAML 1.1): kubectl writes them as they are and
+// indents the next line, in single-quoted and literal scalars, and reads that back to the same
+// value. yaml-cpp keeps them as content, so the loader drops the indentation as go-yaml does;
+// before, the emitter wrote a real line break, which read back as a space (found by the yaml
+// fuzzer, tests/fuzz/crashes/yaml/line-separator-in-single-quotes).
+TEST(Emitter, LineSeparatorsAsKubectlWritesAndReadsThem) {
+  std::string dir = std::string(KUBETWIN_SOURCE_DIR) + "/tests/k8s/testdata/emitter/";
+  const std::string expected = slurp(dir + "line-separators.expected.yaml");
+  EXPECT_EQ(emit_stream(load_manifests(dir + "line-separators.yaml")), expected);
+  EXPECT_EQ(emit_stream(parse_resources(expected, "kubectl.yaml")), expected);
+  // The same with a UTF-8 byte-order mark in front (yaml-cpp's marks count from after it).
+  EXPECT_EQ(emit_stream(parse_resources("\xEF\xBB\xBF" + expected, "bom.yaml")), expected);
+  const ResourceList read = parse_resources(expected, "kubectl.yaml");
+  const Node* data = read.at(0).body.get("data");
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->get("raw-single")->text(), "p\u2028r");
+  EXPECT_EQ(data->get("raw-literal")->text(), "x\ny\u2029  z");
+  EXPECT_EQ(data->get("literal-space")->text(), "a\u2028 b\nc");
+  EXPECT_EQ(data->get("space-before")->text(), "a \u2028b");
+}
+
 TEST(Emitter, NaturalKeyOrder) {
   std::vector<std::string> keys = {"b", "a10", "a9", "a.b", "a-b", "Z", "A", "_x"};
   std::sort(keys.begin(), keys.end(), [](auto& a, auto& b) { return natural_key_less(a, b); });
