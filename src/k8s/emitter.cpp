@@ -564,8 +564,14 @@ std::vector<const std::pair<std::string, Node>*> sorted_fields(const Node& m) {
   std::vector<const std::pair<std::string, Node>*> out;
   out.reserve(m.fields().size());
   for (const auto& f : m.fields()) out.push_back(&f);
-  std::sort(out.begin(), out.end(),
-            [](auto* a, auto* b) { return natural_key_less(a->first, b->first); });
+  // go-yaml's order is not a strict weak ordering for every key set (digit runs past 2^63 wrap,
+  // as Go's int64 does). kubectl then prints such keys in a different order from run to run (it
+  // sorts them from a Go map's random iteration order); the twin prints one, whatever the input
+  // order: the keys are put in byte order first, then merge-sorted, which stays inside the array
+  // whatever the comparator says (std::sort's unguarded insertion may not).
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](auto* a, auto* b) { return natural_key_less(a->first, b->first); });
   return out;
 }
 
@@ -657,7 +663,10 @@ bool natural_less_seq(const Seq& ar, const Seq& br) {
     bool al = is_letter(ca), bl = is_letter(cb);
     if (al && bl) return ca < cb;
     if (al || bl) return bl;
-    int64_t an = 0, bn = 0;
+    // Go's int64 arithmetic wraps on overflow: done in uint64 (which wraps the same way) and
+    // compared as int64, a key with 20 digits sorts as kubectl sorts it (a signed overflow here
+    // was undefined behaviour, found by tests/fuzz yaml).
+    uint64_t an = 0, bn = 0;
     if (ca == '0' || cb == '0') {
       for (size_t j = i; j-- > 0 && is_digit(uint32_t(ar[j]));) {
         if (uint32_t(ar[j]) != '0') {
@@ -668,10 +677,10 @@ bool natural_less_seq(const Seq& ar, const Seq& br) {
     }
     size_t ai = i, bi = i;
     for (; ai < ar.size() && is_digit(uint32_t(ar[ai])); ++ai)
-      an = an * 10 + int64_t(uint32_t(ar[ai]) - '0');
+      an = an * 10 + uint64_t(uint32_t(ar[ai]) - '0');
     for (; bi < br.size() && is_digit(uint32_t(br[bi])); ++bi)
-      bn = bn * 10 + int64_t(uint32_t(br[bi]) - '0');
-    if (an != bn) return an < bn;
+      bn = bn * 10 + uint64_t(uint32_t(br[bi]) - '0');
+    if (an != bn) return int64_t(an) < int64_t(bn);
     if (ai != bi) return ai < bi;
     return ca < cb;
   }
