@@ -6,26 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_test_support.hpp"
 #include "kubetwin/cli/verbs.hpp"
 
 namespace kubetwin::cli {
 namespace {
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome call(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  int code = run_main(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
-const std::string kSmall =
-    std::string(KUBETWIN_SOURCE_DIR) + "/tests/golden/run-small/scenario.yaml";
 
 TEST(CapacityVerb, UsageMistakesExitTwo) {
   Outcome no_slo = call({"capacity", kSmall});

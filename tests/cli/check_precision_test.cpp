@@ -7,30 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_test_support.hpp"
 #include "kubetwin/cli/verbs.hpp"
 #include "kubetwin/k8s/loader.hpp"
 
 namespace kubetwin::cli {
 namespace {
 
-const std::string kSource = KUBETWIN_SOURCE_DIR;
 const std::string kPlatform = kSource + "/tests/cli/testdata/platform";
-
-struct CheckRun {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-
-CheckRun kubetwin(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  CheckRun r;
-  r.code = run_main(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
 
 // Finding ids with their counts, and each finding's id, environment and message.
 struct Findings {
@@ -59,7 +43,7 @@ const std::map<std::string, std::string>* find(const Findings& f, const std::str
 }
 
 TEST(CheckPrecision, EachPlantedDefectOnceAndNothingElse) {
-  const CheckRun r = kubetwin({"check", "-o", "json", kPlatform});
+  const Outcome r = call({"check", "-o", "json", kPlatform});
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   const Findings f = findings_of(r.out);
   const std::map<std::string, int> planted = {{"KT102", 1}, {"KT201", 1}, {"KT202", 1},
@@ -88,7 +72,7 @@ TEST(CheckPrecision, EachPlantedDefectOnceAndNothingElse) {
 }
 
 TEST(CheckPrecision, TheLocalProfileFitsEveryPodSoOnlyTheOtherDefectsRemain) {
-  const CheckRun r = kubetwin(
+  const Outcome r = call(
       {"check", "-o", "json", kPlatform, "--cluster", kSource + "/models/clusters/local.yaml"});
   ASSERT_EQ(r.code, 1) << r.err;
   const Findings f = findings_of(r.out);
@@ -106,7 +90,7 @@ TEST(CheckPrecision, TheLocalProfileFitsEveryPodSoOnlyTheOtherDefectsRemain) {
 const std::string kPlatform2 = kSource + "/tests/cli/testdata/platform2";
 
 TEST(CheckPrecision, TheSecondPlatformReportsEachPlantedDefectOnce) {
-  const CheckRun r = kubetwin({"check", "-o", "json", kPlatform2});
+  const Outcome r = call({"check", "-o", "json", kPlatform2});
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   const Findings f = findings_of(r.out);
   const std::map<std::string, int> planted = {{"KT104", 1}, {"KT106", 1}, {"KT201", 1},
@@ -134,7 +118,7 @@ TEST(CheckPrecision, TheSecondPlatformReportsEachPlantedDefectOnce) {
 }
 
 TEST(CheckPrecision, TheSecondPlatformOnTheLocalProfileKeepsAllButThePendingStandby) {
-  const CheckRun r = kubetwin(
+  const Outcome r = call(
       {"check", "-o", "json", kPlatform2, "--cluster", kSource + "/models/clusters/local.yaml"});
   ASSERT_EQ(r.code, 1) << r.err;
   const Findings f = findings_of(r.out);
@@ -145,8 +129,8 @@ TEST(CheckPrecision, TheSecondPlatformOnTheLocalProfileKeepsAllButThePendingStan
 
 TEST(CheckPrecision, TheSameBytesEveryTime) {
   for (const std::string& platform : {kPlatform, kPlatform2}) {
-    const CheckRun a = kubetwin({"check", platform});
-    const CheckRun b = kubetwin({"check", platform});
+    const Outcome a = call({"check", platform});
+    const Outcome b = call({"check", platform});
     EXPECT_EQ(a.out, b.out);
     EXPECT_FALSE(a.out.empty());
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_test_support.hpp"
 #include "kubetwin/cli/verbs.hpp"
 #include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/report/findings.hpp"
@@ -16,24 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kSource = KUBETWIN_SOURCE_DIR;
-
-struct CheckRun {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-
-CheckRun kubetwin(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  CheckRun r;
-  r.code = run_main(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
 const k8s::Node& field(const k8s::Node& n, const char* key) {
   const k8s::Node* f = n.get(key);
   if (!f) throw std::runtime_error(std::string("missing field ") + key);
@@ -41,7 +24,7 @@ const k8s::Node& field(const k8s::Node& n, const char* key) {
 }
 
 TEST(Check, AmazonStoreFailsOnTheIsolationGap) {
-  const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store"});
+  const Outcome r = call({"check", kSource + "/models/amazon-store"});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos)
       << r.out;
@@ -52,13 +35,13 @@ TEST(Check, AmazonStoreFailsOnTheIsolationGap) {
 }
 
 TEST(Check, HardenedModelHasNoIsolationFindingsAndPasses) {
-  const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store-hardened"});
+  const Outcome r = call({"check", kSource + "/models/amazon-store-hardened"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("KT306"), std::string::npos) << r.out;
 }
 
 TEST(Check, SarifHasTheRightShape) {
-  const CheckRun r = kubetwin({"check", kSource + "/models/amazon-store", "--output", "sarif"});
+  const Outcome r = call({"check", kSource + "/models/amazon-store", "--output", "sarif"});
   ASSERT_EQ(r.code, 1) << r.err;
   const std::vector<k8s::Node> docs = k8s::parse_yaml_documents(r.out, "sarif.json");
   ASSERT_EQ(docs.size(), 1u);
@@ -95,7 +78,7 @@ TEST(Check, SarifHasTheRightShape) {
 }
 
 TEST(Check, JsonHasStableFields) {
-  const CheckRun r = kubetwin({"check", "-o", "json", kSource + "/models/amazon-store"});
+  const Outcome r = call({"check", "-o", "json", kSource + "/models/amazon-store"});
   ASSERT_EQ(r.code, 1) << r.err;
   const std::vector<k8s::Node> docs = k8s::parse_yaml_documents(r.out, "check.json");
   ASSERT_EQ(docs.size(), 1u);
@@ -110,24 +93,23 @@ TEST(Check, JsonHasStableFields) {
 
 TEST(Check, KustomizeAndFilePathsWithLabelEnvironments) {
   // One overlay alone: no other environment to leak into, so no isolation finding.
-  const CheckRun k = kubetwin({"check", "-k", kSource + "/models/amazon-store/k8s/overlays/dev"});
+  const Outcome k = call({"check", "-k", kSource + "/models/amazon-store/k8s/overlays/dev"});
   EXPECT_EQ(k.out.find("KT306"), std::string::npos) << k.out;
-  const CheckRun f =
-      kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml"});
+  const Outcome f =
+      call({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml"});
   EXPECT_EQ(f.code, 1);
   EXPECT_NE(f.out.find("kt101/bad.yaml:"), std::string::npos) << f.out;
   EXPECT_NE(f.out.find("error[KT101]"), std::string::npos) << f.out;
-  const CheckRun g =
-      kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt303/good.yaml"});
+  const Outcome g =
+      call({"check", "-f", kSource + "/tests/topology/testdata/audit/kt303/good.yaml"});
   EXPECT_EQ(g.code, 0) << g.out;
 }
 
 TEST(Check, SarifFileBesideTextOutput) {
   const fs::path file =
       fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".sarif");
-  const CheckRun r =
-      kubetwin({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml", "--sarif",
-                file.string()});
+  const Outcome r = call({"check", "-f", kSource + "/tests/topology/testdata/audit/kt101/bad.yaml",
+                          "--sarif", file.string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error[KT101]"), std::string::npos);
   const auto docs = k8s::parse_yaml_documents(k8s::read_file(file.string()), file.string());
@@ -138,7 +120,7 @@ TEST(Check, SarifFileBesideTextOutput) {
 TEST(Check, EmptyStateHasNoFindings) {
   const fs::path state =
       fs::temp_directory_path() / ("kubetwin-check-" + std::to_string(::getpid()) + ".db");
-  const CheckRun r = kubetwin({"check", "--state", state.string()});
+  const Outcome r = call({"check", "--state", state.string()});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no findings"), std::string::npos) << r.out;
 }
@@ -148,9 +130,8 @@ TEST(Check, AppliedStateUsesNamespaceLabels) {
   const fs::path state =
       fs::temp_directory_path() / ("kubetwin-check-applied-" + std::to_string(::getpid()) + ".db");
   fs::remove(state);
-  ASSERT_EQ(kubetwin({"apply", kSource + "/models/amazon-store", "--state", state.string()}).code,
-            0);
-  const CheckRun r = kubetwin({"check", "--state", state.string()});
+  ASSERT_EQ(call({"apply", kSource + "/models/amazon-store", "--state", state.string()}).code, 0);
+  const Outcome r = call({"check", "--state", state.string()});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("error[KT306] amazon-api-dev -> amazon-api-prod:"), std::string::npos)
       << r.out;
@@ -159,9 +140,9 @@ TEST(Check, AppliedStateUsesNamespaceLabels) {
 }
 
 TEST(Check, BadInputExitsTwo) {
-  EXPECT_EQ(kubetwin({"check", "-o", "xml", "-f", kSource + "/models/amazon-store"}).code, 2);
-  EXPECT_EQ(kubetwin({"check", "--bogus"}).code, 2);
-  const CheckRun missing = kubetwin({"check", "-f", "/nonexistent/manifests.yaml"});
+  EXPECT_EQ(call({"check", "-o", "xml", "-f", kSource + "/models/amazon-store"}).code, 2);
+  EXPECT_EQ(call({"check", "--bogus"}).code, 2);
+  const Outcome missing = call({"check", "-f", "/nonexistent/manifests.yaml"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/manifests.yaml"), std::string::npos) << missing.err;
 }

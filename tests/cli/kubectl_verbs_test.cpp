@@ -5,23 +5,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cli/cli_test_support.hpp"
 #include "kubetwin/cli/verbs.hpp"
 
 namespace kubetwin::cli {
 namespace {
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome call(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = run_main(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string temp_state(const char* name) {
   auto p = std::filesystem::temp_directory_path() /

@@ -11,28 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_test_support.hpp"
 #include "kubetwin/cli/verbs.hpp"
 
 namespace kubetwin::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome call(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  int code = run_main(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
-const std::string kSource = KUBETWIN_SOURCE_DIR;
-const std::string kSmall = kSource + "/tests/golden/run-small/scenario.yaml";
 
 // A scenario file in a fresh temp directory; `model:` is made absolute so it loads from there.
 std::string temp_scenario(const std::string& name, std::string text) {

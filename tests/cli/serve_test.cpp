@@ -46,7 +46,7 @@ std::string shell(const std::string& command) {
   return out;
 }
 
-int call(std::vector<std::string> args, std::string* err = nullptr) {
+int exit_code_of(std::vector<std::string> args, std::string* err = nullptr) {
   std::istringstream in;
   std::ostringstream out, e;
   int code = run_main(args, in, out, e);
@@ -456,7 +456,7 @@ TEST(Serve, AWatchStreamsWhatTheNextApplyChanges) {
   std::string state = dir + "/state.db";
   std::string manifest = dir + "/ns.yaml";
   std::ofstream(manifest) << "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n";
-  ASSERT_EQ(call({"apply", "-f", manifest, "--state", state}), 0);
+  ASSERT_EQ(exit_code_of({"apply", "-f", manifest, "--state", state}), 0);
   InProcessServer s(state);
   int fd = connect_to("127.0.0.1", s.server.port());
   ASSERT_GE(fd, 0);
@@ -466,7 +466,7 @@ TEST(Serve, AWatchStreamsWhatTheNextApplyChanges) {
   std::string pod = dir + "/pod.yaml";
   std::ofstream(pod) << "apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: shop}\n"
                         "spec:\n  containers: [{name: c, image: busybox}]\n";
-  ASSERT_EQ(call({"apply", "-f", pod, "--state", state}), 0);
+  ASSERT_EQ(exit_code_of({"apply", "-f", pod, "--state", state}), 0);
   // Read until the ADDED event of the new pod (the server polls the state file every 100 ms).
   std::string got;
   char buf[4096];
@@ -537,22 +537,25 @@ TEST(Serve, AtReplaysTheRunningTwinToThatMoment) {
         << e.what();
   }
   std::string err;
-  EXPECT_EQ(call({"serve", "--state", state, "--at", "1h", "--kubeconfig", dir + "/kc"}, &err), 2);
+  EXPECT_EQ(
+      exit_code_of({"serve", "--state", state, "--at", "1h", "--kubeconfig", dir + "/kc"}, &err),
+      2);
   EXPECT_NE(err.find("hint: serve a moment up to 6m0s"), std::string::npos) << err;
 }
 
 TEST(Serve, BadFlagsAndABusyPortExitTwoWithAHint) {
   std::string err;
-  EXPECT_EQ(call({"serve", "--port", "http"}, &err), 2);
+  EXPECT_EQ(exit_code_of({"serve", "--port", "http"}, &err), 2);
   EXPECT_NE(err.find("invalid argument \"http\" for \"--port\""), std::string::npos) << err;
-  EXPECT_EQ(call({"serve", "--at", "yesterday"}, &err), 2);
+  EXPECT_EQ(exit_code_of({"serve", "--at", "yesterday"}, &err), 2);
   EXPECT_NE(err.find("--at"), std::string::npos) << err;
-  EXPECT_EQ(call({"serve", "extra"}, &err), 2);
+  EXPECT_EQ(exit_code_of({"serve", "extra"}, &err), 2);
   InProcessServer s(amazon_state());
-  EXPECT_EQ(call({"serve", "--state", amazon_state(), "--port", std::to_string(s.server.port()),
-                  "--kubeconfig", temp_dir("busy") + "/kubeconfig"},
-                 &err),
-            2);
+  EXPECT_EQ(
+      exit_code_of({"serve", "--state", amazon_state(), "--port", std::to_string(s.server.port()),
+                    "--kubeconfig", temp_dir("busy") + "/kubeconfig"},
+                   &err),
+      2);
   EXPECT_NE(err.find("cannot bind 127.0.0.1:" + std::to_string(s.server.port())), std::string::npos)
       << err;
   EXPECT_NE(err.find("hint:"), std::string::npos) << err;

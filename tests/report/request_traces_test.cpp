@@ -24,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kScenario =
+const std::string kTraceScenario =
     std::string(KUBETWIN_SOURCE_DIR) + "/tests/golden/trace-order/scenario.yaml";
 
 struct Traced {
@@ -41,7 +41,7 @@ Traced run_traced(const scenario::PreparedScenario& prepared, runtime::TraceOpti
 }
 
 const scenario::PreparedScenario& prepared() {
-  static const auto p = scenario::prepare_scenario(scenario::load_scenario_file(kScenario));
+  static const auto p = scenario::prepare_scenario(scenario::load_scenario_file(kTraceScenario));
   return *p;
 }
 

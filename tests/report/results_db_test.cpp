@@ -45,7 +45,7 @@ std::string text_of(const fs::path& path, const std::string& sql) {
 }
 
 TEST(ResultsDb, ARunReadBackRendersTheSameJsonAndText) {
-  const Fixture& f = fixture();
+  const ResultsFixture& f = fixture();
   const fs::path path = temp_dir() / "r.db";
   ResultsDb db = ResultsDb::open(path, ResultsDb::Mode::kCreate);
   const int64_t id = db.write_run(*f.prepared, f.result, kContext);
@@ -95,7 +95,7 @@ TEST(ResultsDb, ARunReadBackRendersTheSameJsonAndText) {
 }
 
 TEST(ResultsDb, RunsAccumulateInOneFile) {
-  const Fixture& f = fixture();
+  const ResultsFixture& f = fixture();
   const fs::path path = temp_dir() / "r.db";
   for (int i = 0; i < 2; ++i) {
     ResultsDb db = ResultsDb::open(path, ResultsDb::Mode::kCreate);
@@ -114,7 +114,7 @@ TEST(ResultsDb, RunsAccumulateInOneFile) {
 }
 
 TEST(ResultsDb, TheSameSeedGivesTheSameRowsButTheWallClock) {
-  const Fixture& f = fixture();
+  const ResultsFixture& f = fixture();
   const fs::path dir = temp_dir();
   scenario::RunOptions options;
   options.threads = 2;  // another thread count: the same figures
@@ -138,7 +138,7 @@ void kill_at_table(const char*) {
 // Forks a child that writes the fixture's run into `path`, killed at the hook's n-th call
 // (n < 0: never) or after `after` of wall time; true when the child finished its write.
 bool write_in_child(const fs::path& path, int kill_at, std::chrono::microseconds after) {
-  const Fixture& f = fixture();
+  const ResultsFixture& f = fixture();
   pid_t pid = fork();
   if (pid == 0) {
     ResultsDb db = ResultsDb::open(path, ResultsDb::Mode::kCreate);
@@ -247,7 +247,7 @@ TEST(ResultsDb, BadFilesAreInputErrorsNamingTheFile) {
 // ---- The HTML report ----
 
 TEST(HtmlReport, IsSelfContainedWellFormedAndVerdictsFirst) {
-  const Fixture& f = fixture();
+  const ResultsFixture& f = fixture();
   const fs::path path = temp_dir() / "r.db";
   ResultsDb::open(path, ResultsDb::Mode::kCreate).write_run(*f.prepared, f.result, kContext);
   const StoredRun run = ResultsDb::open(path, ResultsDb::Mode::kReadOnly).load_run(1);

@@ -22,15 +22,15 @@ namespace fs = std::filesystem;
 inline const std::string kScenario =
     std::string(KUBETWIN_SOURCE_DIR) + "/tests/report/testdata/broker-blip.yaml";
 
-struct Fixture {
+struct ResultsFixture {
   std::shared_ptr<const scenario::PreparedScenario> prepared;
   scenario::ScenarioResult result;
 };
 
 // One prepared run shared by the tests (2 replications of 60 s, about 0.1 s).
-inline const Fixture& fixture() {
-  static const Fixture f = [] {
-    Fixture x;
+inline const ResultsFixture& fixture() {
+  static const ResultsFixture f = [] {
+    ResultsFixture x;
     x.prepared = scenario::prepare_scenario(scenario::load_scenario_file(kScenario));
     scenario::RunOptions options;
     options.threads = 1;

@@ -26,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kScenario =
+const std::string kSweepScenario =
     std::string(KUBETWIN_SOURCE_DIR) + "/tests/golden/sweep-shards/scenario.yaml";
 
 fs::path temp(const std::string& name) {
@@ -89,7 +89,7 @@ std::string query_text(const fs::path& path, const std::string& sql) {
   return v;
 }
 
-void exec(const fs::path& path, const std::string& sql) {
+void exec_sql(const fs::path& path, const std::string& sql) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
   char* error = nullptr;
@@ -108,7 +108,7 @@ void run_into(const scenario::SweepPlan& plan, const fs::path& path, const std::
 }
 
 TEST(SweepDb, PointFiguresSummariseTheRunsOnceAllAreIn) {
-  const scenario::SweepPlan plan = scenario::plan_sweep(kScenario, {}, 2);
+  const scenario::SweepPlan plan = scenario::plan_sweep(kSweepScenario, {}, 2);
   const fs::path path = temp("points.db");
   run_into(plan, path, {0, 1, 2});  // point 1 has one of its two runs
   EXPECT_EQ(query_number(path, "SELECT count(*) FROM sweep_point_figures"), 0);
@@ -145,7 +145,7 @@ TEST(SweepDb, PointFiguresSummariseTheRunsOnceAllAreIn) {
 }
 
 TEST(SweepDb, MergeInAnyOrderGivesTheLocalRows) {
-  const scenario::SweepPlan plan = scenario::plan_sweep(kScenario, {}, 2);
+  const scenario::SweepPlan plan = scenario::plan_sweep(kSweepScenario, {}, 2);
   const fs::path local = temp("local.db");
   run_into(plan, local, {0, 1, 2, 3, 4, 5, 6, 7});
   const fs::path a = temp("a.db"), b = temp("b.db"), out = temp("out.db");
@@ -162,7 +162,7 @@ TEST(SweepDb, MergeInAnyOrderGivesTheLocalRows) {
 }
 
 TEST(SweepDb, EachRunKeepsTheBottleneckCapacityWouldName) {
-  const scenario::SweepPlan plan = scenario::plan_sweep(kScenario, {}, 1);
+  const scenario::SweepPlan plan = scenario::plan_sweep(kSweepScenario, {}, 1);
   const fs::path path = temp("bottleneck.db");
   SweepDb db = SweepDb::open(path);
   const int64_t id = db.begin_sweep(plan, model_digest(plan.base()));
@@ -188,23 +188,23 @@ TEST(SweepDb, EachRunKeepsTheBottleneckCapacityWouldName) {
 }
 
 TEST(SweepDb, APointNamesWhatMostOfItsRunsName) {
-  const scenario::SweepPlan plan = scenario::plan_sweep(kScenario, {}, 3);
+  const scenario::SweepPlan plan = scenario::plan_sweep(kSweepScenario, {}, 3);
   const fs::path path = temp("majority.db");
   run_into(plan, path, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
   // Point 0: two runs name B, one A (at a higher saturation): B. Point 1: a tie between A and C
   // at one run each, the third names none: the higher mean saturation, C. Point 2: a tie at
   // equal saturation: the name first in order, A.
-  exec(path,
-       "UPDATE sweep_runs SET bottleneck_resource = 'A', bottleneck_kind = 'cpu', "
-       "bottleneck_saturation = 0.9 WHERE run IN (0, 3, 6);"
-       "UPDATE sweep_runs SET bottleneck_resource = 'B', bottleneck_kind = 'workers', "
-       "bottleneck_saturation = 0.5 WHERE run IN (1, 2);"
-       "UPDATE sweep_runs SET bottleneck_resource = 'C', bottleneck_kind = 'disk', "
-       "bottleneck_saturation = 0.95 WHERE run = 4;"
-       "UPDATE sweep_runs SET bottleneck_resource = NULL, bottleneck_kind = NULL, "
-       "bottleneck_saturation = NULL WHERE run = 5;"
-       "UPDATE sweep_runs SET bottleneck_resource = 'D', bottleneck_kind = 'cpu', "
-       "bottleneck_saturation = 0.9 WHERE run = 7;");
+  exec_sql(path,
+           "UPDATE sweep_runs SET bottleneck_resource = 'A', bottleneck_kind = 'cpu', "
+           "bottleneck_saturation = 0.9 WHERE run IN (0, 3, 6);"
+           "UPDATE sweep_runs SET bottleneck_resource = 'B', bottleneck_kind = 'workers', "
+           "bottleneck_saturation = 0.5 WHERE run IN (1, 2);"
+           "UPDATE sweep_runs SET bottleneck_resource = 'C', bottleneck_kind = 'disk', "
+           "bottleneck_saturation = 0.95 WHERE run = 4;"
+           "UPDATE sweep_runs SET bottleneck_resource = NULL, bottleneck_kind = NULL, "
+           "bottleneck_saturation = NULL WHERE run = 5;"
+           "UPDATE sweep_runs SET bottleneck_resource = 'D', bottleneck_kind = 'cpu', "
+           "bottleneck_saturation = 0.9 WHERE run = 7;");
   ASSERT_TRUE(SweepDb::open(path).write_points(1));
   auto row = [&](int point) {
     return query_text(path,
@@ -221,15 +221,16 @@ TEST(SweepDb, APointNamesWhatMostOfItsRunsName) {
 }
 
 TEST(SweepDb, TheSurfaceNamesTheBottleneckOfThePointBeforeTheKnee) {
-  const scenario::SweepPlan plan = scenario::plan_sweep(kScenario, {}, 1);
+  const scenario::SweepPlan plan = scenario::plan_sweep(kSweepScenario, {}, 1);
   const fs::path path = temp("surface.db");
   run_into(plan, path, {0, 1, 2, 3});
   // Points: (rate 20, 1 replica), (20, 3), (40, 1), (40, 3). The curve of 1 replica fails at 40.
-  exec(path,
-       "UPDATE sweep_runs SET passed = 0 WHERE point = 2;"
-       "UPDATE sweep_runs SET bottleneck_resource = 'ns/before CPU', bottleneck_saturation = 0.93 "
-       "WHERE point = 0;"
-       "UPDATE sweep_runs SET bottleneck_resource = 'ns/after connections' WHERE point = 2;");
+  exec_sql(
+      path,
+      "UPDATE sweep_runs SET passed = 0 WHERE point = 2;"
+      "UPDATE sweep_runs SET bottleneck_resource = 'ns/before CPU', bottleneck_saturation = 0.93 "
+      "WHERE point = 0;"
+      "UPDATE sweep_runs SET bottleneck_resource = 'ns/after connections' WHERE point = 2;");
   SweepDb db = SweepDb::open(path);
   ASSERT_TRUE(db.write_points(1));
   const SweepSurface s = db.surface(1);
@@ -248,17 +249,17 @@ TEST(SweepDb, TheSurfaceNamesTheBottleneckOfThePointBeforeTheKnee) {
 }
 
 TEST(SweepDb, AVersion1FileIsUpgradedInPlaceAndANewerOneRefused) {
-  const scenario::SweepPlan plan = scenario::plan_sweep(kScenario, {}, 1);
+  const scenario::SweepPlan plan = scenario::plan_sweep(kSweepScenario, {}, 1);
   const fs::path path = temp("v1.db");
   run_into(plan, path, {0, 1});
   // Back to version 1: no version row, no bottleneck columns, no point bottlenecks.
-  exec(path,
-       "DELETE FROM kubetwin_schema WHERE name = 'kubetwin-sweeps';"
-       "DROP TABLE sweep_point_bottlenecks;"
-       "ALTER TABLE sweep_runs DROP COLUMN bottleneck_resource;"
-       "ALTER TABLE sweep_runs DROP COLUMN bottleneck_kind;"
-       "ALTER TABLE sweep_runs DROP COLUMN bottleneck_saturation;"
-       "ALTER TABLE sweep_runs DROP COLUMN bottleneck_evidence;");
+  exec_sql(path,
+           "DELETE FROM kubetwin_schema WHERE name = 'kubetwin-sweeps';"
+           "DROP TABLE sweep_point_bottlenecks;"
+           "ALTER TABLE sweep_runs DROP COLUMN bottleneck_resource;"
+           "ALTER TABLE sweep_runs DROP COLUMN bottleneck_kind;"
+           "ALTER TABLE sweep_runs DROP COLUMN bottleneck_saturation;"
+           "ALTER TABLE sweep_runs DROP COLUMN bottleneck_evidence;");
   const fs::path v1_shard = temp("v1-shard.db");
   fs::copy_file(path, v1_shard);
   run_into(plan, path, {2, 3});  // opens, upgrades, writes the rest
@@ -277,7 +278,7 @@ TEST(SweepDb, AVersion1FileIsUpgradedInPlaceAndANewerOneRefused) {
   EXPECT_THROW(merge_sweep_shards(out, {other, v1_shard}), k8s::InputError);
   EXPECT_FALSE(fs::exists(out));
   // A newer version is refused, and left as it is.
-  exec(path, "UPDATE kubetwin_schema SET version = 3 WHERE name = 'kubetwin-sweeps'");
+  exec_sql(path, "UPDATE kubetwin_schema SET version = 3 WHERE name = 'kubetwin-sweeps'");
   try {
     SweepDb::open(path);
     ADD_FAILURE() << "a version 3 file was opened";

@@ -223,14 +223,14 @@ uint64_t event_budget(const Config& c, const std::vector<Request>& requests) {
 
 // ---- One run, observed from outside ----
 
-struct Outcome {
+struct RunOutcome {
   bool accepted = false;
   Time started = -1;
   Time finished = -1;
 };
 
 struct Observed {
-  std::vector<Outcome> outcomes;
+  std::vector<RunOutcome> outcomes;
   std::vector<std::string> violations;  // invariants broken during the run
   bool ended = false;
   std::string no_progress;  // sim::NoProgress's message
@@ -259,7 +259,7 @@ uint64_t Observed::digest() const {
     std::memcpy(&bits, &d, sizeof bits);
     mix(bits);
   };
-  for (const Outcome& o : outcomes) {
+  for (const RunOutcome& o : outcomes) {
     mix(o.accepted);
     mix(static_cast<uint64_t>(o.started));
     mix(static_cast<uint64_t>(o.finished));
@@ -324,7 +324,7 @@ class Observer {
       o->violation("completion of an unknown token " + std::to_string(token));
       return;
     }
-    Outcome& r = o->out_.outcomes[token];
+    RunOutcome& r = o->out_.outcomes[token];
     const Request& q = o->requests_[token];
     if (!r.accepted || r.finished >= 0) {
       o->violation("token " + std::to_string(token) + " completed twice or unaccepted");
@@ -455,7 +455,7 @@ Verdict check(const Config& c) {
 
   // Conservation: every request offered is answered or rejected, and nothing is left inside.
   const uint64_t accepted = static_cast<uint64_t>(std::count_if(
-      a.outcomes.begin(), a.outcomes.end(), [](const Outcome& o) { return o.accepted; }));
+      a.outcomes.begin(), a.outcomes.end(), [](const RunOutcome& o) { return o.accepted; }));
   if (a.arrivals != requests.size() || a.completions + a.rejections != a.arrivals ||
       a.running != 0 || a.queued != 0 || a.callbacks != a.completions ||
       a.completions != accepted || a.response_count != a.completions) {
@@ -471,7 +471,7 @@ Verdict check(const Config& c) {
   double sojourns = 0, waits = 0, work_done = 0;
   Time last_start = -1;
   for (size_t i = 0; i < requests.size(); ++i) {
-    const Outcome& o = a.outcomes[i];
+    const RunOutcome& o = a.outcomes[i];
     if (!o.accepted) continue;
     sojourns += static_cast<double>(o.finished - requests[i].at);
     waits += static_cast<double>(o.started - requests[i].at);
@@ -530,7 +530,7 @@ Verdict check(const Config& c) {
     v.compared = true;
     int shown = 0;
     for (size_t i = 0; i < requests.size() && shown < 3; ++i) {
-      const Outcome& o = a.outcomes[i];
+      const RunOutcome& o = a.outcomes[i];
       const testing::CfsOutcome& r = ref.outcomes[i];
       if (o.accepted != r.accepted || o.started != r.started || o.finished != r.finished) {
         fail("request " + std::to_string(i) + " (at " + std::to_string(requests[i].at) + ", " +

@@ -20,11 +20,11 @@ struct Answer {
   uint64_t commit;
   Time at;
 };
-struct Client {
+struct PgClient {
   sim::Engine* engine;
   std::vector<Answer> answers;
   static void on_result(void* self, uint64_t token, PgError error, uint64_t commit) {
-    auto* c = static_cast<Client*>(self);
+    auto* c = static_cast<PgClient*>(self);
     c->answers.push_back(Answer{token, error, commit, c->engine->now()});
   }
 };
@@ -114,8 +114,8 @@ TEST(PostgresDurability, SynchronousCommitSurvivesACrashAndAsyncLosesTheLastRoun
     PostgresConfig cfg;
     cfg.synchronous_commit = sync;
     PostgresServer pg(engine, cfg);
-    Client client{&engine, {}};
-    pg.on_query_result(&Client::on_result, &client);
+    PgClient client{&engine, {}};
+    pg.on_query_result(&PgClient::on_result, &client);
     const int s = pg.connect();
     // A commit every 10 ms for 1 s, then a crash at once.
     struct Writer {
@@ -159,8 +159,8 @@ TEST(PostgresLifecycle, RecoveryRefusesWith57P03ForStartupPlusReplay) {
   PostgresConfig cfg;
   cfg.replay_bytes_per_second = 1 << 20;  // 1 MiB/s, to make the replay visible
   PostgresServer pg(engine, cfg);
-  Client client{&engine, {}};
-  pg.on_query_result(&Client::on_result, &client);
+  PgClient client{&engine, {}};
+  pg.on_query_result(&PgClient::on_result, &client);
   const int s = pg.connect();
   pg.query(s, 1, 0, 1000, 998);  // 1000 rows -> 1000 * (998 + 50) B of WAL = 1,048,000 B
   engine.run_until(millis(10));
@@ -190,8 +190,8 @@ TEST(PostgresCpu, QueriesRunOnTheServersCpuLimit) {
   PostgresConfig cfg;
   cfg.milli_cpu_limit = 250;  // prod: 25 ms per 100 ms
   PostgresServer pg(engine, cfg);
-  Client client{&engine, {}};
-  pg.on_query_result(&Client::on_result, &client);
+  PgClient client{&engine, {}};
+  pg.on_query_result(&PgClient::on_result, &client);
   const int s = pg.connect();
   pg.query(s, 1, millis(50));
   engine.run();
@@ -208,8 +208,8 @@ TEST(PostgresTruth, WritesStopWhenThePvcIsFullAtThePredictedTime) {
   PostgresConfig cfg;
   cfg.disk_bytes = int64_t{2} << 30;
   PostgresServer pg(engine, cfg);
-  Client client{&engine, {}};
-  pg.on_query_result(&Client::on_result, &client);
+  PgClient client{&engine, {}};
+  pg.on_query_result(&PgClient::on_result, &client);
   const int s = pg.connect();
   struct Writer {
     sim::Engine* engine;
@@ -266,8 +266,8 @@ TEST(PostgresLifecycle, AKilledServerRecoversOnStartAndLosesRowsOnlyWithItsVolum
   PostgresConfig cfg;
   cfg.replay_bytes_per_second = 1 << 20;
   PostgresServer pg(engine, cfg);
-  Client client{&engine, {}};
-  pg.on_query_result(&Client::on_result, &client);
+  PgClient client{&engine, {}};
+  pg.on_query_result(&PgClient::on_result, &client);
   const int s = pg.connect();
   ASSERT_GE(s, 0);
   for (uint64_t t = 1; t <= 3; ++t) pg.query(s, t, millis(1), 1, 500);

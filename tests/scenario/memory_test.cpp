@@ -22,7 +22,7 @@ ScenarioResult run_memory(const std::string& rate, int seconds, const std::strin
                                 .overrides = overrides});
 }
 
-const runtime::WorkloadFigures& worker_of(const ScenarioResult& result) {
+const runtime::WorkloadFigures& memory_worker(const ScenarioResult& result) {
   return testing::workload_named(result, "worker");
 }
 
@@ -30,7 +30,7 @@ using testing::status_count;
 
 TEST(Memory, BelowTheLimitNothingIsKilled) {
   ScenarioResult result = run_memory("50/s", 60);  // half the capacity: one request held at most
-  const runtime::WorkloadFigures& w = worker_of(result);
+  const runtime::WorkloadFigures& w = memory_worker(result);
   EXPECT_EQ(w.oom_kills, 0u);
   EXPECT_DOUBLE_EQ(w.ready_fraction, 1.0);
   EXPECT_EQ(w.memory_limit_bytes, 100 * 1024 * 1024);
@@ -45,7 +45,7 @@ TEST(Memory, BelowTheLimitNothingIsKilled) {
 // start waits until ~313 s.
 TEST(Memory, PassingTheLimitKillsAndRestartsWithBackoff) {
   ScenarioResult result = run_memory("200/s", 200);
-  const runtime::WorkloadFigures& w = worker_of(result);
+  const runtime::WorkloadFigures& w = memory_worker(result);
   EXPECT_EQ(w.oom_kills, 6u);
   EXPECT_EQ(w.memory_peak_bytes, w.memory_limit_bytes);
   // Ready about 0.5 s of every life: 3 s of 200.
@@ -64,7 +64,7 @@ TEST(Memory, BackoffIsAScenarioOverride) {
   ScenarioResult result = run_memory("200/s", 200,
                                      "    restart.backoffInitial: 5s\n"
                                      "    restart.backoffMax: 5s\n");
-  const runtime::WorkloadFigures& w = worker_of(result);
+  const runtime::WorkloadFigures& w = memory_worker(result);
   EXPECT_GE(w.oom_kills, 37u);
   EXPECT_LE(w.oom_kills, 38u);
 }
@@ -73,7 +73,7 @@ TEST(Memory, SameSeedSameKills) {
   ScenarioResult a = run_memory("200/s", 60);
   ScenarioResult b = run_memory("200/s", 60);
   EXPECT_EQ(a.merged.fingerprint, b.merged.fingerprint);
-  EXPECT_EQ(worker_of(a).oom_kills, worker_of(b).oom_kills);
+  EXPECT_EQ(memory_worker(a).oom_kills, memory_worker(b).oom_kills);
 }
 
 }  // namespace

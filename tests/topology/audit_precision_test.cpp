@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 const fs::path kSource = fs::path(KUBETWIN_SOURCE_DIR);
 
-std::string describe(const std::vector<Finding>& findings) {
+std::string describe_all(const std::vector<Finding>& findings) {
   std::string s;
   for (const Finding& f : findings)
     s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
@@ -56,13 +56,13 @@ TEST(AuditPrecision, CleanPlatformHasNoFindingOnTheBuiltInProfile) {
   const auto resources = k8s::load_manifests((kSource / "tests/topology/testdata/clean").string());
   ASSERT_GT(resources.size(), 20u);
   const std::vector<Finding> findings = audit_resources(resources);
-  EXPECT_TRUE(findings.empty()) << describe(findings);
+  EXPECT_TRUE(findings.empty()) << describe_all(findings);
 }
 
 TEST(AuditPrecision, CleanPlatformHasNoFindingOnTheLocalProfile) {
   const auto resources = k8s::load_manifests((kSource / "tests/topology/testdata/clean").string());
   const std::vector<Finding> findings = audit_resources(resources, local_profile());
-  EXPECT_TRUE(findings.empty()) << describe(findings);
+  EXPECT_TRUE(findings.empty()) << describe_all(findings);
 }
 
 // ---- one cause, one finding ----
@@ -117,26 +117,26 @@ std::string brokers(const std::string& cpu) {
 TEST(AuditPrecision, NamesThatNeedPendingPodsFoldIntoTheUnschedulableFinding) {
   // 1.5 CPU each on a 4-CPU node: kafka-0 and kafka-1 run, kafka-2 stays Pending.
   const std::vector<Finding> some = audit_yaml(brokers("1500m"));
-  EXPECT_TRUE(with_id(some, "KT201").empty()) << describe(some);
+  EXPECT_TRUE(with_id(some, "KT201").empty()) << describe_all(some);
   const auto pending = with_id(some, "KT701");
-  ASSERT_EQ(pending.size(), 1u) << describe(some);
+  ASSERT_EQ(pending.size(), 1u) << describe_all(some);
   EXPECT_NE(pending[0].message.find("kafka-2.kafka-headless:9093"), std::string::npos)
       << pending[0].message;
   EXPECT_NE(pending[0].message.find("resolves once kafka-2 is scheduled"), std::string::npos)
       << pending[0].message;
   // 5 CPU each: no broker runs, so the headless Service has no record either.
   const std::vector<Finding> none = audit_yaml(brokers("5"));
-  EXPECT_TRUE(with_id(none, "KT201").empty()) << describe(none);
+  EXPECT_TRUE(with_id(none, "KT201").empty()) << describe_all(none);
   const auto all = with_id(none, "KT701");
-  ASSERT_EQ(all.size(), 1u) << describe(none);
+  ASSERT_EQ(all.size(), 1u) << describe_all(none);
   EXPECT_NE(all[0].message.find("kafka-headless:9092 (ConfigMap shop/app key "
                                 "KAFKA_BOOTSTRAP_SERVERS) resolves once kafka-0 is scheduled"),
             std::string::npos)
       << all[0].message;
   EXPECT_NE(all[0].message.find("kafka-1.kafka-headless:9093"), std::string::npos);
-  EXPECT_EQ(none.size(), 1u) << describe(none);
+  EXPECT_EQ(none.size(), 1u) << describe_all(none);
   // Once everything fits there is nothing to say.
-  EXPECT_TRUE(audit_yaml(brokers("500m")).empty()) << describe(audit_yaml(brokers("500m")));
+  EXPECT_TRUE(audit_yaml(brokers("500m")).empty()) << describe_all(audit_yaml(brokers("500m")));
 }
 
 TEST(AuditPrecision, AMisspeltPerPodNameIsStillReported) {
@@ -144,7 +144,7 @@ TEST(AuditPrecision, AMisspeltPerPodNameIsStillReported) {
   yaml.replace(yaml.find("kafka-headless:9092"), 19, "kafka-headles:9092");
   const auto findings = audit_yaml(yaml);
   const auto broken = with_id(findings, "KT201");
-  ASSERT_EQ(broken.size(), 1u) << describe(findings);
+  ASSERT_EQ(broken.size(), 1u) << describe_all(findings);
   EXPECT_NE(broken[0].message.find("kafka-headles"), std::string::npos);
 }
 
@@ -156,17 +156,17 @@ TEST(AuditPrecision, APerPodNameBeyondTheReplicasIsReported) {
                "kafka-3.kafka-headless.shop.svc.cluster.local:9092");
   const auto findings = audit_yaml(yaml);
   const auto broken = with_id(findings, "KT201");
-  ASSERT_EQ(broken.size(), 1u) << describe(findings);
+  ASSERT_EQ(broken.size(), 1u) << describe_all(findings);
   EXPECT_NE(broken[0].message.find("kafka-3.kafka-headless.shop.svc.cluster.local:9092"),
             std::string::npos)
       << broken[0].message;
   EXPECT_EQ(broken[0].hint,
             "the pods under headless Service shop/kafka-headless are kafka-0, kafka-1, kafka-2 "
             "(a StatefulSet's pods count from 0 to replicas-1)");
-  EXPECT_EQ(findings.size(), 1u) << describe(findings);
+  EXPECT_EQ(findings.size(), 1u) << describe_all(findings);
   // kafka-2, which exists, is no finding.
   yaml.replace(yaml.find("kafka-3."), 8, "kafka-2.");
-  EXPECT_TRUE(audit_yaml(yaml).empty()) << describe(audit_yaml(yaml));
+  EXPECT_TRUE(audit_yaml(yaml).empty()) << describe_all(audit_yaml(yaml));
 }
 
 // Two environments, each with an ingress-nginx controller behind a NodePort: its proxy port is
@@ -227,10 +227,10 @@ spec:
 
 TEST(AuditPrecision, AGatewaysPublicEntryIsNoIsolationGap) {
   const std::vector<Finding> entry_only = audit_yaml(gateways("[{port: 80}]"));
-  EXPECT_TRUE(with_id(entry_only, "KT306").empty()) << describe(entry_only);
+  EXPECT_TRUE(with_id(entry_only, "KT306").empty()) << describe_all(entry_only);
   const std::vector<Finding> status_too = audit_yaml(gateways("[{port: 80}, {port: 10254}]"));
   const auto gaps = with_id(status_too, "KT306");
-  ASSERT_EQ(gaps.size(), 2u) << describe(status_too);  // dev -> prod and prod -> dev
+  ASSERT_EQ(gaps.size(), 2u) << describe_all(status_too);  // dev -> prod and prod -> dev
   for (const Finding& f : gaps) {
     EXPECT_NE(f.message.find("can reach ingress-nginx:10254 ("), std::string::npos) << f.message;
   }
@@ -257,9 +257,9 @@ data:
   WEB_URL: http://web
 )";
   const auto findings = audit_yaml(yaml);
-  EXPECT_TRUE(with_id(findings, "KT201").empty()) << describe(findings);
+  EXPECT_TRUE(with_id(findings, "KT201").empty()) << describe_all(findings);
   const auto refused = with_id(findings, "KT702");
-  ASSERT_EQ(refused.size(), 1u) << describe(findings);
+  ASSERT_EQ(refused.size(), 1u) << describe_all(findings);
   EXPECT_NE(refused[0].message.find("web:80 (ConfigMap shop/app key WEB_URL)"), std::string::npos)
       << refused[0].message;
   EXPECT_NE(refused[0].message.find("resolves once the Service is admitted"), std::string::npos);
@@ -290,9 +290,9 @@ spec:
   ports: [{port: 80}]
 )";
   const auto findings = audit_yaml(yaml);
-  EXPECT_TRUE(with_id(findings, "KT103").empty()) << describe(findings);
+  EXPECT_TRUE(with_id(findings, "KT103").empty()) << describe_all(findings);
   const auto refused = with_id(findings, "KT702");
-  ASSERT_EQ(refused.size(), 1u) << describe(findings);
+  ASSERT_EQ(refused.size(), 1u) << describe_all(findings);
   EXPECT_NE(refused[0].message.find("Service shop/web has no endpoints until it is admitted"),
             std::string::npos)
       << refused[0].message;
@@ -354,14 +354,14 @@ spec:
           args: ["--self=api:8080", "--peer=api.api-internal:8080"]
 )";
   const auto findings = audit_yaml(yaml);
-  EXPECT_TRUE(findings.empty()) << describe(findings);
+  EXPECT_TRUE(findings.empty()) << describe_all(findings);
   // The same names in a pod without those aliases do not resolve.
   std::string other = yaml;
   other.erase(other.find("      hostAliases:"),
               std::string("      hostAliases:\n        - {ip: 10.1.2.3, hostnames: [legacy-erp]}\n")
                   .size());
   const auto broken = with_id(audit_yaml(other), "KT201");
-  ASSERT_EQ(broken.size(), 1u) << describe(audit_yaml(other));
+  ASSERT_EQ(broken.size(), 1u) << describe_all(audit_yaml(other));
   EXPECT_NE(broken[0].message.find("legacy-erp:8443"), std::string::npos);
 }
 
@@ -399,12 +399,12 @@ spec:
           args: ["--bootstrap-server", "kafka.example.com:9092", "--topic", "orders"]
 )";
   const auto findings = audit_yaml(yaml);
-  EXPECT_TRUE(findings.empty()) << describe(findings);
+  EXPECT_TRUE(findings.empty()) << describe_all(findings);
   // A broker started by its own script is judged (one broker, offsets RF 3 by default).
   std::string broker = yaml;
   broker.replace(broker.find("/opt/kafka/bin/kafka-console-consumer.sh"), 40,
                  "/opt/kafka/bin/kafka-server-start.sh");
-  EXPECT_FALSE(with_id(audit_yaml(broker), "KT503").empty()) << describe(audit_yaml(broker));
+  EXPECT_FALSE(with_id(audit_yaml(broker), "KT503").empty()) << describe_all(audit_yaml(broker));
 }
 
 // ---- admission errors at the field ----
@@ -626,7 +626,7 @@ spec:
       << hpa.message;
   // check reports each at that line, the quantity with its field named.
   const auto findings = with_id(audit_yaml(yaml), "KT702");
-  ASSERT_EQ(findings.size(), 4u) << describe(findings);
+  ASSERT_EQ(findings.size(), 4u) << describe_all(findings);
   bool quantity_named = false;
   for (const Finding& f : findings) {
     EXPECT_GT(f.where.line, 5) << f.message;
@@ -634,7 +634,7 @@ spec:
                        "\"two\")") != std::string::npos)
       quantity_named = true;
   }
-  EXPECT_TRUE(quantity_named) << describe(findings);
+  EXPECT_TRUE(quantity_named) << describe_all(findings);
 }
 
 }  // namespace

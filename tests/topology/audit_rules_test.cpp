@@ -30,14 +30,14 @@ std::vector<Finding> audit_file(const fs::path& file,
   return audit(model, context);
 }
 
-std::vector<Finding> with_id(const std::vector<Finding>& findings, const std::string& id) {
+std::vector<Finding> findings_with_id(const std::vector<Finding>& findings, const std::string& id) {
   std::vector<Finding> out;
   std::copy_if(findings.begin(), findings.end(), std::back_inserter(out),
                [&](const Finding& f) { return f.id == id; });
   return out;
 }
 
-std::string describe(const std::vector<Finding>& findings) {
+std::string describe_rule_findings(const std::vector<Finding>& findings) {
   std::string s;
   for (const Finding& f : findings)
     s += "  " + f.where.str() + ": " + f.id + " " + f.message + "\n";
@@ -59,8 +59,8 @@ TEST_P(AuditRuleTest, BadTriggersGoodDoesNot) {
   for (const fs::path& file : bad) {
     SCOPED_TRACE(file.string());
     const std::vector<Finding> all = audit_file(file);
-    const std::vector<Finding> hits = with_id(all, id);
-    ASSERT_FALSE(hits.empty()) << id << " not reported; findings:\n" << describe(all);
+    const std::vector<Finding> hits = findings_with_id(all, id);
+    ASSERT_FALSE(hits.empty()) << id << " not reported; findings:\n" << describe_rule_findings(all);
     for (const Finding& f : hits) {
       EXPECT_EQ(f.where.file(), file.string()) << f.message;
       EXPECT_GT(f.where.line, 0) << f.message;
@@ -73,8 +73,9 @@ TEST_P(AuditRuleTest, BadTriggersGoodDoesNot) {
   const fs::path good = dir / "good.yaml";
   ASSERT_TRUE(fs::exists(good)) << good;
   const std::vector<Finding> all = audit_file(good);
-  EXPECT_TRUE(with_id(all, id).empty()) << id << " reported on " << good << ":\n"
-                                        << describe(with_id(all, id));
+  EXPECT_TRUE(findings_with_id(all, id).empty())
+      << id << " reported on " << good << ":\n"
+      << describe_rule_findings(findings_with_id(all, id));
 }
 
 std::vector<std::string> single_file_rules() {
@@ -111,7 +112,7 @@ std::vector<Finding> audit_two_environments(const fs::path& prod_file) {
 
 TEST(AuditClusterScoped, DifferentDefinitionsInTwoEnvironmentsAreReported) {
   const fs::path prod = kTestdata / "kt301/prod-conflict.yaml";
-  const std::vector<Finding> hits = with_id(audit_two_environments(prod), "KT301");
+  const std::vector<Finding> hits = findings_with_id(audit_two_environments(prod), "KT301");
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].subject.kind, "ClusterRole");
   EXPECT_EQ(hits[0].subject.name, "ingress-controller");
@@ -121,7 +122,8 @@ TEST(AuditClusterScoped, DifferentDefinitionsInTwoEnvironmentsAreReported) {
 }
 
 TEST(AuditClusterScoped, IdenticalDefinitionsAreNot) {
-  EXPECT_TRUE(with_id(audit_two_environments(kTestdata / "kt301/prod-same.yaml"), "KT301").empty());
+  EXPECT_TRUE(findings_with_id(audit_two_environments(kTestdata / "kt301/prod-same.yaml"), "KT301")
+                  .empty());
 }
 
 // KT307: an index's entry point must reach its gateway through the NodePort, and the gateway
@@ -138,28 +140,28 @@ std::vector<Finding> audit_entrypoint(const fs::path& file, const std::string& u
 }
 
 TEST(AuditEntrypoints, ServedEntrypointIsNotReported) {
-  const auto hits =
-      with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30080"), "KT307");
-  EXPECT_TRUE(hits.empty()) << describe(hits);
+  const auto hits = findings_with_id(
+      audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30080"), "KT307");
+  EXPECT_TRUE(hits.empty()) << describe_rule_findings(hits);
 }
 
 TEST(AuditEntrypoints, MissingHostRuleOrNodePortIsReported) {
-  auto hits =
-      with_id(audit_entrypoint(kTestdata / "kt307/bad.yaml", "http://localhost:30080"), "KT307");
-  ASSERT_EQ(hits.size(), 1u) << describe(hits);
+  auto hits = findings_with_id(
+      audit_entrypoint(kTestdata / "kt307/bad.yaml", "http://localhost:30080"), "KT307");
+  ASSERT_EQ(hits.size(), 1u) << describe_rule_findings(hits);
   EXPECT_NE(hits[0].message.find("serves no Ingress rule for host shop.example"), std::string::npos)
       << hits[0].message;
-  hits =
-      with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30099"), "KT307");
-  ASSERT_EQ(hits.size(), 1u) << describe(hits);
+  hits = findings_with_id(audit_entrypoint(kTestdata / "kt307/good.yaml", "http://localhost:30099"),
+                          "KT307");
+  ASSERT_EQ(hits.size(), 1u) << describe_rule_findings(hits);
   EXPECT_NE(hits[0].message.find("no Service exposes nodePort 30099"), std::string::npos)
       << hits[0].message;
 }
 
 // A ConfigMap key read by several workloads is one finding at the key, naming every reader.
 TEST(AuditHosts, OneFindingPerConfiguredPlace) {
-  const auto hits = with_id(audit_file(kTestdata / "kt202/bad-configmap.yaml"), "KT202");
-  ASSERT_EQ(hits.size(), 1u) << describe(hits);
+  const auto hits = findings_with_id(audit_file(kTestdata / "kt202/bad-configmap.yaml"), "KT202");
+  ASSERT_EQ(hits.size(), 1u) << describe_rule_findings(hits);
   EXPECT_EQ(hits[0].subject.kind, "ConfigMap");
   EXPECT_EQ(hits[0].subject.name, "app-config");
   EXPECT_EQ(hits[0].environment, "development");
@@ -177,21 +179,22 @@ TEST(AuditIsolation, PoliciesOnANonEnforcingCniDoNotIsolate) {
   ClusterProfile cluster = single_node_cluster();
   cluster.cni_enforces_network_policy = false;
   const std::vector<Finding> hits =
-      with_id(audit_file(kTestdata / "kt306/good.yaml", cluster), "KT306");
+      findings_with_id(audit_file(kTestdata / "kt306/good.yaml", cluster), "KT306");
   ASSERT_FALSE(hits.empty());
   EXPECT_NE(hits[0].message.find("does not enforce NetworkPolicy"), std::string::npos)
       << hits[0].message;
 }
 
 TEST(AuditIsolation, MessageSummarisesReachablePairs) {
-  const std::vector<Finding> hits = with_id(audit_file(kTestdata / "kt306/bad.yaml"), "KT306");
-  ASSERT_EQ(hits.size(), 2u) << describe(hits);  // dev -> prod and prod -> dev
+  const std::vector<Finding> hits =
+      findings_with_id(audit_file(kTestdata / "kt306/bad.yaml"), "KT306");
+  ASSERT_EQ(hits.size(), 2u) << describe_rule_findings(hits);  // dev -> prod and prod -> dev
   bool dev_to_prod = false;
   for (const Finding& f : hits) {
     if (f.message.starts_with("shop-dev -> shop-prod: 1 pod can reach db:5432")) dev_to_prod = true;
     EXPECT_EQ(f.subject.kind, "Namespace");
   }
-  EXPECT_TRUE(dev_to_prod) << describe(hits);
+  EXPECT_TRUE(dev_to_prod) << describe_rule_findings(hits);
 }
 
 // Environments come from namespace labels when there is no index; production means HA.
