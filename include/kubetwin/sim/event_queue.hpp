@@ -8,15 +8,23 @@
 //
 // Layout: a 4-ary array heap of 16-byte keys {time, seq << 24 | slot} for events in the future,
 // a FIFO lane for events pushed at the current time (most zero-delay hand-offs skip the heap),
-// and a slab of 32-byte records {fn, context, arg, heap position, generation} indexed by slot.
+// and a slab of 32-byte records {fn, context, arg, state, generation} indexed by slot.
 // About 48 bytes per pending event: 1e6 pending events take ~48 MB.
 //
-// | operation      | cost                                  |
-// |----------------|---------------------------------------|
-// | push (future)  | O(log4 n) sift-up                     |
-// | push (now)     | O(1) FIFO append                      |
-// | pop            | O(1) FIFO, or O(4 log4 n) sift-down   |
-// | cancel         | O(log4 n) removal from the heap        |
+// Cancellation is lazy: a cancelled event's key stays in the heap, marked dead in its record,
+// and is dropped when it reaches the top. The heap so never needs to know where a key sits, and
+// a sift moves 16 bytes per level instead of also writing the moved event's record (a store to
+// a random record per level, for the few events ever cancelled: issue 15's profile). Dead keys
+// are purged (an O(n) rebuild) once they outnumber the live ones, so they never more than double
+// the heap.
+//
+// | operation      | cost                                               |
+// |----------------|----------------------------------------------------|
+// | push (future)  | O(log4 n) sift-up                                  |
+// | push (now)     | O(1) FIFO append                                   |
+// | pop            | O(1) FIFO, or O(4 log4 n) sift-down                |
+// | cancel         | O(1), plus an amortised O(1) share of the purges   |
+// | reschedule     | a cancel and a push                                |
 //
 // Limits: at most 2^24 (16.7M) events pending at once and 2^40 (1.1e12) pushes per queue; past
 // either push throws std::length_error.
@@ -60,7 +68,7 @@ class BasicEventQueue {
 
   // The time of the last event popped: pushes at this time take the FIFO lane.
   Time current_time() const { return now_; }
-  size_t size() const { return heap_.size() + fifo_live_; }
+  size_t size() const { return heap_.size() - heap_dead_ + fifo_live_; }
   bool empty() const { return size() == 0; }
 
   // Requires time >= current_time().
@@ -73,13 +81,13 @@ class BasicEventQueue {
     r.arg = arg;
     uint64_t key = (seq_++ << kSlotBits) | slot;
     if (time == now_) {
-      r.heap_pos = kInFifo;
+      r.state = kInFifo;
       fifo_.push_back(key);
       ++fifo_live_;
     } else {
-      r.heap_pos = static_cast<uint32_t>(heap_.size());
+      r.state = kInHeap;
       heap_.push_back(HeapEntry{time, key});
-      sift_up(r.heap_pos);
+      sift_up(static_cast<uint32_t>(heap_.size() - 1));
     }
     return EventId{slot, r.generation};
   }
@@ -87,55 +95,31 @@ class BasicEventQueue {
   bool cancel(EventId id) {
     if (id.slot >= records_.size()) return false;
     Record& r = records_[id.slot];
-    if (r.generation != id.generation || r.heap_pos == kFree || r.heap_pos == kCancelledInFifo) {
-      return false;
-    }
-    if (r.heap_pos == kInFifo) {
-      // The FIFO entry stays until it reaches the head; the slot is freed then.
-      r.heap_pos = kCancelledInFifo;
-      ++r.generation;
+    if (r.generation != id.generation || r.state >= kCancelled) return false;
+    // The key stays in its lane until it reaches the head; the slot is freed then.
+    ++r.generation;
+    if (r.state == kInFifo) {
+      r.state = kCancelled;
       --fifo_live_;
       return true;
     }
-    remove_at(r.heap_pos);
-    free_slot(id.slot);
+    r.state = kCancelled;
+    if (++heap_dead_ > kPurgeFloor && heap_dead_ > heap_.size() - heap_dead_) purge();
     return true;
   }
 
-  // Moves a pending event to `time` (>= current_time()), as if it had been cancelled and pushed
-  // again: it takes a fresh sequence number. One sift instead of a removal and an insertion.
-  // Returns the event's handle (a new one when it had to change lanes), or an invalid handle
-  // when `id` is not pending.
+  // Moves a pending event to `time` (>= current_time()), exactly as if it had been cancelled and
+  // pushed again: it takes a fresh sequence number and a new handle. Returns the new handle, or
+  // an invalid one when `id` is not pending.
   EventId reschedule(EventId id, Time time) {
     if (id.slot >= records_.size()) return EventId{};
-    Record& r = records_[id.slot];
-    if (r.generation != id.generation || r.heap_pos >= kInFifo) {
-      if (r.generation == id.generation && r.heap_pos == kInFifo) {
-        EventFn fn = r.fn;
-        void* context = r.context;
-        uint64_t arg = r.arg;
-        cancel(id);
-        return push(time, fn, context, arg);
-      }
-      return EventId{};
-    }
-    if (time == now_) {
-      EventFn fn = r.fn;
-      void* context = r.context;
-      uint64_t arg = r.arg;
-      cancel(id);
-      return push(time, fn, context, arg);
-    }
-    if (seq_ > kMaxSeq) throw std::length_error("EventQueue: more than 2^40 events pushed");
-    uint32_t pos = r.heap_pos;
-    HeapEntry e{time, (seq_++ << kSlotBits) | id.slot};
-    bool up = less(e, heap_[pos]);
-    heap_[pos] = e;
-    if (up)
-      sift_up(pos);
-    else
-      sift_down(pos);
-    return id;
+    const Record& r = records_[id.slot];
+    if (r.generation != id.generation || r.state >= kCancelled) return EventId{};
+    const EventFn fn = r.fn;
+    void* const context = r.context;
+    const uint64_t arg = r.arg;
+    cancel(id);
+    return push(time, fn, context, arg);
   }
 
   // Removes the earliest event into *out if its time is <= limit. False when nothing is pending
@@ -148,6 +132,11 @@ class BasicEventQueue {
         HeapEntry top = heap_[0];
         pop_root();
         uint32_t slot = static_cast<uint32_t>(top.key & kSlotMask);
+        if (records_[slot].state == kCancelled) [[unlikely]] {
+          --heap_dead_;
+          release(slot);
+          continue;
+        }
         now_ = top.time;
         fill(out, top.time, top.key, slot);
         return true;
@@ -159,7 +148,7 @@ class BasicEventQueue {
         fifo_head_ = 0;
       }
       uint32_t slot = static_cast<uint32_t>(key & kSlotMask);
-      if (records_[slot].heap_pos == kCancelledInFifo) {
+      if (records_[slot].state == kCancelled) {
         release(slot);
         continue;
       }
@@ -178,6 +167,7 @@ class BasicEventQueue {
   Time next_time() {
     skip_cancelled_fifo_head();
     if (fifo_head_ < fifo_.size()) return now_;
+    skip_cancelled_heap_top();
     return heap_.empty() ? kTimeMax : heap_[0].time;
   }
 
@@ -193,10 +183,15 @@ class BasicEventQueue {
   }
 
  private:
-  static constexpr uint32_t kInFifo = UINT32_MAX - 2;
-  static constexpr uint32_t kCancelledInFifo = UINT32_MAX - 1;
-  static constexpr uint32_t kFree = UINT32_MAX;
+  // A record's state. Pending states first: `state >= kCancelled` means "not pending".
+  static constexpr uint32_t kInHeap = 0;
+  static constexpr uint32_t kInFifo = 1;
+  static constexpr uint32_t kCancelled = 2;  // its key is still in the heap or the FIFO
+  static constexpr uint32_t kFree = 3;
   static constexpr uint32_t kNoSlot = UINT32_MAX;
+  // Dead keys tolerated in the heap before a purge is considered (a small heap is not worth
+  // rebuilding for a handful).
+  static constexpr size_t kPurgeFloor = 64;
 
   struct HeapEntry {
     Time time;
@@ -206,7 +201,7 @@ class BasicEventQueue {
     EventFn fn;
     void* context;
     uint64_t arg;
-    uint32_t heap_pos;
+    uint32_t state;
     uint32_t generation;
   };
 
@@ -231,7 +226,7 @@ class BasicEventQueue {
 
   void free_slot(uint32_t slot) {
     Record& r = records_[slot];
-    r.heap_pos = kFree;
+    r.state = kFree;
     ++r.generation;
     r.arg = free_head_;
     free_head_ = slot;
@@ -240,7 +235,7 @@ class BasicEventQueue {
   // Frees a slot whose generation was already advanced by cancel().
   void release(uint32_t slot) {
     Record& r = records_[slot];
-    r.heap_pos = kFree;
+    r.state = kFree;
     r.arg = free_head_;
     free_head_ = slot;
   }
@@ -254,7 +249,7 @@ class BasicEventQueue {
   void skip_cancelled_fifo_head() {
     while (fifo_head_ < fifo_.size()) {
       uint32_t slot = static_cast<uint32_t>(fifo_[fifo_head_] & kSlotMask);
-      if (records_[slot].heap_pos != kCancelledInFifo) return;
+      if (records_[slot].state != kCancelled) return;
       release(slot);
       if (++fifo_head_ == fifo_.size()) {
         fifo_.clear();
@@ -263,10 +258,37 @@ class BasicEventQueue {
     }
   }
 
-  void place(uint32_t pos, const HeapEntry& e) {
-    heap_[pos] = e;
-    records_[e.key & kSlotMask].heap_pos = pos;
+  void skip_cancelled_heap_top() {
+    while (!heap_.empty()) {
+      const uint32_t slot = static_cast<uint32_t>(heap_[0].key & kSlotMask);
+      if (records_[slot].state != kCancelled) return;
+      pop_root();
+      --heap_dead_;
+      release(slot);
+    }
   }
+
+  // Drops every dead key and rebuilds the heap (Floyd's bottom-up construction, O(n)). Keys are
+  // unique, so the order events come out in does not depend on the heap's layout.
+  void purge() {
+    size_t kept = 0;
+    for (const HeapEntry& e : heap_) {
+      const uint32_t slot = static_cast<uint32_t>(e.key & kSlotMask);
+      if (records_[slot].state == kCancelled) {
+        release(slot);
+      } else {
+        heap_[kept++] = e;
+      }
+    }
+    heap_.resize(kept);
+    heap_dead_ = 0;
+    const uint32_t n = static_cast<uint32_t>(kept);
+    if (n > 1) {
+      for (uint32_t pos = (n - 2) / kArity + 1; pos-- > 0;) sift_down(pos);
+    }
+  }
+
+  void place(uint32_t pos, const HeapEntry& e) { heap_[pos] = e; }
 
   void sift_up(uint32_t pos) {
     HeapEntry e = heap_[pos];
@@ -322,19 +344,6 @@ class BasicEventQueue {
     sift_up(pos);
   }
 
-  void remove_at(uint32_t pos) {
-    HeapEntry last = heap_.back();
-    heap_.pop_back();
-    if (pos == heap_.size()) return;
-    heap_[pos] = last;
-    records_[last.key & kSlotMask].heap_pos = pos;
-    if (pos > 0 && less(last, heap_[(pos - 1) / kArity])) {
-      sift_up(pos);
-    } else {
-      sift_down(pos);
-    }
-  }
-
   Time now_ = 0;
   uint64_t seq_ = 0;
   std::vector<HeapEntry> heap_;
@@ -343,6 +352,7 @@ class BasicEventQueue {
   std::vector<uint64_t> fifo_;    // keys of events pushed at now_, in push order
   size_t fifo_head_ = 0;
   size_t fifo_live_ = 0;
+  size_t heap_dead_ = 0;  // cancelled keys still in heap_
 };
 
 using EventQueue = BasicEventQueue<4>;
