@@ -6,8 +6,9 @@
 // - A cancelled event never comes out; cancelling an event that already ran, or was already
 //   cancelled, is a harmless no-op that returns false (handles carry a generation).
 //
-// Layout: a 4-ary array heap of 16-byte keys {time, seq << 24 | slot} for events in the future,
-// a FIFO lane for events pushed at the current time (most zero-delay hand-offs skip the heap),
+// Layout: a 4-ary array heap of 16-byte keys {time, seq << 24 | slot} for events in the future
+// (with the earliest of them held apart when it was pushed as the earliest: no sift for it), a
+// FIFO lane for events pushed at the current time (most zero-delay hand-offs skip the heap),
 // and a slab of 32-byte records {fn, context, arg, state, generation} indexed by slot.
 // About 48 bytes per pending event: 1e6 pending events take ~48 MB.
 //
@@ -68,7 +69,7 @@ class BasicEventQueue {
 
   // The time of the last event popped: pushes at this time take the FIFO lane.
   Time current_time() const { return now_; }
-  size_t size() const { return heap_.size() - heap_dead_ + fifo_live_; }
+  size_t size() const { return heap_.size() + (has_front_ ? 1 : 0) - heap_dead_ + fifo_live_; }
   bool empty() const { return size() == 0; }
 
   // Requires time >= current_time().
@@ -86,8 +87,20 @@ class BasicEventQueue {
       ++fifo_live_;
     } else {
       r.state = kInHeap;
-      heap_.push_back(HeapEntry{time, key});
-      sift_up(static_cast<uint32_t>(heap_.size() - 1));
+      const HeapEntry e{time, key};
+      if (has_front_) {
+        if (less(e, front_)) {
+          heap_push(front_);
+          front_ = e;
+        } else {
+          heap_push(e);
+        }
+      } else if (heap_.empty() || less(e, heap_[0])) {
+        front_ = e;
+        has_front_ = true;
+      } else {
+        heap_push(e);
+      }
     }
     return EventId{slot, r.generation};
   }
@@ -104,7 +117,8 @@ class BasicEventQueue {
       return true;
     }
     r.state = kCancelled;
-    if (++heap_dead_ > kPurgeFloor && heap_dead_ > heap_.size() - heap_dead_) purge();
+    if (++heap_dead_ > kPurgeFloor && heap_dead_ > heap_.size() + (has_front_ ? 1 : 0) - heap_dead_)
+      purge();
     return true;
   }
 
@@ -126,11 +140,16 @@ class BasicEventQueue {
   // up to limit.
   bool pop(PoppedEvent* out, Time limit = kTimeMax) {
     for (;;) {
-      bool heap_first = !heap_.empty() && (fifo_head_ == fifo_.size() || heap_[0].time == now_);
+      const HeapEntry* first = has_front_ ? &front_ : heap_.empty() ? nullptr : &heap_[0];
+      bool heap_first = first && (fifo_head_ == fifo_.size() || first->time == now_);
       if (heap_first) {
-        if (heap_[0].time > limit) return false;
-        HeapEntry top = heap_[0];
-        pop_root();
+        if (first->time > limit) return false;
+        const HeapEntry top = *first;
+        if (has_front_) {
+          has_front_ = false;
+        } else {
+          pop_root();
+        }
         uint32_t slot = static_cast<uint32_t>(top.key & kSlotMask);
         if (records_[slot].state == kCancelled) [[unlikely]] {
           --heap_dead_;
@@ -168,6 +187,7 @@ class BasicEventQueue {
     skip_cancelled_fifo_head();
     if (fifo_head_ < fifo_.size()) return now_;
     skip_cancelled_heap_top();
+    if (has_front_) return front_.time;
     return heap_.empty() ? kTimeMax : heap_[0].time;
   }
 
@@ -259,6 +279,13 @@ class BasicEventQueue {
   }
 
   void skip_cancelled_heap_top() {
+    if (has_front_) {
+      const uint32_t slot = static_cast<uint32_t>(front_.key & kSlotMask);
+      if (records_[slot].state != kCancelled) return;
+      has_front_ = false;
+      --heap_dead_;
+      release(slot);
+    }
     while (!heap_.empty()) {
       const uint32_t slot = static_cast<uint32_t>(heap_[0].key & kSlotMask);
       if (records_[slot].state != kCancelled) return;
@@ -271,6 +298,10 @@ class BasicEventQueue {
   // Drops every dead key and rebuilds the heap (Floyd's bottom-up construction, O(n)). Keys are
   // unique, so the order events come out in does not depend on the heap's layout.
   void purge() {
+    if (has_front_) {
+      heap_.push_back(front_);  // the rebuild below restores the heap order
+      has_front_ = false;
+    }
     size_t kept = 0;
     for (const HeapEntry& e : heap_) {
       const uint32_t slot = static_cast<uint32_t>(e.key & kSlotMask);
@@ -289,6 +320,11 @@ class BasicEventQueue {
   }
 
   void place(uint32_t pos, const HeapEntry& e) { heap_[pos] = e; }
+
+  void heap_push(const HeapEntry& e) {
+    heap_.push_back(e);
+    sift_up(static_cast<uint32_t>(heap_.size() - 1));
+  }
 
   void sift_up(uint32_t pos) {
     HeapEntry e = heap_[pos];
@@ -352,7 +388,12 @@ class BasicEventQueue {
   std::vector<uint64_t> fifo_;    // keys of events pushed at now_, in push order
   size_t fifo_head_ = 0;
   size_t fifo_live_ = 0;
-  size_t heap_dead_ = 0;  // cancelled keys still in heap_
+  size_t heap_dead_ = 0;  // cancelled keys still in heap_ or front_
+  // The earliest future event when it was pushed as such (a hand-off to the next instant is the
+  // common case): it waits here, ahead of every key in heap_, so it costs no sift on its way in
+  // or out. A later earlier push sends it into the heap.
+  HeapEntry front_{};
+  bool has_front_ = false;
 };
 
 using EventQueue = BasicEventQueue<4>;
