@@ -330,6 +330,29 @@ struct RouteRt {
 // A request that ends marks its entries dead (kill), so draining them reads the FIFO alone: an
 // overloaded run holds 10^5 requests, and reading each one's slot again a minute later missed
 // the cache every time.
+// Routes by RouteId. Each RouteRt stays where it was built (requests hold string_views into its
+// method and path), which a deque gives; the deque's own operator[] walks its block map on every
+// request, so an array of pointers beside it makes routes_[i] one load.
+class RouteTable {
+ public:
+  RouteRt& operator[](size_t i) { return *at_[i]; }
+  const RouteRt& operator[](size_t i) const { return *at_[i]; }
+  size_t size() const { return at_.size(); }
+  RouteRt& back() { return *at_.back(); }
+  RouteRt& emplace_back(uint64_t seed, const std::string& stream) {
+    at_.push_back(&store_.emplace_back(seed, stream));
+    return *at_.back();
+  }
+  auto begin() { return store_.begin(); }
+  auto end() { return store_.end(); }
+  auto begin() const { return store_.begin(); }
+  auto end() const { return store_.end(); }
+
+ private:
+  std::deque<RouteRt> store_;
+  std::vector<RouteRt*> at_;
+};
+
 struct DeadlineFifo {
   static constexpr uint64_t kDead = UINT64_MAX;  // a token no request has
   struct Entry {
@@ -771,7 +794,7 @@ class World::Impl : public PodHost {
   std::vector<PassiveHealthRt> passive_health_;
   std::vector<GatewayRt> gateways_;
   std::vector<EntryRt> entries_;
-  std::deque<RouteRt> routes_;
+  RouteTable routes_;
   std::deque<ServiceBehaviour> generic_services_;
   std::map<const Call*, std::pair<std::string, std::string>> http_lines_;  // call -> method, path
   bool measuring_ = false;

@@ -1,4 +1,5 @@
-// EventQueue: ordering by (time, push order), the FIFO lane, cancellation and memory per event.
+// EventQueue: ordering by (time, push order), the FIFO lane, cancellation, rescheduling and memory
+// per event.
 #include "kubetwin/sim/event_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -71,10 +72,15 @@ TEST(EventQueue, PopRespectsLimit) {
   EXPECT_TRUE(q.pop(&e, 10));
 }
 
-// Random pushes, pops and cancels against a reference ordered map keyed by (time, push index).
+// Random pushes, pops, cancels and reschedules against a reference ordered map keyed by (time,
+// push index); a rescheduled event keeps its argument and takes a fresh push index.
 TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
+  struct Pending {
+    EventId id;
+    uint64_t arg;
+  };
   EventQueue q;
-  std::map<std::pair<Time, uint64_t>, EventId> reference;
+  std::map<std::pair<Time, uint64_t>, Pending> reference;
   Rng rng(3, "ops");
   uint64_t pushes = 0;
   Time now = 0;
@@ -83,24 +89,73 @@ TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
     if (op < 5 || reference.empty()) {
       Time t = now + static_cast<Time>(rng.below(4) == 0 ? 0 : rng.below(1000));
       EventId id = q.push(t, &noop, nullptr, pushes);
-      reference.emplace(std::make_pair(t, pushes), id);
+      reference.emplace(std::make_pair(t, pushes), Pending{id, pushes});
       ++pushes;
     } else if (op < 8) {
       PoppedEvent e{};
       ASSERT_TRUE(q.pop(&e));
       auto first = reference.begin();
       ASSERT_EQ(e.time, first->first.first);
-      ASSERT_EQ(e.arg, first->first.second);
+      ASSERT_EQ(e.arg, first->second.arg);
       now = e.time;
       reference.erase(first);
-    } else {
+    } else if (op < 9) {
       auto it = reference.begin();
       std::advance(it, static_cast<long>(rng.below(reference.size())));
-      ASSERT_TRUE(q.cancel(it->second));
+      ASSERT_TRUE(q.cancel(it->second.id));
+      EXPECT_FALSE(q.cancel(it->second.id));
       reference.erase(it);
+    } else {
+      // A reschedule is a cancel and a push: the event takes a fresh place among equal times.
+      auto it = reference.begin();
+      std::advance(it, static_cast<long>(rng.below(reference.size())));
+      Time t = now + static_cast<Time>(rng.below(4) == 0 ? 0 : rng.below(1000));
+      EventId moved = q.reschedule(it->second.id, t);
+      ASSERT_TRUE(moved.valid());
+      EXPECT_FALSE(q.cancel(it->second.id));  // the old handle is spent
+      const uint64_t arg = it->second.arg;
+      reference.erase(it);
+      reference.emplace(std::make_pair(t, pushes), Pending{moved, arg});
+      ++pushes;
     }
     ASSERT_EQ(q.size(), reference.size());
   }
+}
+
+TEST(EventQueue, RescheduleMovesAnEventAndTakesAFreshSequence) {
+  EventQueue q;
+  EventId a = q.push(10, &noop, nullptr, 1);
+  q.push(20, &noop, nullptr, 2);
+  EventId moved = q.reschedule(a, 20);  // now after 2, which was pushed before the move
+  ASSERT_TRUE(moved.valid());
+  EXPECT_FALSE(q.reschedule(a, 30).valid());  // the old handle is spent
+  EXPECT_EQ(q.size(), 2u);
+  PoppedEvent e{};
+  ASSERT_TRUE(q.pop(&e));
+  EXPECT_EQ(e.arg, 2u);
+  ASSERT_TRUE(q.pop(&e));
+  EXPECT_EQ(e.arg, 1u);
+  EXPECT_EQ(e.time, 20);
+  EXPECT_FALSE(q.reschedule(moved, 40).valid());  // it ran
+}
+
+// Cancelled keys stay in the heap until they surface or are purged: a run that arms and cancels
+// a timeout per request must not grow the heap with them.
+TEST(EventQueue, CancelledEventsDoNotAccumulate) {
+  EventQueue q;
+  q.push(1'000'000, &noop, nullptr, 1);
+  for (int i = 0; i < 100'000; ++i) {
+    EventId t = q.push(500'000 + i, &noop, nullptr, 2);
+    ASSERT_TRUE(q.cancel(t));
+  }
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_LT(q.memory_bytes(), 64u * 1024) << q.memory_bytes() << " bytes";
+  EXPECT_EQ(q.next_time(), 1'000'000);
+  PoppedEvent e{};
+  ASSERT_TRUE(q.pop(&e));
+  EXPECT_EQ(e.arg, 1u);
+  EXPECT_FALSE(q.pop(&e));
+  EXPECT_EQ(q.size(), 0u);
 }
 
 TEST(EventQueue, MillionPendingEventsFitIn64MB) {

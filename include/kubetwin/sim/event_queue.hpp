@@ -6,17 +6,26 @@
 // - A cancelled event never comes out; cancelling an event that already ran, or was already
 //   cancelled, is a harmless no-op that returns false (handles carry a generation).
 //
-// Layout: a 4-ary array heap of 16-byte keys {time, seq << 24 | slot} for events in the future,
-// a FIFO lane for events pushed at the current time (most zero-delay hand-offs skip the heap),
-// and a slab of 32-byte records {fn, context, arg, heap position, generation} indexed by slot.
+// Layout: a 4-ary array heap of 16-byte keys {time, seq << 24 | slot} for events in the future
+// (with the earliest of them held apart when it was pushed as the earliest: no sift for it), a
+// FIFO lane for events pushed at the current time (most zero-delay hand-offs skip the heap),
+// and a slab of 32-byte records {fn, context, arg, state, generation} indexed by slot.
 // About 48 bytes per pending event: 1e6 pending events take ~48 MB.
 //
-// | operation      | cost                                  |
-// |----------------|---------------------------------------|
-// | push (future)  | O(log4 n) sift-up                     |
-// | push (now)     | O(1) FIFO append                      |
-// | pop            | O(1) FIFO, or O(4 log4 n) sift-down   |
-// | cancel         | O(log4 n) removal from the heap        |
+// Cancellation is lazy: a cancelled event's key stays in the heap, marked dead in its record,
+// and is dropped when it reaches the top. The heap so never needs to know where a key sits, and
+// a sift moves 16 bytes per level instead of also writing the moved event's record (a store to
+// a random record per level, for the few events ever cancelled: issue 15's profile). Dead keys
+// are purged (an O(n) rebuild) once they outnumber the live ones, so they never more than double
+// the heap.
+//
+// | operation      | cost                                               |
+// |----------------|----------------------------------------------------|
+// | push (future)  | O(log4 n) sift-up                                  |
+// | push (now)     | O(1) FIFO append                                   |
+// | pop            | O(1) FIFO, or O(4 log4 n) sift-down                |
+// | cancel         | O(1), plus an amortised O(1) share of the purges   |
+// | reschedule     | a cancel and a push                                |
 //
 // Limits: at most 2^24 (16.7M) events pending at once and 2^40 (1.1e12) pushes per queue; past
 // either push throws std::length_error.
@@ -60,7 +69,7 @@ class BasicEventQueue {
 
   // The time of the last event popped: pushes at this time take the FIFO lane.
   Time current_time() const { return now_; }
-  size_t size() const { return heap_.size() + fifo_live_; }
+  size_t size() const { return heap_.size() + (has_front_ ? 1 : 0) - heap_dead_ + fifo_live_; }
   bool empty() const { return size() == 0; }
 
   // Requires time >= current_time().
@@ -73,13 +82,25 @@ class BasicEventQueue {
     r.arg = arg;
     uint64_t key = (seq_++ << kSlotBits) | slot;
     if (time == now_) {
-      r.heap_pos = kInFifo;
+      r.state = kInFifo;
       fifo_.push_back(key);
       ++fifo_live_;
     } else {
-      r.heap_pos = static_cast<uint32_t>(heap_.size());
-      heap_.push_back(HeapEntry{time, key});
-      sift_up(r.heap_pos);
+      r.state = kInHeap;
+      const HeapEntry e{time, key};
+      if (has_front_) {
+        if (less(e, front_)) {
+          heap_push(front_);
+          front_ = e;
+        } else {
+          heap_push(e);
+        }
+      } else if (heap_.empty() || less(e, heap_[0])) {
+        front_ = e;
+        has_front_ = true;
+      } else {
+        heap_push(e);
+      }
     }
     return EventId{slot, r.generation};
   }
@@ -87,67 +108,54 @@ class BasicEventQueue {
   bool cancel(EventId id) {
     if (id.slot >= records_.size()) return false;
     Record& r = records_[id.slot];
-    if (r.generation != id.generation || r.heap_pos == kFree || r.heap_pos == kCancelledInFifo) {
-      return false;
-    }
-    if (r.heap_pos == kInFifo) {
-      // The FIFO entry stays until it reaches the head; the slot is freed then.
-      r.heap_pos = kCancelledInFifo;
-      ++r.generation;
+    if (r.generation != id.generation || r.state >= kCancelled) return false;
+    // The key stays in its lane until it reaches the head; the slot is freed then.
+    ++r.generation;
+    if (r.state == kInFifo) {
+      r.state = kCancelled;
       --fifo_live_;
       return true;
     }
-    remove_at(r.heap_pos);
-    free_slot(id.slot);
+    r.state = kCancelled;
+    if (++heap_dead_ > kPurgeFloor && heap_dead_ > heap_.size() + (has_front_ ? 1 : 0) - heap_dead_)
+      purge();
     return true;
   }
 
-  // Moves a pending event to `time` (>= current_time()), as if it had been cancelled and pushed
-  // again: it takes a fresh sequence number. One sift instead of a removal and an insertion.
-  // Returns the event's handle (a new one when it had to change lanes), or an invalid handle
-  // when `id` is not pending.
+  // Moves a pending event to `time` (>= current_time()), exactly as if it had been cancelled and
+  // pushed again: it takes a fresh sequence number and a new handle. Returns the new handle, or
+  // an invalid one when `id` is not pending.
   EventId reschedule(EventId id, Time time) {
     if (id.slot >= records_.size()) return EventId{};
-    Record& r = records_[id.slot];
-    if (r.generation != id.generation || r.heap_pos >= kInFifo) {
-      if (r.generation == id.generation && r.heap_pos == kInFifo) {
-        EventFn fn = r.fn;
-        void* context = r.context;
-        uint64_t arg = r.arg;
-        cancel(id);
-        return push(time, fn, context, arg);
-      }
-      return EventId{};
-    }
-    if (time == now_) {
-      EventFn fn = r.fn;
-      void* context = r.context;
-      uint64_t arg = r.arg;
-      cancel(id);
-      return push(time, fn, context, arg);
-    }
-    if (seq_ > kMaxSeq) throw std::length_error("EventQueue: more than 2^40 events pushed");
-    uint32_t pos = r.heap_pos;
-    HeapEntry e{time, (seq_++ << kSlotBits) | id.slot};
-    bool up = less(e, heap_[pos]);
-    heap_[pos] = e;
-    if (up)
-      sift_up(pos);
-    else
-      sift_down(pos);
-    return id;
+    const Record& r = records_[id.slot];
+    if (r.generation != id.generation || r.state >= kCancelled) return EventId{};
+    const EventFn fn = r.fn;
+    void* const context = r.context;
+    const uint64_t arg = r.arg;
+    cancel(id);
+    return push(time, fn, context, arg);
   }
 
   // Removes the earliest event into *out if its time is <= limit. False when nothing is pending
   // up to limit.
   bool pop(PoppedEvent* out, Time limit = kTimeMax) {
     for (;;) {
-      bool heap_first = !heap_.empty() && (fifo_head_ == fifo_.size() || heap_[0].time == now_);
+      const HeapEntry* first = has_front_ ? &front_ : heap_.empty() ? nullptr : &heap_[0];
+      bool heap_first = first && (fifo_head_ == fifo_.size() || first->time == now_);
       if (heap_first) {
-        if (heap_[0].time > limit) return false;
-        HeapEntry top = heap_[0];
-        pop_root();
+        if (first->time > limit) return false;
+        const HeapEntry top = *first;
+        if (has_front_) {
+          has_front_ = false;
+        } else {
+          pop_root();
+        }
         uint32_t slot = static_cast<uint32_t>(top.key & kSlotMask);
+        if (records_[slot].state == kCancelled) [[unlikely]] {
+          --heap_dead_;
+          release(slot);
+          continue;
+        }
         now_ = top.time;
         fill(out, top.time, top.key, slot);
         return true;
@@ -159,7 +167,7 @@ class BasicEventQueue {
         fifo_head_ = 0;
       }
       uint32_t slot = static_cast<uint32_t>(key & kSlotMask);
-      if (records_[slot].heap_pos == kCancelledInFifo) {
+      if (records_[slot].state == kCancelled) {
         release(slot);
         continue;
       }
@@ -178,6 +186,8 @@ class BasicEventQueue {
   Time next_time() {
     skip_cancelled_fifo_head();
     if (fifo_head_ < fifo_.size()) return now_;
+    skip_cancelled_heap_top();
+    if (has_front_) return front_.time;
     return heap_.empty() ? kTimeMax : heap_[0].time;
   }
 
@@ -193,10 +203,16 @@ class BasicEventQueue {
   }
 
  private:
-  static constexpr uint32_t kInFifo = UINT32_MAX - 2;
-  static constexpr uint32_t kCancelledInFifo = UINT32_MAX - 1;
-  static constexpr uint32_t kFree = UINT32_MAX;
+  // A record's state. Pending states first: `state >= kCancelled` means "not pending".
+  static constexpr uint32_t kInHeap = 0;
+  static constexpr uint32_t kInFifo = 1;
+  static constexpr uint32_t kCancelled = 2;  // its key is still in the heap or the FIFO
+  static constexpr uint32_t kFree = 3;
   static constexpr uint32_t kNoSlot = UINT32_MAX;
+  static constexpr uint64_t kTimeSign = uint64_t{1} << 63;
+  // Dead keys tolerated in the heap before a purge is considered (a small heap is not worth
+  // rebuilding for a handful).
+  static constexpr size_t kPurgeFloor = 64;
 
   struct HeapEntry {
     Time time;
@@ -206,7 +222,7 @@ class BasicEventQueue {
     EventFn fn;
     void* context;
     uint64_t arg;
-    uint32_t heap_pos;
+    uint32_t state;
     uint32_t generation;
   };
 
@@ -231,7 +247,7 @@ class BasicEventQueue {
 
   void free_slot(uint32_t slot) {
     Record& r = records_[slot];
-    r.heap_pos = kFree;
+    r.state = kFree;
     ++r.generation;
     r.arg = free_head_;
     free_head_ = slot;
@@ -240,7 +256,7 @@ class BasicEventQueue {
   // Frees a slot whose generation was already advanced by cancel().
   void release(uint32_t slot) {
     Record& r = records_[slot];
-    r.heap_pos = kFree;
+    r.state = kFree;
     r.arg = free_head_;
     free_head_ = slot;
   }
@@ -254,7 +270,7 @@ class BasicEventQueue {
   void skip_cancelled_fifo_head() {
     while (fifo_head_ < fifo_.size()) {
       uint32_t slot = static_cast<uint32_t>(fifo_[fifo_head_] & kSlotMask);
-      if (records_[slot].heap_pos != kCancelledInFifo) return;
+      if (records_[slot].state != kCancelled) return;
       release(slot);
       if (++fifo_head_ == fifo_.size()) {
         fifo_.clear();
@@ -263,9 +279,52 @@ class BasicEventQueue {
     }
   }
 
-  void place(uint32_t pos, const HeapEntry& e) {
-    heap_[pos] = e;
-    records_[e.key & kSlotMask].heap_pos = pos;
+  void skip_cancelled_heap_top() {
+    if (has_front_) {
+      const uint32_t slot = static_cast<uint32_t>(front_.key & kSlotMask);
+      if (records_[slot].state != kCancelled) return;
+      has_front_ = false;
+      --heap_dead_;
+      release(slot);
+    }
+    while (!heap_.empty()) {
+      const uint32_t slot = static_cast<uint32_t>(heap_[0].key & kSlotMask);
+      if (records_[slot].state != kCancelled) return;
+      pop_root();
+      --heap_dead_;
+      release(slot);
+    }
+  }
+
+  // Drops every dead key and rebuilds the heap (Floyd's bottom-up construction, O(n)). Keys are
+  // unique, so the order events come out in does not depend on the heap's layout.
+  void purge() {
+    if (has_front_) {
+      heap_.push_back(front_);  // the rebuild below restores the heap order
+      has_front_ = false;
+    }
+    size_t kept = 0;
+    for (const HeapEntry& e : heap_) {
+      const uint32_t slot = static_cast<uint32_t>(e.key & kSlotMask);
+      if (records_[slot].state == kCancelled) {
+        release(slot);
+      } else {
+        heap_[kept++] = e;
+      }
+    }
+    heap_.resize(kept);
+    heap_dead_ = 0;
+    const uint32_t n = static_cast<uint32_t>(kept);
+    if (n > 1) {
+      for (uint32_t pos = (n - 2) / kArity + 1; pos-- > 0;) sift_down(pos);
+    }
+  }
+
+  void place(uint32_t pos, const HeapEntry& e) { heap_[pos] = e; }
+
+  void heap_push(const HeapEntry& e) {
+    heap_.push_back(e);
+    sift_up(static_cast<uint32_t>(heap_.size() - 1));
   }
 
   void sift_up(uint32_t pos) {
@@ -279,8 +338,25 @@ class BasicEventQueue {
     place(pos, e);
   }
 
+  // (time, key) as one unsigned 128-bit number, the sign bit of time flipped so that negative
+  // times still sort first: a compare-and-borrow pair that yields a flag, no branch.
+  static unsigned __int128 order(const HeapEntry& e) {
+    return (static_cast<unsigned __int128>(static_cast<uint64_t>(e.time) ^ kTimeSign) << 64) |
+           e.key;
+  }
+
   // The smallest of the children heap_[first..first + kArity) that exist (first < n).
   uint32_t min_child(uint32_t first, uint32_t n) const {
+    if constexpr (kArity == 4) {
+      if (first + 4 <= n) [[likely]] {
+        // A tournament in flags and conditional moves: which child is smallest is a coin toss,
+        // and a mispredicted branch per compare was the pop's main cost (perf, issue 15).
+        const HeapEntry* h = &heap_[first];
+        const uint32_t a = first + static_cast<uint32_t>(order(h[1]) < order(h[0]));
+        const uint32_t b = first + 2 + static_cast<uint32_t>(order(h[3]) < order(h[2]));
+        return order(heap_[b]) < order(heap_[a]) ? b : a;
+      }
+    }
     uint32_t best = first;
     const uint32_t end = first + kArity < n ? first + kArity : n;
     for (uint32_t c = first + 1; c < end; ++c) {
@@ -322,19 +398,6 @@ class BasicEventQueue {
     sift_up(pos);
   }
 
-  void remove_at(uint32_t pos) {
-    HeapEntry last = heap_.back();
-    heap_.pop_back();
-    if (pos == heap_.size()) return;
-    heap_[pos] = last;
-    records_[last.key & kSlotMask].heap_pos = pos;
-    if (pos > 0 && less(last, heap_[(pos - 1) / kArity])) {
-      sift_up(pos);
-    } else {
-      sift_down(pos);
-    }
-  }
-
   Time now_ = 0;
   uint64_t seq_ = 0;
   std::vector<HeapEntry> heap_;
@@ -343,6 +406,12 @@ class BasicEventQueue {
   std::vector<uint64_t> fifo_;    // keys of events pushed at now_, in push order
   size_t fifo_head_ = 0;
   size_t fifo_live_ = 0;
+  size_t heap_dead_ = 0;  // cancelled keys still in heap_ or front_
+  // The earliest future event when it was pushed as such (a hand-off to the next instant is the
+  // common case): it waits here, ahead of every key in heap_, so it costs no sift on its way in
+  // or out. A later earlier push sends it into the heap.
+  HeapEntry front_{};
+  bool has_front_ = false;
 };
 
 using EventQueue = BasicEventQueue<4>;
