@@ -204,6 +204,92 @@ class StartupDatingSink : public runtime::LogSink {
   runtime::LogBook& book_;
 };
 
+// The controllers' events, as kube-controller-manager records them: a Deployment scaling its
+// ReplicaSet (at its apply, at each scale act or HPA decision), a ReplicaSet or StatefulSet
+// creating each pod (and a StatefulSet each claim), an HPA's rescale.
+void controller_events(LiveTwin& twin, const topology::State& state, const topology::Model& model,
+                       const std::vector<runtime::PodStatus>& statuses,
+                       const std::map<std::string, std::string>& shown,
+                       const std::vector<runtime::ScaleRecord>& scales) {
+  auto add = [&](int64_t at_ms, const std::string& ns, const std::string& kind,
+                 const std::string& name, const std::string& reason, const std::string& message,
+                 const std::string& source) {
+    twin.events.push_back(LiveEvent{at_ms, ns, kind, name, "Normal", reason, message, source});
+  };
+  auto rs_of = [&](const topology::Workload& w) {
+    return w.pods.empty() ? std::string()
+                          : replica_set_prefix(model, w.meta.namespace_name,
+                                               model.pods[w.pods.front()].meta.name);
+  };
+  for (const topology::Workload& w : model.workloads) {
+    if (w.meta.kind != "Deployment" || w.pods.empty() || !twin.simulates(w.meta.namespace_name))
+      continue;
+    add(pod_created_s(state, model, model.pods[w.pods.front()]) * 1000, w.meta.namespace_name,
+        "Deployment", w.meta.name, "ScalingReplicaSet",
+        "Scaled up replica set " + rs_of(w) + " from 0 to " + std::to_string(w.pods.size()),
+        "deployment-controller");
+  }
+  for (const runtime::PodStatus& s : statuses) {
+    if (s.workload.empty() || !twin.simulates(s.namespace_name)) continue;
+    auto mp = model.find_pod(s.namespace_name, s.model_pod);
+    if (!mp) continue;
+    const bool initial = s.created == 0 && s.name == s.model_pod;
+    const int64_t at_ms = initial ? pod_created_s(state, model, model.pods[*mp]) * 1000
+                                  : twin.start_ms + to_ms(s.created);
+    auto it = shown.find(s.namespace_name + "/" + s.name);
+    const std::string name =
+        it == shown.end() ? s.name : it->second.substr(s.namespace_name.size() + 1);
+    if (s.workload_kind == "Deployment") {
+      add(at_ms, s.namespace_name, "ReplicaSet",
+          replica_set_prefix(model, s.namespace_name, s.model_pod), "SuccessfulCreate",
+          "Created pod: " + name, "replicaset-controller");
+    } else if (s.workload_kind == "StatefulSet") {
+      const std::string in = " in StatefulSet " + s.workload;
+      for (const topology::PersistentVolumeClaim& c : model.pvcs) {
+        const std::string suffix = "-" + s.name;
+        if (!initial || !c.template_workload || c.meta.namespace_name != s.namespace_name ||
+            model.workloads[*c.template_workload].meta.name != s.workload ||
+            c.meta.name.size() <= suffix.size() ||
+            c.meta.name.compare(c.meta.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+          continue;
+        add(at_ms, s.namespace_name, "StatefulSet", s.workload, "SuccessfulCreate",
+            "create Claim " + c.meta.name + " Pod " + name + in + " success",
+            "statefulset-controller");
+      }
+      add(at_ms, s.namespace_name, "StatefulSet", s.workload, "SuccessfulCreate",
+          "create Pod " + name + in + " successful", "statefulset-controller");
+    } else if (s.workload_kind == "DaemonSet") {
+      add(at_ms, s.namespace_name, "DaemonSet", s.workload, "SuccessfulCreate",
+          "Created pod: " + name, "daemonset-controller");
+    }
+  }
+  for (const runtime::ScaleRecord& r : scales) {
+    if (!twin.simulates(r.namespace_name)) continue;
+    const int64_t at_ms = twin.start_ms + to_ms(r.at);
+    const topology::Workload* w = nullptr;
+    for (const topology::Workload& x : model.workloads) {
+      if (x.meta.kind == r.workload_kind && x.meta.namespace_name == r.namespace_name &&
+          x.meta.name == r.workload)
+        w = &x;
+    }
+    if (!w) continue;
+    if (r.autoscaler && w->hpa) {
+      add(at_ms, r.namespace_name, "HorizontalPodAutoscaler", model.hpas[*w->hpa].meta.name,
+          "SuccessfulRescale",
+          "New size: " + std::to_string(r.to) + "; reason: " +
+              (r.to > r.from ? "cpu resource utilization (percentage of request) above target"
+                             : "All metrics below target"),
+          "horizontal-pod-autoscaler");
+    }
+    if (r.workload_kind == "Deployment") {
+      add(at_ms, r.namespace_name, "Deployment", r.workload, "ScalingReplicaSet",
+          std::string(r.to > r.from ? "Scaled up" : "Scaled down") + " replica set " + rs_of(*w) +
+              " from " + std::to_string(r.from) + " to " + std::to_string(r.to),
+          "deployment-controller");
+    }
+  }
+}
+
 struct Environments {
   std::string index;
   std::vector<runtime::WorldEnvironment> list;
@@ -587,6 +673,7 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
       e.message = "Stopping container " + (c ? c->name : std::string("main"));
     twin->events.push_back(std::move(e));
   }
+  controller_events(*twin, state, model, statuses, shown, world.scale_records());
   std::stable_sort(twin->events.begin(), twin->events.end(),
                    [](const LiveEvent& x, const LiveEvent& y) { return x.at_ms < y.at_ms; });
   twin->notes = world.figures().notes;
