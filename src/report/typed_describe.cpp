@@ -444,7 +444,8 @@ void template_volumes(TabWriter& tw, const json& volumes, const std::string& spa
     };
     if (const json& h = field(v, "hostPath"); h.is_object()) {
       tw << "    Type:\tHostPath (bare host directory volume)\n    Path:\t" << text(h, "path")
-         << "\n    HostPathType:\t" << text(h, "type") << "\n";
+         << "\n    HostPathType:\t" << (field(h, "type").is_null() ? "<none>" : text(h, "type"))
+         << "\n";
     } else if (const json& e = field(v, "emptyDir"); e.is_object()) {
       const std::string limit = text(e, "sizeLimit");
       tw << "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n    "
@@ -728,7 +729,6 @@ std::string daemon_set(const Subject& s) {
   const json& status = field(ds, "status");
   TabWriter tw = TabWriter::for_describe();
   tw << "Name:\t" << text(meta(ds), "name") << "\n";
-  tw << "Namespace:\t" << text(meta(ds), "namespace") << "\n";
   tw << "Selector:\t" << selector_string(field(spec, "selector")) << "\n";
   std::vector<std::string> node_selector;
   for (const auto& [k, v] :
@@ -798,7 +798,12 @@ std::string cron_job(const Subject& s) {
   labels_annotations(tw, cj);
   tw << "Schedule:\t" << text(spec, "schedule") << "\n";
   tw << "Concurrency Policy:\t" << text(spec, "concurrencyPolicy") << "\n";
-  tw << "Suspend:\t" << (field(spec, "suspend").is_null() ? "<unset>" : text(spec, "suspend"))
+  // printBoolPtr: "True", "False", "<unset>".
+  const json& suspend = field(spec, "suspend");
+  tw << "Suspend:\t"
+     << (suspend.is_null()       ? "<unset>"
+         : suspend == json(true) ? "True"
+                                 : "False")
      << "\n";
   for (const auto& [key, title] :
        {std::pair<const char*, const char*>{"successfulJobsHistoryLimit",
@@ -1158,12 +1163,12 @@ void policy_peers(TabWriter& tw, const json& rules, bool ingress_rules) {
         const json& pods = field(peer, "podSelector");
         const json& namespaces = field(peer, "namespaceSelector");
         if (pods.is_object() && namespaces.is_object()) {
-          tw << "  " << indent << "NamespaceSelector: " << selector_string(namespaces) << "\n";
-          tw << "  " << indent << "PodSelector: " << selector_string(pods) << "\n";
+          tw << "  " << indent << "NamespaceSelector: " << format_selector(namespaces) << "\n";
+          tw << "  " << indent << "PodSelector: " << format_selector(pods) << "\n";
         } else if (pods.is_object()) {
-          tw << "  " << indent << "PodSelector: " << selector_string(pods) << "\n";
+          tw << "  " << indent << "PodSelector: " << format_selector(pods) << "\n";
         } else if (namespaces.is_object()) {
-          tw << "  " << indent << "NamespaceSelector: " << selector_string(namespaces) << "\n";
+          tw << "  " << indent << "NamespaceSelector: " << format_selector(namespaces) << "\n";
         } else if (const json& block = field(peer, "ipBlock"); block.is_object()) {
           std::vector<std::string> except;
           if (field(block, "except").is_array()) {

@@ -378,7 +378,18 @@ json served_object_json(const TwinView& view, const ResourceType& type, const st
     if (!spec.contains("backoffLimit")) spec["backoffLimit"] = 6;
     if (!spec.contains("completionMode")) spec["completionMode"] = "NonIndexed";
     if (!spec.contains("suspend")) spec["suspend"] = false;
-    if (spec.contains("template")) default_pod_template(spec["template"]);
+    // The Job controller's selector: its uid, which it also writes into the pod template.
+    const std::string uid = twin_uid("Job", ns, name);
+    if (!spec.contains("selector"))
+      spec["selector"] = {{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}};
+    if (spec.contains("template") && spec["template"].is_object()) {
+      json& labels = spec["template"]["metadata"]["labels"];
+      labels["batch.kubernetes.io/controller-uid"] = uid;
+      labels["batch.kubernetes.io/job-name"] = name;
+      labels["controller-uid"] = uid;
+      labels["job-name"] = name;
+      default_pod_template(spec["template"]);
+    }
   } else if (plural == "cronjobs") {
     json& spec = spec_of(object);
     if (!spec.contains("concurrencyPolicy")) spec["concurrencyPolicy"] = "Allow";
