@@ -384,6 +384,34 @@ topology::State state_at(const topology::State& full, int64_t at_ms) {
   return state;
 }
 
+bool applies_in_place(const std::string& kind, const std::string& group) {
+  return group.empty() && (kind == "ConfigMap" || kind == "Secret" || kind == "ServiceAccount");
+}
+
+topology::State live_base_state(const topology::State& state) {
+  topology::State base = state;
+  const int64_t start = state.live_start_ms();
+  // Newest first, so that the earliest act's body is the one left.
+  for (auto it = state.acts.rbegin(); it != state.acts.rend(); ++it) {
+    const topology::ActRecord& a = *it;
+    if (a.verb != "apply" || a.at_ms < start || a.args.size() < 5) continue;
+    const topology::ResourceKey key{a.args[0], a.args[1], a.args[2], a.args[3]};
+    auto r = std::find_if(base.resources.begin(), base.resources.end(),
+                          [&](const topology::StoredResource& x) { return x.key == key; });
+    if (a.args[4].empty()) {
+      if (r != base.resources.end()) base.resources.erase(r);
+    } else if (r != base.resources.end()) {
+      r->resource.body = topology::decode_node(a.args[4]);
+    } else {
+      topology::StoredResource restored;
+      restored.key = key;
+      restored.resource.body = topology::decode_node(a.args[4]);
+      base.resources.push_back(std::move(restored));
+    }
+  }
+  return base;
+}
+
 sim::Time parse_live_duration(const std::string& text, const std::string& what) {
   std::string_view t = text;
   const bool negative = !t.empty() && t.front() == '-';
