@@ -123,7 +123,7 @@ std::unique_ptr<scenario::LiveTwin> replay_running_twin(const topology::State& s
   options.sort_by_kind = false;
   const topology::Model base_model =
       topology::build_model(resources, load_cluster_profile(base.cluster_profile), options);
-  return scenario::replay_live(state, base_model);
+  return scenario::replay_live(state, base_model, -1, &model);
 }
 
 Twin twin_from_state(topology::State state, LiveMode live) {

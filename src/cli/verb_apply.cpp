@@ -41,7 +41,7 @@ k8s::ResourceList read_kustomization(const std::string& dir) {
 // live_base_state: replicas become a scale act, ConfigMaps, Secrets and ServiceAccounts are
 // stored while the pods keep what they started with).
 std::string refusal_in_running_twin(const topology::State& state, const topology::PlannedApply& p,
-                                    std::optional<int>* replicas) {
+                                    std::optional<int>* replicas, bool* rollout) {
   const std::string kind = p.key.kind;
   if (scenario::applies_in_place(kind, p.key.group)) return "";
   const topology::StoredResource* old = state.find(p.key);
@@ -55,12 +55,24 @@ std::string refusal_in_running_twin(const topology::State& state, const topology
       if (k8s::Node* spec = n->get("spec"); spec && spec->is_mapping())
         spec->set("replicas", k8s::Node::scalar("0", false));
     }
+    if (!(before == after) && kind == "Deployment") {
+      // A new pod template is a rollout: the Deployment controller's new ReplicaSet.
+      const k8s::Node* old_template = before.at({"spec", "template"});
+      const k8s::Node* new_template = after.at({"spec", "template"});
+      *rollout = old_template && new_template && !(*old_template == *new_template);
+      for (k8s::Node* n : {&before, &after}) {
+        if (k8s::Node* spec = n->get("spec"); spec && spec->is_mapping())
+          spec->set("template", k8s::Node::scalar("", false));
+      }
+    }
     if (before == after) {
-      *replicas = static_cast<int>(want.value_or(1));
+      const k8s::Node* old_replicas = old->resource.body.at({"spec", "replicas"});
+      const std::optional<int64_t> had =
+          old_replicas ? old_replicas->as_int() : std::optional<int64_t>(1);
+      if (had != want) *replicas = static_cast<int>(want.value_or(1));
       return "";
     }
-    return "more than its replicas changed (a new pod template is a rollout the live twin does "
-           "not replay yet)";
+    return "more than its replicas and pod template changed";
   }
   return "the running twin takes only replicas of Deployments and StatefulSets, ConfigMaps, "
          "Secrets and ServiceAccounts in place";
@@ -80,7 +92,7 @@ int apply_to_running_twin(const Invocation& inv, topology::StateStore& store,
   topology::StateChange change;
   change.source = "running twin";
   change.record_apply = false;  // the twin keeps running: its start does not move
-  std::vector<std::vector<std::string>> scales, stored;
+  std::vector<std::vector<std::string>> scales, stored, rollouts;
   if (cluster && *cluster != state.cluster_profile)
     refusals.push_back(
         "error: the running twin cannot move to the cluster profile " + *cluster + ": it runs on " +
@@ -94,7 +106,8 @@ int apply_to_running_twin(const Invocation& inv, topology::StateStore& store,
       lines += report::apply_line(p) + "\n";
       if (p.action == topology::ApplyAction::kUnchanged) continue;
       std::optional<int> replicas;
-      const std::string why = refusal_in_running_twin(state, p, &replicas);
+      bool rollout = false;
+      const std::string why = refusal_in_running_twin(state, p, &replicas, &rollout);
       const std::string what = report::kubectl_object_name(p.key.kind, p.key.group, p.key.name);
       if (!why.empty()) {
         refusals.push_back("error: the running twin cannot apply " + what +
@@ -106,6 +119,7 @@ int apply_to_running_twin(const Invocation& inv, topology::StateStore& store,
         if (replicas)
           scales.push_back(
               {p.key.kind, p.key.namespace_name, p.key.name, std::to_string(*replicas)});
+        if (rollout) rollouts.push_back({p.key.kind, p.key.namespace_name, p.key.name});
         const topology::StoredResource* old = state.find(p.key);
         stored.push_back({p.key.group, p.key.kind, p.key.namespace_name, p.key.name,
                           old ? topology::encode_node(old->resource.body) : ""});
@@ -128,6 +142,7 @@ int apply_to_running_twin(const Invocation& inv, topology::StateStore& store,
   if (!change.upserts.empty()) store.commit(change);
   for (const auto& a : stored) store.record_act("apply", a);
   for (const auto& a : scales) store.record_act("scale", a);
+  for (const auto& a : rollouts) store.record_act("rollout-apply", a);
   return static_cast<int>(kExitOk);
 }
 

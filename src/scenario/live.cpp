@@ -231,18 +231,18 @@ void controller_events(LiveTwin& twin, const topology::State& state, const topol
   }
   for (const runtime::PodStatus& s : statuses) {
     if (s.workload.empty() || !twin.simulates(s.namespace_name)) continue;
-    auto mp = model.find_pod(s.namespace_name, s.model_pod);
-    if (!mp) continue;
     const bool initial = s.created == 0 && s.name == s.model_pod;
+    auto mp = model.find_pod(s.namespace_name, s.model_pod);
+    if (initial && !mp) continue;
     const int64_t at_ms = initial ? pod_created_s(state, model, model.pods[*mp]) * 1000
                                   : twin.start_ms + to_ms(s.created);
     auto it = shown.find(s.namespace_name + "/" + s.name);
     const std::string name =
         it == shown.end() ? s.name : it->second.substr(s.namespace_name.size() + 1);
     if (s.workload_kind == "Deployment") {
-      add(at_ms, s.namespace_name, "ReplicaSet",
-          replica_set_prefix(model, s.namespace_name, s.model_pod), "SuccessfulCreate",
-          "Created pod: " + name, "replicaset-controller");
+      // The ReplicaSet is the pod's name without its 5-character suffix.
+      add(at_ms, s.namespace_name, "ReplicaSet", name.substr(0, name.rfind('-')),
+          "SuccessfulCreate", "Created pod: " + name, "replicaset-controller");
     } else if (s.workload_kind == "StatefulSet") {
       const std::string in = " in StatefulSet " + s.workload;
       for (const topology::PersistentVolumeClaim& c : model.pvcs) {
@@ -458,7 +458,7 @@ void check_live_load(const std::string& yaml, const std::string& path) {
 }
 
 std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topology::Model& model,
-                                      int64_t until_ms) {
+                                      int64_t until_ms, const topology::Model* shown_model) {
   auto twin = std::make_unique<LiveTwin>();
   twin->start_ms = state.live_start_ms();
   twin->now_ms = until_ms < 0 ? state.now_ms() : until_ms;
@@ -532,7 +532,7 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
         p.at += at;
         plans.push_back(std::move(p));
       }
-    } else if ((a->verb == "rollout-restart" && args.size() >= 3) ||
+    } else if (((a->verb == "rollout-restart" || a->verb == "rollout-apply") && args.size() >= 3) ||
                (a->verb == "scale" && args.size() >= 4)) {
       // Acts on a workload (args: kind, namespace, name[, replicas]): one of its pods selects it.
       auto w = std::find_if(model.workloads.begin(), model.workloads.end(), [&](const auto& x) {
@@ -594,9 +594,31 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
   twin->fingerprint = world.engine().fingerprint();
   const double window_s = sim::to_seconds(end - window_start);
 
+  // A pod template applied while the twin ran (`rollout-apply`): the pods created from then on
+  // are the new ReplicaSet's, with the applied template (the shown model's pod).
+  struct NewTemplate {
+    sim::Time from;
+    std::string model_pod;
+  };
+  std::map<std::string, NewTemplate> new_templates;  // "ns/deployment"
+  for (const topology::ActRecord* a : acts) {
+    if (a->verb != "rollout-apply" || a->args.size() < 3 || !shown_model) continue;
+    for (const topology::Workload& w : shown_model->workloads) {
+      if (w.meta.kind == a->args[0] && w.meta.namespace_name == a->args[1] &&
+          w.meta.name == a->args[2] && !w.pods.empty())
+        new_templates[a->args[1] + "/" + a->args[2]] = NewTemplate{
+            sim::millis(a->at_ms - twin->start_ms), shown_model->pods[w.pods.front()].meta.name};
+    }
+  }
   // Pods, with the names Kubernetes would have given the replacements.
   std::map<std::string, std::string> shown;  // "ns/world" -> "ns/shown"
   std::vector<runtime::PodStatus> statuses = world.pod_statuses();
+  for (runtime::PodStatus& s : statuses) {
+    auto it = new_templates.find(s.namespace_name + "/" + s.workload);
+    if (it != new_templates.end() && s.replacement && s.created >= it->second.from &&
+        s.workload_kind == "Deployment")
+      s.model_pod = it->second.model_pod;
+  }
   for (size_t i = 0; i < statuses.size(); ++i) {
     const runtime::PodStatus& s = statuses[i];
     LivePod p;
@@ -604,7 +626,9 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     p.world_name = s.name;
     p.name = s.name;
     if (s.name != s.model_pod && s.workload_kind == "Deployment") {
-      p.name = replica_set_prefix(model, s.namespace_name, s.model_pod) + "-" +
+      const topology::Model& names =
+          shown_model && !model.find_pod(s.namespace_name, s.model_pod) ? *shown_model : model;
+      p.name = replica_set_prefix(names, s.namespace_name, s.model_pod) + "-" +
                generated_suffix(s.namespace_name + "/" + s.name, 5);
     }
     shown[s.namespace_name + "/" + s.name] = s.namespace_name + "/" + p.name;
@@ -693,6 +717,8 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     e.source = event_source(k.reason);
     const topology::Container* c =
         e.kind == "Pod" ? main_container(model, e.namespace_name, model_pod_of[object]) : nullptr;
+    if (!c && shown_model && e.kind == "Pod")
+      c = main_container(*shown_model, e.namespace_name, model_pod_of[object]);
     if (k.reason == "Started" && k.message == "Started container") {
       container_started(twin->events, e, c);
       continue;

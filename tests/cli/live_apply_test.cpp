@@ -67,7 +67,7 @@ std::vector<std::pair<std::string, std::string>> web_pods(const std::string& sta
   return out;
 }
 
-// Applied, advanced 1m, a pod deleted, advanced 30s: the twin runs, with an act behind it.
+// Applied, advanced 1m, a pod deleted, advanced 40s: the twin runs, with an act behind it.
 std::string running_shop(const std::string& name) {
   const std::string state = fresh_state(name);
   EXPECT_EQ(run({"apply", "-f", "-"}, state, shop(2, "nginx:1.27", "info")).code, 0);
@@ -77,7 +77,7 @@ std::string running_shop(const std::string& name) {
   if (!pods.empty()) {
     EXPECT_EQ(run({"delete", "pod", pods.front().first, "-n", "shop"}, state).code, 0);
   }
-  EXPECT_EQ(run({"advance", "30s"}, state).code, 0);
+  EXPECT_EQ(run({"advance", "40s"}, state).code, 0);
   return state;
 }
 
@@ -102,7 +102,7 @@ TEST(LiveApply, MoreReplicasAfterAnAdvanceAreNewYoungerPodsAndEarlierActsRemain)
   for (const auto& [name, age] : after) young += age == "60s" ? 1 : 0;
   EXPECT_EQ(young, 2) << "the two new pods are the youngest";
   EXPECT_NE(
-      std::find_if(after.begin(), after.end(), [](const auto& p) { return p.second == "90s"; }),
+      std::find_if(after.begin(), after.end(), [](const auto& p) { return p.second == "100s"; }),
       after.end())
       << "the deleted pod's replacement (an earlier act) is still there";
   const std::string events = run({"get", "events", "-n", "shop"}, state).out;
@@ -135,12 +135,16 @@ TEST(LiveApply, WhatCannotBeAppliedInPlaceIsRefusedAndNothingIsWritten) {
   const std::string state = running_shop("refused");
   const std::string pods = run({"get", "pods", "-n", "shop", "-o", "wide"}, state).out;
   const std::string events = run({"get", "events", "-n", "shop"}, state).out;
-  // A new image and more replicas at once: the template change is a rollout.
-  Result r = run({"apply", "-f", "-"}, state, shop(3, "nginx:1.28", "debug"));
+  // A Deployment whose selector changed (a new object for the API server) with a ConfigMap
+  // change that alone could be taken: the whole apply is refused.
+  std::string moved = shop(2, "nginx:1.27", "debug");
+  moved.replace(moved.find("matchLabels: {app: web}"), 23, "matchLabels: {app: web, v: \"2\"}");
+  moved.replace(moved.find("labels: {app: web}}"), 19, "labels: {app: web, v: \"2\"}}");
+  Result r = run({"apply", "-f", "-"}, state, moved);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("error: the running twin cannot apply deployment.apps/web in shop in place: "
-                       "more than its replicas changed"),
+                       "more than its replicas and pod template changed"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("hint: nothing was applied"), std::string::npos) << r.err;
@@ -161,11 +165,36 @@ TEST(LiveApply, WhatCannotBeAppliedInPlaceIsRefusedAndNothingIsWritten) {
   std::filesystem::remove(state);
 }
 
+TEST(LiveApply, ANewPodTemplateRollsThePodsToANewReplicaSet) {
+  const std::string state = running_shop("rollout");
+  const auto before = web_pods(state);
+  ASSERT_EQ(before.size(), 2u);
+  const std::string old_rs = before.front().first.substr(0, before.front().first.rfind('-'));
+  Result r = run({"apply", "-f", "-"}, state, shop(2, "nginx:1.28", "info"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("deployment.apps/web configured"), std::string::npos) << r.out;
+  ASSERT_EQ(run({"advance", "2m"}, state).code, 0);
+  const auto after = web_pods(state);
+  ASSERT_EQ(after.size(), 2u) << run({"get", "pods", "-n", "shop"}, state).out;
+  const std::string new_rs = after.front().first.substr(0, after.front().first.rfind('-'));
+  EXPECT_NE(new_rs, old_rs) << "the new template is a new ReplicaSet";
+  for (const auto& [name, age] : after) {
+    EXPECT_EQ(name.rfind(new_rs + "-", 0), 0u) << name;
+    EXPECT_EQ(run({"describe", "pod", name, "-n", "shop"}, state).out.find("nginx:1.27"),
+              std::string::npos)
+        << name << " runs the new image";
+  }
+  const std::string events = run({"get", "events", "-n", "shop"}, state).out;
+  EXPECT_NE(events.find("replicaset/" + new_rs), std::string::npos) << events;
+  EXPECT_NE(events.find("Killing"), std::string::npos) << "the old pods were stopped: " << events;
+  std::filesystem::remove(state);
+}
+
 TEST(LiveApply, TheSameCommandsGiveTheSameBytes) {
   std::string printed[2];
   for (int i = 0; i < 2; ++i) {
     const std::string state = running_shop("same-" + std::to_string(i));
-    run({"apply", "-f", "-"}, state, shop(3, "nginx:1.27", "debug"));
+    run({"apply", "-f", "-"}, state, shop(3, "nginx:1.28", "debug"));
     run({"advance", "45s"}, state);
     printed[i] = run({"get", "pods", "-n", "shop", "-o", "wide"}, state).out +
                  run({"get", "events", "-n", "shop"}, state).out +

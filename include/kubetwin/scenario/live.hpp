@@ -108,8 +108,12 @@ bool has_live_twin(const topology::State& state);
 // Replays the state's journal on `model` (the state's applied manifests built on its cluster):
 // deterministic. `until_ms` < 0: to the twin's now. Throws k8s::InputError when a journaled
 // act no longer fits the model (an apply removed what it names).
+// `shown_model`: the model of the state's manifests when `model` is the one the twin started
+// with (live_base_state): a pod template applied while it ran (`rollout-apply`) gives the pods
+// created from then on that template's pod and ReplicaSet name.
 std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topology::Model& model,
-                                      int64_t until_ms = -1);
+                                      int64_t until_ms = -1,
+                                      const topology::Model* shown_model = nullptr);
 
 // An apply taken while the twin runs (`kubetwin apply` after `advance`) is journaled as acts at
 // the twin's now, never as a restart. A ConfigMap, Secret or ServiceAccount created or changed,
