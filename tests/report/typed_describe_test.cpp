@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "applied_state.hpp"
 #include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/report/kube_api.hpp"
 #include "kubetwin/report/kubectl_describe.hpp"
@@ -74,18 +75,7 @@ struct Shop {
   topology::Model model;
   TwinView view{state, model};
 
-  Shop() {
-    k8s::ResourceList resources = k8s::parse_resources(kShop, "shop.yaml");
-    for (const k8s::Resource& r : resources) {
-      topology::StoredResource s;
-      s.resource = r;
-      s.key = topology::key_of(r);
-      s.created_seq = s.updated_seq = 1;
-      state.resources.push_back(s);
-    }
-    state.applies.push_back({1, 0, "shop.yaml"});
-    model = topology::build_model(resources, topology::single_node_cluster());
-  }
+  Shop() { apply_at_start(kShop, "shop.yaml", state, model); }
   CommandOutput describe(const std::string& kind, const std::string& name,
                          const std::string& ns = "shop") const {
     return render_describe(view, kind, name, ns);
