@@ -359,6 +359,34 @@ bool has_live_twin(const topology::State& state) {
   });
 }
 
+namespace {
+
+// The state with the `apply` acts taken at or after `from_ms` undone (newest first, so that the
+// earliest act's body is the one left).
+topology::State undo_applies_since(const topology::State& state, int64_t from_ms) {
+  topology::State base = state;
+  for (auto it = state.acts.rbegin(); it != state.acts.rend(); ++it) {
+    const topology::ActRecord& a = *it;
+    if (a.verb != "apply" || a.at_ms < from_ms || a.args.size() < 5) continue;
+    const topology::ResourceKey key{a.args[0], a.args[1], a.args[2], a.args[3]};
+    auto r = std::find_if(base.resources.begin(), base.resources.end(),
+                          [&](const topology::StoredResource& x) { return x.key == key; });
+    if (a.args[4].empty()) {
+      if (r != base.resources.end()) base.resources.erase(r);
+    } else if (r != base.resources.end()) {
+      r->resource.body = topology::decode_node(a.args[4]);
+    } else {
+      topology::StoredResource restored;
+      restored.key = key;
+      restored.resource.body = topology::decode_node(a.args[4]);
+      base.resources.push_back(std::move(restored));
+    }
+  }
+  return base;
+}
+
+}  // namespace
+
 topology::State state_at(const topology::State& full, int64_t at_ms) {
   const int64_t now_ms = full.now_ms();
   if (at_ms > now_ms) {
@@ -369,7 +397,8 @@ topology::State state_at(const topology::State& full, int64_t at_ms) {
         "serve a moment up to " + sim::format_duration(sim::millis(now_ms)) +
             ", or `kubetwin advance` the twin first");
   }
-  topology::State state = full;
+  // What an apply changed in place after `at` was not there yet.
+  topology::State state = undo_applies_since(full, at_ms);
   const int64_t at_s = at_ms / 1000;
   std::erase_if(state.resources,
                 [&](const topology::StoredResource& r) { return r.created_at_seconds >= at_s; });
@@ -389,27 +418,7 @@ bool applies_in_place(const std::string& kind, const std::string& group) {
 }
 
 topology::State live_base_state(const topology::State& state) {
-  topology::State base = state;
-  const int64_t start = state.live_start_ms();
-  // Newest first, so that the earliest act's body is the one left.
-  for (auto it = state.acts.rbegin(); it != state.acts.rend(); ++it) {
-    const topology::ActRecord& a = *it;
-    if (a.verb != "apply" || a.at_ms < start || a.args.size() < 5) continue;
-    const topology::ResourceKey key{a.args[0], a.args[1], a.args[2], a.args[3]};
-    auto r = std::find_if(base.resources.begin(), base.resources.end(),
-                          [&](const topology::StoredResource& x) { return x.key == key; });
-    if (a.args[4].empty()) {
-      if (r != base.resources.end()) base.resources.erase(r);
-    } else if (r != base.resources.end()) {
-      r->resource.body = topology::decode_node(a.args[4]);
-    } else {
-      topology::StoredResource restored;
-      restored.key = key;
-      restored.resource.body = topology::decode_node(a.args[4]);
-      base.resources.push_back(std::move(restored));
-    }
-  }
-  return base;
+  return undo_applies_since(state, state.live_start_ms());
 }
 
 sim::Time parse_live_duration(const std::string& text, const std::string& what) {
