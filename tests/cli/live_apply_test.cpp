@@ -93,10 +93,10 @@ TEST(LiveApply, MoreReplicasAfterAnAdvanceAreNewYoungerPodsAndEarlierActsRemain)
   const auto after = web_pods(state);
   ASSERT_EQ(after.size(), 4u) << run({"get", "pods", "-n", "shop"}, state).out;
   // The two pods from before run on (the replacement of the deleted one included), 60 s older.
-  for (const auto& [name, age] : before) {
-    auto it =
-        std::find_if(after.begin(), after.end(), [&](const auto& p) { return p.first == name; });
-    ASSERT_NE(it, after.end()) << name << " is still running";
+  for (const auto& pod : before) {
+    auto it = std::find_if(after.begin(), after.end(),
+                           [&](const auto& p) { return p.first == pod.first; });
+    ASSERT_NE(it, after.end()) << pod.first << " is still running";
   }
   int young = 0;
   for (const auto& [name, age] : after) young += age == "60s" ? 1 : 0;
