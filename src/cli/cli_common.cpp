@@ -1,6 +1,7 @@
 // Helpers shared by the kubectl-shaped verbs: flags, state path, twin and model index loading.
 #include "cli_common.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "kubetwin/k8s/loader.hpp"
@@ -107,6 +108,24 @@ Twin load_twin(const fs::path& state_file, LiveMode live) {
   return twin_from_state(topology::StateStore::load_or_empty(state_file), live);
 }
 
+std::unique_ptr<scenario::LiveTwin> replay_running_twin(const topology::State& state,
+                                                        const topology::Model& model) {
+  const bool applied_while_running =
+      std::any_of(state.acts.begin(), state.acts.end(), [&](const topology::ActRecord& a) {
+        return a.verb == "apply" && a.at_ms >= state.live_start_ms();
+      });
+  if (!applied_while_running) return scenario::replay_live(state, model);
+  // The World runs what the pods started with: the manifests before the applies it took.
+  const topology::State base = scenario::live_base_state(state);
+  k8s::ResourceList resources;
+  for (const topology::StoredResource& r : base.resources) resources.push_back(r.resource);
+  topology::BuildOptions options;
+  options.sort_by_kind = false;
+  const topology::Model base_model =
+      topology::build_model(resources, load_cluster_profile(base.cluster_profile), options);
+  return scenario::replay_live(state, base_model, -1, &model);
+}
+
 Twin twin_from_state(topology::State state, LiveMode live) {
   Twin twin;
   twin.state = std::move(state);
@@ -118,7 +137,7 @@ Twin twin_from_state(topology::State state, LiveMode live) {
       topology::build_model(resources, load_cluster_profile(twin.state.cluster_profile), options);
   if (!twin.state.resources.empty() &&
       (live == LiveMode::kAlways || scenario::has_live_twin(twin.state))) {
-    twin.live = scenario::replay_live(twin.state, twin.model);
+    twin.live = replay_running_twin(twin.state, twin.model);
   }
   return twin;
 }

@@ -74,6 +74,10 @@ Twin load_twin(const std::filesystem::path& state_file, LiveMode live = LiveMode
 // The twin of a state already loaded (the model built from its resources, in apply order; the
 // running twin replayed as load_twin does).
 Twin twin_from_state(topology::State state, LiveMode live = LiveMode::kIfAdvanced);
+// scenario::replay_live on the World the running twin started with: when applies were taken
+// while it ran (scenario::live_base_state), the model of the manifests before them.
+std::unique_ptr<scenario::LiveTwin> replay_running_twin(const topology::State& state,
+                                                        const topology::Model& model);
 
 // `kubetwin delete pod NAME`: journals the pod's deletion on the running twin (verb_live.cpp).
 int delete_pod_act(const Invocation& inv, const ParsedArgs& args, const std::string& name,

@@ -244,7 +244,7 @@ int verb_load(const Invocation& inv) {
       topology::State probe = check.state;
       topology::ActRecord adv{act.seq + 1, act.at_ms, "advance", {"1", ""}};
       probe.acts.push_back(adv);
-      scenario::replay_live(probe, check.model);
+      replay_running_twin(probe, check.model);
     } catch (const k8s::InputError&) {
       // Take the act back out: the state keeps only acts that run.
       topology::StateStore undo = topology::StateStore::open(path);

@@ -386,6 +386,7 @@ struct KubeApi::Impl {
         }
       }
       if (object.is_null()) object = node_to_json(r.object);
+      object = served_object_json(view, type, r.ns, r.name, std::move(object));
       o.object = with_identity(std::move(object), type.kind, r.ns, r.name);
       set.objects.push_back(std::move(o));
     }

@@ -76,3 +76,29 @@ nlohmann::json node_json(const TwinView& view, size_t index);
 nlohmann::json node_lease_json(const TwinView& view, size_t index);
 
 }  // namespace kubetwin::report
+
+namespace kubetwin::report {
+
+struct ResourceType;
+
+// A workload's pods as its controller counts them: the running twin's where it simulates the
+// namespace (terminating pods left out, desired = what is there), else as applied (desired is the
+// declared replicas within its HPA's range).
+struct WorkloadCounts {
+  int desired = 0;
+  int current = 0;
+  int ready = 0;
+};
+WorkloadCounts workload_counts(const TwinView& view, const topology::Workload& workload);
+
+// An object as the API server holds it once stored: its defaults (replicas, strategies, probe
+// thresholds, policy types...) and a status from the twin (the pods a Deployment, ReplicaSet or
+// StatefulSet has, an HPA's replicas, a claim's binding, a namespace's phase), so that kubectl
+// describe reads what `kubetwin get` shows. `object` is what `get -o json` holds; kinds with
+// nothing to add come back unchanged. ReplicaSets and volume-claim-template PVCs, which have no
+// stored document, are built whole.
+nlohmann::json served_object_json(const TwinView& view, const ResourceType& type,
+                                  const std::string& ns, const std::string& name,
+                                  nlohmann::json object);
+
+}  // namespace kubetwin::report

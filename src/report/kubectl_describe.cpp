@@ -7,62 +7,13 @@
 #include "kubetwin/report/kubectl_kinds.hpp"
 #include "kubetwin/report/kubectl_live.hpp"
 #include "kubetwin/report/kubectl_table.hpp"
+#include "typed_describe.hpp"
 
 namespace kubetwin::report {
 
 namespace {
 
 using topology::Index;
-
-// "Labels:\tapp=web\n\tpod-template-hash=x\n" (continuation lines start with an empty cell).
-void write_map(TabWriter& tw, const std::string& title,
-               const std::map<std::string, std::string>& m) {
-  tw << title << ":\t";
-  if (m.empty()) {
-    tw << "<none>\n";
-    return;
-  }
-  bool first = true;
-  for (const auto& [k, v] : m) {
-    if (!first) tw << "\t";
-    tw << k << "=" << v << "\n";
-    first = false;
-  }
-}
-
-// kubectl's printAnnotationsMultiline: "key: value"; a value with a newline, or longer than
-// 140 characters with its key, goes under "key:" one line per line, each cut at 138 with "...".
-void write_annotations(TabWriter& tw, const std::map<std::string, std::string>& m) {
-  constexpr size_t kMaxAnnotationLen = 140;
-  tw << "Annotations:\t";
-  if (m.empty()) {
-    tw << "<none>\n";
-    return;
-  }
-  bool first = true;
-  for (const auto& [k, raw] : m) {
-    if (!first) tw << "\t";
-    first = false;
-    std::string v = raw;
-    if (!v.empty() && v.back() == '\n') v.pop_back();
-    if (v.size() + k.size() + 2 > kMaxAnnotationLen || v.find('\n') != std::string::npos) {
-      tw << k << ":\n";
-      size_t start = 0;
-      while (true) {
-        size_t nl = v.find('\n', start);
-        std::string line =
-            v.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-        if (line.size() > kMaxAnnotationLen - 2)
-          line = line.substr(0, kMaxAnnotationLen - 2) + "...";
-        tw << "\t  " << line << "\n";
-        if (nl == std::string::npos) break;
-        start = nl + 1;
-      }
-    } else {
-      tw << k << ": " << v << "\n";
-    }
-  }
-}
 
 // `live`: the pod as the running twin holds it (its name, node, state, restarts, events);
 // nullptr: as applied.
@@ -96,8 +47,8 @@ std::string describe_pod(const TwinView& view, const topology::Pod& pod,
   } else {
     tw << "Node:\t<none>\n";
   }
-  write_map(tw, "Labels", pod.meta.labels);
-  write_annotations(tw, pod.meta.annotations);
+  write_labels_multiline(tw, "Labels", pod.meta.labels);
+  write_annotations_multiline(tw, "Annotations", pod.meta.annotations);
   bool running = live ? live->phase != "Pending" : pod.phase == topology::PodPhase::kRunning;
   const bool ready = live ? live->ready : pod.ready;
   if (live && live->phase == "Terminating") {
@@ -291,8 +242,8 @@ std::string describe_service(const TwinView& view, const topology::Service& s) {
   TabWriter tw = TabWriter::for_describe();
   tw << "Name:\t" << s.meta.name << "\n";
   tw << "Namespace:\t" << s.meta.namespace_name << "\n";
-  write_map(tw, "Labels", s.meta.labels);
-  write_annotations(tw, s.meta.annotations);
+  write_labels_multiline(tw, "Labels", s.meta.labels);
+  write_annotations_multiline(tw, "Annotations", s.meta.annotations);
   std::string selector;
   if (s.selector) {
     for (const auto& [k, v] : *s.selector) selector += (selector.empty() ? "" : ",") + k + "=" + v;
@@ -353,11 +304,11 @@ std::string describe_node(const TwinView& view, size_t index) {
   std::string role_text;
   for (const std::string& r : roles) role_text += (role_text.empty() ? "" : ",") + r;
   tw << "Roles:\t" << (role_text.empty() ? "<none>" : role_text) << "\n";
-  write_map(tw, "Labels", n.meta.labels);
+  write_labels_multiline(tw, "Labels", n.meta.labels);
   std::map<std::string, std::string> annotations;
   for (const auto& [k, v] : node["metadata"]["annotations"].items())
     annotations[k] = v.get<std::string>();
-  write_annotations(tw, annotations);
+  write_annotations_multiline(tw, "Annotations", annotations);
   tw << "CreationTimestamp:\t" << twin_timestamp_rfc1123z(0) << "\n";
   tw << "Taints:\t";
   if (!node["spec"].contains("taints")) {
@@ -483,9 +434,11 @@ CommandOutput render_describe(const TwinView& view, const std::string& kind,
       r.out = describe_node(view, i);
       return r;
     }
+  } else if (auto described = describe_served_object(view, *type, ns, name)) {
+    return *described;
   } else {
-    r.err = "error: kubetwin describes pods, services and nodes; for " + plural +
-            " use `kubetwin get " + plural + " " + name + " -o yaml`\n";
+    r.err = "error: kubetwin describes pods, services, nodes and the kinds `get` lists; for " +
+            plural + " use `kubetwin get " + plural + " " + name + " -o yaml`\n";
     r.exit_code = 2;
     return r;
   }

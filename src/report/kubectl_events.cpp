@@ -60,7 +60,11 @@ Node event_node(const EventFields& f) {
   meta.set("creationTimestamp", s(twin_timestamp_rfc3339(f.first_s)));
   e.set("metadata", std::move(meta));
   Node involved = Node::mapping();
-  involved.set("apiVersion", s("v1"));
+  std::string api_version = "v1";
+  for (const ResourceType* t : builtin_resource_types()) {
+    if (f.involved_kind == t->kind) api_version = t->api_version();
+  }
+  involved.set("apiVersion", s(api_version));
   involved.set("kind", s(f.involved_kind));
   involved.set("name", s(f.involved_name));
   if (!f.involved_namespace.empty()) involved.set("namespace", s(f.involved_namespace));

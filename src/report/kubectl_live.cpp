@@ -117,9 +117,10 @@ std::vector<EventObject> event_objects(const TwinView& view) {
     folded.emplace(key, out.size());
     out.push_back(std::move(o));
   }
+  // The API server lists by name, "<object>.<hex time>": kafka-0's events before StatefulSet
+  // kafka's ('-' sorts before '.'), an object's own in time order.
   std::stable_sort(out.begin(), out.end(), [](const EventObject& a, const EventObject& b) {
-    return std::tie(a.namespace_name, a.involved_name, a.first_ms) <
-           std::tie(b.namespace_name, b.involved_name, b.first_ms);
+    return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
   });
   return out;
 }

@@ -83,6 +83,9 @@ std::vector<PodStatus> World::pod_statuses() const {
 std::vector<NodeStatus> World::node_statuses() const {
   return impl_->node_statuses();
 }
+const std::vector<ScaleRecord>& World::scale_records() const {
+  return impl_->scale_records;
+}
 const std::vector<KubeEvent>& World::kube_events() const {
   return impl_->kube_events();
 }

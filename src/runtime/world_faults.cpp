@@ -303,7 +303,9 @@ void World::Impl::on_fault_start(uint64_t index) {
         if (mw.kind == topology::WorkloadKind::kStatefulSet) {
           scale_stateful(w, plan.replicas);
         } else {
+          scaling_by_act = true;
           scale(w, plan.replicas);
+          scaling_by_act = false;
         }
       }
       break;

@@ -486,6 +486,8 @@ class World::Impl : public PodHost {
   std::vector<PodStatus> pod_statuses() const;
   std::vector<NodeStatus> node_statuses() const;
   const std::vector<KubeEvent>& kube_events() const;
+  std::vector<ScaleRecord> scale_records;  // world_scale.cpp appends; nothing else reads it
+  bool scaling_by_act = false;             // scale() is carrying out a scale act, not the HPA
 
   sim::Engine engine;
 

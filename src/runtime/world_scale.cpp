@@ -91,6 +91,11 @@ void World::Impl::scale(uint32_t index, int desired) {
   WorkloadRt& w = workloads_[index];
   const sim::Time now = engine.now();
   const int current = active_replicas(w);  // as hpa_sample counted them
+  if (desired != current) {
+    const topology::Workload& mw = model_.workloads[w.model_workload];
+    scale_records.push_back(ScaleRecord{now, mw.meta.namespace_name, mw.meta.name, mw.meta.kind,
+                                        current, desired, !scaling_by_act});
+  }
   if (desired > current) {
     int added = 0;
     for (int i = current; i < desired; ++i) added += create_replica(index) ? 1 : 0;

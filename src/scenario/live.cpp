@@ -204,6 +204,92 @@ class StartupDatingSink : public runtime::LogSink {
   runtime::LogBook& book_;
 };
 
+// The controllers' events, as kube-controller-manager records them: a Deployment scaling its
+// ReplicaSet (at its apply, at each scale act or HPA decision), a ReplicaSet or StatefulSet
+// creating each pod (and a StatefulSet each claim), an HPA's rescale.
+void controller_events(LiveTwin& twin, const topology::State& state, const topology::Model& model,
+                       const std::vector<runtime::PodStatus>& statuses,
+                       const std::map<std::string, std::string>& shown,
+                       const std::vector<runtime::ScaleRecord>& scales) {
+  auto add = [&](int64_t at_ms, const std::string& ns, const std::string& kind,
+                 const std::string& name, const std::string& reason, const std::string& message,
+                 const std::string& source) {
+    twin.events.push_back(LiveEvent{at_ms, ns, kind, name, "Normal", reason, message, source});
+  };
+  auto rs_of = [&](const topology::Workload& w) {
+    return w.pods.empty() ? std::string()
+                          : replica_set_prefix(model, w.meta.namespace_name,
+                                               model.pods[w.pods.front()].meta.name);
+  };
+  for (const topology::Workload& w : model.workloads) {
+    if (w.meta.kind != "Deployment" || w.pods.empty() || !twin.simulates(w.meta.namespace_name))
+      continue;
+    add(pod_created_s(state, model, model.pods[w.pods.front()]) * 1000, w.meta.namespace_name,
+        "Deployment", w.meta.name, "ScalingReplicaSet",
+        "Scaled up replica set " + rs_of(w) + " from 0 to " + std::to_string(w.pods.size()),
+        "deployment-controller");
+  }
+  for (const runtime::PodStatus& s : statuses) {
+    if (s.workload.empty() || !twin.simulates(s.namespace_name)) continue;
+    const bool initial = s.created == 0 && s.name == s.model_pod;
+    auto mp = model.find_pod(s.namespace_name, s.model_pod);
+    if (initial && !mp) continue;
+    const int64_t at_ms = initial ? pod_created_s(state, model, model.pods[*mp]) * 1000
+                                  : twin.start_ms + to_ms(s.created);
+    auto it = shown.find(s.namespace_name + "/" + s.name);
+    const std::string name =
+        it == shown.end() ? s.name : it->second.substr(s.namespace_name.size() + 1);
+    if (s.workload_kind == "Deployment") {
+      // The ReplicaSet is the pod's name without its 5-character suffix.
+      add(at_ms, s.namespace_name, "ReplicaSet", name.substr(0, name.rfind('-')),
+          "SuccessfulCreate", "Created pod: " + name, "replicaset-controller");
+    } else if (s.workload_kind == "StatefulSet") {
+      const std::string in = " in StatefulSet " + s.workload;
+      for (const topology::PersistentVolumeClaim& c : model.pvcs) {
+        const std::string suffix = "-" + s.name;
+        if (!initial || !c.template_workload || c.meta.namespace_name != s.namespace_name ||
+            model.workloads[*c.template_workload].meta.name != s.workload ||
+            c.meta.name.size() <= suffix.size() ||
+            c.meta.name.compare(c.meta.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+          continue;
+        add(at_ms, s.namespace_name, "StatefulSet", s.workload, "SuccessfulCreate",
+            "create Claim " + c.meta.name + " Pod " + name + in + " success",
+            "statefulset-controller");
+      }
+      add(at_ms, s.namespace_name, "StatefulSet", s.workload, "SuccessfulCreate",
+          "create Pod " + name + in + " successful", "statefulset-controller");
+    } else if (s.workload_kind == "DaemonSet") {
+      add(at_ms, s.namespace_name, "DaemonSet", s.workload, "SuccessfulCreate",
+          "Created pod: " + name, "daemonset-controller");
+    }
+  }
+  for (const runtime::ScaleRecord& r : scales) {
+    if (!twin.simulates(r.namespace_name)) continue;
+    const int64_t at_ms = twin.start_ms + to_ms(r.at);
+    const topology::Workload* w = nullptr;
+    for (const topology::Workload& x : model.workloads) {
+      if (x.meta.kind == r.workload_kind && x.meta.namespace_name == r.namespace_name &&
+          x.meta.name == r.workload)
+        w = &x;
+    }
+    if (!w) continue;
+    if (r.autoscaler && w->hpa) {
+      add(at_ms, r.namespace_name, "HorizontalPodAutoscaler", model.hpas[*w->hpa].meta.name,
+          "SuccessfulRescale",
+          "New size: " + std::to_string(r.to) + "; reason: " +
+              (r.to > r.from ? "cpu resource utilization (percentage of request) above target"
+                             : "All metrics below target"),
+          "horizontal-pod-autoscaler");
+    }
+    if (r.workload_kind == "Deployment") {
+      add(at_ms, r.namespace_name, "Deployment", r.workload, "ScalingReplicaSet",
+          std::string(r.to > r.from ? "Scaled up" : "Scaled down") + " replica set " + rs_of(*w) +
+              " from " + std::to_string(r.from) + " to " + std::to_string(r.to),
+          "deployment-controller");
+    }
+  }
+}
+
 struct Environments {
   std::string index;
   std::vector<runtime::WorldEnvironment> list;
@@ -273,6 +359,34 @@ bool has_live_twin(const topology::State& state) {
   });
 }
 
+namespace {
+
+// The state with the `apply` acts taken at or after `from_ms` undone (newest first, so that the
+// earliest act's body is the one left).
+topology::State undo_applies_since(const topology::State& state, int64_t from_ms) {
+  topology::State base = state;
+  for (auto it = state.acts.rbegin(); it != state.acts.rend(); ++it) {
+    const topology::ActRecord& a = *it;
+    if (a.verb != "apply" || a.at_ms < from_ms || a.args.size() < 5) continue;
+    const topology::ResourceKey key{a.args[0], a.args[1], a.args[2], a.args[3]};
+    auto r = std::find_if(base.resources.begin(), base.resources.end(),
+                          [&](const topology::StoredResource& x) { return x.key == key; });
+    if (a.args[4].empty()) {
+      if (r != base.resources.end()) base.resources.erase(r);
+    } else if (r != base.resources.end()) {
+      r->resource.body = topology::decode_node(a.args[4]);
+    } else {
+      topology::StoredResource restored;
+      restored.key = key;
+      restored.resource.body = topology::decode_node(a.args[4]);
+      base.resources.push_back(std::move(restored));
+    }
+  }
+  return base;
+}
+
+}  // namespace
+
 topology::State state_at(const topology::State& full, int64_t at_ms) {
   const int64_t now_ms = full.now_ms();
   if (at_ms > now_ms) {
@@ -283,7 +397,8 @@ topology::State state_at(const topology::State& full, int64_t at_ms) {
         "serve a moment up to " + sim::format_duration(sim::millis(now_ms)) +
             ", or `kubetwin advance` the twin first");
   }
-  topology::State state = full;
+  // What an apply changed in place after `at` was not there yet.
+  topology::State state = undo_applies_since(full, at_ms);
   const int64_t at_s = at_ms / 1000;
   std::erase_if(state.resources,
                 [&](const topology::StoredResource& r) { return r.created_at_seconds >= at_s; });
@@ -296,6 +411,14 @@ topology::State state_at(const topology::State& full, int64_t at_ms) {
       a.args[0] = std::to_string(at_ms - a.at_ms);
   }
   return state;
+}
+
+bool applies_in_place(const std::string& kind, const std::string& group) {
+  return group.empty() && (kind == "ConfigMap" || kind == "Secret" || kind == "ServiceAccount");
+}
+
+topology::State live_base_state(const topology::State& state) {
+  return undo_applies_since(state, state.live_start_ms());
 }
 
 sim::Time parse_live_duration(const std::string& text, const std::string& what) {
@@ -344,7 +467,7 @@ void check_live_load(const std::string& yaml, const std::string& path) {
 }
 
 std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topology::Model& model,
-                                      int64_t until_ms) {
+                                      int64_t until_ms, const topology::Model* shown_model) {
   auto twin = std::make_unique<LiveTwin>();
   twin->start_ms = state.live_start_ms();
   twin->now_ms = until_ms < 0 ? state.now_ms() : until_ms;
@@ -418,7 +541,7 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
         p.at += at;
         plans.push_back(std::move(p));
       }
-    } else if ((a->verb == "rollout-restart" && args.size() >= 3) ||
+    } else if (((a->verb == "rollout-restart" || a->verb == "rollout-apply") && args.size() >= 3) ||
                (a->verb == "scale" && args.size() >= 4)) {
       // Acts on a workload (args: kind, namespace, name[, replicas]): one of its pods selects it.
       auto w = std::find_if(model.workloads.begin(), model.workloads.end(), [&](const auto& x) {
@@ -480,9 +603,31 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
   twin->fingerprint = world.engine().fingerprint();
   const double window_s = sim::to_seconds(end - window_start);
 
+  // A pod template applied while the twin ran (`rollout-apply`): the pods created from then on
+  // are the new ReplicaSet's, with the applied template (the shown model's pod).
+  struct NewTemplate {
+    sim::Time from;
+    std::string model_pod;
+  };
+  std::map<std::string, NewTemplate> new_templates;  // "ns/deployment"
+  for (const topology::ActRecord* a : acts) {
+    if (a->verb != "rollout-apply" || a->args.size() < 3 || !shown_model) continue;
+    for (const topology::Workload& w : shown_model->workloads) {
+      if (w.meta.kind == a->args[0] && w.meta.namespace_name == a->args[1] &&
+          w.meta.name == a->args[2] && !w.pods.empty())
+        new_templates[a->args[1] + "/" + a->args[2]] = NewTemplate{
+            sim::millis(a->at_ms - twin->start_ms), shown_model->pods[w.pods.front()].meta.name};
+    }
+  }
   // Pods, with the names Kubernetes would have given the replacements.
   std::map<std::string, std::string> shown;  // "ns/world" -> "ns/shown"
   std::vector<runtime::PodStatus> statuses = world.pod_statuses();
+  for (runtime::PodStatus& s : statuses) {
+    auto it = new_templates.find(s.namespace_name + "/" + s.workload);
+    if (it != new_templates.end() && s.replacement && s.created >= it->second.from &&
+        s.workload_kind == "Deployment")
+      s.model_pod = it->second.model_pod;
+  }
   for (size_t i = 0; i < statuses.size(); ++i) {
     const runtime::PodStatus& s = statuses[i];
     LivePod p;
@@ -490,7 +635,9 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     p.world_name = s.name;
     p.name = s.name;
     if (s.name != s.model_pod && s.workload_kind == "Deployment") {
-      p.name = replica_set_prefix(model, s.namespace_name, s.model_pod) + "-" +
+      const topology::Model& names =
+          shown_model && !model.find_pod(s.namespace_name, s.model_pod) ? *shown_model : model;
+      p.name = replica_set_prefix(names, s.namespace_name, s.model_pod) + "-" +
                generated_suffix(s.namespace_name + "/" + s.name, 5);
     }
     shown[s.namespace_name + "/" + s.name] = s.namespace_name + "/" + p.name;
@@ -579,6 +726,8 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
     e.source = event_source(k.reason);
     const topology::Container* c =
         e.kind == "Pod" ? main_container(model, e.namespace_name, model_pod_of[object]) : nullptr;
+    if (!c && shown_model && e.kind == "Pod")
+      c = main_container(*shown_model, e.namespace_name, model_pod_of[object]);
     if (k.reason == "Started" && k.message == "Started container") {
       container_started(twin->events, e, c);
       continue;
@@ -587,6 +736,7 @@ std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topolo
       e.message = "Stopping container " + (c ? c->name : std::string("main"));
     twin->events.push_back(std::move(e));
   }
+  controller_events(*twin, state, model, statuses, shown, world.scale_records());
   std::stable_sort(twin->events.begin(), twin->events.end(),
                    [](const LiveEvent& x, const LiveEvent& y) { return x.at_ms < y.at_ms; });
   twin->notes = world.figures().notes;

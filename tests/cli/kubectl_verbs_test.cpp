@@ -79,7 +79,9 @@ TEST(KubectlVerbs, ApplyFromStdinThenGetAndDelete) {
 
 // An apply after advances starts the running twin afresh: said on stderr, with what is lost;
 // an apply before any advance says nothing.
-TEST(KubectlVerbs, AnApplyAfterAdvancesSaysTheRunningTwinStartsAfresh) {
+// With --restart-twin an apply after advances starts the running twin afresh, and says so
+// (without it, tests/cli/live_apply_test.cpp: acts at the twin's now).
+TEST(KubectlVerbs, AnApplyAfterAdvancesWithRestartTwinSaysTheRunningTwinStartsAfresh) {
   std::string state = temp_state("apply-after-advance");
   const std::string ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n";
   const std::string pod =
@@ -92,7 +94,7 @@ TEST(KubectlVerbs, AnApplyAfterAdvancesSaysTheRunningTwinStartsAfresh) {
   EXPECT_EQ(call({"cordon", "kubetwin-control-plane", "--state", state}).code, 0);
   Outcome adv = call({"advance", "1m", "--state", state});
   ASSERT_EQ(adv.code, 0) << adv.err;
-  Outcome again = call({"apply", "-f", "-", "--state", state},
+  Outcome again = call({"apply", "-f", "-", "--restart-twin", "--state", state},
                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n");
   EXPECT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(again.err,

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "applied_state.hpp"
 #include "kubetwin/k8s/loader.hpp"
 #include "kubetwin/report/kubectl_events.hpp"
 #include "kubetwin/report/kubectl_kinds.hpp"
@@ -62,18 +63,7 @@ struct Fixture {
   topology::Model model;
   TwinView view{state, model};
 
-  Fixture() {
-    k8s::ResourceList resources = k8s::parse_resources(kManifests, "shop.yaml");
-    for (const k8s::Resource& r : resources) {
-      topology::StoredResource s;
-      s.resource = r;
-      s.key = topology::key_of(r);
-      s.created_seq = s.updated_seq = 1;
-      state.resources.push_back(s);
-    }
-    state.applies.push_back({1, 0, "shop.yaml"});
-    model = topology::build_model(resources, topology::single_node_cluster());
-  }
+  Fixture() { apply_at_start(kManifests, "shop.yaml", state, model); }
 };
 
 struct Answer {

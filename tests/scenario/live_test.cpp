@@ -439,5 +439,40 @@ TEST(LiveState, AdvancesMoveTheClockAndALaterApplyStartsFromThere) {
   std::filesystem::remove_all(path);
 }
 
+// An apply taken while the twin ran is undone for the World (the manifests the pods started
+// with) and for a moment before it (serve --at), and kept for everything after.
+TEST(LiveApplies, TheBaseStateAndAPastMomentUndoAnApplyTakenLater) {
+  auto config = [](const std::string& level) {
+    k8s::ResourceList r = k8s::parse_resources(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {LEVEL: " +
+            level + "}\n",
+        "c.yaml");
+    return r.front();
+  };
+  topology::State state;
+  state.applies.push_back({1, 0, "c.yaml"});  // the twin starts at 60 s
+  topology::StoredResource stored;
+  stored.resource = config("debug");  // as applied later, at 90 s
+  stored.key = topology::key_of(stored.resource);
+  state.resources.push_back(stored);
+  state.acts.push_back({1, 60000, "advance", {"60000", ""}});
+  state.acts.push_back(
+      {2,
+       90000,
+       "apply",
+       {"", "ConfigMap", "shop", "c", topology::encode_node(config("info").body)}});
+  auto level = [](const topology::State& s) {
+    return s.resources.empty() ? std::string("(none)")
+                               : s.resources.front().resource.body.at({"data", "LEVEL"})->text();
+  };
+  EXPECT_EQ(level(live_base_state(state)), "info");
+  EXPECT_EQ(level(state_at(state, 80000)), "info");
+  EXPECT_EQ(level(state_at(state, 100000)), "debug");
+  EXPECT_EQ(level(state), "debug");
+  // A ConfigMap the apply created is not there before it.
+  state.acts.back().args[4] = "";
+  EXPECT_EQ(level(live_base_state(state)), "(none)");
+}
+
 }  // namespace
 }  // namespace kubetwin::scenario

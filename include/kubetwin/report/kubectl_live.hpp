@@ -36,7 +36,7 @@ struct EventObject {
 };
 
 // Every event of the running twin, folded, in the API server's list order (by namespace, then
-// name: the involved object's name, then time). Empty without a live twin.
+// the event's name "<object>.<hex time>"). Empty without a live twin.
 std::vector<EventObject> event_objects(const TwinView& view);
 
 // `kubetwin get events [-n NS | -A]`: LAST SEEN TYPE REASON OBJECT MESSAGE.

@@ -40,6 +40,19 @@ struct PodStatus {
   int64_t memory_bytes = 0;         // the working set now
 };
 
+// A change of a workload's replicas the World carried out: the HPA's decision, or a scale act
+// (a FaultAction::kScale). Times are simulated. What the live twin's ScalingReplicaSet and
+// SuccessfulRescale events come from; recording it schedules nothing.
+struct ScaleRecord {
+  sim::Time at = 0;
+  std::string namespace_name;
+  std::string workload;
+  std::string workload_kind;
+  int from = 0;  // pods not terminating before
+  int to = 0;    // the replicas asked for
+  bool autoscaler = false;
+};
+
 struct NodeStatus {
   std::string name;
   bool ready = true;

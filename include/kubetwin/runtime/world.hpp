@@ -212,6 +212,8 @@ class World {
   std::vector<NodeStatus> node_statuses() const;
   // The Kubernetes event stream so far (RunFigures::kube_events without the rest of the figures).
   const std::vector<KubeEvent>& kube_events() const;
+  // Every change of replicas so far (the HPA's and the scale acts'), in time order.
+  const std::vector<ScaleRecord>& scale_records() const;
 
   class Impl;
 

@@ -108,8 +108,26 @@ bool has_live_twin(const topology::State& state);
 // Replays the state's journal on `model` (the state's applied manifests built on its cluster):
 // deterministic. `until_ms` < 0: to the twin's now. Throws k8s::InputError when a journaled
 // act no longer fits the model (an apply removed what it names).
+// `shown_model`: the model of the state's manifests when `model` is the one the twin started
+// with (live_base_state): a pod template applied while it ran (`rollout-apply`) gives the pods
+// created from then on that template's pod and ReplicaSet name.
 std::unique_ptr<LiveTwin> replay_live(const topology::State& state, const topology::Model& model,
-                                      int64_t until_ms = -1);
+                                      int64_t until_ms = -1,
+                                      const topology::Model* shown_model = nullptr);
+
+// An apply taken while the twin runs (`kubetwin apply` after `advance`) is journaled as acts at
+// the twin's now, never as a restart. A ConfigMap, Secret or ServiceAccount created or changed,
+// or a Deployment or StatefulSet whose replicas alone changed, is stored at once and journaled as
+// an `apply` act (args: group, kind, namespace, name, the previous body encoded, "" when it was
+// created); the changed replicas are also a `scale` act, which the controllers carry out. Pods
+// keep what they started with (a changed ConfigMap reaches a pod's env only when it restarts), so
+// the World is built from the manifests as they were at the twin's start: live_base_state
+// returns the state with every such act since the live start undone (later applies of the same
+// object leave the earliest body). Everything else is refused before anything is written
+// (cli/verb_apply.cpp).
+topology::State live_base_state(const topology::State& state);
+// The kinds an apply may change in a running twin without a restart (see above).
+bool applies_in_place(const std::string& kind, const std::string& group);
 
 // The state as it was at twin time `at_ms` (serve --at): only what the applies before it
 // created, the acts taken before it, the advance running then cut at it, so that the running
