@@ -8,18 +8,14 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cli/cli_test_support.hpp"
 #include "kubetwin/cli/verbs.hpp"
 
 namespace kubetwin::cli {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result run(std::vector<std::string> args, const std::string& state, const std::string& input = "") {
+Outcome run(std::vector<std::string> args, const std::string& state,
+            const std::string& input = "") {
   args.push_back("--state");
   args.push_back(state);
   std::istringstream in(input);
@@ -85,7 +81,7 @@ TEST(LiveApply, MoreReplicasAfterAnAdvanceAreNewYoungerPodsAndEarlierActsRemain)
   const std::string state = running_shop("scale");
   const auto before = web_pods(state);
   ASSERT_EQ(before.size(), 2u);
-  Result r = run({"apply", "-f", "-"}, state, shop(4, "nginx:1.27", "info"));
+  Outcome r = run({"apply", "-f", "-"}, state, shop(4, "nginx:1.27", "info"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "") << "no restart, no warning";
   EXPECT_NE(r.out.find("deployment.apps/web configured"), std::string::npos) << r.out;
@@ -108,7 +104,7 @@ TEST(LiveApply, MoreReplicasAfterAnAdvanceAreNewYoungerPodsAndEarlierActsRemain)
   const std::string events = run({"get", "events", "-n", "shop"}, state).out;
   EXPECT_NE(events.find("from 2 to 4"), std::string::npos) << events;
   // Applied again, nothing changes.
-  Result again = run({"apply", "-f", "-"}, state, shop(4, "nginx:1.27", "info"));
+  Outcome again = run({"apply", "-f", "-"}, state, shop(4, "nginx:1.27", "info"));
   EXPECT_NE(again.out.find("deployment.apps/web unchanged"), std::string::npos) << again.out;
   std::filesystem::remove(state);
 }
@@ -116,7 +112,7 @@ TEST(LiveApply, MoreReplicasAfterAnAdvanceAreNewYoungerPodsAndEarlierActsRemain)
 TEST(LiveApply, AConfigMapChangeIsStoredAndThePodsKeepRunning) {
   const std::string state = running_shop("configmap");
   const auto before = web_pods(state);
-  Result r = run({"apply", "-f", "-"}, state, shop(2, "nginx:1.27", "debug"));
+  Outcome r = run({"apply", "-f", "-"}, state, shop(2, "nginx:1.27", "debug"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("configmap/web-config configured"), std::string::npos) << r.out;
   EXPECT_NE(
@@ -140,7 +136,7 @@ TEST(LiveApply, WhatCannotBeAppliedInPlaceIsRefusedAndNothingIsWritten) {
   std::string moved = shop(2, "nginx:1.27", "debug");
   moved.replace(moved.find("matchLabels: {app: web}"), 23, "matchLabels: {app: web, v: \"2\"}");
   moved.replace(moved.find("labels: {app: web}}"), 19, "labels: {app: web, v: \"2\"}}");
-  Result r = run({"apply", "-f", "-"}, state, moved);
+  Outcome r = run({"apply", "-f", "-"}, state, moved);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("error: the running twin cannot apply deployment.apps/web in shop in place: "
@@ -148,9 +144,9 @@ TEST(LiveApply, WhatCannotBeAppliedInPlaceIsRefusedAndNothingIsWritten) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("hint: nothing was applied"), std::string::npos) << r.err;
-  Result added = run({"apply", "-f", "-"}, state,
-                     "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
-                     "spec: {selector: {app: web}, ports: [{port: 80}]}\n");
+  Outcome added = run({"apply", "-f", "-"}, state,
+                      "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+                      "spec: {selector: {app: web}, ports: [{port: 80}]}\n");
   EXPECT_EQ(added.code, 2);
   EXPECT_NE(added.err.find("service/web in shop in place: it is new"), std::string::npos)
       << added.err;
@@ -170,7 +166,7 @@ TEST(LiveApply, ANewPodTemplateRollsThePodsToANewReplicaSet) {
   const auto before = web_pods(state);
   ASSERT_EQ(before.size(), 2u);
   const std::string old_rs = before.front().first.substr(0, before.front().first.rfind('-'));
-  Result r = run({"apply", "-f", "-"}, state, shop(2, "nginx:1.28", "info"));
+  Outcome r = run({"apply", "-f", "-"}, state, shop(2, "nginx:1.28", "info"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("deployment.apps/web configured"), std::string::npos) << r.out;
   ASSERT_EQ(run({"advance", "2m"}, state).code, 0);
