@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <vector>
 
 #include "kubetwin/report/kube_api.hpp"
@@ -1314,6 +1315,215 @@ std::string namespace_object(const Subject& s) {
   return tw.flush();
 }
 
+// labels.FormatLabels: "k=v,k2=v2" sorted, "<none>" when empty.
+std::string format_labels_inline(const json& m) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : string_map(m)) parts.push_back(k + "=" + v);
+  return parts.empty() ? "<none>" : joined(parts, ",");
+}
+
+// printBoolPtr.
+std::string bool_pointer_text(const json& b) {
+  if (!b.is_boolean()) return "<unset>";
+  return b.get<bool>() ? "True" : "False";
+}
+
+std::string persistent_volume(const Subject& s) {
+  const json& pv = s.object;
+  const json& spec = field(pv, "spec");
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << text(meta(pv), "name") << "\n";
+  labels_annotations(tw, pv);
+  tw << "Finalizers:\t" << go_string_list(field(meta(pv), "finalizers")) << "\n";
+  const std::string beta =
+      text(field(meta(pv), "annotations"), "volume.beta.kubernetes.io/storage-class");
+  tw << "StorageClass:\t" << (beta.empty() ? text(spec, "storageClassName") : beta) << "\n";
+  tw << "Status:\t" << text(field(pv, "status"), "phase") << "\n";
+  const json& ref = field(spec, "claimRef");
+  tw << "Claim:\t" << (ref.is_object() ? text(ref, "namespace") + "/" + text(ref, "name") : "")
+     << "\n";
+  tw << "Reclaim Policy:\t" << text(spec, "persistentVolumeReclaimPolicy") << "\n";
+  tw << "Access Modes:\t" << access_modes_text(field(spec, "accessModes")) << "\n";
+  if (!field(spec, "volumeMode").is_null())
+    tw << "VolumeMode:\t" << text(spec, "volumeMode") << "\n";
+  const std::string capacity = text(field(spec, "capacity"), "storage");
+  tw << "Capacity:\t" << (capacity.empty() ? "0" : capacity) << "\n";
+  tw << "Node Affinity:\t<none>\n";
+  tw << "Message:\t" << text(field(pv, "status"), "message") << "\n";
+  tw << "Source:\n";
+  if (const json& hp = field(spec, "hostPath"); hp.is_object()) {
+    tw << "    Type:\tHostPath (bare host directory volume)\n";
+    tw << "    Path:\t" << text(hp, "path") << "\n";
+    tw << "    HostPathType:\t" << text(hp, "type") << "\n";
+  } else {
+    tw << "  <unknown>\n";
+  }
+  tw << s.events();
+  return tw.flush();
+}
+
+std::string storage_class(const Subject& s) {
+  const json& sc = s.object;
+  const json& annotations = field(meta(sc), "annotations");
+  const bool is_default =
+      text(annotations, "storageclass.kubernetes.io/is-default-class") == "true" ||
+      text(annotations, "storageclass.beta.kubernetes.io/is-default-class") == "true";
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << text(meta(sc), "name") << "\n";
+  tw << "IsDefaultClass:\t" << (is_default ? "Yes" : "No") << "\n";
+  tw << "Annotations:\t" << format_labels_inline(annotations) << "\n";
+  tw << "Provisioner:\t" << text(sc, "provisioner") << "\n";
+  tw << "Parameters:\t" << format_labels_inline(field(sc, "parameters")) << "\n";
+  tw << "AllowVolumeExpansion:\t" << bool_pointer_text(field(sc, "allowVolumeExpansion")) << "\n";
+  const json& options = field(sc, "mountOptions");
+  if (!options.is_array() || options.empty()) {
+    tw << "MountOptions:\t<none>\n";
+  } else {
+    tw << "MountOptions:\n";
+    for (const json& o : options) tw << "  " << text(o) << "\n";
+  }
+  if (!field(sc, "reclaimPolicy").is_null())
+    tw << "ReclaimPolicy:\t" << text(sc, "reclaimPolicy") << "\n";
+  if (!field(sc, "volumeBindingMode").is_null())
+    tw << "VolumeBindingMode:\t" << text(sc, "volumeBindingMode") << "\n";
+  tw << s.events();
+  return tw.flush();
+}
+
+// One rule of kubectl's rbac.BreakdownRule / CompactRules.
+struct FlatRule {
+  std::vector<std::string> verbs, groups, resources, names, urls;
+  // The generated PolicyRule.String(), which kubectl sorts the rules by.
+  std::string sort_key() const {
+    auto list = [](const std::vector<std::string>& v) { return "[" + joined(v, " ") + "]"; };
+    return "&PolicyRule{Verbs:" + list(verbs) + ",APIGroups:" + list(groups) +
+           ",Resources:" + list(resources) + ",ResourceNames:" + list(names) +
+           ",NonResourceURLs:" + list(urls) + ",}";
+  }
+};
+
+std::vector<std::string> string_list(const json& list) {
+  std::vector<std::string> out;
+  if (list.is_array()) {
+    for (const json& i : list) out.push_back(text(i));
+  }
+  return out;
+}
+
+void policy_rules(TabWriter& tw, const json& rules) {
+  std::vector<FlatRule> broken;
+  if (rules.is_array()) {
+    for (const json& r : rules) {
+      const std::vector<std::string> verbs = string_list(field(r, "verbs"));
+      const std::vector<std::string> names = string_list(field(r, "resourceNames"));
+      for (const std::string& g : string_list(field(r, "apiGroups"))) {
+        for (const std::string& res : string_list(field(r, "resources"))) {
+          if (names.empty()) broken.push_back({verbs, {g}, {res}, {}, {}});
+          for (const std::string& n : names) broken.push_back({verbs, {g}, {res}, {n}, {}});
+        }
+      }
+      for (const std::string& u : string_list(field(r, "nonResourceURLs")))
+        broken.push_back({verbs, {}, {}, {}, {u}});
+    }
+  }
+  // CompactRules: the rules of one group, resource and name merge their verbs.
+  std::vector<FlatRule> compact;
+  std::map<std::tuple<std::string, std::string, bool, std::string>, size_t> simple;
+  for (FlatRule& r : broken) {
+    if (!r.urls.empty()) {
+      compact.push_back(std::move(r));
+      continue;
+    }
+    auto key = std::make_tuple(r.groups[0], r.resources[0], !r.names.empty(),
+                               r.names.empty() ? std::string() : r.names[0]);
+    auto [it, added] = simple.emplace(key, compact.size());
+    if (added) {
+      compact.push_back(std::move(r));
+    } else {
+      std::vector<std::string>& verbs = compact[it->second].verbs;
+      verbs.insert(verbs.end(), r.verbs.begin(), r.verbs.end());
+    }
+  }
+  std::stable_sort(compact.begin(), compact.end(), [](const FlatRule& a, const FlatRule& b) {
+    return a.sort_key() < b.sort_key();
+  });
+  auto list = [](const std::vector<std::string>& v) { return "[" + joined(v, " ") + "]"; };
+  tw << "PolicyRule:\n";
+  tw << "  Resources\tNon-Resource URLs\tResource Names\tVerbs\n";
+  tw << "  ---------\t-----------------\t--------------\t-----\n";
+  for (const FlatRule& r : compact) {
+    // CombineResourceGroup: "resource.group/subresource".
+    std::string combined;
+    if (!r.resources.empty()) {
+      const std::string& res = r.resources[0];
+      const size_t slash = res.find('/');
+      combined = res.substr(0, slash);
+      if (!r.groups.empty() && !r.groups[0].empty()) combined += "." + r.groups[0];
+      if (slash != std::string::npos) combined += res.substr(slash);
+    }
+    tw << "  " << combined << "\t" << list(r.urls) << "\t" << list(r.names) << "\t" << list(r.verbs)
+       << "\n";
+  }
+}
+
+std::string role(const Subject& s) {
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << text(meta(s.object), "name") << "\n";
+  labels_annotations(tw, s.object);
+  policy_rules(tw, field(s.object, "rules"));
+  return tw.flush();
+}
+
+std::string role_binding(const Subject& s) {
+  const json& b = s.object;
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << text(meta(b), "name") << "\n";
+  labels_annotations(tw, b);
+  tw << "Role:\n";
+  tw << "  Kind:\t" << text(field(b, "roleRef"), "kind") << "\n";
+  tw << "  Name:\t" << text(field(b, "roleRef"), "name") << "\n";
+  tw << "Subjects:\n";
+  tw << "  Kind\tName\tNamespace\n";
+  tw << "  ----\t----\t---------\n";
+  if (const json& subjects = field(b, "subjects"); subjects.is_array()) {
+    for (const json& sub : subjects) {
+      tw << "  " << text(sub, "kind") << "\t" << text(sub, "name") << "\t" << text(sub, "namespace")
+         << "\n";
+    }
+  }
+  return tw.flush();
+}
+
+std::string ingress_class(const Subject& s) {
+  const json& ic = s.object;
+  const json& spec = field(ic, "spec");
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << text(meta(ic), "name") << "\n";
+  labels_annotations(tw, ic);
+  tw << "Controller:\t" << text(spec, "controller") << "\n";
+  if (const json& p = field(spec, "parameters"); p.is_object()) {
+    tw << "Parameters:\n";
+    if (!field(p, "apiGroup").is_null()) tw << "  APIGroup:\t" << text(p, "apiGroup") << "\n";
+    tw << "  Kind:\t" << text(p, "kind") << "\n";
+    tw << "  Name:\t" << text(p, "name") << "\n";
+  }
+  tw << s.events();
+  return tw.flush();
+}
+
+std::string priority_class(const Subject& s) {
+  const json& pc = s.object;
+  TabWriter tw = TabWriter::for_describe();
+  tw << "Name:\t" << text(meta(pc), "name") << "\n";
+  tw << "Value:\t" << num(pc, "value") << "\n";
+  tw << "GlobalDefault:\t" << (field(pc, "globalDefault") == json(true) ? "true" : "false") << "\n";
+  tw << "PreemptionPolicy:\t" << text(pc, "preemptionPolicy") << "\n";
+  tw << "Description:\t" << text(pc, "description") << "\n";
+  tw << "Annotations:\t" << format_labels_inline(field(meta(pc), "annotations")) << "\n";
+  tw << s.events();
+  return tw.flush();
+}
+
 }  // namespace describe_objects_detail
 
 std::optional<CommandOutput> describe_served_object(const TwinView& view, const ResourceType& type,
@@ -1338,6 +1548,14 @@ std::optional<CommandOutput> describe_served_object(const TwinView& view, const 
       {"poddisruptionbudgets", d::disruption_budget},
       {"endpoints", d::endpoints},
       {"namespaces", d::namespace_object},
+      {"persistentvolumes", d::persistent_volume},
+      {"storageclasses", d::storage_class},
+      {"roles", d::role},
+      {"clusterroles", d::role},
+      {"rolebindings", d::role_binding},
+      {"clusterrolebindings", d::role_binding},
+      {"ingressclasses", d::ingress_class},
+      {"priorityclasses", d::priority_class},
   };
   auto it = kDescribers.find(type.plural);
   if (it == kDescribers.end()) return std::nullopt;

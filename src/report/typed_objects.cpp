@@ -285,6 +285,28 @@ void serve_pvc(const TwinView& view, const std::string& ns, const std::string& n
   }
 }
 
+// The PersistentVolume the provisioner created for a bound claim: its class, size, access modes and
+// claim; which disk backs it the twin does not model (describe shows Source: <unknown>).
+void serve_volume(const TwinView& view, const std::string& name, json& object) {
+  for (const topology::PersistentVolumeClaim& c : view.model.pvcs) {
+    if (!c.bound || c.volume_name != name) continue;
+    object["metadata"]["finalizers"] = json::array({"kubernetes.io/pv-protection"});
+    json& spec = spec_of(object);
+    spec["capacity"] = {{"storage", topology::format_bytes(c.request_bytes)}};
+    spec["accessModes"] = c.access_modes;
+    spec["persistentVolumeReclaimPolicy"] = "Delete";
+    if (!c.storage_class.empty()) spec["storageClassName"] = c.storage_class;
+    spec["volumeMode"] = "Filesystem";
+    spec["claimRef"] = {
+        {"apiVersion", "v1"},
+        {"kind", "PersistentVolumeClaim"},
+        {"namespace", c.meta.namespace_name},
+        {"name", c.meta.name},
+        {"uid", twin_uid("PersistentVolumeClaim", c.meta.namespace_name, c.meta.name)}};
+    object["status"] = {{"phase", "Bound"}};
+  }
+}
+
 std::string base64_encode_text(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -351,6 +373,13 @@ json served_object_json(const TwinView& view, const ResourceType& type, const st
     serve_hpa(view, ns, name, object);
   } else if (plural == "persistentvolumeclaims") {
     serve_pvc(view, ns, name, object);
+  } else if (plural == "persistentvolumes") {
+    serve_volume(view, name, object);
+  } else if (plural == "storageclasses") {
+    if (!object.contains("reclaimPolicy")) object["reclaimPolicy"] = "Delete";
+    if (!object.contains("volumeBindingMode")) object["volumeBindingMode"] = "Immediate";
+  } else if (plural == "priorityclasses") {
+    if (!object.contains("preemptionPolicy")) object["preemptionPolicy"] = "PreemptLowerPriority";
   } else if (plural == "namespaces") {
     object["spec"] = {{"finalizers", json::array({"kubernetes"})}};
     object["status"] = {{"phase", "Active"}};

@@ -325,6 +325,17 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
            "describe daemonset node-exporter -n batch-demo",
            "describe pdb exporter-pdb -n batch-demo",
            "describe networkpolicy exporter-scrape -n batch-demo",
+           "describe pv pvc-ea41659d-0643-26da-a5f6-4d4163b6b78a",
+           "describe sc fast-ssd",
+           "describe role job-runner -n batch-demo",
+           "describe role kong-leader-election -n kong-prod",
+           "describe clusterrole kong-prod-ingress-controller",
+           "describe clusterrole metrics-reader",
+           "describe rolebinding job-runner -n batch-demo",
+           "describe clusterrolebinding vault-auth-delegator-amazon-api-prod",
+           "describe ingressclass kong-prod",
+           "describe ingressclass internal",
+           "describe priorityclass batch-low",
            "describe deploy nosuch -n amazon-api-prod",
            "describe widgets blue",
        }) {
@@ -360,6 +371,24 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
             std::string::npos);
   EXPECT_NE(printed["describe hpa orders-api -n amazon-api-prod"].find("3 current / 3 desired"),
             std::string::npos);
+  EXPECT_NE(printed["describe pv pvc-ea41659d-0643-26da-a5f6-4d4163b6b78a"].find(
+                "Claim:           amazon-api-prod/data-kafka-1\nReclaim Policy:  Delete\n"),
+            std::string::npos);
+  EXPECT_NE(printed["describe sc fast-ssd"].find("VolumeBindingMode:  WaitForFirstConsumer"),
+            std::string::npos);
+  const std::string role = printed["describe role job-runner -n batch-demo"];
+  EXPECT_NE(role.find("  jobs.batch      []                 []               [get list create]\n"),
+            std::string::npos)
+      << role;
+  EXPECT_NE(printed["describe clusterrole metrics-reader"].find("[/healthz]"), std::string::npos);
+  EXPECT_NE(printed["describe rolebinding job-runner -n batch-demo"].find(
+                "  ServiceAccount  default  batch-demo\n"),
+            std::string::npos);
+  EXPECT_NE(printed["describe ingressclass internal"].find("  Kind:      IngressParameters\n"),
+            std::string::npos);
+  EXPECT_NE(
+      printed["describe priorityclass batch-low"].find("PreemptionPolicy:  PreemptLowerPriority\n"),
+      std::string::npos);
   EXPECT_NE(printed["describe deploy nosuch -n amazon-api-prod"].find(
                 "Error from server (NotFound): deployments.apps \"nosuch\" not found\nrc=1"),
             std::string::npos);

@@ -70,12 +70,60 @@ spec:
   metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
 )";
 
+// The cluster-scoped and RBAC kinds, applied after kShop where a test needs them.
+constexpr const char* kRbacAndClasses = R"(---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: shop, labels: {team: web}}
+rules:
+  - {apiGroups: [apps], resources: [deployments, statefulsets], verbs: [get, list]}
+  - {apiGroups: [apps], resources: [deployments], verbs: [watch]}
+  - {apiGroups: [""], resources: [secrets], resourceNames: [web-secret], verbs: [get]}
+  - {apiGroups: [apps], resources: [deployments/scale], verbs: [patch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: default, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: scraper}
+rules: [{nonResourceURLs: [/metrics], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: scraper}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: scraper}
+subjects: [{kind: Group, name: monitoring, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: ssd}
+provisioner: ebs.csi.aws.com
+parameters: {type: gp3}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: critical}
+value: 100000
+globalDefault: false
+)";
+
 struct Shop {
   topology::State state;
   topology::Model model;
   TwinView view{state, model};
 
-  Shop() { apply_at_start(kShop, "shop.yaml", state, model); }
+  explicit Shop(const std::string& more = "") {
+    apply_at_start(std::string(kShop) + more, "shop.yaml", state, model);
+  }
   CommandOutput describe(const std::string& kind, const std::string& name,
                          const std::string& ns = "shop") const {
     return render_describe(view, kind, name, ns);
@@ -180,6 +228,77 @@ TEST(TypedDescribe, AMissingObjectOrUnknownKindFailsAsKubectlDoes) {
   CommandOutput unknown = shop.describe("frobnicators", "x");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_EQ(unknown.err, "error: the server doesn't have a resource type \"frobnicators\"\n");
+}
+
+TEST(TypedDescribe, APersistentVolumeShowsItsClaimClassAndSize) {
+  Shop shop;
+  CommandOutput pvc = shop.describe("pvc", "data-db-0");
+  const size_t at = pvc.out.find("Volume:        ");
+  ASSERT_NE(at, std::string::npos) << pvc.out;
+  const std::string volume = pvc.out.substr(at + 15, pvc.out.find('\n', at) - at - 15);
+  ASSERT_FALSE(volume.empty()) << pvc.out;
+  CommandOutput d = shop.describe("pv", volume, "");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(has(d.out, "Finalizers:      [kubernetes.io/pv-protection]\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "Status:          Bound\nClaim:           shop/data-db-0\n")) << d.out;
+  EXPECT_TRUE(
+      has(d.out, "Access Modes:    RWO\nVolumeMode:      Filesystem\nCapacity:        5Gi\n"))
+      << d.out;
+  EXPECT_EQ(shop.describe("pv", "pvc-nosuch", "").exit_code, 1);
+}
+
+TEST(TypedDescribe, AStorageClassShowsItsDefaultsAndParameters) {
+  Shop shop(kRbacAndClasses);
+  CommandOutput d = shop.describe("sc", "ssd", "");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(has(d.out, "IsDefaultClass:        No\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "Parameters:            type=gp3\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "AllowVolumeExpansion:  <unset>\nMountOptions:          <none>\n"))
+      << d.out;
+  // The API server's defaults.
+  EXPECT_TRUE(has(d.out, "ReclaimPolicy:         Delete\nVolumeBindingMode:     Immediate\n"))
+      << d.out;
+}
+
+TEST(TypedDescribe, ARoleBreaksDownCompactsAndSortsItsRules) {
+  Shop shop(kRbacAndClasses);
+  CommandOutput d = shop.describe("role", "reader");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  // One row per resource, the verbs of one resource merged, sorted as kubectl sorts them: by
+  // the rule's Go String(), verbs first ("[get list watch]" before "[get list]").
+  EXPECT_TRUE(has(d.out,
+                  "  deployments.apps        []                 []              [get list watch]\n"
+                  "  statefulsets.apps       []                 []              [get list]\n"
+                  "  secrets                 []                 [web-secret]    [get]\n"
+                  "  deployments.apps/scale  []                 []              [patch]\n"))
+      << d.out;
+  CommandOutput c = shop.describe("clusterrole", "scraper", "");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(has(c.out, "             [/metrics]         []              [get]\n")) << c.out;
+}
+
+TEST(TypedDescribe, ABindingShowsItsRoleAndSubjects) {
+  Shop shop(kRbacAndClasses);
+  CommandOutput d = shop.describe("rolebinding", "reader");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(has(d.out, "Role:\n  Kind:  Role\n  Name:  reader\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "  ServiceAccount  default  shop\n")) << d.out;
+  CommandOutput c = shop.describe("clusterrolebinding", "scraper", "");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(has(c.out, "  Kind:  ClusterRole\n")) << c.out;
+  EXPECT_TRUE(has(c.out, "  Group  monitoring  \n")) << c.out;
+}
+
+TEST(TypedDescribe, AnIngressClassAndAPriorityClassShowTheirSpec) {
+  Shop shop(kRbacAndClasses);
+  CommandOutput ic = shop.describe("ingressclass", "nginx", "");
+  ASSERT_EQ(ic.exit_code, 0) << ic.err;
+  EXPECT_TRUE(has(ic.out, "Controller:   k8s.io/ingress-nginx\n")) << ic.out;
+  EXPECT_FALSE(has(ic.out, "Parameters:")) << ic.out;
+  CommandOutput pc = shop.describe("priorityclass", "critical", "");
+  ASSERT_EQ(pc.exit_code, 0) << pc.err;
+  EXPECT_TRUE(has(pc.out, "Value:             100000\nGlobalDefault:     false\n")) << pc.out;
+  EXPECT_TRUE(has(pc.out, "PreemptionPolicy:  PreemptLowerPriority\n")) << pc.out;
 }
 
 // The served objects carry what describe reads: kubectl decodes these very bodies.
