@@ -1524,6 +1524,46 @@ std::string priority_class(const Subject& s) {
   return tw.flush();
 }
 
+// helpTextForResourceQuotaScope.
+std::string quota_scope_help(const std::string& scope) {
+  if (scope == "Terminating")
+    return "Matches all pods that have an active deadline. These pods have a limited lifespan on "
+           "a node before being actively terminated by the system.";
+  if (scope == "NotTerminating")
+    return "Matches all pods that do not have an active deadline. These pods usually include long "
+           "running pods whose container command is not expected to terminate.";
+  if (scope == "BestEffort")
+    return "Matches all pods that do not have resource requirements set. These pods have a best "
+           "effort quality of service.";
+  if (scope == "NotBestEffort")
+    return "Matches all pods that have at least one resource requirement set. These pods have a "
+           "burstable or guaranteed quality of service.";
+  return "";
+}
+
+std::string resource_quota(const Subject& s) {
+  const json& q = s.object;
+  TabWriter tw = TabWriter::for_describe();
+  name_namespace(tw, q);
+  std::vector<std::string> scopes = string_list(field(field(q, "spec"), "scopes"));
+  if (!scopes.empty()) {
+    std::sort(scopes.begin(), scopes.end());
+    tw << "Scopes:\t" << joined(scopes, ", ") << "\n";
+    for (const std::string& scope : scopes) {
+      const std::string help = quota_scope_help(scope);
+      if (!help.empty()) tw << " * " << help << "\n";
+    }
+  }
+  tw << "Resource\tUsed\tHard\n--------\t----\t----\n";
+  const json& hard = field(field(q, "status"), "hard");
+  const json& used = field(field(q, "status"), "used");
+  for (const auto& [r, h] : string_map(hard)) {
+    const std::string u = text(used, r.c_str());
+    tw << r << "\t" << (u.empty() ? "0" : u) << "\t" << h << "\n";
+  }
+  return tw.flush();
+}
+
 }  // namespace describe_objects_detail
 
 std::optional<CommandOutput> describe_served_object(const TwinView& view, const ResourceType& type,
@@ -1556,6 +1596,7 @@ std::optional<CommandOutput> describe_served_object(const TwinView& view, const 
       {"clusterrolebindings", d::role_binding},
       {"ingressclasses", d::ingress_class},
       {"priorityclasses", d::priority_class},
+      {"resourcequotas", d::resource_quota},
   };
   auto it = kDescribers.find(type.plural);
   if (it == kDescribers.end()) return std::nullopt;

@@ -307,6 +307,46 @@ void serve_volume(const TwinView& view, const std::string& name, json& object) {
   }
 }
 
+// The quota controller's status: hard as written, used summed over the namespace's pods that are
+// not finished, for the resources the twin measures (pods, cpu and memory requests and limits).
+// Scoped quotas get no usage: the twin does not tell the scopes' pods apart.
+void serve_quota(const TwinView& view, const std::string& ns, json& object) {
+  const json& spec = spec_of(object);
+  if (!spec.contains("hard") || !spec["hard"].is_object()) return;
+  json status = {{"hard", spec["hard"]}, {"used", json::object()}};
+  if (spec.contains("scopes") || spec.contains("scopeSelector")) {
+    object["status"] = std::move(status);
+    return;
+  }
+  std::vector<const topology::Pod*> pods;
+  if (view.live && view.live->simulates(ns)) {
+    for (const scenario::LivePod& p : view.live->pods) {
+      if (p.namespace_name != ns || p.phase == "Succeeded" || p.phase == "Failed") continue;
+      if (auto i = view.model.find_pod(ns, p.model_pod)) pods.push_back(&view.model.pods[*i]);
+    }
+  } else {
+    for (const topology::Pod& p : view.model.pods) {
+      if (p.meta.namespace_name == ns) pods.push_back(&p);
+    }
+  }
+  for (const auto& [res, limit] : spec["hard"].items()) {
+    const bool count = res == "pods" || res == "count/pods";
+    const bool cpu = res == "cpu" || res == "requests.cpu" || res == "limits.cpu";
+    const bool memory = res == "memory" || res == "requests.memory" || res == "limits.memory";
+    if (!count && !cpu && !memory) continue;
+    const bool limits = res.rfind("limits.", 0) == 0;
+    int64_t sum = 0;
+    for (const topology::Pod* p : pods) {
+      const topology::ResourceAmounts& a = limits ? p->limits : p->requests;
+      sum += count ? 1 : cpu ? a.cpu_milli : a.memory_bytes;
+    }
+    status["used"][res] = count ? std::to_string(sum)
+                          : cpu ? topology::format_cpu_milli(sum)
+                                : topology::format_bytes(sum);
+  }
+  object["status"] = std::move(status);
+}
+
 std::string base64_encode_text(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -378,6 +418,8 @@ json served_object_json(const TwinView& view, const ResourceType& type, const st
   } else if (plural == "storageclasses") {
     if (!object.contains("reclaimPolicy")) object["reclaimPolicy"] = "Delete";
     if (!object.contains("volumeBindingMode")) object["volumeBindingMode"] = "Immediate";
+  } else if (plural == "resourcequotas") {
+    serve_quota(view, ns, object);
   } else if (plural == "priorityclasses") {
     if (!object.contains("preemptionPolicy")) object["preemptionPolicy"] = "PreemptLowerPriority";
   } else if (plural == "namespaces") {

@@ -336,6 +336,8 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
            "describe ingressclass kong-prod",
            "describe ingressclass internal",
            "describe priorityclass batch-low",
+           "describe quota compute -n quota-demo",
+           "describe namespace quota-demo",
            "describe deploy nosuch -n amazon-api-prod",
            "describe widgets blue",
        }) {
@@ -389,6 +391,15 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
   EXPECT_NE(
       printed["describe priorityclass batch-low"].find("PreemptionPolicy:  PreemptLowerPriority\n"),
       std::string::npos);
+  // The quota controller's usage: three pods of 250m / 256Mi (limit 512Mi); services unmeasured.
+  const std::string quota = printed["describe quota compute -n quota-demo"];
+  EXPECT_NE(quota.find("limits.memory    1536Mi  4Gi\npods             3       10\n"
+                       "requests.cpu     750m    2\nrequests.memory  768Mi   2Gi\n"
+                       "services         0       5\n"),
+            std::string::npos)
+      << quota;
+  EXPECT_NE(printed["describe namespace quota-demo"].find("  requests.cpu     750m    2\n"),
+            std::string::npos);
   EXPECT_NE(printed["describe deploy nosuch -n amazon-api-prod"].find(
                 "Error from server (NotFound): deployments.apps \"nosuch\" not found\nrc=1"),
             std::string::npos);

@@ -116,6 +116,31 @@ value: 100000
 globalDefault: false
 )";
 
+// A quota over pods that all request cpu and memory (a quota on requests refuses pods without).
+constexpr const char* kQuota = R"(---
+apiVersion: v1
+kind: Namespace
+metadata: {name: lab}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: budget, namespace: lab}
+spec:
+  hard: {pods: "4", requests.cpu: "1", requests.memory: 1Gi, configmaps: "3"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: job, namespace: lab}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: job}}
+  template:
+    metadata: {labels: {app: job}}
+    spec:
+      containers:
+        - {name: job, image: busybox:1.36, resources: {requests: {cpu: 300m, memory: 256Mi}}}
+)";
+
 struct Shop {
   topology::State state;
   topology::Model model;
@@ -299,6 +324,22 @@ TEST(TypedDescribe, AnIngressClassAndAPriorityClassShowTheirSpec) {
   ASSERT_EQ(pc.exit_code, 0) << pc.err;
   EXPECT_TRUE(has(pc.out, "Value:             100000\nGlobalDefault:     false\n")) << pc.out;
   EXPECT_TRUE(has(pc.out, "PreemptionPolicy:  PreemptLowerPriority\n")) << pc.out;
+}
+
+TEST(TypedDescribe, AResourceQuotaShowsWhatThePodsUseAgainstItsHardLimits) {
+  Shop shop(kQuota);
+  // configmaps is not measured: no usage is served, which kubectl prints as 0.
+  CommandOutput d = shop.describe("quota", "budget", "lab");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(d.out,
+            "Name:            budget\n"
+            "Namespace:       lab\n"
+            "Resource         Used   Hard\n"
+            "--------         ----   ----\n"
+            "configmaps       0      3\n"
+            "pods             2      4\n"
+            "requests.cpu     600m   1\n"
+            "requests.memory  512Mi  1Gi\n");
 }
 
 // The served objects carry what describe reads: kubectl decodes these very bodies.
