@@ -1278,6 +1278,34 @@ std::string endpoints(const Subject& s) {
   return tw.flush();
 }
 
+// describeLimitRangeSpec under its header: a row per limit type and resource, "-" for no value.
+// (kubectl walks a Go map, so its rows of one type come in random order; these are sorted.)
+void limit_range_rows(TabWriter& tw, const json& limit_range, const std::string& prefix) {
+  tw << prefix
+     << "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n";
+  tw << prefix
+     << "----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n";
+  const json& items = field(field(limit_range, "spec"), "limits");
+  if (!items.is_array()) return;
+  for (const json& item : items) {
+    static const char* kColumns[] = {"min", "max", "defaultRequest", "default",
+                                     "maxLimitRequestRatio"};
+    std::map<std::string, std::vector<std::string>> rows;
+    for (size_t c = 0; c < 5; ++c) {
+      for (const auto& [resource, value] : string_map(field(item, kColumns[c]))) {
+        std::vector<std::string>& row = rows[resource];
+        row.resize(5, "-");
+        row[c] = value;
+      }
+    }
+    for (const auto& [resource, row] : rows) {
+      tw << prefix << text(item, "type") << "\t" << resource;
+      for (const std::string& v : row) tw << "\t" << v;
+      tw << "\n";
+    }
+  }
+}
+
 std::string namespace_object(const Subject& s) {
   const json& ns = s.object;
   TabWriter tw = TabWriter::for_describe();
@@ -1308,9 +1336,8 @@ std::string namespace_object(const Subject& s) {
   if (limits.empty()) {
     tw << "No LimitRange resource.\n";
   } else {
-    tw << "Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax "
-          "Limit/Request Ratio\n";
-    tw << " ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n";
+    tw << "Resource Limits\n";
+    for (const json& l : limits) limit_range_rows(tw, l, " ");
   }
   return tw.flush();
 }
@@ -1564,6 +1591,13 @@ std::string resource_quota(const Subject& s) {
   return tw.flush();
 }
 
+std::string limit_range(const Subject& s) {
+  TabWriter tw = TabWriter::for_describe();
+  name_namespace(tw, s.object);
+  limit_range_rows(tw, s.object, "");
+  return tw.flush();
+}
+
 }  // namespace describe_objects_detail
 
 std::optional<CommandOutput> describe_served_object(const TwinView& view, const ResourceType& type,
@@ -1597,6 +1631,7 @@ std::optional<CommandOutput> describe_served_object(const TwinView& view, const 
       {"ingressclasses", d::ingress_class},
       {"priorityclasses", d::priority_class},
       {"resourcequotas", d::resource_quota},
+      {"limitranges", d::limit_range},
   };
   auto it = kDescribers.find(type.plural);
   if (it == kDescribers.end()) return std::nullopt;

@@ -347,6 +347,28 @@ void serve_quota(const TwinView& view, const std::string& ns, json& object) {
   object["status"] = std::move(status);
 }
 
+// SetDefaults_LimitRangeItem: a Container limit's default is its max, its default request its
+// default, else its min.
+void default_limit_range(json& object) {
+  json& spec = spec_of(object);
+  if (!spec.contains("limits") || !spec["limits"].is_array()) return;
+  for (json& item : spec["limits"]) {
+    if (!item.is_object() || item.value("type", "") != "Container") continue;
+    for (const char* key : {"default", "defaultRequest"}) {
+      if (!item.contains(key) || !item[key].is_object()) item[key] = json::object();
+    }
+    auto fill = [&](const char* from, const char* to) {
+      if (!item.contains(from) || !item[from].is_object()) return;
+      for (const auto& [resource, value] : item[from].items()) {
+        if (!item[to].contains(resource)) item[to][resource] = value;
+      }
+    };
+    fill("max", "default");
+    fill("default", "defaultRequest");
+    fill("min", "defaultRequest");
+  }
+}
+
 std::string base64_encode_text(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -420,6 +442,8 @@ json served_object_json(const TwinView& view, const ResourceType& type, const st
     if (!object.contains("volumeBindingMode")) object["volumeBindingMode"] = "Immediate";
   } else if (plural == "resourcequotas") {
     serve_quota(view, ns, object);
+  } else if (plural == "limitranges") {
+    default_limit_range(object);
   } else if (plural == "priorityclasses") {
     if (!object.contains("preemptionPolicy")) object["preemptionPolicy"] = "PreemptLowerPriority";
   } else if (plural == "namespaces") {

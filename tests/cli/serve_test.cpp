@@ -338,6 +338,7 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
            "describe priorityclass batch-low",
            "describe quota compute -n quota-demo",
            "describe namespace quota-demo",
+           "describe limits container-limits -n quota-demo",
            "describe deploy nosuch -n amazon-api-prod",
            "describe widgets blue",
        }) {
@@ -399,6 +400,14 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
             std::string::npos)
       << quota;
   EXPECT_NE(printed["describe namespace quota-demo"].find("  requests.cpu     750m    2\n"),
+            std::string::npos);
+  // The API server's defaults: a Container limit's default from its max, its request from that.
+  const std::string limits = printed["describe limits container-limits -n quota-demo"];
+  EXPECT_NE(limits.find("Container              cpu       100m  2    2                2  "),
+            std::string::npos)
+      << limits;
+  EXPECT_NE(printed["describe namespace quota-demo"].find(
+                " Pod                    memory    -     2Gi  -                -     "),
             std::string::npos);
   EXPECT_NE(printed["describe deploy nosuch -n amazon-api-prod"].find(
                 "Error from server (NotFound): deployments.apps \"nosuch\" not found\nrc=1"),

@@ -141,6 +141,20 @@ spec:
         - {name: job, image: busybox:1.36, resources: {requests: {cpu: 300m, memory: 256Mi}}}
 )";
 
+constexpr const char* kLimits = R"(---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: sizes, namespace: shop}
+spec:
+  limits:
+    - type: Container
+      max: {cpu: "1", memory: 1Gi}
+      min: {memory: 64Mi}
+      defaultRequest: {cpu: 100m}
+    - type: Pod
+      maxLimitRequestRatio: {cpu: "4"}
+)";
+
 struct Shop {
   topology::State state;
   topology::Model model;
@@ -340,6 +354,29 @@ TEST(TypedDescribe, AResourceQuotaShowsWhatThePodsUseAgainstItsHardLimits) {
             "pods             2      4\n"
             "requests.cpu     600m   1\n"
             "requests.memory  512Mi  1Gi\n");
+}
+
+TEST(TypedDescribe, ALimitRangeShowsARowPerTypeAndResourceWithTheApiServersDefaults) {
+  Shop shop(kLimits);
+  CommandOutput d = shop.describe("limits", "sizes");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  // One column for Name:, Namespace: and the table, as kubectl's tabwriter aligns them.
+  // cpu: default limit from max, the written default request kept; memory: default request
+  // from the default limit (itself from max), not from min.
+  EXPECT_EQ(d.out,
+            "Name:       sizes\n"
+            "Namespace:  shop\n"
+            "Type        Resource  Min   Max  Default Request  Default Limit  Max Limit/Request "
+            "Ratio\n"
+            "----        --------  ---   ---  ---------------  -------------  "
+            "-----------------------\n"
+            "Container   cpu       -     1    100m             1              -\n"
+            "Container   memory    64Mi  1Gi  1Gi              1Gi            -\n"
+            "Pod         cpu       -     -    -                -              4\n");
+  CommandOutput ns = shop.describe("namespace", "shop", "");
+  EXPECT_TRUE(has(ns.out, "Resource Limits\n Type       Resource")) << ns.out;
+  EXPECT_TRUE(has(ns.out, " Pod        cpu       -     -    -                -              4\n"))
+      << ns.out;
 }
 
 // The served objects carry what describe reads: kubectl decodes these very bodies.
