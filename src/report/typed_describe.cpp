@@ -3,6 +3,7 @@
 #include "typed_describe.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -1598,6 +1599,93 @@ std::string limit_range(const Subject& s) {
   return tw.flush();
 }
 
+// smartLabelFor: "creationTimestamp" -> "Creation Timestamp", "apiVersion" -> "API Version"; a
+// field with characters other than letters and '-' is printed as it is.
+std::string smart_label(const std::string& field_name) {
+  auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  for (char c : field_name) {
+    if (!is_lower(c) && !is_upper(c) && c != '-') return field_name;
+  }
+  // fatih/camelcase.Split: runs of one character class; an upper run followed by a lower one
+  // gives its last letter to the lower ("PDFLoader" -> "PDF", "Loader").
+  std::vector<std::string> runs;
+  int last = 0;
+  for (char c : field_name) {
+    const int cls = is_lower(c) ? 1 : is_upper(c) ? 2 : 4;
+    if (cls == last) {
+      runs.back() += c;
+    } else {
+      runs.emplace_back(1, c);
+    }
+    last = cls;
+  }
+  for (size_t i = 0; i + 1 < runs.size(); ++i) {
+    if (is_upper(runs[i][0]) && is_lower(runs[i + 1][0])) {
+      runs[i + 1].insert(runs[i + 1].begin(), runs[i].back());
+      runs[i].pop_back();
+    }
+  }
+  std::vector<std::string> parts;
+  for (std::string& r : runs) {
+    if (r.empty() || r == "_") continue;
+    std::string upper = r;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "API" || upper == "URL" || upper == "UID" || upper == "OSB" || upper == "GUID") {
+      r = upper;
+    } else if (is_lower(r[0])) {
+      r[0] = static_cast<char>(r[0] - 'a' + 'A');
+    }
+    parts.push_back(r);
+  }
+  return joined(parts, " ");
+}
+
+// Go's %v of a decoded JSON scalar.
+std::string go_value(const json& v) {
+  if (v.is_null()) return "<nil>";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+// printUnstructuredContent: the fields sorted, maps and lists nested a level deeper.
+void unstructured_content(TabWriter& tw, int level, const json& content, const std::string& path,
+                          const std::vector<std::string>& skip) {
+  if (!content.is_object()) return;
+  const std::string indent(static_cast<size_t>(level) * 2, ' ');
+  for (const auto& [key, value] : content.items()) {
+    const std::string at = path + "." + key;
+    if (std::find(skip.begin(), skip.end(), at) != skip.end()) continue;
+    if (value.is_object()) {
+      tw << indent << smart_label(key) << ":\n";
+      unstructured_content(tw, level + 1, value, at, skip);
+    } else if (value.is_array()) {
+      tw << indent << smart_label(key) << ":\n";
+      for (const json& child : value) {
+        if (child.is_object()) {
+          unstructured_content(tw, level + 1, child, at, skip);
+        } else {
+          tw << indent << "  " << go_value(child) << "\n";
+        }
+      }
+    } else {
+      tw << indent << smart_label(key) << ":\t" << go_value(value) << "\n";
+    }
+  }
+}
+
+// kubectl's genericDescriber, for the kinds without a describer of their own (CRDs).
+std::string generic_object(const Subject& s) {
+  TabWriter tw = TabWriter::for_describe();
+  name_namespace(tw, s.object);
+  labels_annotations(tw, s.object);
+  unstructured_content(tw, 0, s.object, "",
+                       {".metadata.managedFields", ".metadata.name", ".metadata.namespace",
+                        ".metadata.labels", ".metadata.annotations"});
+  tw << s.events();
+  return tw.flush();
+}
+
 }  // namespace describe_objects_detail
 
 std::optional<CommandOutput> describe_served_object(const TwinView& view, const ResourceType& type,
@@ -1632,6 +1720,7 @@ std::optional<CommandOutput> describe_served_object(const TwinView& view, const 
       {"priorityclasses", d::priority_class},
       {"resourcequotas", d::resource_quota},
       {"limitranges", d::limit_range},
+      {"customresourcedefinitions", d::generic_object},
   };
   auto it = kDescribers.find(type.plural);
   if (it == kDescribers.end()) return std::nullopt;

@@ -1,5 +1,6 @@
 // Stored objects as the API server serves them: defaults filled in and a status from the twin.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "kube_objects.hpp"
@@ -369,6 +370,41 @@ void default_limit_range(json& object) {
   }
 }
 
+// A CRD as the apiextensions server answers it once established: conversion defaulted, the
+// names accepted, the storage version stored.
+void serve_definition(json& object) {
+  json& spec = spec_of(object);
+  if (!spec.contains("conversion")) spec["conversion"] = {{"strategy", "None"}};
+  json names = spec.contains("names") && spec["names"].is_object() ? spec["names"] : json::object();
+  std::string kind = names.value("kind", "");
+  if (!names.contains("listKind")) names["listKind"] = kind + "List";
+  if (!names.contains("singular")) {
+    for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    names["singular"] = kind;
+  }
+  spec["names"] = names;
+  json stored = json::array();
+  if (spec.contains("versions") && spec["versions"].is_array()) {
+    for (const json& v : spec["versions"]) {
+      if (v.is_object() && v.value("storage", false)) stored.push_back(v.value("name", ""));
+    }
+  }
+  const json& created = object["metadata"]["creationTimestamp"];
+  object["status"] = {
+      {"acceptedNames", names},
+      {"conditions", json::array({{{"lastTransitionTime", created},
+                                   {"message", "no conflicts found"},
+                                   {"reason", "NoConflicts"},
+                                   {"status", "True"},
+                                   {"type", "NamesAccepted"}},
+                                  {{"lastTransitionTime", created},
+                                   {"message", "the initial names have been accepted"},
+                                   {"reason", "InitialNamesAccepted"},
+                                   {"status", "True"},
+                                   {"type", "Established"}}})},
+      {"storedVersions", stored}};
+}
+
 std::string base64_encode_text(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -444,6 +480,8 @@ json served_object_json(const TwinView& view, const ResourceType& type, const st
     serve_quota(view, ns, object);
   } else if (plural == "limitranges") {
     default_limit_range(object);
+  } else if (plural == "customresourcedefinitions") {
+    serve_definition(object);
   } else if (plural == "priorityclasses") {
     if (!object.contains("preemptionPolicy")) object["preemptionPolicy"] = "PreemptLowerPriority";
   } else if (plural == "namespaces") {

@@ -339,6 +339,7 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
            "describe quota compute -n quota-demo",
            "describe namespace quota-demo",
            "describe limits container-limits -n quota-demo",
+           "describe crd backups.example.com",
            "describe deploy nosuch -n amazon-api-prod",
            "describe widgets blue",
        }) {
@@ -409,6 +410,12 @@ TEST(Serve, RealKubectlDescribesEveryKindAsKubetwinDoes) {
   EXPECT_NE(printed["describe namespace quota-demo"].find(
                 " Pod                    memory    -     2Gi  -                -     "),
             std::string::npos);
+  // The generic describer: every field, labelled as kubectl labels them, and an established CRD.
+  const std::string crd = printed["describe crd backups.example.com"];
+  EXPECT_NE(crd.find("            X - Kubernetes - Preserve - Unknown - Fields:  true\n"),
+            std::string::npos)
+      << crd;
+  EXPECT_NE(crd.find("    Type:                  Established\n"), std::string::npos) << crd;
   EXPECT_NE(printed["describe deploy nosuch -n amazon-api-prod"].find(
                 "Error from server (NotFound): deployments.apps \"nosuch\" not found\nrc=1"),
             std::string::npos);

@@ -155,6 +155,21 @@ spec:
       maxLimitRequestRatio: {cpu: "4"}
 )";
 
+constexpr const char* kDefinition = R"(---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Cluster
+  names: {kind: Widget, plural: widgets}
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+)";
+
 struct Shop {
   topology::State state;
   topology::Model model;
@@ -377,6 +392,20 @@ TEST(TypedDescribe, ALimitRangeShowsARowPerTypeAndResourceWithTheApiServersDefau
   EXPECT_TRUE(has(ns.out, "Resource Limits\n Type       Resource")) << ns.out;
   EXPECT_TRUE(has(ns.out, " Pod        cpu       -     -    -                -              4\n"))
       << ns.out;
+}
+
+TEST(TypedDescribe, ACustomResourceDefinitionIsDescribedFieldByFieldAsEstablished) {
+  Shop shop(kDefinition);
+  CommandOutput d = shop.describe("crd", "widgets.example.com", "");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(has(d.out, "Name:         widgets.example.com\nNamespace:    \n")) << d.out;
+  EXPECT_TRUE(has(d.out, "API Version:  apiextensions.k8s.io/v1\n")) << d.out;
+  // Nested fields a level deeper, camelCase split and titled, names with digits kept.
+  EXPECT_TRUE(has(d.out, "    Kind:       Widget\n    List Kind:  WidgetList\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "      openAPIV3Schema:\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "    Name:  v1alpha1\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "    Type:                  Established\n")) << d.out;
+  EXPECT_TRUE(has(d.out, "  Stored Versions:\n    v1alpha1\n")) << d.out;
 }
 
 // The served objects carry what describe reads: kubectl decodes these very bodies.
