@@ -19,6 +19,7 @@
 #include "kubetwin/k8s/emitter.hpp"
 #include "kubetwin/report/findings.hpp"
 #include "kubetwin/report/request_traces.hpp"
+#include "kubetwin/report/run_report.hpp"
 #include "kubetwin/topology/dns.hpp"
 #include "kubetwin/topology/graph.hpp"
 #include "kubetwin/topology/sqlite.hpp"
@@ -292,9 +293,6 @@ class Insert {
 using sqlite::exec;
 using sqlite::Transaction;
 
-std::string hex64(uint64_t v) {
-  return fmt::format("0x{:016x}", v);
-}
 uint64_t parse_hex64(const std::string& s) {
   return std::strtoull(s.c_str(), nullptr, 16);
 }
@@ -320,7 +318,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return out;
 }
 
-double percentile_ms(const sim::LatencyHistogram& h, double q) {
+double percentile_ms_or_nan(const sim::LatencyHistogram& h, double q) {
   return h.count() ? static_cast<double>(h.quantile(q)) / 1e6 : kNaN;
 }
 
@@ -814,8 +812,8 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
               f.throughput_per_s, f.error_rate, errors, f.mean_in_flight, f.latency.count(),
               any ? f.latency.mean() / 1e6 : kNaN,
               any ? static_cast<double>(f.latency.min()) / 1e6 : kNaN,
-              percentile_ms(f.latency, 0.5), percentile_ms(f.latency, 0.95),
-              percentile_ms(f.latency, 0.99), percentile_ms(f.latency, 0.999),
+              percentile_ms_or_nan(f.latency, 0.5), percentile_ms_or_nan(f.latency, 0.95),
+              percentile_ms_or_nan(f.latency, 0.99), percentile_ms_or_nan(f.latency, 0.999),
               any ? static_cast<double>(f.latency.max()) / 1e6 : kNaN,
               r.routes[k].throughput_per_s.mean, r.routes[k].throughput_per_s.half_width,
               r.routes[k].p99_ms.mean, r.routes[k].p99_ms.half_width);
@@ -856,7 +854,7 @@ int64_t ResultsDb::write_run(const scenario::PreparedScenario& prepared,
         const runtime::RouteFigures& f = run.routes[k];
         const auto route = static_cast<int64_t>(k);
         routes.row(id, rep, route, f.entry, f.request, f.sent, f.completed, f.throughput_per_s,
-                   f.error_rate, f.mean_in_flight, percentile_ms(f.latency, 0.99),
+                   f.error_rate, f.mean_in_flight, percentile_ms_or_nan(f.latency, 0.99),
                    f.latency.count(), long_double_text(f.latency.sum()), f.latency.min(),
                    f.latency.max());
         for (const auto& [status, count] : f.status_counts)

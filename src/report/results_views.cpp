@@ -18,7 +18,7 @@ namespace kubetwin::report {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
 std::string esc(std::string_view s) {
   return xml_escape(s);
@@ -745,7 +745,7 @@ std::string charts_section(const StoredRun& run) {
   s += "<div class=\"charts\">\n";
   // Route windows are 10 s long and start at start_s: drawn at their end, like the samples.
   auto window_values = [&](const runtime::RouteFigures& f, auto value) {
-    std::vector<double> out(t.x.size(), kNaN);
+    std::vector<double> out(t.x.size(), kNoValue);
     for (const auto& w : f.windows) {
       const double end = w.start_s + 10;
       auto it = std::lower_bound(t.x.begin(), t.x.end(), end - 1e-6);
@@ -780,7 +780,7 @@ std::string charts_section(const StoredRun& run) {
                                            return w.answered
                                                       ? 100.0 * static_cast<double>(w.errors) /
                                                             static_cast<double>(w.answered)
-                                                      : kNaN;
+                                                      : kNoValue;
                                          }),
                            "", false, ""});
     add_top(c, std::move(lines), 9, "routes");
@@ -1075,7 +1075,7 @@ std::string render_capacity_html(const StoredCapacitySearch& search) {
   auto values = [&](const std::pair<std::string, std::string>& route, auto pick) {
     std::vector<double> v;
     for (const auto* p : probes) {
-      double value = kNaN;
+      double value = kNoValue;
       for (const auto& r : p->routes)
         if (r.entry == route.first && r.request == route.second) value = pick(r);
       v.push_back(value);
@@ -1310,7 +1310,7 @@ RunComparison compare_runs(const StoredRun& a, const StoredRun& b) {
     c.figures.push_back(std::move(f));
   };
   auto ms = [](const runtime::RouteFigures* f, double q) {
-    return f && f->latency.count() ? static_cast<double>(f->latency.quantile(q)) / 1e6 : kNaN;
+    return f && f->latency.count() ? static_cast<double>(f->latency.quantile(q)) / 1e6 : kNoValue;
   };
   auto hw = [](const sim::ConfidenceInterval& ci, int replications) {
     return replications >= 2 ? ci.half_width : -1.0;
@@ -1334,11 +1334,12 @@ RunComparison compare_runs(const StoredRun& a, const StoredRun& b) {
     const scenario::RouteSummary* ra = summary(a.result, like);
     const scenario::RouteSummary* rb = summary(b.result, like);
     const std::string subject = "route " + like->request;
-    add(subject, "throughput", "req/s", fa ? fa->throughput_per_s : kNaN,
-        fb ? fb->throughput_per_s : kNaN, ra ? hw(ra->throughput_per_s, a.result.replications) : -1,
+    add(subject, "throughput", "req/s", fa ? fa->throughput_per_s : kNoValue,
+        fb ? fb->throughput_per_s : kNoValue,
+        ra ? hw(ra->throughput_per_s, a.result.replications) : -1,
         rb ? hw(rb->throughput_per_s, b.result.replications) : -1);
-    add(subject, "error rate", "%", fa ? 100 * fa->error_rate : kNaN,
-        fb ? 100 * fb->error_rate : kNaN);
+    add(subject, "error rate", "%", fa ? 100 * fa->error_rate : kNoValue,
+        fb ? 100 * fb->error_rate : kNoValue);
     add(subject, "p50", "ms", ms(fa, 0.5), ms(fb, 0.5));
     // p99: the interval is over the replications' own p99s, so their mean is what is judged.
     FigureChange p99{subject, "p99", "ms", ms(fa, 0.99), ms(fb, 0.99), -1, -1, false, ""};
@@ -1384,7 +1385,7 @@ RunComparison compare_runs(const StoredRun& a, const StoredRun& b) {
     const auto* wa = workload(a.result, *like);
     const auto* wb = workload(b.result, *like);
     const std::string subject = "workload " + like->namespace_name + "/" + like->name;
-    auto v = [](const runtime::WorkloadFigures* w, auto pick) { return w ? pick(*w) : kNaN; };
+    auto v = [](const runtime::WorkloadFigures* w, auto pick) { return w ? pick(*w) : kNoValue; };
     add(subject, "CPU", "cores", v(wa, [](const auto& w) { return w.cpu_cores_mean; }),
         v(wb, [](const auto& w) { return w.cpu_cores_mean; }));
     add(subject, "queue", "count", v(wa, [](const auto& w) { return w.queue_mean; }),
@@ -1417,8 +1418,8 @@ RunComparison compare_runs(const StoredRun& a, const StoredRun& b) {
     for (const auto& fb : b.result.faults)
       if (fa.fault.name == fb.fault.name && fa.fault.action == fb.fault.action) {
         const std::string subject = "fault " + fa.fault.name;
-        add(subject, "detected after", "s", fa.detect_s < 0 ? kNaN : fa.detect_s,
-            fb.detect_s < 0 ? kNaN : fb.detect_s);
+        add(subject, "detected after", "s", fa.detect_s < 0 ? kNoValue : fa.detect_s,
+            fb.detect_s < 0 ? kNoValue : fb.detect_s);
         add(subject, "outage", "s", fa.outage_s, fb.outage_s);
       }
   c.differences = 0;

@@ -14,6 +14,10 @@
 
 namespace kubetwin::report {
 
+std::string hex64(uint64_t v) {
+  return fmt::format("0x{:016x}", v);
+}
+
 namespace {
 
 using scenario::CapacityResult;
@@ -120,10 +124,6 @@ std::string seconds_text(double s) {
 // A moment of the run for people: to the millisecond.
 std::string moment_text(double s) {
   return sim::format_duration(sim::from_seconds(std::round(s * 1000) / 1000));
-}
-
-std::string hex64(uint64_t v) {
-  return fmt::format("0x{:016x}", v);
 }
 
 std::string plural(uint64_t n, const char* word) {

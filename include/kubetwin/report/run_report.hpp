@@ -65,6 +65,7 @@ std::string format_bytes(double bytes);       // "512 B", "1.5 KiB", "3.4 GiB", 
 std::string format_latency_ms(double ms);     // "0.42ms", "4.21ms", "212.4ms", "1.52s"
 std::string format_percent(double fraction);  // "0%", "0.012%", "0.25%", "12.3%", "100%"
 std::string format_span(double seconds);      // "<1s", "42s", "4m 10s", "5h 3m", "12d 4h"
+std::string hex64(uint64_t v);                // a fingerprint as written: "0x" and 16 hex digits
 
 // XML text/attribute escaping (&, <, >, ", ') and removal of characters XML 1.0 forbids.
 std::string xml_escape(std::string_view text);
