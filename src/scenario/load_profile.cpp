@@ -278,7 +278,7 @@ std::optional<sim::Time> ArrivalGenerator::next_poisson(sim::Rng& rng) {
       now_ = segment_end;
       continue;
     }
-    double gap = -std::log(rng.uniform_open0()) / bound;
+    double gap = sim::standard_exponential(rng) / bound;
     if (gap >= sim::to_seconds(segment_end - now_)) {
       now_ = segment_end;
       continue;
@@ -288,8 +288,11 @@ std::optional<sim::Time> ArrivalGenerator::next_poisson(sim::Rng& rng) {
       now_ = segment_end;
       continue;
     }
-    const double rate = flat_rate_ >= 0 ? flat_rate_ : profile_.rate_at(now_);
-    if (rng.uniform() * bound < rate) return now_;
+    // Where the rate is at its bound (always, for a flat rate) the candidate is kept without a
+    // draw: the acceptance test could not fail.
+    if (flat_rate_ >= 0) return now_;
+    const double rate = profile_.rate_at(now_);
+    if (rate >= bound || rng.uniform() * bound < rate) return now_;
   }
   return std::nullopt;
 }

@@ -13,19 +13,85 @@ namespace {
 // Standard normal quantile at 0.99 (z_0.99), for lognormal_median_p99.
 constexpr double kZ99 = 2.3263478740408408;
 
-double standard_normal(Rng& rng) {
-  for (;;) {
-    double u = 2 * rng.uniform() - 1;
-    double v = 2 * rng.uniform() - 1;
-    double s = u * u + v * v;
-    if (s > 0 && s < 1) return u * std::sqrt(-2 * std::log(s) / s);
-  }
-}
-
 void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(what);
 }
+// The ziggurat's layers for a decreasing density f on [0, inf): 256 layers of equal area V, layer
+// i spanning [0, x[i]) with x[1] = R the tail's start and x[256] = 0; layer 0 is the base strip
+// plus the tail beyond R (x[0] = V / f(R) makes it as wide as its area needs). Built once, with the
+// same libm every other sampler uses, from R and V as published (Marsaglia and Tsang 2000; the
+// table recurrence of Rust's rand_distr, ziggurat_tables.py).
+struct ZigguratTables {
+  double x[kZigguratLayers + 1];
+  double f[kZigguratLayers + 1];  // f(x[i])
+};
+
+template <class F, class FInverse>
+ZigguratTables make_ziggurat(double r, double v, F f, FInverse f_inverse) {
+  ZigguratTables t{};
+  t.x[0] = v / f(r);
+  t.x[1] = r;
+  for (int i = 2; i < kZigguratLayers; ++i) t.x[i] = f_inverse(v / t.x[i - 1] + f(t.x[i - 1]));
+  t.x[kZigguratLayers] = 0;
+  for (int i = 0; i <= kZigguratLayers; ++i) t.f[i] = f(t.x[i]);
+  return t;
+}
+
+// exp(-x^2/2): R = 3.6541528853610088, V = 0.00492867323399.
+constexpr double kNormalR = 3.6541528853610088;
+const ZigguratTables& normal_tables() {
+  static const ZigguratTables t = make_ziggurat(
+      kNormalR, 0.00492867323399, [](double x) { return std::exp(-x * x / 2); },
+      [](double y) { return std::sqrt(-2 * std::log(y)); });
+  return t;
+}
+
+// exp(-x): R = 7.69711747013104972, V = 0.0039496598225815571993.
+constexpr double kExponentialR = 7.69711747013104972;
+const ZigguratTables& exponential_tables() {
+  static const ZigguratTables t = make_ziggurat(
+      kExponentialR, 0.0039496598225815571993, [](double x) { return std::exp(-x); },
+      [](double y) { return -std::log(y); });
+  return t;
+}
 }  // namespace
+
+// One 64-bit draw gives the layer (its low 8 bits) and the position in it (its top 53 bits), so
+// the two are independent (Doornik 2005). A point inside the next layer's width is accepted at
+// once, about 99% of draws; the rest are tested against the density, or drawn from the tail.
+double standard_normal(Rng& rng) {
+  const ZigguratTables& t = normal_tables();
+  for (;;) {
+    const uint64_t bits = rng.next_u64();
+    const int i = static_cast<int>(bits & 0xff);
+    const double u = 2 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1;  // [-1, 1)
+    const double x = u * t.x[i];
+    if (std::abs(x) < t.x[i + 1]) return x;
+    if (i == 0) {
+      // The tail beyond R (Marsaglia 1964): x = -ln(u1) / R, kept when -2 ln(u2) >= x^2.
+      double tail, y;
+      do {
+        tail = -std::log(rng.uniform_open0()) / kNormalR;
+        y = -std::log(rng.uniform_open0());
+      } while (2 * y < tail * tail);
+      return u < 0 ? -(kNormalR + tail) : kNormalR + tail;
+    }
+    if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * rng.uniform() < std::exp(-x * x / 2)) return x;
+  }
+}
+
+double standard_exponential(Rng& rng) {
+  const ZigguratTables& t = exponential_tables();
+  for (;;) {
+    const uint64_t bits = rng.next_u64();
+    const int i = static_cast<int>(bits & 0xff);
+    const double x = static_cast<double>(bits >> 11) * 0x1.0p-53 * t.x[i];
+    if (x < t.x[i + 1]) return x;
+    // The tail beyond R is R plus a standard exponential (no memory).
+    if (i == 0) return kExponentialR - std::log(rng.uniform_open0());
+    if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * rng.uniform() < std::exp(-x)) return x;
+  }
+}
 
 Distribution Distribution::deterministic(double value) {
   require(std::isfinite(value), "deterministic: value must be finite");
@@ -75,7 +141,7 @@ double Distribution::sample(Rng& rng) const {
     case Type::kUniform:
       return a_ + (b_ - a_) * rng.uniform();
     case Type::kExponential:
-      return -a_ * std::log(rng.uniform_open0());
+      return a_ * standard_exponential(rng);
     case Type::kNormal:
       return a_ + b_ * standard_normal(rng);
     case Type::kLognormal:
