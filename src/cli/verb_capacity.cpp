@@ -21,7 +21,8 @@ namespace {
 
 constexpr const char* kCapacityUsage =
     "usage: kubetwin capacity SCENARIO --slo \"p99<300ms,errors<0.1%\" [--route \"POST /orders\"] "
-    "[--output text|json] [--threads N] [--replications N] [--db FILE | --no-db] [--quiet]";
+    "[--output text|json] [--threads N] [--replications N] [--full-probes] [--db FILE | --no-db] "
+    "[--quiet]";
 
 }  // namespace
 
@@ -34,6 +35,7 @@ int verb_capacity(const Invocation& inv) {
                                             {"output", 'o', true},
                                             {"threads", 0, true},
                                             {"replications", 0, true},
+                                            {"full-probes", 0, false},
                                             {"db", 0, true},
                                             {"no-db", 0, false},
                                             {"quiet", 'q', false},
@@ -55,6 +57,7 @@ int verb_capacity(const Invocation& inv) {
     if (args.has("replications"))
       options.run.replications = positive_flag(args, "replications", scenario::kMaxReplications);
 
+    options.full_probes = args.has("full-probes");
     if (args.has("db") && args.has("no-db"))
       throw UsageError("--db and --no-db exclude each other");
 

@@ -198,6 +198,12 @@ CREATE TABLE IF NOT EXISTS capacity_probe_routes (
   PRIMARY KEY (search_id, probe, route));
 )sql";
 
+// Version 3: a capacity probe's replications run (a probe may be decided by its first half).
+// Left NULL in probes written before: they ran every replication of the search.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE capacity_probes ADD COLUMN replications INTEGER;
+)sql";
+
 [[noreturn]] void input_error(const fs::path& path, const std::string& what,
                               const std::string& hint) {
   k8s::SourceLocation where{std::make_shared<const std::string>(path.string()), 0, 0};
@@ -652,6 +658,7 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
       Transaction tx(raw);
       exec(raw, kSchema);
       exec(raw, kSchemaV2);
+      exec(raw, kSchemaV3);
       Statement s(raw, "INSERT INTO kubetwin_schema (name, version) VALUES (?, ?)");
       s.run(kSchemaName, kResultsSchemaVersion);
       tx.commit();
@@ -670,23 +677,29 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
   }
   if (version == 0)
     input_error(path, "is a SQLite database, but not a kubetwin results database", kNotOurs);
-  if (version == 1 && !sqlite3_db_readonly(raw, "main")) {
-    // Migrated in place: version 2 only adds tables. A file this process may not write is read
-    // as it is (has_table() guards the readers).
+  if ((version == 1 || version == 2) && !sqlite3_db_readonly(raw, "main")) {
+    // Migrated in place: version 2 adds tables, version 3 a column. A file this process may not
+    // write is read as it is (has_table() and has_column() guard the readers).
+    const int from = version;
     try {
       Transaction tx(raw);
-      exec(raw, kSchemaV2);
+      if (from == 1) exec(raw, kSchemaV2);
+      exec(raw, kSchemaV3);
       Statement s(raw, "UPDATE kubetwin_schema SET version = ? WHERE name = ?");
       s.run(kResultsSchemaVersion, kSchemaName);
       tx.commit();
       version = kResultsSchemaVersion;
     } catch (const std::exception&) {
       if (mode == Mode::kCreate)
-        input_error(path, "has results schema version 1 and cannot be upgraded to version 2",
-                    "check that the file is writable, or start a new file with --db FILE");
+        input_error(
+            path,
+            fmt::format("has results schema version {} and cannot be upgraded to version {}", from,
+                        kResultsSchemaVersion),
+            "check that the file is writable, or start a new file with --db FILE");
     }
   }
-  if (version != kResultsSchemaVersion && !(version == 1 && mode == Mode::kReadOnly))
+  if (version != kResultsSchemaVersion &&
+      !((version == 1 || version == 2) && mode == Mode::kReadOnly))
     input_error(path,
                 fmt::format("has results schema version {}; this kubetwin reads version {}",
                             version, kResultsSchemaVersion),
@@ -1471,6 +1484,13 @@ bool ResultsDb::has_table(const char* name) const {
   return s.step() && s.integer(0) > 0;
 }
 
+bool ResultsDb::has_column(const char* table, const char* column) const {
+  Statement s(db_, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+  s.bind(1, std::string(table));
+  s.bind(2, std::string(column));
+  return s.step() && s.integer(0) > 0;
+}
+
 // ---- Capacity searches -------------------------------------------------------------------
 
 int64_t ResultsDb::write_capacity(const scenario::ScenarioSpec& spec,
@@ -1509,21 +1529,23 @@ int64_t ResultsDb::write_capacity(const scenario::ScenarioSpec& spec,
           "kubetwin_version",
           "command_line"})
       .row(spec.name, spec.path, spec.model_path, digest, join(spec.environments, ","), spec.seed,
-           spec.replications, sim::to_seconds(spec.duration), base_rate, slo.text,
-           std::string(scenario::to_string(slo.quantile)),
+           c.replications > 0 ? c.replications : spec.replications, sim::to_seconds(spec.duration),
+           base_rate, slo.text, std::string(scenario::to_string(slo.quantile)),
            slo.below ? static_cast<double>(*slo.below) / 1e6 : kNaN,
            slo.error_rate_below ? *slo.error_rate_below : kNaN, slo.route, c.found, c.scale,
            c.max_rate_per_s, c.bottleneck.resource, c.bottleneck.kind, c.bottleneck.saturation,
            c.bottleneck.evidence, c.summary, std::string(KUBETWIN_VERSION), context.command_line);
   const int64_t id = sqlite3_last_insert_rowid(db_);
   Insert probes(db_, "capacity_probes",
-                {"search_id", "position", "scale", "offered_rate_per_s", "passed", "measured"});
+                {"search_id", "position", "scale", "offered_rate_per_s", "passed", "measured",
+                 "replications"});
   Insert routes(db_, "capacity_probe_routes",
                 {"search_id", "probe", "route", "entry", "request", "quantile_ms", "p99_ms",
                  "error_rate", "throughput_per_s"});
   for (size_t i = 0; i < c.probes.size(); ++i) {
     const scenario::CapacityProbe& p = c.probes[i];
-    probes.row(id, static_cast<int64_t>(i), p.scale, p.offered_rate_per_s, p.passed, p.measured);
+    probes.row(id, static_cast<int64_t>(i), p.scale, p.offered_rate_per_s, p.passed, p.measured,
+               p.replications);
     for (size_t k = 0; k < p.routes.size(); ++k) {
       const scenario::CapacityProbeRoute& r = p.routes[k];
       routes.row(id, static_cast<int64_t>(i), static_cast<int64_t>(k), r.entry, r.request,
@@ -1599,13 +1621,21 @@ StoredCapacitySearch ResultsDb::load_capacity_search(int64_t id) const {
   out.kubetwin_version = s.text(24);
   out.command_line = s.text(25);
   {
-    Statement p(db_,
-                "SELECT scale, offered_rate_per_s, passed, measured FROM capacity_probes WHERE "
-                "search_id = ? ORDER BY position");
+    Statement p(db_, has_column("capacity_probes", "replications")
+                         ? "SELECT scale, offered_rate_per_s, passed, measured, replications FROM "
+                           "capacity_probes WHERE search_id = ? ORDER BY position"
+                         : "SELECT scale, offered_rate_per_s, passed, measured, NULL FROM "
+                           "capacity_probes WHERE search_id = ? ORDER BY position");
     p.bind(1, id);
+    c.replications = out.replications;
     while (p.step())
-      c.probes.push_back(
-          scenario::CapacityProbe{p.real(0), p.real(1), p.integer(2) != 0, p.text(3), {}});
+      c.probes.push_back(scenario::CapacityProbe{
+          p.real(0),
+          p.real(1),
+          p.integer(2) != 0,
+          p.text(3),
+          {},
+          p.is_null(4) ? out.replications : static_cast<int>(p.integer(4))});
   }
   {
     Statement r(db_,

@@ -1135,16 +1135,16 @@ std::string render_capacity_html(const StoredCapacitySearch& search) {
   }
   s += "</div></section>\n";
   s += "<section id=\"probes\"><h2>Probes</h2><table><thead><tr><th>#</th><th>SCALE</th>"
-       "<th>OFFERED</th><th>RESULT</th><th>WORST ROUTE</th>";
+       "<th>OFFERED</th><th>RESULT</th><th>REPLICATIONS</th><th>WORST ROUTE</th>";
   for (const auto& r : routes) s += "<th>" + esc(r.second) + " " + esc(q) + "</th>";
   s += "</tr></thead><tbody>\n";
   for (size_t i = 0; i < c.probes.size(); ++i) {
     const scenario::CapacityProbe& p = c.probes[i];
     s += fmt::format(
         "<tr><td class=\"n\">{}</td><td class=\"n\">{:.3g}x</td><td class=\"n\">{}</td><td><span "
-        "class=\"badge {}\">{}</span></td><td>{}</td>",
+        "class=\"badge {}\">{}</span></td><td class=\"n\">{}</td><td>{}</td>",
         i + 1, p.scale, format_rate(p.offered_rate_per_s), p.passed ? "PASS" : "FAIL",
-        p.passed ? "PASS" : "FAIL", esc(p.measured));
+        p.passed ? "PASS" : "FAIL", replications_text(p, c), esc(p.measured));
     for (const auto& route : routes) {
       std::string cell = "-";
       for (const auto& r : p.routes)

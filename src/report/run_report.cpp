@@ -1088,6 +1088,11 @@ std::string render_run_junit(const std::vector<ScenarioResult>& results,
   return out;
 }
 
+std::string replications_text(const scenario::CapacityProbe& p, const scenario::CapacityResult& c) {
+  return c.replications > 0 ? fmt::format("{} of {}", p.replications, c.replications)
+                            : std::to_string(p.replications);
+}
+
 std::string render_capacity_text(const CapacityResult& c) {
   std::string out = c.summary + "\n\n";
   out += fmt::format("  scenario: {}\n  slo: {}{}\n", c.scenario, c.slo.text,
@@ -1108,10 +1113,15 @@ std::string render_capacity_text(const CapacityResult& c) {
   for (size_t i = 0; i < c.probes.size(); ++i) {
     const scenario::CapacityProbe& p = c.probes[i];
     rows.push_back({std::to_string(i + 1), scale_text(p.scale), format_rate(p.offered_rate_per_s),
-                    p.passed ? "pass" : "FAIL", p.measured});
+                    p.passed ? "pass" : "FAIL", replications_text(p, c), p.measured});
   }
-  out += render_table(
-      {{"PROBE", true}, {"SCALE", true}, {"OFFERED", true}, {"SLO"}, {"WORST ROUTE"}}, rows);
+  out += render_table({{"PROBE", true},
+                       {"SCALE", true},
+                       {"OFFERED", true},
+                       {"SLO"},
+                       {"REPLICATIONS", true},
+                       {"WORST ROUTE"}},
+                      rows);
   return out;
 }
 
@@ -1119,6 +1129,7 @@ std::string render_capacity_json(const CapacityResult& c) {
   JsonWriter j;
   j.begin_object();
   j.field("format_version", kJsonFormatVersion).field("scenario", c.scenario);
+  j.field("replications", c.replications);
   j.key("slo")
       .begin_object(true)
       .field("text", c.slo.text)
@@ -1149,6 +1160,7 @@ std::string render_capacity_json(const CapacityResult& c) {
         .field("offered_rate_per_s", p.offered_rate_per_s)
         .field("passed", p.passed)
         .field("measured", p.measured)
+        .field("replications", p.replications)
         .end_object();
   }
   j.end_array();

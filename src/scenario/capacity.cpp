@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <vector>
 
 namespace kubetwin::scenario {
 
@@ -67,6 +70,38 @@ SloOutcome evaluate(const ScenarioResult& result, const CapacitySlo& slo) {
     out.worst = slo.route.empty() ? "no request was answered" : "no request of " + slo.route;
   }
   return out;
+}
+
+// Whether a probe's replications so far already decide it: true (pass) when, on every route the
+// SLO covers, the 95% Student-t interval of the replications' own figures (the SLO's quantile,
+// the error rate) lies wholly below its bound; false (fail) when on some route one lies wholly at
+// or above it; nullopt otherwise (too close to call: run the rest). A zero spread (no errors in
+// any replication) is an interval of one point.
+std::optional<bool> clear_verdict(const ScenarioResult& result, const CapacitySlo& slo) {
+  const double q = quantile_fraction(slo.quantile);
+  auto side = [](const std::vector<double>& xs, double bound) {
+    const sim::ConfidenceInterval ci = sim::student_t_interval(xs);
+    return ci.high() < bound ? -1 : (ci.low() >= bound ? 1 : 0);
+  };
+  bool any = false, all_below = true;
+  for (size_t k = 0; k < result.routes.size(); ++k) {
+    const runtime::RouteFigures& merged = result.routes[k].merged;
+    if (!slo.route.empty() && merged.request != slo.route) continue;
+    if (merged.completed == 0) continue;  // evaluate() skips it too
+    std::vector<double> latency, errors;
+    for (const runtime::RunFigures& run : result.runs) {
+      if (k >= run.routes.size() || run.routes[k].completed == 0) return std::nullopt;
+      latency.push_back(static_cast<double>(run.routes[k].latency.quantile(q)));
+      errors.push_back(run.routes[k].error_rate);
+    }
+    any = true;
+    const int l = slo.below ? side(latency, static_cast<double>(*slo.below)) : -1;
+    const int e = slo.error_rate_below ? side(errors, *slo.error_rate_below) : -1;
+    if (l == 1 || e == 1) return false;
+    if (l == 0 || e == 0) all_below = false;
+  }
+  if (!any || !all_below) return std::nullopt;
+  return true;
 }
 
 std::string rate_text(double r) {
@@ -204,12 +239,30 @@ CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
 
   std::optional<ScenarioResult> first_fail;
   double first_fail_scale = 0;
+  const int replications = options.run.replications.value_or(spec.replications);
+  out.replications = replications;
+  // A probe's first replications, which may already decide it (see clear_verdict).
+  const int first_batch = options.full_probes
+                              ? replications
+                              : std::min(replications, std::max(2, (replications + 1) / 2));
   auto probe = [&](double scale) {
     RunOptions run = options.run;
     run.rate_scale = scale;
-    ScenarioResult r = run_scenario(*prepared, run);
+    run.started = std::chrono::steady_clock::now();
+    std::vector<runtime::RunFigures> runs = run_replications(*prepared, run, 0, first_batch);
+    bool decided = false;
+    if (first_batch < replications) {
+      ScenarioResult early = summarize_runs(*prepared, run, runs);
+      decided = !early.incomplete && clear_verdict(early, slo) == evaluate(early, slo).passed;
+    }
+    if (!decided) {
+      std::vector<runtime::RunFigures> rest =
+          run_replications(*prepared, run, first_batch, replications - first_batch);
+      for (auto& r : rest) runs.push_back(std::move(r));
+    }
+    ScenarioResult r = summarize_runs(*prepared, run, std::move(runs));
     SloOutcome o = evaluate(r, slo);
-    CapacityProbe p{scale, r.offered_rate_per_s, o.passed, o.worst, {}};
+    CapacityProbe p{scale, r.offered_rate_per_s, o.passed, o.worst, {}, r.replications};
     const double q = quantile_fraction(slo.quantile);
     for (const RouteSummary& route : r.routes) {
       const auto& m = route.merged;

@@ -906,44 +906,27 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
 
 }  // namespace
 
-ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& options) {
-  const ScenarioSpec& spec = prepared.spec;
-  auto t0 = std::chrono::steady_clock::now();
-  ScenarioResult result;
-  result.name = spec.name;
-  result.description = spec.description;
-  result.path = spec.path;
-  result.environments = spec.environments;
-  result.seed = spec.seed;
-  result.replications = options.replications.value_or(spec.replications);
-  result.duration_s = sim::to_seconds(spec.duration);
-  result.warmup_s = sim::to_seconds(spec.warmup);
-  result.rate_scale = options.rate_scale;
-  for (const LoadSpec& l : spec.loads) {
-    if (l.closed) continue;
-    double window = sim::to_seconds(spec.duration - spec.warmup);
-    if (window > 0) {
-      result.offered_rate_per_s +=
-          options.rate_scale * l.profile.expected_arrivals(spec.warmup, spec.duration) / window;
-    }
-  }
-  result.runs.resize(static_cast<size_t>(result.replications));
+std::vector<runtime::RunFigures> run_replications(const PreparedScenario& prepared,
+                                                  const RunOptions& options, int first, int count) {
+  std::vector<runtime::RunFigures> runs(static_cast<size_t>(std::max(0, count)));
+  if (count <= 0) return runs;
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   int threads = options.threads > 0 ? options.threads : static_cast<int>(hw);
-  threads = std::max(1, std::min(threads, result.replications));
+  threads = std::max(1, std::min(threads, count));
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  if (options.max_wall) deadline = t0 + *options.max_wall;
+  if (options.max_wall) deadline = options.started + *options.max_wall;
   std::atomic<int> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
   auto work = [&] {
-    for (int i = next++; i < result.replications; i = next++) {
+    for (int k = next++; k < count; k = next++) {
       if (deadline && std::chrono::steady_clock::now() >= *deadline) {
-        result.runs[static_cast<size_t>(i)].incomplete = true;  // never started
+        runs[static_cast<size_t>(k)].incomplete = true;  // never started
         continue;
       }
+      const int i = first + k;
       try {
-        result.runs[static_cast<size_t>(i)] =
+        runs[static_cast<size_t>(k)] =
             run_replication(prepared, i, options.rate_scale, deadline, options.observer,
                             i == 0 ? options.tracer : nullptr);
         if (options.observer) options.observer->replication_done();
@@ -961,6 +944,31 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
     for (auto& t : pool) t.join();
   }
   if (failure) std::rethrow_exception(failure);
+  return runs;
+}
+
+ScenarioResult summarize_runs(const PreparedScenario& prepared, const RunOptions& options,
+                              std::vector<runtime::RunFigures> runs) {
+  const ScenarioSpec& spec = prepared.spec;
+  ScenarioResult result;
+  result.name = spec.name;
+  result.description = spec.description;
+  result.path = spec.path;
+  result.environments = spec.environments;
+  result.seed = spec.seed;
+  result.replications = static_cast<int>(runs.size());
+  result.duration_s = sim::to_seconds(spec.duration);
+  result.warmup_s = sim::to_seconds(spec.warmup);
+  result.rate_scale = options.rate_scale;
+  for (const LoadSpec& l : spec.loads) {
+    if (l.closed) continue;
+    double window = sim::to_seconds(spec.duration - spec.warmup);
+    if (window > 0) {
+      result.offered_rate_per_s +=
+          options.rate_scale * l.profile.expected_arrivals(spec.warmup, spec.duration) / window;
+    }
+  }
+  result.runs = std::move(runs);
   // A wall-clock limit: keep the replications that ran (some to the end, some part of the way)
   // and say how far the slowest got; the checks are not judged on part of a run.
   for (const auto& run : result.runs) result.incomplete = result.incomplete || run.incomplete;
@@ -1012,8 +1020,15 @@ ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& 
                             " simulated; figures cover what finished, checks are not judged");
   }
   result.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - options.started).count();
   return result;
+}
+
+ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& options) {
+  RunOptions started = options;
+  started.started = std::chrono::steady_clock::now();
+  const int replications = options.replications.value_or(prepared.spec.replications);
+  return summarize_runs(prepared, started, run_replications(prepared, started, 0, replications));
 }
 
 ScenarioResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {

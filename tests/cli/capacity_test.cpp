@@ -50,5 +50,54 @@ TEST(CapacityVerb, AnswerFirstAndDeterministicJson) {
   EXPECT_NE(a.out.find("\"probes\": ["), std::string::npos) << a.out;
 }
 
+// Issue 15: a probe runs its first half of the replications and stops there when their 95%
+// intervals already put it clearly on one side of the SLO. The search with 4 replications a probe:
+// the probes far from the answer stop at 2, the ones beside it run all 4, and every probe's
+// verdict and the answer are those of --full-probes, which runs all 4 everywhere. The same bytes
+// on 1 and 2 threads: what a probe runs depends on its seeds, not on scheduling.
+TEST(CapacityVerb, ProbesFarFromTheAnswerStopAtHalfTheirReplications) {
+  const std::vector<std::string> search = {"capacity",       kSmall, "--slo", "p99<50ms",
+                                           "--replications", "4",    "-o",    "json"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = search;
+    args.insert(args.end(), extra.begin(), extra.end());
+    Outcome r = call(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out;
+  };
+  const std::string early = with({"--threads", "1"});
+  EXPECT_EQ(early, with({"--threads", "2"}));
+  const std::string full = with({"--full-probes", "--threads", "2"});
+  EXPECT_NE(early.find("\"replications\": 4,"), std::string::npos) << early;
+  EXPECT_NE(early.find("\"replications\": 2}"), std::string::npos) << early;  // some stopped
+  EXPECT_NE(early.find("\"replications\": 4}"), std::string::npos) << early;  // some ran all
+  EXPECT_EQ(full.find("\"replications\": 2}"), std::string::npos) << full;
+  // Same probes, same verdicts, same answer.
+  auto verdicts = [](const std::string& json) {
+    std::string v;
+    for (size_t at = json.find("\"scale\": "); at != std::string::npos;
+         at = json.find("\"scale\": ", at + 1)) {
+      const size_t passed = json.find("\"passed\": ", at);
+      v += json.substr(at, json.find(',', at) - at) + " " +
+           json.substr(passed, json.find(',', passed) - passed) + "\n";
+    }
+    return v;
+  };
+  EXPECT_EQ(verdicts(early), verdicts(full));
+  auto answer = [](const std::string& json) {
+    const size_t at = json.find("\"max_rate_per_s\": ");
+    return json.substr(at, json.find(',', at) - at);
+  };
+  EXPECT_EQ(answer(early), answer(full));
+}
+
+TEST(CapacityVerb, TheTextTableSaysHowManyReplicationsEachProbeRan) {
+  Outcome r = call({"capacity", kSmall, "--slo", "p99<50ms", "--replications", "4"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("REPLICATIONS  WORST ROUTE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  2 of 4  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  4 of 4  "), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace kubetwin::cli

@@ -101,7 +101,7 @@ TEST(ResultsSchema, ANewerVersionIsRefusedWithAHint) {
   exec(path, "UPDATE kubetwin_schema SET version = 9");
   for (auto mode : {ResultsDb::Mode::kReadOnly, ResultsDb::Mode::kCreate}) {
     const std::string m = open_error(path, mode);
-    EXPECT_NE(m.find("v9.db: has results schema version 9; this kubetwin reads version 2"),
+    EXPECT_NE(m.find("v9.db: has results schema version 9; this kubetwin reads version 3"),
               std::string::npos)
         << m;
     EXPECT_NE(m.find("hint: "), std::string::npos) << m;
@@ -119,9 +119,10 @@ scenario::CapacityResult a_search() {
   c.max_rate_per_s = 80;
   c.bottleneck = {"amazon-api-prod/orders-api CPU", "cpu", 0.97, "97% of the CPU limit"};
   c.summary = "prod carries 80 req/s";
+  c.replications = 4;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto probe = [&](double scale, bool passed, double p99_orders, double errors) {
-    scenario::CapacityProbe p{scale, 40 * scale, passed, "POST /orders p99", {}};
+    scenario::CapacityProbe p{scale, 40 * scale, passed, "POST /orders p99", {}, passed ? 2 : 4};
     p.routes.push_back(
         {"kong-prod api.amazon-store.com", "GET /users/{id}", 5 * scale, 6 * scale, 0, 24 * scale});
     p.routes.push_back({"kong-prod api.amazon-store.com", "POST /orders", p99_orders, p99_orders,
@@ -167,6 +168,36 @@ TEST(CapacitySearches, AreKeptWithTheirProbesAndReadBack) {
   } catch (const k8s::InputError& e) {
     EXPECT_NE(e.diagnostic().format().find("r.db: has no capacity search 3"), std::string::npos);
   }
+}
+
+// A version 2 file's probes have no replications column: migrated when writable (the column
+// added, NULL in its probes), read as it is when not; either way its probes ran every
+// replication of the search.
+TEST(CapacitySearches, AVersionTwoFileIsMigratedAndItsProbesRanEveryReplication) {
+  const fs::path path = temp_dir() / "v2.db";
+  ResultsDb::open(path, ResultsDb::Mode::kCreate)
+      .write_capacity(fixture().prepared->spec, a_search(), kContext, 1.25);
+  exec(path,
+       "ALTER TABLE capacity_probes DROP COLUMN replications; UPDATE kubetwin_schema SET "
+       "version = 2");
+  fs::permissions(path, fs::perms::owner_write, fs::perm_options::remove);
+  const bool read_only_file = ::access(path.c_str(), W_OK) != 0;  // root writes regardless
+  {
+    const ResultsDb db = ResultsDb::open(path, ResultsDb::Mode::kReadOnly);
+    const StoredCapacitySearch back = db.load_capacity_search(1);
+    ASSERT_EQ(back.result.probes.size(), 4u);
+    for (const auto& p : back.result.probes) EXPECT_EQ(p.replications, 4);
+    if (read_only_file) {
+      EXPECT_EQ(count(path, "SELECT version FROM kubetwin_schema"), 2);
+    }
+  }
+  fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
+  ResultsDb::open(path, ResultsDb::Mode::kReadOnly);
+  EXPECT_EQ(count(path, "SELECT version FROM kubetwin_schema"), kResultsSchemaVersion);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM capacity_probes WHERE replications IS NULL"), 4);
+  const StoredCapacitySearch back =
+      ResultsDb::open(path, ResultsDb::Mode::kReadOnly).load_capacity_search(1);
+  for (const auto& p : back.result.probes) EXPECT_EQ(p.replications, 4);
 }
 
 TEST(CapacitySearches, TheSameSearchGivesTheSameRowsButTheWallClock) {

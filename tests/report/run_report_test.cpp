@@ -305,16 +305,20 @@ TEST(RunReportCapacity, SummaryFirstThenProbes) {
   c.max_rate_per_s = 1050;
   c.bottleneck = {"amazon-api-prod/orders-api CPU (limit 500m)", "cpu", 0.98,
                   "98% of the CPU limit"};
-  c.probes = {{1, 300, true, "POST /orders p99 40.0ms, errors 0%"},
-              {2, 600, true, "POST /orders p99 80.0ms, errors 0%"},
-              {4, 1200, false, "POST /orders p99 912.0ms, errors 2.00%"}};
+  c.replications = 4;
+  c.probes = {{1, 300, true, "POST /orders p99 40.0ms, errors 0%", {}, 2},
+              {2, 600, true, "POST /orders p99 80.0ms, errors 0%", {}, 4},
+              {4, 1200, false, "POST /orders p99 912.0ms, errors 2.00%", {}, 2}};
   c.summary = "prod carries 1.0k req/s at p99<300ms,errors<0.1%";
   const std::string text = render_capacity_text(c);
   EXPECT_EQ(text.rfind(c.summary + "\n", 0), 0u);
   const auto probes = block(text, "  PROBE");
   ASSERT_EQ(probes.size(), 4u) << text;
-  EXPECT_EQ(probes[1], "      1     x1    300/s  pass  POST /orders p99 40.0ms, errors 0%");
-  EXPECT_EQ(probes[3], "      3     x4   1.2k/s  FAIL  POST /orders p99 912.0ms, errors 2.00%");
+  EXPECT_EQ(probes[0], "  PROBE  SCALE  OFFERED  SLO   REPLICATIONS  WORST ROUTE");
+  EXPECT_EQ(probes[1],
+            "      1     x1    300/s  pass        2 of 4  POST /orders p99 40.0ms, errors 0%");
+  EXPECT_EQ(probes[3],
+            "      3     x4   1.2k/s  FAIL        2 of 4  POST /orders p99 912.0ms, errors 2.00%");
   EXPECT_NE(text.find("  answer: 1.1k/s offered at x3.5 of the scenario's load\n"),
             std::string::npos)
       << text;
@@ -324,6 +328,11 @@ TEST(RunReportCapacity, SummaryFirstThenProbes) {
             std::string::npos)
       << json;
   EXPECT_NE(json.find("{\"scale\": 4, \"offered_rate_per_s\": 1200, \"passed\": false, "),
+            std::string::npos);
+  EXPECT_NE(json.find("\"measured\": \"POST /orders p99 80.0ms, errors 0%\", \"replications\": 4}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"scenario\": \"prod-steady\",\n  \"replications\": 4,\n"),
             std::string::npos);
   EXPECT_NE(json.find("\"max_rate_per_s\": 1050"), std::string::npos);
 }

@@ -35,8 +35,10 @@ namespace kubetwin::report {
 
 // Version 2 added audit_findings and the capacity_* tables. A version 1 file is migrated in
 // place when it is opened writable (the new tables created, empty), and read as it is otherwise
-// (its runs show no audit findings).
-inline constexpr int kResultsSchemaVersion = 2;
+// (its runs show no audit findings). Version 3 added capacity_probes.replications (a probe may
+// be decided by its first replications); migrated the same way, NULL in older probes (they ran
+// every replication).
+inline constexpr int kResultsSchemaVersion = 3;
 
 // The results file for an invocation: --db, else $KUBETWIN_RESULTS, else .kubetwin/results.db.
 std::filesystem::path resolve_results_path(const std::optional<std::string>& flag_value);
@@ -167,6 +169,7 @@ class ResultsDb {
  private:
   ResultsDb(std::filesystem::path path, sqlite3* db);
   bool has_table(const char* name) const;
+  bool has_column(const char* table, const char* column) const;
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
 };

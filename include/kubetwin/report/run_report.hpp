@@ -56,6 +56,9 @@ std::string render_run_junit(const std::vector<scenario::ScenarioResult>& result
 
 // Capacity: the one-line summary first, then the SLO, the bottleneck and the probes table.
 std::string render_capacity_text(const scenario::CapacityResult& result);
+// A probe's replications as the probe tables print them: "2 of 4" (run of the search's).
+std::string replications_text(const scenario::CapacityProbe& probe,
+                              const scenario::CapacityResult& search);
 std::string render_capacity_json(const scenario::CapacityResult& result);
 
 // Numbers for people, public for tests. Each is deterministic and locale-free.

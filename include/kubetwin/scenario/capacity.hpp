@@ -4,11 +4,14 @@
 // The search scales every load entry of the scenario by one factor (open-loop rates, closed-loop
 // users) and runs the scenario at each factor: first doubling from 1 until the SLO breaks, then
 // bisecting between the last pass and the first failure until they are within `tolerance` of
-// each other (or `max_runs` is reached). Each probe is a full run_scenario (all replications),
-// so the answer carries the scenario's own statistical weight. The bottleneck is read from the
-// first failing probe: the resource whose saturation is highest (CPU of a limit, worker pools,
-// PostgreSQL connections, Kafka consumer lag growth, disk), with the figure that shows it.
-// Deterministic: the same scenario, SLO and options give the same probes and answer.
+// each other (or `max_runs` is reached). A probe runs the scenario's replications: first half of
+// them (at least two), and the rest only when those do not already decide it, that is when the
+// 95% interval of their SLO figures (the quantile, the error rate) straddles a bound. A probe near
+// the answer so carries the scenario's full statistical weight; one far from it (the doubling's
+// overload, a light load) costs half. `full_probes` runs every replication of every probe. The
+// bottleneck is read from the first failing probe: the resource whose saturation is highest (CPU of
+// a limit, worker pools, PostgreSQL connections, Kafka consumer lag growth, disk), with the figure
+// that shows it. Deterministic: the same scenario, SLO and options give the same probes and answer.
 #pragma once
 
 #include <optional>
@@ -36,6 +39,9 @@ CapacitySlo parse_capacity_slo(const std::string& text);
 struct CapacityOptions {
   double tolerance = 0.05;  // stop when (fail - pass) / pass < tolerance
   int max_runs = 14;        // probes at most
+  // Every probe runs all its replications. Otherwise a probe runs its first half (at least 2) and
+  // stops there when their intervals already put it clearly on one side of the SLO.
+  bool full_probes = false;
   double max_scale = 1024;  // give up doubling past this factor
   RunOptions run;           // threads, replications override
 };
@@ -56,6 +62,7 @@ struct CapacityProbe {
   bool passed = false;
   std::string measured;  // the worst route: "POST /orders p99 412.0ms, errors 0.00%"
   std::vector<CapacityProbeRoute> routes;  // every route of the scenario, in its order
+  int replications = 0;  // replications run: all of them, or the first ones when they decided it
 };
 
 struct Bottleneck {
@@ -72,6 +79,7 @@ struct CapacityResult {
   double scale = 0;                   // the highest passing factor
   double max_rate_per_s = 0;          // offered open-loop rate at that factor
   Bottleneck bottleneck;              // from the first failing probe
+  int replications = 0;               // per probe, as the scenario (or --replications) says
   std::vector<CapacityProbe> probes;  // in the order run
   std::string summary;                // one line: "prod carries 1,180 req/s at p99<300ms; first
                                       //  bottleneck: amazon-api-prod/orders-api CPU (98% of limit)"

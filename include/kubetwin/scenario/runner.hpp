@@ -55,6 +55,8 @@ struct RunOptions {
   // Request traces (`--trace`): the first replication records its sampled requests here. It adds
   // no event: the figures and fingerprints are the same with it or without.
   runtime::RequestTracer* tracer = nullptr;
+  // When the work began: max_wall and wall_seconds count from it (run_scenario sets it).
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 struct CheckVerdict {
@@ -158,8 +160,18 @@ runtime::RunFigures run_replication(
 // The event budget of one replication (kEventBudget*), from its offered load and its pods.
 uint64_t event_budget(const PreparedScenario& prepared, double rate_scale);
 
-// Runs every replication and evaluates the checks.
+// Runs every replication and evaluates the checks: run_replications, then summarize_runs.
 ScenarioResult run_scenario(const PreparedScenario& prepared, const RunOptions& options = {});
+// Replications first .. first + count - 1 (seeds spec.seed + index), on options.threads threads;
+// slot k holds replication first + k whatever the scheduling. Stops between events past
+// options.started + options.max_wall (those runs are marked incomplete).
+std::vector<runtime::RunFigures> run_replications(const PreparedScenario& prepared,
+                                                  const RunOptions& options, int first, int count);
+// The result of these replications (in seed order): merged figures, route intervals, knee, fault
+// impacts and verdicts. run_scenario is this over all of them; the capacity search may judge a
+// probe on its first replications (capacity.hpp).
+ScenarioResult summarize_runs(const PreparedScenario& prepared, const RunOptions& options,
+                              std::vector<runtime::RunFigures> runs);
 ScenarioResult run_scenario(const ScenarioSpec& spec, const RunOptions& options = {});
 
 // Merges replications' figures: counts summed, histograms merged, means and rates averaged.
