@@ -45,7 +45,7 @@ bool PodCpu::submit(uint64_t token, Time cpu_demand) {
     return false;
   }
   queue_.push_back(Waiting{token, now, cpu_demand});
-  queued_.set(now, static_cast<double>(queue_.size()));
+  if (config_.statistics) queued_.set(now, static_cast<double>(queue_.size()));
   return true;
 }
 
@@ -204,8 +204,10 @@ void PodCpu::start(uint64_t token, Time arrived, Time demand, Time now) {
   if (limited() && quota_left_ == 0 && !throttled_) begin_stall(now);
   running_.push_back(Running{v_ + demand, seq_++, token, arrived, now});
   std::push_heap(running_.begin(), running_.end(), Later{});
-  busy_threads_.set(now, static_cast<double>(running_.size()));
-  waits_.add(sim::to_seconds(now - arrived));
+  if (config_.statistics) {
+    busy_threads_.set(now, static_cast<double>(running_.size()));
+    waits_.add(sim::to_seconds(now - arrived));
+  }
 }
 
 void PodCpu::rearm() {
@@ -254,11 +256,13 @@ void PodCpu::on_wake() {
     const Running done = running_.back();
     running_.pop_back();
     ++completions_;
-    responses_.record(now - done.arrived);
-    busy_threads_.set(now, static_cast<double>(running_.size()));
+    if (config_.statistics) {
+      responses_.record(now - done.arrived);
+      busy_threads_.set(now, static_cast<double>(running_.size()));
+    }
     if (!queue_.empty()) {
       const Waiting next = queue_.pop_front();
-      queued_.set(now, static_cast<double>(queue_.size()));
+      if (config_.statistics) queued_.set(now, static_cast<double>(queue_.size()));
       start(next.token, next.arrived, next.demand, now);
     }
     if (done_fn_) done_fn_(done_context_, done.token, done.arrived, done.started);

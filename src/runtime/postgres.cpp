@@ -54,7 +54,8 @@ namespace {
 PodCpuConfig server_cpu(const PostgresConfig& c) {
   // One backend process per session: as many runnable threads as connection slots.
   return PodCpuConfig{.milli_cpu_limit = c.milli_cpu_limit,
-                      .concurrency = std::max(1, c.max_connections)};
+                      .concurrency = std::max(1, c.max_connections),
+                      .statistics = false};
 }
 }  // namespace
 

@@ -249,6 +249,7 @@ void World::Impl::build_pods() {
     PodCpuConfig cfg;
     cfg.milli_cpu_limit = limit;
     cfg.concurrency = p.concurrency;
+    cfg.statistics = false;  // the figures read cpu_used() and the CFS counters only
     p.cpu = std::make_unique<PodCpu>(engine, p.name, cfg);
     p.cpu->on_completion(&World::Impl::on_cpu_done, this);
     if (tracer_) watch_for_trace(*p.cpu);

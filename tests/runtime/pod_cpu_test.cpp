@@ -57,6 +57,49 @@ TEST(PodCpu, OneThreadStallsEveryPeriodOnceTheQuotaIsSpent) {
   EXPECT_EQ(cpu.max_period_cpu(), millis(20));
 }
 
+// The World's pods keep no per-request statistics (issue 15): the same work, the same
+// completions and the same CFS figures as with them, and the four statistics left empty.
+TEST(PodCpu, WithoutStatisticsTheCfsFiguresAndCompletionsAreTheSame) {
+  struct Outcome {
+    std::vector<Time> done_at;
+    Time used;
+    uint64_t periods, throttled;
+    Time throttled_time;
+    uint64_t responses;
+    double busy_mean;
+  };
+  auto run = [](bool statistics) {
+    sim::Engine engine;
+    PodCpu cpu(engine, "users-api-0",
+               {.milli_cpu_limit = 300, .concurrency = 2, .statistics = statistics});
+    Recorder rec{&engine, {}};
+    cpu.on_completion(&Recorder::on_done, &rec);
+    for (uint64_t k = 0; k < 6; ++k) EXPECT_TRUE(cpu.submit(k, millis(7 + 5 * k)));
+    engine.run();
+    Outcome o{{},
+              cpu.cpu_used(),
+              cpu.periods(),
+              cpu.throttled_periods(),
+              cpu.throttled_time(),
+              cpu.response_histogram().count(),
+              cpu.busy_threads().mean(engine.now())};
+    for (const Done& d : rec.done) o.done_at.push_back(d.at);
+    return o;
+  };
+  const Outcome with = run(true), without = run(false);
+  EXPECT_EQ(with.done_at, without.done_at);
+  ASSERT_EQ(with.done_at.size(), 6u);
+  EXPECT_EQ(with.used, without.used);
+  EXPECT_EQ(with.periods, without.periods);
+  EXPECT_EQ(with.throttled, without.throttled);
+  EXPECT_GT(with.throttled, 0u);
+  EXPECT_EQ(with.throttled_time, without.throttled_time);
+  EXPECT_EQ(with.responses, 6u);
+  EXPECT_EQ(without.responses, 0u);
+  EXPECT_GT(with.busy_mean, 0);
+  EXPECT_EQ(without.busy_mean, 0);
+}
+
 TEST(PodCpu, ParallelThreadsSpendTheQuotaTogether) {
   sim::Engine engine;
   PodCpu cpu(engine, "p", {.milli_cpu_limit = 200, .concurrency = 2});
