@@ -502,8 +502,8 @@ void World::Impl::end_warmup() {
   }
   for (RouteRt& r : routes_) {
     r.sent = r.answered = 0;
-    r.status_counts.clear();
-    r.status_200 = 0;
+    r.status_by_code.fill(0);
+    r.other_statuses.clear();
     std::fill(std::begin(r.failures), std::end(r.failures), 0);
     r.latency = sim::LatencyHistogram{};
     r.in_flight.reset(now);
@@ -563,15 +563,14 @@ RunFigures World::Impl::figures() const {
     rf.request = r.request;
     rf.sent = r.sent;
     rf.completed = r.answered;
-    rf.status_counts = r.status_counts;
-    if (r.status_200) rf.status_counts[200] += r.status_200;
+    rf.status_counts = r.status_counts();
     for (int i = 1; i < static_cast<int>(Failure::kCount); ++i) {
       if (r.failures[i]) rf.error_reasons[reason_text(static_cast<Failure>(i))] = r.failures[i];
     }
     rf.latency = r.latency;
     rf.throughput_per_s = window > 0 ? static_cast<double>(r.answered) / window : 0;
     uint64_t errors = 0;
-    for (const auto& [status, count] : r.status_counts) {
+    for (const auto& [status, count] : rf.status_counts) {
       if (status < 200 || status >= 400) errors += count;
     }
     rf.error_rate = r.answered ? static_cast<double>(errors) / static_cast<double>(r.answered) : 0;

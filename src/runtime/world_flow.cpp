@@ -16,9 +16,12 @@ uint32_t World::Impl::allocate() {
   } else {
     r = requests_.add();
   }
+  // A fresh slot is a copy of one default Request (a block copy), not a value-initialised
+  // temporary assigned field by field.
+  static constexpr Request kFresh{};
   Request& q = requests_[r];
-  uint32_t generation = q.generation;
-  q = Request{};
+  const uint32_t generation = q.generation;
+  q = kFresh;
   q.generation = generation;
   return r;
 }
@@ -590,10 +593,7 @@ void World::Impl::finish_client(uint32_t r, sim::Time at) {
   if (ms > win.max_ms) win.max_ms = ms;
   if (q.counted) {
     ++rt.answered;
-    if (q.status == 200)
-      ++rt.status_200;
-    else
-      ++rt.status_counts[q.status];
+    rt.count_status(q.status);
     if (q.failure != Failure::kNone) ++rt.failures[static_cast<int>(q.failure)];
     if (q.status != 0) rt.latency.record(at - q.sent);
   }

@@ -82,8 +82,7 @@ void World::Impl::sample_series() {
                   : kNaN);
     }
     before = r.latency;
-    std::map<int, uint64_t> now_counts = r.status_counts;
-    if (r.status_200) now_counts[200] += r.status_200;
+    std::map<int, uint64_t> now_counts = r.status_counts();
     std::map<int, uint64_t>& prev = st.route_status[i];
     for (const auto& [status, count] : now_counts) {
       auto p = prev.find(status);
