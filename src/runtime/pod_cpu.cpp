@@ -52,7 +52,7 @@ bool PodCpu::submit(uint64_t token, Time cpu_demand) {
 // Brings the progress clock, the quota and the counters from last_ up to `now`. Between two calls
 // the set of running threads is constant, and an event is armed at every quota exhaustion and
 // period end while threads run, so progress is linear within each segment accounted here.
-void PodCpu::advance(Time now) {
+void PodCpu::advance_to(Time now) {
   if (stress_milli_ > 0 && limited()) {
     advance_stressed(now);
     return;

@@ -155,7 +155,12 @@ class PodCpu {
 
   bool limited() const { return quota_ > 0; }
   Time period_end() const { return origin_ + (period_index_ + 1) * config_.cfs_period; }
-  void advance(Time now);
+  // Brings the accounts up to `now`. Inline when they already are (a submit in the instant of a
+  // wake-up, say): the out-of-line part saves six registers on entry.
+  void advance(Time now) {
+    if (last_ < now) advance_to(now);
+  }
+  void advance_to(Time now);
   void advance_stressed(Time now);
   // Wall time until the quota runs out with n request threads and the stressors running (>= 1).
   Time until_quota_out(Time n) const;
