@@ -40,7 +40,7 @@ test: build
 # Left out of the sanitizer pass (they run in the release pass): the statistical runs (Validation,
 # *Truth) and the tests that repeat one whole run to compare bytes across thread counts, tracing,
 # kills or the real kubectl. They reach no code the other unit tests do not, at 10-20 s each here.
-ASAN_SKIP := Validation|Truth\.|AcrossThreadCounts|WhateverTheThreads|AnyThreadCount|RealKubectl|KilledAnywhere|TracingAddsNoEvent|AnswerFirstAndDeterministicJson
+ASAN_SKIP := Validation|Truth\.|AcrossThreadCounts|WhateverTheThreads|AnyThreadCount|RealKubectl|KilledAnywhere|TracingAddsNoEvent|AnswerFirstAndDeterministicJson|ProbesFarFromTheAnswer|TheTextTableSaysHowManyReplications
 test-asan: build
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKUBETWIN_SANITIZE=ON \
 	  -DCMAKE_CXX_COMPILER=clang++ -DKUBETWIN_COMPARE_WITH=$(abspath $(BUILD))/kubetwin >/dev/null
