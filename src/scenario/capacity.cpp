@@ -250,17 +250,20 @@ CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
     run.rate_scale = scale;
     run.started = std::chrono::steady_clock::now();
     std::vector<runtime::RunFigures> runs = run_replications(*prepared, run, 0, first_batch);
-    bool decided = false;
+    std::optional<ScenarioResult> decided;
     if (first_batch < replications) {
+      // A copy of the runs: when they do not decide the probe, they join the rest.
       ScenarioResult early = summarize_runs(*prepared, run, runs);
-      decided = !early.incomplete && clear_verdict(early, slo) == evaluate(early, slo).passed;
+      if (!early.incomplete && clear_verdict(early, slo) == evaluate(early, slo).passed)
+        decided = std::move(early);
     }
     if (!decided) {
       std::vector<runtime::RunFigures> rest =
           run_replications(*prepared, run, first_batch, replications - first_batch);
       for (auto& r : rest) runs.push_back(std::move(r));
     }
-    ScenarioResult r = summarize_runs(*prepared, run, std::move(runs));
+    ScenarioResult r =
+        decided ? std::move(*decided) : summarize_runs(*prepared, run, std::move(runs));
     SloOutcome o = evaluate(r, slo);
     CapacityProbe p{scale, r.offered_rate_per_s, o.passed, o.worst, {}, r.replications};
     const double q = quantile_fraction(slo.quantile);
