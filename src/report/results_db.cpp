@@ -654,19 +654,30 @@ ResultsDb ResultsDb::open(const fs::path& path, Mode mode) {
   }
   if (tables == 0) {
     if (mode == Mode::kReadOnly) input_error(path, "is empty: it holds no runs", kRunHint);
+    bool created = false;
     try {
       Transaction tx(raw);
-      exec(raw, kSchema);
-      exec(raw, kSchemaV2);
-      exec(raw, kSchemaV3);
-      Statement s(raw, "INSERT INTO kubetwin_schema (name, version) VALUES (?, ?)");
-      s.run(kSchemaName, kResultsSchemaVersion);
+      // Another kubetwin (a parallel test, a second shell) may have made the schema since the
+      // count: count again under the write lock, and make it only if it is still missing.
+      int now = 0;
+      {
+        Statement again(raw, "SELECT count(*) FROM sqlite_master");
+        if (again.step()) now = again.small(0);
+      }
+      if (now == 0) {
+        exec(raw, kSchema);
+        exec(raw, kSchemaV2);
+        exec(raw, kSchemaV3);
+        Statement s(raw, "INSERT INTO kubetwin_schema (name, version) VALUES (?, ?)");
+        s.run(kSchemaName, kResultsSchemaVersion);
+        created = true;
+      }
       tx.commit();
     } catch (const std::exception& e) {
       input_error(path, std::string("cannot create the schema: ") + e.what(),
                   "pass --db FILE in a writable directory, or --no-db");
     }
-    return db;
+    if (created) return db;
   }
   int version = 0;
   try {
