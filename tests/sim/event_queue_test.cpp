@@ -74,20 +74,22 @@ TEST(EventQueue, PopRespectsLimit) {
 
 // Random pushes, pops, cancels and reschedules against a reference ordered map keyed by (time,
 // push index); a rescheduled event keeps its argument and takes a fresh push index.
-TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
+// Random pushes, pops, cancels and reschedules against a std::map, with the delays `delay` draws.
+template <class Delay>
+void check_against_reference(const char* stream, Delay delay) {
   struct Pending {
     EventId id;
     uint64_t arg;
   };
   EventQueue q;
   std::map<std::pair<Time, uint64_t>, Pending> reference;
-  Rng rng(3, "ops");
+  Rng rng(3, stream);
   uint64_t pushes = 0;
   Time now = 0;
   for (int step = 0; step < 200'000; ++step) {
     uint64_t op = rng.below(10);
     if (op < 5 || reference.empty()) {
-      Time t = now + static_cast<Time>(rng.below(4) == 0 ? 0 : rng.below(1000));
+      Time t = now + delay(rng);
       EventId id = q.push(t, &noop, nullptr, pushes);
       reference.emplace(std::make_pair(t, pushes), Pending{id, pushes});
       ++pushes;
@@ -109,7 +111,7 @@ TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
       // A reschedule is a cancel and a push: the event takes a fresh place among equal times.
       auto it = reference.begin();
       std::advance(it, static_cast<long>(rng.below(reference.size())));
-      Time t = now + static_cast<Time>(rng.below(4) == 0 ? 0 : rng.below(1000));
+      Time t = now + delay(rng);
       EventId moved = q.reschedule(it->second.id, t);
       ASSERT_TRUE(moved.valid());
       EXPECT_FALSE(q.cancel(it->second.id));  // the old handle is spent
@@ -120,6 +122,22 @@ TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
     }
     ASSERT_EQ(q.size(), reference.size());
   }
+}
+
+TEST(EventQueue, MatchesReferenceUnderRandomOperations) {
+  check_against_reference(
+      "ops", [](Rng& rng) { return static_cast<Time>(rng.below(4) == 0 ? 0 : rng.below(1000)); });
+}
+
+// As in the twin, most new events are among the earliest pending ones, with a few far ahead: the
+// near run fills, spills its later half into the heap, and is refilled ahead of the heap's top.
+TEST(EventQueue, MatchesReferenceWhenMostPushesAreAmongTheEarliest) {
+  check_against_reference("near", [](Rng& rng) {
+    const uint64_t kind = rng.below(8);
+    if (kind == 0) return Time{0};
+    if (kind == 1) return static_cast<Time>(1'000'000 + rng.below(1'000'000));
+    return static_cast<Time>(rng.below(kind * 4));
+  });
 }
 
 TEST(EventQueue, RescheduleMovesAnEventAndTakesAFreshSequence) {

@@ -6,11 +6,11 @@
 // - A cancelled event never comes out; cancelling an event that already ran, or was already
 //   cancelled, is a harmless no-op that returns false (handles carry a generation).
 //
-// Layout: a 4-ary array heap of 16-byte keys {time, seq << 24 | slot} for events in the future
-// (with the earliest of them held apart when it was pushed as the earliest: no sift for it), a
-// FIFO lane for events pushed at the current time (most zero-delay hand-offs skip the heap),
-// and a slab of 32-byte records {fn, context, arg, state, generation} indexed by slot.
-// About 48 bytes per pending event: 1e6 pending events take ~48 MB.
+// Layout: the earliest future events in a short sorted run (the near run, up to 32 keys, each
+// ahead of every heap key), the later ones in a 4-ary array heap of 16-byte keys
+// {time, seq << 24 | slot}, a FIFO lane for events pushed at the current time (most zero-delay
+// hand-offs skip both), and a slab of 32-byte records {fn, context, arg, state, generation}
+// indexed by slot. About 48 bytes per pending event: 1e6 pending events take ~48 MB.
 //
 // Cancellation is lazy: a cancelled event's key stays in the heap, marked dead in its record,
 // and is dropped when it reaches the top. The heap so never needs to know where a key sits, and
@@ -19,18 +19,21 @@
 // are purged (an O(n) rebuild) once they outnumber the live ones, so they never more than double
 // the heap.
 //
-// | operation      | cost                                               |
-// |----------------|----------------------------------------------------|
-// | push (future)  | O(log4 n) sift-up                                  |
-// | push (now)     | O(1) FIFO append                                   |
-// | pop            | O(1) FIFO, or O(4 log4 n) sift-down                |
-// | cancel         | O(1), plus an amortised O(1) share of the purges   |
-// | reschedule     | a cancel and a push                                |
+// | operation      | cost                                                             |
+// |----------------|------------------------------------------------------------------|
+// | push (future)  | O(r) into the near run (r: its keys earlier than the new one),   |
+// |                | or O(log4 n) sift-up when the new key is behind the heap's top   |
+// | push (now)     | O(1) FIFO append                                                 |
+// | pop            | O(1) from the FIFO or the near run, else O(4 log4 n) sift-down   |
+// | cancel         | O(1), plus an amortised O(1) share of the purges                 |
+// | reschedule     | a cancel and a push                                              |
 //
 // Limits: at most 2^24 (16.7M) events pending at once and 2^40 (1.1e12) pushes per queue; past
 // either push throws std::length_error.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -69,7 +72,7 @@ class BasicEventQueue {
 
   // The time of the last event popped: pushes at this time take the FIFO lane.
   Time current_time() const { return now_; }
-  size_t size() const { return heap_.size() + (has_front_ ? 1 : 0) - heap_dead_ + fifo_live_; }
+  size_t size() const { return heap_.size() + near_size_ - heap_dead_ + fifo_live_; }
   bool empty() const { return size() == 0; }
 
   // Requires time >= current_time().
@@ -88,16 +91,15 @@ class BasicEventQueue {
     } else {
       r.state = kInHeap;
       const HeapEntry e{time, key};
-      if (has_front_) {
-        if (less(e, front_)) {
-          heap_push(front_);
-          front_ = e;
-        } else {
-          heap_push(e);
+      if (heap_.empty() || less(e, heap_[0])) {
+        if (near_size_ == kNear) {
+          evict_near();
+          if (!less(e, heap_[0])) {
+            heap_push(e);
+            return EventId{slot, r.generation};
+          }
         }
-      } else if (heap_.empty() || less(e, heap_[0])) {
-        front_ = e;
-        has_front_ = true;
+        near_insert(e);
       } else {
         heap_push(e);
       }
@@ -117,8 +119,7 @@ class BasicEventQueue {
       return true;
     }
     r.state = kCancelled;
-    if (++heap_dead_ > kPurgeFloor && heap_dead_ > heap_.size() + (has_front_ ? 1 : 0) - heap_dead_)
-      purge();
+    if (++heap_dead_ > kPurgeFloor && heap_dead_ > heap_.size() + near_size_ - heap_dead_) purge();
     return true;
   }
 
@@ -140,13 +141,15 @@ class BasicEventQueue {
   // up to limit.
   bool pop(PoppedEvent* out, Time limit = kTimeMax) {
     for (;;) {
-      const HeapEntry* first = has_front_ ? &front_ : heap_.empty() ? nullptr : &heap_[0];
+      const HeapEntry* first = near_size_ > 0  ? &near_[near_size_ - 1]
+                               : heap_.empty() ? nullptr
+                                               : &heap_[0];
       bool heap_first = first && (fifo_head_ == fifo_.size() || first->time == now_);
       if (heap_first) {
         if (first->time > limit) return false;
         const HeapEntry top = *first;
-        if (has_front_) {
-          has_front_ = false;
+        if (near_size_ > 0) {
+          --near_size_;
         } else {
           pop_root();
         }
@@ -187,7 +190,7 @@ class BasicEventQueue {
     skip_cancelled_fifo_head();
     if (fifo_head_ < fifo_.size()) return now_;
     skip_cancelled_heap_top();
-    if (has_front_) return front_.time;
+    if (near_size_ > 0) return near_[near_size_ - 1].time;
     return heap_.empty() ? kTimeMax : heap_[0].time;
   }
 
@@ -213,6 +216,8 @@ class BasicEventQueue {
   // Dead keys tolerated in the heap before a purge is considered (a small heap is not worth
   // rebuilding for a handful).
   static constexpr size_t kPurgeFloor = 64;
+  // Capacity of the near run (below): its insertions shift at most this many keys.
+  static constexpr uint32_t kNear = 32;
 
   struct HeapEntry {
     Time time;
@@ -280,10 +285,10 @@ class BasicEventQueue {
   }
 
   void skip_cancelled_heap_top() {
-    if (has_front_) {
-      const uint32_t slot = static_cast<uint32_t>(front_.key & kSlotMask);
+    while (near_size_ > 0) {
+      const uint32_t slot = static_cast<uint32_t>(near_[near_size_ - 1].key & kSlotMask);
       if (records_[slot].state != kCancelled) return;
-      has_front_ = false;
+      --near_size_;
       --heap_dead_;
       release(slot);
     }
@@ -299,10 +304,16 @@ class BasicEventQueue {
   // Drops every dead key and rebuilds the heap (Floyd's bottom-up construction, O(n)). Keys are
   // unique, so the order events come out in does not depend on the heap's layout.
   void purge() {
-    if (has_front_) {
-      heap_.push_back(front_);  // the rebuild below restores the heap order
-      has_front_ = false;
+    uint32_t near_kept = 0;  // the near run stays sorted: a stable filter
+    for (uint32_t i = 0; i < near_size_; ++i) {
+      const uint32_t slot = static_cast<uint32_t>(near_[i].key & kSlotMask);
+      if (records_[slot].state == kCancelled) {
+        release(slot);
+      } else {
+        near_[near_kept++] = near_[i];
+      }
     }
+    near_size_ = near_kept;
     size_t kept = 0;
     for (const HeapEntry& e : heap_) {
       const uint32_t slot = static_cast<uint32_t>(e.key & kSlotMask);
@@ -318,6 +329,25 @@ class BasicEventQueue {
     if (n > 1) {
       for (uint32_t pos = (n - 2) / kArity + 1; pos-- > 0;) sift_down(pos);
     }
+  }
+
+  // Inserts e (ahead of the heap's top) into the near run, which has room.
+  void near_insert(const HeapEntry& e) {
+    uint32_t i = near_size_++;
+    while (i > 0 && less(near_[i - 1], e)) {
+      near_[i] = near_[i - 1];
+      --i;
+    }
+    near_[i] = e;
+  }
+
+  // The near run is full: its later half goes into the heap (each key is ahead of every heap key,
+  // so the run stays ahead of the heap), and the earlier half moves to the run's front.
+  void evict_near() {
+    constexpr uint32_t kHalf = kNear / 2;
+    for (uint32_t i = 0; i < kHalf; ++i) heap_push(near_[i]);
+    std::copy(near_.begin() + kHalf, near_.begin() + near_size_, near_.begin());
+    near_size_ -= kHalf;
   }
 
   void place(uint32_t pos, const HeapEntry& e) { heap_[pos] = e; }
@@ -406,12 +436,14 @@ class BasicEventQueue {
   std::vector<uint64_t> fifo_;    // keys of events pushed at now_, in push order
   size_t fifo_head_ = 0;
   size_t fifo_live_ = 0;
-  size_t heap_dead_ = 0;  // cancelled keys still in heap_ or front_
-  // The earliest future event when it was pushed as such (a hand-off to the next instant is the
-  // common case): it waits here, ahead of every key in heap_, so it costs no sift on its way in
-  // or out. A later earlier push sends it into the heap.
-  HeapEntry front_{};
-  bool has_front_ = false;
+  size_t heap_dead_ = 0;  // cancelled keys still in heap_ or near_
+  // The near run: the earliest future events, sorted latest first, every one of them ahead of
+  // every key in heap_. A push ahead of the heap's top goes here by insertion from the back, and
+  // a pop takes the back: no sift either way. In the twin a new event is usually among the
+  // earliest pending ones (issue 15: of 20.2M pushes in prod's hour at 68 pending, the mean rank
+  // is 1.9 and 98% rank below 16), so most events never touch the heap.
+  std::array<HeapEntry, kNear> near_;
+  uint32_t near_size_ = 0;
 };
 
 using EventQueue = BasicEventQueue<4>;
