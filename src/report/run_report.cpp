@@ -1093,10 +1093,25 @@ std::string replications_text(const scenario::CapacityProbe& p, const scenario::
                             : std::to_string(p.replications);
 }
 
+namespace {
+
+// "; an error counts against p99: errors below 1%" when the SLO bounds latency only
+// (scenario::error_rate_bound).
+std::string implied_errors_text(const scenario::CapacitySlo& slo) {
+  if (slo.error_rate_below || !slo.below) return "";
+  const double bound = *scenario::error_rate_bound(slo);
+  const std::string q(scenario::to_string(slo.quantile));
+  if (bound <= 0) return "; an error counts against " + q + ": none allowed";
+  return fmt::format("; an error counts against {}: errors below {:g}%", q, bound * 100);
+}
+
+}  // namespace
+
 std::string render_capacity_text(const CapacityResult& c) {
   std::string out = c.summary + "\n\n";
-  out += fmt::format("  scenario: {}\n  slo: {}{}\n", c.scenario, c.slo.text,
-                     c.slo.route.empty() ? " (every route)" : " (route " + c.slo.route + ")");
+  out += fmt::format("  scenario: {}\n  slo: {}{}{}\n", c.scenario, c.slo.text,
+                     c.slo.route.empty() ? " (every route)" : " (route " + c.slo.route + ")",
+                     implied_errors_text(c.slo));
   if (c.found) {
     out += fmt::format("  answer: {} offered at {} of the scenario's load\n",
                        format_rate(c.max_rate_per_s), scale_text(c.scale));
@@ -1142,6 +1157,12 @@ std::string render_capacity_json(const CapacityResult& c) {
   j.key("error_rate_below");
   if (c.slo.error_rate_below)
     j.number(*c.slo.error_rate_below);
+  else
+    j.null();
+  // What the probes were judged on: error_rate_below, or the bound a latency SLO implies.
+  j.key("error_rate_bound");
+  if (const std::optional<double> bound = scenario::error_rate_bound(c.slo))
+    j.number(*bound);
   else
     j.null();
   j.field("route", c.slo.route).end_object();

@@ -41,6 +41,7 @@ struct SloOutcome {
 SloOutcome evaluate(const ScenarioResult& result, const CapacitySlo& slo) {
   SloOutcome out;
   double q = quantile_fraction(slo.quantile);
+  const std::optional<double> errors_below = error_rate_bound(slo);
   for (const RouteSummary& r : result.routes) {
     if (!slo.route.empty() && r.merged.request != slo.route) continue;
     if (r.merged.completed == 0) continue;
@@ -52,10 +53,10 @@ SloOutcome evaluate(const ScenarioResult& result, const CapacitySlo& slo) {
       margin = std::max(margin, static_cast<double>(latency) / static_cast<double>(*slo.below));
       ok = ok && latency < *slo.below;
     }
-    if (slo.error_rate_below) {
-      double m = *slo.error_rate_below > 0 ? r.merged.error_rate / *slo.error_rate_below : 0;
+    if (errors_below) {
+      double m = *errors_below > 0 ? r.merged.error_rate / *errors_below : 0;
       margin = std::max(margin, m);
-      ok = ok && r.merged.error_rate < *slo.error_rate_below;
+      ok = ok && meets_error_bound(r.merged.error_rate, *errors_below);
     }
     if (!ok) out.passed = false;
     if (margin >= out.worst_margin || out.worst.empty()) {
@@ -83,6 +84,13 @@ std::optional<bool> clear_verdict(const ScenarioResult& result, const CapacitySl
     const sim::ConfidenceInterval ci = sim::student_t_interval(xs);
     return ci.high() < bound ? -1 : (ci.low() >= bound ? 1 : 0);
   };
+  // A bound of 0 is met by no error at all (meets_error_bound).
+  auto error_side = [&side](const std::vector<double>& xs, double bound) {
+    if (bound > 0) return side(xs, bound);
+    const bool none = std::all_of(xs.begin(), xs.end(), [](double x) { return x <= 0; });
+    return none ? -1 : (sim::student_t_interval(xs).low() > 0 ? 1 : 0);
+  };
+  const std::optional<double> errors_below = error_rate_bound(slo);
   bool any = false, all_below = true;
   for (size_t k = 0; k < result.routes.size(); ++k) {
     const runtime::RouteFigures& merged = result.routes[k].merged;
@@ -96,7 +104,7 @@ std::optional<bool> clear_verdict(const ScenarioResult& result, const CapacitySl
     }
     any = true;
     const int l = slo.below ? side(latency, static_cast<double>(*slo.below)) : -1;
-    const int e = slo.error_rate_below ? side(errors, *slo.error_rate_below) : -1;
+    const int e = errors_below ? error_side(errors, *errors_below) : -1;
     if (l == 1 || e == 1) return false;
     if (l == 0 || e == 0) all_below = false;
   }
@@ -109,6 +117,12 @@ std::string rate_text(double r) {
 }
 
 }  // namespace
+
+std::optional<double> error_rate_bound(const CapacitySlo& slo) {
+  if (slo.error_rate_below) return slo.error_rate_below;
+  if (slo.below) return implied_error_rate_bound(slo.quantile);
+  return std::nullopt;
+}
 
 CapacitySlo parse_capacity_slo(const std::string& text) {
   CapacitySlo slo;

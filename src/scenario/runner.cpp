@@ -705,8 +705,19 @@ void evaluate_checks(const PreparedScenario& prepared, ScenarioResult& result) {
           v.passed = false;
         if (slo.error_rate_below && error_rate >= *slo.error_rate_below && !slo.window)
           v.passed = false;
+        // A latency bound alone: its errors count against it (implied_error_rate_bound).
+        const bool implied_errors_missed =
+            slo.below && !slo.error_rate_below &&
+            !meets_error_bound(error_rate, implied_error_rate_bound(slo.quantile));
+        if (implied_errors_missed) v.passed = false;
         v.measured = fmt::format("{} {:.1f}ms, errors {}", to_string(slo.quantile), q_ms,
                                  percent(error_rate));
+        if (implied_errors_missed) {
+          const double bound = implied_error_rate_bound(slo.quantile);
+          v.measured += bound > 0 ? fmt::format("; an error counts against {}: at most {}",
+                                                to_string(slo.quantile), percent(bound))
+                                  : "; an error counts against max: none allowed";
+        }
         if (slo.window) {
           // Availability: the route's 10 s windows of the measured span (every replication
           // summed), and the error rate over each run of window / 10 s consecutive ones.

@@ -619,6 +619,26 @@ double quantile_fraction(Quantile q) {
   return 1.0;
 }
 
+double implied_error_rate_bound(Quantile q) {
+  switch (q) {  // 1 - quantile_fraction(q), as the decimals people write
+    case Quantile::kP50:
+      return 0.5;
+    case Quantile::kP95:
+      return 0.05;
+    case Quantile::kP99:
+      return 0.01;
+    case Quantile::kP999:
+      return 0.001;
+    case Quantile::kMax:
+      break;
+  }
+  return 0;
+}
+
+bool meets_error_bound(double rate, double bound) {
+  return bound > 0 ? rate < bound : rate <= 0;
+}
+
 const k8s::SourceLocation& CheckSpec::where_of(std::string_view name) const {
   auto it = field_where.find(name);
   return it == field_where.end() ? where : it->second;

@@ -99,5 +99,46 @@ TEST(CapacityVerb, TheTextTableSaysHowManyReplicationsEachProbeRan) {
   EXPECT_NE(r.out.find("  4 of 4  "), std::string::npos) << r.out;
 }
 
+// Every orders-api pod is failed for the whole run, so Kong answers each POST /orders at once
+// with 503: fast errors. A latency-only SLO counts them against its quantile (at most 1% errors
+// for p99), so no probe meets it; before, every probe passed on a 0.7 ms p99. A route that
+// answers well still meets the same SLO, and `max` allows no error at all.
+const std::string kOrdersDown = kSource + "/tests/cli/testdata/orders-down.yaml";
+
+TEST(CapacityVerb, FastErrorsDoNotMeetALatencyOnlySlo) {
+  Outcome down = call({"capacity", kOrdersDown, "--slo", "p99<300ms", "--route", "POST /orders",
+                       "--replications", "1", "--no-db"});
+  EXPECT_EQ(down.code, 1) << down.err << down.out;
+  EXPECT_NE(down.out.find("slo: p99<300ms (route POST /orders); an error counts against p99: "
+                          "errors below 1%\n"),
+            std::string::npos)
+      << down.out;
+  EXPECT_NE(down.out.find("  FAIL        1 of 1  POST /orders p99 "), std::string::npos)
+      << down.out;
+  EXPECT_EQ(down.out.find("  pass  "), std::string::npos) << down.out;  // no probe passed
+  Outcome json = call({"capacity", kOrdersDown, "--slo", "p99<300ms", "--route", "POST /orders",
+                       "--replications", "1", "--no-db", "-o", "json"});
+  EXPECT_NE(json.out.find("\"error_rate_below\": null, \"error_rate_bound\": 0.01,"),
+            std::string::npos)
+      << json.out;
+  Outcome users = call({"capacity", kOrdersDown, "--slo", "max<300ms", "--route", "GET /users/{id}",
+                        "--replications", "1", "--no-db"});
+  EXPECT_EQ(users.code, 0) << users.err << users.out;
+  EXPECT_NE(users.out.find("an error counts against max: none allowed"), std::string::npos)
+      << users.out;
+}
+
+TEST(RunVerb, AFailingRouteFailsItsLatencyOnlyCheck) {
+  Outcome r = call({"run", kOrdersDown, "--no-db"});
+  EXPECT_EQ(r.code, 1) << r.err << r.out;
+  EXPECT_NE(r.out.find("FAIL    slo POST /orders p99 < 300ms     p99 "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("errors 100.00%; an error counts against p99: at most 1.00%\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("PASS    slo GET /users/{id} p99 < 300ms  p99 "), std::string::npos)
+      << r.out;
+}
+
 }  // namespace
 }  // namespace kubetwin::cli

@@ -323,9 +323,11 @@ TEST(RunReportCapacity, SummaryFirstThenProbes) {
             std::string::npos)
       << text;
   const std::string json = render_capacity_json(c);
-  EXPECT_NE(json.find("\"slo\": {\"text\": \"p99<300ms,errors<0.1%\", \"quantile\": \"p99\", "
-                      "\"below_ms\": 300, \"error_rate_below\": 0.001, \"route\": \"\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      json.find("\"slo\": {\"text\": \"p99<300ms,errors<0.1%\", \"quantile\": \"p99\", "
+                "\"below_ms\": 300, \"error_rate_below\": 0.001, \"error_rate_bound\": 0.001, "
+                "\"route\": \"\"}"),
+      std::string::npos)
       << json;
   EXPECT_NE(json.find("{\"scale\": 4, \"offered_rate_per_s\": 1200, \"passed\": false, "),
             std::string::npos);

@@ -264,5 +264,18 @@ TEST(ScenarioFile, MalformedYamlAndWrongKind) {
   EXPECT_NE(e.find("no such file"), std::string::npos) << e;
 }
 
+// An error answer does not meet a latency objective: a latency bound alone allows 1 - q errors.
+TEST(ScenarioFile, ALatencyBoundImpliesItsErrorRate) {
+  EXPECT_EQ(implied_error_rate_bound(Quantile::kP50), 0.5);
+  EXPECT_EQ(implied_error_rate_bound(Quantile::kP95), 0.05);
+  EXPECT_EQ(implied_error_rate_bound(Quantile::kP99), 0.01);
+  EXPECT_EQ(implied_error_rate_bound(Quantile::kP999), 0.001);
+  EXPECT_EQ(implied_error_rate_bound(Quantile::kMax), 0.0);
+  EXPECT_TRUE(meets_error_bound(0.009, 0.01));
+  EXPECT_FALSE(meets_error_bound(0.01, 0.01));
+  EXPECT_TRUE(meets_error_bound(0.0, 0.0));  // a bound of 0: no error at all
+  EXPECT_FALSE(meets_error_bound(1e-9, 0.0));
+}
+
 }  // namespace
 }  // namespace kubetwin::scenario

@@ -36,6 +36,10 @@ struct CapacitySlo {
 // Parses the --slo text; throws k8s::InputError (location: the flag) with a hint on bad text.
 CapacitySlo parse_capacity_slo(const std::string& text);
 
+// The error rate a probe must stay below: `errors<`, or the one a latency bound implies
+// (implied_error_rate_bound). nullopt: the SLO bounds neither.
+std::optional<double> error_rate_bound(const CapacitySlo& slo);
+
 struct CapacityOptions {
   double tolerance = 0.05;  // stop when (fail - pass) / pass < tolerance
   int max_runs = 14;        // probes at most

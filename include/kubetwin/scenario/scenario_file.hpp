@@ -97,6 +97,13 @@ enum class Quantile { kP50, kP95, kP99, kP999, kMax };
 std::string_view to_string(Quantile q);
 // 0.5, 0.95, 0.99, 0.999, 1.0.
 double quantile_fraction(Quantile q);
+// The error rate a latency bound at q implies when no error rate is given: an error answer does
+// not meet a latency objective, so "p99 below 300ms" is 99% of requests answered well within it,
+// at most 1% errors (p50: 50%, p999: 0.1%, max: none at all). Without it a route whose every
+// request failed fast (Kong's 503 with no endpoint left) met a latency-only SLO.
+double implied_error_rate_bound(Quantile q);
+// True when `rate` meets the bound: below it, or exactly 0 when the bound is 0.
+bool meets_error_bound(double rate, double bound);
 
 struct SloCheck {
   std::string route;  // "POST /orders"
