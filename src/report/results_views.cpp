@@ -1058,7 +1058,8 @@ std::string render_capacity_html(const StoredCapacitySearch& search) {
   row("answer", c.summary);
   row("highest passing load", capacity_answer(c));
   if (!c.bottleneck.resource.empty())
-    row("first bottleneck", c.bottleneck.resource + ": " + c.bottleneck.evidence);
+    row(c.bottleneck.saturated() ? "first bottleneck" : "most loaded (none saturated)",
+        c.bottleneck.resource + ": " + c.bottleneck.evidence);
   row("command", search.command_line);
   row("model", search.model_path + "  " + search.model_digest);
   s += "</tbody></table></section>\n";

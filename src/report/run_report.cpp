@@ -1119,9 +1119,10 @@ std::string render_capacity_text(const CapacityResult& c) {
     out += "  answer: not bracketed (no passing and failing probe pair)\n";
   }
   if (!c.bottleneck.resource.empty()) {
-    out += fmt::format("  bottleneck: {} [{}], {} full: {}\n", c.bottleneck.resource,
-                       c.bottleneck.kind, format_percent(c.bottleneck.saturation),
-                       c.bottleneck.evidence);
+    out += fmt::format("  {}: {} [{}], {} full: {}\n",
+                       c.bottleneck.saturated() ? "bottleneck" : "most loaded (none saturated)",
+                       c.bottleneck.resource, c.bottleneck.kind,
+                       format_percent(c.bottleneck.saturation), c.bottleneck.evidence);
   }
   out += "\n";
   std::vector<std::vector<std::string>> rows;
@@ -1173,6 +1174,7 @@ std::string render_capacity_json(const CapacityResult& c) {
       .field("kind", c.bottleneck.kind)
       .field("saturation", c.bottleneck.saturation)
       .field("evidence", c.bottleneck.evidence)
+      .field("saturated", c.bottleneck.saturated())
       .end_object();
   j.key("probes").begin_array();
   for (const scenario::CapacityProbe& p : c.probes) {

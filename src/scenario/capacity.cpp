@@ -112,6 +112,14 @@ std::optional<bool> clear_verdict(const ScenarioResult& result, const CapacitySl
   return true;
 }
 
+// "first bottleneck: X (evidence)", or, when nothing was near full at the first miss, "no
+// resource was saturated (the most loaded: X, evidence)".
+std::string bottleneck_text(const Bottleneck& b) {
+  if (b.saturated()) return fmt::format("first bottleneck: {} ({})", b.resource, b.evidence);
+  if (b.resource.empty()) return "no resource was saturated";
+  return fmt::format("no resource was saturated (the most loaded: {}, {})", b.resource, b.evidence);
+}
+
 std::string rate_text(double r) {
   return r >= 100 ? fmt::format("{:.0f}", r) : fmt::format("{:.1f}", r);
 }
@@ -346,16 +354,13 @@ CapacityResult find_capacity(const ScenarioSpec& spec, const CapacitySlo& slo,
         "no failure found up to the search limit",
         envs, slo.text, rate_text(out.max_rate_per_s), out.scale);
   } else if (!out.found) {
-    out.summary = fmt::format(
-        "{} misses {} even at {}x the scenario's load; first bottleneck: {} "
-        "({})",
-        envs, slo.text, fail, out.bottleneck.resource, out.bottleneck.evidence);
+    out.summary =
+        fmt::format("{} misses {} even at {:.3g}x the scenario's load ({}); {}", envs, slo.text,
+                    fail, out.probes.back().measured, bottleneck_text(out.bottleneck));
   } else {
-    out.summary = fmt::format(
-        "{} carries {} req/s at {} ({:.2f}x the scenario's load); first "
-        "bottleneck: {} ({})",
-        envs, rate_text(out.max_rate_per_s), slo.text, out.scale, out.bottleneck.resource,
-        out.bottleneck.evidence);
+    out.summary = fmt::format("{} carries {} req/s at {} ({:.2f}x the scenario's load); {}", envs,
+                              rate_text(out.max_rate_per_s), slo.text, out.scale,
+                              bottleneck_text(out.bottleneck));
   }
   return out;
 }

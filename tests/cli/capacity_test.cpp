@@ -116,11 +116,17 @@ TEST(CapacityVerb, FastErrorsDoNotMeetALatencyOnlySlo) {
   EXPECT_NE(down.out.find("  FAIL        1 of 1  POST /orders p99 "), std::string::npos)
       << down.out;
   EXPECT_EQ(down.out.find("  pass  "), std::string::npos) << down.out;  // no probe passed
+  // Nothing was near full at the first miss: no resource is called its bottleneck.
+  EXPECT_LT(down.out.find("(POST /orders p99 "), down.out.find('\n')) << down.out;  // summary
+  EXPECT_NE(down.out.find("; no resource was saturated (the most loaded: "), std::string::npos)
+      << down.out;
+  EXPECT_NE(down.out.find("\n  most loaded (none saturated): "), std::string::npos) << down.out;
   Outcome json = call({"capacity", kOrdersDown, "--slo", "p99<300ms", "--route", "POST /orders",
                        "--replications", "1", "--no-db", "-o", "json"});
   EXPECT_NE(json.out.find("\"error_rate_below\": null, \"error_rate_bound\": 0.01,"),
             std::string::npos)
       << json.out;
+  EXPECT_NE(json.out.find("\"saturated\": false}"), std::string::npos) << json.out;
   Outcome users = call({"capacity", kOrdersDown, "--slo", "max<300ms", "--route", "GET /users/{id}",
                         "--replications", "1", "--no-db"});
   EXPECT_EQ(users.code, 0) << users.err << users.out;

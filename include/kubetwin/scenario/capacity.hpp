@@ -69,11 +69,18 @@ struct CapacityProbe {
   int replications = 0;  // replications run: all of them, or the first ones when they decided it
 };
 
+// Below this share of its capacity the most loaded resource is not called a bottleneck: the
+// first miss came from something else (errors, a dead service, latency at light load), and the
+// report says that no resource was saturated rather than naming one at, say, 31%.
+inline constexpr double kBottleneckFloor = 0.5;
+
 struct Bottleneck {
   std::string resource;  // "amazon-api-prod/orders-api CPU (limit 500m)"
   std::string kind;      // "cpu", "workers", "postgres-connections", "kafka-lag", "disk", "gateway"
   double saturation = 0;  // 0..1+ : how full it was at the first failing probe
   std::string evidence;   // "98% of the CPU limit, 61% of CFS periods throttled"
+  // At or above kBottleneckFloor; otherwise `resource` is only the most loaded one.
+  bool saturated() const { return saturation >= kBottleneckFloor; }
 };
 
 struct CapacityResult {
