@@ -237,8 +237,13 @@ std::string render_chart(const Chart& c) {
   }
   for (size_t i = 0; i < c.markers.size(); ++i) {
     const auto& [x, label] = c.markers[i];
-    // Two markers side by side: the first labelled on its left, the next on its right.
-    const bool left = c.markers.size() > 1 && i % 2 == 0;
+    // Two markers side by side: the first labelled on its left, the next on its right; a label
+    // that would run past the plot's edge goes on the other side (a search's first miss is often
+    // its highest probe, at the right edge). Width: about 6.5 px a character at 11 px.
+    const double width = 6.5 * static_cast<double>(label.size());
+    bool left = c.markers.size() > 1 && i % 2 == 0;
+    if (!left && sx(x) + 4 + width > L + pw) left = true;
+    if (left && sx(x) - 4 - width < L) left = false;
     s += fmt::format(
         "<line class=\"marker\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/><text "
         "class=\"marker-label\" x=\"{3}\" y=\"{4}\"{5}>{6}</text>\n",
