@@ -217,25 +217,6 @@ void World::Impl::on_gateway_arrive(uint64_t t) {
   kong.cpu->submit(t, demand);
 }
 
-namespace {
-bool host_matches(const std::string& pattern, const std::string& host) {
-  if (pattern.empty() || pattern == host) return true;
-  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
-    std::string suffix = pattern.substr(1);
-    return host.size() > suffix.size() &&
-           host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0;
-  }
-  return false;
-}
-bool path_prefix_matches(const IngressRouteRt& r, std::string_view path) {
-  if (r.exact) return path == r.prefix;
-  if (r.prefix == "/") return true;
-  std::string_view p = r.prefix;
-  if (p.back() == '/') p.remove_suffix(1);
-  return path.substr(0, p.size()) == p && (path.size() == p.size() || path[p.size()] == '/');
-}
-}  // namespace
-
 void World::Impl::gateway_cpu_done(uint32_t r) {
   Request& q = requests_[r];
   RouteRt& rt = routes_[q.route];
@@ -247,7 +228,9 @@ void World::Impl::gateway_cpu_done(uint32_t r) {
     rt.ingress_route = -1;
     for (size_t i = 0; i < gw.routes.size(); ++i) {
       const IngressRouteRt& ir = gw.routes[i];
-      if (!host_matches(ir.host, e.host) || !path_prefix_matches(ir, rt.path)) continue;
+      if (!topology::ingress_host_matches(ir.host, e.host) ||
+          !topology::ingress_path_matches(ir.prefix, ir.exact, rt.path))
+        continue;
       rt.ingress_route = static_cast<int32_t>(i);
       rt.upstream_path = rt.path;
       if (ir.strip_path && ir.prefix != "/") {

@@ -263,26 +263,8 @@ void check_claim(const topology::Model& model, const std::vector<WorldEnvironmen
               "no workload of the run mounts a claim");
 }
 
-// Kong's router as the World runs it (runtime/world_flow.cpp): an Ingress rule's host matches
-// the Host header when empty, equal, or a `*.` wildcard over it; a path when Exact and equal, or
-// as a prefix of whole segments.
-bool host_matches(const std::string& pattern, const std::string& host) {
-  if (pattern.empty() || pattern == host) return true;
-  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
-    const std::string suffix = pattern.substr(1);
-    return host.size() > suffix.size() && host.ends_with(suffix);
-  }
-  return false;
-}
-
 bool path_matches_rule(const topology::IngressPath& p, std::string_view path) {
-  const std::string prefix = p.path.empty() ? "/" : p.path;
-  if (p.path_type == "Exact") return path == prefix;
-  if (prefix == "/") return true;
-  std::string_view want = prefix;
-  if (want.back() == '/') want.remove_suffix(1);
-  return path.substr(0, want.size()) == want &&
-         (path.size() == want.size() || path[want.size()] == '/');
+  return topology::ingress_path_matches(p.path, p.path_type == "Exact", path);
 }
 
 // A gateway load whose Host no Ingress rule of that gateway names, or whose request no path of
@@ -316,7 +298,7 @@ void check_load_routes(const ScenarioSpec& spec, const topology::Model& model,
     std::vector<const topology::IngressPath*> paths;
     for (const auto& [rule, p] : routes) {
       hosts.insert(rule->host.empty() ? "*" : rule->host);
-      if (host_matches(rule->host, load.target.host)) paths.push_back(p);
+      if (topology::ingress_host_matches(rule->host, load.target.host)) paths.push_back(p);
     }
     const k8s::SourceLocation& host_at =
         load.target.host_where.path ? load.target.host_where : load.target.where;

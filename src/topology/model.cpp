@@ -204,4 +204,22 @@ std::vector<Index> Model::select_pods(const std::string& ns, const LabelSelector
   return out;
 }
 
+bool ingress_host_matches(std::string_view pattern, std::string_view host) {
+  if (pattern.empty() || pattern == host) return true;
+  if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
+    const std::string_view suffix = pattern.substr(1);
+    return host.size() > suffix.size() && host.ends_with(suffix);
+  }
+  return false;
+}
+
+bool ingress_path_matches(std::string_view prefix, bool exact, std::string_view path) {
+  if (prefix.empty()) prefix = "/";
+  if (exact) return path == prefix;
+  if (prefix == "/") return true;
+  if (prefix.back() == '/') prefix.remove_suffix(1);
+  return path.substr(0, prefix.size()) == prefix &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 }  // namespace kubetwin::topology

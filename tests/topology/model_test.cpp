@@ -688,5 +688,25 @@ spec:
   EXPECT_TRUE(m.pod_disruption_budgets[2].pods.empty());  // no selector selects nothing
 }
 
+// Kong's router, shared by the World and the scenario check: hosts exact, any, or `*.` over one
+// or more labels; paths Exact, or a prefix of whole segments.
+TEST(IngressMatch, HostsAndPathsAsKongRoutesThem) {
+  EXPECT_TRUE(ingress_host_matches("", "api.amazon-store.com"));
+  EXPECT_TRUE(ingress_host_matches("api.amazon-store.com", "api.amazon-store.com"));
+  EXPECT_FALSE(ingress_host_matches("api.amazon-store.com", "dev-api.amazon-store.com"));
+  EXPECT_TRUE(ingress_host_matches("*.amazon-store.com", "api.amazon-store.com"));
+  EXPECT_TRUE(ingress_host_matches("*.amazon-store.com", "x.y.amazon-store.com"));
+  EXPECT_FALSE(ingress_host_matches("*.amazon-store.com", "amazon-store.com"));
+  EXPECT_FALSE(ingress_host_matches("*.amazon-store.com", "evil-amazon-store.com"));
+  EXPECT_TRUE(ingress_path_matches("/", false, "/anything"));
+  EXPECT_TRUE(ingress_path_matches("", false, "/anything"));
+  EXPECT_TRUE(ingress_path_matches("/orders", false, "/orders"));
+  EXPECT_TRUE(ingress_path_matches("/orders", false, "/orders/7"));
+  EXPECT_TRUE(ingress_path_matches("/orders/", false, "/orders/7"));
+  EXPECT_FALSE(ingress_path_matches("/orders", false, "/ordersx"));
+  EXPECT_TRUE(ingress_path_matches("/orders", true, "/orders"));
+  EXPECT_FALSE(ingress_path_matches("/orders", true, "/orders/7"));
+}
+
 }  // namespace
 }  // namespace kubetwin::topology

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kubetwin/k8s/diagnostic.hpp"
@@ -319,6 +320,16 @@ struct IngressRule {
   std::string host;  // "" = any host
   std::vector<IngressPath> paths;
 };
+
+// Kong's router on Ingress rules, the one definition the World routes by (runtime/world_flow.cpp)
+// and the scenario check refuses unroutable loads by (scenario/semantic_check.cpp). A rule's host
+// matches the Host header when empty, equal, or a `*.` wildcard over it (Kong's wildcard spans
+// one or more labels: `*.example.com` matches a.example.com and x.y.example.com).
+bool ingress_host_matches(std::string_view pattern, std::string_view host);
+// A path of type Exact matches when equal; a Prefix path when it is "/" or a prefix of whole
+// segments ("/orders" matches "/orders" and "/orders/7", not "/ordersx"; a trailing '/' is
+// ignored).
+bool ingress_path_matches(std::string_view prefix, bool exact, std::string_view path);
 
 struct IngressClass {
   ObjectMeta meta;
