@@ -188,7 +188,7 @@ class BasicEventQueue {
   Time next_time() {
     skip_cancelled_fifo_head();
     if (fifo_head_ < fifo_.size()) return now_;
-    skip_cancelled_heap_top();
+    skip_cancelled_top();
     if (near_size_ > 0) return near_[near_size_ - 1].time;
     return heap_.empty() ? kTimeMax : heap_[0].time;
   }
@@ -289,7 +289,8 @@ class BasicEventQueue {
     }
   }
 
-  void skip_cancelled_heap_top() {
+  // Drops the cancelled keys ahead of the first live one: in the near run, then at the heap's top.
+  void skip_cancelled_top() {
     while (near_size_ > 0) {
       const uint32_t slot = static_cast<uint32_t>(near_[near_size_ - 1].key & kSlotMask);
       if (records_[slot].state != kCancelled) return;
@@ -352,18 +353,14 @@ class BasicEventQueue {
   // so the run stays ahead of the heap), and the earlier half moves to the run's front.
   void evict_near() {
     constexpr uint32_t kHalf = kNear / 2;
-    for (uint32_t i = 0; i < kHalf; ++i) heap_push(near_[i]);
+    for (uint32_t i = 0; i < kHalf; ++i) heap_push(near_[i].time, near_[i].key);
     std::copy(near_.begin() + kHalf, near_.begin() + near_size_, near_.begin());
     near_size_ -= kHalf;
   }
 
   void place(uint32_t pos, const HeapEntry& e) { heap_[pos] = e; }
 
-  void heap_push(const HeapEntry& e) {
-    heap_.push_back(e);
-    sift_up(static_cast<uint32_t>(heap_.size() - 1));
-  }
-  // heap_push for a key in registers: it is written once, where the sift-up leaves it.
+  // The key, passed in registers, is written once, where the sift-up leaves it.
   void heap_push(Time time, uint64_t key) {
     heap_.push_back(HeapEntry{time, key});
     uint32_t pos = static_cast<uint32_t>(heap_.size() - 1);
